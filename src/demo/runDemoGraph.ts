@@ -1,0 +1,52 @@
+import { startDemoGraph, type DemoGraph, type DemoGraphOptions } from '../../subgraphs/startDemoGraph.ts';
+import { InfrastructureError } from '../errors.ts';
+import { untilInterrupted } from './untilInterrupted.ts';
+
+const say = (message: string): void => void process.stderr.write(`${message}\n`);
+
+/** Starts the demo graph, prints where it listens, and runs until Ctrl-C. */
+export async function runDemoGraph(options: DemoGraphOptions): Promise<void> {
+  const graph = await startDemoGraphOrExplain(options);
+  printGraph(graph);
+  say('Ctrl-C stops the graph.');
+  await untilInterrupted();
+  await graph.stop();
+  say('demo graph stopped');
+}
+
+export async function startDemoGraphOrExplain(options: DemoGraphOptions): Promise<DemoGraph> {
+  const started = Date.now();
+  say(`starting the demo graph with ${options.movies ?? 10_000} movies…`);
+  try {
+    const graph = await startDemoGraph(options);
+    say(`demo graph ready in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+    return graph;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') {
+      throw new InfrastructureError(
+        `a demo graph port is taken (${(error as Error).message}); stop the other demo graph or pass other ports`,
+      );
+    }
+    if (error instanceof Error && /KafkaJS|ECONNREFUSED/.test(`${error.name} ${error.message}`)) {
+      throw new InfrastructureError(
+        `cannot reach Kafka at ${options.kafkaBrokers?.join(',')} for change events (${error.message}). ` +
+          'Start it with `fedsearch stack up`, or pass --no-events.',
+      );
+    }
+    throw error;
+  }
+}
+
+export function printGraph(graph: DemoGraph): void {
+  const lines = [
+    `gateway      ${graph.gatewayUrl}`,
+    `  movies     ${graph.subgraphUrls.movies}`,
+    `  productions ${graph.subgraphUrls.productions}`,
+    `  talent     ${graph.subgraphUrls.talent}`,
+    `studio       ${graph.studioSize.movies} movies, ${graph.studioSize.productions} productions, ` +
+      `${graph.studioSize.talent} talent, ${graph.studioSize.credits} credits`,
+    `change topics ${Object.values(graph.topics).join(', ')}`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}

@@ -1,0 +1,145 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { findJava } from './java.ts';
+import { mavenClasspath } from './mavenLauncher.ts';
+import {
+  isAlive,
+  isPortFree,
+  liveOwnedPid,
+  readPidFile,
+  removePidFile,
+  spawnDetached,
+  stopProcess,
+  tailOf,
+  writePidFile,
+} from './processControl.ts';
+import { StackError } from './stackError.ts';
+import { servicePaths, type ServicePaths } from './stackPaths.ts';
+
+/** A JVM server of the local stack, started from jars that Maven resolves. */
+export interface LocalService {
+  /** Short name: folder, PID file and process marker. */
+  name: string;
+  /** What it is, for people: "Apache Kafka 3.9.2". */
+  title: string;
+  /** Where clients reach it, e.g. "http://127.0.0.1:9200". */
+  endpoint: string;
+  /** Ports it binds; each must be free before it starts. */
+  ports: number[];
+  minJava: number;
+  /** Folder of the Maven project that resolves (and, with sources, builds) its class path. */
+  mavenProjectDir: string;
+  mainClass: string;
+  jvmArgs(paths: ServicePaths): string[];
+  args(paths: ServicePaths): string[];
+  /** One-time work before the first start on this machine (config files, storage format). */
+  prepare(paths: ServicePaths, run: JavaRunner): Promise<void>;
+  /** True once clients can use it. */
+  isReady(): Promise<boolean>;
+  startTimeoutMs: number;
+}
+
+export type JavaRunner = (mainClass: string, args: string[]) => { status: number | null; output: string };
+
+export type ServiceState =
+  | { state: 'running'; pid: number; endpoint: string; logFile: string }
+  | { state: 'starting'; pid: number; endpoint: string; logFile: string }
+  | { state: 'stopped'; portsInUse: number[] };
+
+/** The JVM flag that marks our processes, checked before we ever signal a PID from a PID file. */
+export function processMarker(service: Pick<LocalService, 'name'>): string {
+  return `-Dfedsearch.service=${service.name}`;
+}
+
+export async function serviceState(service: LocalService): Promise<ServiceState> {
+  const paths = servicePaths(service.name);
+  const pid = liveOwnedPid(paths.pidFile, processMarker(service));
+  if (pid !== undefined) {
+    const state = (await service.isReady()) ? 'running' : 'starting';
+    return { state, pid, endpoint: service.endpoint, logFile: paths.logFile };
+  }
+  const portsInUse: number[] = [];
+  for (const port of service.ports) if (!(await isPortFree(port))) portsInUse.push(port);
+  return { state: 'stopped', portsInUse };
+}
+
+/**
+ * Starts the service unless our own process already runs it; waits until it is ready.
+ * Idempotent: a running service is left alone.
+ */
+export async function startService(service: LocalService, report: (message: string) => void): Promise<number> {
+  const paths = servicePaths(service.name);
+  const existing = liveOwnedPid(paths.pidFile, processMarker(service));
+  if (existing !== undefined) {
+    await waitUntilReady(service, existing, paths);
+    report(`${service.title} already running (pid ${existing}) at ${service.endpoint}`);
+    return existing;
+  }
+  removePidFile(paths.pidFile);
+  for (const port of service.ports) {
+    if (!(await isPortFree(port))) {
+      throw new StackError(
+        `${service.title} needs 127.0.0.1:${port}, but another process is listening there. ` +
+          `Stop that process (\`ss -ltnp 'sport = :${port}'\` shows which), or, if it is a stack started ` +
+          'from another folder, run `fedsearch stack down` there.',
+      );
+    }
+  }
+  const java = findJava(service.minJava, service.title);
+  const classpath = mavenClasspath({ name: service.name, dir: service.mavenProjectDir, javaHome: java.home }, report)
+    .join(':');
+  mkdirSync(paths.dataDir, { recursive: true });
+  const runJava: JavaRunner = (mainClass, args) => {
+    const result = spawnSync(java.java, ['-cp', classpath, mainClass, ...args], { encoding: 'utf8' });
+    return { status: result.status, output: `${result.stdout ?? ''}${result.stderr ?? ''}` };
+  };
+  await service.prepare(paths, runJava);
+
+  const started = spawnDetached(
+    java.java,
+    [processMarker(service), ...service.jvmArgs(paths), '-cp', classpath, service.mainClass, ...service.args(paths)],
+    { logFile: paths.logFile, cwd: paths.dir },
+  );
+  writePidFile(paths.pidFile, started.pid);
+  report(`starting ${service.title} (pid ${started.pid}, log ${paths.logFile})…`);
+  await waitUntilReady(service, started.pid, paths);
+  report(`${service.title} ready at ${service.endpoint}`);
+  return started.pid;
+}
+
+async function waitUntilReady(service: LocalService, pid: number, paths: ServicePaths): Promise<void> {
+  const deadline = Date.now() + service.startTimeoutMs;
+  while (Date.now() < deadline) {
+    if (!isAlive(pid)) {
+      removePidFile(paths.pidFile);
+      throw new StackError(
+        `${service.title} exited during start-up. Last lines of ${paths.logFile}:\n${tailOf(paths.logFile)}`,
+      );
+    }
+    if (await service.isReady()) return;
+    await sleep(250);
+  }
+  throw new StackError(
+    `${service.title} (pid ${pid}) was not ready after ${service.startTimeoutMs / 1000}s. ` +
+      `Last lines of ${paths.logFile}:\n${tailOf(paths.logFile)}`,
+  );
+}
+
+/** Stops the process our PID file names (only if it is still ours). */
+export async function stopService(
+  service: LocalService,
+  report: (message: string) => void,
+): Promise<'stopped' | 'not running'> {
+  const paths = servicePaths(service.name);
+  const pid = liveOwnedPid(paths.pidFile, processMarker(service));
+  if (pid === undefined) {
+    if (readPidFile(paths.pidFile) !== undefined) removePidFile(paths.pidFile);
+    report(`${service.title} is not running`);
+    return 'not running';
+  }
+  const how = await stopProcess(pid);
+  removePidFile(paths.pidFile);
+  report(`${service.title} (pid ${pid}) ${how === 'terminated' ? 'stopped' : 'did not stop in time and was killed'}`);
+  return 'stopped';
+}

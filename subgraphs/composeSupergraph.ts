@@ -1,0 +1,34 @@
+import { composeServices } from '@apollo/composition';
+import type { DocumentNode } from 'graphql';
+import { moviesTypeDefs } from './movies/moviesSubgraph.ts';
+import { productionsTypeDefs } from './productions/productionsSubgraph.ts';
+import { talentTypeDefs } from './talent/talentSubgraph.ts';
+
+export interface SubgraphDefinition {
+  name: string;
+  typeDefs: DocumentNode;
+}
+
+/** The demo's subgraphs, each owned by its own team. */
+export const DEMO_SUBGRAPHS: SubgraphDefinition[] = [
+  { name: 'movies', typeDefs: moviesTypeDefs },
+  { name: 'productions', typeDefs: productionsTypeDefs },
+  { name: 'talent', typeDefs: talentTypeDefs },
+];
+
+export const DEFAULT_PORTS = { gateway: 4000, movies: 4001, productions: 4002, talent: 4003 } as const;
+
+/** The URL a subgraph listens on for the default ports (what subgraphs/supergraph.graphql names). */
+export function defaultSubgraphUrl(name: string): string {
+  const port = DEFAULT_PORTS[name as keyof typeof DEFAULT_PORTS];
+  return `http://127.0.0.1:${port}/graphql`;
+}
+
+/** Composes a Federation 2 supergraph; composition errors are thrown with every message. */
+export function composeSupergraph(subgraphs: Array<SubgraphDefinition & { url: string }>): string {
+  const result = composeServices(subgraphs);
+  if (result.errors) {
+    throw new Error(`supergraph composition failed:\n${result.errors.map((e) => `  - ${e.message}`).join('\n')}`);
+  }
+  return result.supergraphSdl;
+}

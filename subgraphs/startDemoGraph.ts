@@ -1,0 +1,96 @@
+import { ApolloGateway } from '@apollo/gateway';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { startStandaloneServer } from '@apollo/server/standalone';
+import type { GraphQLSchema } from 'graphql';
+import { generateStudio } from './data/generateStudio.ts';
+import type { Studio } from './data/studioRows.ts';
+import { composeSupergraph, DEFAULT_PORTS, DEMO_SUBGRAPHS } from './composeSupergraph.ts';
+import { moviesSubgraph } from './movies/moviesSubgraph.ts';
+import { productionsSubgraph } from './productions/productionsSubgraph.ts';
+import { talentSubgraph } from './talent/talentSubgraph.ts';
+import {
+  DEMO_TOPICS,
+  DiscardChangeEvents,
+  KafkaChangeEventSink,
+  type ChangeEventSink,
+  type StudioTopics,
+} from './shared/changeEvents.ts';
+
+export interface DemoGraphOptions {
+  /** Number of movies to generate (productions = movies, talent = 3 × movies). Default 10,000. */
+  movies?: number;
+  seed?: number;
+  /** Port per server; 0 picks a free one. Defaults: gateway 4000, subgraphs 4001–4003. */
+  ports?: Partial<Record<keyof typeof DEFAULT_PORTS, number>>;
+  /** Kafka brokers for change events; null runs the graph without publishing them. */
+  kafkaBrokers: string[] | null;
+  topics?: StudioTopics;
+}
+
+export interface DemoGraph {
+  gatewayUrl: string;
+  subgraphUrls: Record<'movies' | 'productions' | 'talent', string>;
+  supergraphSdl: string;
+  topics: StudioTopics;
+  studioSize: { movies: number; productions: number; talent: number; credits: number };
+  stop(): Promise<void>;
+}
+
+const HOST = '127.0.0.1';
+
+/**
+ * Starts the demo studio: three subgraph servers, each owning its part of a generated studio,
+ * and an Apollo Gateway composed over them. Everything listens on loopback.
+ */
+export async function startDemoGraph(options: DemoGraphOptions): Promise<DemoGraph> {
+  const studio: Studio = generateStudio({ movies: options.movies ?? 10_000, seed: options.seed ?? 42 });
+  const topics = options.topics ?? DEMO_TOPICS;
+  const ports = { ...DEFAULT_PORTS, ...options.ports };
+  const sink: ChangeEventSink = options.kafkaBrokers
+    ? await KafkaChangeEventSink.connect(options.kafkaBrokers, 'fedsearch-demo-graph')
+    : new DiscardChangeEvents();
+
+  const servers: ApolloServer[] = [];
+  const serve = async (schema: GraphQLSchema | ApolloGateway, port: number): Promise<string> => {
+    const server =
+      schema instanceof ApolloGateway ? new ApolloServer({ gateway: schema }) : new ApolloServer({ schema, plugins: [ApolloServerPluginInlineTraceDisabled()] });
+    servers.push(server);
+    const { url } = await startStandaloneServer(server, { listen: { host: HOST, port } });
+    return new URL('/graphql', url).toString();
+  };
+
+  try {
+    const subgraphUrls = {
+      movies: await serve(moviesSubgraph(studio.movies, sink, topics.movie), ports.movies),
+      productions: await serve(productionsSubgraph(studio.productions, sink, topics.production), ports.productions),
+      talent: await serve(talentSubgraph(studio, sink, topics), ports.talent),
+    };
+    const supergraphSdl = composeSupergraph(
+      DEMO_SUBGRAPHS.map((subgraph) => ({ ...subgraph, url: subgraphUrls[subgraph.name as keyof typeof subgraphUrls] })),
+    );
+    const gatewayUrl = await serve(new ApolloGateway({ supergraphSdl }), ports.gateway);
+    return {
+      gatewayUrl,
+      subgraphUrls,
+      supergraphSdl,
+      topics,
+      studioSize: {
+        movies: studio.movies.length,
+        productions: studio.productions.length,
+        talent: studio.talent.length,
+        credits: studio.credits.length,
+      },
+      stop: () => stopAll(servers, sink),
+    };
+  } catch (error) {
+    await stopAll(servers, sink);
+    throw error;
+  }
+}
+
+async function stopAll(servers: ApolloServer[], sink: ChangeEventSink): Promise<void> {
+  // Gateway first (it was started last), so nothing calls a stopped subgraph.
+  for (const server of [...servers].reverse()) await server.stop();
+  await sink.close();
+}
