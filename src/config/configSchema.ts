@@ -1,0 +1,104 @@
+import { z } from 'zod';
+
+// The YAML shape of an index configuration, as zod schemas: strict objects (an unknown key is an
+// error with a did-you-mean), defaults for everything that has a sensible one.
+
+const name = z.string().min(1);
+const dottedPath = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/, 'must be a dotted path such as after.movieId');
+
+export const eventSourceSchema = z
+  .strictObject({
+    topic: name,
+    id: dottedPath.optional(),
+    idFromKey: z.boolean().optional(),
+  })
+  .refine((source) => (source.id === undefined) !== (source.idFromKey !== true), {
+    message: 'give either `id: <path in the event>` or `idFromKey: true`, not both or neither',
+  });
+
+const fieldOptionsSchema = z.strictObject({
+  text: z.boolean().optional(),
+  keyword: z.boolean().optional(),
+  facet: z.boolean().optional(),
+  nested: z.boolean().optional(),
+  suggest: z.boolean().optional(),
+  sortable: z.boolean().optional(),
+  excluded: z.boolean().optional(),
+  analyzer: z.enum(['folded', 'name']).optional(),
+});
+
+const positiveInt = z.number().int().positive();
+
+export const indexConfigSchema = z.strictObject({
+  index: z
+    .string()
+    .regex(
+      /^[a-z0-9][a-z0-9_-]{0,99}$/,
+      'must be lower-case letters, digits, "_" or "-", starting with a letter or digit (an Elasticsearch index name)',
+    ),
+  gateway: z.strictObject({
+    url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
+    headers: z.record(z.string(), z.string()).default({}),
+    timeoutMs: positiveInt.default(10_000),
+  }),
+  query: z.string().min(1),
+  primary: z.strictObject({
+    type: name,
+    events: z.array(eventSourceSchema).min(1),
+  }),
+  related: z
+    .array(
+      z.strictObject({
+        type: name,
+        events: z.array(eventSourceSchema).min(1),
+        lookup: dottedPath,
+      }),
+    )
+    .default([]),
+  fields: z.record(z.string(), fieldOptionsSchema).default({}),
+  scalars: z.record(z.string(), z.enum(['string', 'keyword', 'text', 'date', 'long', 'double', 'boolean'])).default({}),
+  elasticsearch: z
+    .strictObject({
+      node: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).default('http://127.0.0.1:9200'),
+      apiKey: z.string().optional(),
+      username: z.string().optional(),
+      password: z.string().optional(),
+      caFile: z.string().optional(),
+      shards: positiveInt.default(1),
+      replicas: z.number().int().min(0).default(0),
+    })
+    .refine((es) => (es.username === undefined) === (es.password === undefined), {
+      message: 'username and password go together',
+    })
+    .refine((es) => !(es.apiKey && es.username), { message: 'use apiKey or username/password, not both' })
+    .default({ node: 'http://127.0.0.1:9200', shards: 1, replicas: 0 }),
+  kafka: z
+    .strictObject({
+      brokers: z.array(z.string().regex(/^[^:\s]+:\d+$/, 'must be host:port')).min(1).default(['127.0.0.1:9092']),
+      clientId: z.string().optional(),
+      caFile: z.string().optional(),
+      ssl: z.boolean().default(false),
+      sasl: z
+        .strictObject({
+          mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']),
+          username: z.string(),
+          password: z.string(),
+        })
+        .optional(),
+      partitions: z
+        .strictObject({ documents: positiveInt.default(3), dlq: positiveInt.default(1) })
+        .default({ documents: 3, dlq: 1 }),
+    })
+    .default({ brokers: ['127.0.0.1:9092'], ssl: false, partitions: { documents: 3, dlq: 1 } }),
+  backfill: z
+    .strictObject({
+      query: z.string().min(1).optional(),
+      rate: z.number().positive().default(200),
+      concurrency: positiveInt.default(4),
+    })
+    .default({ rate: 200, concurrency: 4 }),
+});
+
+export type RawIndexConfig = z.infer<typeof indexConfigSchema>;

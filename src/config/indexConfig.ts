@@ -1,0 +1,96 @@
+// The typed, validated form of one index configuration file (index-configs/*.yaml). Produced
+// once at the edge by loadIndexConfig(); everything inside fedsearch takes these types.
+
+/** Where a value came from in the YAML file, for error messages (1-based). */
+export interface SourcePosition {
+  line: number;
+  col: number;
+}
+
+/** How the Elasticsearch mapping treats a leaf field (by its dotted path in the document). */
+export interface FieldOptions {
+  /** Full-text searchable (analyzed `text`); default for strings. */
+  text?: boolean;
+  /** Exact-value `keyword` (filters, terms); default sub-field of every string. */
+  keyword?: boolean;
+  /** Offered as a facet (terms aggregation on the keyword form). */
+  facet?: boolean;
+  /** For an object or list of objects: index each element as its own `nested` document. */
+  nested?: boolean;
+  /** As-you-type suggestions (edge n-grams). */
+  suggest?: boolean;
+  /** Sortable (keyword / numeric doc values). */
+  sortable?: boolean;
+  /** Kept in the document (_source, Avro) but not indexed. */
+  excluded?: boolean;
+  /** Which text analyzer: `folded` (default; lowercase + ASCII folding) or `name` (people's names). */
+  analyzer?: TextAnalyzer;
+}
+
+export type TextAnalyzer = 'folded' | 'name';
+
+/** How a custom GraphQL scalar is stored. */
+export type ScalarKind = 'string' | 'keyword' | 'text' | 'date' | 'long' | 'double' | 'boolean';
+
+/** A Kafka topic carrying change events for one entity type, and where the entity id is in them. */
+export interface EventSource {
+  topic: string;
+  /** Dotted path to the id in the JSON event, e.g. `after.movieId`; on deletes `before` is tried. */
+  idPath: string | null;
+  /** Take the id from the message key instead of the value. */
+  idFromKey: boolean;
+  position: SourcePosition;
+}
+
+export interface RelatedEntity {
+  type: string;
+  events: EventSource[];
+  /** Dotted path in the primary document holding this entity's id, e.g. `production.ptpId`. */
+  lookup: string;
+  position: SourcePosition;
+}
+
+export interface ElasticsearchSettings {
+  node: string;
+  auth?: { apiKey: string } | { username: string; password: string };
+  caFile?: string;
+  shards: number;
+  replicas: number;
+}
+
+export interface KafkaSettings {
+  brokers: string[];
+  clientId: string;
+  /** TLS to the brokers; `caFile` adds a CA to trust. */
+  ssl: boolean;
+  caFile?: string;
+  sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
+  partitions: { documents: number; dlq: number };
+}
+
+export interface BackfillSettings {
+  /** A paginated query listing every primary id; `$after` is the cursor variable. */
+  query: string | null;
+  /** Entities per second at most. */
+  rate: number;
+  concurrency: number;
+}
+
+export interface IndexConfig {
+  /** The file it was loaded from. */
+  sourceFile: string;
+  /** Index name: the alias searches use; versions are `<index>_v<N>`. */
+  index: string;
+  gateway: { url: string; headers: Record<string, string>; timeoutMs: number };
+  /** The templated query, and where its text starts in the YAML file (to map query errors back). */
+  query: { text: string; position: SourcePosition };
+  primary: { type: string; events: EventSource[] };
+  related: RelatedEntity[];
+  /** Options by dotted document path. */
+  fields: Record<string, FieldOptions>;
+  /** Custom scalar name → storage kind (DateTime/Date default to `date`). */
+  scalars: Record<string, ScalarKind>;
+  elasticsearch: ElasticsearchSettings;
+  kafka: KafkaSettings;
+  backfill: BackfillSettings;
+}

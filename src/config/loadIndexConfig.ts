@@ -1,0 +1,214 @@
+import { readFileSync } from 'node:fs';
+import { suggestionList } from 'graphql/jsutils/suggestionList.js';
+import { z } from 'zod';
+import { ConfigError, type ConfigProblem } from './configError.ts';
+import { indexConfigSchema, type RawIndexConfig } from './configSchema.ts';
+import type { EventSource, IndexConfig, SourcePosition } from './indexConfig.ts';
+import { loadYamlWithPositions, YamlSyntaxError, type PathSegment, type PositionedYaml } from './loadYamlWithPositions.ts';
+
+/**
+ * Reads, checks and types one index configuration file. Every problem in the file is reported at
+ * once, each as `file:line:col: field: message`; `${VAR}` references are filled from `env`.
+ * This checks the file on its own; checks against the graph's schema are in src/graph/.
+ */
+export function loadIndexConfig(file: string, env: NodeJS.ProcessEnv = process.env): IndexConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError([{ file, position: { line: 1, col: 1 }, field: '', message: `cannot read the file (${(error as Error).message})` }]);
+  }
+  return parseIndexConfig(text, file, env);
+}
+
+export function parseIndexConfig(text: string, file: string, env: NodeJS.ProcessEnv = process.env): IndexConfig {
+  let yaml: PositionedYaml;
+  try {
+    yaml = loadYamlWithPositions(text);
+  } catch (error) {
+    if (error instanceof YamlSyntaxError) {
+      throw new ConfigError([{ file, position: error.position, field: '', message: `YAML syntax error: ${error.message}` }]);
+    }
+    throw error;
+  }
+  if (yaml.value === null || typeof yaml.value !== 'object' || Array.isArray(yaml.value)) {
+    throw new ConfigError([{ file, position: { line: 1, col: 1 }, field: '', message: 'expected a mapping of settings (index, gateway, query, primary, …)' }]);
+  }
+
+  const problems: ConfigProblem[] = [];
+  const at = (path: readonly PathSegment[], message: string, field = fieldName(path)): void =>
+    void problems.push({ file, position: yaml.positionOf(path), field, message });
+
+  const substituted = substituteEnv(yaml.value, [], env, at);
+  const parsed = indexConfigSchema.safeParse(substituted);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) reportIssue(issue, substituted, at);
+  }
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
+  return toIndexConfig(parsed.data, file, text, yaml);
+}
+
+/** `${NAME}` or `${NAME:-default}` in any string value. A missing variable is a problem. */
+function substituteEnv(
+  value: unknown,
+  path: PathSegment[],
+  env: NodeJS.ProcessEnv,
+  at: (path: readonly PathSegment[], message: string) => void,
+): unknown {
+  if (typeof value === 'string') {
+    return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (_, name: string, fallback?: string) => {
+      const found = env[name] ?? fallback;
+      if (found === undefined) {
+        at(path, `environment variable ${name} is not set`);
+        return '';
+      }
+      return found;
+    });
+  }
+  if (Array.isArray(value)) return value.map((item, i) => substituteEnv(item, [...path, i], env, at));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, substituteEnv(item, [...path, key], env, at)]),
+    );
+  }
+  return value;
+}
+
+function reportIssue(
+  issue: z.core.$ZodIssue,
+  input: unknown,
+  at: (path: readonly PathSegment[], message: string, field?: string) => void,
+): void {
+  const path = issue.path.filter((segment): segment is PathSegment => typeof segment !== 'symbol');
+  switch (issue.code) {
+    case 'unrecognized_keys': {
+      const allowed = allowedKeys(path);
+      for (const key of issue.keys) {
+        const [suggestion] = suggestionList(key, allowed);
+        const hint = suggestion ? ` (did you mean "${suggestion}"?)` : ` (allowed: ${allowed.join(', ')})`;
+        at([...path, key], `unknown field "${key}"${hint}`);
+      }
+      return;
+    }
+    case 'invalid_type': {
+      const present = valueAt(input, path) !== undefined;
+      at(path, present ? `must be ${article(issue.expected)}, not ${describe(valueAt(input, path))}` : 'is required');
+      return;
+    }
+    case 'invalid_value':
+      at(path, `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, not ${JSON.stringify(valueAt(input, path))}`);
+      return;
+    case 'too_small':
+      at(path, issue.origin === 'array' ? `needs at least ${String(issue.minimum)} entr${issue.minimum === 1 ? 'y' : 'ies'}` : issue.origin === 'string' ? 'must not be empty' : `must be ${issue.inclusive ? 'at least' : 'greater than'} ${String(issue.minimum)}`);
+      return;
+    default:
+      at(path, issue.message);
+  }
+}
+
+function toIndexConfig(raw: RawIndexConfig, file: string, text: string, yaml: PositionedYaml): IndexConfig {
+  const events = (sources: RawIndexConfig['primary']['events'], path: PathSegment[]): EventSource[] =>
+    sources.map((source, i) => ({
+      topic: source.topic,
+      idPath: source.id ?? null,
+      idFromKey: source.idFromKey === true,
+      position: yaml.positionOf([...path, i]),
+    }));
+  const es = raw.elasticsearch;
+  return {
+    sourceFile: file,
+    index: raw.index,
+    gateway: raw.gateway,
+    query: { text: raw.query, position: blockScalarStart(text, yaml.positionOf(['query'])) },
+    primary: { type: raw.primary.type, events: events(raw.primary.events, ['primary', 'events']) },
+    related: raw.related.map((related, i) => ({
+      type: related.type,
+      lookup: related.lookup,
+      events: events(related.events, ['related', i, 'events']),
+      position: yaml.positionOf(['related', i]),
+    })),
+    fields: raw.fields,
+    scalars: { DateTime: 'date', Date: 'date', ...raw.scalars },
+    elasticsearch: {
+      node: es.node,
+      ...(es.apiKey ? { auth: { apiKey: es.apiKey } } : {}),
+      ...(es.username && es.password ? { auth: { username: es.username, password: es.password } } : {}),
+      ...(es.caFile ? { caFile: es.caFile } : {}),
+      shards: es.shards,
+      replicas: es.replicas,
+    },
+    kafka: {
+      brokers: raw.kafka.brokers,
+      clientId: raw.kafka.clientId ?? `fedsearch-${raw.index}`,
+      ssl: raw.kafka.ssl,
+      ...(raw.kafka.caFile ? { caFile: raw.kafka.caFile } : {}),
+      ...(raw.kafka.sasl ? { sasl: raw.kafka.sasl } : {}),
+      partitions: raw.kafka.partitions,
+    },
+    backfill: { query: raw.backfill.query ?? null, rate: raw.backfill.rate, concurrency: raw.backfill.concurrency },
+  };
+}
+
+/**
+ * Where the query's first line sits in the file: for `query: |` the line after the key at the
+ * block's indentation, for an inline string right after the colon. Errors the GraphQL parser or
+ * validator report inside the query are shifted by this.
+ */
+function blockScalarStart(text: string, key: SourcePosition): SourcePosition {
+  const lines = text.split('\n');
+  const keyLine = lines[key.line - 1] ?? '';
+  const afterColon = keyLine.slice(keyLine.indexOf(':', key.col - 1) + 1);
+  if (/^\s*[|>]/.test(afterColon)) {
+    for (let n = key.line; n < lines.length; n++) {
+      const line = lines[n] as string;
+      if (line.trim() !== '') return { line: n + 1, col: line.length - line.trimStart().length + 1 };
+    }
+  }
+  const valueCol = keyLine.length - afterColon.trimStart().length + 1;
+  return { line: key.line, col: afterColon.trimStart().startsWith('"') || afterColon.trimStart().startsWith("'") ? valueCol + 1 : valueCol };
+}
+
+/** The keys a strict object allows at `path` in the schema, for did-you-mean suggestions. */
+function allowedKeys(path: readonly PathSegment[]): string[] {
+  let schema: z.ZodType = indexConfigSchema;
+  for (const segment of path) {
+    schema = unwrapSchema(schema);
+    if (schema instanceof z.ZodObject) schema = schema.shape[segment as string] ?? z.never();
+    else if (schema instanceof z.ZodArray) schema = schema.element as z.ZodType;
+    else if (schema instanceof z.ZodRecord) schema = schema.valueType as z.ZodType;
+  }
+  schema = unwrapSchema(schema);
+  return schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
+}
+
+function unwrapSchema(schema: z.ZodType): z.ZodType {
+  let current = schema;
+  while (current instanceof z.ZodDefault || current instanceof z.ZodOptional) current = current.unwrap() as z.ZodType;
+  return current;
+}
+
+function valueAt(value: unknown, path: readonly PathSegment[]): unknown {
+  let current = value;
+  for (const segment of path) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<string | number, unknown>)[segment];
+  }
+  return current;
+}
+
+/** `primary.events[0].topic` */
+export function fieldName(path: readonly PathSegment[]): string {
+  return path.reduce<string>((name, segment) => (typeof segment === 'number' ? `${name}[${segment}]` : name ? `${name}.${segment}` : segment), '');
+}
+
+function article(type: string): string {
+  const noun = type === 'object' ? 'a mapping' : type === 'array' ? 'a list' : `a ${type}`;
+  return noun;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  return `${typeof value} ${JSON.stringify(value)}`;
+}
