@@ -1,0 +1,59 @@
+import { readFileSync } from 'node:fs';
+import { Supergraph } from '@apollo/federation-internals';
+import {
+  buildClientSchema,
+  buildSchema,
+  getIntrospectionQuery,
+  type GraphQLSchema,
+  type IntrospectionQuery,
+} from 'graphql';
+import { InfrastructureError, UserError } from '../errors.ts';
+
+export type SchemaSource = { schemaFile: string } | { gateway: { url: string; headers: Record<string, string>; timeoutMs: number } };
+
+/**
+ * The schema clients of the gateway see. From an SDL file (a composed supergraph is reduced to
+ * its API schema, so join__ types never leak into documents), or by introspecting the gateway.
+ */
+export async function loadGraphSchema(source: SchemaSource): Promise<GraphQLSchema> {
+  if ('schemaFile' in source) return schemaFromFile(source.schemaFile);
+  return introspectGateway(source.gateway);
+}
+
+function schemaFromFile(file: string): GraphQLSchema {
+  let sdl: string;
+  try {
+    sdl = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UserError(`cannot read schema file ${file}: ${(error as Error).message}`);
+  }
+  try {
+    if (/specs\.apollo\.dev\/join\//.test(sdl)) return Supergraph.build(sdl).apiSchema().toGraphQLJSSchema();
+    return buildSchema(sdl);
+  } catch (error) {
+    throw new UserError(`${file} is not a valid GraphQL schema: ${(error as Error).message}`);
+  }
+}
+
+async function introspectGateway(gateway: { url: string; headers: Record<string, string>; timeoutMs: number }): Promise<GraphQLSchema> {
+  let response: Response;
+  try {
+    response = await fetch(gateway.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...gateway.headers },
+      body: JSON.stringify({ query: getIntrospectionQuery() }),
+      signal: AbortSignal.timeout(gateway.timeoutMs),
+    });
+  } catch (error) {
+    throw new InfrastructureError(
+      `cannot reach the gateway at ${gateway.url} to read its schema (${(error as Error).message}). ` +
+        'Is it running? Or pass --schema <SDL file> to work offline.',
+    );
+  }
+  const body = (await response.json().catch(() => ({}))) as { data?: IntrospectionQuery; errors?: Array<{ message: string }> };
+  if (!response.ok || !body.data) {
+    const detail = body.errors?.map((e) => e.message).join('; ') ?? `HTTP ${response.status}`;
+    throw new InfrastructureError(`the gateway at ${gateway.url} did not answer introspection: ${detail}`);
+  }
+  return buildClientSchema(body.data);
+}
