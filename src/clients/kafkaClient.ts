@@ -1,0 +1,18 @@
+import { readFileSync } from 'node:fs';
+import { Kafka, logLevel, type SASLOptions } from 'kafkajs';
+import type { KafkaSettings } from '../config/indexConfig.ts';
+
+/** A kafkajs client for the config's brokers, with TLS and SASL when configured. */
+export function kafkaClient(settings: KafkaSettings, clientIdSuffix = ''): Kafka {
+  const sasl: SASLOptions | undefined = settings.sasl
+    ? ({ mechanism: settings.sasl.mechanism, username: settings.sasl.username, password: settings.sasl.password } as SASLOptions)
+    : undefined;
+  return new Kafka({
+    clientId: `${settings.clientId}${clientIdSuffix}`,
+    brokers: settings.brokers,
+    ssl: settings.ssl ? (settings.caFile ? { ca: [readFileSync(settings.caFile, 'utf8')] } : true) : false,
+    ...(sasl ? { sasl } : {}),
+    // kafkajs logs retriable broker errors at ERROR; ours are logged with context where handled.
+    logLevel: logLevel.NOTHING,
+  });
+}

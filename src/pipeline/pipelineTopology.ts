@@ -1,0 +1,80 @@
+import type { IndexConfig } from '../config/indexConfig.ts';
+
+/** One event source of the pipeline, and what becomes of its events. */
+export interface TopologySource {
+  topic: string;
+  entityType: string;
+  /** How the entity id is read from an event. */
+  id: string;
+  /** For a related entity: the document path searched to find the primary ids it affects. */
+  reverseLookup: { path: string; nestedPath: string | null } | null;
+}
+
+/** The names every part of one index's pipeline agrees on: topics, consumer groups, alias. */
+export interface PipelineTopology {
+  alias: string;
+  /** Concrete indices are `<alias>_v<N>`; the alias points at the live one. */
+  versionedIndexPrefix: string;
+  sources: TopologySource[];
+  enrichGroup: string;
+  sinkGroup: string;
+  documentsTopic: string;
+  dlqTopic: string;
+  gatewayUrl: string;
+  elasticsearchNode: string;
+}
+
+export function pipelineTopology(config: IndexConfig, nestedPaths: readonly string[] = []): PipelineTopology {
+  const idOf = (source: IndexConfig['primary']['events'][number]): string =>
+    source.idFromKey ? 'message key' : (source.idPath as string);
+  const nestedPathOf = (lookup: string): string | null =>
+    [...nestedPaths].sort((a, b) => b.length - a.length).find((path) => lookup.startsWith(`${path}.`)) ?? null;
+  return {
+    alias: config.index,
+    versionedIndexPrefix: `${config.index}_v`,
+    sources: [
+      ...config.primary.events.map((source) => ({
+        topic: source.topic,
+        entityType: config.primary.type,
+        id: idOf(source),
+        reverseLookup: null,
+      })),
+      ...config.related.flatMap((related) =>
+        related.events.map((source) => ({
+          topic: source.topic,
+          entityType: related.type,
+          id: idOf(source),
+          reverseLookup: { path: related.lookup, nestedPath: nestedPathOf(related.lookup) },
+        })),
+      ),
+    ],
+    enrichGroup: `${config.index}-enrich`,
+    sinkGroup: `${config.index}-sink`,
+    documentsTopic: `${config.index}.documents`,
+    dlqTopic: `${config.index}.dlq`,
+    gatewayUrl: config.gateway.url,
+    elasticsearchNode: config.elasticsearch.node,
+  };
+}
+
+/** The topology as people read it (`fedsearch plan`). */
+export function describeTopology(topology: PipelineTopology, config: IndexConfig): string {
+  const width = Math.max(...topology.sources.map((s) => s.topic.length));
+  const lines = [
+    `index ${topology.alias}: alias ${topology.alias} → ${topology.versionedIndexPrefix}<N> on ${topology.elasticsearchNode}`,
+    '',
+    'sources',
+    ...topology.sources.map((source) => {
+      const head = `  ${source.topic.padEnd(width)}  ${source.entityType} id from ${source.id}`;
+      if (!source.reverseLookup) return `${head} → enrich`;
+      const nested = source.reverseLookup.nestedPath ? ` (nested ${source.reverseLookup.nestedPath})` : '';
+      return `${head} → reverse lookup ${source.reverseLookup.path}${nested} in ${topology.alias} → primary ids → enrich`;
+    }),
+    '',
+    `enrich         consumer group ${topology.enrichGroup}: coalesce ids, query ${config.primary.type} through ${topology.gatewayUrl}`,
+    `documents      ${topology.documentsTopic} (compacted, ${config.kafka.partitions.documents} partitions, Avro, key = ${config.primary.type} id, null = delete)`,
+    `sink           consumer group ${topology.sinkGroup}: bulk write to alias ${topology.alias} (external versions)`,
+    `dead letters   ${topology.dlqTopic} (${config.kafka.partitions.dlq} partition${config.kafka.partitions.dlq === 1 ? '' : 's'}; \`fedsearch replay\` sends them back)`,
+  ];
+  return `${lines.join('\n')}\n`;
+}

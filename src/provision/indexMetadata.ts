@@ -1,0 +1,48 @@
+import type { Client } from '@elastic/elasticsearch';
+import { isNotFound } from '../clients/elasticsearchClient.ts';
+import { stableHash } from './stableHash.ts';
+
+/** The index where fedsearch records what it provisioned, one document per index config. */
+export const METADATA_INDEX = 'fedsearch-meta';
+
+export interface IndexMetadata {
+  index: string;
+  alias: string;
+  liveIndex: string;
+  templateName: string;
+  templateHash: string;
+  /** Every Avro schema version documents were written with, by fingerprint (the message header). */
+  avroSchemas: Record<string, string>;
+  currentAvroFingerprint: string;
+  documentsTopic: string;
+  dlqTopic: string;
+  configFile: string;
+  provisionedAt: string;
+}
+
+export async function readIndexMetadata(client: Client, index: string): Promise<IndexMetadata | undefined> {
+  try {
+    const response = await client.get<IndexMetadata>({ index: METADATA_INDEX, id: index });
+    return response._source;
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
+export async function writeIndexMetadata(
+  client: Client,
+  entry: Omit<IndexMetadata, 'avroSchemas' | 'currentAvroFingerprint' | 'provisionedAt'> & { avroSchema: object },
+): Promise<IndexMetadata> {
+  const previous = await readIndexMetadata(client, entry.index);
+  const fingerprint = stableHash(entry.avroSchema);
+  const { avroSchema, ...rest } = entry;
+  const metadata: IndexMetadata = {
+    ...rest,
+    avroSchemas: { ...previous?.avroSchemas, [fingerprint]: JSON.stringify(avroSchema) },
+    currentAvroFingerprint: fingerprint,
+    provisionedAt: new Date().toISOString(),
+  };
+  await client.index({ index: METADATA_INDEX, id: entry.index, document: metadata, refresh: 'wait_for' });
+  return metadata;
+}

@@ -1,0 +1,233 @@
+import type { Client } from '@elastic/elasticsearch';
+import type { Admin } from 'kafkajs';
+import type { IndexConfig } from '../config/indexConfig.ts';
+import { InfrastructureError, UserError } from '../errors.ts';
+import type { PipelineTopology } from '../pipeline/pipelineTopology.ts';
+import { compareMappings, type MappingNode } from './compareMappings.ts';
+import { readIndexMetadata, writeIndexMetadata, type IndexMetadata } from './indexMetadata.ts';
+import { sortKeys, stableHash } from './stableHash.ts';
+import { isNotFound } from '../clients/elasticsearchClient.ts';
+
+/** The composable index template body the generator makes. */
+export interface IndexTemplateBody {
+  index_patterns: string[];
+  priority?: number;
+  template: { settings?: Record<string, unknown>; mappings: MappingNode };
+  _meta?: Record<string, unknown>;
+}
+
+export type ProvisionAction =
+  | { kind: 'put-template'; name: string; reason: 'new' | 'changed' }
+  | { kind: 'create-index'; index: string; alias: string }
+  | { kind: 'put-mapping'; index: string; fields: string[] }
+  | { kind: 'create-topic'; topic: string; partitions: number; compacted: boolean }
+  | { kind: 'write-metadata'; reason: string };
+
+export interface ProvisionPlan {
+  actions: ProvisionAction[];
+  /** Differences that need a reindex to a new version; the live index is left as it is. */
+  needsReindex: string[];
+  warnings: string[];
+  liveIndex: string;
+  templateHash: string;
+}
+
+export interface ProvisionInputs {
+  config: IndexConfig;
+  topology: PipelineTopology;
+  template: IndexTemplateBody;
+  avroSchema: object;
+  elasticsearch: Client;
+  kafkaAdmin: Admin;
+}
+
+export function templateName(index: string): string {
+  return `fedsearch-${index}`;
+}
+
+export function describeAction(action: ProvisionAction): string {
+  switch (action.kind) {
+    case 'put-template':
+      return `${action.reason === 'new' ? 'create' : 'update'} index template ${action.name}`;
+    case 'create-index':
+      return `create index ${action.index} behind alias ${action.alias}`;
+    case 'put-mapping':
+      return `add ${action.fields.length} field(s) to ${action.index}: ${action.fields.join(', ')}`;
+    case 'create-topic':
+      return `create topic ${action.topic} (${action.partitions} partition${action.partitions === 1 ? '' : 's'}${action.compacted ? ', compacted' : ''})`;
+    case 'write-metadata':
+      return `record what was provisioned (${action.reason})`;
+  }
+}
+
+/** What provisioning would change, without changing anything. */
+export async function planProvision(inputs: ProvisionInputs): Promise<ProvisionPlan> {
+  const { config, topology, template, elasticsearch, kafkaAdmin } = inputs;
+  const actions: ProvisionAction[] = [];
+  const needsReindex: string[] = [];
+  const warnings: string[] = [];
+  const hash = templateHash(template);
+  const name = templateName(config.index);
+
+  const existingTemplate = await elasticsearch.indices
+    .getIndexTemplate({ name })
+    .then((response) => response.index_templates[0])
+    .catch((error: unknown) => (isNotFound(error) ? undefined : Promise.reject(error)));
+  if (!existingTemplate) actions.push({ kind: 'put-template', name, reason: 'new' });
+  else if (existingTemplate.index_template._meta?.hash !== hash) actions.push({ kind: 'put-template', name, reason: 'changed' });
+
+  const liveIndex = await aliasTarget(elasticsearch, topology.alias);
+  let target = liveIndex;
+  if (!liveIndex) {
+    if (await elasticsearch.indices.exists({ index: topology.alias })) {
+      throw new UserError(
+        `${topology.alias} is a concrete index, not an alias; fedsearch serves searches through an alias ` +
+          `over ${topology.versionedIndexPrefix}<N>. Rename or delete that index first.`,
+      );
+    }
+    target = `${topology.versionedIndexPrefix}1`;
+    actions.push({ kind: 'create-index', index: target, alias: topology.alias });
+  } else {
+    const mappings = await elasticsearch.indices.getMapping({ index: liveIndex });
+    const live = (mappings[liveIndex]?.mappings ?? {}) as MappingNode;
+    const difference = compareMappings(live, template.template.mappings);
+    if (difference.incompatible.length > 0) needsReindex.push(...difference.incompatible);
+    else if (difference.additions.length > 0) actions.push({ kind: 'put-mapping', index: liveIndex, fields: difference.additions });
+    if (difference.unused.length > 0) {
+      warnings.push(`${liveIndex} maps fields the query no longer fetches (kept): ${difference.unused.join(', ')}`);
+    }
+    const liveAnalysis = await elasticsearch.indices.getSettings({ index: liveIndex, name: 'index.analysis*', flat_settings: false });
+    const haveAnalysis = JSON.stringify(sortKeys(liveAnalysis[liveIndex]?.settings?.index?.analysis ?? {}));
+    const wantAnalysis = JSON.stringify(sortKeys(stringifyLeaves((template.template.settings?.analysis as object | undefined) ?? {})));
+    if (haveAnalysis !== wantAnalysis) needsReindex.push('index.analysis: the analyzers changed');
+  }
+
+  const topics = [
+    { topic: topology.documentsTopic, partitions: config.kafka.partitions.documents, compacted: true },
+    { topic: topology.dlqTopic, partitions: config.kafka.partitions.dlq, compacted: false },
+  ];
+  const existingTopics = new Set(await kafkaAdmin.listTopics());
+  for (const wanted of topics) {
+    if (!existingTopics.has(wanted.topic)) {
+      actions.push({ kind: 'create-topic', ...wanted });
+      continue;
+    }
+    const [metadata] = (await kafkaAdmin.fetchTopicMetadata({ topics: [wanted.topic] })).topics;
+    const partitions = metadata?.partitions.length ?? 0;
+    if (partitions !== wanted.partitions) {
+      warnings.push(
+        `topic ${wanted.topic} has ${partitions} partitions, the config asks for ${wanted.partitions}; ` +
+          'left as is (changing partitions of a keyed topic reorders keys: recreate it if you mean it)',
+      );
+    }
+  }
+
+  const metadata = await readIndexMetadata(elasticsearch, config.index);
+  const reason = metadataChange(metadata, { liveIndex: target as string, templateHash: hash, avroSchema: inputs.avroSchema });
+  if (reason || actions.length > 0) actions.push({ kind: 'write-metadata', reason: reason ?? 'after the changes above' });
+  return { actions, needsReindex, warnings, liveIndex: target as string, templateHash: hash };
+}
+
+/** Carries out a plan in order. A failure says what was done and what was not. */
+export async function applyProvision(inputs: ProvisionInputs, plan: ProvisionPlan, report: (line: string) => void): Promise<void> {
+  const { config, topology, template, elasticsearch, kafkaAdmin } = inputs;
+  const done: string[] = [];
+  for (const [position, action] of plan.actions.entries()) {
+    try {
+      switch (action.kind) {
+        case 'put-template':
+          await elasticsearch.indices.putIndexTemplate({
+            name: action.name,
+            index_patterns: template.index_patterns,
+            priority: template.priority ?? 100,
+            template: template.template as never,
+            _meta: { ...template._meta, managed_by: 'fedsearch', index: config.index, hash: plan.templateHash },
+          });
+          break;
+        case 'create-index':
+          // One request creates the index and its alias: there is never an index without the alias.
+          await elasticsearch.indices.create({ index: action.index, aliases: { [action.alias]: { is_write_index: true } } });
+          break;
+        case 'put-mapping':
+          await elasticsearch.indices.putMapping({ index: action.index, ...(template.template.mappings as object) });
+          break;
+        case 'create-topic':
+          await kafkaAdmin.createTopics({
+            waitForLeaders: true,
+            topics: [
+              {
+                topic: action.topic,
+                numPartitions: action.partitions,
+                configEntries: action.compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : [],
+              },
+            ],
+          });
+          break;
+        case 'write-metadata':
+          await writeIndexMetadata(elasticsearch, {
+            index: config.index,
+            alias: topology.alias,
+            liveIndex: plan.liveIndex,
+            templateName: templateName(config.index),
+            templateHash: plan.templateHash,
+            avroSchema: inputs.avroSchema,
+            documentsTopic: topology.documentsTopic,
+            dlqTopic: topology.dlqTopic,
+            configFile: config.sourceFile,
+          });
+          break;
+      }
+    } catch (error) {
+      const notAttempted = plan.actions.slice(position + 1).map(describeAction);
+      throw new InfrastructureError(
+        `provisioning ${config.index} failed at "${describeAction(action)}": ${(error as Error).message}\n` +
+          `  done: ${done.length ? done.join('; ') : 'nothing'}\n` +
+          `  not attempted: ${notAttempted.length ? notAttempted.join('; ') : 'nothing'}\n` +
+          'Run provision again once the cause is fixed: it picks up where this run stopped.',
+      );
+    }
+    done.push(describeAction(action));
+    report(`✓ ${describeAction(action)}`);
+  }
+}
+
+function metadataChange(
+  metadata: IndexMetadata | undefined,
+  wanted: { liveIndex: string; templateHash: string; avroSchema: object },
+): string | undefined {
+  if (!metadata) return 'first provisioning';
+  if (metadata.liveIndex !== wanted.liveIndex) return `live index is now ${wanted.liveIndex}`;
+  if (metadata.templateHash !== wanted.templateHash) return 'template changed';
+  if (!(avroFingerprint(wanted.avroSchema) in metadata.avroSchemas)) return 'new Avro schema version';
+  return undefined;
+}
+
+export function templateHash(template: IndexTemplateBody): string {
+  return stableHash({ ...template, _meta: undefined });
+}
+
+/** Identifies an Avro schema version; travels as a header with every document message. */
+export function avroFingerprint(schema: object): string {
+  return stableHash(schema);
+}
+
+async function aliasTarget(client: Client, alias: string): Promise<string | undefined> {
+  try {
+    const response = await client.indices.getAlias({ name: alias });
+    const indices = Object.keys(response);
+    // With a reindex under way the alias may span two versions; the write index is the live one.
+    return indices.find((index) => response[index]?.aliases[alias]?.is_write_index) ?? indices.sort().at(-1);
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
+/** Elasticsearch returns every setting as a string; compare like with like. */
+function stringifyLeaves(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(stringifyLeaves);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, stringifyLeaves(v)]));
+  }
+  return value === undefined ? value : String(value);
+}
