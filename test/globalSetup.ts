@@ -1,10 +1,12 @@
 import type { TestProject } from 'vitest/node';
+import { elasticsearchUrl } from '../src/stack/elasticsearchService.ts';
 import { kafkaBrokers } from '../src/stack/kafkaService.ts';
 import { stackDown, stackServices, stackUp } from '../src/stack/stack.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     kafkaBrokers: string[];
+    elasticsearchUrl: string;
   }
 }
 
@@ -17,6 +19,7 @@ const say = (message: string): void => void process.stderr.write(`[stack] ${mess
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const startedNow = await stackUp(say);
   project.provide('kafkaBrokers', kafkaBrokers());
+  project.provide('elasticsearchUrl', elasticsearchUrl());
   return async () => {
     const ours = stackServices().filter((service) => startedNow.has(service.name));
     if (ours.length > 0) await stackDown(say, ours);

@@ -1,9 +1,10 @@
+import { elasticsearchService } from './elasticsearchService.ts';
 import { kafkaService } from './kafkaService.ts';
 import { serviceState, startService, stopService, type LocalService, type ServiceState } from './localService.ts';
 
 /** The services of the local stack, in start order. */
 export function stackServices(): LocalService[] {
-  return [kafkaService()];
+  return [kafkaService(), elasticsearchService()];
 }
 
 export type Reporter = (message: string) => void;
