@@ -1,0 +1,108 @@
+import { createHash } from 'node:crypto';
+import { print } from 'graphql';
+import type { DocumentNode, GraphQLSchema } from 'graphql';
+import type { FieldOptions } from '../config/indexConfig.ts';
+import { checkFieldOptions } from './checkFieldOptions.ts';
+import { documentShape } from './documentShape.ts';
+import type { ShapeNode } from './documentShape.ts';
+import type { GenerateOptions } from './generateOptions.ts';
+import { leafMapping } from './leafMapping.ts';
+import type { AnalysisSettings, IndexTemplate, MappingProperty } from './mappingTypes.ts';
+
+export interface IndexTemplateOptions extends GenerateOptions {
+  /** Above the built-in templates (100), so a broad pattern of theirs never wins over ours. */
+  priority?: number;
+}
+
+const DEFAULT_PRIORITY = 200;
+
+// Only components every Elasticsearch distribution has without plugins or modules beyond
+// analysis-common: the local stack runs a bare node.
+const ANALYSIS: AnalysisSettings = {
+  filter: {
+    fedsearch_edge_ngram: { type: 'edge_ngram', min_gram: 1, max_gram: 20 },
+    // "O'Brien" → o, brien and obrien; "Jean-Luc" → jean, luc and jeanluc: people type names
+    // either way. Case changes do not split ("McDonald" stays whole: "mc" would match everyone).
+    fedsearch_name_parts: {
+      type: 'word_delimiter_graph',
+      catenate_words: true,
+      preserve_original: false,
+      split_on_case_change: false,
+      split_on_numerics: false,
+      stem_english_possessive: false,
+    },
+  },
+  analyzer: {
+    fedsearch_folded: { type: 'custom', tokenizer: 'standard', filter: ['lowercase', 'asciifolding'] },
+    // The whitespace tokenizer leaves apostrophes and hyphens to the word delimiter; the standard
+    // one would split "Jean-Luc" before the two halves could be joined.
+    fedsearch_name: { type: 'custom', tokenizer: 'whitespace', filter: ['fedsearch_name_parts', 'lowercase', 'asciifolding'] },
+    fedsearch_autocomplete: {
+      type: 'custom',
+      tokenizer: 'standard',
+      filter: ['lowercase', 'asciifolding', 'fedsearch_edge_ngram'],
+    },
+    fedsearch_name_autocomplete: {
+      type: 'custom',
+      tokenizer: 'whitespace',
+      filter: ['fedsearch_name_parts', 'lowercase', 'asciifolding', 'fedsearch_edge_ngram'],
+    },
+  },
+  normalizer: {
+    fedsearch_lowercase: { type: 'custom', filter: ['lowercase', 'asciifolding'] },
+  },
+};
+
+/**
+ * The composable index template for the index's versions (`<index>_v*`): strict mappings derived
+ * from the query's document shape and the `fields:` options, and the analysis they use.
+ */
+export function generateIndexTemplate(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  options: IndexTemplateOptions,
+): IndexTemplate {
+  const shape = documentShape(schema, document, options.scalars === undefined ? {} : { scalars: options.scalars });
+  const fields = options.fields ?? {};
+  checkFieldOptions(shape, fields);
+
+  const nestedPaths: string[] = [];
+  const propertiesOf = (nodes: ShapeNode[]): Record<string, MappingProperty> =>
+    Object.fromEntries(nodes.map((node) => [node.key, propertyOf(node, fields[node.path])]));
+  const propertyOf = (node: ShapeNode, fieldOptions: FieldOptions | undefined): MappingProperty => {
+    if (node.kind === 'scalar' || node.kind === 'enum') return leafMapping(node, fieldOptions).property;
+    if (fieldOptions?.excluded === true) return { type: 'object', enabled: false };
+    if (fieldOptions?.nested === true) {
+      nestedPaths.push(node.path);
+      return { type: 'nested', properties: propertiesOf(node.fields) };
+    }
+    return { type: 'object', properties: propertiesOf(node.fields) };
+  };
+  const properties = propertiesOf(shape.root.fields);
+
+  const { shards, replicas } = options.elasticsearch ?? {};
+  return {
+    index_patterns: [`${options.index}_v*`],
+    priority: options.priority ?? DEFAULT_PRIORITY,
+    template: {
+      settings: {
+        ...(shards === undefined ? {} : { number_of_shards: shards }),
+        ...(replicas === undefined ? {} : { number_of_replicas: replicas }),
+        analysis: structuredClone(ANALYSIS),
+      },
+      mappings: {
+        // A document the query cannot produce is a bug upstream; fail it rather than grow the mapping.
+        dynamic: 'strict',
+        properties,
+        _meta: {
+          generator: 'fedsearch',
+          index: options.index,
+          entityType: shape.root.typeName,
+          rootField: shape.root.fieldName,
+          querySha256: createHash('sha256').update(print(document)).digest('hex'),
+          nestedPaths,
+        },
+      },
+    },
+  };
+}
