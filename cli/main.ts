@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { addStackCommands } from './stackCommands.ts';
 import { addDemoCommands } from './demoCommands.ts';
+import { addIndexCommands } from './indexCommands.ts';
 
 const program = new Command('fedsearch')
   .description(
@@ -9,8 +10,15 @@ const program = new Command('fedsearch')
   )
   .showHelpAfterError('(run with --help for usage)')
   // `demo --movies` and `demo graph up --movies` are different options of different commands.
-  .enablePositionalOptions();
+  .enablePositionalOptions()
+  .addHelpText(
+    'after',
+    `
+Exit codes: 0 success, 1 a problem in your input (config, query, arguments), 2 a service is
+missing or failing (Elasticsearch, Kafka, the gateway, Java/Maven for the local stack).`,
+  );
 
+addIndexCommands(program);
 addStackCommands(program);
 addDemoCommands(program);
 

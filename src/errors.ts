@@ -11,3 +11,17 @@ export class InfrastructureError extends Error {
   override readonly name: string = 'InfrastructureError';
   readonly exitCode = 2;
 }
+
+/**
+ * A client error that means a service is unreachable or refused us (Elasticsearch connection or
+ * response errors, kafkajs errors) becomes an InfrastructureError naming what we were doing;
+ * anything else is returned unchanged.
+ */
+export function asInfrastructureError(error: unknown, doing: string): unknown {
+  if (error instanceof UserError || error instanceof InfrastructureError) return error;
+  const name = (error as Error | undefined)?.name ?? '';
+  if (/^KafkaJS|ConnectionError|ResponseError|TimeoutError|NoLivingConnectionsError|ProductNotSupportedError/.test(name)) {
+    return new InfrastructureError(`${doing}: ${(error as Error).message}`);
+  }
+  return error;
+}

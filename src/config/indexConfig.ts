@@ -48,6 +48,7 @@ export interface RelatedEntity {
   /** Dotted path in the primary document holding this entity's id, e.g. `production.ptpId`. */
   lookup: string;
   position: SourcePosition;
+  lookupPosition: SourcePosition;
 }
 
 export interface ElasticsearchSettings {
@@ -88,6 +89,8 @@ export interface IndexConfig {
   related: RelatedEntity[];
   /** Options by dotted document path. */
   fields: Record<string, FieldOptions>;
+  /** Where each `fields:` entry is in the file, for errors found against the query's shape. */
+  fieldPositions: Record<string, SourcePosition>;
   /** Custom scalar name → storage kind (DateTime/Date default to `date`). */
   scalars: Record<string, ScalarKind>;
   elasticsearch: ElasticsearchSettings;

@@ -126,8 +126,10 @@ function toIndexConfig(raw: RawIndexConfig, file: string, text: string, yaml: Po
       lookup: related.lookup,
       events: events(related.events, ['related', i, 'events']),
       position: yaml.positionOf(['related', i]),
+      lookupPosition: yaml.positionOf(['related', i, 'lookup']),
     })),
     fields: raw.fields,
+    fieldPositions: Object.fromEntries(Object.keys(raw.fields).map((path) => [path, yaml.positionOf(['fields', path])])),
     scalars: { DateTime: 'date', Date: 'date', ...raw.scalars },
     elasticsearch: {
       node: es.node,

@@ -6,13 +6,21 @@ import { suggestionList } from './suggestionList.ts';
 const LEAF_ONLY_OPTIONS = ['text', 'keyword', 'facet', 'suggest', 'sortable', 'analyzer'] as const;
 const STRING_STORAGES = new Set(['string', 'text', 'keyword']);
 
+/** One problem with a `fields:` entry: the path is unknown, or an option cannot apply to it. */
+export interface FieldOptionProblem {
+  path: string;
+  kind: 'unknown' | 'misapplied';
+  message: string;
+  /** For an unknown path: ` — did you mean …?`, or '' when nothing is close. */
+  hint: string;
+}
+
 /**
- * Throws one UserError listing every problem with the `fields:` options: paths the query's
- * document does not have (with did-you-mean suggestions) and options that cannot apply to the
- * field they name. Silently ignoring either would build an index that does not do what the
- * config says.
+ * Every problem with the `fields:` options: paths the query's document does not have (with
+ * did-you-mean suggestions) and options that cannot apply to the field they name. Silently
+ * ignoring either would build an index that does not do what the config says.
  */
-export function checkFieldOptions(shape: DocumentShape, fields: Record<string, FieldOptions>): void {
+export function fieldOptionProblems(shape: DocumentShape, fields: Record<string, FieldOptions>): FieldOptionProblem[] {
   const nodesByPath = new Map<string, ShapeNode>();
   const collect = (node: ShapeNode): void => {
     nodesByPath.set(node.path, node);
@@ -21,24 +29,38 @@ export function checkFieldOptions(shape: DocumentShape, fields: Record<string, F
   shape.root.fields.forEach(collect);
   const knownPaths = [...nodesByPath.keys()];
 
-  const unknown: string[] = [];
-  const misapplied: string[] = [];
+  const problems: FieldOptionProblem[] = [];
   for (const [path, options] of Object.entries(fields)) {
     const node = nodesByPath.get(path);
     if (node === undefined) {
-      unknown.push(`  ${path}${didYouMean(path, knownPaths)}`);
+      const hint = didYouMean(path, knownPaths);
+      problems.push({ path, kind: 'unknown', message: `not in the query's document${hint.replace(' —', ';')}`, hint });
       continue;
     }
-    misapplied.push(...problemsWith(node, options).map((problem) => `  ${path}: ${problem}`));
+    for (const message of problemsWith(node, options)) problems.push({ path, kind: 'misapplied', message, hint: '' });
     const excludedAncestor = ancestorsOf(path).find((ancestor) => fields[ancestor]?.excluded === true);
     if (excludedAncestor !== undefined) {
-      misapplied.push(`  ${path}: is inside \`${excludedAncestor}\`, which is excluded, so it cannot be indexed either`);
+      problems.push({
+        path,
+        kind: 'misapplied',
+        message: `is inside \`${excludedAncestor}\`, which is excluded, so it cannot be indexed either`,
+        hint: '',
+      });
     }
   }
+  return problems;
+}
 
+/** Throws one UserError listing every problem fieldOptionProblems finds. */
+export function checkFieldOptions(shape: DocumentShape, fields: Record<string, FieldOptions>): void {
+  const problems = fieldOptionProblems(shape, fields);
+  const unknown = problems.filter((p) => p.kind === 'unknown').map((p) => `  ${p.path}${p.hint}`);
+  const misapplied = problems.filter((p) => p.kind === 'misapplied').map((p) => `  ${p.path}: ${p.message}`);
   const sections: string[] = [];
   if (unknown.length > 0) {
-    sections.push(`Unknown field path${unknown.length > 1 ? 's' : ''} under \`fields:\` (not in the query's document):\n${unknown.join('\n')}`);
+    sections.push(
+      `Unknown field path${unknown.length > 1 ? 's' : ''} under \`fields:\` (not in the query's document):\n${unknown.join('\n')}`,
+    );
   }
   if (misapplied.length > 0) sections.push(`Field options that cannot apply:\n${misapplied.join('\n')}`);
   if (sections.length > 0) throw new UserError(sections.join('\n'));

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Supergraph } from '@apollo/federation-internals';
+import { printSchema as printFederationSchema, Supergraph } from '@apollo/federation-internals';
 import {
   buildClientSchema,
   buildSchema,
@@ -28,7 +28,9 @@ function schemaFromFile(file: string): GraphQLSchema {
     throw new UserError(`cannot read schema file ${file}: ${(error as Error).message}`);
   }
   try {
-    if (/specs\.apollo\.dev\/join\//.test(sdl)) return Supergraph.build(sdl).apiSchema().toGraphQLJSSchema();
+    // Printed and rebuilt with our own graphql: federation-internals may load another copy of
+    // graphql-js (CJS vs ESM), and a schema from another copy fails graphql's instanceof checks.
+    if (/specs\.apollo\.dev\/join\//.test(sdl)) return buildSchema(printFederationSchema(Supergraph.build(sdl).apiSchema()));
     return buildSchema(sdl);
   } catch (error) {
     throw new UserError(`${file} is not a valid GraphQL schema: ${(error as Error).message}`);

@@ -1,0 +1,82 @@
+import type { Command } from 'commander';
+import { generateAvroSchema } from '../src/generate/generateAvroSchema.ts';
+import { generateIndexTemplate } from '../src/generate/generateIndexTemplate.ts';
+import { loadIndex } from '../src/graph/loadIndex.ts';
+import { describeTopology, pipelineTopology } from '../src/pipeline/pipelineTopology.ts';
+import { provision } from '../src/provision/provisionCommand.ts';
+import { runAction } from './runAction.ts';
+
+const say = (message: string): void => void process.stderr.write(`${message}\n`);
+const print = (text: string): void => void process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+
+interface SchemaOption {
+  schema?: string;
+}
+
+const SCHEMA_HELP = 'read the graph schema from this SDL file (a composed supergraph works) instead of introspecting the gateway';
+
+export function addIndexCommands(program: Command): void {
+  program
+    .command('validate')
+    .argument('<config>', 'index configuration file (YAML)')
+    .description('check a config file and its query against the graph; every problem as file:line:col')
+    .option('--schema <file>', SCHEMA_HELP)
+    .action(runAction(async (configFile: string, options: SchemaOption) => {
+      const loaded = await loadIndex(configFile, schemaOption(options));
+      print(
+        `${configFile}: ok — index ${loaded.config.index}, ${loaded.fields.length} fields` +
+          (loaded.nestedPaths.length ? ` (nested: ${loaded.nestedPaths.join(', ')})` : '') +
+          `, ${loaded.config.primary.events.length + loaded.config.related.reduce((n, r) => n + r.events.length, 0)} event sources`,
+      );
+    }));
+
+  const generate = program
+    .command('generate')
+    .description('print what a config generates, as JSON on stdout');
+  generate
+    .command('avro')
+    .argument('<config>', 'index configuration file (YAML)')
+    .description('the Avro schema of the documents')
+    .option('--schema <file>', SCHEMA_HELP)
+    .action(runAction(async (configFile: string, options: SchemaOption) => {
+      const loaded = await loadIndex(configFile, schemaOption(options));
+      print(JSON.stringify(generateAvroSchema(loaded.schema, loaded.query.document, loaded.config).schema, null, 2));
+    }));
+  generate
+    .command('template')
+    .argument('<config>', 'index configuration file (YAML)')
+    .description('the Elasticsearch composable index template (settings with analyzers, mappings)')
+    .option('--schema <file>', SCHEMA_HELP)
+    .action(runAction(async (configFile: string, options: SchemaOption) => {
+      const loaded = await loadIndex(configFile, schemaOption(options));
+      print(JSON.stringify(generateIndexTemplate(loaded.schema, loaded.query.document, loaded.config), null, 2));
+    }));
+
+  program
+    .command('plan')
+    .argument('<config>', 'index configuration file (YAML)')
+    .description('print the pipeline topology: sources → reverse lookups → enrich → documents topic → sink')
+    .option('--schema <file>', SCHEMA_HELP)
+    .action(runAction(async (configFile: string, options: SchemaOption) => {
+      const loaded = await loadIndex(configFile, schemaOption(options));
+      print(describeTopology(pipelineTopology(loaded.config, loaded.nestedPaths), loaded.config));
+    }));
+
+  program
+    .command('provision')
+    .argument('<config>', 'index configuration file (YAML)')
+    .description(
+      'create or update the index template, <index>_v<N> behind alias <index>, the Kafka topics\n' +
+        '(<index>.documents compacted, <index>.dlq) and the metadata record; idempotent',
+    )
+    .option('--schema <file>', SCHEMA_HELP)
+    .option('--dry-run', 'print the plan and change nothing')
+    .action(runAction(async (configFile: string, options: SchemaOption & { dryRun?: boolean }) => {
+      const loaded = await loadIndex(configFile, schemaOption(options));
+      await provision(loaded, { dryRun: options.dryRun === true }, print);
+    }));
+}
+
+function schemaOption(options: SchemaOption): { schemaFile?: string } {
+  return options.schema ? { schemaFile: options.schema } : {};
+}

@@ -1,0 +1,62 @@
+import { elasticsearchClient } from '../clients/elasticsearchClient.ts';
+import { kafkaClient } from '../clients/kafkaClient.ts';
+import { asInfrastructureError, UserError } from '../errors.ts';
+import { generateAvroSchema } from '../generate/generateAvroSchema.ts';
+import { generateIndexTemplate } from '../generate/generateIndexTemplate.ts';
+import type { LoadedIndex } from '../graph/loadIndex.ts';
+import { pipelineTopology } from '../pipeline/pipelineTopology.ts';
+import { applyProvision, describeAction, planProvision, type ProvisionPlan } from './provisionIndex.ts';
+
+export interface ProvisionOutcome {
+  plan: ProvisionPlan;
+  applied: boolean;
+}
+
+/**
+ * Plans and (unless `dryRun`) applies provisioning for a loaded index: template, versioned index
+ * behind the alias, Kafka topics, metadata. Reports each step through `report`.
+ */
+export async function provision(loaded: LoadedIndex, options: { dryRun: boolean }, report: (line: string) => void): Promise<ProvisionOutcome> {
+  const { config } = loaded;
+  const template = generateIndexTemplate(loaded.schema, loaded.query.document, config);
+  const avro = generateAvroSchema(loaded.schema, loaded.query.document, config);
+  const elasticsearch = elasticsearchClient(config.elasticsearch);
+  const kafkaAdmin = kafkaClient(config.kafka, '-provision').admin();
+  try {
+    await kafkaAdmin.connect();
+    const inputs = {
+      config,
+      topology: pipelineTopology(config, loaded.nestedPaths),
+      template,
+      avroSchema: avro.schema,
+      elasticsearch,
+      kafkaAdmin,
+    };
+    const plan = await planProvision(inputs);
+    for (const warning of plan.warnings) report(`! ${warning}`);
+    if (plan.needsReindex.length > 0) {
+      report(
+        `! the live index ${plan.liveIndex} cannot take the new mapping in place:\n` +
+          plan.needsReindex.map((reason) => `    ${reason}`).join('\n') +
+          `\n  run \`fedsearch backfill ${config.sourceFile} --new-version\` to build ${config.index} anew and swap the alias`,
+      );
+    }
+    if (plan.actions.length === 0) {
+      report(`${config.index}: no changes (template, index ${plan.liveIndex}, topics and metadata are up to date)`);
+    } else if (options.dryRun) {
+      report(`${config.index}: would make ${plan.actions.length} change(s) (dry run, nothing changed):`);
+      for (const action of plan.actions) report(`  - ${describeAction(action)}`);
+    } else {
+      await applyProvision(inputs, plan, report);
+    }
+    if (plan.needsReindex.length > 0 && !options.dryRun) {
+      throw new UserError(`${config.index}: the mapping changed incompatibly; the live index was left as it is (see above)`);
+    }
+    return { plan, applied: !options.dryRun && plan.actions.length > 0 };
+  } catch (error) {
+    throw asInfrastructureError(error, `provisioning ${config.index}`);
+  } finally {
+    await kafkaAdmin.disconnect().catch(() => undefined);
+    await elasticsearch.close();
+  }
+}
