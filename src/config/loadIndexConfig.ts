@@ -42,10 +42,37 @@ export function parseIndexConfig(text: string, file: string, env: NodeJS.Process
   const substituted = substituteEnv(yaml.value, [], env, at);
   const parsed = indexConfigSchema.safeParse(substituted);
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) reportIssue(issue, substituted, at);
+    // A value whose variable is missing was already reported; its emptiness says nothing more.
+    const envProblems = new Set(problems.map((problem) => problem.field));
+    for (const issue of withoutEchoes(parsed.error.issues)) {
+      if (!envProblems.has(fieldName(issue.path.filter((s): s is PathSegment => typeof s !== 'symbol')))) {
+        reportIssue(issue, substituted, at);
+      }
+    }
   }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   return toIndexConfig(parsed.data, file, text, yaml);
+}
+
+/**
+ * Drops "X is required" where the same mapping has an unknown key whose did-you-mean is X: the
+ * misspelling is the one problem, reported once with its fix.
+ */
+function withoutEchoes(issues: z.core.$ZodIssue[]): z.core.$ZodIssue[] {
+  const misspelt = new Set<string>();
+  for (const issue of issues) {
+    if (issue.code !== 'unrecognized_keys') continue;
+    const path = issue.path.filter((s): s is PathSegment => typeof s !== 'symbol');
+    const allowed = allowedKeys(path);
+    for (const key of issue.keys) {
+      const [suggestion] = suggestionList(key, allowed);
+      if (suggestion) misspelt.add(JSON.stringify([...path, suggestion]));
+    }
+  }
+  return issues.filter(
+    (issue) =>
+      !(issue.code === 'invalid_type' && issue.input === undefined && misspelt.has(JSON.stringify(issue.path))),
+  );
 }
 
 /** `${NAME}` or `${NAME:-default}` in any string value. A missing variable is a problem. */

@@ -14,6 +14,7 @@ import {
 } from 'graphql';
 import { ConfigError, type ConfigProblem } from '../config/configError.ts';
 import type { IndexConfig, SourcePosition } from '../config/indexConfig.ts';
+import { suggestionList } from '../generate/suggestionList.ts';
 
 /** A query template that parses and validates against the graph, with its parts named. */
 export interface QueryTemplate {
@@ -97,8 +98,15 @@ export function validateQueryTemplate(config: IndexConfig, schema: GraphQLSchema
   if (idVariable && !usesVariable(rootField, idVariable.variable.name.value)) {
     report(`the root field ${rootField.name.value} must take $${idVariable.variable.name.value} as an argument`, where(rootField));
   }
-  for (const related of config.related) {
-    if (!schema.getType(related.type)) report(`type ${related.type} is not in the graph's schema`, related.position, 'related.type');
+  for (const [i, related] of config.related.entries()) {
+    if (!schema.getType(related.type)) {
+      const [suggestion] = suggestionList(related.type, Object.keys(schema.getTypeMap()).filter((name) => !name.startsWith('__')));
+      report(
+        `type ${related.type} is not in the graph's schema${suggestion ? ` (did you mean ${suggestion}?)` : ''}`,
+        related.position,
+        `related[${i}].type`,
+      );
+    }
   }
   if (problems.length > 0 || !entityType || !idVariable) throw new ConfigError(problems);
   return {
