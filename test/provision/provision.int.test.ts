@@ -1,0 +1,166 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { Client } from '@elastic/elasticsearch';
+import avro from 'avsc';
+import { Kafka, logLevel } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { parseIndexConfig } from '../../src/config/loadIndexConfig.ts';
+import { UserError } from '../../src/errors.ts';
+import { generateAvroSchema } from '../../src/generate/generateAvroSchema.ts';
+import { loadGraphSchema } from '../../src/graph/loadGraphSchema.ts';
+import { checkIndexAgainstSchema, type LoadedIndex } from '../../src/graph/loadIndex.ts';
+import { provision } from '../../src/provision/provisionCommand.ts';
+import { METADATA_INDEX } from '../../src/provision/indexMetadata.ts';
+import { templateName } from '../../src/provision/provisionIndex.ts';
+import { startDemoGraph, type DemoGraph } from '../../subgraphs/startDemoGraph.ts';
+
+const moviesYaml = readFileSync(new URL('../../index-configs/movies.yaml', import.meta.url), 'utf8');
+
+describe('provision against the real stack, with documents from the real gateway', () => {
+  const index = `it_movies_${randomUUID().slice(0, 8)}`;
+  const es = new Client({ node: inject('elasticsearchUrl') });
+  const kafka = new Kafka({ clientId: 'provision-test', brokers: inject('kafkaBrokers'), logLevel: logLevel.NOTHING });
+  let graph: DemoGraph;
+  const lines: string[] = [];
+  const report = (line: string): void => void lines.push(line);
+
+  /** movies.yaml for this test's index and gateway, with an optional edit. */
+  async function load(edit: (yaml: string) => string = (yaml) => yaml): Promise<LoadedIndex> {
+    const env = {
+      FEDSEARCH_GATEWAY_URL: graph.gatewayUrl,
+      FEDSEARCH_ES_URL: inject('elasticsearchUrl'),
+      FEDSEARCH_KAFKA_BROKERS: inject('kafkaBrokers')[0] as string,
+    };
+    const config = parseIndexConfig(edit(moviesYaml.replace('index: movies', `index: ${index}`)), 'movies.yaml', env);
+    // The schema comes from the gateway's introspection, as it does without --schema.
+    return checkIndexAgainstSchema(config, await loadGraphSchema({ gateway: config.gateway }));
+  }
+
+  async function fetchMovie(loaded: LoadedIndex, id: string): Promise<Record<string, unknown>> {
+    const response = await fetch(graph.gatewayUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: loaded.config.query.text, variables: { id } }),
+    });
+    const body = (await response.json()) as { data: { movie: Record<string, unknown> }; errors?: unknown };
+    expect(body.errors).toBeUndefined();
+    return body.data.movie;
+  }
+
+  beforeAll(async () => {
+    graph = await startDemoGraph({ movies: 100, kafkaBrokers: null, ports: { gateway: 0, movies: 0, productions: 0, talent: 0 } });
+  });
+
+  afterAll(async () => {
+    await es.indices.delete({ index: `${index}_v*`, ignore_unavailable: true, allow_no_indices: true });
+    await es.indices.deleteIndexTemplate({ name: templateName(index) }).catch(() => undefined);
+    await es.delete({ index: METADATA_INDEX, id: index }).catch(() => undefined);
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.deleteTopics({ topics: [`${index}.documents`, `${index}.dlq`] }).catch(() => undefined);
+    await admin.disconnect();
+    await es.close();
+    await graph?.stop();
+  });
+
+  it('a dry run changes nothing', async () => {
+    const outcome = await provision(await load(), { dryRun: true }, report);
+    expect(outcome.applied).toBe(false);
+    expect(outcome.plan.actions.map((action) => action.kind)).toEqual([
+      'put-template',
+      'create-index',
+      'create-topic',
+      'create-topic',
+      'write-metadata',
+    ]);
+    expect(await es.indices.existsIndexTemplate({ name: templateName(index) })).toBe(false);
+    expect(await es.indices.exists({ index: `${index}_v1` })).toBe(false);
+  });
+
+  it('creates the template, the first version behind the alias, the topics and the metadata record', async () => {
+    const outcome = await provision(await load(), { dryRun: false }, report);
+    expect(outcome.applied).toBe(true);
+
+    const alias = await es.indices.getAlias({ name: index });
+    expect(Object.keys(alias)).toEqual([`${index}_v1`]);
+    const mapping = (await es.indices.getMapping({ index: `${index}_v1` }))[`${index}_v1`]?.mappings;
+    expect(mapping?.dynamic).toBe('strict');
+    expect(mapping?.properties?.cast?.type).toBe('nested');
+
+    const admin = kafka.admin();
+    await admin.connect();
+    const configs = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: [{ type: 2, name: `${index}.documents`, configNames: ['cleanup.policy'] }],
+    });
+    const metadata = await admin.fetchTopicMetadata({ topics: [`${index}.documents`, `${index}.dlq`] });
+    await admin.disconnect();
+    expect(configs.resources[0]?.configEntries[0]?.configValue).toBe('compact');
+    const partitions = Object.fromEntries(metadata.topics.map((topic) => [topic.name, topic.partitions.length]));
+    expect(partitions).toEqual({ [`${index}.documents`]: 3, [`${index}.dlq`]: 1 });
+
+    const record = await es.get<{ liveIndex: string; currentAvroFingerprint: string; avroSchemas: Record<string, string> }>({
+      index: METADATA_INDEX,
+      id: index,
+    });
+    expect(record._source?.liveIndex).toBe(`${index}_v1`);
+    expect(Object.keys(record._source?.avroSchemas ?? {})).toEqual([record._source?.currentAvroFingerprint]);
+  });
+
+  it('changes nothing when run again', async () => {
+    const outcome = await provision(await load(), { dryRun: false }, report);
+    expect(outcome.plan.actions).toEqual([]);
+    expect(outcome.plan.needsReindex).toEqual([]);
+    expect(lines.at(-1)).toContain('no changes');
+  });
+
+  it('round-trips a real gateway document through the Avro schema and indexes it without a mapping error', async () => {
+    const loaded = await load();
+    const movie = await fetchMovie(loaded, 'mov-0000007');
+    const type = avro.Type.forSchema(generateAvroSchema(loaded.schema, loaded.query.document, loaded.config).schema as avro.Schema);
+    const decoded = type.fromBuffer(type.toBuffer(movie));
+    expect(JSON.parse(JSON.stringify(decoded))).toEqual(movie);
+
+    await es.index({ index, id: 'mov-0000007', document: movie, refresh: 'wait_for' });
+    const name = (movie.cast as Array<{ talent: { name: string } }>)[0]?.talent.name as string;
+    const found = await es.search({
+      index,
+      query: { nested: { path: 'cast', query: { match: { 'cast.talent.name': name.toLowerCase() } } } },
+    });
+    expect(found.hits.hits.map((hit) => hit._id)).toEqual(['mov-0000007']);
+  });
+
+  it('adds a field the query gained to the live index in place', async () => {
+    const withoutRating = (yaml: string): string => yaml.replace('      rating\n', '');
+    const other = `${index}_narrow`;
+    const narrow = await load((yaml) => withoutRating(yaml).replace(`index: ${index}`, `index: ${other}`));
+    try {
+      await provision(narrow, { dryRun: false }, report);
+      const widened = await load((yaml) => yaml.replace(`index: ${index}`, `index: ${other}`));
+      const outcome = await provision(widened, { dryRun: false }, report);
+      expect(outcome.plan.actions[1]).toEqual({ kind: 'put-mapping', index: `${other}_v1`, fields: ['rating'] });
+      const mapping = (await es.indices.getMapping({ index: `${other}_v1` }))[`${other}_v1`]?.mappings;
+      expect(mapping?.properties?.rating?.type).toBe('double');
+    } finally {
+      await es.indices.delete({ index: `${other}_v1`, ignore_unavailable: true });
+      await es.indices.deleteIndexTemplate({ name: templateName(other) }).catch(() => undefined);
+      await es.delete({ index: METADATA_INDEX, id: other }).catch(() => undefined);
+      const admin = kafka.admin();
+      await admin.connect();
+      await admin.deleteTopics({ topics: [`${other}.documents`, `${other}.dlq`] }).catch(() => undefined);
+      await admin.disconnect();
+    }
+  });
+
+  it('refuses an incompatible mapping change on the live index and names the reindex command', async () => {
+    const asKeyword = await load((yaml) => yaml.replace('  synopsis: { text: true }', '  synopsis: { keyword: true }'));
+    const before = await es.indices.getMapping({ index: `${index}_v1` });
+    const failure = await provision(asKeyword, { dryRun: false }, report).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(UserError);
+    const said = lines.join('\n');
+    expect(said).toContain(`the live index ${index}_v1 cannot take the new mapping in place`);
+    expect(said).toContain('synopsis: text → keyword');
+    expect(said).toContain('fedsearch backfill movies.yaml --new-version');
+    expect(await es.indices.getMapping({ index: `${index}_v1` })).toEqual(before);
+  });
+});
