@@ -163,4 +163,31 @@ describe('provision against the real stack, with documents from the real gateway
     expect(said).toContain('fedsearch backfill movies.yaml --new-version');
     expect(await es.indices.getMapping({ index: `${index}_v1` })).toEqual(before);
   });
+
+  it('says what was made and what was not when a step fails midway, and a rerun finishes the job', async () => {
+    const other = `${index}_midway`;
+    // Kafka refuses a topic whose name collides with an existing one up to '.' vs '_'.
+    const squatter = `${other.replaceAll('_', '.')}.documents`;
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: squatter }], waitForLeaders: true });
+    try {
+      const loaded = await load((yaml) => yaml.replace(`index: ${index}`, `index: ${other}`));
+      const failure = (await provision(loaded, { dryRun: false }, report).catch((error: unknown) => error)) as Error;
+      expect(failure.message).toContain(`provisioning ${other} failed at "create topic ${other}.documents (3 partitions, compacted)"`);
+      expect(failure.message).toContain(`done: create index template fedsearch-${other}; create index ${other}_v1 behind alias ${other}`);
+      expect(failure.message).toContain(`not attempted: create topic ${other}.dlq (1 partition); record what was provisioned`);
+
+      await admin.deleteTopics({ topics: [squatter] });
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      const rerun = await provision(loaded, { dryRun: false }, report);
+      expect(rerun.plan.actions.map((action) => action.kind)).toEqual(['create-topic', 'create-topic', 'write-metadata']);
+    } finally {
+      await admin.deleteTopics({ topics: [squatter, `${other}.documents`, `${other}.dlq`] }).catch(() => undefined);
+      await admin.disconnect();
+      await es.indices.delete({ index: `${other}_v1`, ignore_unavailable: true });
+      await es.indices.deleteIndexTemplate({ name: templateName(other) }).catch(() => undefined);
+      await es.delete({ index: METADATA_INDEX, id: other }).catch(() => undefined);
+    }
+  });
 });

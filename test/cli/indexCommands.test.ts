@@ -1,0 +1,73 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import avro from 'avsc';
+import { describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const root = new URL('../../', import.meta.url).pathname;
+const supergraph = join(root, 'subgraphs/supergraph.graphql');
+const movies = join(root, 'index-configs/movies.yaml');
+
+async function fedsearch(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [join(root, 'cli/fedsearch.js'), ...args], {
+      env: { ...process.env, ...env },
+      timeout: 60_000,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+describe('fedsearch validate / generate / plan (offline, with --schema)', () => {
+  it('validates the shipped config', async () => {
+    const result = await fedsearch(['validate', movies, '--schema', supergraph]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('index-configs/movies.yaml: ok — index movies, 26 fields (nested: cast), 4 event sources');
+  });
+
+  it('exits 1 and lists every problem as file:line:col for a broken config', async () => {
+    const broken = join(mkdtempSync(join(tmpdir(), 'fedsearch-cli-')), 'broken.yaml');
+    writeFileSync(broken, readFileSync(movies, 'utf8').replace('timeoutMs: 10000', 'timeoutMs: soon').replace('      synopsis\n', '      synopsys\n'));
+    const result = await fedsearch(['validate', broken, '--schema', supergraph]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`${broken}:7:3: gateway.timeoutMs: must be a number, not string "soon"`);
+    expect(result.stdout).toBe('');
+  });
+
+  it('prints an Avro schema that avsc accepts', async () => {
+    const result = await fedsearch(['generate', 'avro', movies, '--schema', supergraph]);
+    expect(result.code).toBe(0);
+    const type = avro.Type.forSchema(JSON.parse(result.stdout) as avro.Schema);
+    expect(type.name).toBe('fedsearch.movies.Movie');
+  });
+
+  it('prints the index template', async () => {
+    const result = await fedsearch(['generate', 'template', movies, '--schema', supergraph]);
+    expect(result.code).toBe(0);
+    const template = JSON.parse(result.stdout) as { index_patterns: string[]; template: { mappings: { dynamic: string } } };
+    expect(template.index_patterns).toEqual(['movies_v*']);
+    expect(template.template.mappings.dynamic).toBe('strict');
+  });
+
+  it('prints the pipeline topology', async () => {
+    const result = await fedsearch(['plan', movies, '--schema', supergraph]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(
+      'studio.talent.changes      Talent id from after.talentId → reverse lookup cast.talent.talentId (nested cast) in movies',
+    );
+    expect(result.stdout).toContain('documents      movies.documents (compacted, 3 partitions');
+  });
+
+  it('exits 2 with a hint when the gateway cannot be reached for its schema', async () => {
+    const result = await fedsearch(['validate', movies], { FEDSEARCH_GATEWAY_URL: 'http://127.0.0.1:9/graphql' });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('cannot reach the gateway at http://127.0.0.1:9/graphql');
+    expect(result.stderr).toContain('--schema');
+  });
+});
