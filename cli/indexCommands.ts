@@ -66,7 +66,7 @@ export function addIndexCommands(program: Command): void {
     .command('provision')
     .argument('<config>', 'index configuration file (YAML)')
     .description(
-      'create or update the index template, <index>_v<N> behind alias <index>, the Kafka topics\n' +
+      'create or update the index template, <index>_v<N> behind alias <index>, the Kafka topics ' +
         '(<index>.documents compacted, <index>.dlq) and the metadata record; idempotent',
     )
     .option('--schema <file>', SCHEMA_HELP)

@@ -5,7 +5,7 @@ import { addIndexCommands } from './indexCommands.ts';
 
 const program = new Command('fedsearch')
   .description(
-    'Make a federated GraphQL graph searchable: generate an Avro schema and an Elasticsearch index\n' +
+    'Make a federated GraphQL graph searchable: generate an Avro schema and an Elasticsearch index ' +
       'template from a query, keep the index in step with the graph through Kafka, and serve search.',
   )
   .showHelpAfterError('(run with --help for usage)')

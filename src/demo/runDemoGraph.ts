@@ -40,13 +40,13 @@ export async function startDemoGraphOrExplain(options: DemoGraphOptions): Promis
 
 export function printGraph(graph: DemoGraph): void {
   const lines = [
-    `gateway      ${graph.gatewayUrl}`,
-    `  movies     ${graph.subgraphUrls.movies}`,
-    `  productions ${graph.subgraphUrls.productions}`,
-    `  talent     ${graph.subgraphUrls.talent}`,
-    `studio       ${graph.studioSize.movies} movies, ${graph.studioSize.productions} productions, ` +
+    `gateway        ${graph.gatewayUrl}`,
+    `  movies       ${graph.subgraphUrls.movies}`,
+    `  productions  ${graph.subgraphUrls.productions}`,
+    `  talent       ${graph.subgraphUrls.talent}`,
+    `studio         ${graph.studioSize.movies} movies, ${graph.studioSize.productions} productions, ` +
       `${graph.studioSize.talent} talent, ${graph.studioSize.credits} credits`,
-    `change topics ${Object.values(graph.topics).join(', ')}`,
+    `change topics  ${Object.values(graph.topics).join(', ')}`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }

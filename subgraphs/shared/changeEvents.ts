@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
 
 /** A CDC-shaped change event, as Debezium emits them: the row before and after the change. */
 export interface ChangeEvent<T> {
@@ -40,7 +40,13 @@ export class KafkaChangeEventSink implements ChangeEventSink {
 
   static async connect(brokers: string[], clientId: string): Promise<KafkaChangeEventSink> {
     const kafka = new Kafka({ clientId, brokers, logLevel: logLevel.WARN });
-    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: true });
+    const producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: true,
+      // Murmur2 key hashing, as the Java clients do: a key lands on the same partition either way.
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
     await producer.connect();
     return new KafkaChangeEventSink(producer);
   }
