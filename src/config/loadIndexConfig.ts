@@ -119,11 +119,11 @@ function reportIssue(
     }
     case 'invalid_type': {
       const present = valueAt(input, path) !== undefined;
-      at(path, present ? `must be ${article(issue.expected)}, not ${describe(valueAt(input, path))}` : 'is required');
+      at(path, present ? `must be ${article(issue.expected)}, not ${describe(valueAt(input, path), path)}` : 'is required');
       return;
     }
     case 'invalid_value':
-      at(path, `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, not ${JSON.stringify(valueAt(input, path))}`);
+      at(path, `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, not ${isSecret(path) ? 'the value given (hidden)' : JSON.stringify(valueAt(input, path))}`);
       return;
     case 'too_small':
       at(path, issue.origin === 'array' ? `needs at least ${String(issue.minimum)} entr${issue.minimum === 1 ? 'y' : 'ies'}` : issue.origin === 'string' ? 'must not be empty' : `must be ${issue.inclusive ? 'at least' : 'greater than'} ${String(issue.minimum)}`);
@@ -235,8 +235,16 @@ function article(type: string): string {
   return noun;
 }
 
-function describe(value: unknown): string {
+/** Values under these keys are credentials: messages name the field, never its value. */
+const SECRET_KEYS = new Set(['password', 'apiKey', 'headers', 'sasl']);
+
+function isSecret(path: readonly PathSegment[]): boolean {
+  return path.some((segment) => typeof segment === 'string' && SECRET_KEYS.has(segment));
+}
+
+function describe(value: unknown, path: readonly PathSegment[]): string {
   if (value === null) return 'null';
+  if (isSecret(path) && typeof value !== 'object') return `a ${typeof value} (value hidden)`;
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
   return `${typeof value} ${JSON.stringify(value)}`;

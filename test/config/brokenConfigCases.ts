@@ -179,4 +179,14 @@ export const BROKEN_CONFIGS: BrokenConfigCase[] = [
       "broken.yaml:50:5: related[0].type: type Producton is not in the graph's schema (did you mean Production?)",
     ],
   },
+  {
+    name: 'a secret of the wrong type is named, never printed',
+    edits: [['  shards: 1\n', '  apiKey: 123456789\n  shards: 1\n']],
+    problems: ['broken.yaml:75:3: elasticsearch.apiKey: must be a string, not a number (value hidden)'],
+  },
+  {
+    name: 'a header that is not a string is named, never printed',
+    edits: [['  timeoutMs: 10000\n', '  headers: { authorization: 42 }\n  timeoutMs: 10000\n']],
+    problems: ['broken.yaml:7:14: gateway.headers.authorization: must be a string, not a number (value hidden)'],
+  },
 ];
