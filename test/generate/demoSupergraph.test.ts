@@ -5,15 +5,7 @@ import { documentShape } from '../../src/generate/documentShape.ts';
 import { generateAvroSchema } from '../../src/generate/generateAvroSchema.ts';
 import { generateIndexTemplate } from '../../src/generate/generateIndexTemplate.ts';
 import { apiSchema, gatewayDocuments, MOVIE_FIELDS, MOVIE_QUERY } from './demoMovies.ts';
-
-const STRING = {
-  type: 'text',
-  analyzer: 'fedsearch_folded',
-  fields: {
-    keyword: { type: 'keyword', ignore_above: 256 },
-    lowercase: { type: 'keyword', normalizer: 'fedsearch_lowercase', ignore_above: 256 },
-  },
-};
+import { STRING } from './expectedMappings.ts';
 
 describe('generators over the demo supergraph', () => {
   it('writes the movie Avro schema', () => {

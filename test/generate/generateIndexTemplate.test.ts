@@ -4,6 +4,7 @@ import type { FieldOptions } from '../../src/config/indexConfig.ts';
 import { UserError } from '../../src/errors.ts';
 import { generateIndexTemplate } from '../../src/generate/generateIndexTemplate.ts';
 import { filmSchema } from './filmSchema.ts';
+import { STRING } from './expectedMappings.ts';
 
 const schema = filmSchema();
 const scalars = { Money: 'long', Json: 'text' } as const;
@@ -31,16 +32,6 @@ const FILM_FIELDS: Record<string, FieldOptions> = {
   'credits.character': { text: true, keyword: false },
   'director.born': { excluded: true },
   sequel: { excluded: true },
-};
-
-/** A String with default options: folded text, exact and case-insensitive keyword forms. */
-const STRING = {
-  type: 'text',
-  analyzer: 'fedsearch_folded',
-  fields: {
-    keyword: { type: 'keyword', ignore_above: 256 },
-    lowercase: { type: 'keyword', normalizer: 'fedsearch_lowercase', ignore_above: 256 },
-  },
 };
 
 describe('generateIndexTemplate', () => {

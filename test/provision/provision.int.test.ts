@@ -47,18 +47,23 @@ describe('provision against the real stack, with documents from the real gateway
     return body.data.movie;
   }
 
+  /** Removes everything provisioning made for `name`. */
+  async function removeProvisioned(name: string, extraTopics: string[] = []): Promise<void> {
+    await es.indices.delete({ index: `${name}_v*`, ignore_unavailable: true, allow_no_indices: true });
+    await es.indices.deleteIndexTemplate({ name: templateName(name) }).catch(() => undefined);
+    await es.delete({ index: METADATA_INDEX, id: name }).catch(() => undefined);
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.deleteTopics({ topics: [`${name}.documents`, `${name}.dlq`, ...extraTopics] }).catch(() => undefined);
+    await admin.disconnect();
+  }
+
   beforeAll(async () => {
     graph = await startDemoGraph({ movies: 100, kafkaBrokers: null, ports: { gateway: 0, movies: 0, productions: 0, talent: 0 } });
   });
 
   afterAll(async () => {
-    await es.indices.delete({ index: `${index}_v*`, ignore_unavailable: true, allow_no_indices: true });
-    await es.indices.deleteIndexTemplate({ name: templateName(index) }).catch(() => undefined);
-    await es.delete({ index: METADATA_INDEX, id: index }).catch(() => undefined);
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.deleteTopics({ topics: [`${index}.documents`, `${index}.dlq`] }).catch(() => undefined);
-    await admin.disconnect();
+    await removeProvisioned(index);
     await es.close();
     await graph?.stop();
   });
@@ -142,13 +147,7 @@ describe('provision against the real stack, with documents from the real gateway
       const mapping = (await es.indices.getMapping({ index: `${other}_v1` }))[`${other}_v1`]?.mappings;
       expect(mapping?.properties?.rating?.type).toBe('double');
     } finally {
-      await es.indices.delete({ index: `${other}_v1`, ignore_unavailable: true });
-      await es.indices.deleteIndexTemplate({ name: templateName(other) }).catch(() => undefined);
-      await es.delete({ index: METADATA_INDEX, id: other }).catch(() => undefined);
-      const admin = kafka.admin();
-      await admin.connect();
-      await admin.deleteTopics({ topics: [`${other}.documents`, `${other}.dlq`] }).catch(() => undefined);
-      await admin.disconnect();
+      await removeProvisioned(other);
     }
   });
 
@@ -183,11 +182,8 @@ describe('provision against the real stack, with documents from the real gateway
       const rerun = await provision(loaded, { dryRun: false }, report);
       expect(rerun.plan.actions.map((action) => action.kind)).toEqual(['create-topic', 'create-topic', 'write-metadata']);
     } finally {
-      await admin.deleteTopics({ topics: [squatter, `${other}.documents`, `${other}.dlq`] }).catch(() => undefined);
       await admin.disconnect();
-      await es.indices.delete({ index: `${other}_v1`, ignore_unavailable: true });
-      await es.indices.deleteIndexTemplate({ name: templateName(other) }).catch(() => undefined);
-      await es.delete({ index: METADATA_INDEX, id: other }).catch(() => undefined);
+      await removeProvisioned(other, [squatter]);
     }
   });
 });
