@@ -92,6 +92,16 @@ export const indexConfigSchema = z.strictObject({
         .default({ documents: 3, dlq: 1 }),
     })
     .default({ brokers: ['127.0.0.1:9092'], ssl: false, partitions: { documents: 3, dlq: 1 } }),
+  pipeline: z
+    .strictObject({
+      batchSize: positiveInt.max(500).default(25),
+      concurrency: positiveInt.max(64).default(4),
+      maxRequestsPerSecond: z.number().positive().optional(),
+      retries: z.number().int().min(0).max(20).default(5),
+      onGraphQLErrors: z.enum(['retry-then-dlq', 'dlq']).default('retry-then-dlq'),
+      metricsPort: z.number().int().min(0).max(65535).default(9464),
+    })
+    .default({ batchSize: 25, concurrency: 4, retries: 5, onGraphQLErrors: 'retry-then-dlq', metricsPort: 9464 }),
   backfill: z
     .strictObject({
       query: z.string().min(1).optional(),

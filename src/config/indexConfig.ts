@@ -69,6 +69,22 @@ export interface KafkaSettings {
   partitions: { documents: number; dlq: number };
 }
 
+/** How the pipeline talks to the gateway and where it reports. */
+export interface PipelineSettings {
+  /** Entities fetched in one gateway request (aliased root fields). */
+  batchSize: number;
+  /** Gateway requests in flight at once. */
+  concurrency: number;
+  /** Cap on gateway requests per second; none when undefined. */
+  maxRequestsPerSecond?: number;
+  /** Retries of a failing fetch (timeouts, 5xx, GraphQL errors) before it goes to the DLQ. */
+  retries: number;
+  /** A response with GraphQL errors for an entity: retry with backoff then DLQ, or DLQ at once. */
+  onGraphQLErrors: 'retry-then-dlq' | 'dlq';
+  /** Port of /metrics and /healthz (0 picks a free one). */
+  metricsPort: number;
+}
+
 export interface BackfillSettings {
   /** A paginated query listing every primary id; `$after` is the cursor variable. */
   query: string | null;
@@ -95,5 +111,6 @@ export interface IndexConfig {
   scalars: Record<string, ScalarKind>;
   elasticsearch: ElasticsearchSettings;
   kafka: KafkaSettings;
+  pipeline: PipelineSettings;
   backfill: BackfillSettings;
 }

@@ -174,6 +174,14 @@ function toIndexConfig(raw: RawIndexConfig, file: string, text: string, yaml: Po
       ...(raw.kafka.sasl ? { sasl: raw.kafka.sasl } : {}),
       partitions: raw.kafka.partitions,
     },
+    pipeline: {
+      batchSize: raw.pipeline.batchSize,
+      concurrency: raw.pipeline.concurrency,
+      ...(raw.pipeline.maxRequestsPerSecond ? { maxRequestsPerSecond: raw.pipeline.maxRequestsPerSecond } : {}),
+      retries: raw.pipeline.retries,
+      onGraphQLErrors: raw.pipeline.onGraphQLErrors,
+      metricsPort: raw.pipeline.metricsPort,
+    },
     backfill: { query: raw.backfill.query ?? null, rate: raw.backfill.rate, concurrency: raw.backfill.concurrency },
   };
 }
