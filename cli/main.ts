@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { addStackCommands } from './stackCommands.ts';
 import { addDemoCommands } from './demoCommands.ts';
 import { addIndexCommands } from './indexCommands.ts';
+import { addPipelineCommands } from './pipelineCommands.ts';
 
 const program = new Command('fedsearch')
   .description(
@@ -19,6 +20,7 @@ missing or failing (Elasticsearch, Kafka, the gateway, Java/Maven for the local 
   );
 
 addIndexCommands(program);
+addPipelineCommands(program);
 addStackCommands(program);
 addDemoCommands(program);
 

@@ -2,7 +2,8 @@ import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { startStandaloneServer } from '@apollo/server/standalone';
-import type { GraphQLSchema } from 'graphql';
+import type { ApolloServerPlugin } from '@apollo/server';
+import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { generateStudio } from './data/generateStudio.ts';
 import type { Studio } from './data/studioRows.ts';
 import { composeSupergraph, DEFAULT_PORTS, DEMO_SUBGRAPHS } from './composeSupergraph.ts';
@@ -21,6 +22,8 @@ export interface DemoGraphOptions {
   /** Number of movies to generate (productions = movies, talent = 3 × movies). Default 10,000. */
   movies?: number;
   seed?: number;
+  /** Credit one actor (HUB_TALENT_ID) in this many movies (a large reverse-lookup fan-out). */
+  hubTalentMovies?: number;
   /** Port per server; 0 picks a free one. Defaults: gateway 4000, subgraphs 4001–4003. */
   ports?: Partial<Record<keyof typeof DEFAULT_PORTS, number>>;
   /** Kafka brokers for change events; null runs the graph without publishing them. */
@@ -28,12 +31,19 @@ export interface DemoGraphOptions {
   topics?: StudioTopics;
 }
 
+export type SubgraphName = 'movies' | 'productions' | 'talent';
+
 export interface DemoGraph {
   gatewayUrl: string;
   subgraphUrls: Record<'movies' | 'productions' | 'talent', string>;
   supergraphSdl: string;
   topics: StudioTopics;
   studioSize: { movies: number; productions: number; talent: number; credits: number };
+  /**
+   * Fault injection: a subgraph marked down answers every request with HTTP 503, as a crashed
+   * service behind a load balancer would, until it is marked up again.
+   */
+  setSubgraphDown(name: SubgraphName, down: boolean): void;
   stop(): Promise<void>;
 }
 
@@ -44,7 +54,11 @@ const HOST = '127.0.0.1';
  * and an Apollo Gateway composed over them. Everything listens on loopback.
  */
 export async function startDemoGraph(options: DemoGraphOptions): Promise<DemoGraph> {
-  const studio: Studio = generateStudio({ movies: options.movies ?? 10_000, seed: options.seed ?? 42 });
+  const studio: Studio = generateStudio({
+    movies: options.movies ?? 10_000,
+    seed: options.seed ?? 42,
+    hubTalentMovies: options.hubTalentMovies ?? 0,
+  });
   const topics = options.topics ?? DEMO_TOPICS;
   const ports = { ...DEFAULT_PORTS, ...options.ports };
   const sink: ChangeEventSink = options.kafkaBrokers
@@ -52,9 +66,17 @@ export async function startDemoGraph(options: DemoGraphOptions): Promise<DemoGra
     : new DiscardChangeEvents();
 
   const servers: ApolloServer[] = [];
-  const serve = async (schema: GraphQLSchema | ApolloGateway, port: number): Promise<string> => {
+  const down = new Set<SubgraphName>();
+  const faultSwitch = (name: SubgraphName): ApolloServerPlugin => ({
+    async requestDidStart() {
+      if (down.has(name)) throw new GraphQLError(`subgraph ${name} is down (fault injected)`, { extensions: { http: { status: 503 } } });
+    },
+  });
+  const serve = async (schema: GraphQLSchema | ApolloGateway, port: number, name?: SubgraphName): Promise<string> => {
     const server =
-      schema instanceof ApolloGateway ? new ApolloServer({ gateway: schema }) : new ApolloServer({ schema, plugins: [ApolloServerPluginInlineTraceDisabled()] });
+      schema instanceof ApolloGateway
+        ? new ApolloServer({ gateway: schema })
+        : new ApolloServer({ schema, plugins: [ApolloServerPluginInlineTraceDisabled(), faultSwitch(name as SubgraphName)] });
     servers.push(server);
     const { url } = await startStandaloneServer(server, { listen: { host: HOST, port } });
     return new URL('/graphql', url).toString();
@@ -62,9 +84,9 @@ export async function startDemoGraph(options: DemoGraphOptions): Promise<DemoGra
 
   try {
     const subgraphUrls = {
-      movies: await serve(moviesSubgraph(studio.movies, sink, topics.movie), ports.movies),
-      productions: await serve(productionsSubgraph(studio.productions, sink, topics.production), ports.productions),
-      talent: await serve(talentSubgraph(studio, sink, topics), ports.talent),
+      movies: await serve(moviesSubgraph(studio.movies, sink, topics.movie), ports.movies, 'movies'),
+      productions: await serve(productionsSubgraph(studio.productions, sink, topics.production), ports.productions, 'productions'),
+      talent: await serve(talentSubgraph(studio, sink, topics), ports.talent, 'talent'),
     };
     const supergraphSdl = composeSupergraph(
       DEMO_SUBGRAPHS.map((subgraph) => ({ ...subgraph, url: subgraphUrls[subgraph.name as keyof typeof subgraphUrls] })),
@@ -81,6 +103,7 @@ export async function startDemoGraph(options: DemoGraphOptions): Promise<DemoGra
         talent: studio.talent.length,
         credits: studio.credits.length,
       },
+      setSubgraphDown: (name, isDown) => void (isDown ? down.add(name) : down.delete(name)),
       stop: () => stopAll(servers, sink),
     };
   } catch (error) {

@@ -31,7 +31,15 @@ export interface StudioSize {
   /** Number of movies; productions = movies, talent = 3 × movies. */
   movies: number;
   seed?: number;
+  /**
+   * Credit the hub actor (HUB_TALENT_ID) in the first N movies, for a talent change that fans
+   * out to N documents. Added after the seeded data, so the rest of the studio stays the same.
+   */
+  hubTalentMovies?: number;
 }
+
+/** The id of the actor `hubTalentMovies` credits in many movies. */
+export const HUB_TALENT_ID = entityId('tal', 2);
 
 /** The id of a well-known actor who appears in about one movie in 200, sometimes as director. */
 export const RYAN_REYNOLDS_ID = entityId('tal', 1);
@@ -42,7 +50,7 @@ const BASE_UPDATED_AT = Date.UTC(2026, 0, 1);
  * A deterministic demo studio: the same size and seed always give the same rows, so tests and
  * benchmarks can name ids and expect the same documents.
  */
-export function generateStudio({ movies: movieCount, seed = 42 }: StudioSize): Studio {
+export function generateStudio({ movies: movieCount, seed = 42, hubTalentMovies = 0 }: StudioSize): Studio {
   const random = new SeededRandom(seed);
   const talentCount = movieCount * 3;
 
@@ -98,6 +106,16 @@ export function generateStudio({ movies: movieCount, seed = 42 }: StudioSize): S
     });
 
     credits.push(...creditsFor(movieId, random, talentCount, credits.length));
+  }
+  for (let n = 1; n <= Math.min(hubTalentMovies, movieCount); n++) {
+    credits.push({
+      creditId: entityId('crd', credits.length + 1),
+      movieId: entityId('mov', n),
+      talentId: HUB_TALENT_ID,
+      role: 'ACTOR',
+      character: 'The Narrator',
+      billing: 99,
+    });
   }
   return { movies, productions, talent, credits };
 }

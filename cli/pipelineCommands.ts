@@ -1,0 +1,50 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { untilInterrupted } from '../src/demo/untilInterrupted.ts';
+import { loadIndex } from '../src/graph/loadIndex.ts';
+import { replayDeadLetters } from '../src/pipeline/replayDeadLetters.ts';
+import { runPipeline, type PipelineStage } from '../src/pipeline/runPipeline.ts';
+import { runAction } from './runAction.ts';
+
+const say = (message: string): void => void process.stderr.write(`${message}\n`);
+
+/** `2026-11-01T10:00:00Z`, or a duration back from now: `90s`, `15m`, `2h`, `1d`. */
+export function parseSince(text: string): Date {
+  const relative = /^(\d+)(s|m|h|d)$/.exec(text);
+  if (relative) {
+    const unit = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[relative[2] as 's' | 'm' | 'h' | 'd'];
+    return new Date(Date.now() - Number(relative[1]) * unit);
+  }
+  const date = new Date(text);
+  if (Number.isNaN(date.getTime())) throw new InvalidArgumentError('expected an ISO time (2026-11-01T10:00:00Z) or a duration (15m, 2h, 1d)');
+  return date;
+}
+
+export function addPipelineCommands(program: Command): void {
+  program
+    .command('run')
+    .argument('<config>', 'index configuration file (YAML)')
+    .description('run the streaming indexer: change events → reverse lookups → gateway → documents topic → Elasticsearch')
+    .addOption(new Option('--stage <stage>', 'which stage(s) this process runs').choices(['enrich', 'sink', 'all']).default('all'))
+    .option('--metrics-port <port>', 'port of /metrics and /healthz (default: pipeline.metricsPort, 9464)', (v) => Number(v))
+    .addHelpText('after', '\nSIGTERM or Ctrl-C drains the batch in flight, commits, and exits.')
+    .action(runAction(async (configFile: string, options: { stage: PipelineStage; metricsPort?: number }) => {
+      const loaded = await loadIndex(configFile);
+      const pipeline = await runPipeline(loaded, { stage: options.stage, ...(options.metricsPort !== undefined ? { metricsPort: options.metricsPort } : {}) });
+      say(`${loaded.config.index}: pipeline (${options.stage}) running; metrics ${pipeline.metricsUrl}/metrics, health ${pipeline.metricsUrl}/healthz`);
+      await untilInterrupted();
+      say('draining…');
+      await pipeline.stop();
+    }));
+
+  program
+    .command('replay')
+    .argument('<config>', 'index configuration file (YAML)')
+    .description('re-handle the dead-letter topic once the cause is fixed; reports how many succeeded')
+    .option('--since <time>', 'replay letters from this time on (ISO time or 15m, 2h, 1d), even ones replayed before', parseSince)
+    .action(runAction(async (configFile: string, options: { since?: Date }) => {
+      const loaded = await loadIndex(configFile);
+      const outcome = await replayDeadLetters(loaded, options.since ? { since: options.since } : {}, say);
+      process.stdout.write(`${JSON.stringify(outcome)}\n`);
+      if (outcome.failedAgain > 0) process.exitCode = 1;
+    }));
+}

@@ -1,0 +1,61 @@
+import type { EventSource } from '../config/indexConfig.ts';
+
+/** What the pipeline needs from one change event. */
+export interface DecodedEvent {
+  id: string;
+  /** When the change happened at the source (CDC `ts_ms`), for end-to-end latency; null if absent. */
+  tsMs: number | null;
+}
+
+export type DecodeResult = { ok: true; event: DecodedEvent } | { ok: false; reason: string };
+
+/**
+ * Reads the entity id out of a change event: from the message key, or from a dotted path in the
+ * JSON value (CDC envelope). A path under `after.` falls back to `before.` — a delete carries the
+ * row only in `before`.
+ */
+export function decodeChangeEvent(
+  message: { key: Buffer | null; value: Buffer | null },
+  source: Pick<EventSource, 'idPath' | 'idFromKey'>,
+): DecodeResult {
+  let body: unknown = null;
+  if (message.value !== null && message.value.length > 0) {
+    try {
+      body = JSON.parse(message.value.toString('utf8'));
+    } catch (error) {
+      if (!source.idFromKey) return { ok: false, reason: `value is not JSON: ${(error as Error).message}` };
+    }
+  }
+  const tsMs = readTimestamp(body);
+  if (source.idFromKey) {
+    const key = message.key?.toString('utf8') ?? '';
+    return key === '' ? { ok: false, reason: 'message has no key to take the id from' } : { ok: true, event: { id: key, tsMs } };
+  }
+  const path = source.idPath as string;
+  if (body === null || typeof body !== 'object') {
+    return { ok: false, reason: message.value === null ? 'message has no value (tombstone)' : 'value is not a JSON object' };
+  }
+  const id = valueAt(body, path) ?? (path.startsWith('after.') ? valueAt(body, `before.${path.slice('after.'.length)}`) : undefined);
+  if (id === undefined || id === null || id === '') {
+    return { ok: false, reason: `no id at ${path}${path.startsWith('after.') ? ` or before.${path.slice(6)}` : ''}` };
+  }
+  if (typeof id !== 'string' && typeof id !== 'number') {
+    return { ok: false, reason: `the id at ${path} is ${Array.isArray(id) ? 'a list' : typeof id}, not a string or number` };
+  }
+  return { ok: true, event: { id: String(id), tsMs } };
+}
+
+function valueAt(body: object, path: string): unknown {
+  let current: unknown = body;
+  for (const key of path.split('.')) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<string, unknown>)[key];
+  }
+  return current;
+}
+
+function readTimestamp(body: unknown): number | null {
+  if (body === null || typeof body !== 'object') return null;
+  const ts = (body as { ts_ms?: unknown }).ts_ms;
+  return typeof ts === 'number' && Number.isFinite(ts) ? ts : null;
+}

@@ -1,0 +1,88 @@
+import avro from 'avsc';
+import type { IHeaders, Message } from 'kafkajs';
+import type { IndexMetadata } from '../provision/indexMetadata.ts';
+
+/** Headers every message on the documents topic carries. */
+export const DOCUMENT_HEADERS = {
+  /** Fingerprint of the Avro schema the value is written with (see the fedsearch-meta record). */
+  schema: 'fedsearch-schema',
+  /** Elasticsearch external version: when the fetch was sent, in microseconds. */
+  version: 'fedsearch-version',
+  /** The oldest source event (`ts_ms`) this document answers, for end-to-end latency. */
+  eventTs: 'fedsearch-event-ts',
+} as const;
+
+export interface DocumentRecord {
+  id: string;
+  /** null: the entity is gone, delete the document. */
+  document: Record<string, unknown> | null;
+  version: number;
+  eventTsMs: number | null;
+}
+
+/**
+ * Avro encoding of documents for the documents topic. It writes with the current schema and
+ * reads with whichever schema a message names, so messages written before a schema change still
+ * decode after it.
+ */
+export class DocumentCodec {
+  private readonly types = new Map<string, avro.Type>();
+
+  constructor(
+    schemas: Record<string, string>,
+    readonly currentFingerprint: string,
+  ) {
+    for (const [fingerprint, json] of Object.entries(schemas)) {
+      this.types.set(fingerprint, avro.Type.forSchema(JSON.parse(json) as avro.Schema));
+    }
+    if (!this.types.has(currentFingerprint)) {
+      throw new Error(`no Avro schema with fingerprint ${currentFingerprint} among the provisioned ones`);
+    }
+  }
+
+  static fromMetadata(metadata: IndexMetadata, currentFingerprint: string): DocumentCodec {
+    return new DocumentCodec(metadata.avroSchemas, currentFingerprint);
+  }
+
+  knows(fingerprint: string): boolean {
+    return this.types.has(fingerprint);
+  }
+
+  /** A Kafka message for the documents topic: key = id, value = Avro (null for a delete). */
+  toMessage(record: DocumentRecord): Message {
+    const headers: IHeaders = {
+      [DOCUMENT_HEADERS.schema]: this.currentFingerprint,
+      [DOCUMENT_HEADERS.version]: String(record.version),
+    };
+    if (record.eventTsMs !== null) headers[DOCUMENT_HEADERS.eventTs] = String(record.eventTsMs);
+    const value = record.document === null ? null : (this.types.get(this.currentFingerprint) as avro.Type).toBuffer(record.document);
+    return { key: record.id, value, headers };
+  }
+
+  /** Reads a documents-topic message back; throws with the reason when it cannot. */
+  fromMessage(message: { key: Buffer | null; value: Buffer | null; headers?: IHeaders }): DocumentRecord {
+    const id = message.key?.toString('utf8');
+    if (!id) throw new Error('document message without a key');
+    const version = Number(header(message.headers, DOCUMENT_HEADERS.version));
+    if (!Number.isSafeInteger(version)) throw new Error(`document ${id} has no valid ${DOCUMENT_HEADERS.version} header`);
+    const eventTs = header(message.headers, DOCUMENT_HEADERS.eventTs);
+    const eventTsMs = eventTs === undefined ? null : Number(eventTs);
+    if (message.value === null) return { id, document: null, version, eventTsMs };
+    const fingerprint = header(message.headers, DOCUMENT_HEADERS.schema) ?? '';
+    const type = this.types.get(fingerprint);
+    if (!type) throw new UnknownSchemaError(`document ${id} was written with Avro schema ${fingerprint || '(none)'}, which is not provisioned`);
+    // Round-trip through JSON: Avro decodes to class instances, Elasticsearch wants plain objects.
+    return { id, document: JSON.parse(JSON.stringify(type.fromBuffer(message.value))) as Record<string, unknown>, version, eventTsMs };
+  }
+}
+
+export class UnknownSchemaError extends Error {
+  override readonly name = 'UnknownSchemaError';
+}
+
+export function header(headers: IHeaders | undefined, name: string): string | undefined {
+  const value = headers?.[name];
+  if (value === undefined) return undefined;
+  const first = Array.isArray(value) ? value[0] : value;
+  return first === undefined ? undefined : first.toString();
+}

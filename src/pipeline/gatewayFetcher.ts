@@ -1,0 +1,288 @@
+import PQueue from 'p-queue';
+import pRetry, { AbortError } from 'p-retry';
+import type { IndexConfig, PipelineSettings } from '../config/indexConfig.ts';
+import type { QueryTemplate } from '../graph/validateQueryTemplate.ts';
+import { batchedQuery, type BatchedQuery } from './batchedQuery.ts';
+
+/**
+ * What the gateway said about one entity. `version` is when the request that answered was sent
+ * (µs, see fetchVersion); a missing entity is one the graph no longer has (→ delete).
+ */
+export type FetchResult =
+  | { kind: 'found'; document: Record<string, unknown>; version: number }
+  | { kind: 'missing'; version: number }
+  | { kind: 'failed'; reason: string };
+
+export interface GatewayFetcherOptions {
+  gateway: IndexConfig['gateway'];
+  template: QueryTemplate;
+  pipeline: PipelineSettings;
+}
+
+export interface GatewayFetcherHooks {
+  /** After every HTTP request; `ok` means it came back with data and no GraphQL errors. */
+  onRequest?(ms: number, ok: boolean, entities: number): void;
+  /** Before every retry, with a short, low-cardinality reason (`network`, `timeout`, `http_5xx`, …). */
+  onRetry?(reason: string): void;
+}
+
+// Exponential backoff with jitter: 200 ms, 400 ms, … up to 5 s, each × [1, 2).
+const BACKOFF = { factor: 2, minTimeout: 200, maxTimeout: 5_000, randomize: true } as const;
+
+let lastVersion = 0;
+
+/**
+ * The Elasticsearch external version of a document: when its fetch was sent, in µs. A fetch sent
+ * later sees at least as new a state, so its document must win. Strictly increasing within the
+ * process, so two fetches in the same microsecond still order.
+ */
+export function fetchVersion(): number {
+  const now = Math.floor((performance.timeOrigin + performance.now()) * 1000);
+  lastVersion = Math.max(now, lastVersion + 1);
+  return lastVersion;
+}
+
+/** A request that did not yield an answer to read; `retryReason` null means retrying cannot help. */
+class GatewayRequestError extends Error {
+  constructor(
+    message: string,
+    readonly retryReason: string | null,
+  ) {
+    super(message);
+  }
+}
+
+interface GraphQLResponseError {
+  message?: unknown;
+  path?: unknown;
+  extensions?: Record<string, unknown>;
+}
+
+interface GatewayAnswer {
+  data: Record<string, unknown>;
+  errors: GraphQLResponseError[];
+  version: number;
+}
+
+/** One gateway answer read entity by entity. */
+interface ReadAnswer {
+  settled: Map<string, FetchResult>;
+  /** Ids with GraphQL errors of their own, and why. */
+  failedEntities: Map<string, string>;
+  /** Errors not attributable to one entity: the whole request is untrustworthy. */
+  requestErrors: string[];
+}
+
+/**
+ * Fetches entities through the gateway with the query template, many per request (aliased root
+ * fields), with bounded concurrency, an optional requests/s cap and retries with backoff. Every
+ * requested id gets a result; entity-level problems are `failed` results, never exceptions.
+ */
+export class GatewayFetcher {
+  private readonly queue: PQueue;
+
+  constructor(
+    private readonly options: GatewayFetcherOptions,
+    private readonly hooks: GatewayFetcherHooks = {},
+  ) {
+    this.queue = new PQueue({ concurrency: options.pipeline.concurrency, ...rateCap(options.pipeline.maxRequestsPerSecond) });
+  }
+
+  async fetch(ids: readonly string[]): Promise<Map<string, FetchResult>> {
+    const unique = [...new Set(ids)];
+    const { batchSize } = this.options.pipeline;
+    const chunks: string[][] = [];
+    for (let start = 0; start < unique.length; start += batchSize) chunks.push(unique.slice(start, start + batchSize));
+    const settled = new Map((await Promise.all(chunks.map((chunk) => this.fetchChunk(chunk)))).flatMap((results) => [...results]));
+    // In the order asked for, whatever order the chunks finished in.
+    return new Map(unique.map((id) => [id, settled.get(id) ?? { kind: 'failed', reason: 'no result (fetcher bug)' }]));
+  }
+
+  /**
+   * One chunk, retried as a whole on transport failures; under `retry-then-dlq` the entities that
+   * came back with GraphQL errors are retried alone, in a smaller request. One retry budget
+   * (`pipeline.retries`) covers both, so a chunk's latency stays bounded.
+   */
+  private async fetchChunk(ids: string[]): Promise<Map<string, FetchResult>> {
+    const settled = new Map<string, FetchResult>();
+    let pending = ids;
+    let failedEntities = new Map<string, string>();
+    let attempts = 0;
+    const retryGraphQLErrors = this.options.pipeline.onGraphQLErrors === 'retry-then-dlq';
+
+    const attempt = async (): Promise<void> => {
+      attempts++;
+      const asked = pending;
+      failedEntities = new Map();
+      const batch = batchedQuery(this.options.template, asked.length);
+      // No queue timeout is set; throwOnTimeout only tells p-queue's types the task's value is kept.
+      const answer = await this.queue.add(() => this.post(batch, asked), { throwOnTimeout: true }).catch((error: unknown) => {
+        throw forPRetry(error);
+      });
+      const read = readAnswer(answer, batch, asked);
+      for (const [id, result] of read.settled) settled.set(id, result);
+      if (read.requestErrors.length > 0) {
+        const message = `gateway returned GraphQL errors for the whole request (${asked.length} entities): ${read.requestErrors.join('; ')}`;
+        throw forPRetry(new GatewayRequestError(message, retryGraphQLErrors ? 'graphql_errors' : null));
+      }
+      failedEntities = read.failedEntities;
+      pending = [...failedEntities.keys()];
+      if (pending.length > 0 && retryGraphQLErrors) {
+        throw new GatewayRequestError(`GraphQL errors for ${pending.length} entities`, 'graphql_errors');
+      }
+    };
+
+    try {
+      await pRetry(attempt, {
+        ...BACKOFF,
+        retries: this.options.pipeline.retries,
+        onFailedAttempt: (error) => {
+          if (error.retriesLeft > 0) this.hooks.onRetry?.(error instanceof GatewayRequestError ? (error.retryReason ?? 'other') : 'other');
+        },
+      });
+    } catch (error) {
+      // The last attempt's error is the reason: per entity where it had one, else the request's.
+      const tried = attempts === 1 ? '1 attempt' : `${attempts} attempts`;
+      for (const id of pending) {
+        settled.set(id, { kind: 'failed', reason: `${failedEntities.get(id) ?? (error as Error).message} (gave up after ${tried})` });
+      }
+      return settled;
+    }
+    // `dlq`: entities with GraphQL errors fail at once.
+    for (const [id, reason] of failedEntities) if (!settled.has(id)) settled.set(id, { kind: 'failed', reason });
+    return settled;
+  }
+
+  /** One HTTP request for `ids`; throws GatewayRequestError unless the gateway answered with data. */
+  private async post(batch: BatchedQuery, ids: readonly string[]): Promise<GatewayAnswer> {
+    const { url, headers, timeoutMs } = this.options.gateway;
+    const request = JSON.stringify({ query: batch.text, variables: batch.variables(ids) });
+    const version = fetchVersion();
+    const started = performance.now();
+    let ok = false;
+    try {
+      let response: Response;
+      let text: string;
+      try {
+        response = await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
+          body: request,
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+        text = await response.text();
+      } catch (error) {
+        throw transportError(error, url, timeoutMs);
+      }
+      const body = parseBody(text);
+      if (!response.ok) throw httpError(response, body, text, url);
+      if (!body || !isRecord(body.data)) {
+        const messages = body ? errorMessages(body.errors).join('; ') : '';
+        const detail = messages ? `: ${messages}` : body ? ' and without errors' : ` (not JSON: ${snippet(text)})`;
+        throw new GatewayRequestError(`the gateway at ${url} answered without data${detail}`, 'no_data');
+      }
+      const errors = Array.isArray(body.errors) ? body.errors.filter(isRecord) : [];
+      ok = errors.length === 0;
+      return { data: body.data, errors, version };
+    } finally {
+      this.hooks.onRequest?.(performance.now() - started, ok, ids.length);
+    }
+  }
+}
+
+/** p-retry gives up at once on an AbortError and retries anything else. */
+function forPRetry(error: unknown): unknown {
+  return error instanceof GatewayRequestError && error.retryReason === null ? new AbortError(error) : error;
+}
+
+/** p-queue's interval cap for a requests/s limit; fractional limits (0.5/s) work too. */
+function rateCap(maxRequestsPerSecond: number | undefined): { intervalCap: number; interval: number } | Record<string, never> {
+  if (maxRequestsPerSecond === undefined) return {};
+  const intervalCap = Math.max(1, Math.floor(maxRequestsPerSecond));
+  return { intervalCap, interval: (1000 * intervalCap) / maxRequestsPerSecond };
+}
+
+/**
+ * Splits an answer by entity. An error whose path starts at an alias belongs to that entity (its
+ * document may be partial, so it is not used); any other error taints the whole answer, because
+ * the gateway reports a failed subgraph fetch without a path and nulls the entities it could not
+ * fill, which must not read as deletions.
+ */
+function readAnswer(answer: GatewayAnswer, batch: BatchedQuery, ids: readonly string[]): ReadAnswer {
+  const indexByKey = new Map(ids.map((_, index) => [batch.responseKey(index), index]));
+  const byEntity = new Map<number, string[]>();
+  const requestErrors: string[] = [];
+  for (const error of answer.errors) {
+    const [first, ...rest] = Array.isArray(error.path) ? error.path : [];
+    const index = typeof first === 'string' ? indexByKey.get(first) : undefined;
+    if (index === undefined) requestErrors.push(describeError(error, error.path));
+    else byEntity.set(index, [...(byEntity.get(index) ?? []), describeError(error, rest)]);
+  }
+
+  const settled = new Map<string, FetchResult>();
+  const failedEntities = new Map<string, string>();
+  if (requestErrors.length > 0) return { settled, failedEntities, requestErrors };
+  for (const [index, id] of ids.entries()) {
+    const messages = byEntity.get(index);
+    const value = answer.data[batch.responseKey(index)];
+    if (messages) failedEntities.set(id, `gateway returned GraphQL errors for ${id}: ${messages.join('; ')}`);
+    else if (value === null) settled.set(id, { kind: 'missing', version: answer.version });
+    else if (isRecord(value)) settled.set(id, { kind: 'found', document: value, version: answer.version });
+    else failedEntities.set(id, `gateway answer has no ${batch.responseKey(index)} for ${id}`);
+  }
+  return { settled, failedEntities, requestErrors };
+}
+
+/** `message (at cast.0.talent; CODE from <subgraph url>)`: what an operator needs to find the cause. */
+function describeError(error: GraphQLResponseError, path: unknown): string {
+  const message = typeof error.message === 'string' ? error.message : JSON.stringify(error);
+  const details: string[] = [];
+  if (Array.isArray(path) && path.length > 0) details.push(`at ${path.join('.')}`);
+  const code = error.extensions?.['code'];
+  const serviceName = error.extensions?.['serviceName'];
+  const response = error.extensions?.['response'];
+  const subgraph = typeof serviceName === 'string' ? serviceName : isRecord(response) && typeof response['url'] === 'string' ? response['url'] : null;
+  if (typeof code === 'string') details.push(subgraph ? `${code} from ${subgraph}` : code);
+  else if (subgraph) details.push(`from ${subgraph}`);
+  return details.length > 0 ? `${message} (${details.join('; ')})` : message;
+}
+
+function transportError(error: unknown, url: string, timeoutMs: number): GatewayRequestError {
+  if (error instanceof Error && error.name === 'TimeoutError') {
+    return new GatewayRequestError(`the gateway at ${url} did not answer within ${timeoutMs} ms`, 'timeout');
+  }
+  // undici reports "fetch failed" and puts what happened (ECONNREFUSED, reset, DNS) in `cause`.
+  const cause = error instanceof Error ? (error.cause as { message?: string; code?: string } | undefined) : undefined;
+  const detail = cause?.message || cause?.code || (error as Error).message;
+  return new GatewayRequestError(`cannot reach the gateway at ${url}: ${detail}`, 'network');
+}
+
+function httpError(response: Response, body: { errors?: unknown } | null, text: string, url: string): GatewayRequestError {
+  const detail = (body && errorMessages(body.errors).join('; ')) || snippet(text);
+  const message = `the gateway at ${url} answered HTTP ${response.status} ${response.statusText}${detail ? `: ${detail}` : ''}`;
+  if (response.status === 429) return new GatewayRequestError(message, 'http_429');
+  if (response.status >= 500) return new GatewayRequestError(message, 'http_5xx');
+  return new GatewayRequestError(message, null);
+}
+
+function parseBody(text: string): { data?: unknown; errors?: unknown } | null {
+  try {
+    const body: unknown = JSON.parse(text);
+    return isRecord(body) ? body : null;
+  } catch {
+    return null;
+  }
+}
+
+function errorMessages(errors: unknown): string[] {
+  return Array.isArray(errors) ? errors.filter(isRecord).map((error) => describeError(error, error['path'])) : [];
+}
+
+function snippet(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > 200 ? `${flat.slice(0, 200)}…` : flat;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

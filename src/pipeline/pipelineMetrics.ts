@@ -1,0 +1,79 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30];
+
+/** The pipeline's Prometheus metrics, on a registry of its own (served at /metrics). */
+export class PipelineMetrics {
+  readonly registry = new Registry();
+  readonly eventsIn: Counter<'topic' | 'outcome'>;
+  readonly reverseLookupFanout: Histogram<'entity_type'>;
+  readonly documentsFetched: Counter<'result'>;
+  readonly gatewayLatency: Histogram<'outcome'>;
+  readonly documentsWritten: Counter<'operation' | 'result'>;
+  readonly endToEndLatency: Histogram;
+  readonly consumerLag: Gauge<'group' | 'topic' | 'partition'>;
+  readonly retries: Counter<'stage' | 'reason'>;
+  readonly deadLetters: Counter<'stage' | 'kind'>;
+
+  constructor(index: string) {
+    this.registry.setDefaultLabels({ index });
+    collectDefaultMetrics({ register: this.registry, prefix: 'fedsearch_process_' });
+    const registers = [this.registry];
+    this.eventsIn = new Counter({
+      name: 'fedsearch_events_total',
+      help: 'Change events read, by topic and whether they could be decoded',
+      labelNames: ['topic', 'outcome'],
+      registers,
+    });
+    this.reverseLookupFanout = new Histogram({
+      name: 'fedsearch_reverse_lookup_fanout',
+      help: 'Primary documents found per related-entity batch in a reverse lookup',
+      labelNames: ['entity_type'],
+      buckets: [0, 1, 10, 100, 1_000, 10_000, 100_000],
+      registers,
+    });
+    this.documentsFetched = new Counter({
+      name: 'fedsearch_documents_fetched_total',
+      help: 'Entities fetched from the gateway: found, missing (deleted) or failed after retries',
+      labelNames: ['result'],
+      registers,
+    });
+    this.gatewayLatency = new Histogram({
+      name: 'fedsearch_gateway_request_seconds',
+      help: 'Gateway request latency (one batched request)',
+      labelNames: ['outcome'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.documentsWritten = new Counter({
+      name: 'fedsearch_documents_written_total',
+      help: 'Bulk operations on Elasticsearch: index or delete; ok, stale (a newer version is there) or dead-lettered',
+      labelNames: ['operation', 'result'],
+      registers,
+    });
+    this.endToEndLatency = new Histogram({
+      name: 'fedsearch_end_to_end_seconds',
+      help: 'From the source change (event ts_ms) to the document written to Elasticsearch',
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.consumerLag = new Gauge({
+      name: 'fedsearch_consumer_lag',
+      help: 'Messages behind the end of the partition, as of the last batch',
+      labelNames: ['group', 'topic', 'partition'],
+      registers,
+    });
+    this.retries = new Counter({
+      name: 'fedsearch_retries_total',
+      help: 'Retries of gateway fetches and Elasticsearch bulk items',
+      labelNames: ['stage', 'reason'],
+      registers,
+    });
+    this.deadLetters = new Counter({
+      name: 'fedsearch_dead_letters_total',
+      help: 'Messages sent to the dead-letter topic',
+      labelNames: ['stage', 'kind'],
+      registers,
+    });
+  }
+}

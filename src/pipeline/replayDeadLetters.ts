@@ -1,0 +1,97 @@
+import type { LoadedIndex } from '../graph/loadIndex.ts';
+import { kafkaClient } from '../clients/kafkaClient.ts';
+import { readDeadLetter } from './deadLetters.ts';
+import { pipelineTopology } from './pipelineTopology.ts';
+import { runPipeline } from './runPipeline.ts';
+
+export interface ReplayReport {
+  read: number;
+  /** Entities fetched again and written to the documents topic. */
+  refetched: number;
+  /** Entities whose fetch failed again (back in the dead-letter topic). */
+  failedAgain: number;
+  /** Events and documents put back on their topic for the pipeline to handle again. */
+  reinjected: number;
+}
+
+/**
+ * Re-handles what is in the dead-letter topic once its cause is fixed: failed fetches are fetched
+ * again (failures go back to the DLQ), unreadable events and refused documents are put back on
+ * the topic they came from. A consumer group of its own remembers how far replay got, so a
+ * letter is replayed once; `since` starts over from a point in time instead.
+ */
+export async function replayDeadLetters(loaded: LoadedIndex, options: { since?: Date }, report: (line: string) => void): Promise<ReplayReport> {
+  const { config } = loaded;
+  const topology = pipelineTopology(config, loaded.nestedPaths);
+  const groupId = `${config.index}-replay`;
+  const kafka = kafkaClient(config.kafka, '-replay');
+  const admin = kafka.admin();
+  await admin.connect();
+  const end = new Map((await admin.fetchTopicOffsets(topology.dlqTopic)).map((p) => [p.partition, BigInt(p.high)]));
+  if (options.since) {
+    const start = await admin.fetchTopicOffsetsByTimestamp(topology.dlqTopic, options.since.getTime());
+    await admin.setOffsets({ groupId, topic: topology.dlqTopic, partitions: start.map((p) => ({ partition: p.partition, offset: p.offset })) });
+  }
+  const committed = await admin.fetchOffsets({ groupId, topics: [topology.dlqTopic] });
+  await admin.disconnect();
+  const position = new Map<number, bigint>();
+  for (const partition of committed[0]?.partitions ?? []) position.set(partition.partition, BigInt(partition.offset === '-1' ? '0' : partition.offset));
+  const done = (): boolean => [...end].every(([partition, high]) => (position.get(partition) ?? 0n) >= high);
+
+  const outcome: ReplayReport = { read: 0, refetched: 0, failedAgain: 0, reinjected: 0 };
+  if (done()) {
+    report(`nothing to replay in ${topology.dlqTopic}`);
+    return outcome;
+  }
+  const pipeline = await runPipeline(loaded, { stage: 'enrich', consume: false, metricsPort: 0 });
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const consumer = kafka.consumer({ groupId });
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topics: [topology.dlqTopic], fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      consumer
+        .run({
+          autoCommit: false,
+          eachBatchAutoResolve: false,
+          eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
+            for (const message of batch.messages) {
+              if (BigInt(message.offset) >= (end.get(batch.partition) ?? 0n)) break;
+              const letter = readDeadLetter(message);
+              outcome.read++;
+              if (letter.kind === 'refetch' && letter.entityId) {
+                const result = await pipeline.enrich.enrich(new Map([[letter.entityId, null]]));
+                const failure = result.failed[0];
+                if (failure) {
+                  outcome.failedAgain++;
+                  await producer.send({ topic: topology.dlqTopic, acks: -1, messages: [{ key: letter.entityId, value: message.value, headers: { ...message.headers, 'fedsearch-dlq-reason': failure.reason } }] });
+                } else outcome.refetched++;
+              } else {
+                const topic = letter.kind === 'document' ? topology.documentsTopic : letter.source?.topic;
+                if (topic) {
+                  await producer.send({ topic, acks: -1, messages: [{ key: letter.key, value: letter.value, ...(letter.headers ? { headers: letter.headers } : {}) }] });
+                  outcome.reinjected++;
+                }
+              }
+              resolveOffset(message.offset);
+              position.set(batch.partition, BigInt(message.offset) + 1n);
+              await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(message.offset) + 1n).toString() }]);
+              await heartbeat();
+            }
+            if (done()) resolve();
+          },
+        })
+        .catch(reject);
+    });
+  } finally {
+    await consumer.disconnect();
+    await producer.disconnect();
+    await pipeline.stop();
+  }
+  report(
+    `replayed ${outcome.read} dead letter(s) from ${topology.dlqTopic}: ${outcome.refetched} refetched and written, ` +
+      `${outcome.failedAgain} failed again (back in the DLQ), ${outcome.reinjected} put back on their topic`,
+  );
+  return outcome;
+}

@@ -1,0 +1,96 @@
+import type { Consumer } from 'kafkajs';
+import { elasticsearchClient } from '../clients/elasticsearchClient.ts';
+import { kafkaClient } from '../clients/kafkaClient.ts';
+import { UserError } from '../errors.ts';
+import { generateAvroSchema } from '../generate/generateAvroSchema.ts';
+import type { LoadedIndex } from '../graph/loadIndex.ts';
+import { createLogger } from '../logger.ts';
+import { readIndexMetadata } from '../provision/indexMetadata.ts';
+import { stableHash } from '../provision/stableHash.ts';
+import { DeadLetterQueue } from './deadLetters.ts';
+import { DocumentCodec } from './documentCodec.ts';
+import { EnrichStage } from './enrichStage.ts';
+import { GatewayFetcher } from './gatewayFetcher.ts';
+import { startMetricsServer } from './metricsServer.ts';
+import { PipelineMetrics } from './pipelineMetrics.ts';
+import { pipelineTopology } from './pipelineTopology.ts';
+import { SinkStage } from './sinkStage.ts';
+
+export type PipelineStage = 'enrich' | 'sink' | 'all';
+
+export interface RunningPipeline {
+  metricsUrl: string;
+  /** The enrich stage (for backfill and replay, which reuse its enrichment). */
+  enrich: EnrichStage;
+  /** Drains the in-flight batches, commits, and disconnects. */
+  stop(): Promise<void>;
+}
+
+/** Wires the pipeline for a loaded index and starts the requested stages' consumers. */
+export async function runPipeline(
+  loaded: LoadedIndex,
+  options: { stage: PipelineStage; metricsPort?: number; consume?: boolean },
+): Promise<RunningPipeline> {
+  const { config } = loaded;
+  const logger = createLogger(config.index, `pipeline-${options.stage}`);
+  const topology = pipelineTopology(config, loaded.nestedPaths);
+  const elasticsearch = elasticsearchClient(config.elasticsearch);
+  const metadata = await readIndexMetadata(elasticsearch, config.index);
+  if (!metadata) throw new UserError(`${config.index} is not provisioned yet: run \`fedsearch provision ${config.sourceFile}\` first`);
+  const fingerprint = stableHash(generateAvroSchema(loaded.schema, loaded.query.document, config).schema);
+  if (!(fingerprint in metadata.avroSchemas)) {
+    throw new UserError(
+      `the query of ${config.sourceFile} changed since ${config.index} was provisioned: run \`fedsearch provision ${config.sourceFile}\` first`,
+    );
+  }
+  const codec = DocumentCodec.fromMetadata(metadata, fingerprint);
+  const metrics = new PipelineMetrics(config.index);
+  const kafka = kafkaClient(config.kafka);
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const deadLetters = new DeadLetterQueue(producer, topology.dlqTopic);
+  const fetcher = new GatewayFetcher(
+    { gateway: config.gateway, template: loaded.query, pipeline: config.pipeline },
+    {
+      onRequest: (ms, ok) => metrics.gatewayLatency.observe({ outcome: ok ? 'ok' : 'error' }, ms / 1000),
+      onRetry: (reason) => metrics.retries.inc({ stage: 'enrich', reason }),
+    },
+  );
+  const enrich = new EnrichStage({ loaded, topology, elasticsearch, fetcher, producer, codec, deadLetters, metrics, logger });
+  const sink = new SinkStage({ topology, elasticsearch, codec, deadLetters, metrics, logger });
+
+  const consumers: Consumer[] = [];
+  const crashed: string[] = [];
+  const consume = options.consume ?? true;
+  const startConsumer = async (groupId: string, run: (consumer: Consumer) => Promise<void>): Promise<void> => {
+    const consumer = kafka.consumer({ groupId, sessionTimeout: 30_000, heartbeatInterval: 3_000, retry: { retries: 10 } });
+    consumer.on(consumer.events.CRASH, (event) => {
+      logger.error({ groupId, err: event.payload.error, restart: event.payload.restart }, 'consumer crashed');
+      if (!event.payload.restart) crashed.push(groupId);
+    });
+    await consumer.connect();
+    consumers.push(consumer);
+    await run(consumer);
+  };
+  if (consume && options.stage !== 'sink') await startConsumer(topology.enrichGroup, (consumer) => enrich.run(consumer));
+  if (consume && options.stage !== 'enrich') await startConsumer(topology.sinkGroup, (consumer) => sink.run(consumer));
+
+  const server = await startMetricsServer(metrics, options.metricsPort ?? config.pipeline.metricsPort, () => ({
+    ok: crashed.length === 0,
+    detail: { stage: options.stage, consumers: consumers.length, crashed },
+  }));
+  logger.info({ stage: options.stage, metrics: `${server.url}/metrics`, topics: enrich.topics }, 'pipeline running');
+
+  return {
+    metricsUrl: server.url,
+    enrich,
+    async stop() {
+      // disconnect() lets the batch in flight finish (and commit) before leaving the group.
+      for (const consumer of consumers) await consumer.disconnect();
+      await producer.disconnect();
+      await server.close();
+      await elasticsearch.close();
+      logger.info('pipeline stopped');
+    },
+  };
+}

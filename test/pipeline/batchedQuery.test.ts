@@ -1,0 +1,147 @@
+import { readFileSync } from 'node:fs';
+import { buildSchema, Kind, print, validate, type FieldNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parseIndexConfig } from '../../src/config/loadIndexConfig.ts';
+import { loadGraphSchema } from '../../src/graph/loadGraphSchema.ts';
+import { validateQueryTemplate, type QueryTemplate } from '../../src/graph/validateQueryTemplate.ts';
+import { batchedQuery } from '../../src/pipeline/batchedQuery.ts';
+
+const SUPERGRAPH = new URL('../../subgraphs/supergraph.graphql', import.meta.url).pathname;
+const MOVIES_CONFIG = new URL('../../index-configs/movies.yaml', import.meta.url).pathname;
+
+/** A template as the pipeline gets it: through the config loader and the template validator. */
+function templateOf(query: string, schema: GraphQLSchema): QueryTemplate {
+  // YAML is a superset of JSON, so a config can be written as an object.
+  const yaml = JSON.stringify({
+    index: 'movies',
+    gateway: { url: 'http://127.0.0.1:4000/graphql' },
+    query,
+    primary: { type: 'Movie', events: [{ topic: 'studio.movie.changes', id: 'after.movieId' }] },
+  });
+  return validateQueryTemplate(parseIndexConfig(yaml, 'test.yaml', {}), schema);
+}
+
+const operationOf = (template: QueryTemplate, count: number): OperationDefinitionNode => {
+  const [operation] = batchedQuery(template, count).document.definitions;
+  if (operation?.kind !== Kind.OPERATION_DEFINITION) throw new Error('the batched document must start with its operation');
+  return operation;
+};
+const rootFieldsOf = (operation: OperationDefinitionNode): FieldNode[] =>
+  operation.selectionSet.selections.filter((s): s is FieldNode => s.kind === Kind.FIELD);
+
+describe('batchedQuery', () => {
+  let schema: GraphQLSchema;
+  beforeAll(async () => {
+    schema = await loadGraphSchema({ schemaFile: SUPERGRAPH });
+  });
+
+  it('repeats the root field under e0…e{n-1}, each reading its own id variable', () => {
+    const template = templateOf('query Movie($id: ID!) { movie(movieId: $id) { movieId title } }', schema);
+    const batched = batchedQuery(template, 3);
+    expect(batched.text).toBe(
+      [
+        'query MovieBatch($id0: ID!, $id1: ID!, $id2: ID!) {',
+        '  e0: movie(movieId: $id0) {',
+        '    movieId',
+        '    title',
+        '  }',
+        '  e1: movie(movieId: $id1) {',
+        '    movieId',
+        '    title',
+        '  }',
+        '  e2: movie(movieId: $id2) {',
+        '    movieId',
+        '    title',
+        '  }',
+        '}',
+      ].join('\n'),
+    );
+    expect(print(batched.document)).toBe(batched.text);
+    expect([0, 1, 2].map((i) => [batched.responseKey(i), batched.variableName(i)])).toEqual([
+      ['e0', 'id0'],
+      ['e1', 'id1'],
+      ['e2', 'id2'],
+    ]);
+    expect(batched.variables(['mov-1', 'mov-2', 'mov-3'])).toEqual({ id0: 'mov-1', id1: 'mov-2', id2: 'mov-3' });
+    expect(() => batched.variables(['mov-1'])).toThrow(/takes 3 ids, not 1/);
+    expect(validate(schema, batched.document)).toEqual([]);
+  });
+
+  it('validates against the demo graph for the movies index query, at every batch size used', () => {
+    const config = parseIndexConfig(readFileSync(MOVIES_CONFIG, 'utf8'), MOVIES_CONFIG, {});
+    const template = validateQueryTemplate(config, schema);
+    for (const count of [1, 2, 25, 100]) {
+      const batched = batchedQuery(template, count);
+      expect(validate(schema, batched.document), `batch of ${count}`).toEqual([]);
+      const operation = operationOf(template, count);
+      expect(operation.name?.value).toBe('MovieBatch');
+      expect(rootFieldsOf(operation).map((field) => field.alias?.value)).toEqual(Array.from({ length: count }, (_, i) => `e${i}`));
+    }
+    // The nested selections (production, cast.talent) are kept whole in every copy.
+    const copies = rootFieldsOf(operationOf(template, 25)).map((field) => print(field).replace(/^e\d+: movie\(movieId: \$id\d+\)/, ''));
+    expect(new Set(copies).size).toBe(1);
+    expect(copies[0]).toMatch(/cast \{[^}]*talent \{\s*talentId/);
+  });
+
+  it('keeps named fragments once, spread into every copy', () => {
+    const template = templateOf(
+      `query Movie($id: ID!) { movie(movieId: $id) { ...MovieParts } }
+       fragment MovieParts on Movie { movieId title cast { ...CastParts } }
+       fragment CastParts on CastMember { role talent { name } }`,
+      schema,
+    );
+    const batched = batchedQuery(template, 4);
+    const fragments = batched.document.definitions.filter((d) => d.kind === Kind.FRAGMENT_DEFINITION);
+    expect(fragments.map((f) => f.name.value)).toEqual(['MovieParts', 'CastParts']);
+    expect(batched.text.match(/\.\.\.MovieParts/g)).toHaveLength(4);
+    expect(batched.text.match(/\.\.\.CastParts/g)).toHaveLength(1);
+    expect(validate(schema, batched.document)).toEqual([]);
+  });
+
+  it('replaces an alias the template gave its root field', () => {
+    const template = templateOf('query Film($id: ID!) { film: movie(movieId: $id) { movieId } }', schema);
+    expect(template.rootKey).toBe('film');
+    const batched = batchedQuery(template, 2);
+    expect(rootFieldsOf(operationOf(template, 2)).map((field) => [field.alias?.value, field.name.value])).toEqual([
+      ['e0', 'movie'],
+      ['e1', 'movie'],
+    ]);
+    expect(batched.text).not.toContain('film:');
+    expect(batched.text).toMatch(/^query FilmBatch\(/);
+    expect(validate(schema, batched.document)).toEqual([]);
+  });
+
+  it('names an anonymous operation after the entity type and keeps the id variable type', () => {
+    const template = templateOf('query ($movieId: ID!) { movie(movieId: $movieId) { title } }', schema);
+    const batched = batchedQuery(template, 2);
+    expect(batched.text).toMatch(/^query MovieBatch\(\$id0: ID!, \$id1: ID!\) \{/);
+    expect(validate(schema, batched.document)).toEqual([]);
+  });
+
+  it('inlines a fragment that uses the id variable, since each copy needs its own id', () => {
+    const filmSchema = buildSchema(`
+      type Query { movie(movieId: ID!): Movie }
+      type Movie { movieId: ID! title: String! creditsFor(movieId: ID!): [String!]! similar: [Movie!]! }
+    `);
+    const template = templateOf(
+      `query Movie($id: ID!) { movie(movieId: $id) { ...Credits similar { ...Title } } }
+       fragment Credits on Movie { movieId creditsFor(movieId: $id) ...Title }
+       fragment Title on Movie { title }`,
+      filmSchema,
+    );
+    const batched = batchedQuery(template, 2);
+    expect(validate(filmSchema, batched.document)).toEqual([]);
+    expect(batched.text).toContain('creditsFor(movieId: $id0)');
+    expect(batched.text).toContain('creditsFor(movieId: $id1)');
+    expect(batched.text).not.toContain('$id)');
+    const fragments = batched.document.definitions.filter((d) => d.kind === Kind.FRAGMENT_DEFINITION);
+    expect(fragments.map((f) => f.name.value)).toEqual(['Title']);
+  });
+
+  it('builds each batch size once per template', () => {
+    const template = templateOf('query Movie($id: ID!) { movie(movieId: $id) { movieId } }', schema);
+    expect(batchedQuery(template, 25)).toBe(batchedQuery(template, 25));
+    expect(batchedQuery(template, 24)).not.toBe(batchedQuery(template, 25));
+    expect(() => batchedQuery(template, 0)).toThrow(RangeError);
+  });
+});

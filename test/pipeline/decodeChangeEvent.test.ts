@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { decodeChangeEvent } from '../../src/pipeline/decodeChangeEvent.ts';
+
+const json = (value: unknown): Buffer => Buffer.from(JSON.stringify(value));
+const byPath = { idPath: 'after.movieId', idFromKey: false };
+
+describe('decodeChangeEvent', () => {
+  it('reads the id and source time from a CDC envelope', () => {
+    const message = { key: Buffer.from('mov-1'), value: json({ op: 'u', before: {}, after: { movieId: 'mov-1' }, ts_ms: 1700 }) };
+    expect(decodeChangeEvent(message, byPath)).toEqual({ ok: true, event: { id: 'mov-1', tsMs: 1700 } });
+  });
+
+  it('falls back to before for a delete', () => {
+    const message = { key: null, value: json({ op: 'd', before: { movieId: 'mov-2' }, after: null, ts_ms: 5 }) };
+    expect(decodeChangeEvent(message, byPath)).toEqual({ ok: true, event: { id: 'mov-2', tsMs: 5 } });
+  });
+
+  it('takes numeric ids as strings and the key when configured', () => {
+    expect(decodeChangeEvent({ key: null, value: json({ after: { movieId: 42 } }) }, byPath)).toEqual({ ok: true, event: { id: '42', tsMs: null } });
+    expect(decodeChangeEvent({ key: Buffer.from('mov-9'), value: null }, { idPath: null, idFromKey: true })).toEqual({
+      ok: true,
+      event: { id: 'mov-9', tsMs: null },
+    });
+  });
+
+  it('explains why an event cannot be used', () => {
+    expect(decodeChangeEvent({ key: null, value: Buffer.from('{not json') }, byPath)).toMatchObject({ ok: false, reason: expect.stringMatching(/^value is not JSON/) });
+    expect(decodeChangeEvent({ key: null, value: json({ after: { title: 'x' } }) }, byPath)).toEqual({ ok: false, reason: 'no id at after.movieId or before.movieId' });
+    expect(decodeChangeEvent({ key: null, value: json({ after: { movieId: ['a'] } }) }, byPath)).toEqual({ ok: false, reason: 'the id at after.movieId is a list, not a string or number' });
+    expect(decodeChangeEvent({ key: null, value: null }, byPath)).toEqual({ ok: false, reason: 'message has no value (tombstone)' });
+    expect(decodeChangeEvent({ key: null, value: null }, { idPath: null, idFromKey: true })).toEqual({ ok: false, reason: 'message has no key to take the id from' });
+  });
+});

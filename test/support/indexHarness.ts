@@ -1,0 +1,133 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Client } from '@elastic/elasticsearch';
+import { Kafka, logLevel } from 'kafkajs';
+import { loadIndex, type LoadedIndex } from '../../src/graph/loadIndex.ts';
+import { METADATA_INDEX } from '../../src/provision/indexMetadata.ts';
+import { provision } from '../../src/provision/provisionCommand.ts';
+import { templateName } from '../../src/provision/provisionIndex.ts';
+import { startDemoGraph, type DemoGraph } from '../../subgraphs/startDemoGraph.ts';
+
+/**
+ * A private world for one integration test file: its own demo graph (on free ports, publishing to
+ * topics of its own), a copy of index-configs/movies.yaml pointing at them, written to a temp
+ * file, and the index provisioned on the real stack. `dispose()` removes all of it.
+ */
+export interface IndexHarness {
+  run: string;
+  index: string;
+  graph: DemoGraph;
+  configFile: string;
+  /** Environment the config's ${VAR}s read (also for child `fedsearch` processes). */
+  env: Record<string, string>;
+  loaded: LoadedIndex;
+  es: Client;
+  kafka: Kafka;
+  gql<T>(query: string, variables?: Record<string, unknown>): Promise<T>;
+  dispose(): Promise<void>;
+}
+
+export async function createIndexHarness(options: {
+  elasticsearchUrl: string;
+  kafkaBrokers: string[];
+  movies: number;
+  hubTalentMovies?: number;
+  /** Edits to the YAML text beyond the names. */
+  edit?: (yaml: string) => string;
+  /** Lines of the `pipeline:` section besides metricsPort (default `  retries: 2`). */
+  pipelineSettings?: string;
+}): Promise<IndexHarness> {
+  const run = randomUUID().slice(0, 8);
+  const index = `it_${run}`;
+  const topics = {
+    movie: `it.${run}.movie.changes`,
+    production: `it.${run}.production.changes`,
+    talent: `it.${run}.talent.changes`,
+    credit: `it.${run}.credit.changes`,
+  };
+  const kafka = new Kafka({ clientId: 'it-harness', brokers: options.kafkaBrokers, logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: Object.values(topics).map((topic) => ({ topic, numPartitions: 3 })), waitForLeaders: true });
+  await admin.disconnect();
+
+  const graph = await startDemoGraph({
+    movies: options.movies,
+    hubTalentMovies: options.hubTalentMovies ?? 0,
+    kafkaBrokers: options.kafkaBrokers,
+    topics,
+    ports: { gateway: 0, movies: 0, productions: 0, talent: 0 },
+  });
+  let yaml = readFileSync(new URL('../../index-configs/movies.yaml', import.meta.url), 'utf8')
+    .replace('index: movies', `index: ${index}`)
+    .replaceAll('studio.movie.changes', topics.movie)
+    .replaceAll('studio.production.changes', topics.production)
+    .replaceAll('studio.talent.changes', topics.talent)
+    .replaceAll('studio.credit.changes', topics.credit);
+  // A free metrics port and few retries, so failure cases reach the DLQ quickly.
+  yaml = `${options.edit ? options.edit(yaml) : yaml}\npipeline:\n  metricsPort: 0\n${options.pipelineSettings ?? '  retries: 2\n'}`;
+  const configFile = join(mkdtempSync(join(tmpdir(), 'fedsearch-it-')), `${index}.yaml`);
+  writeFileSync(configFile, yaml);
+  const env = {
+    FEDSEARCH_GATEWAY_URL: graph.gatewayUrl,
+    FEDSEARCH_ES_URL: options.elasticsearchUrl,
+    FEDSEARCH_KAFKA_BROKERS: options.kafkaBrokers[0] as string,
+  };
+  Object.assign(process.env, env);
+  const loaded = await loadIndex(configFile);
+  await provision(loaded, { dryRun: false }, () => {});
+  const es = new Client({ node: options.elasticsearchUrl });
+
+  return {
+    run,
+    index,
+    graph,
+    configFile,
+    env,
+    loaded,
+    es,
+    kafka,
+    async gql<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
+      const response = await fetch(graph.gatewayUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query, variables }),
+      });
+      const body = (await response.json()) as { data?: T; errors?: unknown[] };
+      if (body.errors) throw new Error(JSON.stringify(body.errors));
+      return body.data as T;
+    },
+    async dispose() {
+      await graph.stop();
+      await es.indices.delete({ index: `${index}_v*`, ignore_unavailable: true, allow_no_indices: true });
+      await es.indices.deleteIndexTemplate({ name: templateName(index) }).catch(() => undefined);
+      await es.delete({ index: METADATA_INDEX, id: index }).catch(() => undefined);
+      const cleanup = kafka.admin();
+      await cleanup.connect();
+      await cleanup
+        .deleteTopics({ topics: [...Object.values(topics), `${index}.documents`, `${index}.dlq`] })
+        .catch(() => undefined);
+      await cleanup.disconnect();
+      await es.close();
+    },
+  };
+}
+
+/** Polls until `check` returns a value that is not undefined, or fails after `timeoutMs`. */
+export async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
+    await sleep(200);
+  }
+}
