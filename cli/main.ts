@@ -3,6 +3,7 @@ import { addStackCommands } from './stackCommands.ts';
 import { addDemoCommands } from './demoCommands.ts';
 import { addIndexCommands } from './indexCommands.ts';
 import { addPipelineCommands } from './pipelineCommands.ts';
+import { addBackfillCommands } from './backfillCommands.ts';
 
 const program = new Command('fedsearch')
   .description(
@@ -21,6 +22,7 @@ missing or failing (Elasticsearch, Kafka, the gateway, Java/Maven for the local 
 
 addIndexCommands(program);
 addPipelineCommands(program);
+addBackfillCommands(program);
 addStackCommands(program);
 addDemoCommands(program);
 

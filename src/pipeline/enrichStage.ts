@@ -120,6 +120,13 @@ export class EnrichStage {
     return outcome;
   }
 
+  /** Sends fetches that kept failing to the dead-letter topic, where `replay` finds them. */
+  async deadLetterFailures(failed: EnrichOutcome['failed']): Promise<void> {
+    if (failed.length === 0) return;
+    await this.deps.deadLetters.send(failed.map((failure) => refetchLetter(failure, null)));
+    this.deps.metrics.deadLetters.inc({ stage: 'enrich', kind: 'refetch' }, failed.length);
+  }
+
   private async handleBatch(payload: EachBatchPayload, consumer: Consumer): Promise<void> {
     const { batch, heartbeat, resolveOffset, isRunning, isStale } = payload;
     if (batch.isEmpty() || !isRunning() || isStale()) return;
@@ -165,15 +172,7 @@ export class EnrichStage {
         { entityId: failure.id, topic: batch.topic, partition: batch.partition, offsets: `${batch.firstOffset()}-${batch.lastOffset()}` },
         `fetch failed after retries, sent to the dead-letter topic: ${failure.reason}`,
       );
-      letters.push({
-        kind: 'refetch',
-        stage: 'enrich',
-        reason: failure.reason,
-        entityId: failure.id,
-        source: null,
-        key: failure.id,
-        value: JSON.stringify({ id: failure.id, tsMs: primary.get(failure.id) ?? null }),
-      });
+      letters.push(refetchLetter(failure, primary.get(failure.id) ?? null));
     }
     await deadLetters.send(letters);
     for (const letter of letters) metrics.deadLetters.inc({ stage: 'enrich', kind: letter.kind });
@@ -184,6 +183,18 @@ export class EnrichStage {
     ]);
     metrics.consumerLag.set({ group: this.deps.topology.enrichGroup, topic: batch.topic, partition: String(batch.partition) }, Number(batch.offsetLag()));
   }
+}
+
+function refetchLetter(failure: { id: string; reason: string }, tsMs: number | null): DeadLetter {
+  return {
+    kind: 'refetch',
+    stage: 'enrich',
+    reason: failure.reason,
+    entityId: failure.id,
+    source: null,
+    key: failure.id,
+    value: JSON.stringify({ id: failure.id, tsMs }),
+  };
 }
 
 function keepOldest(ids: PendingIds, id: string, tsMs: number | null): void {

@@ -1,10 +1,12 @@
-import type { Consumer } from 'kafkajs';
+import type { Client } from '@elastic/elasticsearch';
+import type { Consumer, Kafka } from 'kafkajs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { elasticsearchClient } from '../clients/elasticsearchClient.ts';
 import { kafkaClient } from '../clients/kafkaClient.ts';
-import { UserError } from '../errors.ts';
+import { InfrastructureError, UserError } from '../errors.ts';
 import { generateAvroSchema } from '../generate/generateAvroSchema.ts';
 import type { LoadedIndex } from '../graph/loadIndex.ts';
-import { createLogger } from '../logger.ts';
+import { createLogger, type Logger } from '../logger.ts';
 import { readIndexMetadata } from '../provision/indexMetadata.ts';
 import { stableHash } from '../provision/stableHash.ts';
 import { DeadLetterQueue } from './deadLetters.ts';
@@ -13,13 +15,50 @@ import { EnrichStage } from './enrichStage.ts';
 import { GatewayFetcher } from './gatewayFetcher.ts';
 import { startMetricsServer } from './metricsServer.ts';
 import { PipelineMetrics } from './pipelineMetrics.ts';
-import { pipelineTopology } from './pipelineTopology.ts';
+import { pipelineTopology, type PipelineTopology } from './pipelineTopology.ts';
 import { SinkStage } from './sinkStage.ts';
 
 export type PipelineStage = 'enrich' | 'sink' | 'all';
 
+/** How often a sink looks for a reindex target (backfill waits longer than this before filling it). */
+export const REINDEX_POLL_MS = 1_000;
+
+/**
+ * Follows `reindexTarget` in the index's metadata record, so every running sink starts writing to
+ * a new version within REINDEX_POLL_MS of `backfill --new-version` announcing it.
+ */
+class ReindexTargetWatch {
+  private current: string | null;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(client: Client, index: string, initial: string | null, logger: Logger) {
+    this.current = initial;
+    this.timer = setInterval(() => {
+      readIndexMetadata(client, index)
+        .then((metadata) => {
+          const target = metadata?.reindexTarget ?? null;
+          if (target !== this.current) logger.info({ reindexTarget: target }, target ? 'writing to the new version too' : 'reindex target cleared');
+          this.current = target;
+        })
+        .catch((error: unknown) => logger.warn({ err: error }, 'could not read the index metadata'));
+    }, REINDEX_POLL_MS);
+    this.timer.unref();
+  }
+
+  targets(): string[] {
+    return this.current ? [this.current] : [];
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}
+
 export interface RunningPipeline {
   metricsUrl: string;
+  topology: PipelineTopology;
+  /** Waits until the sink group has committed everything on the documents topic so far. */
+  sinkCaughtUp(timeoutMs?: number): Promise<void>;
   /** The enrich stage (for backfill and replay, which reuse its enrichment). */
   enrich: EnrichStage;
   /** Drains the in-flight batches, commits, and disconnects. */
@@ -57,7 +96,16 @@ export async function runPipeline(
     },
   );
   const enrich = new EnrichStage({ loaded, topology, elasticsearch, fetcher, producer, codec, deadLetters, metrics, logger });
-  const sink = new SinkStage({ topology, elasticsearch, codec, deadLetters, metrics, logger });
+  const reindexTarget = new ReindexTargetWatch(elasticsearch, config.index, metadata.reindexTarget ?? null, logger);
+  const sink = new SinkStage({
+    topology,
+    elasticsearch,
+    codec,
+    deadLetters,
+    metrics,
+    logger,
+    extraTargets: () => reindexTarget.targets(),
+  });
 
   const consumers: Consumer[] = [];
   const crashed: string[] = [];
@@ -83,14 +131,36 @@ export async function runPipeline(
 
   return {
     metricsUrl: server.url,
+    topology,
     enrich,
+    sinkCaughtUp: (timeoutMs = 600_000) => waitForGroup(kafka, topology.sinkGroup, topology.documentsTopic, timeoutMs),
     async stop() {
       // disconnect() lets the batch in flight finish (and commit) before leaving the group.
       for (const consumer of consumers) await consumer.disconnect();
+      reindexTarget.stop();
       await producer.disconnect();
       await server.close();
       await elasticsearch.close();
       logger.info('pipeline stopped');
     },
   };
+}
+
+/** Resolves once `groupId` has committed up to the end offsets `topic` had when this was called. */
+async function waitForGroup(kafka: Kafka, groupId: string, topic: string, timeoutMs: number): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const end = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, BigInt(p.high)]));
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+      const at = new Map((committed?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset === '-1' ? '0' : p.offset)]));
+      if ([...end].every(([partition, high]) => (at.get(partition) ?? 0n) >= high)) return;
+      if (Date.now() > deadline) throw new InfrastructureError(`the sink (${groupId}) did not catch up on ${topic} within ${timeoutMs / 1000}s`);
+      await sleep(250);
+    }
+  } finally {
+    await admin.disconnect();
+  }
 }

@@ -18,6 +18,11 @@ export interface IndexMetadata {
   dlqTopic: string;
   configFile: string;
   provisionedAt: string;
+  /**
+   * While `backfill --new-version` builds the next version: that index. Every sink writes to it as
+   * well as to the alias, so no update is lost before the alias swaps.
+   */
+  reindexTarget?: string | null;
 }
 
 export async function readIndexMetadata(client: Client, index: string): Promise<IndexMetadata | undefined> {
@@ -39,10 +44,16 @@ export async function writeIndexMetadata(
   const { avroSchema, ...rest } = entry;
   const metadata: IndexMetadata = {
     ...rest,
+    reindexTarget: previous?.reindexTarget ?? null,
     avroSchemas: { ...previous?.avroSchemas, [fingerprint]: JSON.stringify(avroSchema) },
     currentAvroFingerprint: fingerprint,
     provisionedAt: new Date().toISOString(),
   };
   await client.index({ index: METADATA_INDEX, id: entry.index, document: metadata, refresh: 'wait_for' });
   return metadata;
+}
+
+/** Changes some fields of an index's metadata record. */
+export async function updateIndexMetadata(client: Client, index: string, patch: Partial<IndexMetadata>): Promise<void> {
+  await client.update({ index: METADATA_INDEX, id: index, doc: patch, refresh: 'wait_for' });
 }

@@ -45,6 +45,18 @@ export function templateName(index: string): string {
   return `fedsearch-${index}`;
 }
 
+/** Puts the index's template, stamped with its hash so a later run can tell whether it changed. */
+export async function putIndexTemplate(client: Client, index: string, template: IndexTemplateBody): Promise<void> {
+  await client.indices.putIndexTemplate({
+    name: templateName(index),
+    index_patterns: template.index_patterns,
+    priority: template.priority ?? 100,
+    // The generator's template body is narrower than the client's type for it.
+    template: template.template as never,
+    _meta: { ...template._meta, managed_by: 'fedsearch', index, hash: templateHash(template) },
+  });
+}
+
 export function describeAction(action: ProvisionAction): string {
   switch (action.kind) {
     case 'put-template':
@@ -136,13 +148,7 @@ export async function applyProvision(inputs: ProvisionInputs, plan: ProvisionPla
     try {
       switch (action.kind) {
         case 'put-template':
-          await elasticsearch.indices.putIndexTemplate({
-            name: action.name,
-            index_patterns: template.index_patterns,
-            priority: template.priority ?? 100,
-            template: template.template as never,
-            _meta: { ...template._meta, managed_by: 'fedsearch', index: config.index, hash: plan.templateHash },
-          });
+          await putIndexTemplate(elasticsearch, config.index, template);
           break;
         case 'create-index':
           // One request creates the index and its alias: there is never an index without the alias.

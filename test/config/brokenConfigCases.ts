@@ -104,7 +104,7 @@ export const BROKEN_CONFIGS: BrokenConfigCase[] = [
   },
   { name: 'backfill rate zero', edits: [['rate: 200', 'rate: 0']],
     problems: [
-      "broken.yaml:90:3: backfill.rate: must be greater than 0",
+      "broken.yaml:91:3: backfill.rate: must be greater than 0",
     ],
   },
   { name: 'query field misspelled', edits: [['      synopsis\n', '      synopsys\n']],

@@ -1,0 +1,63 @@
+import type { IndexConfig } from '../config/indexConfig.ts';
+import { InfrastructureError, UserError } from '../errors.ts';
+
+export interface IdPage {
+  ids: string[];
+  /** Cursor to resume after this page; null at the end. */
+  endCursor: string | null;
+  /** The connection's totalCount when it has one. */
+  total: number | null;
+}
+
+/**
+ * Every primary id, page by page, through the config's paginated `backfill.query`: a query with an
+ * `$after: String` variable whose single root field is a connection
+ * (`edges { node { id } }` or `nodes { id }`, plus `pageInfo { endCursor hasNextPage }`).
+ */
+export async function* enumerateIds(config: IndexConfig, startAfter: string | null = null): AsyncGenerator<IdPage> {
+  const query = config.backfill.query;
+  if (!query) {
+    throw new UserError(`${config.sourceFile}: backfill.query is not set; it lists every ${config.primary.type} id page by page`);
+  }
+  let after = startAfter;
+  for (;;) {
+    const response = await fetch(config.gateway.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...config.gateway.headers },
+      body: JSON.stringify({ query, variables: { after } }),
+      signal: AbortSignal.timeout(config.gateway.timeoutMs),
+    }).catch((error: unknown) => {
+      throw new InfrastructureError(`cannot reach the gateway at ${config.gateway.url} to list ids: ${(error as Error).message}`);
+    });
+    const body = (await response.json().catch(() => ({}))) as { data?: Record<string, unknown>; errors?: Array<{ message: string }> };
+    if (!response.ok || !body.data || body.errors) {
+      const detail = body.errors?.map((e) => e.message).join('; ') ?? `HTTP ${response.status}`;
+      throw new InfrastructureError(`the gateway refused the backfill query (after ${after ?? 'the start'}): ${detail}`);
+    }
+    const page = readConnection(body.data, config.sourceFile);
+    yield page;
+    if (page.endCursor === null) return;
+    after = page.endCursor;
+  }
+}
+
+function readConnection(data: Record<string, unknown>, file: string): IdPage {
+  const connection = Object.values(data)[0] as
+    | { edges?: Array<{ node?: Record<string, unknown> }>; nodes?: Array<Record<string, unknown>>; pageInfo?: { endCursor?: string | null; hasNextPage?: boolean }; totalCount?: number }
+    | null
+    | undefined;
+  const items = connection?.edges?.map((edge) => edge.node ?? {}) ?? connection?.nodes;
+  if (!connection || !items || !connection.pageInfo) {
+    throw new UserError(`${file}: backfill.query must return a connection with edges { node { <id> } } (or nodes) and pageInfo { endCursor hasNextPage }`);
+  }
+  const ids = items.map((item) => {
+    const id = Object.values(item).find((value) => typeof value === 'string' || typeof value === 'number');
+    if (id === undefined) throw new UserError(`${file}: each node of backfill.query must select the entity id`);
+    return String(id);
+  });
+  return {
+    ids,
+    endCursor: connection.pageInfo.hasNextPage ? (connection.pageInfo.endCursor ?? null) : null,
+    total: typeof connection.totalCount === 'number' ? connection.totalCount : null,
+  };
+}

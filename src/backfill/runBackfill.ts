@@ -1,0 +1,270 @@
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
+import PQueue from 'p-queue';
+import { elasticsearchClient } from '../clients/elasticsearchClient.ts';
+import { UserError } from '../errors.ts';
+import { generateIndexTemplate } from '../generate/generateIndexTemplate.ts';
+import type { LoadedIndex } from '../graph/loadIndex.ts';
+import { readIndexMetadata, updateIndexMetadata } from '../provision/indexMetadata.ts';
+import { putIndexTemplate } from '../provision/provisionIndex.ts';
+import { REINDEX_POLL_MS, runPipeline } from '../pipeline/runPipeline.ts';
+import { clearCheckpoint, readCheckpoint, saveCheckpoint, type BackfillCheckpoint } from './backfillCheckpoint.ts';
+import type { BackfillProgress } from './backfillProgress.ts';
+import { enumerateIds, type IdPage } from './enumerateIds.ts';
+import { RateLimiter } from './rateLimiter.ts';
+
+export interface BackfillOptions {
+  /** Entities per second at most; Infinity for none. Default: the config's backfill.rate. */
+  rate?: number;
+  resume: boolean;
+  /** Read ids from this file (one per line) instead of the backfill query. */
+  idsFile?: string;
+  /** Build `<index>_v<N+1>` and swap the alias to it when done. */
+  newVersion: boolean;
+  /** With newVersion: delete the old version right after the swap instead of after the grace period. */
+  cleanup: boolean;
+  graceSeconds: number;
+}
+
+export interface BackfillSummary {
+  done: number;
+  written: number;
+  deleted: number;
+  failed: number;
+  seconds: number;
+  /** Entities per second over the whole run. */
+  rate: number;
+  liveIndex: string;
+  previousIndex: string | null;
+}
+
+/**
+ * Pushes every primary entity through the live pipeline's enrichment and sink: ids from the
+ * backfill query (or a file), page by page; slices of `pipeline.batchSize` fetched with bounded
+ * concurrency under a rate cap that halves when the gateway slows down or fails and creeps back
+ * after; a checkpoint after every page. With `newVersion`, the documents go to a new index
+ * version that every sink also writes live updates to, and the alias moves to it at the end.
+ */
+export async function runBackfill(loaded: LoadedIndex, options: BackfillOptions, progress: BackfillProgress): Promise<BackfillSummary> {
+  const { config } = loaded;
+  const elasticsearch = elasticsearchClient(config.elasticsearch);
+  const metadata = await readIndexMetadata(elasticsearch, config.index);
+  if (!metadata) throw new UserError(`${config.index} is not provisioned yet: run \`fedsearch provision ${config.sourceFile}\` first`);
+
+  const previous = await readCheckpoint(elasticsearch, config.index);
+  if (previous && !options.resume) progress.note(`a checkpoint from ${previous.updatedAt} exists; starting over (pass --resume to continue it)`);
+  if (!previous && options.resume) progress.note('no checkpoint to resume; starting from the beginning');
+  const resumeFrom = options.resume ? previous : undefined;
+
+  let target: string | null = null;
+  if (options.newVersion) {
+    target = resumeFrom?.target && (await elasticsearch.indices.exists({ index: resumeFrom.target })) ? resumeFrom.target : await createNextVersion(loaded, metadata.liveIndex);
+    await updateIndexMetadata(elasticsearch, config.index, { reindexTarget: target });
+    // Every running sink picks the target up within one poll; fetching starts after that, so
+    // any update a sink writes only to the old index is fetched again by this backfill.
+    progress.note(`building ${target} (live updates go to ${metadata.liveIndex} and ${target})`);
+    await sleep(REINDEX_POLL_MS * 2 + 500);
+  }
+
+  const checkpoint: BackfillCheckpoint = resumeFrom ?? {
+    index: config.index,
+    cursor: null,
+    linesDone: 0,
+    done: 0,
+    written: 0,
+    deleted: 0,
+    failed: 0,
+    target,
+    startedAt: new Date().toISOString(),
+    updatedAt: new Date().toISOString(),
+  };
+  checkpoint.target = target;
+
+  const pipeline = await runPipeline(loaded, { stage: 'sink', metricsPort: 0 });
+  const cap = options.rate ?? config.backfill.rate;
+  const limiter = new RateLimiter(cap);
+  const adaptive = new AdaptiveRate(limiter, cap, progress);
+  const queue = new PQueue({ concurrency: config.backfill.concurrency });
+  const started = performance.now();
+  const doneAtStart = checkpoint.done;
+  const recent = new RecentRate();
+  let total: number | null = null;
+  const report = (): void => {
+    const seconds = (performance.now() - started) / 1000;
+    progress.update({ done: checkpoint.done, total, failed: checkpoint.failed, rate: seconds > 0 ? (checkpoint.done - doneAtStart) / seconds : 0, cap: limiter.rate });
+  };
+
+  try {
+    const pages = options.idsFile ? pagesFromFile(options.idsFile, checkpoint.linesDone) : enumerateIds(config, checkpoint.cursor);
+    for await (const page of pages) {
+      total = page.total ?? total;
+      for (let start = 0; start < page.ids.length; start += config.pipeline.batchSize) {
+        const slice = page.ids.slice(start, start + config.pipeline.batchSize);
+        void queue.add(async () => {
+          await limiter.take(slice.length);
+          const sliceStarted = performance.now();
+          const outcome = await pipeline.enrich.enrich(new Map(slice.map((id) => [id, null])));
+          adaptive.observe(performance.now() - sliceStarted, outcome.failed.length / slice.length, recent.rate(checkpoint.done));
+          await pipeline.enrich.deadLetterFailures(outcome.failed);
+          checkpoint.done += slice.length;
+          checkpoint.written += outcome.written;
+          checkpoint.deleted += outcome.deleted;
+          checkpoint.failed += outcome.failed.length;
+          report();
+        });
+      }
+      // A page is finished when all its slices are: only then is its cursor safe to resume after.
+      await queue.onIdle();
+      if (options.idsFile) checkpoint.linesDone = Number(page.endCursor);
+      else checkpoint.cursor = page.endCursor;
+      await saveCheckpoint(elasticsearch, checkpoint);
+    }
+    await queue.onIdle();
+    progress.note(`fetched ${checkpoint.done} entities; waiting for the sink to write the last documents…`);
+    await pipeline.sinkCaughtUp();
+
+    let liveIndex = metadata.liveIndex;
+    if (target) {
+      await elasticsearch.indices.refresh({ index: target });
+      await elasticsearch.indices.updateAliases({
+        actions: [
+          { remove: { index: metadata.liveIndex, alias: config.index } },
+          { add: { index: target, alias: config.index, is_write_index: true } },
+        ],
+      });
+      await updateIndexMetadata(elasticsearch, config.index, { liveIndex: target, reindexTarget: null });
+      progress.note(`alias ${config.index} now points at ${target} (was ${metadata.liveIndex})`);
+      liveIndex = target;
+    }
+    await clearCheckpoint(elasticsearch, config.index);
+    const seconds = (performance.now() - started) / 1000;
+    const summary: BackfillSummary = {
+      done: checkpoint.done,
+      written: checkpoint.written,
+      deleted: checkpoint.deleted,
+      failed: checkpoint.failed,
+      seconds,
+      rate: seconds > 0 ? (checkpoint.done - doneAtStart) / seconds : 0,
+      liveIndex,
+      previousIndex: target ? metadata.liveIndex : null,
+    };
+    if (target) {
+      if (!options.cleanup) {
+        progress.note(`keeping ${metadata.liveIndex} for ${options.graceSeconds}s in case searches still hold it…`);
+        await sleep(options.graceSeconds * 1000);
+      }
+      await elasticsearch.indices.delete({ index: metadata.liveIndex, ignore_unavailable: true });
+      progress.note(`deleted ${metadata.liveIndex}`);
+    }
+    return summary;
+  } catch (error) {
+    if (target) {
+      // The alias never moved: searches stay on the old version. Stop the dual writes; keep the
+      // half-built index and the checkpoint so `--resume --new-version` can finish it.
+      await updateIndexMetadata(elasticsearch, config.index, { reindexTarget: null }).catch(() => undefined);
+    }
+    await saveCheckpoint(elasticsearch, checkpoint).catch(() => undefined);
+    throw error;
+  } finally {
+    progress.stop();
+    queue.clear();
+    await pipeline.stop();
+    await elasticsearch.close();
+  }
+}
+
+/** Puts the current template (it may have changed) and creates `<index>_v<N+1>` from it, without the alias. */
+async function createNextVersion(loaded: LoadedIndex, liveIndex: string): Promise<string> {
+  const { config } = loaded;
+  const elasticsearch = elasticsearchClient(config.elasticsearch);
+  try {
+    await putIndexTemplate(elasticsearch, config.index, generateIndexTemplate(loaded.schema, loaded.query.document, config));
+    const existing = Object.keys(await elasticsearch.indices.get({ index: `${config.index}_v*`, allow_no_indices: true }));
+    const versions = [...existing, liveIndex].map((name) => Number(/_v(\d+)$/.exec(name)?.[1] ?? 0));
+    const next = `${config.index}_v${Math.max(...versions) + 1}`;
+    await elasticsearch.indices.create({ index: next });
+    return next;
+  } finally {
+    await elasticsearch.close();
+  }
+}
+
+/**
+ * Protects the gateway: halves the rate when a slice fails or is far slower than usual (over 4×
+ * the typical latency and 2 s more), then adds 20% back after each healthy slice until the cap (or,
+ * uncapped, twice the throughput it slowed down from) is reached again. The typical latency is
+ * learnt from healthy slices after a warm-up, so start-up noise does not trigger it.
+ */
+class AdaptiveRate {
+  private typicalMs: number | null = null;
+  private healthySlices = 0;
+  private ceiling: number | null = null;
+
+  constructor(
+    private readonly limiter: RateLimiter,
+    private readonly cap: number,
+    private readonly progress: BackfillProgress,
+  ) {}
+
+  /** `achievedRate`: entities per second over the last few seconds. */
+  observe(latencyMs: number, failureRatio: number, achievedRate: number): void {
+    const typical = this.typicalMs;
+    const slow = typical !== null && this.healthySlices >= 10 && latencyMs > Math.max(typical * 4, typical + 2_000);
+    if (failureRatio > 0 || slow) {
+      const from = Number.isFinite(this.limiter.rate) ? Math.min(this.limiter.rate, Math.max(achievedRate, 1)) : Math.max(achievedRate, 1);
+      const slower = Math.max(from / 2, Number.isFinite(this.cap) ? this.cap / 20 : 1);
+      if (this.ceiling === null) {
+        this.ceiling = Number.isFinite(this.cap) ? this.cap : Math.max(achievedRate, 1) * 2;
+        this.progress.note(`gateway ${failureRatio > 0 ? 'failing' : 'slow'}: slowing down to ${Math.round(slower)}/s`);
+      }
+      this.limiter.setRate(slower);
+      return;
+    }
+    this.healthySlices++;
+    this.typicalMs = typical === null ? latencyMs : typical * 0.9 + latencyMs * 0.1;
+    if (this.ceiling !== null) {
+      const faster = this.limiter.rate * 1.2;
+      if (faster >= this.ceiling) {
+        this.limiter.setRate(this.cap);
+        this.ceiling = null;
+        this.progress.note('gateway healthy again: back to the full rate');
+      } else this.limiter.setRate(faster);
+    }
+  }
+}
+
+/** Entities per second over roughly the last five seconds. */
+class RecentRate {
+  private readonly samples: Array<{ at: number; done: number }> = [];
+
+  rate(done: number): number {
+    const now = performance.now();
+    this.samples.push({ at: now, done });
+    while (this.samples.length > 2 && now - (this.samples[0] as { at: number }).at > 5_000) this.samples.shift();
+    const first = this.samples[0] as { at: number; done: number };
+    return now - first.at < 250 ? 0 : ((done - first.done) / (now - first.at)) * 1000;
+  }
+}
+
+/**
+ * Ids from a file, one per line (blank lines and #comments skipped), in pages of 500; each page's
+ * cursor is the line it ends on, so a checkpoint skips exactly the lines already done.
+ */
+async function* pagesFromFile(file: string, skipLines: number): AsyncGenerator<IdPage> {
+  const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
+  let page: string[] = [];
+  let line = 0;
+  for await (const text of lines) {
+    line++;
+    if (line <= skipLines) continue;
+    const id = text.trim();
+    if (id === '' || id.startsWith('#')) continue;
+    page.push(id);
+    if (page.length === 500) {
+      yield { ids: page, endCursor: String(line), total: null };
+      page = [];
+    }
+  }
+  if (page.length > 0) yield { ids: page, endCursor: String(line), total: null };
+}
