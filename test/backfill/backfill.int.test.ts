@@ -1,0 +1,137 @@
+import { spawn } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { runAudit } from '../../src/audit/runAudit.ts';
+import { readCheckpoint } from '../../src/backfill/backfillCheckpoint.ts';
+import type { BackfillProgress } from '../../src/backfill/backfillProgress.ts';
+import { runBackfill } from '../../src/backfill/runBackfill.ts';
+import { runPipeline } from '../../src/pipeline/runPipeline.ts';
+import { createIndexHarness, eventually, type IndexHarness } from '../support/indexHarness.ts';
+
+const MOVIES = 2_000;
+const cli = new URL('../../cli/fedsearch.js', import.meta.url).pathname;
+const quiet: BackfillProgress = { update: () => {}, note: () => {}, stop: () => {} };
+const defaults = { resume: false, newVersion: false, cleanup: false, graceSeconds: 0 };
+
+describe('backfill, reindex and audit against the real stack and demo graph', () => {
+  let h: IndexHarness;
+
+  const audit = (repair = false) => runAudit(h.loaded, { full: true, sample: 0, repair });
+  const clean = { missing: [], extra: [], stale: [] };
+
+  beforeAll(async () => {
+    h = await createIndexHarness({ elasticsearchUrl: inject('elasticsearchUrl'), kafkaBrokers: inject('kafkaBrokers'), movies: MOVIES });
+  }, 120_000);
+
+  afterAll(async () => {
+    await h?.dispose();
+  });
+
+  it('fills an empty index completely, and the audit finds no difference', async () => {
+    const summary = await runBackfill(h.loaded, { ...defaults, rate: Number.POSITIVE_INFINITY }, quiet);
+    expect(summary).toMatchObject({ done: MOVIES, written: MOVIES, failed: 0, liveIndex: `${h.index}_v1` });
+    expect(await audit()).toMatchObject({ graph: MOVIES, indexed: MOVIES, compared: MOVIES, ...clean });
+  }, 180_000);
+
+  it('never goes faster than the rate cap', async () => {
+    const cap = 150;
+    const summary = await runBackfill(h.loaded, { ...defaults, rate: cap }, quiet);
+    expect(summary.done).toBe(MOVIES);
+    // An upper bound only: a busy machine may be slower than the cap, never faster.
+    expect(summary.rate).toBeLessThanOrEqual(cap * 1.1);
+  }, 180_000);
+
+  it('resumes after being killed midway without redoing finished pages, and ends clean', async () => {
+    const child = spawn(process.execPath, [cli, 'backfill', h.configFile, '--rate', '200'], {
+      env: { ...process.env, ...h.env, FEDSEARCH_LOG_LEVEL: 'warn' },
+      stdio: 'ignore',
+    });
+    // Wait until at least one page (500 ids) is checkpointed, then kill it hard.
+    const checkpoint = await eventually('a checkpoint', async () => {
+      const saved = await readCheckpoint(h.es, h.index);
+      return saved && saved.done >= 500 ? saved : undefined;
+    }, 60_000);
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.once('exit', resolve));
+    const saved = await readCheckpoint(h.es, h.index);
+    expect(saved?.cursor).not.toBeNull();
+
+    const resumed = await runBackfill(h.loaded, { ...defaults, rate: Number.POSITIVE_INFINITY, resume: true }, quiet);
+    // It continued from the checkpoint: the total counts what the killed run had finished.
+    expect(resumed.done).toBe(MOVIES);
+    expect(resumed.done - (saved?.done ?? 0)).toBeLessThan(MOVIES);
+    expect(checkpoint.done).toBeGreaterThanOrEqual(500);
+    expect(await readCheckpoint(h.es, h.index)).toBeUndefined();
+    expect(await audit()).toMatchObject(clean);
+  }, 180_000);
+
+  it('reindexes to a new version under live mutations with searches answering throughout', async () => {
+    const pipeline = await runPipeline(h.loaded, { stage: 'all', metricsPort: 0 });
+    let searching = true;
+    const searchErrors: unknown[] = [];
+    let searches = 0;
+    const searchLoop = (async () => {
+      while (searching) {
+        try {
+          const response = await h.es.search({ index: h.index, query: { match: { title: 'harbor' } }, size: 1 });
+          expect(response.hits.hits.length).toBeGreaterThan(0);
+          searches++;
+        } catch (error) {
+          searchErrors.push(error);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    })();
+    let mutating = true;
+    const mutated = new Map<string, string>();
+    const mutationLoop = (async () => {
+      for (let n = 1; mutating; n++) {
+        const id = `mov-${String((n % MOVIES) + 1).padStart(7, '0')}`;
+        const title = `Harbor Reindex ${n}`;
+        await h.gql('mutation($id: ID!, $title: String) { updateMovie(movieId: $id, patch: { title: $title }) { movieId } }', { id, title });
+        mutated.set(id, title);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    })();
+    try {
+      const summary = await runBackfill(h.loaded, { ...defaults, rate: Number.POSITIVE_INFINITY, newVersion: true, cleanup: true }, quiet);
+      expect(summary).toMatchObject({ liveIndex: `${h.index}_v2`, previousIndex: `${h.index}_v1`, failed: 0 });
+      // Live updates keep flowing after the swap too.
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    } finally {
+      mutating = false;
+      await mutationLoop;
+      searching = false;
+      await searchLoop;
+    }
+    expect(Object.keys(await h.es.indices.getAlias({ name: h.index }))).toEqual([`${h.index}_v2`]);
+    expect(await h.es.indices.exists({ index: `${h.index}_v1` })).toBe(false);
+    expect(searchErrors).toEqual([]);
+    expect(searches).toBeGreaterThan(10);
+    expect(mutated.size).toBeGreaterThan(10);
+    await eventually('every live mutation in the new version', async () => {
+      await h.es.indices.refresh({ index: h.index });
+      const docs = await h.es.mget<{ title: string }>({ index: h.index, ids: [...mutated.keys()] });
+      return docs.docs.every((doc) => 'found' in doc && doc.found && doc._source?.title === mutated.get(doc._id)) ? true : undefined;
+    });
+    await pipeline.stop();
+    expect(await audit()).toMatchObject(clean);
+  }, 240_000);
+
+  it('finds a document deleted, one edited and one added behind the pipeline’s back, and --repair fixes them', async () => {
+    await h.es.delete({ index: h.index, id: 'mov-0000005', refresh: true });
+    await h.es.update({ index: h.index, id: 'mov-0000006', doc: { title: 'Edited Behind Its Back' }, refresh: true });
+    await h.es.index({ index: h.index, id: 'mov-9999999', document: { movieId: 'mov-9999999', title: 'Not In The Graph', genres: [], originalLanguage: 'en', updatedAt: '2026-01-01T00:00:00.000Z', cast: [] }, refresh: true });
+    // A movie the pipeline never saw: created in the graph while nothing consumes its event.
+    const { createMovie } = await h.gql<{ createMovie: { movieId: string } }>('mutation { createMovie(input: { title: "Unseen" }) { movieId } }');
+
+    const found = await audit();
+    expect(found.missing).toEqual(['mov-0000005', createMovie.movieId].sort());
+    expect(found.extra).toEqual(['mov-9999999']);
+    expect(found.stale).toEqual(['mov-0000006']);
+
+    const repaired = await audit(true);
+    expect(repaired.repaired).toBe(4);
+    expect(repaired.stillDifferent).toEqual([]);
+    expect(await audit()).toMatchObject(clean);
+  }, 180_000);
+});
