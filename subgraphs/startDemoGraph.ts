@@ -62,7 +62,7 @@ export async function startDemoGraph(options: DemoGraphOptions): Promise<DemoGra
   const topics = options.topics ?? DEMO_TOPICS;
   const ports = { ...DEFAULT_PORTS, ...options.ports };
   const sink: ChangeEventSink = options.kafkaBrokers
-    ? await KafkaChangeEventSink.connect(options.kafkaBrokers, 'fedsearch-demo-graph')
+    ? await KafkaChangeEventSink.connect(options.kafkaBrokers, 'fedsearch-demo-graph', Object.values(topics))
     : new DiscardChangeEvents();
 
   const servers: ApolloServer[] = [];

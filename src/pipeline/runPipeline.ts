@@ -95,6 +95,7 @@ export async function runPipeline(
       onRetry: (reason) => metrics.retries.inc({ stage: 'enrich', reason }),
     },
   );
+  const consume = options.consume ?? true;
   const enrich = new EnrichStage({ loaded, topology, elasticsearch, fetcher, producer, codec, deadLetters, metrics, logger });
   const reindexTarget = new ReindexTargetWatch(elasticsearch, config.index, metadata.reindexTarget ?? null, logger);
   const sink = new SinkStage({
@@ -107,9 +108,10 @@ export async function runPipeline(
     extraTargets: () => reindexTarget.targets(),
   });
 
+  if (consume && options.stage !== 'sink') await requireTopics(kafka, enrich.topics, config.sourceFile);
+
   const consumers: Consumer[] = [];
   const crashed: string[] = [];
-  const consume = options.consume ?? true;
   const startConsumer = async (groupId: string, run: (consumer: Consumer) => Promise<void>): Promise<void> => {
     const consumer = kafka.consumer({ groupId, sessionTimeout: 30_000, heartbeatInterval: 3_000, retry: { retries: 10 } });
     consumer.on(consumer.events.CRASH, (event) => {
@@ -159,6 +161,24 @@ async function waitForGroup(kafka: Kafka, groupId: string, topic: string, timeou
       if ([...end].every(([partition, high]) => (at.get(partition) ?? 0n) >= high)) return;
       if (Date.now() > deadline) throw new InfrastructureError(`the sink (${groupId}) did not catch up on ${topic} within ${timeoutMs / 1000}s`);
       await sleep(250);
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** The source topics belong to the teams that publish them; say clearly which ones are missing. */
+async function requireTopics(kafka: Kafka, topics: string[], configFile: string): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const missing = topics.filter((topic) => !existing.has(topic));
+    if (missing.length > 0) {
+      throw new InfrastructureError(
+        `the event topic(s) ${missing.join(', ')} named in ${configFile} do not exist on the brokers; ` +
+          'create them (or start the services that publish them) and run again',
+      );
     }
   } finally {
     await admin.disconnect();

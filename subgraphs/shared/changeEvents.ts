@@ -38,8 +38,22 @@ export const DEMO_TOPICS: StudioTopics = {
 export class KafkaChangeEventSink implements ChangeEventSink {
   private constructor(private readonly producer: Producer) {}
 
-  static async connect(brokers: string[], clientId: string): Promise<KafkaChangeEventSink> {
+  /** Connects, creating the topics first when they do not exist (each team owns its topic). */
+  static async connect(brokers: string[], clientId: string, topics: string[] = []): Promise<KafkaChangeEventSink> {
     const kafka = new Kafka({ clientId, brokers, logLevel: logLevel.WARN });
+    if (topics.length > 0) {
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        const existing = new Set(await admin.listTopics());
+        const missing = topics.filter((topic) => !existing.has(topic));
+        if (missing.length > 0) {
+          await admin.createTopics({ waitForLeaders: true, topics: missing.map((topic) => ({ topic, numPartitions: 3 })) });
+        }
+      } finally {
+        await admin.disconnect();
+      }
+    }
     const producer = kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
