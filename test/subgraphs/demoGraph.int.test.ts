@@ -3,6 +3,7 @@ import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startDemoGraph, type DemoGraph } from '../../subgraphs/startDemoGraph.ts';
 import type { ChangeEvent } from '../../subgraphs/shared/changeEvents.ts';
+import { postGraphQL } from '../support/postGraphQL.ts';
 
 interface Received {
   topic: string;
@@ -10,16 +11,7 @@ interface Received {
   event: ChangeEvent<Record<string, unknown>>;
 }
 
-async function gql<T>(url: string, query: string, variables: Record<string, unknown> = {}): Promise<T> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await response.json()) as { data?: T; errors?: unknown[] };
-  if (body.errors) throw new Error(JSON.stringify(body.errors));
-  return body.data as T;
-}
+const gql = postGraphQL;
 
 describe('demo federated graph', () => {
   const run = randomUUID().slice(0, 8);

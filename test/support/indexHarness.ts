@@ -10,6 +10,7 @@ import { METADATA_INDEX } from '../../src/provision/indexMetadata.ts';
 import { provision } from '../../src/provision/provisionCommand.ts';
 import { templateName } from '../../src/provision/provisionIndex.ts';
 import { startDemoGraph, type DemoGraph } from '../../subgraphs/startDemoGraph.ts';
+import { postGraphQL } from './postGraphQL.ts';
 
 /**
  * A private world for one integration test file: its own demo graph (on free ports, publishing to
@@ -90,16 +91,7 @@ export async function createIndexHarness(options: {
     loaded,
     es,
     kafka,
-    async gql<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
-      const response = await fetch(graph.gatewayUrl, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ query, variables }),
-      });
-      const body = (await response.json()) as { data?: T; errors?: unknown[] };
-      if (body.errors) throw new Error(JSON.stringify(body.errors));
-      return body.data as T;
-    },
+    gql: <T>(query: string, variables: Record<string, unknown> = {}) => postGraphQL<T>(graph.gatewayUrl, query, variables),
     async dispose() {
       await graph.stop();
       await es.indices.delete({ index: `${index}_v*`, ignore_unavailable: true, allow_no_indices: true });
