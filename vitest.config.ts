@@ -17,6 +17,8 @@ export default defineConfig({
           name: 'integration',
           include: ['test/**/*.int.test.ts'],
           globalSetup: ['test/globalSetup.ts'],
+          // The pipeline's info lines would bury the test report; warnings and errors still show.
+          env: { FEDSEARCH_LOG_LEVEL: 'warn' },
           testTimeout: 60_000,
           hookTimeout: 120_000,
           // The services are shared; files run one at a time so they do not starve each other

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { InfrastructureError } from '../errors.ts';
 import type { PipelineMetrics } from './pipelineMetrics.ts';
 
 export interface MetricsServer {
@@ -37,7 +38,13 @@ export async function startMetricsServer(
     response.end('not found: try /metrics or /healthz\n');
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new InfrastructureError(`port ${port} for /metrics is taken; set pipeline.metricsPort in the config or pass --metrics-port`)
+          : error,
+      ),
+    );
     server.listen(port, '127.0.0.1', resolve);
   });
   const { port: actual } = server.address() as AddressInfo;

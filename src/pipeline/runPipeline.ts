@@ -3,7 +3,7 @@ import type { Consumer, Kafka } from 'kafkajs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { elasticsearchClient } from '../clients/elasticsearchClient.ts';
 import { kafkaClient } from '../clients/kafkaClient.ts';
-import { InfrastructureError, UserError } from '../errors.ts';
+import { asInfrastructureError, InfrastructureError, UserError } from '../errors.ts';
 import { generateAvroSchema } from '../generate/generateAvroSchema.ts';
 import type { LoadedIndex } from '../graph/loadIndex.ts';
 import { createLogger, type Logger } from '../logger.ts';
@@ -13,7 +13,7 @@ import { DeadLetterQueue } from './deadLetters.ts';
 import { DocumentCodec } from './documentCodec.ts';
 import { EnrichStage } from './enrichStage.ts';
 import { GatewayFetcher } from './gatewayFetcher.ts';
-import { startMetricsServer } from './metricsServer.ts';
+import { startMetricsServer, type MetricsServer } from './metricsServer.ts';
 import { PipelineMetrics } from './pipelineMetrics.ts';
 import { pipelineTopology, type PipelineTopology } from './pipelineTopology.ts';
 import { SinkStage } from './sinkStage.ts';
@@ -108,27 +108,35 @@ export async function runPipeline(
     extraTargets: () => reindexTarget.targets(),
   });
 
-  if (consume && options.stage !== 'sink') await requireTopics(kafka, enrich.topics, config.sourceFile);
-
   const consumers: Consumer[] = [];
   const crashed: string[] = [];
-  const startConsumer = async (groupId: string, run: (consumer: Consumer) => Promise<void>): Promise<void> => {
-    const consumer = kafka.consumer({ groupId, sessionTimeout: 30_000, heartbeatInterval: 3_000, retry: { retries: 10 } });
-    consumer.on(consumer.events.CRASH, (event) => {
-      logger.error({ groupId, err: event.payload.error, restart: event.payload.restart }, 'consumer crashed');
-      if (!event.payload.restart) crashed.push(groupId);
-    });
-    await consumer.connect();
-    consumers.push(consumer);
-    await run(consumer);
-  };
-  if (consume && options.stage !== 'sink') await startConsumer(topology.enrichGroup, (consumer) => enrich.run(consumer));
-  if (consume && options.stage !== 'enrich') await startConsumer(topology.sinkGroup, (consumer) => sink.run(consumer));
-
-  const server = await startMetricsServer(metrics, options.metricsPort ?? config.pipeline.metricsPort, () => ({
-    ok: crashed.length === 0,
-    detail: { stage: options.stage, consumers: consumers.length, crashed },
-  }));
+  let server: MetricsServer;
+  try {
+    if (consume && options.stage !== 'sink') await requireTopics(kafka, enrich.topics, config.sourceFile);
+    const startConsumer = async (groupId: string, run: (consumer: Consumer) => Promise<void>): Promise<void> => {
+      const consumer = kafka.consumer({ groupId, sessionTimeout: 30_000, heartbeatInterval: 3_000, retry: { retries: 10 } });
+      consumer.on(consumer.events.CRASH, (event) => {
+        logger.error({ groupId, err: event.payload.error, restart: event.payload.restart }, 'consumer crashed');
+        if (!event.payload.restart) crashed.push(groupId);
+      });
+      consumers.push(consumer);
+      await consumer.connect();
+      await run(consumer);
+    };
+    if (consume && options.stage !== 'sink') await startConsumer(topology.enrichGroup, (consumer) => enrich.run(consumer));
+    if (consume && options.stage !== 'enrich') await startConsumer(topology.sinkGroup, (consumer) => sink.run(consumer));
+    server = await startMetricsServer(metrics, options.metricsPort ?? config.pipeline.metricsPort, () => ({
+      ok: crashed.length === 0,
+      detail: { stage: options.stage, consumers: consumers.length, crashed },
+    }));
+  } catch (error) {
+    // Whatever started must stop, or the open connections keep the process alive.
+    for (const consumer of consumers) await consumer.disconnect().catch(() => undefined);
+    await producer.disconnect().catch(() => undefined);
+    reindexTarget.stop();
+    await elasticsearch.close();
+    throw asInfrastructureError(error, `starting the pipeline for ${config.index}`);
+  }
   logger.info({ stage: options.stage, metrics: `${server.url}/metrics`, topics: enrich.topics }, 'pipeline running');
 
   return {

@@ -142,6 +142,28 @@ describe('streaming indexer against the real stack and demo graph', () => {
     expect((await documentOf('mov-0000020'))?.title).toBe('Newer');
   });
 
+  it('dead-letters a document Elasticsearch refuses (a mapping error) with its reason, and goes on', async () => {
+    const metadata = await readIndexMetadata(h.es, h.index);
+    const fingerprint = stableHash(generateAvroSchema(h.loaded.schema, h.loaded.query.document, h.loaded.config).schema);
+    const codec = DocumentCodec.fromMetadata(metadata!, fingerprint);
+    const base = (await documentOf('mov-0000050')) as unknown as Record<string, unknown>;
+    const producer = h.kafka.producer();
+    await producer.connect();
+    // Avro takes any string; the index maps updatedAt as a date and refuses this one.
+    await producer.send({
+      topic: `${h.index}.documents`,
+      messages: [codec.toMessage({ id: 'mov-0000050', document: { ...base, updatedAt: 'not a date' }, version: fetchVersion(), eventTsMs: null })],
+    });
+    await producer.disconnect();
+    const refused = await eventually('the refused document in the DLQ', async () =>
+      (await deadLetters()).find((letter) => letter.kind === 'document' && letter.entityId === 'mov-0000050'),
+    );
+    expect(refused.stage).toBe('sink');
+    expect(refused.reason).toMatch(/^Elasticsearch refused index of mov-0000050 in it_\w+_v1: document_parsing_exception/);
+    await h.gql('mutation { updateMovie(movieId: "mov-0000051", patch: { title: "After The Refusal" }) { movieId } }');
+    await eventually('the update after the refusal', async () => ((await documentOf('mov-0000051'))?.title === 'After The Refusal' ? true : undefined));
+  });
+
   it('sends a poison event to the dead-letter topic with its reason and position, and goes on', async () => {
     const producer = h.kafka.producer();
     await producer.connect();
