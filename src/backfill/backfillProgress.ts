@@ -30,16 +30,17 @@ class BarProgress implements BackfillProgress {
     this.bar = new cliProgress.SingleBar(
       {
         stream,
-        format: 'backfill [{bar}] {percentage}% | {value}/{total} | {rate}/s (cap {cap}) | ETA {eta_formatted} | failed {failed}',
+        format: 'backfill [{bar}] {percentage}% | {value}/{total} | {rate}/s (cap {cap}) | ETA {etaText} | failed {failed}',
         hideCursor: true,
-        etaBuffer: 50,
       },
       cliProgress.Presets.shades_classic,
     );
   }
 
   update(stats: ProgressStats): void {
-    const payload = { rate: Math.round(stats.rate), cap: formatCap(stats.cap), failed: stats.failed };
+    // Our own ETA from the run's rate: the bar's restarts (around notes) would reset its estimate.
+    const etaText = stats.total !== null && stats.rate > 0 ? `${Math.round((stats.total - stats.done) / stats.rate)}s` : '?';
+    const payload = { rate: Math.round(stats.rate), cap: formatCap(stats.cap), failed: stats.failed, etaText };
     if (!this.started) {
       this.bar.start(stats.total ?? stats.done, stats.done, payload);
       this.started = true;
