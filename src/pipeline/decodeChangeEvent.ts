@@ -1,4 +1,5 @@
 import type { EventSource } from '../config/indexConfig.ts';
+import { valueAt } from '../valueAt.ts';
 
 /** What the pipeline needs from one change event. */
 export interface DecodedEvent {
@@ -43,15 +44,6 @@ export function decodeChangeEvent(
     return { ok: false, reason: `the id at ${path} is ${Array.isArray(id) ? 'a list' : typeof id}, not a string or number` };
   }
   return { ok: true, event: { id: String(id), tsMs } };
-}
-
-function valueAt(body: object, path: string): unknown {
-  let current: unknown = body;
-  for (const key of path.split('.')) {
-    if (current === null || typeof current !== 'object') return undefined;
-    current = (current as Record<string, unknown>)[key];
-  }
-  return current;
 }
 
 function readTimestamp(body: unknown): number | null {
