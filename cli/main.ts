@@ -4,6 +4,7 @@ import { addDemoCommands } from './demoCommands.ts';
 import { addIndexCommands } from './indexCommands.ts';
 import { addPipelineCommands } from './pipelineCommands.ts';
 import { addBackfillCommands } from './backfillCommands.ts';
+import { addSearchCommands } from './searchCommands.ts';
 
 const program = new Command('fedsearch')
   .description(
@@ -23,6 +24,7 @@ missing or failing (Elasticsearch, Kafka, the gateway, Java/Maven for the local 
 addIndexCommands(program);
 addPipelineCommands(program);
 addBackfillCommands(program);
+addSearchCommands(program);
 addStackCommands(program);
 addDemoCommands(program);
 

@@ -3,6 +3,10 @@ import type { DocumentNode } from 'graphql';
 import { moviesTypeDefs } from './movies/moviesSubgraph.ts';
 import { productionsTypeDefs } from './productions/productionsSubgraph.ts';
 import { talentTypeDefs } from './talent/talentSubgraph.ts';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseIndexConfig } from '../src/config/loadIndexConfig.ts';
+import { searchSubgraphNames, searchSubgraphTypeDefs } from '../src/search/searchSubgraph.ts';
 
 export interface SubgraphDefinition {
   name: string;
@@ -16,7 +20,21 @@ export const DEMO_SUBGRAPHS: SubgraphDefinition[] = [
   { name: 'talent', typeDefs: talentTypeDefs },
 ];
 
-export const DEFAULT_PORTS = { gateway: 4000, movies: 4001, productions: 4002, talent: 4003 } as const;
+const moviesConfigFile = fileURLToPath(new URL('../index-configs/movies.yaml', import.meta.url));
+
+/**
+ * fedsearch's own subgraph for index-configs/movies.yaml (`searchMovies`), which makes the demo
+ * graph searchable through the graph; its schema depends only on the config.
+ */
+export const SEARCH_SUBGRAPH: SubgraphDefinition = {
+  name: 'search',
+  typeDefs: searchSubgraphTypeDefs(searchSubgraphNames(parseIndexConfig(readFileSync(moviesConfigFile, 'utf8'), moviesConfigFile, {}))),
+};
+
+/** What subgraphs/supergraph.graphql composes: the three teams and the search subgraph. */
+export const DEMO_SUPERGRAPH_SUBGRAPHS: SubgraphDefinition[] = [...DEMO_SUBGRAPHS, SEARCH_SUBGRAPH];
+
+export const DEFAULT_PORTS = { gateway: 4000, movies: 4001, productions: 4002, talent: 4003, search: 4004 } as const;
 
 /** The URL a subgraph listens on for the default ports (what subgraphs/supergraph.graphql names). */
 export function defaultSubgraphUrl(name: string): string {

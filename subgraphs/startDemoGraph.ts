@@ -6,7 +6,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { generateStudio } from './data/generateStudio.ts';
 import type { Studio } from './data/studioRows.ts';
-import { composeSupergraph, DEFAULT_PORTS, DEMO_SUBGRAPHS } from './composeSupergraph.ts';
+import { composeSupergraph, DEFAULT_PORTS, DEMO_SUBGRAPHS, DEMO_SUPERGRAPH_SUBGRAPHS } from './composeSupergraph.ts';
 import { moviesSubgraph } from './movies/moviesSubgraph.ts';
 import { productionsSubgraph } from './productions/productionsSubgraph.ts';
 import { talentSubgraph } from './talent/talentSubgraph.ts';
@@ -29,6 +29,8 @@ export interface DemoGraphOptions {
   /** Kafka brokers for change events; null runs the graph without publishing them. */
   kafkaBrokers: string[] | null;
   topics?: StudioTopics;
+  /** fedsearch's search subgraph to add to the supergraph (served on `ports.search`). */
+  search?: GraphQLSchema;
 }
 
 export type SubgraphName = 'movies' | 'productions' | 'talent';
@@ -88,8 +90,10 @@ export async function startDemoGraph(options: DemoGraphOptions): Promise<DemoGra
       productions: await serve(productionsSubgraph(studio.productions, sink, topics.production), ports.productions, 'productions'),
       talent: await serve(talentSubgraph(studio, sink, topics), ports.talent, 'talent'),
     };
+    const urls: Record<string, string> = { ...subgraphUrls };
+    if (options.search) urls.search = await serve(options.search, ports.search);
     const supergraphSdl = composeSupergraph(
-      DEMO_SUBGRAPHS.map((subgraph) => ({ ...subgraph, url: subgraphUrls[subgraph.name as keyof typeof subgraphUrls] })),
+      (options.search ? DEMO_SUPERGRAPH_SUBGRAPHS : DEMO_SUBGRAPHS).map((subgraph) => ({ ...subgraph, url: urls[subgraph.name] as string })),
     );
     const gatewayUrl = await serve(new ApolloGateway({ supergraphSdl }), ports.gateway);
     return {

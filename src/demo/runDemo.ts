@@ -1,3 +1,8 @@
+import type { Client } from '@elastic/elasticsearch';
+import { elasticsearchClient } from '../clients/elasticsearchClient.ts';
+import { serveSearch, type RunningSearch } from '../search/serveSearch.ts';
+import { SearchService } from '../search/searchService.ts';
+import { searchSubgraph } from '../search/searchSubgraph.ts';
 import { backfillProgress } from '../backfill/backfillProgress.ts';
 import { runBackfill } from '../backfill/runBackfill.ts';
 import { loadIndex } from '../graph/loadIndex.ts';
@@ -11,21 +16,32 @@ import { untilInterrupted } from './untilInterrupted.ts';
 const say = (message: string): void => void process.stderr.write(`${message}\n`);
 
 const DEMO_CONFIG = new URL('../../index-configs/movies.yaml', import.meta.url).pathname;
+const SUPERGRAPH_FILE = new URL('../../subgraphs/supergraph.graphql', import.meta.url).pathname;
 
 /**
  * The demo: the local stack, the demo graph, the movies index provisioned from
- * index-configs/movies.yaml and backfilled, and the live pipeline keeping it in step. (The search
- * service and a change generator join it as they land.) Ctrl-C — or a failure — stops what this
+ * index-configs/movies.yaml and backfilled, the live pipeline keeping it in step, and search: the
+ * HTTP API and `searchMovies` in the gateway. (The search page and a change generator are still to come.) Ctrl-C — or a failure — stops what this
  * run started; a stack that was already running is left running.
  */
 export async function runDemo(options: { movies: number }): Promise<void> {
   const startedServices = await stackUp(say);
   let graph;
   let pipeline: RunningPipeline | undefined;
+  let search: RunningSearch | undefined;
+  let searchClient: Client | undefined;
   try {
-    graph = await startDemoGraphOrExplain({ movies: options.movies, kafkaBrokers: kafkaBrokers() });
+    // The search side needs only the config and the schema (the shipped supergraph), so it can
+    // be up before the gateway that composes its subgraph.
+    const movies = await loadIndex(DEMO_CONFIG, { schemaFile: SUPERGRAPH_FILE });
+    search = await serveSearch([movies], { host: '127.0.0.1', port: 8080, subgraphPort: null, requestTimeoutMs: 15_000, maxBodyBytes: 65_536 });
+    searchClient = elasticsearchClient(movies.config.elasticsearch);
+    graph = await startDemoGraphOrExplain({
+      movies: options.movies,
+      kafkaBrokers: kafkaBrokers(),
+      search: searchSubgraph(new SearchService(movies, searchClient), movies.config),
+    });
     printGraph(graph);
-    const movies = await loadIndex(DEMO_CONFIG);
     say(`provisioning ${movies.config.index} from ${DEMO_CONFIG}…`);
     await provision(movies, { dryRun: false }, say);
     pipeline = await runPipeline(movies, { stage: 'all' });
@@ -34,6 +50,8 @@ export async function runDemo(options: { movies: number }): Promise<void> {
     say(`backfilled ${summary.done} movies in ${summary.seconds.toFixed(0)}s; the live pipeline keeps the index in step`);
     process.stdout.write(
       [
+        `search API     ${search.apiUrl}/v1/indexes/${movies.config.index}/search  (POST JSON: query, filter, facets, selected)`,
+        `search graph   ${graph.gatewayUrl}  (query { searchMovies(filter: "…") { totalCount edges { node { title } } } })`,
         `elasticsearch  ${movies.config.elasticsearch.node}/${movies.config.index}/_search`,
         `metrics        ${pipeline.metricsUrl}/metrics  (health: ${pipeline.metricsUrl}/healthz)`,
         '',
@@ -44,6 +62,8 @@ export async function runDemo(options: { movies: number }): Promise<void> {
   } finally {
     await pipeline?.stop();
     await graph?.stop();
+    await search?.close();
+    await searchClient?.close();
     await stackDown(say, stackServices().filter((service) => startedServices.has(service.name)));
   }
 }

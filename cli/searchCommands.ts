@@ -1,0 +1,82 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { elasticsearchClient } from '../src/clients/elasticsearchClient.ts';
+import { untilInterrupted } from '../src/demo/untilInterrupted.ts';
+import { loadIndex } from '../src/graph/loadIndex.ts';
+import { formatSearchTable } from '../src/search/formatSearchTable.ts';
+import { parseSearchRequest } from '../src/search/searchRequest.ts';
+import { serveSearch } from '../src/search/serveSearch.ts';
+import { SearchService } from '../src/search/searchService.ts';
+import { runAction } from './runAction.ts';
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+function port(text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0 || value > 65535) throw new InvalidArgumentError('expected a port number');
+  return value;
+}
+
+export function addSearchCommands(program: Command): void {
+  program
+    .command('search')
+    .argument('<config>', 'index configuration file (YAML)')
+    .description('search an index from the command line: text, filter DSL, facets; a table or --json')
+    .option('-q, --query <text>', 'free text, across the text fields')
+    .option('-f, --filter <dsl>', 'filter, e.g. \'genres == "comedy" AND production.status IN ["PHOTOGRAPHY"]\'')
+    .option('--facet <path>', 'facet to count (repeatable; default: every facet field)', collect)
+    .option('--select <path=value>', 'choose a facet value (repeatable)', collect)
+    .option('-n, --size <n>', 'hits to show', (v) => Number(v), 10)
+    .option('--json', 'print the response as JSON')
+    .action(runAction(async (configFile: string, options: { query?: string; filter?: string; facet?: string[]; select?: string[]; size: number; json?: boolean }) => {
+      const loaded = await loadIndex(configFile);
+      const client = elasticsearchClient(loaded.config.elasticsearch);
+      try {
+        const selected: Record<string, string[]> = {};
+        for (const choice of options.select ?? []) {
+          const [path, ...rest] = choice.split('=');
+          if (!path || rest.length === 0) throw new InvalidArgumentError(`--select takes path=value, got ${choice}`);
+          selected[path] = [...(selected[path] ?? []), rest.join('=')];
+        }
+        const request = parseSearchRequest({
+          ...(options.query ? { query: options.query } : {}),
+          ...(options.filter ? { filter: options.filter } : {}),
+          ...(options.facet ? { facets: options.facet } : {}),
+          ...(Object.keys(selected).length ? { selected } : {}),
+          size: options.size,
+        });
+        const response = await new SearchService(loaded, client).search(request);
+        process.stdout.write(options.json ? `${JSON.stringify(response, null, 2)}\n` : formatSearchTable(response, loaded));
+      } finally {
+        await client.close();
+      }
+    }));
+
+  program
+    .command('serve')
+    .argument('<configs...>', 'index configuration files (YAML), one per index served')
+    .description('serve the HTTP search API (POST /v1/indexes/:index/search, GET …/suggest?q=) and the search subgraph')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--port <port>', 'port of the HTTP API', port, 8080)
+    .option('--subgraph-port <port>', 'port of the federated search subgraph (first index)', port, 4004)
+    .option('--auth-token <token>', 'require Authorization: Bearer <token> on the HTTP API')
+    .option('--cors-origin <origin>', 'allow this browser origin (CORS is off by default)')
+    .action(runAction(async (configFiles: string[], options: { host: string; port: number; subgraphPort: number; authToken?: string; corsOrigin?: string }) => {
+      const indexes = [];
+      for (const file of configFiles) indexes.push(await loadIndex(file));
+      const running = await serveSearch(indexes, {
+        host: options.host,
+        port: options.port,
+        subgraphPort: options.subgraphPort,
+        requestTimeoutMs: 15_000,
+        maxBodyBytes: 64 * 1024,
+        ...(options.authToken ? { authToken: options.authToken } : {}),
+        ...(options.corsOrigin ? { corsOrigin: options.corsOrigin } : {}),
+      });
+      process.stderr.write(
+        `search API ${indexes.map((l) => `${running.apiUrl}/v1/indexes/${l.config.index}/search`).join(', ')}\n` +
+          `search subgraph ${running.subgraphUrl}\n`,
+      );
+      await untilInterrupted();
+      await running.close();
+    }));
+}

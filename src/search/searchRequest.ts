@@ -1,0 +1,47 @@
+import { z } from 'zod';
+import { UserError } from '../errors.ts';
+
+/** Bounds on what one request may ask for; over them is a 400, not a slow cluster. */
+export const SEARCH_LIMITS = {
+  maxSize: 100,
+  defaultSize: 10,
+  maxFacets: 10,
+  facetValues: 20,
+  maxQueryLength: 500,
+  maxSelectedValues: 100,
+} as const;
+
+export const searchRequestSchema = z.strictObject({
+  query: z.string().max(SEARCH_LIMITS.maxQueryLength).optional(),
+  filter: z.string().optional(),
+  facets: z.array(z.string()).max(SEARCH_LIMITS.maxFacets).optional(),
+  /** Values chosen per facet (disjunctive: a facet's own choice does not narrow its counts). */
+  selected: z.record(z.string(), z.array(z.string()).max(SEARCH_LIMITS.maxSelectedValues)).optional(),
+  sort: z.array(z.strictObject({ field: z.string(), order: z.enum(['asc', 'desc']).default('asc') })).max(3).optional(),
+  size: z.number().int().min(0).max(SEARCH_LIMITS.maxSize).optional(),
+  cursor: z.string().optional(),
+  highlight: z.boolean().optional(),
+});
+
+export type SearchRequest = z.infer<typeof searchRequestSchema>;
+
+/** A request the service cannot take: which part, and why (HTTP 400). */
+export class SearchRequestError extends UserError {
+  override readonly name = 'SearchRequestError';
+
+  constructor(
+    message: string,
+    readonly field: string,
+    readonly detail: { column?: number; length?: number; suggestion?: string } = {},
+  ) {
+    super(message);
+  }
+}
+
+export function parseSearchRequest(body: unknown): SearchRequest {
+  const parsed = searchRequestSchema.safeParse(body ?? {});
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const field = issue?.path.map(String).join('.') ?? '';
+  throw new SearchRequestError(`${field || 'request'}: ${issue?.message ?? 'invalid request'}`, field);
+}

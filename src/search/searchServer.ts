@@ -1,0 +1,132 @@
+import { timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '../logger.ts';
+import { FilterError } from './compileFilter.ts';
+import { parseSearchRequest, SearchRequestError } from './searchRequest.ts';
+import type { SearchService } from './searchService.ts';
+
+export interface SearchServerOptions {
+  host: string;
+  port: number;
+  /** Require `Authorization: Bearer <token>` when set. */
+  authToken?: string;
+  /** Origin allowed to call the API from a browser; CORS is off when unset. */
+  corsOrigin?: string;
+  requestTimeoutMs: number;
+  maxBodyBytes: number;
+}
+
+export interface SearchServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The HTTP search API over one or more indexes:
+ *   POST /v1/indexes/:index/search   (JSON SearchRequest)
+ *   GET  /v1/indexes/:index/suggest?q=…&size=…
+ *   GET  /healthz
+ * Bad requests are 400s that say what and where (filter errors carry the column); nothing else
+ * about the server leaks into a response.
+ */
+export async function startSearchServer(services: SearchService[], options: SearchServerOptions, logger: Logger): Promise<SearchServer> {
+  const byIndex = new Map(services.map((service) => [service.index, service]));
+  const server = createServer((request, response) => {
+    void handle(request, response).catch((error: unknown) => {
+      const known = error instanceof HttpError ? error : toHttpError(error);
+      if (known.status >= 500) logger.error({ err: error, url: request.url }, 'search request failed');
+      send(response, known.status, { error: { message: known.message, ...known.details } }, options);
+    });
+  });
+  server.requestTimeout = options.requestTimeoutMs;
+
+  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    if (request.method === 'OPTIONS' && options.corsOrigin) return send(response, 204, null, options);
+    if (url.pathname === '/healthz') return send(response, 200, { status: 'ok', indexes: [...byIndex.keys()] }, options);
+    authorize(request, options.authToken);
+    const match = /^\/v1\/indexes\/([^/]+)\/(search|suggest)$/.exec(url.pathname);
+    if (!match) throw new HttpError(404, `no such endpoint: ${request.method} ${url.pathname}`);
+    const service = byIndex.get(decodeURIComponent(match[1] as string));
+    if (!service) throw new HttpError(404, `no index ${match[1]} here (indexes: ${[...byIndex.keys()].join(', ')})`);
+    if (match[2] === 'suggest') {
+      if (request.method !== 'GET') throw new HttpError(405, 'suggest takes GET');
+      const size = Math.min(20, Math.max(1, Number(url.searchParams.get('size') ?? 8) || 8));
+      return send(response, 200, { suggestions: await service.suggest(url.searchParams.get('q') ?? '', size) }, options);
+    }
+    if (request.method !== 'POST') throw new HttpError(405, 'search takes POST with a JSON body');
+    const body = await readJson(request, options.maxBodyBytes);
+    return send(response, 200, await service.search(parseSearchRequest(body)), options);
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, resolve);
+  });
+  const address = server.address() as AddressInfo;
+  return {
+    url: `http://${options.host}:${address.port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+function authorize(request: IncomingMessage, token: string | undefined): void {
+  if (!token) return;
+  const given = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1] ?? '';
+  const a = Buffer.from(given);
+  const b = Buffer.from(token);
+  if (a.length !== b.length || !timingSafeEqual(a, b)) throw new HttpError(401, 'missing or wrong bearer token');
+}
+
+async function readJson(request: IncomingMessage, limit: number): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new HttpError(413, `request body over ${limit} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  if (size === 0) return {};
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch (error) {
+    throw new HttpError(400, `body is not JSON: ${(error as Error).message}`);
+  }
+}
+
+function toHttpError(error: unknown): HttpError {
+  if (error instanceof FilterError) {
+    return new HttpError(400, `filter: ${error.message}`, {
+      field: 'filter',
+      column: error.column,
+      length: error.length,
+      ...(error.suggestion ? { suggestion: error.suggestion } : {}),
+    });
+  }
+  if (error instanceof SearchRequestError) return new HttpError(400, error.message, { field: error.field, ...error.detail });
+  const status = (error as { meta?: { statusCode?: number } }).meta?.statusCode;
+  if (status === 429 || status === 503) return new HttpError(503, 'the search cluster is busy; try again shortly');
+  return new HttpError(500, 'internal error');
+}
+
+function send(response: ServerResponse, status: number, body: unknown, options: SearchServerOptions): void {
+  const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
+  if (options.corsOrigin) {
+    headers['access-control-allow-origin'] = options.corsOrigin;
+    headers['access-control-allow-headers'] = 'content-type, authorization';
+    headers['access-control-allow-methods'] = 'GET, POST, OPTIONS';
+  }
+  response.writeHead(status, headers);
+  response.end(body === null ? undefined : JSON.stringify(body));
+}

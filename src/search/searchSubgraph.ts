@@ -1,0 +1,140 @@
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
+import { GraphQLError, Kind, parse, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode, type FieldNode } from 'graphql';
+import type { IndexConfig } from '../config/indexConfig.ts';
+import { UserError } from '../errors.ts';
+import { FilterError } from './compileFilter.ts';
+import { SearchRequestError, parseSearchRequest } from './searchRequest.ts';
+import type { SearchService } from './searchService.ts';
+
+/** How the search subgraph names things for one index: `searchMovies` returning `MovieSearchConnection`. */
+export interface SearchSubgraphNames {
+  entityType: string;
+  keyField: string;
+  queryField: string;
+}
+
+/**
+ * The entity type and its key as the query template uses them: the root field's argument that
+ * takes the id variable (`movie(movieId: $id)` → `movieId`). Hits are returned as references
+ * `{ __typename, movieId }`, and the gateway fetches every other field from the owning subgraphs.
+ */
+export function searchSubgraphNames(config: IndexConfig): SearchSubgraphNames {
+  const document = parse(config.query.text);
+  const operation = document.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+  const root = operation?.selectionSet.selections.find((s): s is FieldNode => s.kind === Kind.FIELD);
+  const variable = operation?.variableDefinitions?.[0]?.variable.name.value;
+  const argument = root?.arguments?.find((a) => a.value.kind === Kind.VARIABLE && a.value.name.value === variable);
+  if (!argument) throw new UserError(`${config.sourceFile}: cannot tell the key field of ${config.primary.type} from the query`);
+  const plural = config.primary.type.endsWith('y') ? `${config.primary.type.slice(0, -1)}ies` : `${config.primary.type}s`;
+  return { entityType: config.primary.type, keyField: argument.name.value, queryField: `search${plural}` };
+}
+
+export function searchSubgraphTypeDefs(names: SearchSubgraphNames): DocumentNode {
+  const { entityType: T, keyField, queryField } = names;
+  return parse(`
+    extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable"])
+
+    type ${T} @key(fields: "${keyField}", resolvable: false) {
+      ${keyField}: ID!
+    }
+
+    "One hit: the entity (every field resolved by the subgraphs that own it), its score and highlights."
+    type ${T}SearchEdge {
+      node: ${T}!
+      score: Float
+      highlights: [SearchHighlight!]!
+    }
+
+    type SearchHighlight {
+      field: String!
+      fragments: [String!]!
+    }
+
+    type SearchFacetValue {
+      value: String!
+      count: Int!
+      selected: Boolean!
+    }
+
+    type SearchFacet {
+      field: String!
+      values: [SearchFacetValue!]!
+    }
+
+    type SearchPageInfo {
+      endCursor: String
+      hasNextPage: Boolean!
+    }
+
+    type ${T}SearchConnection {
+      totalCount: Int!
+      edges: [${T}SearchEdge!]!
+      facets: [SearchFacet!]!
+      pageInfo: SearchPageInfo!
+    }
+
+    input SearchFacetSelection {
+      field: String!
+      values: [String!]!
+    }
+
+    type Query {
+      """
+      Full-text query, filter DSL (e.g. genres == "comedy" AND (cast.talent.name == "Ryan Reynolds"
+      AND cast.role == "ACTOR")), facets to count, facet values chosen, and cursor pagination.
+      """
+      ${queryField}(query: String, filter: String, facets: [String!], selected: [SearchFacetSelection!], first: Int = 10, after: String): ${T}SearchConnection!
+    }
+  `);
+}
+
+interface SearchArguments {
+  query?: string | null;
+  filter?: string | null;
+  facets?: string[] | null;
+  selected?: Array<{ field: string; values: string[] }> | null;
+  first?: number | null;
+  after?: string | null;
+}
+
+/** The federated search subgraph over one index: the graph becomes searchable through the graph. */
+export function searchSubgraph(service: SearchService, config: IndexConfig): GraphQLSchema {
+  const names = searchSubgraphNames(config);
+  const resolvers: GraphQLResolverMap<unknown> = {
+    Query: {
+      [names.queryField]: async (_: unknown, args: SearchArguments) => {
+        try {
+          const request = parseSearchRequest({
+            ...(args.query ? { query: args.query } : {}),
+            ...(args.filter ? { filter: args.filter } : {}),
+            ...(args.facets ? { facets: args.facets } : {}),
+            ...(args.selected ? { selected: Object.fromEntries(args.selected.map((s) => [s.field, s.values])) } : {}),
+            size: args.first ?? 10,
+            ...(args.after ? { cursor: args.after } : {}),
+          });
+          const response = await service.search(request);
+          return {
+            totalCount: response.total,
+            edges: response.hits.map((hit) => ({
+              node: { __typename: names.entityType, [names.keyField]: hit.id },
+              score: hit.score,
+              highlights: Object.entries(hit.highlights).map(([field, fragments]) => ({ field, fragments })),
+            })),
+            facets: Object.entries(response.facets).map(([field, values]) => ({ field, values })),
+            pageInfo: { endCursor: response.nextCursor, hasNextPage: response.nextCursor !== null },
+          };
+        } catch (error) {
+          if (error instanceof FilterError) {
+            throw new GraphQLError(`filter: ${error.message}`, {
+              extensions: { code: 'BAD_USER_INPUT', column: error.column, ...(error.suggestion ? { suggestion: error.suggestion } : {}) },
+            });
+          }
+          if (error instanceof SearchRequestError) throw new GraphQLError(error.message, { extensions: { code: 'BAD_USER_INPUT', field: error.field } });
+          throw error;
+        }
+      },
+    },
+  };
+  return buildSubgraphSchema({ typeDefs: searchSubgraphTypeDefs(names), resolvers });
+}

@@ -1,0 +1,43 @@
+import { ApolloServer } from '@apollo/server';
+import { startStandaloneServer } from '@apollo/server/standalone';
+import type { Client } from '@elastic/elasticsearch';
+import { elasticsearchClient } from '../clients/elasticsearchClient.ts';
+import type { LoadedIndex } from '../graph/loadIndex.ts';
+import { createLogger } from '../logger.ts';
+import { startSearchServer, type SearchServerOptions } from './searchServer.ts';
+import { SearchService } from './searchService.ts';
+import { searchSubgraph } from './searchSubgraph.ts';
+
+export interface RunningSearch {
+  apiUrl: string;
+  /** The federated search subgraph (of the first index), for a gateway to compose. */
+  subgraphUrl: string | null;
+  close(): Promise<void>;
+}
+
+/** The HTTP search API over the given indexes, and the search subgraph of the first one. */
+export async function serveSearch(
+  indexes: LoadedIndex[],
+  options: SearchServerOptions & { subgraphPort: number | null },
+): Promise<RunningSearch> {
+  const clients: Client[] = indexes.map((loaded) => elasticsearchClient(loaded.config.elasticsearch));
+  const services = indexes.map((loaded, i) => new SearchService(loaded, clients[i] as Client));
+  const api = await startSearchServer(services, options, createLogger(services.map((s) => s.index).join(','), 'search'));
+  let subgraph: ApolloServer | null = null;
+  let subgraphUrl: string | null = null;
+  const first = indexes[0];
+  if (options.subgraphPort !== null && first) {
+    subgraph = new ApolloServer({ schema: searchSubgraph(services[0] as SearchService, first.config) });
+    const { url } = await startStandaloneServer(subgraph, { listen: { host: options.host, port: options.subgraphPort } });
+    subgraphUrl = new URL('/graphql', url).toString();
+  }
+  return {
+    apiUrl: api.url,
+    subgraphUrl,
+    async close() {
+      await subgraph?.stop();
+      await api.close();
+      for (const client of clients) await client.close();
+    },
+  };
+}

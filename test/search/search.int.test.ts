@@ -1,0 +1,207 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { BackfillProgress } from '../../src/backfill/backfillProgress.ts';
+import { runBackfill } from '../../src/backfill/runBackfill.ts';
+import { createLogger } from '../../src/logger.ts';
+import { startSearchServer, type SearchServer } from '../../src/search/searchServer.ts';
+import { SearchService } from '../../src/search/searchService.ts';
+import { RYAN_REYNOLDS_ID } from '../../subgraphs/data/generateStudio.ts';
+import { createIndexHarness, type IndexHarness } from '../support/indexHarness.ts';
+import { postGraphQL } from '../support/postGraphQL.ts';
+import { searchSubgraph } from '../../src/search/searchSubgraph.ts';
+import { startDemoGraph } from '../../subgraphs/startDemoGraph.ts';
+
+interface Movie {
+  movieId: string;
+  title: string;
+  genres: string[];
+  releaseYear: number | null;
+  synopsis: string | null;
+  production: { status: string } | null;
+  cast: Array<{ role: string; talent: { talentId: string; name: string } }>;
+}
+
+const MOVIES = 1_200;
+const quiet: BackfillProgress = { update: () => {}, note: () => {}, stop: () => {} };
+
+describe('search against the real index of the demo graph', () => {
+  let h: IndexHarness;
+  let service: SearchService;
+  let server: SearchServer;
+  let all: Movie[];
+
+  const ids = (movies: Array<{ movieId?: string; id?: string }>): string[] => movies.map((m) => (m.id ?? m.movieId) as string).sort();
+  const searchAll = async (request: Parameters<SearchService['search']>[0]): Promise<string[]> => {
+    const found: string[] = [];
+    let cursor: string | undefined;
+    for (;;) {
+      const page = await service.search({ ...request, size: 100, ...(cursor ? { cursor } : {}) });
+      found.push(...page.hits.map((hit) => hit.id));
+      if (!page.nextCursor) return found.sort();
+      cursor = page.nextCursor;
+    }
+  };
+  const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+    fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+
+  beforeAll(async () => {
+    h = await createIndexHarness({ elasticsearchUrl: inject('elasticsearchUrl'), kafkaBrokers: inject('kafkaBrokers'), movies: MOVIES });
+    await runBackfill(h.loaded, { rate: Number.POSITIVE_INFINITY, resume: false, newVersion: false, cleanup: true, graceSeconds: 0 }, quiet);
+    await h.es.indices.refresh({ index: h.index });
+    all = (await h.es.search<Movie>({ index: h.index, size: 5_000, query: { match_all: {} } })).hits.hits.map((hit) => hit._source as Movie);
+    expect(all).toHaveLength(MOVIES);
+    service = new SearchService(h.loaded, h.es);
+    server = await startSearchServer(
+      [service],
+      { host: '127.0.0.1', port: 0, requestTimeoutMs: 10_000, maxBodyBytes: 16_384, authToken: 'secret-token' },
+      createLogger(h.index, 'search-test'),
+    );
+  }, 240_000);
+
+  afterAll(async () => {
+    await server?.close();
+    await h?.dispose();
+  });
+
+  it('finds a title despite a typo, with highlights', async () => {
+    const target = all.find((movie) => movie.title.split(' ').length >= 3) as Movie;
+    const word = target.title.split(' ')[2] as string;
+    const typo = `${word.slice(0, -2)}${word.at(-1)}${word.at(-2)}`;
+    const response = await service.search({ query: `${target.title.split(' ')[1]} ${typo}`, size: 50 });
+    expect(response.hits.map((hit) => hit.id)).toContain(target.movieId);
+    expect(response.hits[0]?.highlights.title?.[0]).toContain('<em>');
+  });
+
+  it('filters with each DSL operator exactly like a brute-force scan of the documents', async () => {
+    const cases: Array<[string, (movie: Movie) => boolean]> = [
+      ['genres == "comedy"', (m) => m.genres.includes('comedy')],
+      ['releaseYear >= 2000 AND releaseYear < 2010', (m) => m.releaseYear !== null && m.releaseYear >= 2000 && m.releaseYear < 2010],
+      ['production.status IN ["PHOTOGRAPHY", "PRE_PRODUCTION"]', (m) => ['PHOTOGRAPHY', 'PRE_PRODUCTION'].includes(m.production?.status ?? '')],
+      ['synopsis NOT EXISTS', (m) => m.synopsis === null],
+      ['NOT genres == "drama" AND releaseYear > 2020', (m) => !m.genres.includes('drama') && (m.releaseYear ?? 0) > 2020],
+      ['genres == "horror" OR genres == "western"', (m) => m.genres.includes('horror') || m.genres.includes('western')],
+    ];
+    for (const [filter, matches] of cases) {
+      expect(await searchAll({ filter }), filter).toEqual(ids(all.filter(matches)));
+    }
+  });
+
+  it('matches conditions on one nested path within the same element (and not across elements)', async () => {
+    const directs = (m: Movie) => m.cast.some((c) => c.talent.talentId === RYAN_REYNOLDS_ID && c.role === 'DIRECTOR');
+    const credited = (m: Movie) => m.cast.some((c) => c.talent.talentId === RYAN_REYNOLDS_ID);
+    const expected = ids(all.filter(directs));
+    const found = await searchAll({ filter: '(cast.talent.name == "Ryan Reynolds" AND cast.role == "DIRECTOR")' });
+    expect(found).toEqual(expected);
+    // The negative case exists in the data: movies where he is credited but someone else directs.
+    const actsOnly = all.filter((m) => credited(m) && !directs(m));
+    expect(actsOnly.length).toBeGreaterThan(0);
+    for (const movie of actsOnly) expect(found).not.toContain(movie.movieId);
+  });
+
+  it('counts disjunctive facets exactly like a brute-force count', async () => {
+    const response = await service.search({
+      filter: 'releaseYear >= 1990',
+      facets: ['genres', 'production.status', 'cast.role'],
+      selected: { genres: ['comedy', 'drama'] },
+      size: 0,
+    });
+    const base = all.filter((m) => (m.releaseYear ?? 0) >= 1990);
+    const chosen = base.filter((m) => m.genres.some((g) => g === 'comedy' || g === 'drama'));
+    expect(response.total).toBe(chosen.length);
+    const count = (movies: Movie[], values: (m: Movie) => string[]) => {
+      const counts = new Map<string, number>();
+      for (const movie of movies) for (const value of new Set(values(movie))) counts.set(value, (counts.get(value) ?? 0) + 1);
+      return counts;
+    };
+    // The genres facet ignores its own selection: counts over the filtered set.
+    const genreCounts = count(base, (m) => m.genres);
+    for (const facet of response.facets.genres ?? []) expect(facet.count, facet.value).toBe(genreCounts.get(facet.value));
+    expect(response.facets.genres?.find((f) => f.value === 'comedy')?.selected).toBe(true);
+    // Other facets count within the selection; the nested one counts movies, not credits.
+    const statusCounts = count(chosen, (m) => (m.production ? [m.production.status] : []));
+    for (const facet of response.facets['production.status'] ?? []) expect(facet.count, facet.value).toBe(statusCounts.get(facet.value));
+    const roleCounts = count(chosen, (m) => m.cast.map((c) => c.role));
+    for (const facet of response.facets['cast.role'] ?? []) expect(facet.count, facet.value).toBe(roleCounts.get(facet.value));
+  });
+
+  it('pages through every hit exactly once', async () => {
+    const expected = ids(all.filter((m) => m.genres.includes('action')));
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < 1_000; page++) {
+      const response = await service.search({ filter: 'genres == "action"', size: 7, ...(cursor ? { cursor } : {}) });
+      seen.push(...response.hits.map((hit) => hit.id));
+      if (!response.nextCursor) break;
+      cursor = response.nextCursor;
+    }
+    expect(seen.length).toBe(new Set(seen).size);
+    expect(seen.sort()).toEqual(expected);
+  });
+
+  it('answers over HTTP, with 400s that explain and a bearer token required', async () => {
+    const auth = { authorization: 'Bearer secret-token' };
+    const ok = await post(`/v1/indexes/${h.index}/search`, { filter: 'genres == "comedy"', size: 2 }, auth);
+    expect(ok.status).toBe(200);
+    expect(((await ok.json()) as { hits: unknown[] }).hits).toHaveLength(2);
+
+    const badField = await post(`/v1/indexes/${h.index}/search`, { filter: 'genre == "comedy"' }, auth);
+    expect(badField.status).toBe(400);
+    const error = ((await badField.json()) as { error: { message: string; column: number; suggestion?: string } }).error;
+    expect(error.column).toBe(1);
+    expect(`${error.message} ${error.suggestion ?? ''}`).toContain('genres');
+
+    const badSize = await post(`/v1/indexes/${h.index}/search`, { size: 5_000 }, auth);
+    expect(badSize.status).toBe(400);
+    expect(await post(`/v1/indexes/${h.index}/search`, {}, {})).toHaveProperty('status', 401);
+    expect((await post('/v1/indexes/nope/search', {}, auth)).status).toBe(404);
+
+    const title = all[0]?.title as string;
+    const prefix = title.split(' ')[1]?.slice(0, 3) as string;
+    const suggest = await fetch(`${server.url}/v1/indexes/${h.index}/suggest?q=${encodeURIComponent(prefix)}`, { headers: auth });
+    const suggestions = ((await suggest.json()) as { suggestions: string[] }).suggestions;
+    expect(suggestions.length).toBeGreaterThan(0);
+    expect(suggestions.every((s) => s.toLowerCase().includes(prefix.toLowerCase()))).toBe(true);
+  });
+
+  it('answers searchMovies through the gateway with live fields from all three subgraphs', async () => {
+    const graph = await startDemoGraph({
+      movies: MOVIES,
+      kafkaBrokers: null,
+      ports: { gateway: 0, movies: 0, productions: 0, talent: 0, search: 0 },
+      search: searchSubgraph(service, h.loaded.config),
+    });
+    try {
+      const actor = all.flatMap((m) => m.cast.filter((c) => c.role === 'ACTOR').map((c) => ({ movie: m, name: c.talent.name })))[0]!;
+      const status = actor.movie.production?.status as string;
+      const filter = `production.status == "${status}" AND (cast.talent.name == "${actor.name}" AND cast.role == "ACTOR")`;
+      const data = await postGraphQL<{
+        searchMovies: { totalCount: number; edges: Array<{ node: Movie }>; facets: Array<{ field: string }> };
+      }>(
+        graph.gatewayUrl,
+        `query($filter: String) { searchMovies(filter: $filter, first: 50, facets: ["genres"]) {
+          totalCount facets { field values { value count } }
+          edges { node { movieId title production { status } cast { role talent { name } } } }
+        } }`,
+        { filter },
+      );
+      const expected = all.filter((m) => m.production?.status === status && m.cast.some((c) => c.role === 'ACTOR' && c.talent.name === actor.name));
+      expect(data.searchMovies.totalCount).toBe(expected.length);
+      expect(ids(data.searchMovies.edges.map((e) => e.node))).toEqual(ids(expected));
+      const hit = data.searchMovies.edges.find((e) => e.node.movieId === actor.movie.movieId)!.node;
+      expect(hit.title).toBe(actor.movie.title); // movies subgraph
+      expect(hit.production?.status).toBe(status); // productions subgraph
+      expect(hit.cast.some((c) => c.talent.name === actor.name)).toBe(true); // talent subgraph
+      expect(data.searchMovies.facets.map((f) => f.field)).toEqual(['genres']);
+
+      const bad = await fetch(graph.gatewayUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ searchMovies(filter: "genre == 1") { totalCount } }' }),
+      });
+      const body = (await bad.json()) as { errors: Array<{ message: string; extensions: { code: string; column: number } }> };
+      expect(body.errors[0]?.message).toBe('filter: unknown field genre; did you mean genres?');
+      expect(body.errors[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', column: 1 });
+    } finally {
+      await graph.stop();
+    }
+  });
+});
