@@ -46,7 +46,10 @@ export async function runDemo(options: { movies: number }): Promise<void> {
     await provision(movies, { dryRun: false }, say);
     pipeline = await runPipeline(movies, { stage: 'all' });
     say(`backfilling ${movies.config.index} (cap ${movies.config.backfill.rate} entities/s)…`);
-    const summary = await runBackfill(movies, { resume: false, newVersion: false, cleanup: false, graceSeconds: 0 }, backfillProgress());
+    // An index left by an earlier demo (perhaps of another size) is rebuilt as a new version and
+    // swapped in, so the demo starts from exactly this studio — and shows a zero-downtime reindex.
+    const earlier = (await searchClient.count({ index: movies.config.index })).count > 0;
+    const summary = await runBackfill(movies, { resume: false, newVersion: earlier, cleanup: true, graceSeconds: 0 }, backfillProgress());
     say(`backfilled ${summary.done} movies in ${summary.seconds.toFixed(0)}s; the live pipeline keeps the index in step`);
     process.stdout.write(
       [

@@ -39,9 +39,13 @@ export function searchSubgraphTypeDefs(names: SearchSubgraphNames): DocumentNode
       ${keyField}: ID!
     }
 
-    "One hit: the entity (every field resolved by the subgraphs that own it), its score and highlights."
+    """
+    One hit: the entity (every field resolved by the subgraphs that own it), its score and
+    highlights. node is null when the entity was deleted after it was indexed (the index
+    catches up within seconds), so one such hit does not fail the whole search.
+    """
     type ${T}SearchEdge {
-      node: ${T}!
+      node: ${T}
       score: Float
       highlights: [SearchHighlight!]!
     }
