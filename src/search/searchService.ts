@@ -4,6 +4,7 @@ import type { LoadedIndex } from '../graph/loadIndex.ts';
 import { stableHash } from '../provision/stableHash.ts';
 import { compileFilter } from './compileFilter.ts';
 import { SEARCH_LIMITS, SearchRequestError, type SearchRequest } from './searchRequest.ts';
+import { searchSubgraphNames } from './searchSubgraph.ts';
 import { valueAt } from '../valueAt.ts';
 
 export interface FacetValue {
@@ -35,7 +36,7 @@ interface Cursor {
   request: string;
 }
 
-const PIT_KEEP_ALIVE = '5m';
+const PIT_KEEP_ALIVE = '2m';
 
 /**
  * Text search, filter DSL, disjunctive facets, sort, and stable cursor pagination (point in time +
@@ -46,6 +47,8 @@ export class SearchService {
   private readonly fieldsByPath: Map<string, DocumentField>;
   private readonly textFields: DocumentField[];
   private readonly facetFields: DocumentField[];
+  /** Exact field of the entity id (the key the query template fetches by). */
+  private readonly idField: string;
 
   constructor(
     private readonly loaded: LoadedIndex,
@@ -54,6 +57,8 @@ export class SearchService {
     this.fieldsByPath = new Map(loaded.fields.map((field) => [field.path, field]));
     this.textFields = loaded.fields.filter((field) => field.indexed && field.textField !== null);
     this.facetFields = loaded.fields.filter((field) => field.facet);
+    const key = searchSubgraphNames(loaded.config).keyField;
+    this.idField = this.fieldsByPath.get(key)?.exactField ?? key;
   }
 
   get index(): string {
@@ -81,11 +86,13 @@ export class SearchService {
       return field.nestedPath ? { nested: { path: field.nestedPath, query: terms } } : terms;
     };
 
-    const pit = cursor?.pit ?? (await this.client.openPointInTime({ index: this.index, keep_alive: PIT_KEEP_ALIVE })).id;
+    // A point in time is opened only when there is a next page to read, so one-page searches
+    // (most of them) hold none; pages after the first read from that snapshot.
+    const pit = cursor?.pit ?? null;
     let response: estypes.SearchResponse<Record<string, unknown>>;
     try {
       response = await this.client.search<Record<string, unknown>>({
-        pit: { id: pit, keep_alive: PIT_KEEP_ALIVE },
+        ...(pit ? { pit: { id: pit, keep_alive: PIT_KEEP_ALIVE } } : { index: this.index }),
         size: size + 1,
         query: { bool: { must, filter } },
         // Selections narrow the hits but not the facets' own counts (disjunctive faceting).
@@ -114,7 +121,7 @@ export class SearchService {
       });
     } catch (error) {
       if (cursor && /search_context_missing|No search context found|point in time/i.test(String((error as Error).message))) {
-        throw new SearchRequestError('cursor: expired (cursors live 5 minutes); search again without it', 'cursor');
+        throw new SearchRequestError('cursor: expired (a cursor lives 2 minutes after its last use); search again without it', 'cursor');
       }
       throw error;
     }
@@ -131,7 +138,14 @@ export class SearchService {
         highlights: Object.fromEntries(Object.entries(hit.highlight ?? {}).map(([field, fragments]) => [field.replace(/\.(keyword|lowercase)$/, ''), fragments])),
       })),
       facets: cursor ? {} : this.readFacets(response.aggregations, facets, request.selected ?? {}),
-      nextCursor: more && last?.sort ? encodeCursor({ pit: response.pit_id ?? pit, after: last.sort, request: fingerprint }) : null,
+      nextCursor:
+        more && last?.sort
+          ? encodeCursor({
+              pit: response.pit_id ?? pit ?? (await this.client.openPointInTime({ index: this.index, keep_alive: PIT_KEEP_ALIVE })).id,
+              after: last.sort,
+              request: fingerprint,
+            })
+          : null,
     };
   }
 
@@ -188,9 +202,18 @@ export class SearchService {
     };
   }
 
-  private sort(request: SearchRequest, scored: boolean): estypes.Sort {
-    if (!request.sort?.length) return scored ? [{ _score: { order: 'desc' } }] : [{ _shard_doc: { order: 'asc' } }];
-    return request.sort.map(({ field: path, order }) => {
+  /**
+   * The requested order, then the entity id as a tie-breaker: every hit has a distinct sort key, so
+   * search_after neither skips nor repeats hits, with or without a point in time.
+   */
+  private sort(request: SearchRequest, scored: boolean): estypes.SortCombinations[] {
+    const tieBreaker: estypes.SortCombinations = { [this.idField]: { order: 'asc' } };
+    if (!request.sort?.length) return scored ? [{ _score: { order: 'desc' } }, tieBreaker] : [tieBreaker];
+    return [...this.requestedSort(request), tieBreaker];
+  }
+
+  private requestedSort(request: SearchRequest): estypes.SortCombinations[] {
+    return (request.sort ?? []).map(({ field: path, order }) => {
       const field = this.fieldsByPath.get(path);
       if (!field?.sortable || field.nested) {
         const sortable = this.loaded.fields.filter((f) => f.sortable && !f.nested).map((f) => f.path);

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { BackfillProgress } from '../../src/backfill/backfillProgress.ts';
 import { runBackfill } from '../../src/backfill/runBackfill.ts';
@@ -161,6 +162,22 @@ describe('search against the real index of the demo graph', () => {
     expect(suggestions.length).toBeGreaterThan(0);
     expect(suggestions.every((s) => s.toLowerCase().includes(prefix.toLowerCase()))).toBe(true);
   });
+
+  it('answers thousands of random filters over HTTP with 200 or 400, never anything else', async () => {
+    const vocabulary = ['genres', 'cast.role', 'cast.talent.name', 'releaseYear', 'synopsis', 'updatedAt', 'nope', '==', '!=', '<', '>=',
+      'IN', '[', ']', ',', '(', ')', 'AND', 'OR', 'NOT', 'CONTAINS', 'EXISTS', '"comedy"', '"ACTOR"', '"2026-01-01"', '1999', '-2.5', 'true', '"', '\\'];
+    const statuses = new Set<number>();
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(fc.string({ maxLength: 40 }), fc.array(fc.constantFrom(...vocabulary), { maxLength: 10 }).map((t) => t.join(' '))), async (filter) => {
+        const response = await post(`/v1/indexes/${h.index}/search`, { filter, size: 1, facets: [] }, { authorization: 'Bearer secret-token' });
+        await response.arrayBuffer();
+        statuses.add(response.status);
+        expect([200, 400]).toContain(response.status);
+      }),
+      { numRuns: 1_500 },
+    );
+    expect(statuses).toEqual(new Set([200, 400]));
+  }, 180_000);
 
   it('answers searchMovies through the gateway with live fields from all three subgraphs', async () => {
     const graph = await startDemoGraph({
