@@ -19,3 +19,18 @@ if (stale) {
   process.stderr.write('installing npm packages (npm ci)…\n');
   execFileSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
 }
+
+// The search page's end-to-end test drives Debian's Chromium through playwright-core (no browser
+// download: playwright's own install cannot reach its CDN here). `npm test` asks for it.
+const chromium = '/usr/bin/chromium';
+if (process.argv.includes('--browser') && !existsSync(chromium)) {
+  const root = process.getuid?.() === 0;
+  if (!root) {
+    process.stderr.write(`the search page test needs Chromium at ${chromium}: run \`sudo apt-get install chromium\` first.\n`);
+    process.exit(1);
+  }
+  process.stderr.write('installing Chromium for the search page test (apt-get install chromium)…\n');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+  execFileSync('apt-get', ['install', '-y', '-qq', 'chromium'], { stdio: 'inherit', env });
+}

@@ -21,7 +21,7 @@ const SUPERGRAPH_FILE = new URL('../../subgraphs/supergraph.graphql', import.met
 /**
  * The demo: the local stack, the demo graph, the movies index provisioned from
  * index-configs/movies.yaml and backfilled, the live pipeline keeping it in step, and search: the
- * HTTP API and `searchMovies` in the gateway. (The search page and a change generator are still to come.) Ctrl-C — or a failure — stops what this
+ * search page, the HTTP API and `searchMovies` in the gateway. (A change generator is still to come.) Ctrl-C — or a failure — stops what this
  * run started; a stack that was already running is left running.
  */
 export async function runDemo(options: { movies: number }): Promise<void> {
@@ -53,7 +53,7 @@ export async function runDemo(options: { movies: number }): Promise<void> {
     say(`backfilled ${summary.done} movies in ${summary.seconds.toFixed(0)}s; the live pipeline keeps the index in step`);
     process.stdout.write(
       [
-        `search API     ${search.apiUrl}/v1/indexes/${movies.config.index}/search  (POST JSON: query, filter, facets, selected)`,
+        `search page    ${search.apiUrl}/   (API: POST ${search.apiUrl}/v1/indexes/${movies.config.index}/search)`,
         `search graph   ${graph.gatewayUrl}  (query { searchMovies(filter: "…") { totalCount edges { node { title } } } })`,
         `elasticsearch  ${movies.config.elasticsearch.node}/${movies.config.index}/_search`,
         `metrics        ${pipeline.metricsUrl}/metrics  (health: ${pipeline.metricsUrl}/healthz)`,

@@ -1,4 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../logger.ts';
@@ -22,6 +23,9 @@ export interface SearchServer {
   close(): Promise<void>;
 }
 
+/** The search page: plain HTML and JavaScript against this API. */
+const SEARCH_PAGE = readFileSync(new URL('./searchPage.html', import.meta.url), 'utf8');
+
 class HttpError extends Error {
   constructor(
     readonly status: number,
@@ -37,6 +41,7 @@ class HttpError extends Error {
  *   POST /v1/indexes/:index/search   (JSON SearchRequest)
  *   GET  /v1/indexes/:index/suggest?q=…&size=…
  *   GET  /healthz
+ *   GET  /   (the search page)
  * Bad requests are 400s that say what and where (filter errors carry the column); nothing else
  * about the server leaks into a response.
  */
@@ -55,6 +60,11 @@ export async function startSearchServer(services: SearchService[], options: Sear
     const url = new URL(request.url ?? '/', 'http://localhost');
     if (request.method === 'OPTIONS' && options.corsOrigin) return send(response, 204, null, options);
     if (url.pathname === '/healthz') return send(response, 200, { status: 'ok', indexes: [...byIndex.keys()] }, options);
+    if (url.pathname === '/' && request.method === 'GET') {
+      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+      response.end(SEARCH_PAGE);
+      return;
+    }
     authorize(request, options.authToken);
     const match = /^\/v1\/indexes\/([^/]+)\/(search|suggest)$/.exec(url.pathname);
     if (!match) throw new HttpError(404, `no such endpoint: ${request.method} ${url.pathname}`);

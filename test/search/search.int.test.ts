@@ -1,4 +1,7 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import fc from 'fast-check';
+import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { BackfillProgress } from '../../src/backfill/backfillProgress.ts';
 import { runBackfill } from '../../src/backfill/runBackfill.ts';
@@ -178,6 +181,42 @@ describe('search against the real index of the demo graph', () => {
     );
     expect(statuses).toEqual(new Set([200, 400]));
   }, 180_000);
+
+  it('serves a search page that searches, suggests, shows filter errors inline and narrows by facets', async () => {
+    const browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+      await page.goto(`${server.url}/?token=secret-token`);
+      await page.waitForSelector('.card');
+      expect(await page.textContent('#status')).toBe(`${MOVIES} results`);
+
+      const word = (all[0]?.title.split(' ')[2] ?? '').toLowerCase();
+      await page.fill('#query', word);
+      await expect.poll(async () => (await page.locator('.card em').first().textContent())?.toLowerCase(), { timeout: 10_000 }).toBe(word);
+      await expect.poll(() => page.locator('#suggestions option').count(), { timeout: 10_000 }).toBeGreaterThan(0);
+
+      await page.fill('#filter', 'genre == "comedy"');
+      await page.waitForSelector('#filter.invalid');
+      expect(await page.textContent('#filterError')).toBe('filter: unknown field genre; did you mean genres? (column 1)');
+
+      await page.fill('#filter', '');
+      await page.fill('#query', '');
+      await expect.poll(() => page.textContent('#status'), { timeout: 10_000 }).toBe(`${MOVIES} results`);
+      await page.check('input[data-field="genres"][data-value="comedy"]');
+      const comedies = all.filter((m) => m.genres.includes('comedy')).length;
+      await expect.poll(() => page.textContent('#status'), { timeout: 10_000 }).toBe(`${comedies} results`);
+
+      mkdirSync('.fedsearch', { recursive: true });
+      const screenshot = join(process.cwd(), '.fedsearch', 'search-page.png');
+      await page.screenshot({ path: screenshot, fullPage: false });
+      process.stdout.write(`search page screenshot: ${screenshot}\n`);
+    } finally {
+      await browser.close();
+    }
+  }, 120_000);
 
   it('answers searchMovies through the gateway with live fields from all three subgraphs', async () => {
     const graph = await startDemoGraph({
