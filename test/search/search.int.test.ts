@@ -19,6 +19,7 @@ interface Movie {
   title: string;
   genres: string[];
   releaseYear: number | null;
+  rating: number | null;
   synopsis: string | null;
   production: { status: string } | null;
   cast: Array<{ role: string; talent: { talentId: string; name: string } }>;
@@ -81,6 +82,9 @@ describe('search against the real index of the demo graph', () => {
       ['releaseYear >= 2000 AND releaseYear < 2010', (m) => m.releaseYear !== null && m.releaseYear >= 2000 && m.releaseYear < 2010],
       ['production.status IN ["PHOTOGRAPHY", "PRE_PRODUCTION"]', (m) => ['PHOTOGRAPHY', 'PRE_PRODUCTION'].includes(m.production?.status ?? '')],
       ['synopsis NOT EXISTS', (m) => m.synopsis === null],
+      ['synopsis EXISTS AND genres != "comedy"', (m) => m.synopsis !== null && !m.genres.includes('comedy')],
+      ['synopsis CONTAINS "Courier"', (m) => (m.synopsis ?? '').toLowerCase().split(/[^a-z]+/).includes('courier')],
+      ['rating <= 2.5 OR rating > 9.5', (m) => m.rating !== null && (m.rating <= 2.5 || m.rating > 9.5)],
       ['NOT genres == "drama" AND releaseYear > 2020', (m) => !m.genres.includes('drama') && (m.releaseYear ?? 0) > 2020],
       ['genres == "horror" OR genres == "western"', (m) => m.genres.includes('horror') || m.genres.includes('western')],
     ];
