@@ -199,7 +199,10 @@ describe('search against the real index of the demo graph', () => {
 
       const word = (all[0]?.title.split(' ')[2] ?? '').toLowerCase();
       await page.fill('#query', word);
-      await expect.poll(async () => (await page.locator('.card em').first().textContent())?.toLowerCase(), { timeout: 10_000 }).toBe(word);
+      // Fuzzy matching may rank a near miss first ("golden" for "garden"); the word itself must be highlighted somewhere.
+      await expect
+        .poll(async () => (await page.locator('.card em').allTextContents()).map((text) => text.toLowerCase()), { timeout: 10_000 })
+        .toContain(word);
       await expect.poll(() => page.locator('#suggestions option').count(), { timeout: 10_000 }).toBeGreaterThan(0);
 
       await page.fill('#filter', 'genre == "comedy"');

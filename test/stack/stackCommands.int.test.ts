@@ -35,7 +35,7 @@ describe('fedsearch stack up / status / down', () => {
 
   it('starts both services, is idempotent, and stops exactly what it started', async () => {
     const up = await fedsearch('stack', 'up');
-    expect(up.code).toBe(0);
+    expect(up.code, up.stderr).toBe(0);
     expect(up.stdout).toMatch(/Apache Kafka 3\.9\.2: running \(pid \d+\) at 127\.0\.0\.1:19092/);
     expect(up.stdout).toMatch(/Elasticsearch 9\.5\.3: running \(pid \d+\) at http:\/\/127\.0\.0\.1:19200/);
     const pids = pidsIn(up.stdout);
@@ -45,7 +45,7 @@ describe('fedsearch stack up / status / down', () => {
     expect(banner.tagline).toBe('You Know, for Search');
 
     const again = await fedsearch('stack', 'up');
-    expect(again.code).toBe(0);
+    expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).toContain('already running');
     expect(pidsIn(again.stdout)).toEqual(pids);
 
