@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Client } from '@elastic/elasticsearch';
 import PQueue from 'p-queue';
 import { elasticsearchClient } from '../clients/elasticsearchClient.ts';
 import { UserError } from '../errors.ts';
@@ -59,7 +60,7 @@ export async function runBackfill(loaded: LoadedIndex, options: BackfillOptions,
 
   let target: string | null = null;
   if (options.newVersion) {
-    target = resumeFrom?.target && (await elasticsearch.indices.exists({ index: resumeFrom.target })) ? resumeFrom.target : await createNextVersion(loaded, metadata.liveIndex);
+    target = resumeFrom?.target && (await elasticsearch.indices.exists({ index: resumeFrom.target })) ? resumeFrom.target : await createNextVersion(elasticsearch, loaded, metadata.liveIndex);
     await updateIndexMetadata(elasticsearch, config.index, { reindexTarget: target });
     // Every running sink picks the target up within one poll; fetching starts after that, so
     // any update a sink writes only to the old index is fetched again by this backfill.
@@ -175,19 +176,14 @@ export async function runBackfill(loaded: LoadedIndex, options: BackfillOptions,
 }
 
 /** Puts the current template (it may have changed) and creates `<index>_v<N+1>` from it, without the alias. */
-async function createNextVersion(loaded: LoadedIndex, liveIndex: string): Promise<string> {
+async function createNextVersion(elasticsearch: Client, loaded: LoadedIndex, liveIndex: string): Promise<string> {
   const { config } = loaded;
-  const elasticsearch = elasticsearchClient(config.elasticsearch);
-  try {
-    await putIndexTemplate(elasticsearch, config.index, generateIndexTemplate(loaded.schema, loaded.query.document, config));
-    const existing = Object.keys(await elasticsearch.indices.get({ index: `${config.index}_v*`, allow_no_indices: true }));
-    const versions = [...existing, liveIndex].map((name) => Number(/_v(\d+)$/.exec(name)?.[1] ?? 0));
-    const next = `${config.index}_v${Math.max(...versions) + 1}`;
-    await elasticsearch.indices.create({ index: next });
-    return next;
-  } finally {
-    await elasticsearch.close();
-  }
+  await putIndexTemplate(elasticsearch, config.index, generateIndexTemplate(loaded.schema, loaded.query.document, config));
+  const existing = Object.keys(await elasticsearch.indices.get({ index: `${config.index}_v*`, allow_no_indices: true }));
+  const versions = [...existing, liveIndex].map((name) => Number(/_v(\d+)$/.exec(name)?.[1] ?? 0));
+  const next = `${config.index}_v${Math.max(...versions) + 1}`;
+  await elasticsearch.indices.create({ index: next });
+  return next;
 }
 
 /**

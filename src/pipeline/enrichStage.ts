@@ -10,6 +10,7 @@ import type { GatewayFetcher } from './gatewayFetcher.ts';
 import type { PipelineMetrics } from './pipelineMetrics.ts';
 import type { PipelineTopology } from './pipelineTopology.ts';
 import { reverseLookup, type LookupTarget } from './reverseLookup.ts';
+import { commitBatch } from './commitBatch.ts';
 
 /** How events of one topic are read: as the primary entity, or as a related one to look up. */
 interface Route {
@@ -177,11 +178,7 @@ export class EnrichStage {
     await deadLetters.send(letters);
     for (const letter of letters) metrics.deadLetters.inc({ stage: 'enrich', kind: letter.kind });
 
-    resolveOffset(batch.lastOffset());
-    await consumer.commitOffsets([
-      { topic: batch.topic, partition: batch.partition, offset: (BigInt(batch.lastOffset()) + 1n).toString() },
-    ]);
-    metrics.consumerLag.set({ group: this.deps.topology.enrichGroup, topic: batch.topic, partition: String(batch.partition) }, Number(batch.offsetLag()));
+    await commitBatch(consumer, batch, resolveOffset, metrics, this.deps.topology.enrichGroup);
   }
 }
 

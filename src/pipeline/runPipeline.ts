@@ -8,7 +8,7 @@ import { generateAvroSchema } from '../generate/generateAvroSchema.ts';
 import type { LoadedIndex } from '../graph/loadIndex.ts';
 import { createLogger, type Logger } from '../logger.ts';
 import { readIndexMetadata } from '../provision/indexMetadata.ts';
-import { stableHash } from '../provision/stableHash.ts';
+import { avroFingerprint } from '../provision/provisionIndex.ts';
 import { DeadLetterQueue } from './deadLetters.ts';
 import { DocumentCodec } from './documentCodec.ts';
 import { EnrichStage } from './enrichStage.ts';
@@ -76,7 +76,7 @@ export async function runPipeline(
   const elasticsearch = elasticsearchClient(config.elasticsearch);
   const metadata = await readIndexMetadata(elasticsearch, config.index);
   if (!metadata) throw new UserError(`${config.index} is not provisioned yet: run \`fedsearch provision ${config.sourceFile}\` first`);
-  const fingerprint = stableHash(generateAvroSchema(loaded.schema, loaded.query.document, config).schema);
+  const fingerprint = avroFingerprint(generateAvroSchema(loaded.schema, loaded.query.document, config).schema);
   if (!(fingerprint in metadata.avroSchemas)) {
     throw new UserError(
       `the query of ${config.sourceFile} changed since ${config.index} was provisioned: run \`fedsearch provision ${config.sourceFile}\` first`,

@@ -6,6 +6,7 @@ import type { DeadLetter, DeadLetterQueue } from './deadLetters.ts';
 import type { DocumentCodec, DocumentRecord } from './documentCodec.ts';
 import type { PipelineMetrics } from './pipelineMetrics.ts';
 import type { PipelineTopology } from './pipelineTopology.ts';
+import { commitBatch } from './commitBatch.ts';
 
 export interface SinkStageDeps {
   topology: PipelineTopology;
@@ -84,11 +85,7 @@ export class SinkStage {
 
     await deadLetters.send(letters);
     for (const _ of letters) metrics.deadLetters.inc({ stage: 'sink', kind: 'document' });
-    resolveOffset(batch.lastOffset());
-    await consumer.commitOffsets([
-      { topic: batch.topic, partition: batch.partition, offset: (BigInt(batch.lastOffset()) + 1n).toString() },
-    ]);
-    metrics.consumerLag.set({ group: topology.sinkGroup, topic: batch.topic, partition: String(batch.partition) }, Number(batch.offsetLag()));
+    await commitBatch(consumer, batch, resolveOffset, metrics, topology.sinkGroup);
   }
 
   /** One bulk request; returns the writes to retry. Permanent failures become dead letters. */
