@@ -42,18 +42,20 @@ export function kafkaService(): LocalService {
       if (existsSync(join(paths.dataDir, 'meta.properties'))) return;
       // KRaft storage is formatted once with a cluster id; later starts reuse the data.
       const clusterId = randomBytes(16).toString('base64url');
-      const result = runJava('kafka.tools.StorageTool', [
-        'format',
-        '-t',
-        clusterId,
-        '-c',
-        join(paths.dir, 'server.properties'),
-      ]);
+      const result = runJava('kafka.tools.StorageTool', storageFormatArgs(clusterId, join(paths.dir, 'server.properties')));
       if (result.status !== 0) throw new StackError(`formatting Kafka storage failed:\n${result.output}`);
     },
     isReady: () => kafkaAnswers(port),
     startTimeoutMs: 90_000,
   };
+}
+
+/**
+ * Arguments for `kafka-storage format`. The id goes in `--cluster-id=<id>` form because a
+ * base64url id starts with '-' one time in 64, and argparse would then read it as an option.
+ */
+export function storageFormatArgs(clusterId: string, propertiesFile: string): string[] {
+  return ['format', `--cluster-id=${clusterId}`, '--config', propertiesFile];
 }
 
 function serverProperties(dataDir: string, port: number, controllerPort: number): string {
