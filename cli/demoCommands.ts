@@ -3,6 +3,12 @@ import { runDemoGraph } from '../src/demo/runDemoGraph.ts';
 import { runDemo } from '../src/demo/runDemo.ts';
 import { runAction } from './runAction.ts';
 
+function nonNegativeNumber(text: string): number {
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value) || value < 0) throw new InvalidArgumentError('expected a number of 0 or more');
+  return value;
+}
+
 function positiveInt(text: string): number {
   const value = Number(text);
   if (!Number.isInteger(value) || value <= 0) throw new InvalidArgumentError('expected a positive whole number');
@@ -12,11 +18,17 @@ function positiveInt(text: string): number {
 export function addDemoCommands(program: Command): void {
   const demo = program
     .command('demo')
-    .description('run the demo: local stack, the demo federated graph, and (as they land) indexing and search')
+    .description(
+      'run the demo: start Elasticsearch, Kafka, the demo federated graph and the search subgraph; provision ' +
+        'index-configs/movies.yaml, backfill it, keep it in step with the live pipeline while a change generator ' +
+        'mutates the graph, and serve search. Prints the URLs; Ctrl-C stops everything it started.',
+    )
     .enablePositionalOptions()
     .option('--movies <n>', 'size of the generated studio (productions = movies, talent = 3 × movies)', positiveInt, 10_000)
-    .action(runAction(async (options: { movies: number }) => {
-      await runDemo({ movies: options.movies });
+    .option('--changes-per-second <n>', 'mutations the change generator makes across the three subgraphs (0: none)', nonNegativeNumber, 1)
+    .option('--quiet-changes', 'do not print each generated change (a count is printed every 30 s)')
+    .action(runAction(async (options: { movies: number; changesPerSecond: number; quietChanges?: boolean }) => {
+      await runDemo({ movies: options.movies, changesPerSecond: options.changesPerSecond, printChanges: options.quietChanges !== true });
     }));
 
   const graph = demo.command('graph').description('the demo federated graph on its own');

@@ -1,4 +1,4 @@
-import { ApolloGateway } from '@apollo/gateway';
+import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { startStandaloneServer } from '@apollo/server/standalone';
@@ -95,7 +95,16 @@ export async function startDemoGraph(options: DemoGraphOptions): Promise<DemoGra
     const supergraphSdl = composeSupergraph(
       (options.search ? DEMO_SUPERGRAPH_SUBGRAPHS : DEMO_SUBGRAPHS).map((subgraph) => ({ ...subgraph, url: urls[subgraph.name] as string })),
     );
-    const gatewayUrl = await serve(new ApolloGateway({ supergraphSdl }), ports.gateway);
+    const gatewayUrl = await serve(
+      new ApolloGateway({
+        supergraphSdl,
+        // Node's own fetch (undici) retires a pooled connection before the subgraph's 5 s
+        // keep-alive timeout ends it; the gateway's default node-fetch agent reuses such sockets
+        // and a request now and then fails with "socket hang up" / ECONNRESET.
+        buildService: ({ url }) => new RemoteGraphQLDataSource({ url, fetcher: fetch }),
+      }),
+      ports.gateway,
+    );
     return {
       gatewayUrl,
       subgraphUrls,

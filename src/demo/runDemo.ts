@@ -10,6 +10,7 @@ import { runPipeline, type RunningPipeline } from '../pipeline/runPipeline.ts';
 import { provision } from '../provision/provisionCommand.ts';
 import { kafkaBrokers } from '../stack/kafkaService.ts';
 import { stackDown, stackServices, stackUp } from '../stack/stack.ts';
+import { startChangeGenerator, type RunningChangeGenerator } from '../../subgraphs/changeGenerator.ts';
 import { printGraph, startDemoGraphOrExplain } from './runDemoGraph.ts';
 import { untilInterrupted } from './untilInterrupted.ts';
 
@@ -21,15 +22,18 @@ const SUPERGRAPH_FILE = new URL('../../subgraphs/supergraph.graphql', import.met
 /**
  * The demo: the local stack, the demo graph, the movies index provisioned from
  * index-configs/movies.yaml and backfilled, the live pipeline keeping it in step, and search: the
- * search page, the HTTP API and `searchMovies` in the gateway. (A change generator is still to come.) Ctrl-C — or a failure — stops what this
- * run started; a stack that was already running is left running.
+ * search page, the HTTP API and `searchMovies` in the gateway — while a change generator mutates the
+ * graph so the index visibly moves. Ctrl-C — or a failure — stops what this run started; a stack
+ * that was already running is left running.
  */
-export async function runDemo(options: { movies: number }): Promise<void> {
+export async function runDemo(options: { movies: number; changesPerSecond: number; printChanges: boolean }): Promise<void> {
   const startedServices = await stackUp(say);
   let graph;
   let pipeline: RunningPipeline | undefined;
   let search: RunningSearch | undefined;
   let searchClient: Client | undefined;
+  let changes: RunningChangeGenerator | undefined;
+  let changeCounter: NodeJS.Timeout | undefined;
   try {
     // The search side needs only the config and the schema (the shipped supergraph), so it can
     // be up before the gateway that composes its subgraph.
@@ -60,9 +64,26 @@ export async function runDemo(options: { movies: number }): Promise<void> {
         '',
       ].join('\n'),
     );
+    if (options.changesPerSecond > 0) {
+      say(`change generator: ${options.changesPerSecond} mutation(s)/s across movies, productions and talent`);
+      changes = startChangeGenerator({
+        gatewayUrl: graph.gatewayUrl,
+        movies: options.movies,
+        perSecond: options.changesPerSecond,
+        onChange: options.printChanges ? (change) => say(`change  ${change.description}`) : undefined,
+        onError: (error) => say(`change generator: a mutation failed (${error.message}); going on`),
+      });
+      const generator = changes;
+      changeCounter = setInterval(() => {
+        const counts = generator.counts();
+        say(`changes so far: ${counts.movie} movie, ${counts.production} production, ${counts.talent} talent, ${counts.credit} credit`);
+      }, 30_000);
+    }
     say('Ctrl-C stops everything this demo started.');
     await untilInterrupted();
   } finally {
+    clearInterval(changeCounter);
+    await changes?.stop();
     await pipeline?.stop();
     await graph?.stop();
     await search?.close();

@@ -10,7 +10,7 @@ import { startSearchServer, type SearchServer } from '../../src/search/searchSer
 import { SearchService } from '../../src/search/searchService.ts';
 import { RYAN_REYNOLDS_ID } from '../../subgraphs/data/generateStudio.ts';
 import { createIndexHarness, type IndexHarness } from '../support/indexHarness.ts';
-import { postGraphQL } from '../support/postGraphQL.ts';
+import { postGraphQL } from '../../subgraphs/shared/postGraphQL.ts';
 import { searchSubgraph } from '../../src/search/searchSubgraph.ts';
 import { startDemoGraph } from '../../subgraphs/startDemoGraph.ts';
 

@@ -3,7 +3,7 @@ import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startDemoGraph, type DemoGraph } from '../../subgraphs/startDemoGraph.ts';
 import type { ChangeEvent } from '../../subgraphs/shared/changeEvents.ts';
-import { postGraphQL } from '../support/postGraphQL.ts';
+import { postGraphQL } from '../../subgraphs/shared/postGraphQL.ts';
 
 interface Received {
   topic: string;
