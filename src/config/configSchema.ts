@@ -99,9 +99,10 @@ export const indexConfigSchema = z.strictObject({
       maxRequestsPerSecond: z.number().positive().optional(),
       retries: z.number().int().min(0).max(20).default(5),
       onGraphQLErrors: z.enum(['retry-then-dlq', 'dlq']).default('retry-then-dlq'),
+      outageToleranceSeconds: z.number().min(0).max(86_400).default(300),
       metricsPort: z.number().int().min(0).max(65535).default(9464),
     })
-    .default({ batchSize: 25, concurrency: 4, retries: 5, onGraphQLErrors: 'retry-then-dlq', metricsPort: 9464 }),
+    .default({ batchSize: 25, concurrency: 4, retries: 5, onGraphQLErrors: 'retry-then-dlq', outageToleranceSeconds: 300, metricsPort: 9464 }),
   backfill: z
     .strictObject({
       query: z.string().min(1).optional(),

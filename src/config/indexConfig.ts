@@ -81,6 +81,13 @@ export interface PipelineSettings {
   retries: number;
   /** A response with GraphQL errors for an entity: retry with backoff then DLQ, or DLQ at once. */
   onGraphQLErrors: 'retry-then-dlq' | 'dlq';
+  /**
+   * How long a graph that fails whole requests (unreachable, timeouts, 5xx, a subgraph down) is
+   * waited out — batches held, nothing committed, the consumer kept in its group — before its ids
+   * are dead-lettered. An outage is not a bad entity: dead-lettering every change made during it
+   * would leave the index stale until someone replays. 0: whole-request failures get `retries` only.
+   */
+  outageToleranceSeconds: number;
   /** Port of /metrics and /healthz (0 picks a free one). */
   metricsPort: number;
 }

@@ -180,6 +180,7 @@ function toIndexConfig(raw: RawIndexConfig, file: string, text: string, yaml: Po
       ...(raw.pipeline.maxRequestsPerSecond ? { maxRequestsPerSecond: raw.pipeline.maxRequestsPerSecond } : {}),
       retries: raw.pipeline.retries,
       onGraphQLErrors: raw.pipeline.onGraphQLErrors,
+      outageToleranceSeconds: raw.pipeline.outageToleranceSeconds,
       metricsPort: raw.pipeline.metricsPort,
     },
     backfill: { query: raw.backfill.query ?? null, rate: raw.backfill.rate, concurrency: raw.backfill.concurrency },

@@ -94,7 +94,7 @@ export class EnrichStage {
     const { fetcher, codec, producer, topology, metrics, logger } = this.deps;
     const outcome: EnrichOutcome = { written: 0, deleted: 0, failed: [] };
     if (ids.size === 0) return outcome;
-    const results = await fetcher.fetch([...ids.keys()]);
+    const results = await fetcher.fetch([...ids.keys()], heartbeat);
     await heartbeat();
     const messages: Message[] = [];
     for (const [id, result] of results) {

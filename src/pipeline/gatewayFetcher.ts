@@ -42,11 +42,16 @@ export function fetchVersion(): number {
   return lastVersion;
 }
 
-/** A request that did not yield an answer to read; `retryReason` null means retrying cannot help. */
+/**
+ * A request that did not yield an answer to read; `retryReason` null means retrying cannot help.
+ * `scope` says whether the graph failed the whole request (an outage: wait it out) or only
+ * some entities in it (retried `retries` times, then dead-lettered).
+ */
 class GatewayRequestError extends Error {
   constructor(
     message: string,
     readonly retryReason: string | null,
+    readonly scope: 'request' | 'entity' = 'request',
   ) {
     super(message);
   }
@@ -88,27 +93,46 @@ export class GatewayFetcher {
     this.queue = new PQueue({ concurrency: options.pipeline.concurrency, ...rateCap(options.pipeline.maxRequestsPerSecond) });
   }
 
-  async fetch(ids: readonly string[]): Promise<Map<string, FetchResult>> {
+  /**
+   * `whileWaiting` runs before every retry (e.g. a Kafka consumer's heartbeat, so a consumer
+   * waiting out an outage keeps its partitions).
+   */
+  async fetch(ids: readonly string[], whileWaiting: () => Promise<void> = async () => {}): Promise<Map<string, FetchResult>> {
     const unique = [...new Set(ids)];
     const { batchSize } = this.options.pipeline;
     const chunks: string[][] = [];
     for (let start = 0; start < unique.length; start += batchSize) chunks.push(unique.slice(start, start + batchSize));
-    const settled = new Map((await Promise.all(chunks.map((chunk) => this.fetchChunk(chunk)))).flatMap((results) => [...results]));
+    const settled = new Map((await Promise.all(chunks.map((chunk) => this.fetchChunk(chunk, whileWaiting)))).flatMap((results) => [...results]));
     // In the order asked for, whatever order the chunks finished in.
     return new Map(unique.map((id) => [id, settled.get(id) ?? { kind: 'failed', reason: 'no result (fetcher bug)' }]));
   }
 
   /**
-   * One chunk, retried as a whole on transport failures; under `retry-then-dlq` the entities that
-   * came back with GraphQL errors are retried alone, in a smaller request. One retry budget
-   * (`pipeline.retries`) covers both, so a chunk's latency stays bounded.
+   * One chunk, retried as a whole when the graph fails the whole request; under `retry-then-dlq`
+   * the entities that came back with GraphQL errors are retried alone, in a smaller request.
+   * Entity failures get `pipeline.retries` retries; whole-request failures get those, and beyond
+   * them are waited out for up to `pipeline.outageToleranceSeconds` from the first one.
    */
-  private async fetchChunk(ids: string[]): Promise<Map<string, FetchResult>> {
+  private async fetchChunk(ids: string[], whileWaiting: () => Promise<void>): Promise<Map<string, FetchResult>> {
     const settled = new Map<string, FetchResult>();
     let pending = ids;
     let failedEntities = new Map<string, string>();
     let attempts = 0;
+    const { retries, outageToleranceSeconds } = this.options.pipeline;
     const retryGraphQLErrors = this.options.pipeline.onGraphQLErrors === 'retry-then-dlq';
+    const outageToleranceMs = outageToleranceSeconds * 1000;
+    let entityRetries = 0;
+    let requestRetries = 0;
+    let outageSince: number | null = null;
+    let interrupted: unknown;
+    const shouldRetry = (error: Error): boolean => {
+      if (error instanceof GatewayRequestError && error.scope === 'entity') {
+        outageSince = null;
+        return ++entityRetries <= retries;
+      }
+      outageSince ??= Date.now();
+      return ++requestRetries <= retries || Date.now() - outageSince < outageToleranceMs;
+    };
 
     const attempt = async (): Promise<void> => {
       attempts++;
@@ -123,24 +147,40 @@ export class GatewayFetcher {
       for (const [id, result] of read.settled) settled.set(id, result);
       if (read.requestErrors.length > 0) {
         const message = `gateway returned GraphQL errors for the whole request (${asked.length} entities): ${read.requestErrors.join('; ')}`;
-        throw forPRetry(new GatewayRequestError(message, retryGraphQLErrors ? 'graphql_errors' : null));
+        // A whole request failing (e.g. a subgraph down) is an outage under either policy when
+        // outages are waited out; `dlq` alone gives up at once.
+        throw forPRetry(new GatewayRequestError(message, retryGraphQLErrors || outageToleranceMs > 0 ? 'graphql_errors' : null));
       }
       failedEntities = read.failedEntities;
       pending = [...failedEntities.keys()];
       if (pending.length > 0 && retryGraphQLErrors) {
-        throw new GatewayRequestError(`GraphQL errors for ${pending.length} entities`, 'graphql_errors');
+        throw new GatewayRequestError(`GraphQL errors for ${pending.length} entities`, 'graphql_errors', 'entity');
       }
     };
 
     try {
+      let retrying = false;
       await pRetry(attempt, {
         ...BACKOFF,
-        retries: this.options.pipeline.retries,
-        onFailedAttempt: (error) => {
-          if (error.retriesLeft > 0) this.hooks.onRetry?.(error instanceof GatewayRequestError ? (error.retryReason ?? 'other') : 'other');
+        // The budget is decided by shouldRetry; `forever` keeps the last (5 s) backoff after the
+        // schedule runs out instead of stopping.
+        forever: true,
+        shouldRetry: (error) => (retrying = shouldRetry(error)),
+        onFailedAttempt: async (error) => {
+          if (!retrying) return;
+          this.hooks.onRetry?.(error instanceof GatewayRequestError ? (error.retryReason ?? 'other') : 'other');
+          try {
+            await whileWaiting();
+          } catch (waitError) {
+            interrupted = waitError;
+            throw waitError;
+          }
         },
       });
     } catch (error) {
+      // The caller's wait failed (e.g. its consumer lost the partition in a rebalance): that is
+      // not the graph's verdict on these entities, so it goes up instead of into the results.
+      if (interrupted !== undefined) throw interrupted;
       // The last attempt's error is the reason: per entity where it had one, else the request's.
       const tried = attempts === 1 ? '1 attempt' : `${attempts} attempts`;
       for (const id of pending) {

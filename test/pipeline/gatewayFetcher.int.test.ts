@@ -15,8 +15,16 @@ const SUPERGRAPH = new URL('../../subgraphs/supergraph.graphql', import.meta.url
 
 const movieId = (n: number): string => `mov-${String(n).padStart(7, '0')}`;
 
-// Small settings so failure paths (2 retries, 200 ms → 400 ms backoff) finish in about a second.
-const FAST: PipelineSettings = { batchSize: 25, concurrency: 4, retries: 2, onGraphQLErrors: 'retry-then-dlq', metricsPort: 0 };
+// Small settings so failure paths (2 retries, 200 ms → 400 ms backoff, outages not waited out)
+// finish in about a second.
+const FAST: PipelineSettings = {
+  batchSize: 25,
+  concurrency: 4,
+  retries: 2,
+  onGraphQLErrors: 'retry-then-dlq',
+  outageToleranceSeconds: 0,
+  metricsPort: 0,
+};
 
 /** Hooks that remember what they were told. */
 function recordingHooks(): Required<GatewayFetcherHooks> & { requests: Array<{ ok: boolean; entities: number }>; retries: string[] } {
@@ -149,6 +157,41 @@ describe('GatewayFetcher against the demo graph', () => {
     expect(expectFound(results.get(movieId(3)))['movieId']).toBe(movieId(3));
     expect(expectFound(results.get(movieId(4)))['movieId']).toBe(movieId(4));
     expect(hooks.requests.map((request) => request.ok)).toEqual([false, true]);
+  });
+
+  it('waits out a subgraph outage longer than its retries, keeping its caller alive meanwhile', async () => {
+    graph.setSubgraphDown('talent', true);
+    const hooks = recordingHooks();
+    const downFor = 4_000;
+    const up = setTimeout(() => graph.setSubgraphDown('talent', false), downFor);
+    let waits = 0;
+    const started = Date.now();
+    try {
+      const results = await fetcher({ retries: 1, outageToleranceSeconds: 60 }, hooks).fetch([movieId(7)], async () => void waits++);
+      expect(expectFound(results.get(movieId(7)))['movieId']).toBe(movieId(7));
+    } finally {
+      clearTimeout(up);
+    }
+    expect(Date.now() - started).toBeGreaterThanOrEqual(downFor);
+    // Far more than the one retry `retries` allows, each after a wait the caller can heartbeat in.
+    expect(hooks.retries.length).toBeGreaterThan(1);
+    expect(waits).toBe(hooks.retries.length);
+  });
+
+  it('gives up on an outage after the tolerance, with the reason', async () => {
+    graph.setSubgraphDown('talent', true);
+    const results = await fetcher({ retries: 0, outageToleranceSeconds: 1 }).fetch([movieId(8)]);
+    expect(reasonOf(results.get(movieId(8)))).toMatch(/whole request \(1 entities\).*\(gave up after \d+ attempts\)$/);
+  });
+
+  it('lets an error of the caller’s wait through instead of failing the entities', async () => {
+    graph.setSubgraphDown('talent', true);
+    const lost = new Error('The group is rebalancing');
+    await expect(
+      fetcher({ outageToleranceSeconds: 60 }).fetch([movieId(9)], async () => {
+        throw lost;
+      }),
+    ).rejects.toBe(lost);
   });
 
   it('fails every entity with the connection error when the gateway cannot be reached', async () => {

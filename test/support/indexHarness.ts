@@ -10,7 +10,7 @@ import { METADATA_INDEX } from '../../src/provision/indexMetadata.ts';
 import { provision } from '../../src/provision/provisionCommand.ts';
 import { templateName } from '../../src/provision/provisionIndex.ts';
 import { startDemoGraph, type DemoGraph } from '../../subgraphs/startDemoGraph.ts';
-import { postGraphQL } from './postGraphQL.ts';
+import { postGraphQL } from '../../subgraphs/shared/postGraphQL.ts';
 
 /**
  * A private world for one integration test file: its own demo graph (on free ports, publishing to
@@ -38,7 +38,7 @@ export async function createIndexHarness(options: {
   hubTalentMovies?: number;
   /** Edits to the YAML text beyond the names. */
   edit?: (yaml: string) => string;
-  /** Lines of the `pipeline:` section besides metricsPort (default `  retries: 2`). */
+  /** Lines of the `pipeline:` section besides metricsPort (default: 2 retries, outages not waited out). */
   pipelineSettings?: string;
 }): Promise<IndexHarness> {
   const run = randomUUID().slice(0, 8);
@@ -69,7 +69,7 @@ export async function createIndexHarness(options: {
     .replaceAll('studio.talent.changes', topics.talent)
     .replaceAll('studio.credit.changes', topics.credit);
   // A free metrics port and few retries, so failure cases reach the DLQ quickly.
-  yaml = `${options.edit ? options.edit(yaml) : yaml}\npipeline:\n  metricsPort: 0\n${options.pipelineSettings ?? '  retries: 2\n'}`;
+  yaml = `${options.edit ? options.edit(yaml) : yaml}\npipeline:\n  metricsPort: 0\n${options.pipelineSettings ?? '  retries: 2\n  outageToleranceSeconds: 0\n'}`;
   const configFile = join(mkdtempSync(join(tmpdir(), 'fedsearch-it-')), `${index}.yaml`);
   writeFileSync(configFile, yaml);
   const env = {
