@@ -23,8 +23,8 @@ export interface ChangeGeneratorOptions {
   perSecond: number;
   seed?: number;
   onChange?: (change: Change) => void;
-  /** A mutation that fails is reported and skipped: the generator keeps its pace. */
-  onError?: (error: Error) => void;
+  /** A mutation that fails is reported (with the kind of change tried) and skipped: the generator keeps its pace. */
+  onError?: (error: Error, kind: ChangeKind) => void;
 }
 
 export interface RunningChangeGenerator {
@@ -49,12 +49,13 @@ export function startChangeGenerator(options: ChangeGeneratorOptions): RunningCh
   const loop = (async () => {
     let next = performance.now();
     while (!abort.signal.aborted) {
+      const kind = random.pick(CHANGE_KINDS);
       try {
-        const change = await applyChange(options.gatewayUrl, options.movies, random);
+        const change = await applyChange(kind, options.gatewayUrl, options.movies, random);
         counts[change.kind]++;
         options.onChange?.(change);
       } catch (error) {
-        options.onError?.(error instanceof Error ? error : new Error(String(error)));
+        options.onError?.(error instanceof Error ? error : new Error(String(error)), kind);
       }
       // Keep the pace from the schedule, not from the end of the last call, so slow calls
       // do not lower the rate (and a long stall does not cause a burst afterwards).
@@ -72,9 +73,10 @@ export function startChangeGenerator(options: ChangeGeneratorOptions): RunningCh
   };
 }
 
-async function applyChange(gatewayUrl: string, movies: number, random: SeededRandom): Promise<Change> {
+const CHANGE_KINDS: readonly ChangeKind[] = ['movie', 'production', 'talent', 'credit'];
+
+async function applyChange(kind: ChangeKind, gatewayUrl: string, movies: number, random: SeededRandom): Promise<Change> {
   const movieId = entityId('mov', random.int(1, movies));
-  const kind = random.pick<ChangeKind>(['movie', 'production', 'talent', 'credit']);
   switch (kind) {
     case 'movie': {
       if (random.chance(0.5)) {

@@ -71,7 +71,7 @@ export async function runDemo(options: { movies: number; changesPerSecond: numbe
         movies: options.movies,
         perSecond: options.changesPerSecond,
         onChange: options.printChanges ? (change) => say(`change  ${change.description}`) : undefined,
-        onError: (error) => say(`change generator: a mutation failed (${error.message}); going on`),
+        onError: (error, kind) => say(`change generator: a ${kind} mutation failed (${error.message}); going on`),
       });
       const generator = changes;
       changeCounter = setInterval(() => {

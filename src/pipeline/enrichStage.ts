@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@elastic/elasticsearch';
 import type { Consumer, EachBatchPayload, Message, Producer } from 'kafkajs';
 import type { EventSource } from '../config/indexConfig.ts';
@@ -38,9 +39,22 @@ export interface EnrichStageDeps {
   deadLetters: DeadLetterQueue;
   metrics: PipelineMetrics;
   logger: Logger;
+  /**
+   * Resolves once the sink has written everything on the documents topic so far (polling, with
+   * `onPoll` between polls), or rejects after `timeoutMs`.
+   */
+  sinkCaughtUp(timeoutMs: number, onPoll: () => Promise<void>): Promise<void>;
 }
 
 const SEND_CHUNK = 500;
+
+/**
+ * Time for a fetch that read a related entity's old state just before it changed to reach the
+ * documents topic: the gap between a gateway answer and its produce is milliseconds, not seconds.
+ */
+const IN_FLIGHT_MS = 1_000;
+/** How long the second lookup waits for the sink; past this it looks anyway (and says so). */
+const SINK_WAIT_MS = 60_000;
 
 /**
  * Change events → primary ids (reverse lookups for related entities) → documents fetched from
@@ -80,7 +94,9 @@ export class EnrichStage {
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 3,
+      // A batch of related events holds its partition for its second lookup (about a second or
+      // more); other partitions go on meanwhile.
+      partitionsConsumedConcurrently: 8,
       eachBatch: (payload) => this.handleBatch(payload, consumer),
     });
   }
@@ -128,6 +144,47 @@ export class EnrichStage {
     this.deps.metrics.deadLetters.inc({ stage: 'enrich', kind: 'refetch' }, failed.length);
   }
 
+  /**
+   * A related change must reach every document that holds the related id, including one whose
+   * fetch read the old state just before the change and was not yet searchable when the first
+   * lookup ran (a credit added a moment before the person is renamed). So once the sink has
+   * written everything produced so far, the index is refreshed and searched again; documents
+   * only this second lookup finds are fetched too. The batch is committed after both, so a crash
+   * in between redoes them. Returns the ids to fetch (those not fetched already).
+   */
+  private async lookUpAgainWhenSettled(
+    related: Map<Route, PendingIds>,
+    alreadyFetched: PendingIds,
+    heartbeat: () => Promise<void>,
+  ): Promise<PendingIds> {
+    const { elasticsearch, metrics, logger, topology } = this.deps;
+    await sleep(IN_FLIGHT_MS);
+    await heartbeat();
+    try {
+      await this.deps.sinkCaughtUp(SINK_WAIT_MS, heartbeat);
+    } catch (error) {
+      logger.warn({ err: error }, `the sink did not catch up within ${SINK_WAIT_MS / 1000}s; looking up again anyway`);
+    }
+    await elasticsearch.indices.refresh({ index: topology.alias });
+    const late: PendingIds = new Map();
+    for (const [route, ids] of related) {
+      const found = await reverseLookup(elasticsearch, route.lookup as LookupTarget, [...ids.keys()]);
+      const oldest = oldestOf(ids);
+      let count = 0;
+      for (const id of found) {
+        if (alreadyFetched.has(id) || late.has(id)) continue;
+        late.set(id, oldest);
+        count++;
+      }
+      if (count > 0) {
+        metrics.reverseLookupLate.inc({ entity_type: route.entityType }, count);
+        logger.info({ entityType: route.entityType, late: count }, 'the second reverse lookup found documents written meanwhile');
+      }
+      await heartbeat();
+    }
+    return late;
+  }
+
   private async handleBatch(payload: EachBatchPayload, consumer: Consumer): Promise<void> {
     const { batch, heartbeat, resolveOffset, isRunning, isStale } = payload;
     if (batch.isEmpty() || !isRunning() || isStale()) return;
@@ -168,6 +225,12 @@ export class EnrichStage {
     }
 
     const outcome = await this.enrich(primary, heartbeat);
+    if (related.size > 0) {
+      const late = await this.lookUpAgainWhenSettled(related, primary, heartbeat);
+      const lateOutcome = await this.enrich(late, heartbeat);
+      outcome.failed.push(...lateOutcome.failed);
+      for (const [id, tsMs] of late) primary.set(id, tsMs);
+    }
     for (const failure of outcome.failed) {
       logger.error(
         { entityId: failure.id, topic: batch.topic, partition: batch.partition, offsets: `${batch.firstOffset()}-${batch.lastOffset()}` },

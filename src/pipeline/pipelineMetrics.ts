@@ -7,6 +7,7 @@ export class PipelineMetrics {
   readonly registry = new Registry();
   readonly eventsIn: Counter<'topic' | 'outcome'>;
   readonly reverseLookupFanout: Histogram<'entity_type'>;
+  readonly reverseLookupLate: Counter<'entity_type'>;
   readonly documentsFetched: Counter<'result'>;
   readonly gatewayLatency: Histogram<'outcome'>;
   readonly documentsWritten: Counter<'operation' | 'result'>;
@@ -23,6 +24,12 @@ export class PipelineMetrics {
       name: 'fedsearch_events_total',
       help: 'Change events read, by topic and whether they could be decoded',
       labelNames: ['topic', 'outcome'],
+      registers,
+    });
+    this.reverseLookupLate = new Counter({
+      name: 'fedsearch_reverse_lookup_late_total',
+      help: 'Primary documents only the second reverse lookup found (written while the first ran)',
+      labelNames: ['entity_type'],
       registers,
     });
     this.reverseLookupFanout = new Histogram({

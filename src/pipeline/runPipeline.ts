@@ -96,7 +96,18 @@ export async function runPipeline(
     },
   );
   const consume = options.consume ?? true;
-  const enrich = new EnrichStage({ loaded, topology, elasticsearch, fetcher, producer, codec, deadLetters, metrics, logger });
+  const enrich = new EnrichStage({
+    loaded,
+    topology,
+    elasticsearch,
+    fetcher,
+    producer,
+    codec,
+    deadLetters,
+    metrics,
+    logger,
+    sinkCaughtUp: (timeoutMs, onPoll) => waitForGroup(kafka, topology.sinkGroup, topology.documentsTopic, timeoutMs, onPoll),
+  });
   const reindexTarget = new ReindexTargetWatch(elasticsearch, config.index, metadata.reindexTarget ?? null, logger);
   const sink = new SinkStage({
     topology,
@@ -157,7 +168,13 @@ export async function runPipeline(
 }
 
 /** Resolves once `groupId` has committed up to the end offsets `topic` had when this was called. */
-async function waitForGroup(kafka: Kafka, groupId: string, topic: string, timeoutMs: number): Promise<void> {
+async function waitForGroup(
+  kafka: Kafka,
+  groupId: string,
+  topic: string,
+  timeoutMs: number,
+  onPoll: () => Promise<void> = async () => {},
+): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -169,6 +186,7 @@ async function waitForGroup(kafka: Kafka, groupId: string, topic: string, timeou
       if ([...end].every(([partition, high]) => (at.get(partition) ?? 0n) >= high)) return;
       if (Date.now() > deadline) throw new InfrastructureError(`the sink (${groupId}) did not catch up on ${topic} within ${timeoutMs / 1000}s`);
       await sleep(250);
+      await onPoll();
     }
   } finally {
     await admin.disconnect();

@@ -115,6 +115,31 @@ describe('streaming indexer against the real stack and demo graph', () => {
     );
   });
 
+  it('renames a person in a movie that credited them a moment before (the credit not yet searchable)', async () => {
+    // Each pair races: the credit's fetch reads the old name, and the rename's reverse lookup runs
+    // before that document is searchable. The second lookup, after the sink settles, catches it.
+    const pairs = Array.from({ length: 12 }, (_, n) => ({
+      movieId: `mov-${String(200 + n).padStart(7, '0')}`,
+      talentId: `tal-${String(900 + n).padStart(7, '0')}`,
+      name: `Just Credited ${n} ${Date.now()}`,
+    }));
+    await Promise.all(
+      pairs.map(async ({ movieId, talentId, name }) => {
+        await h.gql('mutation($m: ID!, $t: ID!) { addCredit(input: { movieId: $m, talentId: $t, role: COMPOSER }) { creditId } }', { m: movieId, t: talentId });
+        await h.gql('mutation($t: ID!, $name: String) { updateTalent(talentId: $t, patch: { name: $name }) { talentId } }', { t: talentId, name });
+      }),
+    );
+    const renamedIn = async (): Promise<string[]> => {
+      const docs = await Promise.all(pairs.map(({ movieId }) => documentOf(movieId)));
+      return pairs.filter((pair, n) => docs[n]?.cast.some((c) => c.talent.talentId === pair.talentId && c.talent.name === pair.name)).map((pair) => pair.movieId);
+    };
+    await eventually('every movie with the renamed person’s new name', async () => ((await renamedIn()).length === pairs.length ? true : undefined), 30_000).catch(
+      async (error: Error) => {
+        throw new Error(`${error.message}; renamed in ${(await renamedIn()).join(', ')} of ${pairs.map((pair) => pair.movieId).join(', ')}`);
+      },
+    );
+  });
+
   it('never lets an older document overwrite a newer one, whatever the order they arrive in', async () => {
     const metadata = await readIndexMetadata(h.es, h.index);
     const fingerprint = stableHash(generateAvroSchema(h.loaded.schema, h.loaded.query.document, h.loaded.config).schema);
