@@ -1,0 +1,91 @@
+// The README's first command, end to end: `fedsearch demo` on a small studio. It uses the demo's
+// fixed ports (gateway 4000–4004, search 8080, metrics 9464), which must be free.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { afterAll, describe, expect, it } from 'vitest';
+import { isPortFree } from '../../src/stack/processControl.ts';
+import { postGraphQL } from '../../subgraphs/shared/postGraphQL.ts';
+import { eventually } from '../support/indexHarness.ts';
+
+const cli = new URL('../../cli/fedsearch.js', import.meta.url).pathname;
+const DEMO_PORTS = [4000, 4001, 4002, 4003, 4004, 8080, 9464];
+
+describe('fedsearch demo', () => {
+  let demo: ChildProcess | undefined;
+  let stdout = '';
+  let stderr = '';
+
+  afterAll(() => {
+    if (demo && demo.exitCode === null && demo.signalCode === null) demo.kill('SIGKILL');
+  });
+
+  it('backfills, prints its URLs, keeps the index moving with generated changes, and stops on Ctrl-C', async () => {
+    const taken = [];
+    for (const port of DEMO_PORTS) if (!(await isPortFree(port))) taken.push(port);
+    expect(taken, 'ports the demo needs are taken by another process').toEqual([]);
+
+    demo = spawn(process.execPath, [cli, 'demo', '--movies', '300', '--changes-per-second', '5'], {
+      env: { ...process.env, FEDSEARCH_LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    demo.stdout?.on('data', (chunk: Buffer) => void (stdout += chunk.toString('utf8')));
+    demo.stderr?.on('data', (chunk: Buffer) => void (stderr = `${stderr}${chunk.toString('utf8')}`.slice(-50_000)));
+    const exited = new Promise<number | null>((resolve) => demo?.once('exit', (code) => resolve(code)));
+
+    const searchUrl = await eventually(
+      'the search page URL',
+      async () => {
+        if (demo?.exitCode !== null) throw new Error(`the demo exited early (${demo?.exitCode}):\n${stderr}`);
+        return /^search page +(http:\/\/\S+)\//m.exec(stdout)?.[1];
+      },
+      240_000,
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}\n--- stdout\n${stdout}\n--- stderr\n${stderr}`);
+    });
+    expect(stdout).toMatch(/^gateway +http:\/\/127\.0\.0\.1:4000\/graphql/m);
+    expect(stdout).toMatch(/^metrics +http:\/\/127\.0\.0\.1:9464\/metrics/m);
+    expect(stderr).toMatch(/backfilled 300 movies/);
+
+    // Search through the HTTP API and through the gateway's searchMovies.
+    const response = await fetch(`${searchUrl}/v1/indexes/movies/search`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ size: 1 }),
+    });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { total: number };
+    expect(body.total).toBe(300);
+    const viaGraph = await postGraphQL<{ searchMovies: { totalCount: number } }>(
+      'http://127.0.0.1:4000/graphql',
+      '{ searchMovies { totalCount } }',
+    );
+    expect(viaGraph.searchMovies.totalCount).toBe(300);
+
+    // The change generator runs, and its retitles become searchable.
+    const retitled = await eventually(
+      'a generated retitle',
+      async () => {
+        const matches = [...stderr.matchAll(/^change {2}movie (mov-\d+) retitled "([^"]+)"/gm)];
+        return matches.at(-1);
+      },
+      60_000,
+    );
+    const [, movieId, title] = retitled;
+    await eventually(
+      `${movieId} searchable under "${title}" (or a later title)`,
+      async () => {
+        const { movie } = await postGraphQL<{ movie: { title: string } }>('http://127.0.0.1:4000/graphql', 'query($id: ID!) { movie(movieId: $id) { title } }', { id: movieId });
+        const found = await fetch(`${searchUrl}/v1/indexes/movies/search`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ filter: `movieId == "${movieId}" AND title == "${movie.title}"` }),
+        });
+        return found.ok && ((await found.json()) as { total: number }).total === 1 ? true : undefined;
+      },
+      60_000,
+    );
+
+    demo.kill('SIGINT');
+    expect(await exited, stderr).toBe(0);
+    for (const port of DEMO_PORTS) expect(await isPortFree(port), `port ${port} after Ctrl-C`).toBe(true);
+  }, 360_000);
+});
