@@ -38,6 +38,11 @@ export async function createIndexHarness(options: {
   hubTalentMovies?: number;
   /** Edits to the YAML text beyond the names. */
   edit?: (yaml: string) => string;
+  /**
+   * A running demo graph to use instead of starting one (it is left running on dispose). Its
+   * change events go to its own topics; the harness's config names topics of its own.
+   */
+  graph?: DemoGraph;
   /** Lines of the `pipeline:` section besides metricsPort (default: 2 retries, outages not waited out). */
   pipelineSettings?: string;
 }): Promise<IndexHarness> {
@@ -55,7 +60,7 @@ export async function createIndexHarness(options: {
   await admin.createTopics({ topics: Object.values(topics).map((topic) => ({ topic, numPartitions: 3 })), waitForLeaders: true });
   await admin.disconnect();
 
-  const graph = await startDemoGraph({
+  const graph = options.graph ?? await startDemoGraph({
     movies: options.movies,
     hubTalentMovies: options.hubTalentMovies ?? 0,
     kafkaBrokers: options.kafkaBrokers,
@@ -93,7 +98,7 @@ export async function createIndexHarness(options: {
     kafka,
     gql: <T>(query: string, variables: Record<string, unknown> = {}) => postGraphQL<T>(graph.gatewayUrl, query, variables),
     async dispose() {
-      await graph.stop();
+      if (!options.graph) await graph.stop();
       await es.indices.delete({ index: `${index}_v*`, ignore_unavailable: true, allow_no_indices: true });
       await es.indices.deleteIndexTemplate({ name: templateName(index) }).catch(() => undefined);
       await es.delete({ index: METADATA_INDEX, id: index }).catch(() => undefined);

@@ -1,0 +1,72 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Kafka } from 'kafkajs';
+import { pipelineTopology } from '../src/pipeline/pipelineTopology.ts';
+import type { IndexHarness } from '../test/support/indexHarness.ts';
+import { produceMovieEvents, waitUntilSearchable } from './movieEvents.ts';
+
+const cli = new URL('../cli/fedsearch.js', import.meta.url).pathname;
+
+export interface IndexerRun {
+  entitiesPerSecond: number;
+  /** Peak resident memory (VmHWM) of each `fedsearch run` process, MiB. */
+  peakRssMiB: number[];
+}
+
+/**
+ * End-to-end throughput of `processes` × `fedsearch run` in one consumer group: once they have
+ * joined, change events for `ids` go into Kafka, and the clock stops when every document is
+ * searchable. The index starts empty, so the count says when the last one landed.
+ */
+export async function runIndexerProcesses(h: IndexHarness, processes: number, ids: readonly string[]): Promise<IndexerRun> {
+  const children: ChildProcess[] = [];
+  try {
+    for (let n = 0; n < processes; n++) {
+      const child = spawn(process.execPath, [cli, 'run', h.configFile], {
+        env: { ...process.env, ...h.env, FEDSEARCH_LOG_LEVEL: 'warn' },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
+      children.push(child);
+    }
+    const topology = pipelineTopology(h.loaded.config, h.loaded.nestedPaths);
+    await waitForStableGroup(h.kafka, topology.enrichGroup, processes);
+    await waitForStableGroup(h.kafka, topology.sinkGroup, processes);
+    const started = performance.now();
+    await produceMovieEvents(h.kafka, h.loaded.config.primary.events[0]?.topic as string, ids);
+    await waitUntilSearchable(h.es, h.index, ids.length);
+    const seconds = (performance.now() - started) / 1000;
+    const peakRssMiB = children.map((child) => peakRssOf(child.pid as number));
+    return { entitiesPerSecond: ids.length / seconds, peakRssMiB };
+  } finally {
+    for (const child of children) {
+      if (child.exitCode !== null) continue;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    }
+  }
+}
+
+async function waitForStableGroup(kafka: Kafka, groupId: string, members: number): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      const { groups } = await admin.describeGroups([groupId]);
+      if (groups[0]?.state === 'Stable' && groups[0].members.length === members) return;
+      if (Date.now() > deadline) throw new Error(`${groupId} did not reach ${members} stable member(s)`);
+      await sleep(250);
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** VmHWM from /proc: the most memory the process has held at once. */
+function peakRssOf(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = Number(/^VmHWM:\s+(\d+) kB/m.exec(status)?.[1] ?? Number.NaN);
+  return kib / 1024;
+}
