@@ -228,7 +228,7 @@ export class EnrichStage {
     if (related.size > 0) {
       const late = await this.lookUpAgainWhenSettled(related, primary, heartbeat);
       const lateOutcome = await this.enrich(late, heartbeat);
-      outcome.failed.push(...lateOutcome.failed);
+      for (const failure of lateOutcome.failed) outcome.failed.push(failure);
       for (const [id, tsMs] of late) primary.set(id, tsMs);
     }
     for (const failure of outcome.failed) {
