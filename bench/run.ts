@@ -12,7 +12,6 @@ import type { BackfillProgress } from '../src/backfill/backfillProgress.ts';
 import { runBackfill } from '../src/backfill/runBackfill.ts';
 import { GatewayFetcher } from '../src/pipeline/gatewayFetcher.ts';
 import { runPipeline } from '../src/pipeline/runPipeline.ts';
-import { serveSearch } from '../src/search/serveSearch.ts';
 import { elasticsearchUrl } from '../src/stack/elasticsearchService.ts';
 import { kafkaBrokers } from '../src/stack/kafkaService.ts';
 import { stackDown, stackServices, stackUp } from '../src/stack/stack.ts';
@@ -22,7 +21,7 @@ import { runIndexerProcesses } from './indexerProcesses.ts';
 import { runNaivePipeline } from './naivePipeline.ts';
 import { percentile } from './percentile.ts';
 import { rawBulkRate, readAllDocuments } from './rawBulk.ts';
-import { elasticsearchBodyOf, loadTest, type LoadResult } from './searchLoad.ts';
+import { elasticsearchBodyOf, loadTest, startSearchServer, type LoadResult } from './searchLoad.ts';
 
 const MOVIES = Number(process.env.FEDSEARCH_BENCH_MOVIES ?? 100_000);
 const EVENTS = Math.min(MOVIES, Number(process.env.FEDSEARCH_BENCH_EVENTS ?? 20_000));
@@ -155,7 +154,7 @@ try {
   rows.push(`| one Talent change reflected in all ${HUB_MOVIES} movies that credit them | ${fixed(fanout)} |`, '');
 
   // ── Search: fedsearch's HTTP API against the same queries sent straight to Elasticsearch ──
-  const search = await serveSearch([main.loaded], { host: '127.0.0.1', port: 0, subgraphPort: null, requestTimeoutMs: 15_000, maxBodyBytes: 65_536 });
+  const search = await startSearchServer(main.configFile, main.env);
   const queries: Array<{ label: string; request: Record<string, unknown> }> = [
     { label: 'text', request: { query: 'shadow river', facets: [] } },
     { label: 'text + filter', request: { query: 'shadow river', filter: 'releaseYear >= 1990 AND production.status IN ["RELEASED", "POST_PRODUCTION"]', facets: [] } },
@@ -184,7 +183,7 @@ try {
       );
     }
   } finally {
-    await search.close();
+    await search.stop();
   }
   rows.push('');
   if (failed.length > 0) rows.push(`**Failed requests under load** (figures above are not comparable): ${failed.join('; ')}`, '');
@@ -197,7 +196,8 @@ const header = [
   `# fedsearch benchmarks`,
   '',
   `Run ${new Date().toISOString().slice(0, 10)} on ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), ${fixed(totalmem() / 2 ** 30)} GiB:`,
-  `a studio of ${MOVIES} movies; Elasticsearch, Kafka, the demo graph (in the bench process) and the indexer all on this one machine.`,
+  `a studio of ${MOVIES} movies; Elasticsearch, Kafka, the demo graph (in the bench process, which also runs autocannon), the`,
+  '`fedsearch run` and `fedsearch serve` processes all on this one machine.',
   '',
 ];
 const text = [...header, ...rows].join('\n');

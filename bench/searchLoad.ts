@@ -1,3 +1,6 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import type { Client } from '@elastic/elasticsearch';
 import type { LoadedIndex } from '../src/graph/loadIndex.ts';
@@ -43,4 +46,52 @@ export async function elasticsearchBodyOf(loaded: LoadedIndex, client: Client, r
   if (!captured) throw new Error('the search service sent no search');
   const { index: _index, ...body } = captured;
   return body;
+}
+
+const cli = new URL('../cli/fedsearch.js', import.meta.url).pathname;
+
+export interface SearchServerProcess {
+  apiUrl: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * `fedsearch serve <config>` in a process of its own, as it runs in production, so the load
+ * generator does not share its event loop (Elasticsearch has its own process too).
+ */
+export async function startSearchServer(configFile: string, env: Record<string, string>): Promise<SearchServerProcess> {
+  const [port, subgraphPort] = [await freePort(), await freePort()];
+  const child: ChildProcess = spawn(process.execPath, [cli, 'serve', configFile, '--port', String(port), '--subgraph-port', String(subgraphPort)], {
+    env: { ...process.env, ...env, FEDSEARCH_LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const apiUrl = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`fedsearch serve exited with ${child.exitCode}`);
+    const up = await fetch(`${apiUrl}/`).then((response) => response.ok, () => false);
+    if (up) break;
+    if (Date.now() > deadline) throw new Error('fedsearch serve did not answer within 60 s');
+    await sleep(250);
+  }
+  return {
+    apiUrl,
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
 }
