@@ -24,7 +24,8 @@ async function fedsearch(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{
   }
 }
 
-describe('fedsearch validate / generate / plan (offline, with --schema)', () => {
+// Each test spawns the CLI (tsx compiles on start): seconds on a quiet machine, more on a busy one.
+describe('fedsearch validate / generate / plan (offline, with --schema)', { timeout: 60_000 }, () => {
   it('validates the shipped config', async () => {
     const result = await fedsearch(['validate', movies, '--schema', supergraph]);
     expect(result.code).toBe(0);
