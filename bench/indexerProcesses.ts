@@ -1,9 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
-import type { Kafka } from 'kafkajs';
 import { pipelineTopology } from '../src/pipeline/pipelineTopology.ts';
 import type { IndexHarness } from '../test/support/indexHarness.ts';
+import { waitForStableGroup } from './consumerGroups.ts';
 import { produceMovieEvents, waitUntilSearchable } from './movieEvents.ts';
 
 const cli = new URL('../cli/fedsearch.js', import.meta.url).pathname;
@@ -45,22 +44,6 @@ export async function runIndexerProcesses(h: IndexHarness, processes: number, id
       child.kill('SIGTERM');
       await exited;
     }
-  }
-}
-
-async function waitForStableGroup(kafka: Kafka, groupId: string, members: number): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const deadline = Date.now() + 120_000;
-    for (;;) {
-      const { groups } = await admin.describeGroups([groupId]);
-      if (groups[0]?.state === 'Stable' && groups[0].members.length === members) return;
-      if (Date.now() > deadline) throw new Error(`${groupId} did not reach ${members} stable member(s)`);
-      await sleep(250);
-    }
-  } finally {
-    await admin.disconnect();
   }
 }
 
