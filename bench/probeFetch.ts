@@ -5,11 +5,12 @@
 import { GatewayFetcher } from '../src/pipeline/gatewayFetcher.ts';
 import { loadIndex } from '../src/graph/loadIndex.ts';
 import { startDemoGraph } from '../subgraphs/startDemoGraph.ts';
+import { entityId } from '../subgraphs/data/studioRows.ts';
 
 const graph = await startDemoGraph({ movies: 10_000, kafkaBrokers: null, ports: { gateway: 0, movies: 0, productions: 0, talent: 0 } });
 process.env.FEDSEARCH_GATEWAY_URL = graph.gatewayUrl;
 const loaded = await loadIndex(new URL('../index-configs/movies.yaml', import.meta.url).pathname, { schemaFile: new URL('../subgraphs/supergraph.graphql', import.meta.url).pathname });
-const ids = Array.from({ length: 10_000 }, (_, i) => `mov-${String(i + 1).padStart(7, '0')}`);
+const ids = Array.from({ length: 10_000 }, (_, i) => entityId('mov', i + 1));
 for (const [batchSize, concurrency] of (process.env.COMBOS ?? '25x4').split(',').map((c) => c.split('x').map(Number))) {
   const fetcher = new GatewayFetcher({ gateway: loaded.config.gateway, template: loaded.query, pipeline: { ...loaded.config.pipeline, batchSize: batchSize as number, concurrency: concurrency as number } });
   await fetcher.fetch(ids.slice(0, 500));

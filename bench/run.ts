@@ -16,6 +16,7 @@ import { elasticsearchUrl } from '../src/stack/elasticsearchService.ts';
 import { kafkaBrokers } from '../src/stack/kafkaService.ts';
 import { stackDown, stackServices, stackUp } from '../src/stack/stack.ts';
 import { HUB_TALENT_ID } from '../subgraphs/data/generateStudio.ts';
+import { entityId } from '../subgraphs/data/studioRows.ts';
 import { createIndexHarness, type IndexHarness } from '../test/support/indexHarness.ts';
 import { runIndexerProcesses } from './indexerProcesses.ts';
 import { runNaivePipeline } from './naivePipeline.ts';
@@ -35,7 +36,7 @@ const SEARCH_WARMUP_SECONDS = 2;
 const quiet: BackfillProgress = { update: () => {}, note: () => {}, stop: () => {} };
 const say = (line: string): void => void process.stderr.write(`${line}\n`);
 const fixed = (value: number, digits = 0): string => value.toFixed(digits);
-const movieIds = (count: number): string[] => Array.from({ length: count }, (_, i) => `mov-${String(i + 1).padStart(7, '0')}`);
+const movieIds = (count: number): string[] => Array.from({ length: count }, (_, i) => entityId('mov', i + 1));
 
 const started = await stackUp(say);
 say(`studio of ${MOVIES} movies…`);

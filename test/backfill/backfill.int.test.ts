@@ -5,6 +5,7 @@ import { readCheckpoint } from '../../src/backfill/backfillCheckpoint.ts';
 import type { BackfillProgress } from '../../src/backfill/backfillProgress.ts';
 import { runBackfill } from '../../src/backfill/runBackfill.ts';
 import { runPipeline } from '../../src/pipeline/runPipeline.ts';
+import { entityId } from '../../subgraphs/data/studioRows.ts';
 import { createIndexHarness, eventually, type IndexHarness } from '../support/indexHarness.ts';
 
 const MOVIES = 2_000;
@@ -85,7 +86,7 @@ describe('backfill, reindex and audit against the real stack and demo graph', ()
     const mutated = new Map<string, string>();
     const mutationLoop = (async () => {
       for (let n = 1; mutating; n++) {
-        const id = `mov-${String((n % MOVIES) + 1).padStart(7, '0')}`;
+        const id = entityId('mov', (n % MOVIES) + 1);
         const title = `Harbor Reindex ${n}`;
         await h.gql('mutation($id: ID!, $title: String) { updateMovie(movieId: $id, patch: { title: $title }) { movieId } }', { id, title });
         mutated.set(id, title);

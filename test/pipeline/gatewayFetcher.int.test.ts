@@ -9,11 +9,12 @@ import { checkIndexAgainstSchema } from '../../src/graph/loadIndex.ts';
 import type { QueryTemplate } from '../../src/graph/validateQueryTemplate.ts';
 import { fetchVersion, GatewayFetcher, type FetchResult, type GatewayFetcherHooks } from '../../src/pipeline/gatewayFetcher.ts';
 import { startDemoGraph, type DemoGraph } from '../../subgraphs/startDemoGraph.ts';
+import { entityId } from '../../subgraphs/data/studioRows.ts';
 
 const MOVIES_CONFIG = new URL('../../index-configs/movies.yaml', import.meta.url).pathname;
 const SUPERGRAPH = new URL('../../subgraphs/supergraph.graphql', import.meta.url).pathname;
 
-const movieId = (n: number): string => `mov-${String(n).padStart(7, '0')}`;
+const movieId = (n: number): string => entityId('mov', n);
 
 // Small settings so failure paths (2 retries, 200 ms → 400 ms backoff, outages not waited out)
 // finish in about a second.

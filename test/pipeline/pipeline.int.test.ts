@@ -8,6 +8,7 @@ import { runPipeline, type RunningPipeline } from '../../src/pipeline/runPipelin
 import { stableHash } from '../../src/provision/stableHash.ts';
 import { generateAvroSchema } from '../../src/generate/generateAvroSchema.ts';
 import { HUB_TALENT_ID } from '../../subgraphs/data/generateStudio.ts';
+import { entityId } from '../../subgraphs/data/studioRows.ts';
 import { createIndexHarness, eventually, type IndexHarness } from '../support/indexHarness.ts';
 
 interface MovieDocument {
@@ -64,7 +65,7 @@ describe('streaming indexer against the real stack and demo graph', () => {
     });
     pipeline = await runPipeline(h.loaded, { stage: 'all', metricsPort: 0 });
     // Fill the index through the same enrichment the live pipeline uses.
-    const ids = Array.from({ length: MOVIES }, (_, i) => `mov-${String(i + 1).padStart(7, '0')}`);
+    const ids = Array.from({ length: MOVIES }, (_, i) => entityId('mov', i + 1));
     const seeded = await pipeline.enrich.enrich(new Map(ids.map((id) => [id, null])));
     expect(seeded.failed).toEqual([]);
     await eventually('the seeded documents', async () => {
@@ -119,8 +120,8 @@ describe('streaming indexer against the real stack and demo graph', () => {
     // Each pair races: the credit's fetch reads the old name, and the rename's reverse lookup runs
     // before that document is searchable. The second lookup, after the sink settles, catches it.
     const pairs = Array.from({ length: 12 }, (_, n) => ({
-      movieId: `mov-${String(200 + n).padStart(7, '0')}`,
-      talentId: `tal-${String(900 + n).padStart(7, '0')}`,
+      movieId: entityId('mov', 200 + n),
+      talentId: entityId('tal', 900 + n),
       name: `Just Credited ${n} ${Date.now()}`,
     }));
     await Promise.all(

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EntityTable } from '../../subgraphs/shared/entityTable.ts';
+import { entityId } from '../../subgraphs/data/studioRows.ts';
 
 const row = (id: string) => ({ id });
 const idsOf = (rows: Array<{ id: string }>) => rows.map((r) => r.id);
@@ -37,7 +38,7 @@ describe('EntityTable', () => {
 
   // 100,000 movies come with 300,000 talent: the demo graph of that size crashed at start-up.
   it('holds the talent of a 100,000-movie studio and pages it in id order', () => {
-    const rows = Array.from({ length: 300_000 }, (_, n) => ({ id: `tal-${String(300_000 - n).padStart(7, '0')}` }));
+    const rows = Array.from({ length: 300_000 }, (_, n) => ({ id: entityId('tal', 300_000 - n) }));
     const table = new EntityTable((r: { id: string }) => r.id, rows);
     expect(table.size).toBe(300_000);
     const first = table.page(2, null);
