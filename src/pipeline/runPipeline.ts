@@ -1,5 +1,5 @@
 import type { Client } from '@elastic/elasticsearch';
-import type { Consumer, Kafka } from 'kafkajs';
+import type { Admin, Consumer, Kafka } from 'kafkajs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { elasticsearchClient } from '../clients/elasticsearchClient.ts';
 import { kafkaClient } from '../clients/kafkaClient.ts';
@@ -96,6 +96,23 @@ export async function runPipeline(
     },
   );
   const consume = options.consume ?? true;
+  // One admin connection serves every "has the sink caught up?" wait: the enrich stage asks after
+  // each batch of related-entity events, and a connection per ask would be a connect and
+  // disconnect per batch. Connected on first use; a failed connect is tried again next time.
+  let offsetsAdmin: Promise<Admin> | undefined;
+  const connectedAdmin = (): Promise<Admin> => {
+    offsetsAdmin ??= connectAdmin(kafka).catch((error: unknown) => {
+      offsetsAdmin = undefined;
+      throw error;
+    });
+    return offsetsAdmin;
+  };
+  const sinkCaughtUp = async (timeoutMs = 600_000, onPoll?: () => Promise<void>): Promise<void> =>
+    waitForGroup(await connectedAdmin(), topology.sinkGroup, topology.documentsTopic, timeoutMs, onPoll);
+  const disconnectAdmin = async (): Promise<void> => {
+    const admin = await offsetsAdmin?.catch(() => undefined);
+    await admin?.disconnect();
+  };
   const enrich = new EnrichStage({
     loaded,
     topology,
@@ -106,7 +123,7 @@ export async function runPipeline(
     deadLetters,
     metrics,
     logger,
-    sinkCaughtUp: (timeoutMs, onPoll) => waitForGroup(kafka, topology.sinkGroup, topology.documentsTopic, timeoutMs, onPoll),
+    sinkCaughtUp,
   });
   const reindexTarget = new ReindexTargetWatch(elasticsearch, config.index, metadata.reindexTarget ?? null, logger);
   const sink = new SinkStage({
@@ -143,6 +160,7 @@ export async function runPipeline(
   } catch (error) {
     // Whatever started must stop, or the open connections keep the process alive.
     for (const consumer of consumers) await consumer.disconnect().catch(() => undefined);
+    await disconnectAdmin().catch(() => undefined);
     await producer.disconnect().catch(() => undefined);
     reindexTarget.stop();
     await elasticsearch.close();
@@ -154,10 +172,11 @@ export async function runPipeline(
     metricsUrl: server.url,
     topology,
     enrich,
-    sinkCaughtUp: (timeoutMs = 600_000) => waitForGroup(kafka, topology.sinkGroup, topology.documentsTopic, timeoutMs),
+    sinkCaughtUp: (timeoutMs) => sinkCaughtUp(timeoutMs),
     async stop() {
       // disconnect() lets the batch in flight finish (and commit) before leaving the group.
       for (const consumer of consumers) await consumer.disconnect();
+      await disconnectAdmin();
       reindexTarget.stop();
       await producer.disconnect();
       await server.close();
@@ -167,29 +186,29 @@ export async function runPipeline(
   };
 }
 
+async function connectAdmin(kafka: Kafka): Promise<Admin> {
+  const admin = kafka.admin();
+  await admin.connect();
+  return admin;
+}
+
 /** Resolves once `groupId` has committed up to the end offsets `topic` had when this was called. */
 async function waitForGroup(
-  kafka: Kafka,
+  admin: Admin,
   groupId: string,
   topic: string,
   timeoutMs: number,
   onPoll: () => Promise<void> = async () => {},
 ): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const end = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, BigInt(p.high)]));
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
-      const at = new Map((committed?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset === '-1' ? '0' : p.offset)]));
-      if ([...end].every(([partition, high]) => (at.get(partition) ?? 0n) >= high)) return;
-      if (Date.now() > deadline) throw new InfrastructureError(`the sink (${groupId}) did not catch up on ${topic} within ${timeoutMs / 1000}s`);
-      await sleep(250);
-      await onPoll();
-    }
-  } finally {
-    await admin.disconnect();
+  const end = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, BigInt(p.high)]));
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    const at = new Map((committed?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset === '-1' ? '0' : p.offset)]));
+    if ([...end].every(([partition, high]) => (at.get(partition) ?? 0n) >= high)) return;
+    if (Date.now() > deadline) throw new InfrastructureError(`the sink (${groupId}) did not catch up on ${topic} within ${timeoutMs / 1000}s`);
+    await sleep(250);
+    await onPoll();
   }
 }
 
