@@ -24,6 +24,10 @@ export interface QueryTemplate {
   idVariable: string;
   /** Response key of the single root field; its value is the document. */
   rootKey: string;
+  /** The root field's name in the schema (`movie`). */
+  rootFieldName: string;
+  /** The root field's argument that receives the id variable (`movie(movieId: $id)` → `movieId`). */
+  idArgument: string;
   /** The GraphQL type of the document (the root field's named type). */
   entityType: GraphQLNamedType;
 }
@@ -95,7 +99,8 @@ export function validateQueryTemplate(config: IndexConfig, schema: GraphQLSchema
       where(rootField),
     );
   }
-  if (idVariable && !usesVariable(rootField, idVariable.variable.name.value)) {
+  const idArgument = idVariable ? argumentTaking(rootField, idVariable.variable.name.value) : undefined;
+  if (idVariable && idArgument === undefined) {
     report(`the root field ${rootField.name.value} must take $${idVariable.variable.name.value} as an argument`, where(rootField));
   }
   for (const [i, related] of config.related.entries()) {
@@ -108,16 +113,19 @@ export function validateQueryTemplate(config: IndexConfig, schema: GraphQLSchema
       );
     }
   }
-  if (problems.length > 0 || !entityType || !idVariable) throw new ConfigError(problems);
+  if (problems.length > 0 || !entityType || !idVariable || idArgument === undefined) throw new ConfigError(problems);
   return {
     document,
     operation,
     idVariable: idVariable.variable.name.value,
     rootKey: rootField.alias?.value ?? rootField.name.value,
+    rootFieldName: rootField.name.value,
+    idArgument,
     entityType,
   };
 }
 
-function usesVariable(field: FieldNode, name: string): boolean {
-  return (field.arguments ?? []).some((argument) => argument.value.kind === Kind.VARIABLE && argument.value.name.value === name);
+/** The name of the argument of `field` whose value is `$name`, if any. */
+function argumentTaking(field: FieldNode, name: string): string | undefined {
+  return (field.arguments ?? []).find((argument) => argument.value.kind === Kind.VARIABLE && argument.value.name.value === name)?.name.value;
 }
