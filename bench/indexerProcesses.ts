@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { pipelineTopology } from '../src/pipeline/pipelineTopology.ts';
+import { pipelineTopology } from '../src/index/pipelineTopology.ts';
 import type { IndexHarness } from '../test/support/indexHarness.ts';
 import { waitForStableGroup } from './consumerGroups.ts';
 import { produceMovieEvents, waitUntilSearchable } from './movieEvents.ts';
@@ -28,7 +28,7 @@ export async function runIndexerProcesses(h: IndexHarness, processes: number, id
       });
       children.push(child);
     }
-    const topology = pipelineTopology(h.loaded.config, h.loaded.nestedPaths);
+    const topology = pipelineTopology(h.loaded);
     await waitForStableGroup(h.kafka, topology.enrichGroup, processes);
     await waitForStableGroup(h.kafka, topology.sinkGroup, processes);
     const started = performance.now();

@@ -3,7 +3,7 @@
 //   COMBOS=25x4,100x4 N=3000 npx tsx bench/probeFetch.ts
 // Add `node --import tsx --cpu-prof` to see where the graph spends its time.
 import { GatewayFetcher } from '../src/pipeline/gatewayFetcher.ts';
-import { loadIndex } from '../src/graph/loadIndex.ts';
+import { loadIndex } from '../src/index/loadIndex.ts';
 import { startDemoGraph } from '../subgraphs/startDemoGraph.ts';
 import { entityId } from '../subgraphs/data/studioRows.ts';
 

@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import type { Client } from '@elastic/elasticsearch';
-import type { LoadedIndex } from '../src/graph/loadIndex.ts';
+import type { LoadedIndex } from '../src/index/loadIndex.ts';
 import { parseSearchRequest } from '../src/search/searchRequest.ts';
 import { SearchService } from '../src/search/searchService.ts';
 

@@ -2,7 +2,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { runAudit } from '../src/audit/runAudit.ts';
 import { backfillProgress } from '../src/backfill/backfillProgress.ts';
 import { runBackfill } from '../src/backfill/runBackfill.ts';
-import { loadIndex } from '../src/graph/loadIndex.ts';
+import { loadIndex } from '../src/index/loadIndex.ts';
 import { runAction } from './runAction.ts';
 
 function rateOption(text: string): number {

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { generateAvroSchema } from '../src/generate/generateAvroSchema.ts';
 import { generateIndexTemplate } from '../src/generate/generateIndexTemplate.ts';
-import { loadIndex } from '../src/graph/loadIndex.ts';
-import { describeTopology, pipelineTopology } from '../src/pipeline/pipelineTopology.ts';
+import { loadIndex } from '../src/index/loadIndex.ts';
+import { describeTopology, pipelineTopology } from '../src/index/pipelineTopology.ts';
 import { provision } from '../src/provision/provisionCommand.ts';
 import { runAction } from './runAction.ts';
 
@@ -40,7 +40,7 @@ export function addIndexCommands(program: Command): void {
     .option('--schema <file>', SCHEMA_HELP)
     .action(runAction(async (configFile: string, options: SchemaOption) => {
       const loaded = await loadIndex(configFile, schemaOption(options));
-      print(JSON.stringify(generateAvroSchema(loaded.schema, loaded.query.document, loaded.config).schema, null, 2));
+      print(JSON.stringify(generateAvroSchema(loaded.shape, loaded.config).schema, null, 2));
     }));
   generate
     .command('template')
@@ -49,7 +49,7 @@ export function addIndexCommands(program: Command): void {
     .option('--schema <file>', SCHEMA_HELP)
     .action(runAction(async (configFile: string, options: SchemaOption) => {
       const loaded = await loadIndex(configFile, schemaOption(options));
-      print(JSON.stringify(generateIndexTemplate(loaded.schema, loaded.query.document, loaded.config), null, 2));
+      print(JSON.stringify(generateIndexTemplate(loaded, loaded.config), null, 2));
     }));
 
   program
@@ -59,7 +59,7 @@ export function addIndexCommands(program: Command): void {
     .option('--schema <file>', SCHEMA_HELP)
     .action(runAction(async (configFile: string, options: SchemaOption) => {
       const loaded = await loadIndex(configFile, schemaOption(options));
-      print(describeTopology(pipelineTopology(loaded.config, loaded.nestedPaths), loaded.config));
+      print(describeTopology(pipelineTopology(loaded), loaded.config));
     }));
 
   program

@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { untilInterrupted } from '../src/demo/untilInterrupted.ts';
-import { loadIndex } from '../src/graph/loadIndex.ts';
+import { loadIndex } from '../src/index/loadIndex.ts';
 import { replayDeadLetters } from '../src/pipeline/replayDeadLetters.ts';
 import { runPipeline, type PipelineStage } from '../src/pipeline/runPipeline.ts';
 import { runAction } from './runAction.ts';

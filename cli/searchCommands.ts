@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { elasticsearchClient } from '../src/clients/elasticsearchClient.ts';
 import { untilInterrupted } from '../src/demo/untilInterrupted.ts';
-import { loadIndex } from '../src/graph/loadIndex.ts';
+import { loadIndex } from '../src/index/loadIndex.ts';
 import { formatSearchTable } from '../src/search/formatSearchTable.ts';
 import { parseSearchRequest } from '../src/search/searchRequest.ts';
 import { serveSearch } from '../src/search/serveSearch.ts';

@@ -1,9 +1,9 @@
 import { elasticsearchClient } from '../clients/elasticsearchClient.ts';
 import { enumerateIds } from '../backfill/enumerateIds.ts';
-import type { LoadedIndex } from '../graph/loadIndex.ts';
+import type { LoadedIndex } from '../index/loadIndex.ts';
 import { GatewayFetcher } from '../pipeline/gatewayFetcher.ts';
 import { runPipeline } from '../pipeline/runPipeline.ts';
-import { stableHash } from '../provision/stableHash.ts';
+import { stableHash } from '../index/stableHash.ts';
 import { indexedIds } from './indexedIds.ts';
 
 export interface AuditOptions {

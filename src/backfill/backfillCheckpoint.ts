@@ -1,6 +1,6 @@
 import type { Client } from '@elastic/elasticsearch';
 import { isNotFound } from '../clients/elasticsearchClient.ts';
-import { METADATA_INDEX } from '../provision/indexMetadata.ts';
+import { METADATA_INDEX } from '../index/indexMetadata.ts';
 
 /** Where a backfill got to: saved after every finished page, so `--resume` redoes none. */
 export interface BackfillCheckpoint {

@@ -6,8 +6,8 @@ import PQueue from 'p-queue';
 import { elasticsearchClient } from '../clients/elasticsearchClient.ts';
 import { UserError } from '../errors.ts';
 import { generateIndexTemplate } from '../generate/generateIndexTemplate.ts';
-import type { LoadedIndex } from '../graph/loadIndex.ts';
-import { readIndexMetadata, updateIndexMetadata } from '../provision/indexMetadata.ts';
+import type { LoadedIndex } from '../index/loadIndex.ts';
+import { readIndexMetadata, updateIndexMetadata } from '../index/indexMetadata.ts';
 import { putIndexTemplate } from '../provision/provisionIndex.ts';
 import { REINDEX_POLL_MS, runPipeline } from '../pipeline/runPipeline.ts';
 import { clearCheckpoint, readCheckpoint, saveCheckpoint, type BackfillCheckpoint } from './backfillCheckpoint.ts';
@@ -178,7 +178,7 @@ export async function runBackfill(loaded: LoadedIndex, options: BackfillOptions,
 /** Puts the current template (it may have changed) and creates `<index>_v<N+1>` from it, without the alias. */
 async function createNextVersion(elasticsearch: Client, loaded: LoadedIndex, liveIndex: string): Promise<string> {
   const { config } = loaded;
-  await putIndexTemplate(elasticsearch, config.index, generateIndexTemplate(loaded.schema, loaded.query.document, config));
+  await putIndexTemplate(elasticsearch, config.index, generateIndexTemplate(loaded, config));
   const existing = Object.keys(await elasticsearch.indices.get({ index: `${config.index}_v*`, allow_no_indices: true }));
   const versions = [...existing, liveIndex].map((name) => Number(/_v(\d+)$/.exec(name)?.[1] ?? 0));
   const next = `${config.index}_v${Math.max(...versions) + 1}`;

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { suggestionList } from 'graphql/jsutils/suggestionList.js';
+import { didYouMean, suggestionList } from '../suggestions.ts';
 import { z } from 'zod';
 import { ConfigError, type ConfigProblem } from './configError.ts';
 import { indexConfigSchema, type RawIndexConfig } from './configSchema.ts';
@@ -112,7 +112,7 @@ function reportIssue(
       const allowed = allowedKeys(path);
       for (const key of issue.keys) {
         const [suggestion] = suggestionList(key, allowed);
-        const hint = suggestion ? ` (did you mean "${suggestion}"?)` : ` (allowed: ${allowed.join(', ')})`;
+        const hint = suggestion ? didYouMean([`"${suggestion}"`]) : ` (allowed: ${allowed.join(', ')})`;
         at([...path, key], `unknown field "${key}"${hint}`);
       }
       return;

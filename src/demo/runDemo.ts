@@ -5,7 +5,7 @@ import { SearchService } from '../search/searchService.ts';
 import { searchSubgraph } from '../search/searchSubgraph.ts';
 import { backfillProgress } from '../backfill/backfillProgress.ts';
 import { runBackfill } from '../backfill/runBackfill.ts';
-import { loadIndex } from '../graph/loadIndex.ts';
+import { loadIndex } from '../index/loadIndex.ts';
 import { runPipeline, type RunningPipeline } from '../pipeline/runPipeline.ts';
 import { provision } from '../provision/provisionCommand.ts';
 import { kafkaBrokers } from '../stack/kafkaService.ts';

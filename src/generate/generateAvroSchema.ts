@@ -1,7 +1,4 @@
-import type { DocumentNode, GraphQLSchema } from 'graphql';
-import { documentShape } from './documentShape.ts';
-import type { LeafStorage, ObjectShape, ShapeNode } from './documentShape.ts';
-import type { GenerateOptions } from './generateOptions.ts';
+import type { DocumentShape, LeafStorage, ObjectShape, ShapeNode } from '../index/documentShape.ts';
 
 export type AvroPrimitive = 'null' | 'boolean' | 'int' | 'long' | 'double' | 'string';
 
@@ -63,12 +60,7 @@ const AVRO_TYPE_OF_STORAGE: Readonly<Record<LeafStorage, AvroPrimitive>> = {
  * (`fedsearch.movies.movie.production`), so two selections on one GraphQL type at different paths —
  * which select different fields — are different Avro types that cannot clash.
  */
-export function generateAvroSchema(
-  schema: GraphQLSchema,
-  document: DocumentNode,
-  options: GenerateOptions,
-): GeneratedAvroSchema {
-  const shape = documentShape(schema, document, options.scalars === undefined ? {} : { scalars: options.scalars });
+export function generateAvroSchema(shape: DocumentShape, options: { index: string }): GeneratedAvroSchema {
   const namespace = `fedsearch.${avroName(options.index)}`;
   const root = shape.root;
   const record: AvroRecord = {

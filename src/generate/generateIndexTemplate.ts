@@ -1,15 +1,14 @@
-import { createHash } from 'node:crypto';
-import { print } from 'graphql';
-import type { DocumentNode, GraphQLSchema } from 'graphql';
 import type { FieldOptions } from '../config/indexConfig.ts';
-import { checkFieldOptions } from './checkFieldOptions.ts';
-import { documentShape } from './documentShape.ts';
-import type { ShapeNode } from './documentShape.ts';
-import type { GenerateOptions } from './generateOptions.ts';
-import { leafMapping } from './leafMapping.ts';
-import type { AnalysisSettings, IndexTemplate, MappingProperty } from './mappingTypes.ts';
+import type { DocumentModel } from '../index/documentModel.ts';
+import type { ShapeNode } from '../index/documentShape.ts';
+import { indexNames } from '../index/indexNames.ts';
+import { leafMapping } from '../index/leafMapping.ts';
+import type { AnalysisSettings, IndexTemplate, MappingProperty } from '../index/mappingTypes.ts';
 
-export interface IndexTemplateOptions extends GenerateOptions {
+export interface IndexTemplateOptions {
+  /** The index name (the search alias); the template applies to its versions. */
+  index: string;
+  elasticsearch?: { shards?: number; replicas?: number };
   /** Above the built-in templates (100), so a broad pattern of theirs never wins over ours. */
   priority?: number;
 }
@@ -58,31 +57,24 @@ const ANALYSIS: AnalysisSettings = {
  * from the query's document shape and the `fields:` options, and the analysis they use.
  */
 export function generateIndexTemplate(
-  schema: GraphQLSchema,
-  document: DocumentNode,
+  model: Pick<DocumentModel, 'shape' | 'fieldOptions' | 'nestedPaths' | 'querySha256'>,
   options: IndexTemplateOptions,
 ): IndexTemplate {
-  const shape = documentShape(schema, document, options.scalars === undefined ? {} : { scalars: options.scalars });
-  const fields = options.fields ?? {};
-  checkFieldOptions(shape, fields);
-
-  const nestedPaths: string[] = [];
+  const { shape, fieldOptions: fields, nestedPaths } = model;
+  const nested = new Set(nestedPaths);
   const propertiesOf = (nodes: ShapeNode[]): Record<string, MappingProperty> =>
     Object.fromEntries(nodes.map((node) => [node.key, propertyOf(node, fields[node.path])]));
   const propertyOf = (node: ShapeNode, fieldOptions: FieldOptions | undefined): MappingProperty => {
     if (node.kind === 'scalar' || node.kind === 'enum') return leafMapping(node, fieldOptions).property;
     if (fieldOptions?.excluded === true) return { type: 'object', enabled: false };
-    if (fieldOptions?.nested === true) {
-      nestedPaths.push(node.path);
-      return { type: 'nested', properties: propertiesOf(node.fields) };
-    }
+    if (nested.has(node.path)) return { type: 'nested', properties: propertiesOf(node.fields) };
     return { type: 'object', properties: propertiesOf(node.fields) };
   };
   const properties = propertiesOf(shape.root.fields);
 
   const { shards, replicas } = options.elasticsearch ?? {};
   return {
-    index_patterns: [`${options.index}_v*`],
+    index_patterns: [indexNames(options.index).versionPattern],
     priority: options.priority ?? DEFAULT_PRIORITY,
     template: {
       settings: {
@@ -99,7 +91,7 @@ export function generateIndexTemplate(
           index: options.index,
           entityType: shape.root.typeName,
           rootField: shape.root.fieldName,
-          querySha256: createHash('sha256').update(print(document)).digest('hex'),
+          querySha256: model.querySha256,
           nestedPaths,
         },
       },

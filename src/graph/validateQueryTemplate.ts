@@ -1,6 +1,8 @@
 import {
   getNamedType,
   GraphQLError,
+  isCompositeType,
+  isListType,
   isNonNullType,
   Kind,
   parse,
@@ -14,7 +16,8 @@ import {
 } from 'graphql';
 import { ConfigError, type ConfigProblem } from '../config/configError.ts';
 import type { IndexConfig, SourcePosition } from '../config/indexConfig.ts';
-import { suggestionList } from '../generate/suggestionList.ts';
+import { UserError } from '../errors.ts';
+import { didYouMean, suggestionList } from '../suggestions.ts';
 
 /** A query template that parses and validates against the graph, with its parts named. */
 export interface QueryTemplate {
@@ -32,42 +35,49 @@ export interface QueryTemplate {
   entityType: GraphQLNamedType;
 }
 
+/** One problem with a query template, at a 1-based line and column of the query text. */
+export interface QueryProblem {
+  message: string;
+  line: number;
+  column: number;
+}
+
 /**
- * Parses the config's query and checks it against the schema: graphql-js validation, one query
- * operation, exactly one non-null ID/String variable (the entity id), exactly one root field whose
- * type is `primary.type`. Every problem is reported with its position in the YAML file.
+ * Every check a query template must pass, in one place (the document shape and the generators
+ * rely on them and do not check again): it parses; graphql-js validation; one query operation;
+ * exactly one non-null ID/String variable, the entity id; exactly one root field, taking that
+ * variable, returning one object (not a scalar, an enum or a list). `expectedType`, when given, is
+ * the type the root field must return.
  */
-export function validateQueryTemplate(config: IndexConfig, schema: GraphQLSchema): QueryTemplate {
-  const problems: ConfigProblem[] = [];
-  const report = (message: string, at: SourcePosition = config.query.position, field = 'query'): void =>
-    void problems.push({ file: config.sourceFile, position: at, field, message });
-  const inQuery = (error: GraphQLError): SourcePosition => {
-    const location = error.locations?.[0];
-    if (!location) return config.query.position;
-    return { line: config.query.position.line + location.line - 1, col: config.query.position.col + location.column - 1 };
-  };
+export function checkQueryTemplate(
+  schema: GraphQLSchema,
+  text: string,
+  expectedType?: string,
+): { template: QueryTemplate | null; problems: QueryProblem[] } {
+  const problems: QueryProblem[] = [];
+  const report = (message: string, at: { line: number; column: number } = { line: 1, column: 1 }): void =>
+    void problems.push({ message, line: at.line, column: at.column });
+  const startOf = (node: { loc?: { startToken: { line: number; column: number } } | undefined }): { line: number; column: number } =>
+    node.loc ? { line: node.loc.startToken.line, column: node.loc.startToken.column } : { line: 1, column: 1 };
+  const failed = (): { template: null; problems: QueryProblem[] } => ({ template: null, problems });
 
   let document: DocumentNode;
   try {
-    document = parse(config.query.text);
+    document = parse(text);
   } catch (error) {
     if (!(error instanceof GraphQLError)) throw error;
-    report(error.message.replace(/^Syntax Error: /, 'GraphQL syntax error: '), inQuery(error));
-    throw new ConfigError(problems);
+    report(error.message.replace(/^Syntax Error: /, 'GraphQL syntax error: '), error.locations?.[0]);
+    return failed();
   }
-  for (const error of validate(schema, document)) report(error.message, inQuery(error));
+  for (const error of validate(schema, document)) report(error.message, error.locations?.[0]);
 
   const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
   const operation = operations[0];
   if (operations.length !== 1 || !operation) {
     report(`must hold exactly one operation, found ${operations.length}`);
-    throw new ConfigError(problems);
+    return failed();
   }
-  const where = (node: { loc?: { startToken: { line: number; column: number } } | undefined }): SourcePosition =>
-    node.loc
-      ? { line: config.query.position.line + node.loc.startToken.line - 1, col: config.query.position.col + node.loc.startToken.column - 1 }
-      : config.query.position;
-  if (operation.operation !== 'query') report(`must be a query, not a ${operation.operation}`, where(operation));
+  if (operation.operation !== 'query') report(`must be a query, not a ${operation.operation}`, startOf(operation));
 
   const variables = operation.variableDefinitions ?? [];
   const idVariable = variables[0];
@@ -75,54 +85,90 @@ export function validateQueryTemplate(config: IndexConfig, schema: GraphQLSchema
     report(
       `must declare exactly one variable, the entity id (e.g. \`query ($id: ID!)\`); found ${variables.length}` +
         (variables.length > 1 ? `: ${variables.map((v) => `$${v.variable.name.value}`).join(', ')}` : ''),
-      where(operation),
+      startOf(operation),
     );
   } else {
     const type = typeFromAST(schema, idVariable.type);
     const named = type ? getNamedType(type).name : undefined;
     if (!type || !isNonNullType(type) || (named !== 'ID' && named !== 'String')) {
-      report(`the id variable $${idVariable.variable.name.value} must be ID! or String!`, where(idVariable));
+      report(`the id variable $${idVariable.variable.name.value} must be ID! or String!`, startOf(idVariable));
     }
   }
 
   const rootFields = operation.selectionSet.selections.filter((s): s is FieldNode => s.kind === Kind.FIELD);
   const rootField = rootFields[0];
   if (rootFields.length !== 1 || operation.selectionSet.selections.length !== 1 || !rootField) {
-    report('must select exactly one root field, the entity (e.g. `movie(movieId: $id) { … }`)', where(operation.selectionSet));
-    throw new ConfigError(problems);
+    report('must select exactly one root field, the entity (e.g. `movie(movieId: $id) { … }`)', startOf(operation.selectionSet));
+    return failed();
   }
   const fieldDef = schema.getQueryType()?.getFields()[rootField.name.value];
   const entityType = fieldDef ? getNamedType(fieldDef.type) : undefined;
-  if (entityType && entityType.name !== config.primary.type) {
-    report(
-      `the root field ${rootField.name.value} returns ${entityType.name}, but primary.type is ${config.primary.type}`,
-      where(rootField),
-    );
+  if (fieldDef && entityType) {
+    const unwrapped = isNonNullType(fieldDef.type) ? fieldDef.type.ofType : fieldDef.type;
+    if (!isCompositeType(entityType)) {
+      report(`the root field ${rootField.name.value} must return an object (the entity to index), not ${entityType.name}`, startOf(rootField));
+    } else if (isListType(unwrapped)) {
+      report(`the root field ${rootField.name.value} returns a list; it must return one entity, the document`, startOf(rootField));
+    } else if (expectedType !== undefined && entityType.name !== expectedType) {
+      report(`the root field ${rootField.name.value} returns ${entityType.name}, but primary.type is ${expectedType}`, startOf(rootField));
+    }
   }
   const idArgument = idVariable ? argumentTaking(rootField, idVariable.variable.name.value) : undefined;
   if (idVariable && idArgument === undefined) {
-    report(`the root field ${rootField.name.value} must take $${idVariable.variable.name.value} as an argument`, where(rootField));
+    report(`the root field ${rootField.name.value} must take $${idVariable.variable.name.value} as an argument`, startOf(rootField));
   }
-  for (const [i, related] of config.related.entries()) {
-    if (!schema.getType(related.type)) {
-      const [suggestion] = suggestionList(related.type, Object.keys(schema.getTypeMap()).filter((name) => !name.startsWith('__')));
-      report(
-        `type ${related.type} is not in the graph's schema${suggestion ? ` (did you mean ${suggestion}?)` : ''}`,
-        related.position,
-        `related[${i}].type`,
-      );
-    }
-  }
-  if (problems.length > 0 || !entityType || !idVariable || idArgument === undefined) throw new ConfigError(problems);
+  if (problems.length > 0 || !entityType || !idVariable || idArgument === undefined) return failed();
   return {
-    document,
-    operation,
-    idVariable: idVariable.variable.name.value,
-    rootKey: rootField.alias?.value ?? rootField.name.value,
-    rootFieldName: rootField.name.value,
-    idArgument,
-    entityType,
+    template: {
+      document,
+      operation,
+      idVariable: idVariable.variable.name.value,
+      rootKey: rootField.alias?.value ?? rootField.name.value,
+      rootFieldName: rootField.name.value,
+      idArgument,
+      entityType,
+    },
+    problems,
   };
+}
+
+/** A checked query template from its text alone, for tools and tests with no config file. */
+export function queryTemplate(schema: GraphQLSchema, text: string): QueryTemplate {
+  const { template, problems } = checkQueryTemplate(schema, text);
+  if (template === null) {
+    throw new UserError(`The query is not a valid template:\n${problems.map((p) => `  ${p.line}:${p.column} ${p.message}`).join('\n')}`);
+  }
+  return template;
+}
+
+/**
+ * The config's query checked against the schema (checkQueryTemplate), and the related types
+ * named in the config; every problem is reported with its position in the YAML file.
+ */
+export function validateQueryTemplate(config: IndexConfig, schema: GraphQLSchema): QueryTemplate {
+  const { template, problems: queryProblems } = checkQueryTemplate(schema, config.query.text, config.primary.type);
+  const inYaml = (problem: QueryProblem): SourcePosition => ({
+    line: config.query.position.line + problem.line - 1,
+    col: config.query.position.col + problem.column - 1,
+  });
+  const problems: ConfigProblem[] = queryProblems.map((problem) => ({
+    file: config.sourceFile,
+    position: inYaml(problem),
+    field: 'query',
+    message: problem.message,
+  }));
+  const typeNames = Object.keys(schema.getTypeMap()).filter((name) => !name.startsWith('__'));
+  for (const [i, related] of config.related.entries()) {
+    if (schema.getType(related.type)) continue;
+    problems.push({
+      file: config.sourceFile,
+      position: related.position,
+      field: `related[${i}].type`,
+      message: `type ${related.type} is not in the graph's schema${didYouMean(suggestionList(related.type, typeNames).slice(0, 1))}`,
+    });
+  }
+  if (problems.length > 0 || template === null) throw new ConfigError(problems);
+  return template;
 }
 
 /** The name of the argument of `field` whose value is `$name`, if any. */

@@ -1,6 +1,6 @@
 import avro from 'avsc';
 import type { IHeaders, Message } from 'kafkajs';
-import type { IndexMetadata } from '../provision/indexMetadata.ts';
+import type { IndexMetadata } from '../index/indexMetadata.ts';
 
 /** Headers every message on the documents topic carries. */
 export const DOCUMENT_HEADERS = {

@@ -2,14 +2,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@elastic/elasticsearch';
 import type { Consumer, EachBatchPayload, Message, Producer } from 'kafkajs';
 import type { EventSource } from '../config/indexConfig.ts';
-import type { LoadedIndex } from '../graph/loadIndex.ts';
+import type { LoadedIndex } from '../index/loadIndex.ts';
 import type { Logger } from '../logger.ts';
 import type { DeadLetter, DeadLetterQueue } from './deadLetters.ts';
 import { decodeChangeEvent } from './decodeChangeEvent.ts';
 import type { DocumentCodec } from './documentCodec.ts';
 import type { GatewayFetcher } from './gatewayFetcher.ts';
 import type { PipelineMetrics } from './pipelineMetrics.ts';
-import type { PipelineTopology } from './pipelineTopology.ts';
+import type { PipelineTopology } from '../index/pipelineTopology.ts';
 import { reverseLookup, type LookupTarget } from './reverseLookup.ts';
 import { commitBatch } from './commitBatch.ts';
 

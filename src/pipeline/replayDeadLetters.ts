@@ -1,7 +1,7 @@
-import type { LoadedIndex } from '../graph/loadIndex.ts';
+import type { LoadedIndex } from '../index/loadIndex.ts';
 import { kafkaClient } from '../clients/kafkaClient.ts';
 import { readDeadLetter } from './deadLetters.ts';
-import { pipelineTopology } from './pipelineTopology.ts';
+import { pipelineTopology } from '../index/pipelineTopology.ts';
 import { runPipeline } from './runPipeline.ts';
 
 export interface ReplayReport {
@@ -22,7 +22,7 @@ export interface ReplayReport {
  */
 export async function replayDeadLetters(loaded: LoadedIndex, options: { since?: Date }, report: (line: string) => void): Promise<ReplayReport> {
   const { config } = loaded;
-  const topology = pipelineTopology(config, loaded.nestedPaths);
+  const topology = pipelineTopology(loaded);
   const groupId = `${config.index}-replay`;
   const kafka = kafkaClient(config.kafka, '-replay');
   const admin = kafka.admin();

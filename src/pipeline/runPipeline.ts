@@ -5,17 +5,17 @@ import { elasticsearchClient } from '../clients/elasticsearchClient.ts';
 import { kafkaClient } from '../clients/kafkaClient.ts';
 import { asInfrastructureError, InfrastructureError, UserError } from '../errors.ts';
 import { generateAvroSchema } from '../generate/generateAvroSchema.ts';
-import type { LoadedIndex } from '../graph/loadIndex.ts';
+import type { LoadedIndex } from '../index/loadIndex.ts';
 import { createLogger, type Logger } from '../logger.ts';
-import { readIndexMetadata } from '../provision/indexMetadata.ts';
-import { avroFingerprint } from '../provision/provisionIndex.ts';
+import { readIndexMetadata } from '../index/indexMetadata.ts';
+import { avroFingerprint } from '../index/stableHash.ts';
 import { DeadLetterQueue } from './deadLetters.ts';
 import { DocumentCodec } from './documentCodec.ts';
 import { EnrichStage } from './enrichStage.ts';
 import { GatewayFetcher } from './gatewayFetcher.ts';
 import { startMetricsServer, type MetricsServer } from './metricsServer.ts';
 import { PipelineMetrics } from './pipelineMetrics.ts';
-import { pipelineTopology, type PipelineTopology } from './pipelineTopology.ts';
+import { pipelineTopology, type PipelineTopology } from '../index/pipelineTopology.ts';
 import { SinkStage } from './sinkStage.ts';
 
 export type PipelineStage = 'enrich' | 'sink' | 'all';
@@ -72,11 +72,11 @@ export async function runPipeline(
 ): Promise<RunningPipeline> {
   const { config } = loaded;
   const logger = createLogger(config.index, `pipeline-${options.stage}`);
-  const topology = pipelineTopology(config, loaded.nestedPaths);
+  const topology = pipelineTopology(loaded);
   const elasticsearch = elasticsearchClient(config.elasticsearch);
   const metadata = await readIndexMetadata(elasticsearch, config.index);
   if (!metadata) throw new UserError(`${config.index} is not provisioned yet: run \`fedsearch provision ${config.sourceFile}\` first`);
-  const fingerprint = avroFingerprint(generateAvroSchema(loaded.schema, loaded.query.document, config).schema);
+  const fingerprint = avroFingerprint(generateAvroSchema(loaded.shape, config).schema);
   if (!(fingerprint in metadata.avroSchemas)) {
     throw new UserError(
       `the query of ${config.sourceFile} changed since ${config.index} was provisioned: run \`fedsearch provision ${config.sourceFile}\` first`,

@@ -5,7 +5,7 @@ import type { Logger } from '../logger.ts';
 import type { DeadLetter, DeadLetterQueue } from './deadLetters.ts';
 import type { DocumentCodec, DocumentRecord } from './documentCodec.ts';
 import type { PipelineMetrics } from './pipelineMetrics.ts';
-import type { PipelineTopology } from './pipelineTopology.ts';
+import type { PipelineTopology } from '../index/pipelineTopology.ts';
 import { commitBatch } from './commitBatch.ts';
 
 export interface SinkStageDeps {

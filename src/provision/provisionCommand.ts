@@ -3,8 +3,8 @@ import { kafkaClient } from '../clients/kafkaClient.ts';
 import { asInfrastructureError, UserError } from '../errors.ts';
 import { generateAvroSchema } from '../generate/generateAvroSchema.ts';
 import { generateIndexTemplate } from '../generate/generateIndexTemplate.ts';
-import type { LoadedIndex } from '../graph/loadIndex.ts';
-import { pipelineTopology } from '../pipeline/pipelineTopology.ts';
+import type { LoadedIndex } from '../index/loadIndex.ts';
+import { pipelineTopology } from '../index/pipelineTopology.ts';
 import { applyProvision, describeAction, planProvision, type ProvisionPlan } from './provisionIndex.ts';
 
 export interface ProvisionOutcome {
@@ -18,15 +18,15 @@ export interface ProvisionOutcome {
  */
 export async function provision(loaded: LoadedIndex, options: { dryRun: boolean }, report: (line: string) => void): Promise<ProvisionOutcome> {
   const { config } = loaded;
-  const template = generateIndexTemplate(loaded.schema, loaded.query.document, config);
-  const avro = generateAvroSchema(loaded.schema, loaded.query.document, config);
+  const template = generateIndexTemplate(loaded, config);
+  const avro = generateAvroSchema(loaded.shape, config);
   const elasticsearch = elasticsearchClient(config.elasticsearch);
   const kafkaAdmin = kafkaClient(config.kafka, '-provision').admin();
   try {
     await kafkaAdmin.connect();
     const inputs = {
       config,
-      topology: pipelineTopology(config, loaded.nestedPaths),
+      topology: pipelineTopology(loaded),
       template,
       avroSchema: avro.schema,
       elasticsearch,

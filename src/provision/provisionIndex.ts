@@ -2,10 +2,11 @@ import type { Client } from '@elastic/elasticsearch';
 import type { Admin } from 'kafkajs';
 import type { IndexConfig } from '../config/indexConfig.ts';
 import { InfrastructureError, UserError } from '../errors.ts';
-import type { PipelineTopology } from '../pipeline/pipelineTopology.ts';
+import type { PipelineTopology } from '../index/pipelineTopology.ts';
 import { compareMappings, type MappingNode } from './compareMappings.ts';
-import { readIndexMetadata, writeIndexMetadata, type IndexMetadata } from './indexMetadata.ts';
-import { sortKeys, stableHash } from './stableHash.ts';
+import { readIndexMetadata, writeIndexMetadata, type IndexMetadata } from '../index/indexMetadata.ts';
+import { avroFingerprint, sortKeys, stableHash } from '../index/stableHash.ts';
+import { indexNames } from '../index/indexNames.ts';
 import { isNotFound } from '../clients/elasticsearchClient.ts';
 
 /** The composable index template body the generator makes. */
@@ -41,14 +42,10 @@ export interface ProvisionInputs {
   kafkaAdmin: Admin;
 }
 
-export function templateName(index: string): string {
-  return `fedsearch-${index}`;
-}
-
 /** Puts the index's template, stamped with its hash so a later run can tell whether it changed. */
 export async function putIndexTemplate(client: Client, index: string, template: IndexTemplateBody): Promise<void> {
   await client.indices.putIndexTemplate({
-    name: templateName(index),
+    name: indexNames(index).templateName,
     index_patterns: template.index_patterns,
     priority: template.priority ?? 100,
     // The generator's template body is narrower than the client's type for it.
@@ -79,7 +76,7 @@ export async function planProvision(inputs: ProvisionInputs): Promise<ProvisionP
   const needsReindex: string[] = [];
   const warnings: string[] = [];
   const hash = templateHash(template);
-  const name = templateName(config.index);
+  const name = indexNames(config.index).templateName;
 
   const existingTemplate = await elasticsearch.indices
     .getIndexTemplate({ name })
@@ -174,7 +171,7 @@ export async function applyProvision(inputs: ProvisionInputs, plan: ProvisionPla
             index: config.index,
             alias: topology.alias,
             liveIndex: plan.liveIndex,
-            templateName: templateName(config.index),
+            templateName: indexNames(config.index).templateName,
             templateHash: plan.templateHash,
             avroSchema: inputs.avroSchema,
             documentsTopic: topology.documentsTopic,
@@ -210,11 +207,6 @@ function metadataChange(
 
 export function templateHash(template: IndexTemplateBody): string {
   return stableHash({ ...template, _meta: undefined });
-}
-
-/** Identifies an Avro schema version; travels as a header with every document message. */
-export function avroFingerprint(schema: object): string {
-  return stableHash(schema);
 }
 
 async function aliasTarget(client: Client, alias: string): Promise<string | undefined> {

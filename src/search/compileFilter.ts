@@ -1,6 +1,6 @@
 import type { estypes } from '@elastic/elasticsearch';
-import type { DocumentField } from '../generate/documentFields.ts';
-import { suggestionList } from '../generate/suggestionList.ts';
+import type { DocumentField } from '../index/documentFields.ts';
+import { suggestionList } from '../suggestions.ts';
 import type { FilterNode, Literal } from './filterAst.ts';
 import { FilterError } from './filterError.ts';
 import { parseFilter } from './parseFilter.ts';

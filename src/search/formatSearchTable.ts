@@ -1,4 +1,4 @@
-import type { LoadedIndex } from '../graph/loadIndex.ts';
+import type { LoadedIndex } from '../index/loadIndex.ts';
 import type { SearchResponse } from './searchService.ts';
 import { valueAt } from '../valueAt.ts';
 

@@ -1,7 +1,7 @@
 import type { Client, estypes } from '@elastic/elasticsearch';
-import type { DocumentField } from '../generate/documentFields.ts';
-import type { LoadedIndex } from '../graph/loadIndex.ts';
-import { stableHash } from '../provision/stableHash.ts';
+import type { DocumentField } from '../index/documentFields.ts';
+import type { LoadedIndex } from '../index/loadIndex.ts';
+import { stableHash } from '../index/stableHash.ts';
 import { compileFilter } from './compileFilter.ts';
 import { SEARCH_LIMITS, SearchRequestError, type SearchRequest } from './searchRequest.ts';
 import { searchSubgraphNames } from './searchSubgraph.ts';

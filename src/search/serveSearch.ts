@@ -2,7 +2,7 @@ import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import type { Client } from '@elastic/elasticsearch';
 import { elasticsearchClient } from '../clients/elasticsearchClient.ts';
-import type { LoadedIndex } from '../graph/loadIndex.ts';
+import type { LoadedIndex } from '../index/loadIndex.ts';
 import { createLogger } from '../logger.ts';
 import { startSearchServer, type SearchServerOptions } from './searchServer.ts';
 import { SearchService } from './searchService.ts';

@@ -146,12 +146,12 @@ export const BROKEN_CONFIGS: BrokenConfigCase[] = [
   },
   { name: 'fields path not in the query', edits: [['  genres: { facet: true }', '  genre: { facet: true }']],
     problems: [
-      "broken.yaml:64:3: fields.genre: not in the query's document; did you mean `genres`?",
+      "broken.yaml:64:3: fields.genre: not in the query's document (did you mean `genres`?)",
     ],
   },
   { name: 'fields path at the wrong depth', edits: [['  cast.talent.name: { analyzer: name, suggest: true }', '  cast.name: { analyzer: name, suggest: true }']],
     problems: [
-      "broken.yaml:71:3: fields.cast.name: not in the query's document; did you mean `cast.talent.name`?",
+      "broken.yaml:71:3: fields.cast.name: not in the query's document (did you mean `cast.talent.name`?)",
     ],
   },
   { name: 'suggest on a number', edits: [['  releaseYear: { sortable: true, facet: true }', '  releaseYear: { suggest: true }']],

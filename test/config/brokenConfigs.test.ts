@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, formatProblem } from '../../src/config/configError.ts';
 import { parseIndexConfig } from '../../src/config/loadIndexConfig.ts';
 import { loadGraphSchema } from '../../src/graph/loadGraphSchema.ts';
-import { checkIndexAgainstSchema } from '../../src/graph/loadIndex.ts';
+import { checkIndexAgainstSchema } from '../../src/index/loadIndex.ts';
 import { BROKEN_CONFIGS } from './brokenConfigCases.ts';
 
 const moviesYaml = readFileSync(new URL('../../index-configs/movies.yaml', import.meta.url), 'utf8');

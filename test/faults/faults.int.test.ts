@@ -9,7 +9,7 @@ import { AssignerProtocol } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { BackfillProgress } from '../../src/backfill/backfillProgress.ts';
 import { runBackfill } from '../../src/backfill/runBackfill.ts';
-import { pipelineTopology, type PipelineTopology } from '../../src/pipeline/pipelineTopology.ts';
+import { pipelineTopology, type PipelineTopology } from '../../src/index/pipelineTopology.ts';
 import { kafkaService } from '../../src/stack/kafkaService.ts';
 import { startService, stopService } from '../../src/stack/localService.ts';
 import { servicePaths } from '../../src/stack/stackPaths.ts';
@@ -137,7 +137,7 @@ describe('fault injection: each fault ends with a clean `fedsearch audit --full`
       // The shipped defaults: a few retries for a bad entity, outages waited out.
       pipelineSettings: '  retries: 3\n',
     });
-    topology = pipelineTopology(h.loaded.config, h.loaded.nestedPaths);
+    topology = pipelineTopology(h.loaded);
     await runBackfill(h.loaded, { rate: Number.POSITIVE_INFINITY, resume: false, newVersion: false, cleanup: false, graceSeconds: 0 }, quiet);
     startIndexer();
     await waitForMembers(1);

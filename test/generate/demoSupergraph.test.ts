@@ -1,15 +1,14 @@
 import avro from 'avsc';
 import { describe, expect, it } from 'vitest';
-import { documentFields } from '../../src/generate/documentFields.ts';
-import { documentShape } from '../../src/generate/documentShape.ts';
-import { generateAvroSchema } from '../../src/generate/generateAvroSchema.ts';
-import { generateIndexTemplate } from '../../src/generate/generateIndexTemplate.ts';
+import { documentFields } from '../../src/index/documentFields.ts';
+import { documentShape } from '../../src/index/documentShape.ts';
+import { avroOf, parsedQuery, templateOf } from './queryModel.ts';
 import { apiSchema, gatewayDocuments, MOVIE_FIELDS, MOVIE_QUERY } from './demoMovies.ts';
 import { STRING } from './expectedMappings.ts';
 
 describe('generators over the demo supergraph', () => {
   it('writes the movie Avro schema', () => {
-    const { schema, fullName } = generateAvroSchema(apiSchema, MOVIE_QUERY, { index: 'movies', fields: MOVIE_FIELDS });
+    const { schema, fullName } = avroOf(apiSchema, MOVIE_QUERY, { index: 'movies', fields: MOVIE_FIELDS });
     expect(fullName).toBe('fedsearch.movies.Movie');
     const record = (name: string, namespace: string, fields: unknown[]): unknown => ({ type: 'record', name, namespace, fields });
     expect(schema).toEqual(
@@ -82,7 +81,7 @@ describe('generators over the demo supergraph', () => {
   });
 
   it('round-trips what the gateway answers for generated movies through Avro', () => {
-    const type = avro.Type.forSchema(generateAvroSchema(apiSchema, MOVIE_QUERY, { index: 'movies' }).schema);
+    const type = avro.Type.forSchema(avroOf(apiSchema, MOVIE_QUERY, { index: 'movies' }).schema);
     const documents = gatewayDocuments(40);
     expect(documents).toHaveLength(40);
     expect(documents.some((document) => (document as { production: unknown }).production === null)).toBe(true);
@@ -96,7 +95,7 @@ describe('generators over the demo supergraph', () => {
   });
 
   it('writes the movie index template', () => {
-    const template = generateIndexTemplate(apiSchema, MOVIE_QUERY, {
+    const template = templateOf(apiSchema, MOVIE_QUERY, {
       index: 'movies',
       fields: MOVIE_FIELDS,
       elasticsearch: { shards: 1, replicas: 0 },
@@ -146,7 +145,7 @@ describe('generators over the demo supergraph', () => {
   });
 
   it('tells searches where the cast conditions go', () => {
-    const fields = documentFields(documentShape(apiSchema, MOVIE_QUERY), MOVIE_FIELDS);
+    const fields = documentFields(documentShape(apiSchema, parsedQuery(MOVIE_QUERY)), MOVIE_FIELDS);
     expect(fields.map((field) => field.path)).toEqual([
       'movieId',
       'title',

@@ -1,9 +1,9 @@
-import { parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { documentFields } from '../../src/generate/documentFields.ts';
-import type { DocumentField } from '../../src/generate/documentFields.ts';
-import { documentShape } from '../../src/generate/documentShape.ts';
+import { documentFields } from '../../src/index/documentFields.ts';
+import type { DocumentField } from '../../src/index/documentFields.ts';
+import { documentShape } from '../../src/index/documentShape.ts';
 import { filmSchema } from './filmSchema.ts';
+import { modelOf, parsedQuery } from './queryModel.ts';
 
 const schema = filmSchema();
 
@@ -26,7 +26,7 @@ describe('documentFields', () => {
   it('lists every leaf with where each kind of condition goes', () => {
     const shape = documentShape(
       schema,
-      parse(`
+      parsedQuery(`
         query Film($id: ID!) {
           film(id: $id) { filmId: id title rating genres extra credits { __typename person { name } } sequel { title } }
         }
@@ -103,7 +103,7 @@ describe('documentFields', () => {
   });
 
   it('names every nested ancestor, outermost first', () => {
-    const shape = documentShape(schema, parse(`query Film($id: ID!) { film(id: $id) { related { credits { billing } } } }`));
+    const shape = documentShape(schema, parsedQuery(`query Film($id: ID!) { film(id: $id) { related { credits { billing } } } }`));
     const [billing] = documentFields(shape, { related: { nested: true }, 'related.credits': { nested: true } });
     expect(billing).toMatchObject({
       path: 'related.credits.billing',
@@ -114,8 +114,9 @@ describe('documentFields', () => {
     });
   });
 
-  it('checks the options like the template generator does', () => {
-    const shape = documentShape(schema, parse(`query Film($id: ID!) { film(id: $id) { title } }`));
-    expect(() => documentFields(shape, { titel: {} })).toThrow('titel — did you mean `title`?');
+  it('checks the options once, when the document model is built', () => {
+    expect(() => modelOf(schema, `query Film($id: ID!) { film(id: $id) { title } }`, { fields: { titel: {} } })).toThrow(
+      'titel (did you mean `title`?)',
+    );
   });
 });

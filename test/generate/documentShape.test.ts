@@ -1,14 +1,15 @@
-import { parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { documentShape } from '../../src/generate/documentShape.ts';
-import type { ObjectShape, ShapeNode } from '../../src/generate/documentShape.ts';
+import { documentShape } from '../../src/index/documentShape.ts';
+import type { ObjectShape, ShapeNode } from '../../src/index/documentShape.ts';
 import { UserError } from '../../src/errors.ts';
 import { filmSchema } from './filmSchema.ts';
+import { parsedQuery } from './queryModel.ts';
+import { queryTemplate } from '../../src/graph/validateQueryTemplate.ts';
 
 const schema = filmSchema();
 
 function shapeOf(query: string, scalars: Record<string, 'double' | 'keyword'> = { Money: 'double', Json: 'keyword' }): ObjectShape {
-  return documentShape(schema, parse(query), { scalars }).root;
+  return documentShape(schema, parsedQuery(query), { scalars }).root;
 }
 
 /** The node at a dotted path, so a test can look at one corner of a big tree. */
@@ -218,8 +219,8 @@ describe('documentShape', () => {
   });
 
   it('names an unknown custom scalar, where it is used, and the config key that fixes it', () => {
-    const query = parse(`query Film($id: ID!) { film(id: $id) { extra budget director { name } sequel { extra } } }`);
-    const failure = (): unknown => documentShape(schema, query, {});
+    const query = `query Film($id: ID!) { film(id: $id) { extra budget director { name } sequel { extra } } }`;
+    const failure = (): unknown => documentShape(schema, parsedQuery(query), {});
     expect(failure).toThrow(UserError);
     expect(failure).toThrow(
       'No storage kind for custom scalars:\n  Json (at extra, sequel.extra)\n  Money (at budget)\n' +
@@ -228,18 +229,27 @@ describe('documentShape', () => {
   });
 
   it('lets `scalars` override a built-in mapping', () => {
-    const root = documentShape(schema, parse(`query Film($id: ID!) { film(id: $id) { seatMap } }`), { scalars: { Int: 'long' } }).root;
+    const root = documentShape(schema, parsedQuery(`query Film($id: ID!) { film(id: $id) { seatMap } }`), { scalars: { Int: 'long' } }).root;
     expect(at(root, 'seatMap')).toMatchObject({ storage: 'long' });
   });
 
+  // The query's own rules are checked once, before any shape is built (checkQueryTemplate).
   it.each([
-    ['an invalid query', `query { film(id: "1") { nope } }`, 'The query is not valid against the graph\'s schema:\n  1:25 Cannot query field "nope" on type "Film".'],
-    ['two operations', `query A { version } query B { version }`, 'exactly one operation; it holds 2'],
-    ['a mutation', `mutation { touch(id: "1") { id } }`, 'must be a query, not a mutation'],
-    ['two root fields', `query { film(id: "1") { id } version }`, 'exactly one root field'],
-    ['a scalar root', `query { version }`, 'must return an object'],
-    ['a list root', `query { films { id } }`, 'returns a list'],
-  ])('rejects %s', (_, query, message) => {
-    expect(() => documentShape(schema, parse(query))).toThrow(message);
+    ['an invalid query', `query Film($id: ID!) { film(id: $id) { nope } }`, '1:40 Cannot query field "nope" on type "Film".'],
+    ['two operations', `query A { version } query B { version }`, 'exactly one operation, found 2'],
+    ['a mutation', `mutation ($id: ID!) { touch(id: $id) { id } }`, 'must be a query, not a mutation'],
+    ['two root fields', `query ($id: ID!) { film(id: $id) { id } version }`, 'exactly one root field'],
+    ['a scalar root', `query ($id: ID!) { version(id: $id) }`, 'must return an object'],
+    ['a list root', `query ($id: ID!) { films(id: $id) { id } }`, 'returns a list'],
+    ['no id variable', `query { film(id: "1") { id } }`, 'must declare exactly one variable'],
+  ])('rejects %s before building a shape', (_, query, message) => {
+    expect(() => queryTemplate(schema, query)).toThrow(UserError);
+    expect(() => queryTemplate(schema, query)).toThrow(message);
+  });
+
+  it('builds the shape of a template that passed the checks', () => {
+    const template = queryTemplate(schema, `query Film($id: ID!) { film(id: $id) { title } }`);
+    expect(template).toMatchObject({ idVariable: 'id', idArgument: 'id', rootFieldName: 'film', rootKey: 'film' });
+    expect(documentShape(schema, template).root.fields.map((field) => field.path)).toEqual(['title']);
   });
 });

@@ -1,7 +1,7 @@
 import avro from 'avsc';
 import { parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { generateAvroSchema } from '../../src/generate/generateAvroSchema.ts';
+import { avroOf } from './queryModel.ts';
 import { filmSchema } from './filmSchema.ts';
 
 const schema = filmSchema();
@@ -34,7 +34,7 @@ function roundTrip(type: avro.Type, document: unknown): unknown {
 
 describe('generateAvroSchema', () => {
   it('writes the document as records named after their types in path namespaces, with null unions', () => {
-    const { schema: avroSchema, fullName } = generateAvroSchema(schema, FILM_QUERY, { index: 'films', scalars });
+    const { schema: avroSchema, fullName } = avroOf(schema, FILM_QUERY, { index: 'films', scalars });
     expect(fullName).toBe('fedsearch.films.Film');
     expect(avroSchema).toEqual({
       type: 'record',
@@ -106,7 +106,7 @@ describe('generateAvroSchema', () => {
   });
 
   it('parses with avsc and round-trips documents, nulls at every list level included', () => {
-    const type = avro.Type.forSchema(generateAvroSchema(schema, FILM_QUERY, { index: 'films', scalars }).schema);
+    const type = avro.Type.forSchema(avroOf(schema, FILM_QUERY, { index: 'films', scalars }).schema);
     const full = {
       filmId: 'film-1',
       title: 'Amélie',
@@ -140,7 +140,7 @@ describe('generateAvroSchema', () => {
   });
 
   it('accepts a document lacking keys its union members did not select (they decode as null)', () => {
-    const type = avro.Type.forSchema(generateAvroSchema(schema, FILM_QUERY, { index: 'films', scalars }).schema);
+    const type = avro.Type.forSchema(avroOf(schema, FILM_QUERY, { index: 'films', scalars }).schema);
     const fromGateway = {
       filmId: 'film-3',
       title: 'Heat',
@@ -171,7 +171,7 @@ describe('generateAvroSchema', () => {
         }
       }
     `);
-    const { schema: avroSchema } = generateAvroSchema(schema, query, { index: 'films', scalars });
+    const { schema: avroSchema } = avroOf(schema, query, { index: 'films', scalars });
     // avsc fills the registry with every named type under its full name, and throws on a duplicate.
     const registry: Record<string, avro.Type> = {};
     const type = avro.Type.forSchema(avroSchema, { registry });
@@ -193,14 +193,14 @@ describe('generateAvroSchema', () => {
 
   it('turns an index name into a valid Avro namespace', () => {
     const query = parse(`query Film($id: ID!) { film(id: $id) { id } }`);
-    const { schema: avroSchema, fullName } = generateAvroSchema(schema, query, { index: '2026-films.eu' });
+    const { schema: avroSchema, fullName } = avroOf(schema, query, { index: '2026-films.eu' });
     expect(fullName).toBe('fedsearch._2026_films_eu.Film');
     expect(() => avro.Type.forSchema(avroSchema)).not.toThrow();
   });
 
   it('fails on an unknown custom scalar like documentShape does', () => {
     const query = parse(`query Film($id: ID!) { film(id: $id) { extra } }`);
-    expect(() => generateAvroSchema(schema, query, { index: 'films' })).toThrow(
+    expect(() => avroOf(schema, query, { index: 'films' })).toThrow(
       /No storage kind for custom scalar:\n {2}Json \(at extra\)\nAdd it under `scalars:`/,
     );
   });

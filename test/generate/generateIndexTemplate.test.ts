@@ -2,7 +2,7 @@ import { parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import type { FieldOptions } from '../../src/config/indexConfig.ts';
 import { UserError } from '../../src/errors.ts';
-import { generateIndexTemplate } from '../../src/generate/generateIndexTemplate.ts';
+import { templateOf } from './queryModel.ts';
 import { filmSchema } from './filmSchema.ts';
 import { STRING } from './expectedMappings.ts';
 
@@ -36,7 +36,7 @@ const FILM_FIELDS: Record<string, FieldOptions> = {
 
 describe('generateIndexTemplate', () => {
   it('maps every field of the document by its type and options', () => {
-    const template = generateIndexTemplate(schema, FILM_QUERY, { index: 'films', fields: FILM_FIELDS, scalars });
+    const template = templateOf(schema, FILM_QUERY, { index: 'films', fields: FILM_FIELDS, scalars });
     expect(template.template.mappings.properties).toEqual({
       filmId: { type: 'keyword' },
       title: {
@@ -88,7 +88,7 @@ describe('generateIndexTemplate', () => {
   });
 
   it('wraps the mappings in a composable template for the index versions, strict, with its provenance', () => {
-    const template = generateIndexTemplate(schema, FILM_QUERY, {
+    const template = templateOf(schema, FILM_QUERY, {
       index: 'films',
       fields: FILM_FIELDS,
       scalars,
@@ -109,7 +109,7 @@ describe('generateIndexTemplate', () => {
     });
 
     const otherQuery = parse(`query Film($id: ID!) { film(id: $id) { filmId: id } }`);
-    const other = generateIndexTemplate(schema, otherQuery, { index: 'films', priority: 300 });
+    const other = templateOf(schema, otherQuery, { index: 'films', priority: 300 });
     expect(other.template.mappings._meta.querySha256).not.toBe(template.template.mappings._meta.querySha256);
     expect(other.priority).toBe(300);
     expect(other.template.settings).not.toHaveProperty('number_of_shards');
@@ -117,7 +117,7 @@ describe('generateIndexTemplate', () => {
   });
 
   it('defines the analysis the mappings use, from built-in components only', () => {
-    const { analysis } = generateIndexTemplate(schema, FILM_QUERY, { index: 'films', scalars }).template.settings;
+    const { analysis } = templateOf(schema, FILM_QUERY, { index: 'films', scalars }).template.settings;
     expect(analysis).toEqual({
       filter: {
         fedsearch_edge_ngram: { type: 'edge_ngram', min_gram: 1, max_gram: 20 },
@@ -153,7 +153,7 @@ describe('generateIndexTemplate', () => {
 
   it('gives a keyword-only string, on request, the exact forms only', () => {
     const query = parse(`query Film($id: ID!) { film(id: $id) { title director { name } } }`);
-    const { properties } = generateIndexTemplate(schema, query, {
+    const { properties } = templateOf(schema, query, {
       index: 'films',
       fields: { title: { keyword: true, facet: true }, 'director.name': { text: true, keyword: true } },
     }).template.mappings;
@@ -165,7 +165,7 @@ describe('generateIndexTemplate', () => {
 
   it('lists unknown field paths with did-you-mean suggestions', () => {
     const failure = (): unknown =>
-      generateIndexTemplate(schema, FILM_QUERY, {
+      templateOf(schema, FILM_QUERY, {
         index: 'films',
         scalars,
         fields: {
@@ -182,11 +182,11 @@ describe('generateIndexTemplate', () => {
     expect(failure).toThrow(
       [
         "Unknown field paths under `fields:` (not in the query's document):",
-        '  titel — did you mean `title`?',
-        '  credits.name — did you mean `credits.person.name`?',
-        '  director.nme — did you mean `director.name`?',
-        '  credts.person.name — did you mean `credits.person.name`?',
-        '  Genres — did you mean `genres`?',
+        '  titel (did you mean `title`?)',
+        '  credits.name (did you mean `credits.person.name`?)',
+        '  director.nme (did you mean `director.name`?)',
+        '  credts.person.name (did you mean `credits.person.name`?)',
+        '  Genres (did you mean `genres`?)',
         '  boxOffice',
       ].join('\n'),
     );
@@ -194,7 +194,7 @@ describe('generateIndexTemplate', () => {
 
   it('rejects options that cannot apply to the field they name, all at once', () => {
     const failure = (): unknown =>
-      generateIndexTemplate(schema, FILM_QUERY, {
+      templateOf(schema, FILM_QUERY, {
         index: 'films',
         scalars,
         fields: {

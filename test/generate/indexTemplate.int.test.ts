@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from '@elastic/elasticsearch';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { generateIndexTemplate } from '../../src/generate/generateIndexTemplate.ts';
+import { templateOf } from './queryModel.ts';
 import { apiSchema, gatewayDocuments, MOVIE_FIELDS, MOVIE_QUERY } from './demoMovies.ts';
 
 // A name of its own, so the template matches no index but this test's.
@@ -10,7 +10,7 @@ const versionIndex = `${index}_v1`;
 
 describe('generated index template on the local Elasticsearch', () => {
   const client = new Client({ node: inject('elasticsearchUrl') });
-  const template = generateIndexTemplate(apiSchema, MOVIE_QUERY, {
+  const template = templateOf(apiSchema, MOVIE_QUERY, {
     index,
     fields: MOVIE_FIELDS,
     elasticsearch: { shards: 1, replicas: 0 },

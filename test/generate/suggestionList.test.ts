@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { suggestionList } from '../../src/generate/suggestionList.ts';
+import { suggestionList } from '../../src/suggestions.ts';
 
 describe('suggestionList', () => {
   it('offers options within 40% of the input length in edits, closest first', () => {

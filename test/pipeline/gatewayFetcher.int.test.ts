@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { IndexConfig, PipelineSettings } from '../../src/config/indexConfig.ts';
 import { parseIndexConfig } from '../../src/config/loadIndexConfig.ts';
 import { loadGraphSchema } from '../../src/graph/loadGraphSchema.ts';
-import { checkIndexAgainstSchema } from '../../src/graph/loadIndex.ts';
+import { checkIndexAgainstSchema } from '../../src/index/loadIndex.ts';
 import type { QueryTemplate } from '../../src/graph/validateQueryTemplate.ts';
 import { fetchVersion, GatewayFetcher, type FetchResult, type GatewayFetcherHooks } from '../../src/pipeline/gatewayFetcher.ts';
 import { startDemoGraph, type DemoGraph } from '../../subgraphs/startDemoGraph.ts';

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { readIndexMetadata } from '../../src/provision/indexMetadata.ts';
+import { readIndexMetadata } from '../../src/index/indexMetadata.ts';
 import { DocumentCodec } from '../../src/pipeline/documentCodec.ts';
 import { readDeadLetter, type DeadLetter } from '../../src/pipeline/deadLetters.ts';
 import { fetchVersion } from '../../src/pipeline/gatewayFetcher.ts';
 import { replayDeadLetters } from '../../src/pipeline/replayDeadLetters.ts';
 import { runPipeline, type RunningPipeline } from '../../src/pipeline/runPipeline.ts';
-import { stableHash } from '../../src/provision/stableHash.ts';
+import { stableHash } from '../../src/index/stableHash.ts';
 import { generateAvroSchema } from '../../src/generate/generateAvroSchema.ts';
 import { HUB_TALENT_ID } from '../../subgraphs/data/generateStudio.ts';
 import { entityId } from '../../subgraphs/data/studioRows.ts';
@@ -143,7 +143,7 @@ describe('streaming indexer against the real stack and demo graph', () => {
 
   it('never lets an older document overwrite a newer one, whatever the order they arrive in', async () => {
     const metadata = await readIndexMetadata(h.es, h.index);
-    const fingerprint = stableHash(generateAvroSchema(h.loaded.schema, h.loaded.query.document, h.loaded.config).schema);
+    const fingerprint = stableHash(generateAvroSchema(h.loaded.shape, h.loaded.config).schema);
     const codec = DocumentCodec.fromMetadata(metadata!, fingerprint);
     const base = (await documentOf('mov-0000020')) as unknown as Record<string, unknown>;
     const older = fetchVersion();
@@ -170,7 +170,7 @@ describe('streaming indexer against the real stack and demo graph', () => {
 
   it('dead-letters a document Elasticsearch refuses (a mapping error) with its reason, and goes on', async () => {
     const metadata = await readIndexMetadata(h.es, h.index);
-    const fingerprint = stableHash(generateAvroSchema(h.loaded.schema, h.loaded.query.document, h.loaded.config).schema);
+    const fingerprint = stableHash(generateAvroSchema(h.loaded.shape, h.loaded.config).schema);
     const codec = DocumentCodec.fromMetadata(metadata!, fingerprint);
     const base = (await documentOf('mov-0000050')) as unknown as Record<string, unknown>;
     const producer = h.kafka.producer();

@@ -8,10 +8,10 @@ import { parseIndexConfig } from '../../src/config/loadIndexConfig.ts';
 import { UserError } from '../../src/errors.ts';
 import { generateAvroSchema } from '../../src/generate/generateAvroSchema.ts';
 import { loadGraphSchema } from '../../src/graph/loadGraphSchema.ts';
-import { checkIndexAgainstSchema, type LoadedIndex } from '../../src/graph/loadIndex.ts';
+import { checkIndexAgainstSchema, type LoadedIndex } from '../../src/index/loadIndex.ts';
 import { provision } from '../../src/provision/provisionCommand.ts';
-import { METADATA_INDEX } from '../../src/provision/indexMetadata.ts';
-import { templateName } from '../../src/provision/provisionIndex.ts';
+import { METADATA_INDEX } from '../../src/index/indexMetadata.ts';
+import { indexNames } from '../../src/index/indexNames.ts';
 import { startDemoGraph, type DemoGraph } from '../../subgraphs/startDemoGraph.ts';
 
 const moviesYaml = readFileSync(new URL('../../index-configs/movies.yaml', import.meta.url), 'utf8');
@@ -50,7 +50,7 @@ describe('provision against the real stack, with documents from the real gateway
   /** Removes everything provisioning made for `name`. */
   async function removeProvisioned(name: string, extraTopics: string[] = []): Promise<void> {
     await es.indices.delete({ index: `${name}_v*`, ignore_unavailable: true, allow_no_indices: true });
-    await es.indices.deleteIndexTemplate({ name: templateName(name) }).catch(() => undefined);
+    await es.indices.deleteIndexTemplate({ name: indexNames(name).templateName }).catch(() => undefined);
     await es.delete({ index: METADATA_INDEX, id: name }).catch(() => undefined);
     const admin = kafka.admin();
     await admin.connect();
@@ -78,7 +78,7 @@ describe('provision against the real stack, with documents from the real gateway
       'create-topic',
       'write-metadata',
     ]);
-    expect(await es.indices.existsIndexTemplate({ name: templateName(index) })).toBe(false);
+    expect(await es.indices.existsIndexTemplate({ name: indexNames(index).templateName })).toBe(false);
     expect(await es.indices.exists({ index: `${index}_v1` })).toBe(false);
   });
 
@@ -122,7 +122,7 @@ describe('provision against the real stack, with documents from the real gateway
   it('round-trips a real gateway document through the Avro schema and indexes it without a mapping error', async () => {
     const loaded = await load();
     const movie = await fetchMovie(loaded, 'mov-0000007');
-    const type = avro.Type.forSchema(generateAvroSchema(loaded.schema, loaded.query.document, loaded.config).schema as avro.Schema);
+    const type = avro.Type.forSchema(generateAvroSchema(loaded.shape, loaded.config).schema as avro.Schema);
     const decoded = type.fromBuffer(type.toBuffer(movie));
     expect(JSON.parse(JSON.stringify(decoded))).toEqual(movie);
 

@@ -2,9 +2,9 @@ import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseIndexConfig } from '../../src/config/loadIndexConfig.ts';
-import type { DocumentField } from '../../src/generate/documentFields.ts';
+import type { DocumentField } from '../../src/index/documentFields.ts';
 import { loadGraphSchema } from '../../src/graph/loadGraphSchema.ts';
-import { checkIndexAgainstSchema } from '../../src/graph/loadIndex.ts';
+import { checkIndexAgainstSchema } from '../../src/index/loadIndex.ts';
 import { compileFilter, FilterError } from '../../src/search/compileFilter.ts';
 
 let fields: DocumentField[];

@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from '@elastic/elasticsearch';
 import { Kafka, logLevel } from 'kafkajs';
-import { loadIndex, type LoadedIndex } from '../../src/graph/loadIndex.ts';
-import { METADATA_INDEX } from '../../src/provision/indexMetadata.ts';
+import { loadIndex, type LoadedIndex } from '../../src/index/loadIndex.ts';
+import { METADATA_INDEX } from '../../src/index/indexMetadata.ts';
 import { provision } from '../../src/provision/provisionCommand.ts';
-import { templateName } from '../../src/provision/provisionIndex.ts';
+import { indexNames } from '../../src/index/indexNames.ts';
 import { startDemoGraph, type DemoGraph } from '../../subgraphs/startDemoGraph.ts';
 import { postGraphQL } from '../../subgraphs/shared/postGraphQL.ts';
 
@@ -100,7 +100,7 @@ export async function createIndexHarness(options: {
     async dispose() {
       if (!options.graph) await graph.stop();
       await es.indices.delete({ index: `${index}_v*`, ignore_unavailable: true, allow_no_indices: true });
-      await es.indices.deleteIndexTemplate({ name: templateName(index) }).catch(() => undefined);
+      await es.indices.deleteIndexTemplate({ name: indexNames(index).templateName }).catch(() => undefined);
       await es.delete({ index: METADATA_INDEX, id: index }).catch(() => undefined);
       const cleanup = kafka.admin();
       await cleanup.connect();

@@ -1,7 +1,8 @@
 import type { FieldOptions } from '../config/indexConfig.ts';
 import { UserError } from '../errors.ts';
 import type { DocumentShape, ShapeNode } from './documentShape.ts';
-import { suggestionList } from './suggestionList.ts';
+import { didYouMean, suggestionList } from '../suggestions.ts';
+import { hasTextForm } from './leafMapping.ts';
 
 const LEAF_ONLY_OPTIONS = ['text', 'keyword', 'facet', 'suggest', 'sortable', 'analyzer'] as const;
 const STRING_STORAGES = new Set(['string', 'text', 'keyword']);
@@ -11,7 +12,7 @@ export interface FieldOptionProblem {
   path: string;
   kind: 'unknown' | 'misapplied';
   message: string;
-  /** For an unknown path: ` — did you mean …?`, or '' when nothing is close. */
+  /** For an unknown path: ` (did you mean …?)`, or '' when nothing is close. */
   hint: string;
 }
 
@@ -33,8 +34,8 @@ export function fieldOptionProblems(shape: DocumentShape, fields: Record<string,
   for (const [path, options] of Object.entries(fields)) {
     const node = nodesByPath.get(path);
     if (node === undefined) {
-      const hint = didYouMean(path, knownPaths);
-      problems.push({ path, kind: 'unknown', message: `not in the query's document${hint.replace(' —', ';')}`, hint });
+      const hint = didYouMean(closePaths(path, knownPaths).map((suggestion) => `\`${suggestion}\``), 5);
+      problems.push({ path, kind: 'unknown', message: `not in the query's document${hint}`, hint });
       continue;
     }
     for (const message of problemsWith(node, options)) problems.push({ path, kind: 'misapplied', message, hint: '' });
@@ -51,26 +52,22 @@ export function fieldOptionProblems(shape: DocumentShape, fields: Record<string,
   return problems;
 }
 
-/** Throws one UserError listing every problem fieldOptionProblems finds. */
-export function checkFieldOptions(shape: DocumentShape, fields: Record<string, FieldOptions>): void {
-  const problems = fieldOptionProblems(shape, fields);
-  const unknown = problems.filter((p) => p.kind === 'unknown').map((p) => `  ${p.path}${p.hint}`);
-  const misapplied = problems.filter((p) => p.kind === 'misapplied').map((p) => `  ${p.path}: ${p.message}`);
-  const sections: string[] = [];
-  if (unknown.length > 0) {
-    sections.push(
-      `Unknown field path${unknown.length > 1 ? 's' : ''} under \`fields:\` (not in the query's document):\n${unknown.join('\n')}`,
-    );
-  }
-  if (misapplied.length > 0) sections.push(`Field options that cannot apply:\n${misapplied.join('\n')}`);
-  if (sections.length > 0) throw new UserError(sections.join('\n'));
-}
+/** Every problem fieldOptionProblems found, as one UserError (the config loader places each). */
+export class FieldOptionsError extends UserError {
+  override readonly name = 'FieldOptionsError';
 
-function didYouMean(path: string, knownPaths: string[]): string {
-  const suggestions = closePaths(path, knownPaths);
-  if (suggestions.length === 0) return '';
-  const quoted = suggestions.slice(0, 5).map((suggestion) => `\`${suggestion}\``);
-  return ` — did you mean ${quoted.length === 1 ? quoted[0] : `${quoted.slice(0, -1).join(', ')} or ${quoted.at(-1)}`}?`;
+  constructor(readonly problems: FieldOptionProblem[]) {
+    const unknown = problems.filter((p) => p.kind === 'unknown').map((p) => `  ${p.path}${p.hint}`);
+    const misapplied = problems.filter((p) => p.kind === 'misapplied').map((p) => `  ${p.path}: ${p.message}`);
+    const sections: string[] = [];
+    if (unknown.length > 0) {
+      sections.push(
+        `Unknown field path${unknown.length > 1 ? 's' : ''} under \`fields:\` (not in the query's document):\n${unknown.join('\n')}`,
+      );
+    }
+    if (misapplied.length > 0) sections.push(`Field options that cannot apply:\n${misapplied.join('\n')}`);
+    super(sections.join('\n'));
+  }
 }
 
 /**
@@ -137,13 +134,8 @@ function problemsWith(node: ShapeNode, options: FieldOptions): string[] {
   if (options.text === false && options.keyword === false) {
     problems.push('neither text nor keyword: nothing would be indexed; use `excluded: true` to keep it out of the index');
   }
-  if (isString && options.analyzer !== undefined && !analysed(node.storage, options)) {
+  if (isString && options.analyzer !== undefined && !hasTextForm(node.storage, options) && options.suggest !== true) {
     problems.push('analyzer applies to the text form, which this field does not have (set `text: true`)');
   }
   return problems;
-}
-
-function analysed(storage: string, options: FieldOptions): boolean {
-  if (storage === 'keyword') return options.text === true || options.suggest === true;
-  return (options.text ?? options.keyword !== true) || options.suggest === true;
 }

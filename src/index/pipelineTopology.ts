@@ -1,4 +1,5 @@
 import type { IndexConfig } from '../config/indexConfig.ts';
+import type { LoadedIndex } from './loadIndex.ts';
 
 /** One event source of the pipeline, and what becomes of its events. */
 export interface TopologySource {
@@ -24,14 +25,15 @@ export interface PipelineTopology {
   elasticsearchNode: string;
 }
 
-export function pipelineTopology(config: IndexConfig, nestedPaths: readonly string[] = []): PipelineTopology {
+/** The topology of a loaded index: its names, and each event source with what becomes of it. */
+export function pipelineTopology(loaded: Pick<LoadedIndex, 'config' | 'names' | 'fields'>): PipelineTopology {
+  const { config, names } = loaded;
   const idOf = (source: IndexConfig['primary']['events'][number]): string =>
     source.idFromKey ? 'message key' : (source.idPath as string);
-  const nestedPathOf = (lookup: string): string | null =>
-    [...nestedPaths].sort((a, b) => b.length - a.length).find((path) => lookup.startsWith(`${path}.`)) ?? null;
+  const nestedPathOf = (lookup: string): string | null => loaded.fields.find((field) => field.path === lookup)?.nestedPath ?? null;
   return {
-    alias: config.index,
-    versionedIndexPrefix: `${config.index}_v`,
+    alias: names.alias,
+    versionedIndexPrefix: names.versionPrefix,
     sources: [
       ...config.primary.events.map((source) => ({
         topic: source.topic,
@@ -48,10 +50,10 @@ export function pipelineTopology(config: IndexConfig, nestedPaths: readonly stri
         })),
       ),
     ],
-    enrichGroup: `${config.index}-enrich`,
-    sinkGroup: `${config.index}-sink`,
-    documentsTopic: `${config.index}.documents`,
-    dlqTopic: `${config.index}.dlq`,
+    enrichGroup: names.enrichGroup,
+    sinkGroup: names.sinkGroup,
+    documentsTopic: names.documentsTopic,
+    dlqTopic: names.dlqTopic,
     gatewayUrl: config.gateway.url,
     elasticsearchNode: config.elasticsearch.node,
   };

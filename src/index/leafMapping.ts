@@ -1,5 +1,5 @@
 import type { FieldOptions } from '../config/indexConfig.ts';
-import type { LeafShape } from './documentShape.ts';
+import type { LeafShape, LeafStorage } from './documentShape.ts';
 import type { KeywordProperty, LeafEsType, LeafProperty, TextProperty } from './mappingTypes.ts';
 
 /** How one leaf of the document is indexed, and which (sub-)field serves which kind of query. */
@@ -23,6 +23,16 @@ export interface LeafMapping {
 // in the text field; they are only left out of the exact forms, where Lucene would reject a term
 // over 32 KB and fail the whole document.
 const KEYWORD_SUBFIELD_IGNORE_ABOVE = 256;
+
+/**
+ * Whether a leaf gets an analysed text form (full-text matches) under its options: strings by
+ * default unless asked for keyword only; IDs, enums and keyword scalars only on request.
+ */
+export function hasTextForm(storage: LeafStorage, options: FieldOptions): boolean {
+  if (storage === 'keyword') return options.text === true;
+  if (storage === 'string' || storage === 'text') return options.text ?? options.keyword !== true;
+  return false;
+}
 
 /**
  * The mapping of one leaf under its field options. The options are assumed checked
@@ -59,7 +69,7 @@ export function leafMapping(leaf: LeafShape, options: FieldOptions = {}): LeafMa
 
     case 'keyword': {
       // IDs, enums, __typename and keyword scalars: exact values first; prose only on request.
-      const withText = options.text === true;
+      const withText = hasTextForm(leaf.storage, options);
       const fields: Record<string, LeafProperty> = {};
       if (withText) fields['text'] = { type: 'text', analyzer: textAnalyzer };
       if (suggest !== null) fields['suggest'] = suggest;
@@ -77,7 +87,7 @@ export function leafMapping(leaf: LeafShape, options: FieldOptions = {}): LeafMa
 
     case 'string':
     case 'text': {
-      const withText = options.text ?? options.keyword !== true;
+      const withText = hasTextForm(leaf.storage, options);
       const withKeyword =
         (options.keyword ?? (leaf.storage === 'string' || !withText)) || options.facet === true || options.sortable === true;
       const lowercase: KeywordProperty = { type: 'keyword', normalizer: 'fedsearch_lowercase', ignore_above: KEYWORD_SUBFIELD_IGNORE_ABOVE };

@@ -17,3 +17,8 @@ export function sortKeys(value: unknown): unknown {
   }
   return value;
 }
+
+/** Identifies an Avro schema version; travels as a header with every document message. */
+export function avroFingerprint(schema: object): string {
+  return stableHash(schema);
+}

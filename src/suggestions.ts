@@ -1,4 +1,16 @@
 /**
+ * The one did-you-mean wording of fedsearch, for any list of suggestions (best first):
+ * ` (did you mean title?)`, ` (did you mean a, b or c?)`, or '' when there is none. Callers quote
+ * the names the way their context quotes names, so one wording reads right everywhere.
+ */
+export function didYouMean(suggestions: readonly string[], max = 3): string {
+  const shown = suggestions.slice(0, max);
+  if (shown.length === 0) return '';
+  const list = shown.length === 1 ? shown[0] : `${shown.slice(0, -1).join(', ')} or ${shown.at(-1)}`;
+  return ` (did you mean ${list}?)`;
+}
+
+/**
  * The options close enough to `input` to be what was meant, best first — graphql-js's
  * `suggestionList` idea (it does not export it): optimal string alignment distance, at most 40%
  * of the input's length, and a change of letter case alone counts as one edit.

@@ -2,24 +2,23 @@ import type { GraphQLSchema } from 'graphql';
 import { ConfigError, type ConfigProblem } from '../config/configError.ts';
 import type { IndexConfig } from '../config/indexConfig.ts';
 import { loadIndexConfig } from '../config/loadIndexConfig.ts';
-import { fieldOptionProblems } from '../generate/checkFieldOptions.ts';
-import { documentFields, type DocumentField } from '../generate/documentFields.ts';
-import { documentShape, type DocumentShape } from '../generate/documentShape.ts';
-import { suggestionList } from '../generate/suggestionList.ts';
 import { UserError } from '../errors.ts';
-import { loadGraphSchema } from './loadGraphSchema.ts';
-import { validateQueryTemplate, type QueryTemplate } from './validateQueryTemplate.ts';
+import { loadGraphSchema } from '../graph/loadGraphSchema.ts';
+import { validateQueryTemplate, type QueryTemplate } from '../graph/validateQueryTemplate.ts';
+import { didYouMean, suggestionList } from '../suggestions.ts';
+import { FieldOptionsError } from './checkFieldOptions.ts';
+import { documentModel, type DocumentModel } from './documentModel.ts';
+import { indexNames, type IndexNames } from './indexNames.ts';
 
-/** An index config checked against the graph: everything the other commands start from. */
-export interface LoadedIndex {
+/**
+ * The model of one index: its config checked against the graph, the names of everything it owns,
+ * and its document model (shape, fields, nested paths). Every other layer starts from this.
+ */
+export interface LoadedIndex extends DocumentModel {
   config: IndexConfig;
   schema: GraphQLSchema;
   query: QueryTemplate;
-  shape: DocumentShape;
-  /** The document's leaf fields with how they are indexed. */
-  fields: DocumentField[];
-  /** Paths of the objects indexed as `nested`. */
-  nestedPaths: string[];
+  names: IndexNames;
 }
 
 /**
@@ -35,10 +34,20 @@ export async function loadIndex(configFile: string, options: { schemaFile?: stri
 
 export function checkIndexAgainstSchema(config: IndexConfig, schema: GraphQLSchema): LoadedIndex {
   const query = validateQueryTemplate(config, schema);
-  let shape: DocumentShape;
+  let model: DocumentModel;
   try {
-    shape = documentShape(schema, query.document, { scalars: config.scalars });
+    model = documentModel(schema, query, { fields: config.fields, scalars: config.scalars });
   } catch (error) {
+    if (error instanceof FieldOptionsError) {
+      throw new ConfigError(
+        error.problems.map((problem) => ({
+          file: config.sourceFile,
+          position: config.fieldPositions[problem.path] ?? { line: 1, col: 1 },
+          field: `fields.${problem.path}`,
+          message: problem.message,
+        })),
+      );
+    }
     // Custom scalars without a storage kind: the message names each and the `scalars:` fix.
     if (error instanceof UserError) {
       throw new ConfigError([{ file: config.sourceFile, position: config.query.position, field: 'query', message: error.message }]);
@@ -46,22 +55,14 @@ export function checkIndexAgainstSchema(config: IndexConfig, schema: GraphQLSche
     throw error;
   }
 
-  const problems: ConfigProblem[] = fieldOptionProblems(shape, config.fields).map((problem) => ({
-    file: config.sourceFile,
-    position: config.fieldPositions[problem.path] ?? { line: 1, col: 1 },
-    field: `fields.${problem.path}`,
-    message: problem.message,
-  }));
-  if (problems.length > 0) throw new ConfigError(problems);
-
-  const fields = documentFields(shape, config.fields);
-  const leafPaths = fields.map((field) => field.path);
-  const objectPaths = new Set(fields.flatMap((field) => ancestorsOf(field.path)));
+  const problems: ConfigProblem[] = [];
+  const leafPaths = model.fields.map((field) => field.path);
+  const objectPaths = new Set(model.fields.flatMap((field) => ancestorsOf(field.path)));
   for (const [i, related] of config.related.entries()) {
     if (leafPaths.includes(related.lookup)) continue;
     const hint = objectPaths.has(related.lookup)
       ? `; it is an object, name its id field (e.g. ${leafPaths.find((p) => p.startsWith(`${related.lookup}.`))})`
-      : didYouMean(related.lookup, leafPaths);
+      : didYouMean(suggestionList(related.lookup, leafPaths).slice(0, 1));
     problems.push({
       file: config.sourceFile,
       position: related.lookupPosition,
@@ -70,17 +71,10 @@ export function checkIndexAgainstSchema(config: IndexConfig, schema: GraphQLSche
     });
   }
   if (problems.length > 0) throw new ConfigError(problems);
-
-  const nestedPaths = [...new Set(fields.flatMap((field) => field.nestedPaths))];
-  return { config, schema, query, shape, fields, nestedPaths };
+  return { config, schema, query, names: indexNames(config.index), ...model };
 }
 
 function ancestorsOf(path: string): string[] {
   const keys = path.split('.');
   return keys.slice(0, -1).map((_, index) => keys.slice(0, index + 1).join('.'));
-}
-
-function didYouMean(path: string, candidates: string[]): string {
-  const [best] = suggestionList(path, candidates);
-  return best ? ` (did you mean ${best}?)` : '';
 }

@@ -1,6 +1,5 @@
 import {
   Kind,
-  OperationTypeNode,
   TypeInfo,
   getNamedType,
   isAbstractType,
@@ -9,8 +8,6 @@ import {
   isListType,
   isNonNullType,
   isScalarType,
-  print,
-  validate,
   visit,
   visitWithTypeInfo,
 } from 'graphql';
@@ -19,7 +16,6 @@ import type {
   DocumentNode,
   FragmentDefinitionNode,
   GraphQLCompositeType,
-  GraphQLError,
   GraphQLOutputType,
   GraphQLSchema,
   InlineFragmentNode,
@@ -27,6 +23,7 @@ import type {
 } from 'graphql';
 import type { ScalarKind } from '../config/indexConfig.ts';
 import { UserError } from '../errors.ts';
+import type { QueryTemplate } from '../graph/validateQueryTemplate.ts';
 
 /**
  * How a leaf value is stored. The config's ScalarKind plus `integer`, which only GraphQL's own
@@ -145,18 +142,15 @@ interface SelectionScope {
 /**
  * The shape of the document a templated query returns: the value of its single root field, as a
  * tree of response keys with their GraphQL types. Both generators work from this tree so the Avro
- * schema and the Elasticsearch mapping can never disagree about what a document holds.
+ * schema and the Elasticsearch mapping can never disagree about what a document holds. The query
+ * is one checkQueryTemplate has passed (src/graph/validateQueryTemplate.ts): it is not checked again.
  */
 export function documentShape(
   schema: GraphQLSchema,
-  document: DocumentNode,
+  template: Pick<QueryTemplate, 'document' | 'operation'>,
   options: DocumentShapeOptions = {},
 ): DocumentShape {
-  const validationErrors = validate(schema, document);
-  if (validationErrors.length > 0) {
-    throw new UserError(`The query is not valid against the graph's schema:\n${validationErrors.map(describeGraphQLError).join('\n')}`);
-  }
-  const operation = singleQueryOperation(document);
+  const { document, operation } = template;
   const selfContained = inlineFragmentSpreads(operation, document);
 
   const typeInfo = new TypeInfo(schema);
@@ -263,39 +257,11 @@ export function documentShape(
   }
   // TypeScript cannot see the assignment inside the visitor callback.
   const rootNode = root as NodeUnderConstruction | null;
-  if (rootNode === null || rootNode.leaf !== null) {
-    throw new UserError(`The query's root field must return an object (the entity to index), not a scalar or enum.`);
-  }
-  if (rootNode.nonNull.length > 1) {
-    throw new UserError(`The query's root field \`${rootNode.fieldName}\` returns a list; it must return one entity, the document.`);
+  // checkQueryTemplate rules out both; a caller that skipped it gets told so.
+  if (rootNode === null || rootNode.leaf !== null || rootNode.nonNull.length > 1) {
+    throw new Error('documentShape needs a query template that checkQueryTemplate has passed (one root field returning one object)');
   }
   return { operationName: operation.name?.value ?? null, root: finish(rootNode, true) as ObjectShape };
-}
-
-function describeGraphQLError(error: GraphQLError): string {
-  const where = error.locations?.map(({ line, column }) => `${line}:${column}`).join(', ');
-  return `  ${where === undefined ? '' : `${where} `}${error.message}`;
-}
-
-function singleQueryOperation(document: DocumentNode): OperationDefinitionNode {
-  const operations = document.definitions.filter(
-    (definition): definition is OperationDefinitionNode => definition.kind === Kind.OPERATION_DEFINITION,
-  );
-  const [operation] = operations;
-  if (operations.length !== 1 || operation === undefined) {
-    throw new UserError(`The query document must hold exactly one operation; it holds ${operations.length}.`);
-  }
-  if (operation.operation !== OperationTypeNode.QUERY) {
-    throw new UserError(`The operation must be a query, not a ${operation.operation}.`);
-  }
-  const [rootSelection] = operation.selectionSet.selections;
-  if (operation.selectionSet.selections.length !== 1 || rootSelection?.kind !== Kind.FIELD) {
-    throw new UserError(
-      `The query must select exactly one root field (its value is the document), e.g. \`query ($id: ID!) { movie(movieId: $id) { … } }\`; ` +
-        `it selects: ${print(operation.selectionSet)}`,
-    );
-  }
-  return operation;
 }
 
 /**

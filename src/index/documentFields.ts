@@ -1,5 +1,4 @@
 import type { FieldOptions } from '../config/indexConfig.ts';
-import { checkFieldOptions } from './checkFieldOptions.ts';
 import type { DocumentShape, LeafStorage, ShapeNode } from './documentShape.ts';
 import { leafMapping } from './leafMapping.ts';
 import type { LeafMapping } from './leafMapping.ts';
@@ -27,19 +26,39 @@ export interface DocumentField extends Omit<LeafMapping, 'property'> {
 }
 
 /**
- * The document's leaf fields with how they are indexed under the given options, in query order —
- * what the search DSL and the config validator resolve field names against. Leaves inside an
- * excluded object are listed as not indexed, so a search on them can say so instead of "unknown".
+ * The objects indexed as `nested` (their own Lucene documents), outermost first: those with
+ * `nested: true` that are not inside an excluded object. The one place this is decided; the
+ * mapping, the field list, reverse lookups and searches all read it from the index model.
+ */
+export function nestedObjectPaths(shape: DocumentShape, fields: Record<string, FieldOptions> = {}): string[] {
+  const paths: string[] = [];
+  const walk = (nodes: ShapeNode[]): void => {
+    for (const node of nodes) {
+      if (node.kind === 'scalar' || node.kind === 'enum') continue;
+      const options = fields[node.path] ?? {};
+      if (options.excluded === true) continue;
+      if (options.nested === true) paths.push(node.path);
+      walk(node.fields);
+    }
+  };
+  walk(shape.root.fields);
+  return paths;
+}
+
+/**
+ * The document's leaf fields with how they are indexed under the given (checked) options, in query
+ * order — what the search DSL and the config validator resolve field names against. Leaves inside
+ * an excluded object are listed as not indexed, so a search on them can say so instead of "unknown".
  */
 export function documentFields(shape: DocumentShape, fields: Record<string, FieldOptions> = {}): DocumentField[] {
-  checkFieldOptions(shape, fields);
+  const nestedObjects = new Set(nestedObjectPaths(shape, fields));
   const listed: DocumentField[] = [];
   const walk = (nodes: ShapeNode[], nestedPaths: string[], multiValued: boolean, excluded: boolean): void => {
     for (const node of nodes) {
       const options = fields[node.path] ?? {};
       const many = multiValued || node.listDepth > 0;
       if (node.kind !== 'scalar' && node.kind !== 'enum') {
-        const nested = options.nested === true && !excluded;
+        const nested = nestedObjects.has(node.path);
         walk(node.fields, nested ? [...nestedPaths, node.path] : nestedPaths, many, excluded || options.excluded === true);
         continue;
       }

@@ -1,0 +1,53 @@
+/**
+ * Every name one index's resources go by, derived from the index name in this one place: the
+ * alias searches use, the versioned indices behind it, the template, the topics, the consumer
+ * groups and its records in the metadata index. Nothing else spells them.
+ */
+export interface IndexNames {
+  /** The alias searches and sinks use; it points at the live version. */
+  alias: string;
+  /** Concrete indices are `<index>_v<N>`. */
+  versionPrefix: string;
+  /** Pattern matching every version (the index template's pattern). */
+  versionPattern: string;
+  /** The composable index template's name. */
+  templateName: string;
+  /** Compacted topic of Avro documents between the enrich and sink stages. */
+  documentsTopic: string;
+  dlqTopic: string;
+  enrichGroup: string;
+  sinkGroup: string;
+  replayGroup: string;
+  /** Id of the index's metadata record in the metadata index. */
+  metadataId: string;
+  /** Id of the backfill checkpoint in the metadata index. */
+  checkpointId: string;
+}
+
+export function indexNames(index: string): IndexNames {
+  return {
+    alias: index,
+    versionPrefix: `${index}_v`,
+    versionPattern: `${index}_v*`,
+    templateName: `fedsearch-${index}`,
+    documentsTopic: `${index}.documents`,
+    dlqTopic: `${index}.dlq`,
+    enrichGroup: `${index}-enrich`,
+    sinkGroup: `${index}-sink`,
+    replayGroup: `${index}-replay`,
+    metadataId: index,
+    checkpointId: `backfill:${index}`,
+  };
+}
+
+/** The name of version `n` of an index (`movies_v3`). */
+export function versionName(names: IndexNames, n: number): string {
+  return `${names.versionPrefix}${n}`;
+}
+
+/** The version number of a concrete index of this index (`movies_v3` → 3), or null for another name. */
+export function versionNumber(names: IndexNames, concreteIndex: string): number | null {
+  if (!concreteIndex.startsWith(names.versionPrefix)) return null;
+  const digits = concreteIndex.slice(names.versionPrefix.length);
+  return /^\d+$/.test(digits) ? Number(digits) : null;
+}
