@@ -1,0 +1,59 @@
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { fileCycles, importEdges, layerViolations } from './importGraph.ts';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+describe('the import graph of src/ and cli/', () => {
+  const edges = [...importEdges(root, 'src'), ...importEdges(root, 'cli')];
+
+  it('sees the imports (a checker that reads nothing passes anything)', () => {
+    expect(edges.length).toBeGreaterThan(100);
+    expect(edges).toContainEqual({ from: 'src/pipeline/runPipeline.ts', to: 'src/index/loadIndex.ts' });
+  });
+
+  it('imports down the layers only: config → graph → index → generate / provision / pipeline / … → cli', () => {
+    expect(layerViolations(edges)).toEqual([]);
+  });
+
+  it('has no cycle between files', () => {
+    expect(fileCycles(edges)).toEqual([]);
+  });
+
+  it('src/ never imports cli/, test/ or bench/', () => {
+    const outward = edges.filter(({ from, to }) => from.startsWith('src/') && /^(cli|test|bench)\//.test(to));
+    expect(outward).toEqual([]);
+  });
+});
+
+describe('the checker', () => {
+  const layers = [['(root)'], ['config'], ['index'], ['search', 'stack']];
+
+  it('flags an import up the layers, between peers, and from a folder in no layer', () => {
+    expect(
+      layerViolations(
+        [
+          { from: 'src/config/loadIndexConfig.ts', to: 'src/index/loadIndex.ts' },
+          { from: 'src/search/searchService.ts', to: 'src/stack/stack.ts' },
+          { from: 'src/extra/thing.ts', to: 'src/errors.ts' },
+          { from: 'src/index/loadIndex.ts', to: 'src/config/indexConfig.ts' },
+        ],
+        layers,
+      ),
+    ).toEqual([
+      'src/config/loadIndexConfig.ts imports src/index/loadIndex.ts: config may not depend on index',
+      'src/search/searchService.ts imports src/stack/stack.ts: search may not depend on stack',
+      'src/extra/ is in no layer: add it to LAYERS (src/extra/thing.ts)',
+    ]);
+  });
+
+  it('finds a cycle through three files', () => {
+    const cycles = fileCycles([
+      { from: 'src/a.ts', to: 'src/b.ts' },
+      { from: 'src/b.ts', to: 'src/c.ts' },
+      { from: 'src/c.ts', to: 'src/a.ts' },
+      { from: 'src/c.ts', to: 'src/d.ts' },
+    ]);
+    expect(cycles).toEqual([['src/a.ts', 'src/b.ts', 'src/c.ts', 'src/a.ts']]);
+  });
+});

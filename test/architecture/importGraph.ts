@@ -1,0 +1,100 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+
+/**
+ * The folders of src/, lowest layer first. A file may import from its own folder and from folders
+ * of lower layers only; folders on one line are peers and import neither each other nor anything
+ * above. `(root)` is src/'s own files (errors, logger, suggestions, valueAt), used by every layer.
+ */
+export const LAYERS: readonly (readonly string[])[] = [
+  ['(root)'],
+  ['config'],
+  ['clients'],
+  ['graph'],
+  ['index'],
+  ['generate'],
+  ['provision'],
+  ['pipeline'],
+  ['backfill'],
+  ['audit'],
+  ['search', 'stack'],
+  ['demo'],
+];
+
+/** One relative import: `from` imports `to` (both paths relative to the repository root). */
+export interface ImportEdge {
+  from: string;
+  to: string;
+}
+
+const IMPORT = /(?:^|\n)\s*(?:import|export)\b[^'"]*?from\s*['"](\.{1,2}\/[^'"]+)['"]|import\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)/g;
+
+/** Every relative import of the .ts files under `dir` (recursively), as repository paths. */
+export function importEdges(root: string, dir: string): ImportEdge[] {
+  const edges: ImportEdge[] = [];
+  const walk = (folder: string): void => {
+    for (const entry of readdirSync(join(root, folder), { withFileTypes: true })) {
+      const path = join(folder, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (entry.name.endsWith('.ts')) {
+        const text = readFileSync(join(root, path), 'utf8');
+        for (const match of text.matchAll(IMPORT)) {
+          const specifier = match[1] ?? match[2];
+          if (specifier !== undefined) edges.push({ from: path, to: relative(root, resolve(root, dirname(path), specifier)) });
+        }
+      }
+    }
+  };
+  walk(dir);
+  return edges;
+}
+
+/** `src/pipeline/sinkStage.ts` → `pipeline`; `src/errors.ts` → `(root)`; outside src/ → null. */
+export function folderOf(path: string): string | null {
+  const parts = path.split('/');
+  if (parts[0] !== 'src') return null;
+  return parts.length > 2 ? (parts[1] as string) : '(root)';
+}
+
+/** Every import that goes sideways or up the layers, or leaves src/ (the demo may run the demo graph). */
+export function layerViolations(edges: readonly ImportEdge[], layers: readonly (readonly string[])[] = LAYERS): string[] {
+  const rank = new Map(layers.flatMap((peers, index) => peers.map((folder) => [folder, index] as const)));
+  const violations: string[] = [];
+  for (const { from, to } of edges) {
+    const source = folderOf(from);
+    const target = folderOf(to);
+    if (source === null) continue;
+    if (target === null) {
+      if (!(source === 'demo' && to.startsWith('subgraphs/'))) violations.push(`${from} imports ${to}, outside src/`);
+      continue;
+    }
+    if (source === target) continue;
+    const sourceRank = rank.get(source);
+    const targetRank = rank.get(target);
+    if (sourceRank === undefined) violations.push(`src/${source}/ is in no layer: add it to LAYERS (${from})`);
+    else if (targetRank === undefined) violations.push(`src/${target}/ is in no layer: add it to LAYERS (${to})`);
+    else if (targetRank >= sourceRank) violations.push(`${from} imports ${to}: ${source} may not depend on ${target}`);
+  }
+  return [...new Set(violations)];
+}
+
+/** Each import cycle among files, as the files on it (first file repeated at the end). */
+export function fileCycles(edges: readonly ImportEdge[]): string[][] {
+  const next = new Map<string, string[]>();
+  for (const { from, to } of edges) next.set(from, [...(next.get(from) ?? []), to]);
+  const cycles: string[][] = [];
+  const state = new Map<string, 'open' | 'done'>();
+  const stack: string[] = [];
+  const visit = (file: string): void => {
+    state.set(file, 'open');
+    stack.push(file);
+    for (const target of next.get(file) ?? []) {
+      if (state.get(target) === 'open') cycles.push([...stack.slice(stack.indexOf(target)), target]);
+      else if (!state.has(target)) visit(target);
+    }
+    stack.pop();
+    state.set(file, 'done');
+  };
+  for (const file of [...next.keys()].sort()) if (!state.has(file)) visit(file);
+  return cycles;
+}
