@@ -23,7 +23,7 @@ export function pageSize(request: SearchRequest): number {
   return request.size ?? SEARCH_LIMITS.defaultSize;
 }
 
-/** The facetable fields, in config order (what a client may pass as `facets`). */
+/** The facetable fields, in document order (what a client may pass as `facets`). */
 export function facetPaths(fields: readonly DocumentField[]): string[] {
   return fields.filter((field) => field.facet).map((field) => field.path);
 }

@@ -53,7 +53,7 @@ export class SearchService {
     return this.target.index;
   }
 
-  /** The facetable fields, in config order (what a client may pass as `facets`). */
+  /** The facetable fields, in document order (what a client may pass as `facets`). */
   get facetPaths(): string[] {
     return facetPaths(this.target.fields);
   }
