@@ -6,6 +6,8 @@ import { talentTypeDefs } from './talent/talentSubgraph.ts';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseIndexConfig } from '../src/config/loadIndexConfig.ts';
+import { supergraphApiSchema } from '../src/graph/loadGraphSchema.ts';
+import { validateQueryTemplate } from '../src/graph/validateQueryTemplate.ts';
 import { searchSubgraphNames, searchSubgraphTypeDefs } from '../src/search/searchSubgraph.ts';
 
 export interface SubgraphDefinition {
@@ -24,11 +26,20 @@ const moviesConfigFile = fileURLToPath(new URL('../index-configs/movies.yaml', i
 
 /**
  * fedsearch's own subgraph for index-configs/movies.yaml (`searchMovies`), which makes the demo
- * graph searchable through the graph; its schema depends only on the config.
+ * graph searchable through the graph. Its schema depends only on the config's query template,
+ * checked against the three teams' graph: the graph the search subgraph extends.
  */
 export const SEARCH_SUBGRAPH: SubgraphDefinition = {
   name: 'search',
-  typeDefs: searchSubgraphTypeDefs(searchSubgraphNames(parseIndexConfig(readFileSync(moviesConfigFile, 'utf8'), moviesConfigFile, {}))),
+  typeDefs: searchSubgraphTypeDefs(
+    searchSubgraphNames(
+      validateQueryTemplate(
+        parseIndexConfig(readFileSync(moviesConfigFile, 'utf8'), moviesConfigFile, {}),
+        // The URLs do not matter to the schema the teams' graph shows its clients.
+        supergraphApiSchema(composeSupergraph(DEMO_SUBGRAPHS.map((subgraph) => ({ ...subgraph, url: `http://${subgraph.name}/graphql` })))),
+      ),
+    ),
+  ),
 };
 
 /** What subgraphs/supergraph.graphql composes: the three teams and the search subgraph. */

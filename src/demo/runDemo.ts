@@ -43,7 +43,7 @@ export async function runDemo(options: { movies: number; changesPerSecond: numbe
     graph = await startDemoGraphOrExplain({
       movies: options.movies,
       kafkaBrokers: kafkaBrokers(),
-      search: searchSubgraph(new SearchService(movies, searchClient), movies.config),
+      search: searchSubgraph(new SearchService(movies, searchClient), movies.query),
     });
     printGraph(graph);
     say(`provisioning ${movies.config.index} from ${DEMO_CONFIG}…`);

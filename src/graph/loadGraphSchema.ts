@@ -28,13 +28,18 @@ function schemaFromFile(file: string): GraphQLSchema {
     throw new UserError(`cannot read schema file ${file}: ${(error as Error).message}`);
   }
   try {
-    // Printed and rebuilt with our own graphql: federation-internals may load another copy of
-    // graphql-js (CJS vs ESM), and a schema from another copy fails graphql's instanceof checks.
-    if (/specs\.apollo\.dev\/join\//.test(sdl)) return buildSchema(printFederationSchema(Supergraph.build(sdl).apiSchema()));
+    if (/specs\.apollo\.dev\/join\//.test(sdl)) return supergraphApiSchema(sdl);
     return buildSchema(sdl);
   } catch (error) {
     throw new UserError(`${file} is not a valid GraphQL schema: ${(error as Error).message}`);
   }
+}
+
+/** The schema a gateway serving this composed supergraph shows its clients (no join__ machinery). */
+export function supergraphApiSchema(supergraphSdl: string): GraphQLSchema {
+  // Printed and rebuilt with our own graphql: federation-internals may load another copy of
+  // graphql-js (CJS vs ESM), and a schema from another copy fails graphql's instanceof checks.
+  return buildSchema(printFederationSchema(Supergraph.build(supergraphSdl).apiSchema()));
 }
 
 async function introspectGateway(gateway: { url: string; headers: Record<string, string>; timeoutMs: number }): Promise<GraphQLSchema> {

@@ -1,6 +1,6 @@
 import type { estypes } from '@elastic/elasticsearch';
 import type { DocumentField } from '../index/documentFields.ts';
-import { suggestionList } from '../suggestions.ts';
+import { didYouMean, suggestionList } from '../suggestions.ts';
 import type { FilterNode, Literal } from './filterAst.ts';
 import { FilterError } from './filterError.ts';
 import { parseFilter } from './parseFilter.ts';
@@ -34,7 +34,7 @@ export function compileFilter(text: string, fields: readonly DocumentField[]): Q
     if (!field) {
       const [suggestion] = suggestionList(leaf.path, fields.filter((f) => f.indexed).map((f) => f.path));
       throw new FilterError(
-        `unknown field ${leaf.path}${suggestion ? `; did you mean ${suggestion}?` : ''}`,
+        `unknown field ${leaf.path}${didYouMean(suggestion === undefined ? [] : [suggestion])}`,
         leaf.column,
         leaf.length,
         suggestion,

@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../logger.ts';
-import { FilterError } from './compileFilter.ts';
-import { parseSearchRequest, SearchRequestError } from './searchRequest.ts';
+import { badSearchRequest } from './badSearchRequest.ts';
+import { parseSearchRequest } from './searchRequest.ts';
 import type { SearchService } from './searchService.ts';
 
 export interface SearchServerOptions {
@@ -116,15 +116,11 @@ async function readJson(request: IncomingMessage, limit: number): Promise<unknow
 }
 
 function toHttpError(error: unknown): HttpError {
-  if (error instanceof FilterError) {
-    return new HttpError(400, `filter: ${error.message}`, {
-      field: 'filter',
-      column: error.column,
-      length: error.length,
-      ...(error.suggestion ? { suggestion: error.suggestion } : {}),
-    });
+  const bad = badSearchRequest(error);
+  if (bad) {
+    const { message, ...details } = bad;
+    return new HttpError(400, message, details);
   }
-  if (error instanceof SearchRequestError) return new HttpError(400, error.message, { field: error.field, ...error.detail });
   const status = (error as { meta?: { statusCode?: number } }).meta?.statusCode;
   if (status === 429 || status === 503) return new HttpError(503, 'the search cluster is busy; try again shortly');
   return new HttpError(500, 'internal error');

@@ -1,10 +1,9 @@
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
-import { GraphQLError, Kind, parse, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode, type FieldNode } from 'graphql';
-import type { IndexConfig } from '../config/indexConfig.ts';
-import { UserError } from '../errors.ts';
-import { FilterError } from './compileFilter.ts';
-import { SearchRequestError, parseSearchRequest } from './searchRequest.ts';
+import { GraphQLError, parse, type DocumentNode, type GraphQLSchema } from 'graphql';
+import type { QueryTemplate } from '../graph/validateQueryTemplate.ts';
+import { badSearchRequest, type BadSearchRequest } from './badSearchRequest.ts';
+import { parseSearchRequest } from './searchRequest.ts';
 import type { SearchService } from './searchService.ts';
 
 /** How the search subgraph names things for one index: `searchMovies` returning `MovieSearchConnection`. */
@@ -19,15 +18,10 @@ export interface SearchSubgraphNames {
  * takes the id variable (`movie(movieId: $id)` → `movieId`). Hits are returned as references
  * `{ __typename, movieId }`, and the gateway fetches every other field from the owning subgraphs.
  */
-export function searchSubgraphNames(config: IndexConfig): SearchSubgraphNames {
-  const document = parse(config.query.text);
-  const operation = document.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
-  const root = operation?.selectionSet.selections.find((s): s is FieldNode => s.kind === Kind.FIELD);
-  const variable = operation?.variableDefinitions?.[0]?.variable.name.value;
-  const argument = root?.arguments?.find((a) => a.value.kind === Kind.VARIABLE && a.value.name.value === variable);
-  if (!argument) throw new UserError(`${config.sourceFile}: cannot tell the key field of ${config.primary.type} from the query`);
-  const plural = config.primary.type.endsWith('y') ? `${config.primary.type.slice(0, -1)}ies` : `${config.primary.type}s`;
-  return { entityType: config.primary.type, keyField: argument.name.value, queryField: `search${plural}` };
+export function searchSubgraphNames(query: Pick<QueryTemplate, 'entityType' | 'idArgument'>): SearchSubgraphNames {
+  const type = query.entityType.name;
+  const plural = type.endsWith('y') ? `${type.slice(0, -1)}ies` : `${type}s`;
+  return { entityType: type, keyField: query.idArgument, queryField: `search${plural}` };
 }
 
 export function searchSubgraphTypeDefs(names: SearchSubgraphNames): DocumentNode {
@@ -103,8 +97,8 @@ interface SearchArguments {
 }
 
 /** The federated search subgraph over one index: the graph becomes searchable through the graph. */
-export function searchSubgraph(service: SearchService, config: IndexConfig): GraphQLSchema {
-  const names = searchSubgraphNames(config);
+export function searchSubgraph(service: SearchService, query: QueryTemplate): GraphQLSchema {
+  const names = searchSubgraphNames(query);
   const resolvers: GraphQLResolverMap<unknown> = {
     Query: {
       [names.queryField]: async (_: unknown, args: SearchArguments) => {
@@ -129,16 +123,18 @@ export function searchSubgraph(service: SearchService, config: IndexConfig): Gra
             pageInfo: { endCursor: response.nextCursor, hasNextPage: response.nextCursor !== null },
           };
         } catch (error) {
-          if (error instanceof FilterError) {
-            throw new GraphQLError(`filter: ${error.message}`, {
-              extensions: { code: 'BAD_USER_INPUT', column: error.column, ...(error.suggestion ? { suggestion: error.suggestion } : {}) },
-            });
-          }
-          if (error instanceof SearchRequestError) throw new GraphQLError(error.message, { extensions: { code: 'BAD_USER_INPUT', field: error.field } });
+          const bad = badSearchRequest(error);
+          if (bad) throw new GraphQLError(bad.message, { extensions: graphqlExtensions(bad) });
           throw error;
         }
       },
     },
   };
   return buildSubgraphSchema({ typeDefs: searchSubgraphTypeDefs(names), resolvers });
+}
+
+/** BAD_USER_INPUT with, for a filter error, its column (and fix); for any other, the request part at fault. */
+function graphqlExtensions(bad: BadSearchRequest): Record<string, unknown> {
+  const where = bad.column === undefined ? { field: bad.field } : { column: bad.column, ...(bad.suggestion ? { suggestion: bad.suggestion } : {}) };
+  return { code: 'BAD_USER_INPUT', ...where };
 }

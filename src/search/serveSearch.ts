@@ -27,7 +27,7 @@ export async function serveSearch(
   let subgraphUrl: string | null = null;
   const first = indexes[0];
   if (options.subgraphPort !== null && first) {
-    subgraph = new ApolloServer({ schema: searchSubgraph(services[0] as SearchService, first.config) });
+    subgraph = new ApolloServer({ schema: searchSubgraph(services[0] as SearchService, first.query) });
     const { url } = await startStandaloneServer(subgraph, { listen: { host: options.host, port: options.subgraphPort } });
     subgraphUrl = new URL('/graphql', url).toString();
   }

@@ -86,7 +86,7 @@ describe('compileFilter', () => {
   });
 
   it('explains mistakes with the column and a fix', () => {
-    expect(failure('genre == "comedy"')).toEqual({ message: 'unknown field genre; did you mean genres?', column: 1, suggestion: 'genres' });
+    expect(failure('genre == "comedy"')).toEqual({ message: 'unknown field genre (did you mean genres?)', column: 1, suggestion: 'genres' });
     expect(failure('releaseYear == "1999"')).toMatchObject({ message: 'releaseYear is a number; expected a number, not "1999"', column: 16 });
     expect(failure('production.status == "SHOOTING"').message).toBe(
       'production.status is one of DEVELOPMENT, PRE_PRODUCTION, PHOTOGRAPHY, POST_PRODUCTION, RELEASED, CANCELLED; not "SHOOTING"',

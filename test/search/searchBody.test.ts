@@ -1,0 +1,179 @@
+import type { estypes } from '@elastic/elasticsearch';
+import { describe, expect, it } from 'vitest';
+import { compileFilter, FilterError } from '../../src/search/compileFilter.ts';
+import { searchBody, suggestBody, type SearchTarget } from '../../src/search/searchBody.ts';
+import { SearchRequestError, type SearchRequest } from '../../src/search/searchRequest.ts';
+import { moviesIndex } from './moviesIndex.ts';
+
+const loaded = moviesIndex();
+const movies: SearchTarget = { index: 'movies', fields: loaded.fields, idPath: loaded.query.idArgument };
+const body = (request: SearchRequest, position: { pit: string; after: estypes.SortResults } | null = null) => searchBody(request, movies, position);
+const failure = (request: SearchRequest): SearchRequestError => {
+  try {
+    body(request);
+  } catch (error) {
+    if (error instanceof SearchRequestError) return error;
+    throw error;
+  }
+  throw new Error(`no error for ${JSON.stringify(request)}`);
+};
+const described = (error: SearchRequestError) => ({ field: error.field, message: error.message });
+const genreSelection = { terms: { 'genres.keyword': ['comedy'] } };
+const roleSelection = { nested: { path: 'cast', query: { terms: { 'cast.role': ['ACTOR'] } } } };
+
+describe('searchBody', () => {
+  it('matches free text over every text field, nested ones in a nested query, suggest fields boosted, and highlights the root ones', () => {
+    const request = body({ query: '  space courier ', facets: [] });
+    const multiMatch = (fields: string[]) => ({
+      multi_match: { query: 'space courier', fields, type: 'best_fields', fuzziness: 'AUTO', prefix_length: 1 },
+    });
+    const rootTextFields = [
+      'title',
+      'synopsis',
+      'genres',
+      'production.shootingLocations.city',
+      'production.shootingLocations.country',
+      'production.shootingLocations.stage',
+      'production.vendors.name',
+      'production.vendors.service',
+    ];
+    expect(request.query).toEqual({
+      bool: {
+        must: [
+          {
+            bool: {
+              should: [
+                multiMatch(rootTextFields.map((field) => (field === 'title' ? 'title^3' : field))),
+                { nested: { path: 'cast', query: multiMatch(['cast.character', 'cast.talent.name^3']), score_mode: 'max' } },
+              ],
+              minimum_should_match: 1,
+            },
+          },
+        ],
+        filter: [],
+      },
+    });
+    expect(request.highlight).toEqual({ fields: Object.fromEntries(rootTextFields.map((field) => [field, {}])) });
+    expect(request.sort).toEqual([{ _score: { order: 'desc' } }, { movieId: { order: 'asc' } }]);
+    expect(body({ query: 'space', highlight: false }).highlight).toBeUndefined();
+  });
+
+  it('without text, neither scores nor highlights: hits come in id order', () => {
+    const request = body({ query: '   ' });
+    expect(request.query).toEqual({ bool: { must: [], filter: [] } });
+    expect(request.highlight).toBeUndefined();
+    expect(request.sort).toEqual([{ movieId: { order: 'asc' } }]);
+  });
+
+  it('filters with the compiled DSL, and lets a filter error through with its column', () => {
+    const filter = 'genres == "comedy" AND (cast.talent.name == "Ryan Reynolds" AND cast.role == "ACTOR")';
+    expect(body({ filter }).query).toEqual({ bool: { must: [], filter: [compileFilter(filter, loaded.fields)] } });
+    expect(() => body({ filter: 'genre == "comedy"' })).toThrow(FilterError);
+  });
+
+  it('counts every facet field in document order by default, or the ones asked for', () => {
+    expect(Object.keys(body({}).aggs ?? {})).toEqual([
+      'genres',
+      'releaseYear',
+      'originalLanguage',
+      'production.status',
+      'production.shootingLocations.country',
+      'cast.role',
+    ]);
+    expect(Object.keys(body({ facets: ['cast.role', 'genres'] }).aggs ?? {})).toEqual(['cast.role', 'genres']);
+    expect(body({ facets: [] }).aggs).toBeUndefined();
+  });
+
+  it('counts a nested facet in root documents, not in nested elements', () => {
+    expect(body({ facets: ['genres', 'cast.role'] }).aggs).toEqual({
+      genres: { filter: { bool: { filter: [] } }, aggs: { values: { terms: { field: 'genres.keyword', size: 20 } } } },
+      'cast.role': {
+        filter: { bool: { filter: [] } },
+        aggs: {
+          values: {
+            nested: { path: 'cast' },
+            aggs: { values: { terms: { field: 'cast.role', size: 20 }, aggs: { documents: { reverse_nested: {} } } } },
+          },
+        },
+      },
+    });
+  });
+
+  it('narrows hits by every selection, and each facet by every selection but its own (disjunctive)', () => {
+    const request = body({ facets: ['genres', 'cast.role', 'production.status'], selected: { genres: ['comedy'], 'cast.role': ['ACTOR'] } });
+    expect(request.post_filter).toEqual({ bool: { filter: [genreSelection, roleSelection] } });
+    const aggs = request.aggs as Record<string, { filter: unknown }>;
+    expect(aggs['genres']?.filter).toEqual({ bool: { filter: [roleSelection] } });
+    expect(aggs['cast.role']?.filter).toEqual({ bool: { filter: [genreSelection] } });
+    expect(aggs['production.status']?.filter).toEqual({ bool: { filter: [genreSelection, roleSelection] } });
+    // Selections do not narrow the facets through the query.
+    expect(request.query).toEqual({ bool: { must: [], filter: [] } });
+    expect(body({}).post_filter).toBeUndefined();
+  });
+
+  it('says which facets exist when asked for a field that is not one', () => {
+    const facets = 'genres, releaseYear, originalLanguage, production.status, production.shootingLocations.country, cast.role';
+    expect(described(failure({ facets: ['title'] }))).toEqual({ field: 'facets', message: `facets: title is not a facet (facets: ${facets})` });
+    expect(described(failure({ selected: { synopsis: ['x'] } }))).toEqual({
+      field: 'selected',
+      message: `selected: synopsis is not a facet (facets: ${facets})`,
+    });
+  });
+
+  it('sorts as asked, missing values last, then by the movie id so no two hits tie', () => {
+    expect(body({ query: 'space', sort: [{ field: 'releaseYear', order: 'desc' }, { field: 'title', order: 'asc' }] }).sort).toEqual([
+      { releaseYear: { order: 'desc', missing: '_last' } },
+      { 'title.keyword': { order: 'asc', missing: '_last' } },
+      { movieId: { order: 'asc' } },
+    ]);
+    expect(described(failure({ sort: [{ field: 'synopsis', order: 'asc' }] }))).toEqual({
+      field: 'sort',
+      message: 'sort: synopsis is not a sortable field (sortable: title, releaseYear)',
+    });
+  });
+
+  it('asks for one hit more than the page, to tell whether a next page exists', () => {
+    expect(body({}).size).toBe(11);
+    expect(body({ size: 3 }).size).toBe(4);
+    expect(body({ size: 0 }).size).toBe(1);
+  });
+
+  it('searches the alias for a first page, and a later page from its point in time after the last hit, without counting facets again', () => {
+    const first = body({ filter: 'genres == "comedy"', size: 5 });
+    expect(first).toMatchObject({ index: 'movies', track_total_hits: true });
+    expect(first).not.toHaveProperty('pit');
+    expect(first).not.toHaveProperty('search_after');
+
+    const later = body({ filter: 'genres == "comedy"', size: 5 }, { pit: 'pit-1', after: ['m-000042'] });
+    expect(later).toMatchObject({ pit: { id: 'pit-1', keep_alive: '2m' }, search_after: ['m-000042'], size: 6 });
+    expect(later).not.toHaveProperty('index');
+    expect(later.aggs).toBeUndefined();
+    expect(later.query).toEqual(first.query);
+    expect(later.sort).toEqual(first.sort);
+  });
+});
+
+describe('suggestBody', () => {
+  it('matches the text in every suggest field, nested ones as inner hits named by the field', () => {
+    expect(suggestBody('ryan re', 8, movies)).toEqual({
+      index: 'movies',
+      size: 16,
+      query: {
+        bool: {
+          should: [
+            { match: { 'title.suggest': { query: 'ryan re', operator: 'and' } } },
+            {
+              nested: {
+                path: 'cast',
+                query: { match: { 'cast.talent.name.suggest': { query: 'ryan re', operator: 'and' } } },
+                inner_hits: { name: 'cast.talent.name', size: 3, _source: ['cast.talent.name'] },
+              },
+            },
+          ],
+          minimum_should_match: 1,
+        },
+      },
+      _source: ['title'],
+    });
+  });
+});

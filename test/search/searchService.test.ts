@@ -1,0 +1,207 @@
+import type { estypes } from '@elastic/elasticsearch';
+import { describe, expect, it } from 'vitest';
+import { badSearchRequest } from '../../src/search/badSearchRequest.ts';
+import { SearchRequestError } from '../../src/search/searchRequest.ts';
+import { SearchService, type SearchClient } from '../../src/search/searchService.ts';
+import { moviesIndex } from './moviesIndex.ts';
+
+type Hit = estypes.SearchHit<Record<string, unknown>>;
+type Response = estypes.SearchResponse<Record<string, unknown>>;
+
+const loaded = moviesIndex();
+const SHARDS = { total: 1, successful: 1, failed: 0 };
+
+function answer(hits: Hit[], extra: Partial<Response> & { total?: number } = {}): Response {
+  const { total = hits.length, ...rest } = extra;
+  return { took: 1, timed_out: false, _shards: SHARDS, hits: { total: { value: total, relation: 'eq' }, hits }, ...rest };
+}
+
+const movie = (n: number, extra: Partial<Hit> = {}): Hit => {
+  const id = `m-${String(n).padStart(6, '0')}`;
+  return { _index: 'movies-v1', _id: id, _score: null, _source: { movieId: id, title: `Movie ${n}` }, sort: [id], ...extra };
+};
+
+/** A fake Elasticsearch: answers searches in turn (or throws), opens points in time, and records every request. */
+function fakeElasticsearch(answers: Array<Response | Error>) {
+  const searches: estypes.SearchRequest[] = [];
+  const opened: estypes.OpenPointInTimeRequest[] = [];
+  const client: SearchClient = {
+    async search(request) {
+      searches.push(request);
+      const next = answers.shift();
+      if (next === undefined) throw new Error('no answer left for this search');
+      if (next instanceof Error) throw next;
+      return next;
+    },
+    async openPointInTime(request) {
+      opened.push(request);
+      return { id: `pit-${opened.length}`, _shards: SHARDS };
+    },
+  };
+  return { client, searches, opened };
+}
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('SearchService.search', () => {
+  it('returns the hits with their documents, scores and highlights under the field path', async () => {
+    const highlighted = movie(1, { _score: 2.5, highlight: { title: ['<em>Space</em> Courier'], 'genres.keyword': ['<em>space</em>'] } });
+    const es = fakeElasticsearch([answer([highlighted, movie(2)], { total: 41 })]);
+    const response = await new SearchService(loaded, es.client).search({ query: 'space', facets: [] });
+    expect(response.total).toBe(41);
+    expect(response.hits).toEqual([
+      {
+        id: 'm-000001',
+        score: 2.5,
+        document: { movieId: 'm-000001', title: 'Movie 1' },
+        highlights: { title: ['<em>Space</em> Courier'], genres: ['<em>space</em>'] },
+      },
+      { id: 'm-000002', score: null, document: { movieId: 'm-000002', title: 'Movie 2' }, highlights: {} },
+    ]);
+    expect(response.nextCursor).toBeNull();
+    expect(es.searches[0]).toMatchObject({ index: 'movies' });
+  });
+
+  it('reads facet counts (root documents for a nested facet) and marks the selected values', async () => {
+    const es = fakeElasticsearch([
+      answer([], {
+        aggregations: {
+          genres: {
+            doc_count: 30,
+            values: { buckets: [{ key: 'comedy', doc_count: 12 }, { key: 'drama', doc_count: 9 }] },
+          } as unknown as estypes.AggregationsAggregate,
+          'cast.role': {
+            doc_count: 10,
+            values: {
+              doc_count: 55,
+              values: { buckets: [{ key: 'ACTOR', doc_count: 40, documents: { doc_count: 10 } }, { key: 'DIRECTOR', doc_count: 4, documents: { doc_count: 4 } }] },
+            },
+          } as unknown as estypes.AggregationsAggregate,
+        },
+      }),
+    ]);
+    const response = await new SearchService(loaded, es.client).search({ facets: ['genres', 'cast.role'], selected: { genres: ['drama'] }, size: 0 });
+    expect(response.facets).toEqual({
+      genres: [
+        { value: 'comedy', count: 12, selected: false },
+        { value: 'drama', count: 9, selected: true },
+      ],
+      'cast.role': [
+        { value: 'ACTOR', count: 10, selected: false },
+        { value: 'DIRECTOR', count: 4, selected: false },
+      ],
+    });
+  });
+
+  it('gives a next-page cursor only when there is a next page, and opens a point in time only then', async () => {
+    const lastPage = fakeElasticsearch([answer([movie(1), movie(2)])]);
+    expect((await new SearchService(loaded, lastPage.client).search({ size: 2 })).nextCursor).toBeNull();
+    expect(lastPage.opened).toEqual([]);
+
+    const es = fakeElasticsearch([
+      answer([movie(1), movie(2), movie(3)]),
+      // Elasticsearch may hand back a new id for the point in time: the next cursor carries that one.
+      answer([movie(3), movie(4), movie(5)], { pit_id: 'pit-renewed' }),
+      answer([movie(5)]),
+    ]);
+    const service = new SearchService(loaded, es.client);
+    const request = { filter: 'genres == "comedy"', size: 2 };
+    const first = await service.search(request);
+    expect(first.hits.map((hit) => hit.id)).toEqual(['m-000001', 'm-000002']);
+    expect(first.nextCursor).not.toBeNull();
+    expect(es.opened).toEqual([{ index: 'movies', keep_alive: '2m' }]);
+
+    const second = await service.search({ ...request, cursor: first.nextCursor as string });
+    expect(es.searches[1]).toMatchObject({ pit: { id: 'pit-1', keep_alive: '2m' }, search_after: ['m-000002'] });
+    expect(es.searches[1]).not.toHaveProperty('index');
+    expect(second.hits.map((hit) => hit.id)).toEqual(['m-000003', 'm-000004']);
+    // Facets are counted once, on the first page.
+    expect(second.facets).toEqual({});
+
+    const third = await service.search({ ...request, cursor: second.nextCursor as string });
+    expect(es.searches[2]).toMatchObject({ pit: { id: 'pit-renewed' }, search_after: ['m-000004'] });
+    expect(third.nextCursor).toBeNull();
+    expect(es.opened).toHaveLength(1);
+  });
+
+  it('refuses, as a bad request and before searching, a cursor it did not issue or one of another search', async () => {
+    const es = fakeElasticsearch([answer([movie(1), movie(2)])]);
+    const service = new SearchService(loaded, es.client);
+    const cursor = (await service.search({ filter: 'genres == "comedy"', size: 1 })).nextCursor as string;
+
+    const forged = await rejection(service.search({ cursor: 'not-a-cursor' }));
+    expect(forged).toBeInstanceOf(SearchRequestError);
+    expect(badSearchRequest(forged)).toEqual({ message: 'cursor: not a cursor this service issued', field: 'cursor' });
+
+    const replayed = await rejection(service.search({ filter: 'genres == "drama"', size: 1, cursor }));
+    expect(badSearchRequest(replayed)).toEqual({ message: 'cursor: it belongs to another query, filter, selection or sort', field: 'cursor' });
+    expect(es.searches).toHaveLength(1);
+  });
+
+  it('tells a client its cursor expired when the point in time is gone, and lets other failures through', async () => {
+    const gone = Object.assign(new Error('search_phase_execution_exception: No search context found for id [12]'), { name: 'ResponseError' });
+    const down = Object.assign(new Error('connect ECONNREFUSED'), { name: 'ConnectionError' });
+    const es = fakeElasticsearch([answer([movie(1), movie(2)]), gone, down]);
+    const service = new SearchService(loaded, es.client);
+    const cursor = (await service.search({ size: 1 })).nextCursor as string;
+    expect(badSearchRequest(await rejection(service.search({ size: 1, cursor })))).toEqual({
+      message: 'cursor: expired (a cursor lives 2 minutes after its last use); search again without it',
+      field: 'cursor',
+    });
+    expect(await rejection(service.search({ size: 1 }))).toBe(down);
+  });
+
+  it('refuses a facet, selection or sort on a field that does not take one, before searching', async () => {
+    const es = fakeElasticsearch([]);
+    const service = new SearchService(loaded, es.client);
+    expect(badSearchRequest(await rejection(service.search({ facets: ['title'] })))).toMatchObject({ field: 'facets' });
+    expect(badSearchRequest(await rejection(service.search({ sort: [{ field: 'cast.role', order: 'asc' }] })))).toMatchObject({ field: 'sort' });
+    expect(badSearchRequest(await rejection(service.search({ filter: 'genre == "comedy"' })))).toEqual({
+      message: 'filter: unknown field genre (did you mean genres?)',
+      field: 'filter',
+      column: 1,
+      length: 5,
+      suggestion: 'genres',
+    });
+    expect(es.searches).toEqual([]);
+  });
+});
+
+describe('SearchService.suggest', () => {
+  it('suggests distinct title and nested cast names that start like the text, accents and case folded', async () => {
+    const castHit = (name: string) => ({ _index: 'movies-v1', _id: 'x', _source: { talent: { name } } });
+    const es = fakeElasticsearch([
+      answer([
+        {
+          _index: 'movies-v1',
+          _id: 'm-1',
+          _source: { title: 'Rénovation Blues' },
+          inner_hits: {
+            'cast.talent.name': { hits: { hits: [castHit('Ryan Reynolds'), castHit('Renée Park')] } },
+          },
+        },
+        { _index: 'movies-v1', _id: 'm-2', _source: { title: 'The Long Run' }, inner_hits: { 'cast.talent.name': { hits: { hits: [castHit('Ryan Reynolds')] } } } },
+      ] as Hit[]),
+    ]);
+    const service = new SearchService(loaded, es.client);
+    expect(await service.suggest('  RENO ')).toEqual(['Rénovation Blues']);
+    expect(es.searches[0]).toMatchObject({ index: 'movies', size: 16, _source: ['title'] });
+  });
+
+  it('caps the suggestions at the size asked for, and does not search for blank text', async () => {
+    const names = ['Ryan Reynolds', 'Ryan Rao', 'Ryan Ross'];
+    const es = fakeElasticsearch([answer(names.map((title, n) => ({ _index: 'movies-v1', _id: `m-${n}`, _source: { title } })))]);
+    const service = new SearchService(loaded, es.client);
+    expect(await service.suggest('   ')).toEqual([]);
+    expect(es.searches).toEqual([]);
+    expect(await service.suggest('ry', 2)).toEqual(['Ryan Reynolds', 'Ryan Rao']);
+    expect(es.searches[0]).toMatchObject({ size: 4 });
+  });
+});
