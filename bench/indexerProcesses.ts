@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { pipelineTopology } from '../src/index/pipelineTopology.ts';
-import type { IndexHarness } from '../test/support/indexHarness.ts';
+import type { IndexHarness } from '../support/indexHarness.ts';
 import { waitForStableGroup } from './consumerGroups.ts';
 import { produceMovieEvents, waitUntilSearchable } from './movieEvents.ts';
 

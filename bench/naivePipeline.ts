@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { IndexHarness } from '../test/support/indexHarness.ts';
+import type { IndexHarness } from '../support/indexHarness.ts';
 import { waitForStableGroup } from './consumerGroups.ts';
 import { produceMovieEvents, waitUntilSearchable } from './movieEvents.ts';
 

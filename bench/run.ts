@@ -17,7 +17,7 @@ import { kafkaBrokers } from '../src/stack/kafkaService.ts';
 import { stackDown, stackServices, stackUp } from '../src/stack/stack.ts';
 import { HUB_TALENT_ID } from '../subgraphs/data/generateStudio.ts';
 import { entityId } from '../subgraphs/data/studioRows.ts';
-import { createIndexHarness, type IndexHarness } from '../test/support/indexHarness.ts';
+import { createIndexHarness, type IndexHarness } from '../support/indexHarness.ts';
 import { runIndexerProcesses } from './indexerProcesses.ts';
 import { runNaivePipeline } from './naivePipeline.ts';
 import { percentile } from './percentile.ts';

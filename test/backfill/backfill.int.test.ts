@@ -6,7 +6,7 @@ import type { BackfillProgress } from '../../src/backfill/backfillProgress.ts';
 import { runBackfill } from '../../src/backfill/runBackfill.ts';
 import { runPipeline } from '../../src/pipeline/runPipeline.ts';
 import { entityId } from '../../subgraphs/data/studioRows.ts';
-import { createIndexHarness, eventually, type IndexHarness } from '../support/indexHarness.ts';
+import { createIndexHarness, eventually, type IndexHarness } from '../../support/indexHarness.ts';
 
 const MOVIES = 2_000;
 const cli = new URL('../../cli/fedsearch.js', import.meta.url).pathname;

@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isPortFree } from '../../src/stack/processControl.ts';
 import { postGraphQL } from '../../subgraphs/shared/postGraphQL.ts';
-import { eventually } from '../support/indexHarness.ts';
+import { eventually } from '../../support/indexHarness.ts';
 
 const cli = new URL('../../cli/fedsearch.js', import.meta.url).pathname;
 const DEMO_PORTS = [4000, 4001, 4002, 4003, 4004, 8080, 9464];

@@ -16,7 +16,7 @@ import { servicePaths } from '../../src/stack/stackPaths.ts';
 import { readPidFile } from '../../src/stack/processControl.ts';
 import { startChangeGenerator, type ChangeKind, type RunningChangeGenerator } from '../../subgraphs/changeGenerator.ts';
 import { auditEventuallyClean, CLEAN_AUDIT } from '../support/cliAudit.ts';
-import { createIndexHarness, eventually, type IndexHarness } from '../support/indexHarness.ts';
+import { createIndexHarness, eventually, type IndexHarness } from '../../support/indexHarness.ts';
 
 const SLOW = process.env.FEDSEARCH_SLOW === '1';
 const MOVIES = SLOW ? 3_000 : 400;

@@ -9,7 +9,7 @@ import { stableHash } from '../../src/index/stableHash.ts';
 import { generateAvroSchema } from '../../src/generate/generateAvroSchema.ts';
 import { HUB_TALENT_ID } from '../../subgraphs/data/generateStudio.ts';
 import { entityId } from '../../subgraphs/data/studioRows.ts';
-import { createIndexHarness, eventually, type IndexHarness } from '../support/indexHarness.ts';
+import { createIndexHarness, eventually, type IndexHarness } from '../../support/indexHarness.ts';
 
 interface MovieDocument {
   movieId: string;

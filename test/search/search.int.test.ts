@@ -9,7 +9,7 @@ import { createLogger } from '../../src/logger.ts';
 import { startSearchServer, type SearchServer } from '../../src/search/searchServer.ts';
 import { SearchService } from '../../src/search/searchService.ts';
 import { RYAN_REYNOLDS_ID } from '../../subgraphs/data/generateStudio.ts';
-import { createIndexHarness, type IndexHarness } from '../support/indexHarness.ts';
+import { createIndexHarness, type IndexHarness } from '../../support/indexHarness.ts';
 import { postGraphQL } from '../../subgraphs/shared/postGraphQL.ts';
 import { searchSubgraph } from '../../src/search/searchSubgraph.ts';
 import { startDemoGraph } from '../../subgraphs/startDemoGraph.ts';

@@ -4,7 +4,7 @@ import { runBackfill } from '../../src/backfill/runBackfill.ts';
 import { runPipeline, type RunningPipeline } from '../../src/pipeline/runPipeline.ts';
 import { startChangeGenerator, type Change } from '../../subgraphs/changeGenerator.ts';
 import { auditEventuallyClean, CLEAN_AUDIT } from '../support/cliAudit.ts';
-import { createIndexHarness, eventually, type IndexHarness } from '../support/indexHarness.ts';
+import { createIndexHarness, eventually, type IndexHarness } from '../../support/indexHarness.ts';
 
 const MOVIES = 300;
 const quiet: BackfillProgress = { update: () => {}, note: () => {}, stop: () => {} };

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import type { IndexHarness } from './indexHarness.ts';
-import { eventually } from './indexHarness.ts';
+import type { IndexHarness } from '../../support/indexHarness.ts';
+import { eventually } from '../../support/indexHarness.ts';
 
 const cli = new URL('../../cli/fedsearch.js', import.meta.url).pathname;
 const run = promisify(execFile);

@@ -5,15 +5,15 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from '@elastic/elasticsearch';
 import { Kafka, logLevel } from 'kafkajs';
-import { loadIndex, type LoadedIndex } from '../../src/index/loadIndex.ts';
-import { METADATA_INDEX } from '../../src/index/indexMetadata.ts';
-import { provision } from '../../src/provision/provisionCommand.ts';
-import { indexNames } from '../../src/index/indexNames.ts';
-import { startDemoGraph, type DemoGraph } from '../../subgraphs/startDemoGraph.ts';
-import { postGraphQL } from '../../subgraphs/shared/postGraphQL.ts';
+import { loadIndex, type LoadedIndex } from '../src/index/loadIndex.ts';
+import { METADATA_INDEX } from '../src/index/indexMetadata.ts';
+import { provision } from '../src/provision/provisionCommand.ts';
+import { indexNames } from '../src/index/indexNames.ts';
+import { startDemoGraph, type DemoGraph } from '../subgraphs/startDemoGraph.ts';
+import { postGraphQL } from '../subgraphs/shared/postGraphQL.ts';
 
 /**
- * A private world for one integration test file: its own demo graph (on free ports, publishing to
+ * A private world for one integration test file or benchmark (both import it from here): its own demo graph (on free ports, publishing to
  * topics of its own), a copy of index-configs/movies.yaml pointing at them, written to a temp
  * file, and the index provisioned on the real stack. `dispose()` removes all of it.
  */
@@ -67,7 +67,7 @@ export async function createIndexHarness(options: {
     topics,
     ports: { gateway: 0, movies: 0, productions: 0, talent: 0 },
   });
-  let yaml = readFileSync(new URL('../../index-configs/movies.yaml', import.meta.url), 'utf8')
+  let yaml = readFileSync(new URL('../index-configs/movies.yaml', import.meta.url), 'utf8')
     .replace('index: movies', `index: ${index}`)
     .replaceAll('studio.movie.changes', topics.movie)
     .replaceAll('studio.production.changes', topics.production)
