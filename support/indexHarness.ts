@@ -13,9 +13,10 @@ import { startDemoGraph, type DemoGraph } from '../subgraphs/startDemoGraph.ts';
 import { postGraphQL } from '../subgraphs/shared/postGraphQL.ts';
 
 /**
- * A private world for one integration test file or benchmark (both import it from here): its own demo graph (on free ports, publishing to
- * topics of its own), a copy of index-configs/movies.yaml pointing at them, written to a temp
- * file, and the index provisioned on the real stack. `dispose()` removes all of it.
+ * A private world for one integration test file or one benchmark (test/ and bench/ both import it
+ * from here): its own demo graph (on free ports, publishing to topics of its own), a copy of
+ * index-configs/movies.yaml pointing at them, written to a temp file, and the index provisioned on
+ * the real stack. `dispose()` removes all of it.
  */
 export interface IndexHarness {
   run: string;
