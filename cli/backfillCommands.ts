@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { runAudit } from '../src/audit/runAudit.ts';
 import { backfillProgress } from '../src/backfill/backfillProgress.ts';
+import { SINK_ACK_TIMEOUT_MS } from '../src/backfill/reindex.ts';
 import { runBackfill } from '../src/backfill/runBackfill.ts';
 import { loadIndex } from '../src/index/loadIndex.ts';
 import { runAction } from './runAction.ts';
@@ -29,7 +30,13 @@ export function addBackfillCommands(program: Command): void {
     .option('--new-version', 'build <index>_v<N+1> from the current template, write live updates to both, then swap the alias')
     .option('--cleanup', 'with --new-version: delete the old version right after the swap')
     .option('--grace <seconds>', 'with --new-version: keep the old version this long after the swap', count, 30)
-    .action(runAction(async (configFile: string, options: { rate?: number; resume?: boolean; idsFile?: string; newVersion?: boolean; cleanup?: boolean; grace: number }) => {
+    .option(
+      '--ack-timeout <seconds>',
+      'with --new-version: wait this long for every running sink to acknowledge the new version before fetching; past it, go on with a warning naming the sinks that did not',
+      count,
+      SINK_ACK_TIMEOUT_MS / 1000,
+    )
+    .action(runAction(async (configFile: string, options: { rate?: number; resume?: boolean; idsFile?: string; newVersion?: boolean; cleanup?: boolean; grace: number; ackTimeout: number }) => {
       const loaded = await loadIndex(configFile);
       const summary = await runBackfill(
         loaded,
@@ -40,6 +47,7 @@ export function addBackfillCommands(program: Command): void {
           newVersion: options.newVersion === true,
           cleanup: options.cleanup === true,
           graceSeconds: options.grace,
+          ackTimeoutMs: options.ackTimeout * 1000,
         },
         backfillProgress(),
       );

@@ -1,19 +1,26 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@elastic/elasticsearch';
 import PQueue from 'p-queue';
 import { elasticsearchClient } from '../clients/elasticsearchClient.ts';
+import { kafkaClient } from '../clients/kafkaClient.ts';
 import { UserError } from '../errors.ts';
-import { generateIndexTemplate } from '../generate/generateIndexTemplate.ts';
+import { readIndexMetadata } from '../index/indexMetadata.ts';
 import type { LoadedIndex } from '../index/loadIndex.ts';
-import { readIndexMetadata, updateIndexMetadata } from '../index/indexMetadata.ts';
-import { putIndexTemplate } from '../provision/provisionIndex.ts';
-import { REINDEX_POLL_MS, runPipeline } from '../pipeline/runPipeline.ts';
+import { runPipeline, type RunningPipeline } from '../pipeline/runPipeline.ts';
 import { clearCheckpoint, readCheckpoint, saveCheckpoint, type BackfillCheckpoint } from './backfillCheckpoint.ts';
 import type { BackfillProgress } from './backfillProgress.ts';
 import { enumerateIds, type IdPage } from './enumerateIds.ts';
 import { RateLimiter } from './rateLimiter.ts';
+import {
+  abandonReindex,
+  announceReindexTarget,
+  createNextVersion,
+  retireVersion,
+  SINK_ACK_TIMEOUT_MS,
+  sinkRegistry,
+  swapAlias,
+} from './reindex.ts';
 
 export interface BackfillOptions {
   /** Entities per second at most; Infinity for none. Default: the config's backfill.rate. */
@@ -26,6 +33,8 @@ export interface BackfillOptions {
   /** With newVersion: delete the old version right after the swap instead of after the grace period. */
   cleanup: boolean;
   graceSeconds: number;
+  /** With newVersion: how long to wait for the running sinks to acknowledge the new version. */
+  ackTimeoutMs?: number;
 }
 
 export interface BackfillSummary {
@@ -45,44 +54,122 @@ export interface BackfillSummary {
  * backfill query (or a file), page by page; slices of `pipeline.batchSize` fetched with bounded
  * concurrency under a rate cap that halves when the gateway slows down or fails and creeps back
  * after; a checkpoint after every page. With `newVersion`, the documents go to a new index
- * version that every sink also writes live updates to, and the alias moves to it at the end.
+ * version that every running sink also writes live updates to (src/backfill/reindex.ts), and the
+ * alias moves to it at the end.
  */
 export async function runBackfill(loaded: LoadedIndex, options: BackfillOptions, progress: BackfillProgress): Promise<BackfillSummary> {
   const { config } = loaded;
   const elasticsearch = elasticsearchClient(config.elasticsearch);
-  const metadata = await readIndexMetadata(elasticsearch, config.index);
-  if (!metadata) throw new UserError(`${config.index} is not provisioned yet: run \`fedsearch provision ${config.sourceFile}\` first`);
+  try {
+    const metadata = await readIndexMetadata(elasticsearch, config.index);
+    if (!metadata) throw new UserError(`${config.index} is not provisioned yet: run \`fedsearch provision ${config.sourceFile}\` first`);
+    const resumeFrom = await checkpointToResume(elasticsearch, config.index, options.resume, progress);
+    const target = options.newVersion
+      ? await startNewVersion(elasticsearch, loaded, metadata.liveIndex, resumeFrom?.target ?? null, options, progress)
+      : null;
+    const checkpoint: BackfillCheckpoint = { ...(resumeFrom ?? freshCheckpoint(config.index)), target };
 
-  const previous = await readCheckpoint(elasticsearch, config.index);
-  if (previous && !options.resume) progress.note(`a checkpoint from ${previous.updatedAt} exists; starting over (pass --resume to continue it)`);
-  if (!previous && options.resume) progress.note('no checkpoint to resume; starting from the beginning');
-  const resumeFrom = options.resume ? previous : undefined;
-
-  let target: string | null = null;
-  if (options.newVersion) {
-    target = resumeFrom?.target && (await elasticsearch.indices.exists({ index: resumeFrom.target })) ? resumeFrom.target : await createNextVersion(elasticsearch, loaded, metadata.liveIndex);
-    await updateIndexMetadata(elasticsearch, config.index, { reindexTarget: target });
-    // Every running sink picks the target up within one poll; fetching starts after that, so
-    // any update a sink writes only to the old index is fetched again by this backfill.
-    progress.note(`building ${target} (live updates go to ${metadata.liveIndex} and ${target})`);
-    await sleep(REINDEX_POLL_MS * 2 + 500);
+    const pipeline = await runPipeline(loaded, { stage: 'sink', metricsPort: 0 });
+    try {
+      const started = performance.now();
+      const doneAtStart = checkpoint.done;
+      await fetchEveryEntity(loaded, pipeline, checkpoint, options, progress, () => saveCheckpoint(elasticsearch, checkpoint));
+      progress.note(`fetched ${checkpoint.done} entities; waiting for the sink to write the last documents…`);
+      await pipeline.sinkCaughtUp();
+      if (target) {
+        await swapAlias(elasticsearch, loaded, metadata.liveIndex, target);
+        progress.note(`alias ${config.index} now points at ${target} (was ${metadata.liveIndex})`);
+      }
+      await clearCheckpoint(elasticsearch, config.index);
+      const seconds = (performance.now() - started) / 1000;
+      const summary: BackfillSummary = {
+        done: checkpoint.done,
+        written: checkpoint.written,
+        deleted: checkpoint.deleted,
+        failed: checkpoint.failed,
+        seconds,
+        rate: seconds > 0 ? (checkpoint.done - doneAtStart) / seconds : 0,
+        liveIndex: target ?? metadata.liveIndex,
+        previousIndex: target ? metadata.liveIndex : null,
+      };
+      if (target) await retireVersion(elasticsearch, metadata.liveIndex, options, (message) => progress.note(message));
+      return summary;
+    } catch (error) {
+      if (target) await abandonReindex(elasticsearch, loaded).catch(() => undefined);
+      await saveCheckpoint(elasticsearch, checkpoint).catch(() => undefined);
+      throw error;
+    } finally {
+      progress.stop();
+      await pipeline.stop();
+    }
+  } finally {
+    await elasticsearch.close();
   }
+}
 
-  const checkpoint: BackfillCheckpoint = resumeFrom ?? {
-    index: config.index,
-    cursor: null,
-    linesDone: 0,
-    done: 0,
-    written: 0,
-    deleted: 0,
-    failed: 0,
-    target,
-    startedAt: new Date().toISOString(),
-    updatedAt: new Date().toISOString(),
-  };
-  checkpoint.target = target;
+async function checkpointToResume(
+  elasticsearch: Client,
+  index: string,
+  resume: boolean,
+  progress: BackfillProgress,
+): Promise<BackfillCheckpoint | undefined> {
+  const previous = await readCheckpoint(elasticsearch, index);
+  if (previous && !resume) progress.note(`a checkpoint from ${previous.updatedAt} exists; starting over (pass --resume to continue it)`);
+  if (!previous && resume) progress.note('no checkpoint to resume; starting from the beginning');
+  return resume ? previous : undefined;
+}
 
-  const pipeline = await runPipeline(loaded, { stage: 'sink', metricsPort: 0 });
+function freshCheckpoint(index: string): BackfillCheckpoint {
+  const now = new Date().toISOString();
+  return { index, cursor: null, linesDone: 0, done: 0, written: 0, deleted: 0, failed: 0, target: null, startedAt: now, updatedAt: now };
+}
+
+/**
+ * The version to build (the one a resumed checkpoint was building, if it still exists), announced
+ * to every running sink; fetching starts only once they all write to it, so any update a sink
+ * writes only to the old version was fetched before this backfill fetches the same entity.
+ */
+async function startNewVersion(
+  elasticsearch: Client,
+  loaded: LoadedIndex,
+  liveIndex: string,
+  resumeTarget: string | null,
+  options: BackfillOptions,
+  progress: BackfillProgress,
+): Promise<string> {
+  const target =
+    resumeTarget !== null && (await elasticsearch.indices.exists({ index: resumeTarget }))
+      ? resumeTarget
+      : await createNextVersion(elasticsearch, loaded, liveIndex);
+  const kafkaAdmin = kafkaClient(loaded.config.kafka, '-backfill').admin();
+  await kafkaAdmin.connect();
+  try {
+    const registry = sinkRegistry(elasticsearch, kafkaAdmin, loaded);
+    const { message } = await announceReindexTarget(elasticsearch, registry, loaded, target, options.ackTimeoutMs ?? SINK_ACK_TIMEOUT_MS);
+    progress.note(message);
+  } catch (error) {
+    await abandonReindex(elasticsearch, loaded).catch(() => undefined);
+    throw error;
+  } finally {
+    await kafkaAdmin.disconnect();
+  }
+  progress.note(`building ${target} (live updates go to ${liveIndex} and ${target})`);
+  return target;
+}
+
+/**
+ * The id loop: pages of ids (from the backfill query or a file), each sliced into batches fetched
+ * through the pipeline's enrichment under the rate cap, the checkpoint saved after every page.
+ */
+async function fetchEveryEntity(
+  loaded: LoadedIndex,
+  pipeline: RunningPipeline,
+  checkpoint: BackfillCheckpoint,
+  options: BackfillOptions,
+  progress: BackfillProgress,
+  save: () => Promise<void>,
+): Promise<void> {
+  const { config } = loaded;
   const cap = options.rate ?? config.backfill.rate;
   const limiter = new RateLimiter(cap);
   const adaptive = new AdaptiveRate(limiter, cap, progress);
@@ -95,7 +182,6 @@ export async function runBackfill(loaded: LoadedIndex, options: BackfillOptions,
     const seconds = (performance.now() - started) / 1000;
     progress.update({ done: checkpoint.done, total, failed: checkpoint.failed, rate: seconds > 0 ? (checkpoint.done - doneAtStart) / seconds : 0, cap: limiter.rate });
   };
-
   try {
     const pages = options.idsFile ? pagesFromFile(options.idsFile, checkpoint.linesDone) : enumerateIds(config, checkpoint.cursor);
     for await (const page of pages) {
@@ -119,71 +205,12 @@ export async function runBackfill(loaded: LoadedIndex, options: BackfillOptions,
       await queue.onIdle();
       if (options.idsFile) checkpoint.linesDone = Number(page.endCursor);
       else checkpoint.cursor = page.endCursor;
-      await saveCheckpoint(elasticsearch, checkpoint);
+      await save();
     }
     await queue.onIdle();
-    progress.note(`fetched ${checkpoint.done} entities; waiting for the sink to write the last documents…`);
-    await pipeline.sinkCaughtUp();
-
-    let liveIndex = metadata.liveIndex;
-    if (target) {
-      await elasticsearch.indices.refresh({ index: target });
-      await elasticsearch.indices.updateAliases({
-        actions: [
-          { remove: { index: metadata.liveIndex, alias: config.index } },
-          { add: { index: target, alias: config.index, is_write_index: true } },
-        ],
-      });
-      await updateIndexMetadata(elasticsearch, config.index, { liveIndex: target, reindexTarget: null });
-      progress.note(`alias ${config.index} now points at ${target} (was ${metadata.liveIndex})`);
-      liveIndex = target;
-    }
-    await clearCheckpoint(elasticsearch, config.index);
-    const seconds = (performance.now() - started) / 1000;
-    const summary: BackfillSummary = {
-      done: checkpoint.done,
-      written: checkpoint.written,
-      deleted: checkpoint.deleted,
-      failed: checkpoint.failed,
-      seconds,
-      rate: seconds > 0 ? (checkpoint.done - doneAtStart) / seconds : 0,
-      liveIndex,
-      previousIndex: target ? metadata.liveIndex : null,
-    };
-    if (target) {
-      if (!options.cleanup) {
-        progress.note(`keeping ${metadata.liveIndex} for ${options.graceSeconds}s in case searches still hold it…`);
-        await sleep(options.graceSeconds * 1000);
-      }
-      await elasticsearch.indices.delete({ index: metadata.liveIndex, ignore_unavailable: true });
-      progress.note(`deleted ${metadata.liveIndex}`);
-    }
-    return summary;
-  } catch (error) {
-    if (target) {
-      // The alias never moved: searches stay on the old version. Stop the dual writes; keep the
-      // half-built index and the checkpoint so `--resume --new-version` can finish it.
-      await updateIndexMetadata(elasticsearch, config.index, { reindexTarget: null }).catch(() => undefined);
-    }
-    await saveCheckpoint(elasticsearch, checkpoint).catch(() => undefined);
-    throw error;
   } finally {
-    progress.stop();
     queue.clear();
-    await pipeline.stop();
-    await elasticsearch.close();
   }
-}
-
-/** Puts the current template (it may have changed) and creates `<index>_v<N+1>` from it, without the alias. */
-async function createNextVersion(elasticsearch: Client, loaded: LoadedIndex, liveIndex: string): Promise<string> {
-  const { config } = loaded;
-  await putIndexTemplate(elasticsearch, config.index, generateIndexTemplate(loaded, config));
-  const existing = Object.keys(await elasticsearch.indices.get({ index: `${config.index}_v*`, allow_no_indices: true }));
-  const versions = [...existing, liveIndex].map((name) => Number(/_v(\d+)$/.exec(name)?.[1] ?? 0));
-  const next = `${config.index}_v${Math.max(...versions) + 1}`;
-  await elasticsearch.indices.create({ index: next });
-  return next;
 }
 
 /**

@@ -57,3 +57,36 @@ export async function writeIndexMetadata(
 export async function updateIndexMetadata(client: Client, index: string, patch: Partial<IndexMetadata>): Promise<void> {
   await client.update({ index: METADATA_INDEX, id: index, doc: patch, refresh: 'wait_for' });
 }
+
+/**
+ * A running sink's word that every write it sends from now on also goes to `target` (the index a
+ * `backfill --new-version` is building). One record per sink, so sinks never overwrite each other.
+ */
+export interface ReindexAcknowledgement {
+  index: string;
+  /** The sink's member id in the index's sink consumer group. */
+  sinkId: string;
+  target: string;
+  at: string;
+}
+
+function acknowledgementId(index: string, sinkId: string): string {
+  return `reindex-ack:${index}:${sinkId}`;
+}
+
+export async function acknowledgeReindexTarget(client: Client, index: string, sinkId: string, target: string): Promise<void> {
+  const acknowledgement: ReindexAcknowledgement = { index, sinkId, target, at: new Date().toISOString() };
+  await client.index({ index: METADATA_INDEX, id: acknowledgementId(index, sinkId), document: acknowledgement });
+}
+
+/** The target each of these sinks last acknowledged (sinks that never did are absent). */
+export async function reindexAcknowledgements(client: Client, index: string, sinkIds: readonly string[]): Promise<Map<string, string>> {
+  const acknowledged = new Map<string, string>();
+  if (sinkIds.length === 0) return acknowledged;
+  // A realtime multi-get: an acknowledgement is visible the moment it is written, no refresh needed.
+  const response = await client.mget<ReindexAcknowledgement>({ index: METADATA_INDEX, ids: sinkIds.map((id) => acknowledgementId(index, id)) });
+  for (const doc of response.docs) {
+    if ('found' in doc && doc.found && doc._source) acknowledged.set(doc._source.sinkId, doc._source.target);
+  }
+  return acknowledged;
+}

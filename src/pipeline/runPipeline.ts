@@ -8,6 +8,8 @@ import { generateAvroSchema } from '../generate/generateAvroSchema.ts';
 import type { LoadedIndex } from '../index/loadIndex.ts';
 import { createLogger, type Logger } from '../logger.ts';
 import { readIndexMetadata } from '../index/indexMetadata.ts';
+import { ReindexTargetWatch } from './reindexTargetWatch.ts';
+import { KAFKA_CONSUMER_RETRIES } from '../retryPolicy.ts';
 import { avroFingerprint } from '../index/stableHash.ts';
 import { DeadLetterQueue } from './deadLetters.ts';
 import { DocumentCodec } from './documentCodec.ts';
@@ -19,40 +21,6 @@ import { pipelineTopology, type PipelineTopology } from '../index/pipelineTopolo
 import { SinkStage } from './sinkStage.ts';
 
 export type PipelineStage = 'enrich' | 'sink' | 'all';
-
-/** How often a sink looks for a reindex target (backfill waits longer than this before filling it). */
-export const REINDEX_POLL_MS = 1_000;
-
-/**
- * Follows `reindexTarget` in the index's metadata record, so every running sink starts writing to
- * a new version within REINDEX_POLL_MS of `backfill --new-version` announcing it.
- */
-class ReindexTargetWatch {
-  private current: string | null;
-  private readonly timer: NodeJS.Timeout;
-
-  constructor(client: Client, index: string, initial: string | null, logger: Logger) {
-    this.current = initial;
-    this.timer = setInterval(() => {
-      readIndexMetadata(client, index)
-        .then((metadata) => {
-          const target = metadata?.reindexTarget ?? null;
-          if (target !== this.current) logger.info({ reindexTarget: target }, target ? 'writing to the new version too' : 'reindex target cleared');
-          this.current = target;
-        })
-        .catch((error: unknown) => logger.warn({ err: error }, 'could not read the index metadata'));
-    }, REINDEX_POLL_MS);
-    this.timer.unref();
-  }
-
-  targets(): string[] {
-    return this.current ? [this.current] : [];
-  }
-
-  stop(): void {
-    clearInterval(this.timer);
-  }
-}
 
 export interface RunningPipeline {
   metricsUrl: string;
@@ -142,7 +110,7 @@ export async function runPipeline(
   try {
     if (consume && options.stage !== 'sink') await requireTopics(kafka, enrich.topics, config.sourceFile);
     const startConsumer = async (groupId: string, run: (consumer: Consumer) => Promise<void>): Promise<void> => {
-      const consumer = kafka.consumer({ groupId, sessionTimeout: 30_000, heartbeatInterval: 3_000, retry: { retries: 10 } });
+      const consumer = kafka.consumer({ groupId, sessionTimeout: 30_000, heartbeatInterval: 3_000, retry: { retries: KAFKA_CONSUMER_RETRIES } });
       consumer.on(consumer.events.CRASH, (event) => {
         logger.error({ groupId, err: event.payload.error, restart: event.payload.restart }, 'consumer crashed');
         if (!event.payload.restart) crashed.push(groupId);
@@ -152,7 +120,13 @@ export async function runPipeline(
       await run(consumer);
     };
     if (consume && options.stage !== 'sink') await startConsumer(topology.enrichGroup, (consumer) => enrich.run(consumer));
-    if (consume && options.stage !== 'enrich') await startConsumer(topology.sinkGroup, (consumer) => sink.run(consumer));
+    if (consume && options.stage !== 'enrich') {
+      await startConsumer(topology.sinkGroup, (consumer) => {
+        // A backfill building a new version waits for this member id's acknowledgement of it.
+        consumer.on(consumer.events.GROUP_JOIN, (event) => reindexTarget.joined(event.payload.memberId));
+        return sink.run(consumer);
+      });
+    }
     server = await startMetricsServer(metrics, options.metricsPort ?? config.pipeline.metricsPort, () => ({
       ok: crashed.length === 0,
       detail: { stage: options.stage, consumers: consumers.length, crashed },

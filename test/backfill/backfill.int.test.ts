@@ -93,8 +93,15 @@ describe('backfill, reindex and audit against the real stack and demo graph', ()
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
     })();
+    const notes: string[] = [];
     try {
-      const summary = await runBackfill(h.loaded, { ...defaults, rate: Number.POSITIVE_INFINITY, newVersion: true, cleanup: true }, quiet);
+      const summary = await runBackfill(
+        h.loaded,
+        { ...defaults, rate: Number.POSITIVE_INFINITY, newVersion: true, cleanup: true },
+        { ...quiet, note: (message) => void notes.push(message) },
+      );
+      // It fetched only once the running pipeline's sink had said it writes to the new version.
+      expect(notes).toContain(`1 running sink(s) acknowledged: live updates go to ${h.index}_v2 too`);
       expect(summary).toMatchObject({ liveIndex: `${h.index}_v2`, previousIndex: `${h.index}_v1`, failed: 0 });
       // Live updates keep flowing after the swap too.
       await new Promise((resolve) => setTimeout(resolve, 1_000));

@@ -1,0 +1,74 @@
+import type { Client } from '@elastic/elasticsearch';
+import { acknowledgeReindexTarget, readIndexMetadata } from '../index/indexMetadata.ts';
+import type { Logger } from '../logger.ts';
+
+/** How often a sink reads the metadata record for a reindex target. */
+const POLL_MS = 1_000;
+
+/**
+ * Follows `reindexTarget` in the index's metadata record, so a running sink writes to the version
+ * a `backfill --new-version` is building as well as to the alias — and says so: once it writes to
+ * a target, it acknowledges it under its member id in the sink group. Backfill waits for every
+ * live sink's acknowledgement before it fetches anything, so no live update can reach only the
+ * old version after the new one was filled; nothing depends on how often this polls.
+ */
+export class ReindexTargetWatch {
+  private current: string | null;
+  private acknowledged: string | null = null;
+  private sinkId: string | null = null;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly client: Client,
+    private readonly index: string,
+    initial: string | null,
+    private readonly logger: Logger,
+  ) {
+    this.current = initial;
+    this.timer = setInterval(() => void this.poll(), POLL_MS);
+    this.timer.unref();
+  }
+
+  /** Indices the sink writes to besides the alias. */
+  targets(): string[] {
+    return this.current ? [this.current] : [];
+  }
+
+  /** The sink (re)joined its consumer group under this member id: acknowledge the target under it. */
+  joined(sinkId: string): void {
+    this.sinkId = sinkId;
+    this.acknowledged = null;
+    void this.acknowledge();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  private async poll(): Promise<void> {
+    try {
+      const metadata = await readIndexMetadata(this.client, this.index);
+      const target = metadata?.reindexTarget ?? null;
+      if (target !== this.current) {
+        this.logger.info({ reindexTarget: target }, target ? 'writing to the new version too' : 'reindex target cleared');
+      }
+      this.current = target;
+      await this.acknowledge();
+    } catch (error) {
+      this.logger.warn({ err: error }, 'could not read the index metadata');
+    }
+  }
+
+  /** Writes the acknowledgement once per target and member id; a failure is tried again next poll. */
+  private async acknowledge(): Promise<void> {
+    const { current, sinkId } = this;
+    if (current === null || sinkId === null || this.acknowledged === `${sinkId} ${current}`) return;
+    try {
+      await acknowledgeReindexTarget(this.client, this.index, sinkId, current);
+      this.acknowledged = `${sinkId} ${current}`;
+      this.logger.info({ reindexTarget: current, sinkId }, 'acknowledged the reindex target');
+    } catch (error) {
+      this.logger.warn({ err: error }, 'could not acknowledge the reindex target; trying again');
+    }
+  }
+}
