@@ -2,6 +2,7 @@ import PQueue from 'p-queue';
 import pRetry, { AbortError } from 'p-retry';
 import type { IndexConfig, PipelineSettings } from '../config/indexConfig.ts';
 import type { QueryTemplate } from '../graph/validateQueryTemplate.ts';
+import { GATEWAY_BACKOFF, pRetryBackoff, type RetryReason } from '../retryPolicy.ts';
 import { batchedQuery, type BatchedQuery } from './batchedQuery.ts';
 
 /**
@@ -22,12 +23,9 @@ export interface GatewayFetcherOptions {
 export interface GatewayFetcherHooks {
   /** After every HTTP request; `ok` means it came back with data and no GraphQL errors. */
   onRequest?(ms: number, ok: boolean, entities: number): void;
-  /** Before every retry, with a short, low-cardinality reason (`network`, `timeout`, `http_5xx`, …). */
-  onRetry?(reason: string): void;
+  /** Before every retry, with its reason. */
+  onRetry?(reason: RetryReason): void;
 }
-
-// Exponential backoff with jitter: 200 ms, 400 ms, … up to 5 s, each × [1, 2).
-const BACKOFF = { factor: 2, minTimeout: 200, maxTimeout: 5_000, randomize: true } as const;
 
 let lastVersion = 0;
 
@@ -50,7 +48,7 @@ export function fetchVersion(): number {
 class GatewayRequestError extends Error {
   constructor(
     message: string,
-    readonly retryReason: string | null,
+    readonly retryReason: RetryReason | null,
     readonly scope: 'request' | 'entity' = 'request',
   ) {
     super(message);
@@ -161,7 +159,7 @@ export class GatewayFetcher {
     try {
       let retrying = false;
       await pRetry(attempt, {
-        ...BACKOFF,
+        ...pRetryBackoff(GATEWAY_BACKOFF),
         // The budget is decided by shouldRetry; `forever` keeps the last (5 s) backoff after the
         // schedule runs out instead of stopping.
         forever: true,

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Client, estypes } from '@elastic/elasticsearch';
+import type { estypes } from '@elastic/elasticsearch';
+import { backoffDelay, ELASTICSEARCH_BACKOFF, elasticsearchRetryReason, type RetryReason } from '../retryPolicy.ts';
 import type { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
 import type { Logger } from '../logger.ts';
 import type { DeadLetter, DeadLetterQueue } from './deadLetters.ts';
@@ -8,15 +9,22 @@ import type { PipelineMetrics } from './pipelineMetrics.ts';
 import type { PipelineTopology } from '../index/pipelineTopology.ts';
 import { commitBatch } from './commitBatch.ts';
 
+/** The one Elasticsearch call the sink makes; a Client is one, and a test can pass a fake. */
+export interface BulkClient {
+  bulk(request: estypes.BulkRequest): Promise<estypes.BulkResponse>;
+}
+
 export interface SinkStageDeps {
-  topology: PipelineTopology;
-  elasticsearch: Client;
-  codec: DocumentCodec;
-  deadLetters: DeadLetterQueue;
+  topology: Pick<PipelineTopology, 'alias' | 'documentsTopic' | 'sinkGroup'>;
+  elasticsearch: BulkClient;
+  codec: Pick<DocumentCodec, 'fromMessage'>;
+  deadLetters: Pick<DeadLetterQueue, 'send'>;
   metrics: PipelineMetrics;
   logger: Logger;
   /** Indices written besides the alias (a reindex under way writes old and new). */
   extraTargets?: () => string[];
+  /** How the backoff waits (a test passes one that does not). */
+  sleep?: (ms: number) => Promise<unknown>;
 }
 
 interface PendingWrite {
@@ -24,12 +32,8 @@ interface PendingWrite {
   message: KafkaMessage;
 }
 
-/** Bulk item outcomes that mean "try again later": the cluster is busy or a shard is not there. */
-function isRetryable(status: number): boolean {
-  return status === 429 || status >= 500;
-}
-
-const MAX_BACKOFF_MS = 30_000;
+/** Writes to try again, with why. */
+type Retries = Map<PendingWrite, RetryReason>;
 
 /**
  * The documents topic → Elasticsearch. Each document is written with its fetch time as an
@@ -69,18 +73,16 @@ export class SinkStage {
       }
     }
 
-    let pending = [...latest.values()];
-    for (let attempt = 0; pending.length > 0; attempt++) {
-      if (attempt > 0) {
-        const delay = Math.min(MAX_BACKOFF_MS, 250 * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
-        metrics.retries.inc({ stage: 'sink', reason: 'retryable bulk failure' }, pending.length);
-        logger.warn({ partition: batch.partition, documents: pending.length, attempt, delayMs: Math.round(delay) }, 'Elasticsearch busy or unreachable; backing off');
-        await sleep(delay);
-        await heartbeat();
-        // On shutdown or rebalance, stop without committing: the batch is read again later.
-        if (!isRunning() || isStale()) throw new Error('sink stopping with writes pending; the batch will be redelivered');
-      }
-      pending = await this.write(pending, letters, batch.partition);
+    let retries: Retries = await this.write([...latest.values()], letters, batch.partition);
+    for (let attempt = 1; retries.size > 0; attempt++) {
+      const delay = backoffDelay(ELASTICSEARCH_BACKOFF, attempt);
+      for (const reason of retries.values()) metrics.retries.inc({ stage: 'sink', reason });
+      logger.warn({ partition: batch.partition, documents: retries.size, attempt, delayMs: Math.round(delay) }, 'Elasticsearch busy or unreachable; backing off');
+      await (this.deps.sleep ?? sleep)(delay);
+      await heartbeat();
+      // On shutdown or rebalance, stop without committing: the batch is read again later.
+      if (!isRunning() || isStale()) throw new Error('sink stopping with writes pending; the batch will be redelivered');
+      retries = await this.write([...retries.keys()], letters, batch.partition);
     }
 
     await deadLetters.send(letters);
@@ -88,8 +90,8 @@ export class SinkStage {
     await commitBatch(consumer, batch, resolveOffset, metrics, topology.sinkGroup);
   }
 
-  /** One bulk request; returns the writes to retry. Permanent failures become dead letters. */
-  private async write(writes: PendingWrite[], letters: DeadLetter[], partition: number): Promise<PendingWrite[]> {
+  /** One bulk request; returns the writes to retry, with why. Permanent failures become dead letters. */
+  private async write(writes: PendingWrite[], letters: DeadLetter[], partition: number): Promise<Retries> {
     const { elasticsearch, topology, metrics, logger } = this.deps;
     const targets = [topology.alias, ...(this.deps.extraTargets?.() ?? [])];
     const operations: Array<estypes.BulkOperationContainer | Record<string, unknown>> = [];
@@ -107,9 +109,9 @@ export class SinkStage {
       response = await elasticsearch.bulk({ operations });
     } catch (error) {
       logger.warn({ err: error, documents: writes.length }, 'bulk request failed');
-      return writes;
+      return new Map(writes.map((write) => [write, elasticsearchRetryReason(null) as RetryReason]));
     }
-    const retry = new Set<PendingWrite>();
+    const retry: Retries = new Map();
     response.items.forEach((item, position) => {
       const write = slots[position] as PendingWrite;
       const operation = write.record.document === null ? 'delete' : 'index';
@@ -121,8 +123,8 @@ export class SinkStage {
       } else if (status === 409) {
         // A newer version is already there: this document is stale, which is exactly the point.
         metrics.documentsWritten.inc({ operation, result: 'stale' });
-      } else if (isRetryable(status)) {
-        retry.add(write);
+      } else if (elasticsearchRetryReason(status) !== null) {
+        retry.set(write, elasticsearchRetryReason(status) as RetryReason);
       } else {
         const reason = `Elasticsearch refused ${operation} of ${write.record.id} in ${result?._index}: ${result?.error?.type}: ${result?.error?.reason}`;
         logger.error({ entityId: write.record.id, topic: topology.documentsTopic, partition, offset: write.message.offset }, reason);
@@ -130,7 +132,7 @@ export class SinkStage {
         letters.push(this.documentLetter(write.message, partition, reason, write.record.id));
       }
     });
-    return [...retry];
+    return retry;
   }
 
   private documentLetter(message: KafkaMessage, partition: number, reason: string, entityId: string | null = null): DeadLetter {

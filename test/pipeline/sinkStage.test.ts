@@ -1,0 +1,181 @@
+import type { estypes } from '@elastic/elasticsearch';
+import type { KafkaMessage } from 'kafkajs';
+import { describe, expect, it } from 'vitest';
+import { SinkStage, type BulkClient } from '../../src/pipeline/sinkStage.ts';
+import { counterValue, fakeConsumer, filmCodec, kafkaMessage, metrics, recordingDeadLetters, silentLogger } from './stageFakes.ts';
+
+const topology = { alias: 'films', documentsTopic: 'films.documents', sinkGroup: 'films-sink' };
+const codec = filmCodec();
+
+function document(id: string, version: number, title: string | null = `Title of ${id}`): KafkaMessage {
+  const message = codec.toMessage({ id, document: title === null ? null : { filmId: id, title }, version, eventTsMs: null });
+  const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]));
+  return kafkaMessage({ key: id, value: message.value as Buffer | null, headers });
+}
+
+type ItemStatus = number | { status: number; error: { type: string; reason: string } };
+
+/** An Elasticsearch that answers each bulk with the statuses `answer` gives per operation, and records what it was sent. */
+function fakeElasticsearch(answer: (operation: { action: 'index' | 'delete'; _index: string; _id: string }, call: number) => ItemStatus | 'throw') {
+  const requests: Array<Array<Record<string, unknown>>> = [];
+  const client: BulkClient = {
+    async bulk(request: estypes.BulkRequest): Promise<estypes.BulkResponse> {
+      const operations = (request.operations ?? []) as Array<Record<string, unknown>>;
+      requests.push(operations);
+      const items: estypes.BulkResponseItem[] = [];
+      const results: Array<Record<string, estypes.BulkResponseItem>> = [];
+      for (const entry of operations) {
+        const action = 'index' in entry ? 'index' : 'delete' in entry ? 'delete' : null;
+        if (action === null) continue; // a document body
+        const meta = entry[action] as { _index: string; _id: string };
+        const outcome = answer({ action, ...meta }, requests.length);
+        if (outcome === 'throw') throw new Error('connect ECONNREFUSED 127.0.0.1:9200');
+        const status = typeof outcome === 'number' ? outcome : outcome.status;
+        const item = { _index: meta._index, _id: meta._id, status, ...(typeof outcome === 'number' ? {} : { error: outcome.error }) } as estypes.BulkResponseItem;
+        items.push(item);
+        results.push({ [action]: item });
+      }
+      return { errors: results.some((r) => (Object.values(r)[0]?.status ?? 0) >= 300), items: results, took: 1 } as estypes.BulkResponse;
+    },
+  };
+  return { client, requests, items: () => requests };
+}
+
+function sink(elasticsearch: BulkClient, options: { extraTargets?: () => string[] } = {}) {
+  const deadLetters = recordingDeadLetters();
+  const stageMetrics = metrics();
+  const waits: number[] = [];
+  const stage = new SinkStage({
+    topology,
+    elasticsearch,
+    codec,
+    deadLetters,
+    metrics: stageMetrics,
+    logger: silentLogger,
+    sleep: async (ms) => void waits.push(ms),
+    ...options,
+  });
+  return { stage, deadLetters, metrics: stageMetrics, waits };
+}
+
+/** The (target, id, version, title) of each write in a bulk request. */
+function writes(operations: Array<Record<string, unknown>>): Array<[string, string, number, unknown]> {
+  const out: Array<[string, string, number, unknown]> = [];
+  operations.forEach((entry, i) => {
+    const meta = (entry['index'] ?? entry['delete']) as { _index: string; _id: string; version: number } | undefined;
+    if (!meta) return;
+    const body = 'index' in entry ? (operations[i + 1] as { title?: unknown }).title : null;
+    out.push([meta._index, meta._id, meta.version, body]);
+  });
+  return out;
+}
+
+describe('SinkStage', () => {
+  it('writes only the newest version of each document in a batch, with its version as the external version, and commits after', async () => {
+    const es = fakeElasticsearch(() => 201);
+    const { stage } = sink(es.client);
+    const consumer = fakeConsumer();
+    await stage.run(consumer.consumer);
+    const messages = [document('f1', 5, 'Old'), document('f2', 3, 'Two'), document('f1', 9, 'New'), document('f1', 7, 'Middle'), document('f3', 4, null)];
+    await consumer.deliver(topology.documentsTopic, messages, { partition: 2 });
+    expect(es.requests).toHaveLength(1);
+    expect(writes(es.requests[0] ?? [])).toEqual([
+      ['films', 'f1', 9, 'New'],
+      ['films', 'f2', 3, 'Two'],
+      ['films', 'f3', 4, null],
+    ]);
+    expect(es.requests[0]?.find((entry) => 'delete' in entry)).toEqual({
+      delete: { _index: 'films', _id: 'f3', version: 4, version_type: 'external_gte' },
+    });
+    expect(consumer.commits).toEqual([{ topic: topology.documentsTopic, partition: 2, offset: String(Number(messages.at(-1)?.offset) + 1) }]);
+  });
+
+  it('counts a 409 as stale (a newer version is already there), not as a failure', async () => {
+    const { stage, deadLetters, metrics: m } = sink(fakeElasticsearch(() => 409).client);
+    const consumer = fakeConsumer();
+    await stage.run(consumer.consumer);
+    await consumer.deliver(topology.documentsTopic, [document('f1', 1)]);
+    expect(await counterValue(m.registry, 'fedsearch_documents_written_total', { operation: 'index', result: 'stale' })).toBe(1);
+    expect(deadLetters.letters).toEqual([]);
+    expect(consumer.commits).toHaveLength(1);
+  });
+
+  it('backs off and retries only what Elasticsearch was too busy for, counting each retry with its reason', async () => {
+    const es = fakeElasticsearch(({ _id }, call) => (call === 1 && _id === 'f2' ? 429 : call === 2 && _id === 'f2' ? 503 : 201));
+    const { stage, metrics: m, waits } = sink(es.client);
+    const consumer = fakeConsumer();
+    await stage.run(consumer.consumer);
+    await consumer.deliver(topology.documentsTopic, [document('f1', 1), document('f2', 1)]);
+    expect(es.requests.map((request) => writes(request).map(([, id]) => id))).toEqual([['f1', 'f2'], ['f2'], ['f2']]);
+    expect(await counterValue(m.registry, 'fedsearch_retries_total', { stage: 'sink', reason: 'elasticsearch_busy' })).toBe(2);
+    // The shared Elasticsearch backoff: 125–250 ms, then 250–500 ms.
+    expect(waits).toHaveLength(2);
+    expect(waits[0]).toBeGreaterThanOrEqual(125);
+    expect(waits[0]).toBeLessThan(250);
+    expect(waits[1]).toBeGreaterThanOrEqual(250);
+    expect(waits[1]).toBeLessThan(500);
+    expect(consumer.commits).toHaveLength(1);
+  });
+
+  it('retries the whole batch when the bulk request itself fails', async () => {
+    const es = fakeElasticsearch((_, call) => (call === 1 ? 'throw' : 201));
+    const { stage, metrics: m } = sink(es.client);
+    const consumer = fakeConsumer();
+    await stage.run(consumer.consumer);
+    await consumer.deliver(topology.documentsTopic, [document('f1', 1), document('f2', 1)]);
+    expect(es.requests).toHaveLength(2);
+    expect(await counterValue(m.registry, 'fedsearch_retries_total', { stage: 'sink', reason: 'elasticsearch_unreachable' })).toBe(2);
+  });
+
+  it('stops without committing when the consumer stops while it backs off, so the batch is read again', async () => {
+    const { stage } = sink(fakeElasticsearch(() => 429).client);
+    const consumer = fakeConsumer();
+    await stage.run(consumer.consumer);
+    let running = true;
+    const delivery = consumer.deliver(topology.documentsTopic, [document('f1', 1)], { running: () => running });
+    running = false;
+    await expect(delivery).rejects.toThrow('the batch will be redelivered');
+    expect(consumer.commits).toEqual([]);
+  });
+
+  it('dead-letters a document Elasticsearch refuses for good, with the reason and its offset, and commits', async () => {
+    const es = fakeElasticsearch(({ _id }) => (_id === 'bad' ? { status: 400, error: { type: 'document_parsing_exception', reason: 'failed to parse field [title]' } } : 201));
+    const { stage, deadLetters } = sink(es.client);
+    const consumer = fakeConsumer();
+    await stage.run(consumer.consumer);
+    const bad = document('bad', 1);
+    await consumer.deliver(topology.documentsTopic, [document('ok', 1), bad], { partition: 1 });
+    expect(deadLetters.letters).toHaveLength(1);
+    expect(deadLetters.letters[0]).toMatchObject({
+      kind: 'document',
+      stage: 'sink',
+      entityId: 'bad',
+      source: { topic: topology.documentsTopic, partition: 1, offset: bad.offset },
+    });
+    expect(deadLetters.letters[0]?.reason).toBe('Elasticsearch refused index of bad in films: document_parsing_exception: failed to parse field [title]');
+    expect(consumer.commits).toHaveLength(1);
+  });
+
+  it('dead-letters a message it cannot read instead of blocking the partition', async () => {
+    const es = fakeElasticsearch(() => 201);
+    const { stage, deadLetters } = sink(es.client);
+    const consumer = fakeConsumer();
+    await stage.run(consumer.consumer);
+    const keyless = kafkaMessage({ key: null, value: 'not avro' });
+    await consumer.deliver(topology.documentsTopic, [keyless, document('f1', 1)]);
+    expect(deadLetters.letters.map((letter) => [letter.kind, letter.reason, letter.source?.offset])).toEqual([
+      ['document', 'document message without a key', keyless.offset],
+    ]);
+    expect(writes(es.requests[0] ?? []).map(([, id]) => id)).toEqual(['f1']);
+    expect(consumer.commits).toHaveLength(1);
+  });
+
+  it('writes to the alias and to every extra target (a reindex under way)', async () => {
+    const es = fakeElasticsearch(() => 201);
+    const { stage } = sink(es.client, { extraTargets: () => ['films_v2'] });
+    const consumer = fakeConsumer();
+    await stage.run(consumer.consumer);
+    await consumer.deliver(topology.documentsTopic, [document('f1', 4)]);
+    expect(writes(es.requests[0] ?? []).map(([target, id]) => `${target}/${id}`)).toEqual(['films/f1', 'films_v2/f1']);
+  });
+});
