@@ -3,6 +3,7 @@ import { kafkaClient } from '../clients/kafkaClient.ts';
 import { readDeadLetter } from './deadLetters.ts';
 import { pipelineTopology } from '../index/pipelineTopology.ts';
 import { runPipeline } from './runPipeline.ts';
+import { committedOffsets, endOffsets, hasCaughtUp } from './consumerGroupProgress.ts';
 
 export interface ReplayReport {
   read: number;
@@ -23,20 +24,18 @@ export interface ReplayReport {
 export async function replayDeadLetters(loaded: LoadedIndex, options: { since?: Date }, report: (line: string) => void): Promise<ReplayReport> {
   const { config } = loaded;
   const topology = pipelineTopology(loaded);
-  const groupId = `${config.index}-replay`;
+  const groupId = loaded.names.replayGroup;
   const kafka = kafkaClient(config.kafka, '-replay');
   const admin = kafka.admin();
   await admin.connect();
-  const end = new Map((await admin.fetchTopicOffsets(topology.dlqTopic)).map((p) => [p.partition, BigInt(p.high)]));
+  const end = await endOffsets(admin, topology.dlqTopic);
   if (options.since) {
     const start = await admin.fetchTopicOffsetsByTimestamp(topology.dlqTopic, options.since.getTime());
     await admin.setOffsets({ groupId, topic: topology.dlqTopic, partitions: start.map((p) => ({ partition: p.partition, offset: p.offset })) });
   }
-  const committed = await admin.fetchOffsets({ groupId, topics: [topology.dlqTopic] });
+  const position = await committedOffsets(admin, groupId, topology.dlqTopic);
   await admin.disconnect();
-  const position = new Map<number, bigint>();
-  for (const partition of committed[0]?.partitions ?? []) position.set(partition.partition, BigInt(partition.offset === '-1' ? '0' : partition.offset));
-  const done = (): boolean => [...end].every(([partition, high]) => (position.get(partition) ?? 0n) >= high);
+  const done = (): boolean => hasCaughtUp(position, end);
 
   const outcome: ReplayReport = { read: 0, refetched: 0, failedAgain: 0, reinjected: 0 };
   if (done()) {

@@ -1,6 +1,5 @@
 import type { Client } from '@elastic/elasticsearch';
 import type { Admin, Consumer, Kafka } from 'kafkajs';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { elasticsearchClient } from '../clients/elasticsearchClient.ts';
 import { kafkaClient } from '../clients/kafkaClient.ts';
 import { asInfrastructureError, InfrastructureError, UserError } from '../errors.ts';
@@ -9,6 +8,7 @@ import type { LoadedIndex } from '../index/loadIndex.ts';
 import { createLogger, type Logger } from '../logger.ts';
 import { readIndexMetadata } from '../index/indexMetadata.ts';
 import { ReindexTargetWatch } from './reindexTargetWatch.ts';
+import { waitForGroup } from './consumerGroupProgress.ts';
 import { KAFKA_CONSUMER_RETRIES } from '../retryPolicy.ts';
 import { avroFingerprint } from '../index/stableHash.ts';
 import { DeadLetterQueue } from './deadLetters.ts';
@@ -164,26 +164,6 @@ async function connectAdmin(kafka: Kafka): Promise<Admin> {
   const admin = kafka.admin();
   await admin.connect();
   return admin;
-}
-
-/** Resolves once `groupId` has committed up to the end offsets `topic` had when this was called. */
-async function waitForGroup(
-  admin: Admin,
-  groupId: string,
-  topic: string,
-  timeoutMs: number,
-  onPoll: () => Promise<void> = async () => {},
-): Promise<void> {
-  const end = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, BigInt(p.high)]));
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
-    const at = new Map((committed?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset === '-1' ? '0' : p.offset)]));
-    if ([...end].every(([partition, high]) => (at.get(partition) ?? 0n) >= high)) return;
-    if (Date.now() > deadline) throw new InfrastructureError(`the sink (${groupId}) did not catch up on ${topic} within ${timeoutMs / 1000}s`);
-    await sleep(250);
-    await onPoll();
-  }
 }
 
 /** The source topics belong to the teams that publish them; say clearly which ones are missing. */
