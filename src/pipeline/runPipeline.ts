@@ -6,7 +6,8 @@ import { asInfrastructureError, InfrastructureError, UserError } from '../errors
 import { generateAvroSchema } from '../generate/generateAvroSchema.ts';
 import type { LoadedIndex } from '../index/loadIndex.ts';
 import { createLogger, type Logger } from '../logger.ts';
-import { readIndexMetadata } from '../index/indexMetadata.ts';
+import { readIndexMetadata, type IndexMetadata } from '../index/indexMetadata.ts';
+import { ResourceStack } from './resourceStack.ts';
 import { ReindexTargetWatch } from './reindexTargetWatch.ts';
 import { waitForGroup } from './consumerGroupProgress.ts';
 import { KAFKA_CONSUMER_RETRIES } from '../retryPolicy.ts';
@@ -15,7 +16,7 @@ import { DeadLetterQueue } from './deadLetters.ts';
 import { DocumentCodec } from './documentCodec.ts';
 import { EnrichStage } from './enrichStage.ts';
 import { GatewayFetcher } from './gatewayFetcher.ts';
-import { startMetricsServer, type MetricsServer } from './metricsServer.ts';
+import { startMetricsServer } from './metricsServer.ts';
 import { PipelineMetrics } from './pipelineMetrics.ts';
 import { pipelineTopology, type PipelineTopology } from '../index/pipelineTopology.ts';
 import { SinkStage } from './sinkStage.ts';
@@ -41,7 +42,79 @@ export async function runPipeline(
   const { config } = loaded;
   const logger = createLogger(config.index, `pipeline-${options.stage}`);
   const topology = pipelineTopology(loaded);
-  const elasticsearch = elasticsearchClient(config.elasticsearch);
+  const consume = options.consume ?? true;
+  const resources = new ResourceStack();
+  try {
+    const elasticsearch = resources.add('the Elasticsearch client', elasticsearchClient(config.elasticsearch), (client) => client.close());
+    const { codec, metadata } = await documentCodec(elasticsearch, loaded);
+    const metrics = new PipelineMetrics(config.index);
+    const kafka = kafkaClient(config.kafka);
+    const producer = resources.add('the producer', kafka.producer({ idempotent: true, maxInFlightRequests: 1 }), (p) => p.disconnect());
+    await producer.connect();
+    const deadLetters = new DeadLetterQueue(producer, topology.dlqTopic);
+    const sinkProgress = resources.add('the offsets admin', new SinkProgress(kafka, topology), (progress) => progress.close());
+    const enrich = new EnrichStage({
+      loaded,
+      topology,
+      elasticsearch,
+      fetcher: gatewayFetcher(loaded, metrics),
+      producer,
+      codec,
+      deadLetters,
+      metrics,
+      logger,
+      sinkCaughtUp: (timeoutMs, onPoll) => sinkProgress.caughtUp(timeoutMs, onPoll),
+    });
+    const reindexTarget = resources.add(
+      'the reindex target watch',
+      new ReindexTargetWatch(elasticsearch, config.index, metadata.reindexTarget ?? null, logger),
+      (watch) => watch.stop(),
+    );
+    const sink = new SinkStage({ topology, elasticsearch, codec, deadLetters, metrics, logger, extraTargets: () => reindexTarget.targets() });
+
+    const consumers = new StageConsumers(kafka, resources, logger);
+    if (consume && options.stage !== 'sink') {
+      await requireTopics(kafka, enrich.topics, config.sourceFile);
+      await consumers.start(topology.enrichGroup, (consumer) => enrich.run(consumer));
+    }
+    if (consume && options.stage !== 'enrich') {
+      await consumers.start(topology.sinkGroup, (consumer) => {
+        // A backfill building a new version waits for this member id's acknowledgement of it.
+        consumer.on(consumer.events.GROUP_JOIN, (event) => reindexTarget.joined(event.payload.memberId));
+        return sink.run(consumer);
+      });
+    }
+    const server = resources.add(
+      'the metrics server',
+      await startMetricsServer(metrics, options.metricsPort ?? config.pipeline.metricsPort, () => ({
+        ok: consumers.crashed.length === 0,
+        detail: { stage: options.stage, consumers: consumers.count, crashed: consumers.crashed },
+      })),
+      (started) => started.close(),
+    );
+    logger.info({ stage: options.stage, metrics: `${server.url}/metrics`, topics: enrich.topics }, 'pipeline running');
+    return {
+      metricsUrl: server.url,
+      topology,
+      enrich,
+      sinkCaughtUp: (timeoutMs) => sinkProgress.caughtUp(timeoutMs),
+      async stop() {
+        // Newest first: the consumers' disconnect lets the batch in flight finish (and commit)
+        // while the producer, the offsets admin and Elasticsearch are still there for it.
+        await resources.closeAll();
+        logger.info('pipeline stopped');
+      },
+    };
+  } catch (error) {
+    // Whatever started must stop, or the open connections keep the process alive.
+    await resources.closeAll({ quietly: true });
+    throw asInfrastructureError(error, `starting the pipeline for ${config.index}`);
+  }
+}
+
+/** The codec for the documents topic, once the index is provisioned with this query's schema. */
+async function documentCodec(elasticsearch: Client, loaded: LoadedIndex): Promise<{ codec: DocumentCodec; metadata: IndexMetadata }> {
+  const { config } = loaded;
   const metadata = await readIndexMetadata(elasticsearch, config.index);
   if (!metadata) throw new UserError(`${config.index} is not provisioned yet: run \`fedsearch provision ${config.sourceFile}\` first`);
   const fingerprint = avroFingerprint(generateAvroSchema(loaded.shape, config).schema);
@@ -50,120 +123,80 @@ export async function runPipeline(
       `the query of ${config.sourceFile} changed since ${config.index} was provisioned: run \`fedsearch provision ${config.sourceFile}\` first`,
     );
   }
-  const codec = DocumentCodec.fromMetadata(metadata, fingerprint);
-  const metrics = new PipelineMetrics(config.index);
-  const kafka = kafkaClient(config.kafka);
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
-  const deadLetters = new DeadLetterQueue(producer, topology.dlqTopic);
-  const fetcher = new GatewayFetcher(
+  return { codec: DocumentCodec.fromMetadata(metadata, fingerprint), metadata };
+}
+
+function gatewayFetcher(loaded: LoadedIndex, metrics: PipelineMetrics): GatewayFetcher {
+  const { config } = loaded;
+  return new GatewayFetcher(
     { gateway: config.gateway, template: loaded.query, pipeline: config.pipeline },
     {
       onRequest: (ms, ok) => metrics.gatewayLatency.observe({ outcome: ok ? 'ok' : 'error' }, ms / 1000),
       onRetry: (reason) => metrics.retries.inc({ stage: 'enrich', reason }),
     },
   );
-  const consume = options.consume ?? true;
-  // One admin connection serves every "has the sink caught up?" wait: the enrich stage asks after
-  // each batch of related-entity events, and a connection per ask would be a connect and
-  // disconnect per batch. Connected on first use; a failed connect is tried again next time.
-  let offsetsAdmin: Promise<Admin> | undefined;
-  const connectedAdmin = (): Promise<Admin> => {
-    offsetsAdmin ??= connectAdmin(kafka).catch((error: unknown) => {
-      offsetsAdmin = undefined;
-      throw error;
-    });
-    return offsetsAdmin;
-  };
-  const sinkCaughtUp = async (timeoutMs = 600_000, onPoll?: () => Promise<void>): Promise<void> =>
-    waitForGroup(await connectedAdmin(), topology.sinkGroup, topology.documentsTopic, timeoutMs, onPoll);
-  const disconnectAdmin = async (): Promise<void> => {
-    const admin = await offsetsAdmin?.catch(() => undefined);
-    await admin?.disconnect();
-  };
-  const enrich = new EnrichStage({
-    loaded,
-    topology,
-    elasticsearch,
-    fetcher,
-    producer,
-    codec,
-    deadLetters,
-    metrics,
-    logger,
-    sinkCaughtUp,
-  });
-  const reindexTarget = new ReindexTargetWatch(elasticsearch, config.index, metadata.reindexTarget ?? null, logger);
-  const sink = new SinkStage({
-    topology,
-    elasticsearch,
-    codec,
-    deadLetters,
-    metrics,
-    logger,
-    extraTargets: () => reindexTarget.targets(),
-  });
-
-  const consumers: Consumer[] = [];
-  const crashed: string[] = [];
-  let server: MetricsServer;
-  try {
-    if (consume && options.stage !== 'sink') await requireTopics(kafka, enrich.topics, config.sourceFile);
-    const startConsumer = async (groupId: string, run: (consumer: Consumer) => Promise<void>): Promise<void> => {
-      const consumer = kafka.consumer({ groupId, sessionTimeout: 30_000, heartbeatInterval: 3_000, retry: { retries: KAFKA_CONSUMER_RETRIES } });
-      consumer.on(consumer.events.CRASH, (event) => {
-        logger.error({ groupId, err: event.payload.error, restart: event.payload.restart }, 'consumer crashed');
-        if (!event.payload.restart) crashed.push(groupId);
-      });
-      consumers.push(consumer);
-      await consumer.connect();
-      await run(consumer);
-    };
-    if (consume && options.stage !== 'sink') await startConsumer(topology.enrichGroup, (consumer) => enrich.run(consumer));
-    if (consume && options.stage !== 'enrich') {
-      await startConsumer(topology.sinkGroup, (consumer) => {
-        // A backfill building a new version waits for this member id's acknowledgement of it.
-        consumer.on(consumer.events.GROUP_JOIN, (event) => reindexTarget.joined(event.payload.memberId));
-        return sink.run(consumer);
-      });
-    }
-    server = await startMetricsServer(metrics, options.metricsPort ?? config.pipeline.metricsPort, () => ({
-      ok: crashed.length === 0,
-      detail: { stage: options.stage, consumers: consumers.length, crashed },
-    }));
-  } catch (error) {
-    // Whatever started must stop, or the open connections keep the process alive.
-    for (const consumer of consumers) await consumer.disconnect().catch(() => undefined);
-    await disconnectAdmin().catch(() => undefined);
-    await producer.disconnect().catch(() => undefined);
-    reindexTarget.stop();
-    await elasticsearch.close();
-    throw asInfrastructureError(error, `starting the pipeline for ${config.index}`);
-  }
-  logger.info({ stage: options.stage, metrics: `${server.url}/metrics`, topics: enrich.topics }, 'pipeline running');
-
-  return {
-    metricsUrl: server.url,
-    topology,
-    enrich,
-    sinkCaughtUp: (timeoutMs) => sinkCaughtUp(timeoutMs),
-    async stop() {
-      // disconnect() lets the batch in flight finish (and commit) before leaving the group.
-      for (const consumer of consumers) await consumer.disconnect();
-      await disconnectAdmin();
-      reindexTarget.stop();
-      await producer.disconnect();
-      await server.close();
-      await elasticsearch.close();
-      logger.info('pipeline stopped');
-    },
-  };
 }
 
-async function connectAdmin(kafka: Kafka): Promise<Admin> {
-  const admin = kafka.admin();
-  await admin.connect();
-  return admin;
+/**
+ * "Has the sink caught up?" over one admin connection: the enrich stage asks after each batch of
+ * related-entity events, and a connection per ask would be a connect and disconnect per batch.
+ * Connected on first use; a failed connect is tried again next time.
+ */
+class SinkProgress {
+  private admin: Promise<Admin> | undefined;
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly topology: PipelineTopology,
+  ) {}
+
+  async caughtUp(timeoutMs = 600_000, onPoll?: () => Promise<void>): Promise<void> {
+    await waitForGroup(await this.connected(), this.topology.sinkGroup, this.topology.documentsTopic, timeoutMs, onPoll);
+  }
+
+  async close(): Promise<void> {
+    const admin = await this.admin?.catch(() => undefined);
+    await admin?.disconnect();
+  }
+
+  private connected(): Promise<Admin> {
+    this.admin ??= (async () => {
+      const admin = this.kafka.admin();
+      await admin.connect();
+      return admin;
+    })().catch((error: unknown) => {
+      this.admin = undefined;
+      throw error;
+    });
+    return this.admin;
+  }
+}
+
+/** The stages' consumers: each registered for clean-up as it starts, crashes remembered for /healthz. */
+class StageConsumers {
+  readonly crashed: string[] = [];
+  count = 0;
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly resources: ResourceStack,
+    private readonly logger: Logger,
+  ) {}
+
+  async start(groupId: string, run: (consumer: Consumer) => Promise<void>): Promise<void> {
+    const consumer = this.resources.add(
+      `the ${groupId} consumer`,
+      this.kafka.consumer({ groupId, sessionTimeout: 30_000, heartbeatInterval: 3_000, retry: { retries: KAFKA_CONSUMER_RETRIES } }),
+      (c) => c.disconnect(),
+    );
+    this.count++;
+    consumer.on(consumer.events.CRASH, (event) => {
+      this.logger.error({ groupId, err: event.payload.error, restart: event.payload.restart }, 'consumer crashed');
+      if (!event.payload.restart) this.crashed.push(groupId);
+    });
+    await consumer.connect();
+    await run(consumer);
+  }
 }
 
 /** The source topics belong to the teams that publish them; say clearly which ones are missing. */
