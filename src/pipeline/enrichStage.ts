@@ -1,42 +1,36 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Client } from '@elastic/elasticsearch';
-import type { Consumer, EachBatchPayload, Message, Producer } from 'kafkajs';
-import type { EventSource } from '../config/indexConfig.ts';
+import type { Consumer, EachBatchPayload, Producer } from 'kafkajs';
 import type { LoadedIndex } from '../index/loadIndex.ts';
+import type { PipelineTopology } from '../index/pipelineTopology.ts';
 import type { Logger } from '../logger.ts';
+import { commitBatch } from './commitBatch.ts';
 import type { DeadLetter, DeadLetterQueue } from './deadLetters.ts';
-import { decodeChangeEvent } from './decodeChangeEvent.ts';
 import type { DocumentCodec } from './documentCodec.ts';
+import {
+  documentMessages,
+  eventRoutes,
+  lookUpPrimaryIds,
+  refetchLetter,
+  routeEvents,
+  type EnrichOutcome,
+  type PendingIds,
+  type Route,
+} from './enrichSteps.ts';
 import type { GatewayFetcher } from './gatewayFetcher.ts';
 import type { PipelineMetrics } from './pipelineMetrics.ts';
-import type { PipelineTopology } from '../index/pipelineTopology.ts';
-import { reverseLookup, type LookupTarget } from './reverseLookup.ts';
-import { commitBatch } from './commitBatch.ts';
+import { reverseLookup, type LookupClient } from './reverseLookup.ts';
 
-/** How events of one topic are read: as the primary entity, or as a related one to look up. */
-interface Route {
-  entityType: string;
-  source: EventSource;
-  lookup: LookupTarget | null;
-}
-
-/** Entity ids with the oldest source-event time seen for each (for end-to-end latency). */
-export type PendingIds = Map<string, number | null>;
-
-export interface EnrichOutcome {
-  written: number;
-  deleted: number;
-  failed: Array<{ id: string; reason: string }>;
-}
+export type { EnrichOutcome, PendingIds } from './enrichSteps.ts';
 
 export interface EnrichStageDeps {
-  loaded: LoadedIndex;
-  topology: PipelineTopology;
-  elasticsearch: Client;
-  fetcher: GatewayFetcher;
-  producer: Producer;
-  codec: DocumentCodec;
-  deadLetters: DeadLetterQueue;
+  loaded: Pick<LoadedIndex, 'config' | 'fields' | 'names'>;
+  topology: Pick<PipelineTopology, 'alias' | 'documentsTopic' | 'enrichGroup'>;
+  /** Reverse lookups, and the refresh before the second one. */
+  elasticsearch: LookupClient & { indices: { refresh(request: { index: string }): Promise<unknown> } };
+  fetcher: Pick<GatewayFetcher, 'fetch'>;
+  producer: Pick<Producer, 'send'>;
+  codec: Pick<DocumentCodec, 'toMessage'>;
+  deadLetters: Pick<DeadLetterQueue, 'send'>;
   metrics: PipelineMetrics;
   logger: Logger;
   /**
@@ -44,6 +38,8 @@ export interface EnrichStageDeps {
    * `onPoll` between polls), or rejects after `timeoutMs`.
    */
   sinkCaughtUp(timeoutMs: number, onPoll: () => Promise<void>): Promise<void>;
+  /** How the second lookup waits for fetches in flight (a test passes one that does not). */
+  sleep?: (ms: number) => Promise<unknown>;
 }
 
 const SEND_CHUNK = 500;
@@ -62,26 +58,10 @@ const SINK_WAIT_MS = 60_000;
  * dead letters) are acknowledged by all replicas.
  */
 export class EnrichStage {
-  private readonly routes = new Map<string, Route[]>();
+  private readonly routes: Map<string, Route[]>;
 
   constructor(private readonly deps: EnrichStageDeps) {
-    const { config } = deps.loaded;
-    const add = (topic: string, route: Route): void => void this.routes.set(topic, [...(this.routes.get(topic) ?? []), route]);
-    for (const source of config.primary.events) add(source.topic, { entityType: config.primary.type, source, lookup: null });
-    for (const related of config.related) {
-      const field = deps.loaded.fields.find((candidate) => candidate.path === related.lookup);
-      for (const source of related.events) {
-        add(source.topic, {
-          entityType: related.type,
-          source,
-          lookup: {
-            index: deps.topology.alias,
-            field: field?.exactField ?? related.lookup,
-            nestedPath: field?.nestedPath ?? null,
-          },
-        });
-      }
-    }
+    this.routes = eventRoutes(deps.loaded);
   }
 
   get topics(): string[] {
@@ -108,27 +88,13 @@ export class EnrichStage {
    */
   async enrich(ids: PendingIds, heartbeat: () => Promise<void> = async () => {}): Promise<EnrichOutcome> {
     const { fetcher, codec, producer, topology, metrics, logger } = this.deps;
-    const outcome: EnrichOutcome = { written: 0, deleted: 0, failed: [] };
-    if (ids.size === 0) return outcome;
+    if (ids.size === 0) return { written: 0, deleted: 0, failed: [] };
     const results = await fetcher.fetch([...ids.keys()], heartbeat);
     await heartbeat();
-    const messages: Message[] = [];
-    for (const [id, result] of results) {
-      metrics.documentsFetched.inc({ result: result.kind });
-      if (result.kind === 'failed') {
-        outcome.failed.push({ id, reason: result.reason });
-        continue;
-      }
-      const document = result.kind === 'found' ? result.document : null;
-      try {
-        messages.push(codec.toMessage({ id, document, version: result.version, eventTsMs: ids.get(id) ?? null }));
-        if (document === null) outcome.deleted++;
-        else outcome.written++;
-      } catch (error) {
-        const reason = `document does not fit the Avro schema: ${(error as Error).message}`;
-        logger.error({ entityId: id, err: error }, reason);
-        outcome.failed.push({ id, reason });
-      }
+    for (const result of results.values()) metrics.documentsFetched.inc({ result: result.kind });
+    const { messages, outcome } = documentMessages(results, ids, codec);
+    for (const failure of outcome.failed) {
+      if (results.get(failure.id)?.kind !== 'failed') logger.error({ entityId: failure.id }, failure.reason);
     }
     for (let start = 0; start < messages.length; start += SEND_CHUNK) {
       await producer.send({ topic: topology.documentsTopic, acks: -1, messages: messages.slice(start, start + SEND_CHUNK) });
@@ -158,7 +124,7 @@ export class EnrichStage {
     heartbeat: () => Promise<void>,
   ): Promise<PendingIds> {
     const { elasticsearch, metrics, logger, topology } = this.deps;
-    await sleep(IN_FLIGHT_MS);
+    await (this.deps.sleep ?? sleep)(IN_FLIGHT_MS);
     await heartbeat();
     try {
       await this.deps.sinkCaughtUp(SINK_WAIT_MS, heartbeat);
@@ -167,62 +133,40 @@ export class EnrichStage {
     }
     await elasticsearch.indices.refresh({ index: topology.alias });
     const late: PendingIds = new Map();
-    for (const [route, ids] of related) {
-      const found = await reverseLookup(elasticsearch, route.lookup as LookupTarget, [...ids.keys()]);
-      const oldest = oldestOf(ids);
-      let count = 0;
-      for (const id of found) {
-        if (alreadyFetched.has(id) || late.has(id)) continue;
-        late.set(id, oldest);
-        count++;
-      }
-      if (count > 0) {
-        metrics.reverseLookupLate.inc({ entity_type: route.entityType }, count);
-        logger.info({ entityType: route.entityType, late: count }, 'the second reverse lookup found documents written meanwhile');
-      }
-      await heartbeat();
-    }
+    await lookUpPrimaryIds(
+      (target, ids) => reverseLookup(elasticsearch, target, ids),
+      related,
+      late,
+      async (route, _ids, _found, added) => {
+        if (added > 0) {
+          metrics.reverseLookupLate.inc({ entity_type: route.entityType }, added);
+          logger.info({ entityType: route.entityType, late: added }, 'the second reverse lookup found documents written meanwhile');
+        }
+        await heartbeat();
+      },
+      new Set(alreadyFetched.keys()),
+    );
     return late;
   }
 
+  /** decode → route → look up → fetch and produce → (second look-up) → dead letters → commit. */
   private async handleBatch(payload: EachBatchPayload, consumer: Consumer): Promise<void> {
     const { batch, heartbeat, resolveOffset, isRunning, isStale } = payload;
     if (batch.isEmpty() || !isRunning() || isStale()) return;
     const { metrics, logger, deadLetters, elasticsearch } = this.deps;
-    const routes = this.routes.get(batch.topic) ?? [];
-    const primary: PendingIds = new Map();
-    const related = new Map<Route, PendingIds>();
-    const letters: DeadLetter[] = [];
-
-    for (const message of batch.messages) {
-      for (const route of routes) {
-        const decoded = decodeChangeEvent(message, route.source);
-        if (!decoded.ok) {
-          metrics.eventsIn.inc({ topic: batch.topic, outcome: 'undecodable' });
-          const where = { topic: batch.topic, partition: batch.partition, offset: message.offset };
-          logger.warn({ ...where, reason: decoded.reason }, 'undecodable change event sent to the dead-letter topic');
-          letters.push({ kind: 'event', stage: 'enrich', reason: decoded.reason, entityId: null, source: where, key: message.key, value: message.value });
-          continue;
-        }
-        metrics.eventsIn.inc({ topic: batch.topic, outcome: 'decoded' });
-        let target = primary;
-        if (route.lookup) {
-          target = related.get(route) ?? new Map();
-          related.set(route, target);
-        }
-        keepOldest(target, decoded.event.id, decoded.event.tsMs);
-      }
+    const where = { topic: batch.topic, partition: batch.partition };
+    const { primary, related, letters, decoded } = routeEvents(batch.messages, this.routes.get(batch.topic) ?? [], where);
+    if (decoded > 0) metrics.eventsIn.inc({ topic: batch.topic, outcome: 'decoded' }, decoded);
+    for (const letter of letters) {
+      metrics.eventsIn.inc({ topic: batch.topic, outcome: 'undecodable' });
+      logger.warn({ ...letter.source, reason: letter.reason }, 'undecodable change event sent to the dead-letter topic');
     }
 
-    for (const [route, ids] of related) {
-      const lookup = route.lookup as LookupTarget;
-      const found = await reverseLookup(elasticsearch, lookup, [...ids.keys()]);
+    await lookUpPrimaryIds((target, ids) => reverseLookup(elasticsearch, target, ids), related, primary, async (route, ids, found) => {
       metrics.reverseLookupFanout.observe({ entity_type: route.entityType }, found.length);
-      const oldest = oldestOf(ids);
-      for (const id of found) keepOldest(primary, id, oldest);
       logger.debug({ entityType: route.entityType, related: ids.size, primary: found.length }, 'reverse lookup');
       await heartbeat();
-    }
+    });
 
     const outcome = await this.enrich(primary, heartbeat);
     if (related.size > 0) {
@@ -243,27 +187,4 @@ export class EnrichStage {
 
     await commitBatch(consumer, batch, resolveOffset, metrics, this.deps.topology.enrichGroup);
   }
-}
-
-function refetchLetter(failure: { id: string; reason: string }, tsMs: number | null): DeadLetter {
-  return {
-    kind: 'refetch',
-    stage: 'enrich',
-    reason: failure.reason,
-    entityId: failure.id,
-    source: null,
-    key: failure.id,
-    value: JSON.stringify({ id: failure.id, tsMs }),
-  };
-}
-
-function keepOldest(ids: PendingIds, id: string, tsMs: number | null): void {
-  const known = ids.get(id);
-  if (!ids.has(id) || (tsMs !== null && (known === null || known === undefined || tsMs < known))) ids.set(id, tsMs);
-}
-
-function oldestOf(ids: PendingIds): number | null {
-  let oldest: number | null = null;
-  for (const ts of ids.values()) if (ts !== null && (oldest === null || ts < oldest)) oldest = ts;
-  return oldest;
 }

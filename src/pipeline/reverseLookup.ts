@@ -1,5 +1,11 @@
-import type { Client } from '@elastic/elasticsearch';
 import type { estypes } from '@elastic/elasticsearch';
+
+/** The Elasticsearch calls a reverse lookup makes; a Client is one, and a test can pass a fake. */
+export interface LookupClient {
+  search(request: estypes.SearchRequest): Promise<estypes.SearchResponse>;
+  openPointInTime(request: estypes.OpenPointInTimeRequest): Promise<estypes.OpenPointInTimeResponse>;
+  closePointInTime(request: estypes.ClosePointInTimeRequest): Promise<unknown>;
+}
 
 export interface LookupTarget {
   /** The alias to search. */
@@ -17,7 +23,7 @@ const PAGE_SIZE = 1_000;
  * itself. One query answers the common case; a larger fan-out is paged through a point in time
  * with search_after, so it is complete even while documents are being written.
  */
-export async function reverseLookup(client: Client, target: LookupTarget, relatedIds: readonly string[]): Promise<string[]> {
+export async function reverseLookup(client: LookupClient, target: LookupTarget, relatedIds: readonly string[]): Promise<string[]> {
   if (relatedIds.length === 0) return [];
   const terms: estypes.QueryDslQueryContainer = { terms: { [target.field]: [...relatedIds] } };
   const query: estypes.QueryDslQueryContainer = target.nestedPath

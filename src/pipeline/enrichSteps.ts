@@ -1,0 +1,164 @@
+import type { KafkaMessage, Message } from 'kafkajs';
+import type { EventSource } from '../config/indexConfig.ts';
+import type { LoadedIndex } from '../index/loadIndex.ts';
+import type { DeadLetter } from './deadLetters.ts';
+import { decodeChangeEvent } from './decodeChangeEvent.ts';
+import type { DocumentCodec } from './documentCodec.ts';
+import type { FetchResult } from './gatewayFetcher.ts';
+import type { LookupTarget } from './reverseLookup.ts';
+
+/**
+ * The enrich stage's steps, each a function of its inputs: decode → route (routeEvents), look up
+ * (lookUpPrimaryIds), fetch (the GatewayFetcher), produce (documentMessages). EnrichStage composes
+ * them with Kafka and the dead-letter topic; tests take them one at a time.
+ */
+
+/** How events of one topic are read: as the primary entity, or as a related one to look up. */
+export interface Route {
+  entityType: string;
+  source: EventSource;
+  lookup: LookupTarget | null;
+}
+
+/** Entity ids with the oldest source-event time seen for each (for end-to-end latency). */
+export type PendingIds = Map<string, number | null>;
+
+/**
+ * The routes of every event topic of the index: primary events fetch their entity; related events
+ * search the index for the documents holding their id, in the exact (keyword) form of the lookup
+ * field, inside its nested object if it has one — both read from the index model.
+ */
+export function eventRoutes(loaded: Pick<LoadedIndex, 'config' | 'fields' | 'names'>): Map<string, Route[]> {
+  const { config } = loaded;
+  const routes = new Map<string, Route[]>();
+  const add = (topic: string, route: Route): void => void routes.set(topic, [...(routes.get(topic) ?? []), route]);
+  for (const source of config.primary.events) add(source.topic, { entityType: config.primary.type, source, lookup: null });
+  for (const related of config.related) {
+    const field = loaded.fields.find((candidate) => candidate.path === related.lookup);
+    const lookup: LookupTarget = { index: loaded.names.alias, field: field?.exactField ?? related.lookup, nestedPath: field?.nestedPath ?? null };
+    for (const source of related.events) add(source.topic, { entityType: related.type, source, lookup });
+  }
+  return routes;
+}
+
+/** One batch of change events sorted out: ids to fetch, related ids to look up, events that cannot be read. */
+export interface RoutedEvents {
+  primary: PendingIds;
+  related: Map<Route, PendingIds>;
+  /** Undecodable events, as dead letters naming topic, partition and offset. */
+  letters: DeadLetter[];
+  decoded: number;
+}
+
+/** Decode and route: every message of one topic partition, read by each route of its topic. */
+export function routeEvents(messages: readonly KafkaMessage[], routes: readonly Route[], where: { topic: string; partition: number }): RoutedEvents {
+  const routed: RoutedEvents = { primary: new Map(), related: new Map(), letters: [], decoded: 0 };
+  for (const message of messages) {
+    for (const route of routes) {
+      const decoded = decodeChangeEvent(message, route.source);
+      if (!decoded.ok) {
+        const source = { ...where, offset: message.offset };
+        routed.letters.push({ kind: 'event', stage: 'enrich', reason: decoded.reason, entityId: null, source, key: message.key, value: message.value });
+        continue;
+      }
+      routed.decoded++;
+      let target = routed.primary;
+      if (route.lookup) {
+        target = routed.related.get(route) ?? new Map();
+        routed.related.set(route, target);
+      }
+      keepOldest(target, decoded.event.id, decoded.event.tsMs);
+    }
+  }
+  return routed;
+}
+
+/** The primary ids of documents that reference some related ids. */
+export type ReverseLookup = (target: LookupTarget, relatedIds: readonly string[]) => Promise<string[]>;
+
+/**
+ * Look up: adds to `into` the primary ids of every document that references a changed related
+ * entity, each with the oldest event time of its route's changes; `after` runs per route (metrics,
+ * a heartbeat). `skip` leaves out ids already handled. Returns the ids it added.
+ */
+export async function lookUpPrimaryIds(
+  lookup: ReverseLookup,
+  related: ReadonlyMap<Route, PendingIds>,
+  into: PendingIds,
+  after: (route: Route, relatedIds: PendingIds, found: string[], added: number) => Promise<void> | void,
+  skip: ReadonlySet<string> = new Set(),
+): Promise<PendingIds> {
+  const added: PendingIds = new Map();
+  for (const [route, ids] of related) {
+    const found = await lookup(route.lookup as LookupTarget, [...ids.keys()]);
+    const oldest = oldestOf(ids);
+    let count = 0;
+    for (const id of found) {
+      if (skip.has(id)) continue;
+      if (!into.has(id)) count++;
+      keepOldest(into, id, oldest);
+      keepOldest(added, id, oldest);
+    }
+    await after(route, ids, found, count);
+  }
+  return added;
+}
+
+export interface EnrichOutcome {
+  written: number;
+  deleted: number;
+  failed: Array<{ id: string; reason: string }>;
+}
+
+/**
+ * Produce: the documents-topic messages for what the gateway answered (a tombstone for an entity
+ * that is gone); failed fetches and documents that do not fit the Avro schema are returned as
+ * failures for the caller to dead-letter.
+ */
+export function documentMessages(
+  results: ReadonlyMap<string, FetchResult>,
+  eventTimes: PendingIds,
+  codec: Pick<DocumentCodec, 'toMessage'>,
+): { messages: Message[]; outcome: EnrichOutcome } {
+  const outcome: EnrichOutcome = { written: 0, deleted: 0, failed: [] };
+  const messages: Message[] = [];
+  for (const [id, result] of results) {
+    if (result.kind === 'failed') {
+      outcome.failed.push({ id, reason: result.reason });
+      continue;
+    }
+    const document = result.kind === 'found' ? result.document : null;
+    try {
+      messages.push(codec.toMessage({ id, document, version: result.version, eventTsMs: eventTimes.get(id) ?? null }));
+      if (document === null) outcome.deleted++;
+      else outcome.written++;
+    } catch (error) {
+      outcome.failed.push({ id, reason: `document does not fit the Avro schema: ${(error as Error).message}` });
+    }
+  }
+  return { messages, outcome };
+}
+
+/** A fetch that kept failing, as a dead letter `replay` fetches again. */
+export function refetchLetter(failure: { id: string; reason: string }, tsMs: number | null): DeadLetter {
+  return {
+    kind: 'refetch',
+    stage: 'enrich',
+    reason: failure.reason,
+    entityId: failure.id,
+    source: null,
+    key: failure.id,
+    value: JSON.stringify({ id: failure.id, tsMs }),
+  };
+}
+
+export function keepOldest(ids: PendingIds, id: string, tsMs: number | null): void {
+  const known = ids.get(id);
+  if (!ids.has(id) || (tsMs !== null && (known === null || known === undefined || tsMs < known))) ids.set(id, tsMs);
+}
+
+export function oldestOf(ids: PendingIds): number | null {
+  let oldest: number | null = null;
+  for (const ts of ids.values()) if (ts !== null && (oldest === null || ts < oldest)) oldest = ts;
+  return oldest;
+}

@@ -1,0 +1,160 @@
+import type { estypes } from '@elastic/elasticsearch';
+import { describe, expect, it } from 'vitest';
+import { EnrichStage } from '../../src/pipeline/enrichStage.ts';
+import { documentMessages, eventRoutes, lookUpPrimaryIds, routeEvents, type PendingIds, type Route } from '../../src/pipeline/enrichSteps.ts';
+import type { FetchResult } from '../../src/pipeline/gatewayFetcher.ts';
+import type { LookupTarget } from '../../src/pipeline/reverseLookup.ts';
+import { moviesIndex } from '../search/moviesIndex.ts';
+import { counterValue, fakeConsumer, filmCodec, kafkaMessage, metrics, recordingDeadLetters, silentLogger } from './stageFakes.ts';
+
+const movies = moviesIndex();
+const routes = eventRoutes(movies);
+const route = (topic: string): Route => routes.get(topic)?.[0] as Route;
+const change = (body: unknown): ReturnType<typeof kafkaMessage> => kafkaMessage({ key: null, value: typeof body === 'string' ? body : JSON.stringify(body) });
+
+describe('enrich steps', () => {
+  it('routes every event topic of the index, related lookups on the exact field in its nested object', () => {
+    expect([...routes.keys()]).toEqual(['studio.movie.changes', 'studio.credit.changes', 'studio.production.changes', 'studio.talent.changes']);
+    expect(route('studio.movie.changes').lookup).toBeNull();
+    expect(route('studio.production.changes').lookup).toEqual({ index: 'movies', field: 'production.ptpId', nestedPath: null });
+    expect(route('studio.talent.changes').lookup).toEqual({ index: 'movies', field: 'cast.talent.talentId', nestedPath: 'cast' });
+  });
+
+  it('decodes and routes a batch: ids with their oldest event time, undecodable events as dead letters with their offset', () => {
+    const broken = change('{not json');
+    const routed = routeEvents(
+      [change({ after: { movieId: 'm1' }, ts_ms: 20 }), change({ after: { movieId: 'm1' }, ts_ms: 10 }), broken, change({ before: { movieId: 'm2' } })],
+      routes.get('studio.movie.changes') ?? [],
+      { topic: 'studio.movie.changes', partition: 3 },
+    );
+    expect(routed.primary).toEqual(new Map([['m1', 10], ['m2', null]]));
+    expect(routed.related.size).toBe(0);
+    expect(routed.decoded).toBe(3);
+    expect(routed.letters).toEqual([
+      {
+        kind: 'event',
+        stage: 'enrich',
+        reason: expect.stringContaining('value is not JSON'),
+        entityId: null,
+        source: { topic: 'studio.movie.changes', partition: 3, offset: broken.offset },
+        key: null,
+        value: broken.value,
+      },
+    ]);
+  });
+
+  it('routes related events to their lookup, not to fetching', () => {
+    const talent = route('studio.talent.changes');
+    const routed = routeEvents([change({ after: { talentId: 't1' }, ts_ms: 5 })], [talent], { topic: 'studio.talent.changes', partition: 0 });
+    expect(routed.primary.size).toBe(0);
+    expect(routed.related).toEqual(new Map([[talent, new Map([['t1', 5]])]]));
+  });
+
+  it('looks up the primary ids of related changes, with the oldest event time, skipping ids already handled', async () => {
+    const talent = route('studio.talent.changes');
+    const asked: Array<[LookupTarget, readonly string[]]> = [];
+    const into: PendingIds = new Map([['m1', 1]]);
+    const added = await lookUpPrimaryIds(
+      async (target, ids) => {
+        asked.push([target, ids]);
+        return ['m1', 'm2', 'm3'];
+      },
+      new Map([[talent, new Map([['t1', 7], ['t2', 4]])]]),
+      into,
+      () => undefined,
+      new Set(['m3']),
+    );
+    expect(asked).toEqual([[talent.lookup, ['t1', 't2']]]);
+    expect(into).toEqual(new Map([['m1', 1], ['m2', 4]]));
+    expect(added).toEqual(new Map([['m1', 4], ['m2', 4]]));
+  });
+
+  it('produces a message per document, a tombstone for an entity that is gone, and returns what failed', () => {
+    const codec = filmCodec();
+    const results = new Map<string, FetchResult>([
+      ['f1', { kind: 'found', document: { filmId: 'f1', title: 'Up' }, version: 11 }],
+      ['f2', { kind: 'missing', version: 12 }],
+      ['f3', { kind: 'failed', reason: 'gateway timeout' }],
+      ['f4', { kind: 'found', document: { filmId: 'f4', title: 42 }, version: 13 }],
+    ]);
+    const { messages, outcome } = documentMessages(results, new Map([['f1', 99]]), codec);
+    expect(messages.map((m) => [m.key, m.value === null ? null : 'avro', m.headers?.['fedsearch-version'], m.headers?.['fedsearch-event-ts']])).toEqual([
+      ['f1', 'avro', '11', '99'],
+      ['f2', null, '12', undefined],
+    ]);
+    expect(outcome.written).toBe(1);
+    expect(outcome.deleted).toBe(1);
+    expect(outcome.failed.map((f) => f.id)).toEqual(['f3', 'f4']);
+    expect(outcome.failed[1]?.reason).toMatch(/^document does not fit the Avro schema/);
+  });
+});
+
+/** An EnrichStage over fakes: the index answers reverse lookups from `lookups` in turn, the gateway finds every id. */
+function stage(options: { lookups: string[][]; failing?: string[] }) {
+  const events: string[] = [];
+  const fetched: string[][] = [];
+  let lookup = 0;
+  const deadLetters = recordingDeadLetters();
+  const stageMetrics = metrics();
+  const elasticsearch = {
+    async search(): Promise<estypes.SearchResponse> {
+      const ids = options.lookups[Math.min(lookup++, options.lookups.length - 1)] ?? [];
+      events.push(`lookup ${ids.join(',')}`);
+      return { took: 1, timed_out: false, _shards: { total: 1, successful: 1, failed: 0 }, hits: { total: { value: ids.length, relation: 'eq' }, hits: ids.map((_id) => ({ _id, _index: 'movies' })) } };
+    },
+    openPointInTime: async () => ({ id: 'pit', _shards: { total: 1, successful: 1, failed: 0 } }),
+    closePointInTime: async () => ({}),
+    indices: { refresh: async () => void events.push('refresh') },
+  };
+  const enrich = new EnrichStage({
+    loaded: movies,
+    topology: { alias: 'movies', documentsTopic: 'movies.documents', enrichGroup: 'movies-enrich' },
+    elasticsearch,
+    fetcher: {
+      async fetch(ids) {
+        fetched.push([...ids]);
+        return new Map(ids.map((id): [string, FetchResult] => [id, options.failing?.includes(id) ? { kind: 'failed', reason: 'HTTP 500' } : { kind: 'missing', version: 1 }]));
+      },
+    },
+    producer: {
+      async send(record) {
+        events.push(`send ${record.messages.map((m) => m.key).join(',')}`);
+        return [];
+      },
+    },
+    codec: filmCodec(),
+    deadLetters: { send: async (letters) => { events.push(`dead letters ${letters.length}`); await deadLetters.send(letters); } },
+    metrics: stageMetrics,
+    logger: silentLogger,
+    sinkCaughtUp: async () => void events.push('sink caught up'),
+    sleep: async () => undefined,
+  });
+  return { enrich, events, fetched, deadLetters, metrics: stageMetrics };
+}
+
+describe('EnrichStage', () => {
+  it('looks a related change up again once the sink has settled, fetches only what the second lookup adds, then commits', async () => {
+    const { enrich, events, fetched, metrics: m } = stage({ lookups: [['m1'], ['m1', 'm2']] });
+    const consumer = fakeConsumer();
+    await enrich.run(consumer.consumer);
+    const renamed = change({ after: { talentId: 't1' }, ts_ms: 3 });
+    await consumer.deliver('studio.talent.changes', [renamed]);
+    expect(fetched).toEqual([['m1'], ['m2']]);
+    expect(events).toEqual(['lookup m1', 'send m1', 'sink caught up', 'refresh', 'lookup m1,m2', 'send m2', 'dead letters 0']);
+    expect(consumer.commits).toEqual([{ topic: 'studio.talent.changes', partition: 0, offset: String(Number(renamed.offset) + 1) }]);
+    expect(await counterValue(m.registry, 'fedsearch_reverse_lookup_late_total', { entity_type: 'Talent' })).toBe(1);
+  });
+
+  it('dead-letters a fetch that kept failing, with its event time, before it commits', async () => {
+    const { enrich, events, deadLetters } = stage({ lookups: [[]], failing: ['m9'] });
+    const consumer = fakeConsumer();
+    await enrich.run(consumer.consumer);
+    await consumer.deliver('studio.movie.changes', [change({ after: { movieId: 'm9' }, ts_ms: 42 }), change('nope')]);
+    expect(deadLetters.letters.map((l) => [l.kind, l.entityId, l.value?.toString()])).toEqual([
+      ['event', null, 'nope'],
+      ['refetch', 'm9', JSON.stringify({ id: 'm9', tsMs: 42 })],
+    ]);
+    expect(events).toEqual(['dead letters 2']);
+    expect(consumer.commits).toHaveLength(1);
+  });
+});
