@@ -123,7 +123,7 @@ function stage(options: { lookups: string[][]; failing?: string[] }) {
       },
     },
     codec: filmCodec(),
-    deadLetters: { send: async (letters) => { events.push(`dead letters ${letters.length}`); await deadLetters.send(letters); } },
+    deadLetters: { send: async (letters) => { events.push(`dead letters ${letters.length}`); await deadLetters.send([...letters]); } },
     metrics: stageMetrics,
     logger: silentLogger,
     sinkCaughtUp: async () => void events.push('sink caught up'),
