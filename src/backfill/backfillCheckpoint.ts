@@ -1,6 +1,7 @@
 import type { Client } from '@elastic/elasticsearch';
 import { isNotFound } from '../clients/elasticsearchClient.ts';
 import { METADATA_INDEX } from '../index/indexMetadata.ts';
+import { indexNames } from '../index/indexNames.ts';
 
 /** Where a backfill got to: saved after every finished page, so `--resume` redoes none. */
 export interface BackfillCheckpoint {
@@ -18,7 +19,7 @@ export interface BackfillCheckpoint {
   updatedAt: string;
 }
 
-const idOf = (index: string): string => `backfill:${index}`;
+const idOf = (index: string): string => indexNames(index).checkpointId;
 
 export async function readCheckpoint(client: Client, index: string): Promise<BackfillCheckpoint | undefined> {
   try {

@@ -1,5 +1,6 @@
 import type { Client } from '@elastic/elasticsearch';
 import { isNotFound } from '../clients/elasticsearchClient.ts';
+import { indexNames } from './indexNames.ts';
 import { stableHash } from './stableHash.ts';
 
 /** The index where fedsearch records what it provisioned, one document per index config. */
@@ -27,7 +28,7 @@ export interface IndexMetadata {
 
 export async function readIndexMetadata(client: Client, index: string): Promise<IndexMetadata | undefined> {
   try {
-    const response = await client.get<IndexMetadata>({ index: METADATA_INDEX, id: index });
+    const response = await client.get<IndexMetadata>({ index: METADATA_INDEX, id: indexNames(index).metadataId });
     return response._source;
   } catch (error) {
     if (isNotFound(error)) return undefined;
@@ -49,13 +50,13 @@ export async function writeIndexMetadata(
     currentAvroFingerprint: fingerprint,
     provisionedAt: new Date().toISOString(),
   };
-  await client.index({ index: METADATA_INDEX, id: entry.index, document: metadata, refresh: 'wait_for' });
+  await client.index({ index: METADATA_INDEX, id: indexNames(entry.index).metadataId, document: metadata, refresh: 'wait_for' });
   return metadata;
 }
 
 /** Changes some fields of an index's metadata record. */
 export async function updateIndexMetadata(client: Client, index: string, patch: Partial<IndexMetadata>): Promise<void> {
-  await client.update({ index: METADATA_INDEX, id: index, doc: patch, refresh: 'wait_for' });
+  await client.update({ index: METADATA_INDEX, id: indexNames(index).metadataId, doc: patch, refresh: 'wait_for' });
 }
 
 /**
@@ -71,7 +72,7 @@ export interface ReindexAcknowledgement {
 }
 
 function acknowledgementId(index: string, sinkId: string): string {
-  return `reindex-ack:${index}:${sinkId}`;
+  return `${indexNames(index).reindexAcknowledgementPrefix}${sinkId}`;
 }
 
 export async function acknowledgeReindexTarget(client: Client, index: string, sinkId: string, target: string): Promise<void> {

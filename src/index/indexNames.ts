@@ -22,6 +22,8 @@ export interface IndexNames {
   metadataId: string;
   /** Id of the backfill checkpoint in the metadata index. */
   checkpointId: string;
+  /** Ids of the sinks' reindex acknowledgements in the metadata index start with this. */
+  reindexAcknowledgementPrefix: string;
 }
 
 export function indexNames(index: string): IndexNames {
@@ -37,6 +39,7 @@ export function indexNames(index: string): IndexNames {
     replayGroup: `${index}-replay`,
     metadataId: index,
     checkpointId: `backfill:${index}`,
+    reindexAcknowledgementPrefix: `reindex-ack:${index}:`,
   };
 }
 
