@@ -4,6 +4,7 @@ import { backfillProgress } from '../src/backfill/backfillProgress.ts';
 import { SINK_ACK_TIMEOUT_MS } from '../src/backfill/reindex.ts';
 import { runBackfill } from '../src/backfill/runBackfill.ts';
 import { loadIndex } from '../src/index/loadIndex.ts';
+import { handleInterrupts, interruption } from '../src/interruption.ts';
 import { runAction } from './runAction.ts';
 
 function rateOption(text: string): number {
@@ -28,6 +29,7 @@ export function addBackfillCommands(program: Command): void {
     .option('--resume', 'continue from the last checkpoint (after a crash or Ctrl-C)')
     .option('--ids-file <file>', 'backfill these ids (one per line) instead of listing them with backfill.query')
     .option('--new-version', 'build <index>_v<N+1> from the current template, write live updates to both, then swap the alias')
+    .addHelpText('after', '\nCtrl-C (or SIGTERM) finishes the page in flight, saves the checkpoint and exits 0; --resume continues. A second Ctrl-C stops at once.')
     .option('--cleanup', 'with --new-version: delete the old version right after the swap')
     .option('--grace <seconds>', 'with --new-version: keep the old version this long after the swap', count, 30)
     .option(
@@ -37,6 +39,7 @@ export function addBackfillCommands(program: Command): void {
       SINK_ACK_TIMEOUT_MS / 1000,
     )
     .action(runAction(async (configFile: string, options: { rate?: number; resume?: boolean; idsFile?: string; newVersion?: boolean; cleanup?: boolean; grace: number; ackTimeout: number }) => {
+      handleInterrupts();
       const loaded = await loadIndex(configFile);
       const summary = await runBackfill(
         loaded,
@@ -48,6 +51,7 @@ export function addBackfillCommands(program: Command): void {
           cleanup: options.cleanup === true,
           graceSeconds: options.grace,
           ackTimeoutMs: options.ackTimeout * 1000,
+          signal: interruption,
         },
         backfillProgress(),
       );

@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { untilInterrupted } from '../src/demo/untilInterrupted.ts';
+import { handleInterrupts, untilInterrupted } from '../src/interruption.ts';
 import { loadIndex } from '../src/index/loadIndex.ts';
 import { replayDeadLetters } from '../src/pipeline/replayDeadLetters.ts';
 import { runPipeline, type PipelineStage } from '../src/pipeline/runPipeline.ts';
@@ -26,8 +26,9 @@ export function addPipelineCommands(program: Command): void {
     .description('run the streaming indexer: change events → reverse lookups → gateway → documents topic → Elasticsearch')
     .addOption(new Option('--stage <stage>', 'which stage(s) this process runs').choices(['enrich', 'sink', 'all']).default('all'))
     .option('--metrics-port <port>', 'port of /metrics and /healthz (default: pipeline.metricsPort, 9464)', (v) => Number(v))
-    .addHelpText('after', '\nSIGTERM or Ctrl-C drains the batch in flight, commits, and exits.')
+    .addHelpText('after', '\nSIGTERM or Ctrl-C drains the batch in flight, commits, and exits 0; a second Ctrl-C stops at once.')
     .action(runAction(async (configFile: string, options: { stage: PipelineStage; metricsPort?: number }) => {
+      handleInterrupts();
       const loaded = await loadIndex(configFile);
       const pipeline = await runPipeline(loaded, { stage: options.stage, ...(options.metricsPort !== undefined ? { metricsPort: options.metricsPort } : {}) });
       say(`${loaded.config.index}: pipeline (${options.stage}) running; metrics ${pipeline.metricsUrl}/metrics, health ${pipeline.metricsUrl}/healthz`);

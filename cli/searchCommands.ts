@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { elasticsearchClient } from '../src/clients/elasticsearchClient.ts';
-import { untilInterrupted } from '../src/demo/untilInterrupted.ts';
+import { handleInterrupts, untilInterrupted } from '../src/interruption.ts';
 import { loadIndex } from '../src/index/loadIndex.ts';
 import { formatSearchTable } from '../src/search/formatSearchTable.ts';
 import { parseSearchRequest } from '../src/search/searchRequest.ts';
@@ -61,6 +61,7 @@ export function addSearchCommands(program: Command): void {
     .option('--auth-token <token>', 'require Authorization: Bearer <token> on the HTTP API')
     .option('--cors-origin <origin>', 'allow this browser origin (CORS is off by default)')
     .action(runAction(async (configFiles: string[], options: { host: string; port: number; subgraphPort: number; authToken?: string; corsOrigin?: string }) => {
+      handleInterrupts();
       const indexes = [];
       for (const file of configFiles) indexes.push(await loadIndex(file));
       const running = await serveSearch(indexes, {

@@ -1,5 +1,6 @@
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
+import { apolloServerOptions } from '../src/apolloServerOptions.ts';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import type { ApolloServerPlugin } from '@apollo/server';
@@ -77,8 +78,9 @@ export async function startDemoGraph(options: DemoGraphOptions): Promise<DemoGra
   const serve = async (schema: GraphQLSchema | ApolloGateway, port: number, name?: SubgraphName): Promise<string> => {
     const server =
       schema instanceof ApolloGateway
-        ? new ApolloServer({ gateway: schema, plugins: [ApolloServerPluginCacheControlDisabled()] })
+        ? new ApolloServer({ ...apolloServerOptions(), gateway: schema, plugins: [ApolloServerPluginCacheControlDisabled()] })
         : new ApolloServer({
+            ...apolloServerOptions(),
             schema,
             // Cache-control hints are unused here, and the plugin wraps every field resolver to
             // collect them: about a sixth of the graph's CPU time (profiled with bench/probeFetch.ts).

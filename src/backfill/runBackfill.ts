@@ -5,6 +5,7 @@ import PQueue from 'p-queue';
 import { elasticsearchClient } from '../clients/elasticsearchClient.ts';
 import { kafkaClient } from '../clients/kafkaClient.ts';
 import { UserError } from '../errors.ts';
+import { InterruptedError } from '../interruption.ts';
 import { readIndexMetadata } from '../index/indexMetadata.ts';
 import type { LoadedIndex } from '../index/loadIndex.ts';
 import { runPipeline, type RunningPipeline } from '../pipeline/runPipeline.ts';
@@ -35,6 +36,11 @@ export interface BackfillOptions {
   graceSeconds: number;
   /** With newVersion: how long to wait for the running sinks to acknowledge the new version. */
   ackTimeoutMs?: number;
+  /**
+   * Ctrl-C: once aborted, the page in flight is finished and checkpointed, then the backfill
+   * stops with an InterruptedError (a new version is not swapped in) that says how to resume.
+   */
+  signal?: AbortSignal;
 }
 
 export interface BackfillSummary {
@@ -206,6 +212,10 @@ async function fetchEveryEntity(
       if (options.idsFile) checkpoint.linesDone = Number(page.endCursor);
       else checkpoint.cursor = page.endCursor;
       await save();
+      if (options.signal?.aborted) {
+        const resume = `fedsearch backfill ${config.sourceFile} --resume${options.newVersion ? ' --new-version' : ''}`;
+        throw new InterruptedError(`backfill of ${config.index} stopped after ${checkpoint.done} entities; \`${resume}\` continues it`);
+      }
     }
     await queue.onIdle();
   } finally {

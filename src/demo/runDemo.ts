@@ -12,7 +12,7 @@ import { kafkaBrokers } from '../stack/kafkaService.ts';
 import { stackDown, stackServices, stackUp } from '../stack/stack.ts';
 import { startChangeGenerator, type RunningChangeGenerator } from '../../subgraphs/changeGenerator.ts';
 import { printGraph, startDemoGraphOrExplain } from './runDemoGraph.ts';
-import { untilInterrupted } from './untilInterrupted.ts';
+import { handleInterrupts, interruption, InterruptedError, throwIfInterrupted, untilInterrupted } from '../interruption.ts';
 
 const say = (message: string): void => void process.stderr.write(`${message}\n`);
 
@@ -27,6 +27,9 @@ const SUPERGRAPH_FILE = new URL('../../subgraphs/supergraph.graphql', import.met
  * that was already running is left running.
  */
 export async function runDemo(options: { movies: number; changesPerSecond: number; printChanges: boolean }): Promise<void> {
+  // From the first moment: a Ctrl-C while the stack starts or the backfill runs stops the demo
+  // cleanly too, not only once the URLs are printed.
+  handleInterrupts(say);
   const startedServices = await stackUp(say);
   let graph;
   let pipeline: RunningPipeline | undefined;
@@ -37,6 +40,8 @@ export async function runDemo(options: { movies: number; changesPerSecond: numbe
   try {
     // The search side needs only the config and the schema (the shipped supergraph), so it can
     // be up before the gateway that composes its subgraph.
+    const stopped = (): void => throwIfInterrupted('demo stopped');
+    stopped();
     const movies = await loadIndex(DEMO_CONFIG, { schemaFile: SUPERGRAPH_FILE });
     search = await serveSearch([movies], { host: '127.0.0.1', port: 8080, subgraphPort: null, requestTimeoutMs: 15_000, maxBodyBytes: 65_536 });
     searchClient = elasticsearchClient(movies.config.elasticsearch);
@@ -46,14 +51,23 @@ export async function runDemo(options: { movies: number; changesPerSecond: numbe
       search: searchSubgraph(new SearchService(movies, searchClient), movies.query),
     });
     printGraph(graph);
+    stopped();
     say(`provisioning ${movies.config.index} from ${DEMO_CONFIG}…`);
     await provision(movies, { dryRun: false }, say);
+    stopped();
     pipeline = await runPipeline(movies, { stage: 'all' });
+    stopped();
     say(`backfilling ${movies.config.index} (cap ${movies.config.backfill.rate} entities/s)…`);
     // An index left by an earlier demo (perhaps of another size) is rebuilt as a new version and
     // swapped in, so the demo starts from exactly this studio — and shows a zero-downtime reindex.
     const earlier = (await searchClient.count({ index: movies.config.index })).count > 0;
-    const summary = await runBackfill(movies, { resume: false, newVersion: earlier, cleanup: true, graceSeconds: 0 }, backfillProgress());
+    const summary = await runBackfill(
+      movies,
+      { resume: false, newVersion: earlier, cleanup: true, graceSeconds: 0, signal: interruption },
+      backfillProgress(),
+    ).catch((error: unknown) => {
+      throw error instanceof InterruptedError ? new InterruptedError('demo stopped during the backfill') : error;
+    });
     say(`backfilled ${summary.done} movies in ${summary.seconds.toFixed(0)}s; the live pipeline keeps the index in step`);
     process.stdout.write(
       [
@@ -81,6 +95,7 @@ export async function runDemo(options: { movies: number; changesPerSecond: numbe
     }
     say('Ctrl-C stops everything this demo started.');
     await untilInterrupted();
+    say('stopping the demo…');
   } finally {
     clearInterval(changeCounter);
     await changes?.stop();
@@ -89,5 +104,6 @@ export async function runDemo(options: { movies: number; changesPerSecond: numbe
     await search?.close();
     await searchClient?.close();
     await stackDown(say, stackServices().filter((service) => startedServices.has(service.name)));
+    say('demo stopped');
   }
 }

@@ -1,11 +1,12 @@
 import { startDemoGraph, type DemoGraph, type DemoGraphOptions } from '../../subgraphs/startDemoGraph.ts';
 import { InfrastructureError } from '../errors.ts';
-import { untilInterrupted } from './untilInterrupted.ts';
+import { handleInterrupts, untilInterrupted } from '../interruption.ts';
 
 const say = (message: string): void => void process.stderr.write(`${message}\n`);
 
 /** Starts the demo graph, prints where it listens, and runs until Ctrl-C. */
 export async function runDemoGraph(options: DemoGraphOptions): Promise<void> {
+  handleInterrupts(say);
   const graph = await startDemoGraphOrExplain(options);
   printGraph(graph);
   say('Ctrl-C stops the graph.');

@@ -1,4 +1,5 @@
 import { ApolloServer } from '@apollo/server';
+import { apolloServerOptions } from '../apolloServerOptions.ts';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import type { Client } from '@elastic/elasticsearch';
 import { elasticsearchClient } from '../clients/elasticsearchClient.ts';
@@ -27,7 +28,7 @@ export async function serveSearch(
   let subgraphUrl: string | null = null;
   const first = indexes[0];
   if (options.subgraphPort !== null && first) {
-    subgraph = new ApolloServer({ schema: searchSubgraph(services[0] as SearchService, first.query) });
+    subgraph = new ApolloServer({ ...apolloServerOptions(), schema: searchSubgraph(services[0] as SearchService, first.query) });
     const { url } = await startStandaloneServer(subgraph, { listen: { host: options.host, port: options.subgraphPort } });
     subgraphUrl = new URL('/graphql', url).toString();
   }

@@ -7,6 +7,7 @@ import { runBackfill } from '../../src/backfill/runBackfill.ts';
 import { runPipeline } from '../../src/pipeline/runPipeline.ts';
 import { entityId } from '../../subgraphs/data/studioRows.ts';
 import { createIndexHarness, eventually, type IndexHarness } from '../../support/indexHarness.ts';
+import { exitOf, pressCtrlC, spawnCliAsUser } from '../support/userCli.ts';
 
 const MOVIES = 2_000;
 const cli = new URL('../../cli/fedsearch.js', import.meta.url).pathname;
@@ -61,6 +62,28 @@ describe('backfill, reindex and audit against the real stack and demo graph', ()
     expect(resumed.done).toBe(MOVIES);
     expect(resumed.done - (saved?.done ?? 0)).toBeLessThan(MOVIES);
     expect(checkpoint.done).toBeGreaterThanOrEqual(500);
+    expect(await readCheckpoint(h.es, h.index)).toBeUndefined();
+    expect(await audit()).toMatchObject(clean);
+  }, 180_000);
+
+  it('stops cleanly on Ctrl-C in a terminal: exit 0, a resumable checkpoint, and --resume finishes the job', async () => {
+    const child = spawnCliAsUser(['backfill', h.configFile, '--rate', '200'], { env: { ...h.env, FEDSEARCH_LOG_LEVEL: 'warn' } });
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => void (stderr += chunk.toString('utf8')));
+    await eventually('a first page checkpointed', async () => ((await readCheckpoint(h.es, h.index))?.done ?? 0) >= 500 || undefined, 60_000);
+    pressCtrlC(child);
+    expect(await exitOf(child), stderr).toEqual({ code: 0, signal: null });
+    expect(stderr).toContain('Ctrl-C: stopping cleanly');
+    expect(stderr).toMatch(/backfill of \S+ stopped after \d+ entities; `fedsearch backfill \S+ --resume` continues it/);
+    const saved = await readCheckpoint(h.es, h.index);
+    expect(saved?.cursor).not.toBeNull();
+    expect(saved?.done).toBeLessThan(MOVIES);
+
+    const resumed = spawnCliAsUser(['backfill', h.configFile, '--rate', 'none', '--resume'], { env: { ...h.env, FEDSEARCH_LOG_LEVEL: 'warn' } });
+    let resumedOut = '';
+    resumed.stdout?.on('data', (chunk: Buffer) => void (resumedOut += chunk.toString('utf8')));
+    expect((await exitOf(resumed)).code).toBe(0);
+    expect(JSON.parse(resumedOut)).toMatchObject({ done: MOVIES, failed: 0 });
     expect(await readCheckpoint(h.es, h.index)).toBeUndefined();
     expect(await audit()).toMatchObject(clean);
   }, 180_000);
