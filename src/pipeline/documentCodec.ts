@@ -67,6 +67,11 @@ export class DocumentCodec {
     if (!Number.isSafeInteger(version)) throw new Error(`document ${id} has no valid ${DOCUMENT_HEADERS.version} header`);
     const eventTs = header(message.headers, DOCUMENT_HEADERS.eventTs);
     const eventTsMs = eventTs === undefined ? null : Number(eventTs);
+    // Checked before anything is written: a bad header found after the write would fail the batch
+    // again on every redelivery and hold its partition for good.
+    if (eventTsMs !== null && !(Number.isSafeInteger(eventTsMs) && eventTsMs >= 0)) {
+      throw new Error(`document ${id} has an invalid ${DOCUMENT_HEADERS.eventTs} header (${JSON.stringify(eventTs.slice(0, 40))}): not a time in milliseconds`);
+    }
     if (message.value === null) return { id, document: null, version, eventTsMs };
     const fingerprint = header(message.headers, DOCUMENT_HEADERS.schema) ?? '';
     const type = this.types.get(fingerprint);

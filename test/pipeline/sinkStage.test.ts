@@ -170,6 +170,21 @@ describe('SinkStage', () => {
     expect(consumer.commits).toHaveLength(1);
   });
 
+  it('dead-letters a document whose fedsearch-event-ts header is not a number, before writing anything, and moves on', async () => {
+    const es = fakeElasticsearch(() => 201);
+    const { stage, deadLetters } = sink(es.client);
+    const consumer = fakeConsumer();
+    await stage.run(consumer.consumer);
+    const good = document('f1', 1);
+    const bad = kafkaMessage({ key: 'f2', value: good.value, headers: { 'fedsearch-schema': 'f1', 'fedsearch-version': '2', 'fedsearch-event-ts': 'soon' } });
+    await consumer.deliver(topology.documentsTopic, [good, bad]);
+    expect(deadLetters.letters.map((letter) => [letter.entityId, letter.reason])).toEqual([
+      ['f2', 'document f2 has an invalid fedsearch-event-ts header ("soon"): not a time in milliseconds'],
+    ]);
+    expect(writes(es.requests[0] ?? []).map(([, id]) => id)).toEqual(['f1']);
+    expect(consumer.commits).toHaveLength(1);
+  });
+
   it('writes to the alias and to every extra target (a reindex under way)', async () => {
     const es = fakeElasticsearch(() => 201);
     const { stage } = sink(es.client, { extraTargets: () => ['films_v2'] });
