@@ -70,7 +70,7 @@ export class DocumentCodec {
     // Checked before anything is written: a bad header found after the write would fail the batch
     // again on every redelivery and hold its partition for good.
     if (eventTsMs !== null && !(Number.isSafeInteger(eventTsMs) && eventTsMs >= 0)) {
-      throw new Error(`document ${id} has an invalid ${DOCUMENT_HEADERS.eventTs} header (${JSON.stringify(eventTs.slice(0, 40))}): not a time in milliseconds`);
+      throw new Error(`document ${id} has an invalid ${DOCUMENT_HEADERS.eventTs} header (${JSON.stringify(String(eventTs).slice(0, 40))}): not a time in milliseconds`);
     }
     if (message.value === null) return { id, document: null, version, eventTsMs };
     const fingerprint = header(message.headers, DOCUMENT_HEADERS.schema) ?? '';

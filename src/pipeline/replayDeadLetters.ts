@@ -3,13 +3,18 @@ import { kafkaClient } from '../clients/kafkaClient.ts';
 import { readDeadLetter } from './deadLetters.ts';
 import { pipelineTopology } from '../index/pipelineTopology.ts';
 import { runPipeline } from './runPipeline.ts';
+import { eventRoutes } from './enrichSteps.ts';
+import { replayAction } from './replayAction.ts';
 import { committedOffsets, endOffsets, hasCaughtUp } from './consumerGroupProgress.ts';
 
 export interface ReplayReport {
   read: number;
   /** Entities fetched again and written to the documents topic. */
   refetched: number;
-  /** Entities whose fetch failed again (back in the dead-letter topic). */
+  /**
+   * Letters that failed again and are back in the dead-letter topic: fetches that failed, events
+   * that still cannot be read, events naming a topic that is not this index's.
+   */
   failedAgain: number;
   /** Events and documents put back on their topic for the pipeline to handle again. */
   reinjected: number;
@@ -24,6 +29,7 @@ export interface ReplayReport {
 export async function replayDeadLetters(loaded: LoadedIndex, options: { since?: Date }, report: (line: string) => void): Promise<ReplayReport> {
   const { config } = loaded;
   const topology = pipelineTopology(loaded);
+  const routes = eventRoutes(loaded);
   const groupId = loaded.names.replayGroup;
   const kafka = kafkaClient(config.kafka, '-replay');
   const admin = kafka.admin();
@@ -59,19 +65,26 @@ export async function replayDeadLetters(loaded: LoadedIndex, options: { since?: 
               if (BigInt(message.offset) >= (end.get(batch.partition) ?? 0n)) break;
               const letter = readDeadLetter(message);
               outcome.read++;
-              if (letter.kind === 'refetch' && letter.entityId) {
-                const result = await pipeline.enrich.enrich(new Map([[letter.entityId, null]]));
+              const action = replayAction(letter, routes, topology.documentsTopic);
+              const keepDead = (reason: string): Promise<unknown> =>
+                producer.send({
+                  topic: topology.dlqTopic,
+                  acks: -1,
+                  messages: [{ key: message.key, value: message.value, headers: { ...message.headers, 'fedsearch-dlq-reason': reason } }],
+                });
+              if (action.kind === 'refetch') {
+                const result = await pipeline.enrich.enrich(new Map([[action.entityId, null]]));
                 const failure = result.failed[0];
                 if (failure) {
                   outcome.failedAgain++;
-                  await producer.send({ topic: topology.dlqTopic, acks: -1, messages: [{ key: letter.entityId, value: message.value, headers: { ...message.headers, 'fedsearch-dlq-reason': failure.reason } }] });
+                  await keepDead(failure.reason);
                 } else outcome.refetched++;
+              } else if (action.kind === 'reinject') {
+                await producer.send({ topic: action.topic, acks: -1, messages: [{ key: letter.key, value: letter.value, ...(letter.headers ? { headers: letter.headers } : {}) }] });
+                outcome.reinjected++;
               } else {
-                const topic = letter.kind === 'document' ? topology.documentsTopic : letter.source?.topic;
-                if (topic) {
-                  await producer.send({ topic, acks: -1, messages: [{ key: letter.key, value: letter.value, ...(letter.headers ? { headers: letter.headers } : {}) }] });
-                  outcome.reinjected++;
-                }
+                outcome.failedAgain++;
+                await keepDead(action.reason);
               }
               resolveOffset(message.offset);
               position.set(batch.partition, BigInt(message.offset) + 1n);
