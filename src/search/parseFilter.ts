@@ -136,13 +136,13 @@ class FilterParser extends EmbeddedActionsParser {
         ALT: () => {
           const token = this.CONSUME(StringLiteral);
           // ACTION: runs only when parsing, not while Chevrotain records the grammar.
-          return this.ACTION(() => ({ type: 'string' as const, value: unquote(token.image), column: token.startOffset + 1 }));
+          return this.ACTION(() => ({ type: 'string' as const, value: unquote(token), column: token.startOffset + 1 }));
         },
       },
       {
         ALT: () => {
           const token = this.CONSUME(NumberLiteral);
-          return this.ACTION(() => ({ type: 'number' as const, value: Number(token.image), column: token.startOffset + 1 }));
+          return this.ACTION(() => ({ type: 'number' as const, value: finiteNumber(token), column: token.startOffset + 1 }));
         },
       },
       { ALT: () => ({ type: 'boolean', value: true, column: this.CONSUME(True).startOffset + 1 }) },
@@ -189,11 +189,24 @@ export function parseFilter(text: string): FilterNode {
   return tree;
 }
 
+/**
+ * How deep the parser would recurse, before it does: one level per open parenthesis and per NOT
+ * still waiting for its operand. A NOT's level ends with its operand — a condition, or a
+ * parenthesised group — so `NOT a EXISTS AND NOT b EXISTS AND …` stays shallow however long it is.
+ */
 function checkNesting(tokens: IToken[]): void {
-  let depth = 0;
+  const notsBeforeGroup: number[] = [];
+  let pendingNots = 0;
   for (const token of tokens) {
-    if (token.tokenType === LParen || token.tokenType === Not) depth++;
-    if (token.tokenType === RParen) depth--;
+    if (token.tokenType === Not) pendingNots++;
+    else if (token.tokenType === LParen) {
+      notsBeforeGroup.push(pendingNots);
+      pendingNots = 0;
+    } else if (token.tokenType === RParen) {
+      notsBeforeGroup.pop();
+      pendingNots = 0;
+    } else if (token.tokenType === Path) pendingNots = 0;
+    const depth = notsBeforeGroup.length + notsBeforeGroup.reduce((sum, nots) => sum + nots, 0) + pendingNots;
     if (depth > FILTER_LIMITS.maxDepth) {
       throw new FilterError(`the filter nests deeper than ${FILTER_LIMITS.maxDepth} levels`, token.startOffset + 1);
     }
@@ -211,6 +224,22 @@ function toFilterError(token: IToken, kind: string, message: string, text: strin
   return new FilterError(`expected ${wanted} at column ${column}, found ${found}`, column, atEnd ? 1 : token.image.length);
 }
 
-function unquote(image: string): string {
-  return JSON.parse(image.replace(/\\(?!["\\/bfnrtu])/g, '\\\\')) as string;
+/** A string literal's text; a bad escape or a raw line break is the user's mistake, at its column. */
+function unquote(token: IToken): string {
+  try {
+    return JSON.parse(token.image.replace(/\\(?!["\\/bfnrtu])/g, '\\\\')) as string;
+  } catch {
+    throw new FilterError(
+      `the string at column ${token.startOffset + 1} is not valid: a \\u escape needs four hex digits, and a line break must be written \\n`,
+      token.startOffset + 1,
+      token.image.length,
+    );
+  }
+}
+
+/** A number literal's value; one too large for a double (1e999) is refused, not turned into null. */
+function finiteNumber(token: IToken): number {
+  const value = Number(token.image);
+  if (!Number.isFinite(value)) throw new FilterError(`the number ${token.image} at column ${token.startOffset + 1} is too large`, token.startOffset + 1, token.image.length);
+  return value;
 }

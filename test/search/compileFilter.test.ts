@@ -104,6 +104,18 @@ describe('compileFilter', () => {
     expect(failure(Array.from({ length: 201 }, () => 'genres == "a"').join(' OR ')).message).toBe('the filter has more than 200 conditions');
   });
 
+  it('counts a NOT as one level only until its operand: 33 `NOT x EXISTS` joined by AND are fine, 33 NOTs in a row are not', () => {
+    expect(() => compile(Array.from({ length: 33 }, () => 'NOT genres EXISTS').join(' AND '))).not.toThrow();
+    expect(() => compile(Array.from({ length: 20 }, () => 'NOT (genres == "a"').join(' AND ') + ')'.repeat(20))).toThrow('deeper than 32 levels');
+    expect(failure(`${'NOT '.repeat(33)}genres == "a"`).message).toBe('the filter nests deeper than 32 levels');
+  });
+
+  it('refuses a string with a bad escape or a raw line break, and a number too large, as the user’s mistake at its column', () => {
+    expect(failure('genres == "\\u00zz"')).toMatchObject({ column: 11, message: expect.stringContaining('the string at column 11 is not valid') });
+    expect(failure('genres == "two\nlines"')).toMatchObject({ column: 11 });
+    expect(failure('releaseYear == 1e999')).toMatchObject({ column: 16, message: 'the number 1e999 at column 16 is too large' });
+  });
+
   it('only ever compiles or throws a FilterError, whatever it is given', () => {
     const vocabulary = ['genres', 'cast.role', 'releaseYear', 'synopsis', 'nope', '==', '!=', '<', '>=', 'IN', '[', ']', ',', '(', ')',
       'AND', 'OR', 'NOT', 'CONTAINS', 'EXISTS', '"comedy"', '"ACTOR"', '1999', '-2.5', 'true', '"', '\\', '`'];
