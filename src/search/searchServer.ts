@@ -1,4 +1,4 @@
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -47,14 +47,21 @@ class HttpError extends Error {
  */
 export async function startSearchServer(services: SearchService[], options: SearchServerOptions, logger: Logger): Promise<SearchServer> {
   const byIndex = new Map(services.map((service) => [service.index, service]));
-  const server = createServer((request, response) => {
+  // The deadline covers the headers and the body: a client dripping a byte every few seconds gets
+  // a 408 at the deadline (Node checks it every connectionsCheckingInterval, 30 s by default) …
+  const timeouts = {
+    requestTimeout: options.requestTimeoutMs,
+    headersTimeout: options.requestTimeoutMs,
+    connectionsCheckingInterval: Math.min(1_000, options.requestTimeoutMs),
+  };
+  const server = createServer(timeouts, (request, response) => {
     void handle(request, response).catch((error: unknown) => {
+      if (response.headersSent) return;
       const known = error instanceof HttpError ? error : toHttpError(error);
       if (known.status >= 500) logger.error({ err: error, url: request.url }, 'search request failed');
       send(response, known.status, { error: { message: known.message, ...known.details } }, options);
     });
   });
-  server.requestTimeout = options.requestTimeoutMs;
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://localhost');
@@ -68,16 +75,18 @@ export async function startSearchServer(services: SearchService[], options: Sear
     authorize(request, options.authToken);
     const match = /^\/v1\/indexes\/([^/]+)\/(search|suggest)$/.exec(url.pathname);
     if (!match) throw new HttpError(404, `no such endpoint: ${request.method} ${url.pathname}`);
-    const service = byIndex.get(decodeURIComponent(match[1] as string));
+    const service = byIndex.get(decodedPathSegment(match[1] as string));
     if (!service) throw new HttpError(404, `no index ${match[1]} here (indexes: ${[...byIndex.keys()].join(', ')})`);
     if (match[2] === 'suggest') {
       if (request.method !== 'GET') throw new HttpError(405, 'suggest takes GET');
       const size = Math.min(20, Math.max(1, Number(url.searchParams.get('size') ?? 8) || 8));
-      return send(response, 200, { suggestions: await service.suggest(url.searchParams.get('q') ?? '', size) }, options);
+      const suggestions = await withDeadline(service.suggest(url.searchParams.get('q') ?? '', size), options.requestTimeoutMs);
+      return send(response, 200, { suggestions }, options);
     }
     if (request.method !== 'POST') throw new HttpError(405, 'search takes POST with a JSON body');
     const body = await readJson(request, options.maxBodyBytes);
-    return send(response, 200, await service.search(parseSearchRequest(body)), options);
+    // … and so does the search itself: a cluster that never answers gets the client a 504, not a hang.
+    return send(response, 200, await withDeadline(service.search(parseSearchRequest(body)), options.requestTimeoutMs), options);
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -94,9 +103,27 @@ export async function startSearchServer(services: SearchService[], options: Sear
 function authorize(request: IncomingMessage, token: string | undefined): void {
   if (!token) return;
   const given = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1] ?? '';
-  const a = Buffer.from(given);
-  const b = Buffer.from(token);
-  if (a.length !== b.length || !timingSafeEqual(a, b)) throw new HttpError(401, 'missing or wrong bearer token');
+  // Digests of equal length, compared in constant time: neither the token nor its length leaks.
+  const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
+  if (!timingSafeEqual(digest(given), digest(token))) throw new HttpError(401, 'missing or wrong bearer token');
+}
+
+function decodedPathSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new HttpError(400, `malformed percent-escape in the path: ${segment.slice(0, 80)}`);
+  }
+}
+
+class DeadlineError extends Error {}
+
+function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DeadlineError(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }
 
 async function readJson(request: IncomingMessage, limit: number): Promise<unknown> {
@@ -121,8 +148,12 @@ function toHttpError(error: unknown): HttpError {
     const { message, ...details } = bad;
     return new HttpError(400, message, details);
   }
+  if (error instanceof DeadlineError) return new HttpError(504, 'the search took too long; try again, or narrow it');
   const status = (error as { meta?: { statusCode?: number } }).meta?.statusCode;
   if (status === 429 || status === 503) return new HttpError(503, 'the search cluster is busy; try again shortly');
+  // Elasticsearch refused the request itself (a cursor whose values do not fit the sort, say): the
+  // client's doing, but its raw message names internals, so it gets a plain one.
+  if (status !== undefined && status >= 400 && status < 500) return new HttpError(400, 'Elasticsearch refused this search request (check the cursor, sort and filter)');
   return new HttpError(500, 'internal error');
 }
 

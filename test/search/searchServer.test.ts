@@ -1,0 +1,82 @@
+import { connect } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pino } from 'pino';
+import { startSearchServer, type SearchServer } from '../../src/search/searchServer.ts';
+import type { SearchService } from '../../src/search/searchService.ts';
+
+/**
+ * The HTTP layer under hostile input, on a real server on loopback; the search behind it is a
+ * stand-in that fails the way Elasticsearch does (the real stack runs in search.int.test.ts).
+ */
+const REQUEST_TIMEOUT_MS = 1_000;
+
+const service = {
+  index: 'movies',
+  async search(request: { query?: string }) {
+    if (request.query === 'refused') throw Object.assign(new Error('search_phase_execution_exception: [x] failed to parse search_after'), { meta: { statusCode: 400 } });
+    if (request.query === 'hang') return new Promise(() => undefined);
+    return { total: 0, hits: [], facets: {}, nextCursor: null };
+  },
+  suggest: async () => [],
+} as unknown as SearchService; // search and suggest are all the server calls
+
+describe('the search HTTP server', () => {
+  let server: SearchServer;
+  const post = (path: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> =>
+    fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+
+  beforeAll(async () => {
+    server = await startSearchServer([service], { host: '127.0.0.1', port: 0, requestTimeoutMs: REQUEST_TIMEOUT_MS, maxBodyBytes: 4_096, authToken: 's3cret' }, pino({ level: 'silent' }));
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  const auth = { authorization: 'Bearer s3cret' };
+
+  it('answers a malformed percent-escape in the path with a 400, not a 500', async () => {
+    const response = await post('/v1/indexes/%E0%A4%A/search', {}, auth);
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ error: { message: 'malformed percent-escape in the path: %E0%A4%A' } });
+  });
+
+  it('answers a request Elasticsearch refuses (a bad search_after) with a 400 that does not pass its message through', async () => {
+    const response = await post('/v1/indexes/movies/search', { query: 'refused' }, auth);
+    expect(response.status).toBe(400);
+    const body = await response.text();
+    expect(body).not.toMatch(/search_phase_execution_exception|search_after/);
+  });
+
+  it('answers a search Elasticsearch never finishes with a 504 at the deadline instead of keeping the client waiting', async () => {
+    const started = Date.now();
+    const response = await post('/v1/indexes/movies/search', { query: 'hang' }, auth);
+    expect(response.status).toBe(504);
+    expect(Date.now() - started).toBeLessThan(REQUEST_TIMEOUT_MS * 5);
+  });
+
+  it('ends a request whose body drips in with a 408 near the deadline, not a minute later', async () => {
+    const started = Date.now();
+    const { port } = new URL(server.url);
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1', () => {
+        socket.write('POST /v1/indexes/movies/search HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer s3cret\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{');
+        const drip = setInterval(() => socket.write(' '), 300);
+        socket.on('close', () => clearInterval(drip));
+      });
+      let received = '';
+      socket.on('data', (chunk) => void (received += chunk.toString()));
+      socket.on('close', () => resolve(received));
+      socket.on('error', reject);
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 408/);
+    expect(Date.now() - started).toBeLessThan(REQUEST_TIMEOUT_MS * 5);
+  });
+
+  it('refuses a wrong token of any length with the same 401', async () => {
+    for (const token of ['s3cre', 's3cret!', 'x'.repeat(500), '']) {
+      const response = await post('/v1/indexes/movies/search', {}, { authorization: `Bearer ${token}` });
+      expect(response.status).toBe(401);
+    }
+    expect((await post('/v1/indexes/movies/search', {}, auth)).status).toBe(200);
+  });
+});
