@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@elastic/elasticsearch';
 import type { Admin } from 'kafkajs';
@@ -31,7 +32,7 @@ export async function createNextVersion(elasticsearch: Client, loaded: LoadedInd
 export interface SinkRegistry {
   /** Member ids of the sinks running now (the index's sink consumer group). */
   liveSinks(): Promise<string[]>;
-  /** The target each of these sinks last acknowledged. */
+  /** The announcement each of these sinks last acknowledged. */
   acknowledgements(sinkIds: readonly string[]): Promise<Map<string, string>>;
 }
 
@@ -42,12 +43,12 @@ export interface AcknowledgementOutcome {
 }
 
 /**
- * Waits until every live sink has acknowledged `target` — sinks that leave meanwhile no longer
- * count, sinks that join are waited for too — or until `timeoutMs` passes.
+ * Waits until every live sink has acknowledged `announcement` — sinks that leave meanwhile no
+ * longer count, sinks that join are waited for too — or until `timeoutMs` passes.
  */
 export async function awaitSinkAcknowledgements(
   registry: SinkRegistry,
-  target: string,
+  announcement: string,
   timeoutMs: number,
   pollMs = 250,
 ): Promise<AcknowledgementOutcome> {
@@ -55,8 +56,8 @@ export async function awaitSinkAcknowledgements(
   for (;;) {
     const live = await registry.liveSinks();
     const acknowledgements = await registry.acknowledgements(live);
-    const acknowledged = live.filter((sink) => acknowledgements.get(sink) === target);
-    const missing = live.filter((sink) => acknowledgements.get(sink) !== target);
+    const acknowledged = live.filter((sink) => acknowledgements.get(sink) === announcement);
+    const missing = live.filter((sink) => acknowledgements.get(sink) !== announcement);
     if (missing.length === 0 || Date.now() >= deadline) return { acknowledged, missing };
     await sleep(pollMs);
   }
@@ -86,8 +87,9 @@ export async function announceReindexTarget(
   target: string,
   timeoutMs: number,
 ): Promise<{ outcome: AcknowledgementOutcome; message: string }> {
-  await updateIndexMetadata(elasticsearch, loaded.config.index, { reindexTarget: target });
-  const outcome = await awaitSinkAcknowledgements(registry, target, timeoutMs);
+  const announcement = randomUUID();
+  await updateIndexMetadata(elasticsearch, loaded.config.index, { reindexTarget: target, reindexAnnouncement: announcement });
+  const outcome = await awaitSinkAcknowledgements(registry, announcement, timeoutMs);
   const { acknowledged, missing } = outcome;
   if (missing.length > 0) {
     return {
@@ -111,7 +113,7 @@ export async function swapAlias(elasticsearch: Client, loaded: LoadedIndex, from
       { add: { index: to, alias, is_write_index: true } },
     ],
   });
-  await updateIndexMetadata(elasticsearch, loaded.config.index, { liveIndex: to, reindexTarget: null });
+  await updateIndexMetadata(elasticsearch, loaded.config.index, { liveIndex: to, reindexTarget: null, reindexAnnouncement: null });
 }
 
 /** Deletes the old version, after a grace period for searches that still hold it (scrolls, PITs). */
@@ -134,5 +136,5 @@ export async function retireVersion(
  * index stays for `--resume --new-version` to finish.
  */
 export async function abandonReindex(elasticsearch: Client, loaded: LoadedIndex): Promise<void> {
-  await updateIndexMetadata(elasticsearch, loaded.config.index, { reindexTarget: null });
+  await updateIndexMetadata(elasticsearch, loaded.config.index, { reindexTarget: null, reindexAnnouncement: null });
 }

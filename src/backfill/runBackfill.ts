@@ -75,7 +75,11 @@ export async function runBackfill(loaded: LoadedIndex, options: BackfillOptions,
       : null;
     const checkpoint: BackfillCheckpoint = { ...(resumeFrom ?? freshCheckpoint(config.index)), target };
 
-    const pipeline = await runPipeline(loaded, { stage: 'sink', metricsPort: 0 });
+    const pipeline = await runPipeline(loaded, { stage: 'sink', metricsPort: 0 }).catch(async (error: unknown) => {
+      // Announced but never filled: stop the running sinks' dual writes.
+      if (target) await abandonReindex(elasticsearch, loaded).catch(() => undefined);
+      throw error;
+    });
     try {
       const started = performance.now();
       const doneAtStart = checkpoint.done;

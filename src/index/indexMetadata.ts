@@ -24,6 +24,12 @@ export interface IndexMetadata {
    * well as to the alias, so no update is lost before the alias swaps.
    */
   reindexTarget?: string | null;
+  /**
+   * A fresh id for each time a target is announced: sinks acknowledge the announcement, not the
+   * index name, so an acknowledgement left from an earlier attempt at the same target (a resumed
+   * reindex) never counts for this one.
+   */
+  reindexAnnouncement?: string | null;
 }
 
 export async function readIndexMetadata(client: Client, index: string): Promise<IndexMetadata | undefined> {
@@ -46,6 +52,7 @@ export async function writeIndexMetadata(
   const metadata: IndexMetadata = {
     ...rest,
     reindexTarget: previous?.reindexTarget ?? null,
+    reindexAnnouncement: previous?.reindexAnnouncement ?? null,
     avroSchemas: { ...previous?.avroSchemas, [fingerprint]: JSON.stringify(avroSchema) },
     currentAvroFingerprint: fingerprint,
     provisionedAt: new Date().toISOString(),
@@ -68,6 +75,8 @@ export interface ReindexAcknowledgement {
   /** The sink's member id in the index's sink consumer group. */
   sinkId: string;
   target: string;
+  /** The announcement (IndexMetadata.reindexAnnouncement) acknowledged. */
+  announcement: string;
   at: string;
 }
 
@@ -75,19 +84,24 @@ function acknowledgementId(index: string, sinkId: string): string {
   return `${indexNames(index).reindexAcknowledgementPrefix}${sinkId}`;
 }
 
-export async function acknowledgeReindexTarget(client: Client, index: string, sinkId: string, target: string): Promise<void> {
-  const acknowledgement: ReindexAcknowledgement = { index, sinkId, target, at: new Date().toISOString() };
+export async function acknowledgeReindexTarget(
+  client: Client,
+  index: string,
+  sinkId: string,
+  announced: { target: string; announcement: string },
+): Promise<void> {
+  const acknowledgement: ReindexAcknowledgement = { index, sinkId, ...announced, at: new Date().toISOString() };
   await client.index({ index: METADATA_INDEX, id: acknowledgementId(index, sinkId), document: acknowledgement });
 }
 
-/** The target each of these sinks last acknowledged (sinks that never did are absent). */
+/** The announcement each of these sinks last acknowledged (sinks that never did are absent). */
 export async function reindexAcknowledgements(client: Client, index: string, sinkIds: readonly string[]): Promise<Map<string, string>> {
   const acknowledged = new Map<string, string>();
   if (sinkIds.length === 0) return acknowledged;
   // A realtime multi-get: an acknowledgement is visible the moment it is written, no refresh needed.
   const response = await client.mget<ReindexAcknowledgement>({ index: METADATA_INDEX, ids: sinkIds.map((id) => acknowledgementId(index, id)) });
   for (const doc of response.docs) {
-    if ('found' in doc && doc.found && doc._source) acknowledged.set(doc._source.sinkId, doc._source.target);
+    if ('found' in doc && doc.found && doc._source) acknowledged.set(doc._source.sinkId, doc._source.announcement);
   }
   return acknowledged;
 }

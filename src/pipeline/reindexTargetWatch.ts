@@ -14,6 +14,7 @@ const POLL_MS = 1_000;
  */
 export class ReindexTargetWatch {
   private current: string | null;
+  private announcement: string | null;
   private acknowledged: string | null = null;
   private sinkId: string | null = null;
   private readonly timer: NodeJS.Timeout;
@@ -21,10 +22,11 @@ export class ReindexTargetWatch {
   constructor(
     private readonly client: Client,
     private readonly index: string,
-    initial: string | null,
+    initial: { reindexTarget?: string | null; reindexAnnouncement?: string | null },
     private readonly logger: Logger,
   ) {
-    this.current = initial;
+    this.current = initial.reindexTarget ?? null;
+    this.announcement = initial.reindexAnnouncement ?? null;
     this.timer = setInterval(() => void this.poll(), POLL_MS);
     this.timer.unref();
   }
@@ -53,19 +55,20 @@ export class ReindexTargetWatch {
         this.logger.info({ reindexTarget: target }, target ? 'writing to the new version too' : 'reindex target cleared');
       }
       this.current = target;
+      this.announcement = metadata?.reindexAnnouncement ?? null;
       await this.acknowledge();
     } catch (error) {
       this.logger.warn({ err: error }, 'could not read the index metadata');
     }
   }
 
-  /** Writes the acknowledgement once per target and member id; a failure is tried again next poll. */
+  /** Writes the acknowledgement once per announcement and member id; a failure is tried again next poll. */
   private async acknowledge(): Promise<void> {
-    const { current, sinkId } = this;
-    if (current === null || sinkId === null || this.acknowledged === `${sinkId} ${current}`) return;
+    const { current, announcement, sinkId } = this;
+    if (current === null || announcement === null || sinkId === null || this.acknowledged === `${sinkId} ${announcement}`) return;
     try {
-      await acknowledgeReindexTarget(this.client, this.index, sinkId, current);
-      this.acknowledged = `${sinkId} ${current}`;
+      await acknowledgeReindexTarget(this.client, this.index, sinkId, { target: current, announcement });
+      this.acknowledged = `${sinkId} ${announcement}`;
       this.logger.info({ reindexTarget: current, sinkId }, 'acknowledged the reindex target');
     } catch (error) {
       this.logger.warn({ err: error }, 'could not acknowledge the reindex target; trying again');

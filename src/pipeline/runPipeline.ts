@@ -67,7 +67,7 @@ export async function runPipeline(
     });
     const reindexTarget = resources.add(
       'the reindex target watch',
-      new ReindexTargetWatch(elasticsearch, config.index, metadata.reindexTarget ?? null, logger),
+      new ReindexTargetWatch(elasticsearch, config.index, metadata, logger),
       (watch) => watch.stop(),
     );
     const sink = new SinkStage({ topology, elasticsearch, codec, deadLetters, metrics, logger, extraTargets: () => reindexTarget.targets() });

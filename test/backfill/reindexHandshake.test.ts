@@ -24,12 +24,12 @@ describe('the reindex handshake', () => {
     expect(sinks.polls).toBe(3);
   });
 
-  it('does not take an acknowledgement of another target for one of this target', async () => {
+  it('does not count an acknowledgement of an earlier announcement (of the same target, before a resume)', async () => {
     const stale: SinkRegistry = {
       liveSinks: async () => ['a'],
-      acknowledgements: async () => new Map([['a', 'movies_v1']]),
+      acknowledgements: async () => new Map([['a', 'announcement-1']]),
     };
-    expect(await awaitSinkAcknowledgements(stale, 'movies_v2', 30, 1)).toEqual({ acknowledged: [], missing: ['a'] });
+    expect(await awaitSinkAcknowledgements(stale, 'announcement-2', 30, 1)).toEqual({ acknowledged: [], missing: ['a'] });
   });
 
   it('gives up after the timeout and names the sinks that never acknowledged', async () => {
