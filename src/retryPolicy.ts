@@ -43,6 +43,19 @@ export const GATEWAY_BACKOFF: Backoff = { baseMs: 200, factor: 2, maxMs: 5_000 }
 export const ELASTICSEARCH_BACKOFF: Backoff = { baseMs: 125, factor: 2, maxMs: 30_000 };
 
 /**
+ * Backing off a stream of work rather than one call (backfill's rate cap, which protects the
+ * gateway): a failing or very slow slice divides the rate by the gateway backoff's factor, each
+ * healthy slice wins back `recovery` of it, and the rate never drops below `floorOfCap` of the cap.
+ */
+export const RATE_BACKOFF = { factor: GATEWAY_BACKOFF.factor, recovery: 1.2, floorOfCap: 1 / 20 } as const;
+
+/**
+ * The Elasticsearch client's own retries of one request (connection errors, 502/503/504), with
+ * its own short backoff, before a caller's backoff above sees the failure.
+ */
+export const ELASTICSEARCH_REQUEST_RETRIES = 3;
+
+/**
  * Consumers that crash on a retriable broker error are restarted by kafkajs this many times
  * (its own backoff) before the pipeline reports them crashed on /healthz.
  */

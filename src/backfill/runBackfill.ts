@@ -9,6 +9,7 @@ import { InterruptedError } from '../interruption.ts';
 import { readIndexMetadata } from '../index/indexMetadata.ts';
 import type { LoadedIndex } from '../index/loadIndex.ts';
 import { runPipeline, type RunningPipeline } from '../pipeline/runPipeline.ts';
+import { AdaptiveRate } from './adaptiveRate.ts';
 import { clearCheckpoint, readCheckpoint, saveCheckpoint, type BackfillCheckpoint } from './backfillCheckpoint.ts';
 import type { BackfillProgress } from './backfillProgress.ts';
 import { enumerateIds, type IdPage } from './enumerateIds.ts';
@@ -224,50 +225,6 @@ async function fetchEveryEntity(
     await queue.onIdle();
   } finally {
     queue.clear();
-  }
-}
-
-/**
- * Protects the gateway: halves the rate when a slice fails or is far slower than usual (over 4×
- * the typical latency and 2 s more), then adds 20% back after each healthy slice until the cap (or,
- * uncapped, twice the throughput it slowed down from) is reached again. The typical latency is
- * learnt from healthy slices after a warm-up, so start-up noise does not trigger it.
- */
-class AdaptiveRate {
-  private typicalMs: number | null = null;
-  private healthySlices = 0;
-  private ceiling: number | null = null;
-
-  constructor(
-    private readonly limiter: RateLimiter,
-    private readonly cap: number,
-    private readonly progress: BackfillProgress,
-  ) {}
-
-  /** `achievedRate`: entities per second over the last few seconds. */
-  observe(latencyMs: number, failureRatio: number, achievedRate: number): void {
-    const typical = this.typicalMs;
-    const slow = typical !== null && this.healthySlices >= 10 && latencyMs > Math.max(typical * 4, typical + 2_000);
-    if (failureRatio > 0 || slow) {
-      const from = Number.isFinite(this.limiter.rate) ? Math.min(this.limiter.rate, Math.max(achievedRate, 1)) : Math.max(achievedRate, 1);
-      const slower = Math.max(from / 2, Number.isFinite(this.cap) ? this.cap / 20 : 1);
-      if (this.ceiling === null) {
-        this.ceiling = Number.isFinite(this.cap) ? this.cap : Math.max(achievedRate, 1) * 2;
-        this.progress.note(`gateway ${failureRatio > 0 ? 'failing' : 'slow'}: slowing down to ${Math.round(slower)}/s`);
-      }
-      this.limiter.setRate(slower);
-      return;
-    }
-    this.healthySlices++;
-    this.typicalMs = typical === null ? latencyMs : typical * 0.9 + latencyMs * 0.1;
-    if (this.ceiling !== null) {
-      const faster = this.limiter.rate * 1.2;
-      if (faster >= this.ceiling) {
-        this.limiter.setRate(this.cap);
-        this.ceiling = null;
-        this.progress.note('gateway healthy again: back to the full rate');
-      } else this.limiter.setRate(faster);
-    }
   }
 }
 

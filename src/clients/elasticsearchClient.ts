@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Client } from '@elastic/elasticsearch';
 import type { ElasticsearchSettings } from '../config/indexConfig.ts';
+import { ELASTICSEARCH_REQUEST_RETRIES } from '../retryPolicy.ts';
 
 /** The official client for the config's cluster: auth (API key or basic) and an optional CA. */
 export function elasticsearchClient(settings: ElasticsearchSettings): Client {
@@ -9,7 +10,7 @@ export function elasticsearchClient(settings: ElasticsearchSettings): Client {
     ...(settings.auth ? { auth: settings.auth } : {}),
     ...(settings.caFile ? { tls: { ca: readFileSync(settings.caFile) } } : {}),
     requestTimeout: 30_000,
-    maxRetries: 3,
+    maxRetries: ELASTICSEARCH_REQUEST_RETRIES,
   });
 }
 
