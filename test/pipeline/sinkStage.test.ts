@@ -1,7 +1,7 @@
 import type { estypes } from '@elastic/elasticsearch';
 import type { KafkaMessage } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { SinkStage, type BulkClient } from '../../src/pipeline/sinkStage.ts';
+import { SinkStage, type BulkClient, type SinkStageDeps } from '../../src/pipeline/sinkStage.ts';
 import { counterValue, fakeConsumer, filmCodec, kafkaMessage, metrics, recordingDeadLetters, silentLogger } from './stageFakes.ts';
 
 const topology = { alias: 'films', documentsTopic: 'films.documents', sinkGroup: 'films-sink' };
@@ -41,7 +41,7 @@ function fakeElasticsearch(answer: (operation: { action: 'index' | 'delete'; _in
   return { client, requests, items: () => requests };
 }
 
-function sink(elasticsearch: BulkClient, options: { extraTargets?: () => string[] } = {}) {
+function sink(elasticsearch: BulkClient, options: Partial<Pick<SinkStageDeps, 'extraTargets' | 'deadLetters'>> = {}) {
   const deadLetters = recordingDeadLetters();
   const stageMetrics = metrics();
   const waits: number[] = [];
@@ -183,6 +183,34 @@ describe('SinkStage', () => {
     ]);
     expect(writes(es.requests[0] ?? []).map(([, id]) => id)).toEqual(['f1']);
     expect(consumer.commits).toHaveLength(1);
+  });
+
+  it('commits a batch only once its dead letters are sent', async () => {
+    const refused = { status: 400, error: { type: 'document_parsing_exception', reason: 'failed to parse field [title]' } };
+    const consumer = fakeConsumer();
+    const commitsWhenSent: number[] = [];
+    const { stage } = sink(fakeElasticsearch(() => refused).client, {
+      deadLetters: { send: async () => void commitsWhenSent.push(consumer.commits.length) },
+    });
+    await stage.run(consumer.consumer);
+    await consumer.deliver(topology.documentsTopic, [document('f1', 1)]);
+    expect(commitsWhenSent).toEqual([0]);
+    expect(consumer.commits).toHaveLength(1);
+  });
+
+  it('does not commit a batch whose dead letters could not be sent, so it is read again', async () => {
+    const consumer = fakeConsumer();
+    const { stage } = sink(fakeElasticsearch(() => 201).client, {
+      deadLetters: {
+        send: async () => {
+          throw new Error('the dead-letter topic is not writable');
+        },
+      },
+    });
+    await stage.run(consumer.consumer);
+    const keyless = kafkaMessage({ key: null, value: 'not avro' });
+    await expect(consumer.deliver(topology.documentsTopic, [keyless, document('f1', 1)])).rejects.toThrow('not writable');
+    expect(consumer.commits).toEqual([]);
   });
 
   it('writes to the alias and to every extra target (a reindex under way)', async () => {
