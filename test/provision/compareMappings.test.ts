@@ -54,6 +54,35 @@ describe('compareMappings', () => {
     expect(compareMappings(live, want)).toEqual({ additions: [], incompatible: [], unused: [] });
   });
 
+  it('needs a reindex for object → nested too, and does not look inside a field whose type changed', () => {
+    const want = desired((p) => {
+      p['production'] = { type: 'nested', properties: { status: { type: 'keyword' } } };
+      p['movieId'] = { type: 'text', fields: { raw: { type: 'keyword' } } };
+    });
+    expect(compareMappings(live, want)).toEqual({ additions: [], incompatible: ['movieId: keyword → text', 'production: object → nested'], unused: [] });
+  });
+
+  it('takes a new search-time analyzer in place, but not a new index-time one', () => {
+    expect(compareMappings(live, desired((p) => void (p['title'] = { ...title, search_analyzer: 'fedsearch_synonyms' })))).toEqual({
+      additions: [],
+      incompatible: [],
+      unused: [],
+    });
+    const analyzed = desired((p) => {
+      p['cast'] = { type: 'nested', properties: { name: { type: 'text', analyzer: 'fedsearch_name' }, role: { type: 'keyword' } } };
+    });
+    expect(compareMappings(live, analyzed).incompatible).toEqual(['cast.name: analyzer undefined → "fedsearch_name"']);
+  });
+
+  it('compares sub-fields like fields: a changed one needs a reindex, a dropped one is unused', () => {
+    const changed = desired((p) => void (p['title'] = { ...title, fields: { keyword: { type: 'keyword', ignore_above: 256, normalizer: 'lowercase' } } }));
+    expect(compareMappings(live, changed).incompatible).toEqual(['title.keyword: normalizer undefined → "lowercase"']);
+    const retyped = desired((p) => void (p['title'] = { ...title, fields: { keyword: { type: 'wildcard' } } }));
+    expect(compareMappings(live, retyped).incompatible).toEqual(['title.keyword: keyword → wildcard']);
+    const dropped = desired((p) => void (p['title'] = { ...title, fields: {} }));
+    expect(compareMappings(live, dropped)).toEqual({ additions: [], incompatible: [], unused: ['title.keyword'] });
+  });
+
   it('reports fields the query no longer fetches as unused, at any depth, and leaves them', () => {
     const want = desired((p) => {
       delete p['releaseYear'];
