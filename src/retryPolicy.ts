@@ -37,10 +37,12 @@ export interface Backoff {
 export const GATEWAY_BACKOFF: Backoff = { baseMs: 200, factor: 2, maxMs: 5_000 };
 
 /**
- * Against Elasticsearch's bulk API: 125–250 ms, 250–500 ms, … up to 30 s. The sink holds its
- * partition meanwhile (backpressure), so the cap is long: a busy cluster gets time to drain.
+ * Against Elasticsearch's bulk API: 125–250 ms, 250–500 ms, … up to 20 s. The sink holds its
+ * partition meanwhile (backpressure), so the cap is long — a busy cluster gets time to drain — but
+ * under the consumer's 30 s session timeout: the sink heartbeats between waits, and a wait as long
+ * as the session would have the group rebalance in every long outage.
  */
-export const ELASTICSEARCH_BACKOFF: Backoff = { baseMs: 125, factor: 2, maxMs: 30_000 };
+export const ELASTICSEARCH_BACKOFF: Backoff = { baseMs: 125, factor: 2, maxMs: 20_000 };
 
 /**
  * Backing off a stream of work rather than one call (backfill's rate cap, which protects the

@@ -21,11 +21,11 @@ describe('backoffDelay', () => {
     expect(backoffDelay(backoff, 50, highest)).toBe(2_000);
   });
 
-  it('waits out the gateway in steps of at most 5 s, and gives Elasticsearch up to 30 s', () => {
+  it('waits out the gateway in steps of at most 5 s, and gives Elasticsearch up to 20 s, under the consumer’s 30 s session timeout', () => {
     expect(backoffDelay(GATEWAY_BACKOFF, 1, lowest)).toBe(200);
     expect(backoffDelay(GATEWAY_BACKOFF, 100, highest)).toBe(5_000);
     expect(backoffDelay(ELASTICSEARCH_BACKOFF, 1, lowest)).toBe(125);
-    expect(backoffDelay(ELASTICSEARCH_BACKOFF, 100, highest)).toBe(30_000);
+    expect(backoffDelay(ELASTICSEARCH_BACKOFF, 100, highest)).toBe(20_000);
   });
 });
 
