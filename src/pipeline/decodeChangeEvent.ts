@@ -1,5 +1,9 @@
+import { isSafeNumber, LosslessNumber, parse as parseLossless } from 'lossless-json';
 import type { EventSource } from '../config/indexConfig.ts';
 import { valueAt } from '../valueAt.ts';
+
+/** Longest entity id accepted, in UTF-8 bytes; a longer one is dead-lettered, never indexed. */
+export const MAX_ID_BYTES = 512;
 
 /** What the pipeline needs from one change event. */
 export interface DecodedEvent {
@@ -30,20 +34,33 @@ export function decodeChangeEvent(
   const tsMs = readTimestamp(body);
   if (source.idFromKey) {
     const key = message.key?.toString('utf8') ?? '';
-    return key === '' ? { ok: false, reason: 'message has no key to take the id from' } : { ok: true, event: { id: key, tsMs } };
+    return key === '' ? { ok: false, reason: 'message has no key to take the id from' } : withId(key, tsMs);
   }
   const path = source.idPath as string;
   if (body === null || typeof body !== 'object') {
     return { ok: false, reason: message.value === null ? 'message has no value (tombstone)' : 'value is not a JSON object' };
   }
-  const id = valueAt(body, path) ?? (path.startsWith('after.') ? valueAt(body, `before.${path.slice('after.'.length)}`) : undefined);
+  const idAt = (document: unknown): unknown =>
+    valueAt(document, path) ?? (path.startsWith('after.') ? valueAt(document, `before.${path.slice('after.'.length)}`) : undefined);
+  let id = idAt(body);
+  // JSON.parse rounds an integer above 2^53 to a neighbour: read the id's exact digits instead.
+  if (typeof id === 'number' && !Number.isSafeInteger(id) && message.value !== null) {
+    const exact = idAt(parseLossless(message.value.toString('utf8'), null, (digits) => (isSafeNumber(digits) ? Number(digits) : new LosslessNumber(digits))));
+    if (exact instanceof LosslessNumber) id = exact.toString();
+  }
   if (id === undefined || id === null || id === '') {
     return { ok: false, reason: `no id at ${path}${path.startsWith('after.') ? ` or before.${path.slice(6)}` : ''}` };
   }
   if (typeof id !== 'string' && typeof id !== 'number') {
     return { ok: false, reason: `the id at ${path} is ${Array.isArray(id) ? 'a list' : typeof id}, not a string or number` };
   }
-  return { ok: true, event: { id: String(id), tsMs } };
+  return withId(String(id), tsMs);
+}
+
+function withId(id: string, tsMs: number | null): DecodeResult {
+  const bytes = Buffer.byteLength(id, 'utf8');
+  if (bytes > MAX_ID_BYTES) return { ok: false, reason: `the id is ${bytes} bytes long; at most ${MAX_ID_BYTES} are allowed` };
+  return { ok: true, event: { id, tsMs } };
 }
 
 function readTimestamp(body: unknown): number | null {

@@ -23,6 +23,21 @@ describe('decodeChangeEvent', () => {
     });
   });
 
+  it('keeps the exact digits of an integer id above 2^53', () => {
+    const message = { key: null, value: Buffer.from('{"after":{"movieId":9007199254740993},"ts_ms":7}') };
+    expect(decodeChangeEvent(message, byPath)).toEqual({ ok: true, event: { id: '9007199254740993', tsMs: 7 } });
+  });
+
+  it('refuses an id longer than 512 bytes, from the value or the key', () => {
+    const long = 'é'.repeat(257);
+    expect(decodeChangeEvent({ key: null, value: json({ after: { movieId: long } }) }, byPath)).toEqual({
+      ok: false,
+      reason: 'the id is 514 bytes long; at most 512 are allowed',
+    });
+    expect(decodeChangeEvent({ key: Buffer.from('k'.repeat(513)), value: null }, { idPath: null, idFromKey: true })).toMatchObject({ ok: false });
+    expect(decodeChangeEvent({ key: null, value: json({ after: { movieId: 'é'.repeat(256) } }) }, byPath)).toMatchObject({ ok: true });
+  });
+
   it('explains why an event cannot be used', () => {
     expect(decodeChangeEvent({ key: null, value: Buffer.from('{not json') }, byPath)).toMatchObject({ ok: false, reason: expect.stringMatching(/^value is not JSON/) });
     expect(decodeChangeEvent({ key: null, value: json({ after: { title: 'x' } }) }, byPath)).toEqual({ ok: false, reason: 'no id at after.movieId or before.movieId' });
