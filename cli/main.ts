@@ -1,4 +1,5 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
+import { LOG_FORMATS } from '../src/logger.ts';
 import { addStackCommands } from './stackCommands.ts';
 import { addDemoCommands } from './demoCommands.ts';
 import { addIndexCommands } from './indexCommands.ts';
@@ -27,5 +28,20 @@ addBackfillCommands(program);
 addSearchCommands(program);
 addStackCommands(program);
 addDemoCommands(program);
+
+// The commands that keep running log as they go: readable lines on a terminal, JSON otherwise.
+for (const name of ['run', 'serve', 'demo']) {
+  program.commands
+    .find((command) => command.name() === name)
+    ?.addOption(
+      new Option('--log-format <format>', 'log lines as JSON (for log pipelines) or readable text (default: pretty on a terminal, else json)')
+        .choices(LOG_FORMATS)
+        .env('FEDSEARCH_LOG_FORMAT'),
+    );
+}
+program.hook('preAction', (_program, action) => {
+  const format = action.opts<{ logFormat?: string }>().logFormat;
+  if (format !== undefined) process.env.FEDSEARCH_LOG_FORMAT = format;
+});
 
 await program.parseAsync(process.argv);

@@ -8,6 +8,7 @@ import { runBackfill } from '../backfill/runBackfill.ts';
 import { loadIndex } from '../index/loadIndex.ts';
 import { runPipeline, type RunningPipeline } from '../pipeline/runPipeline.ts';
 import { provision } from '../provision/provisionCommand.ts';
+import { elasticsearchUrl } from '../stack/elasticsearchService.ts';
 import { kafkaBrokers } from '../stack/kafkaService.ts';
 import { stackDown, stackServices, stackUp } from '../stack/stack.ts';
 import { startChangeGenerator, type RunningChangeGenerator } from '../../subgraphs/changeGenerator.ts';
@@ -42,7 +43,10 @@ export async function runDemo(options: { movies: number; changesPerSecond: numbe
     // be up before the gateway that composes its subgraph.
     const stopped = (): void => throwIfInterrupted('demo stopped');
     stopped();
-    const movies = await loadIndex(DEMO_CONFIG, { schemaFile: SUPERGRAPH_FILE });
+    // The demo config reaches the stack through ${FEDSEARCH_ES_URL} and ${FEDSEARCH_KAFKA_BROKERS}:
+    // point them at the stack this run uses, which FEDSEARCH_ES_PORT / FEDSEARCH_KAFKA_PORT may move.
+    const env = { FEDSEARCH_ES_URL: elasticsearchUrl(), FEDSEARCH_KAFKA_BROKERS: kafkaBrokers().join(','), ...process.env };
+    const movies = await loadIndex(DEMO_CONFIG, { schemaFile: SUPERGRAPH_FILE, env });
     search = await serveSearch([movies], { host: '127.0.0.1', port: 8080, subgraphPort: null, requestTimeoutMs: 15_000, maxBodyBytes: 65_536 });
     searchClient = elasticsearchClient(movies.config.elasticsearch);
     graph = await startDemoGraphOrExplain({

@@ -24,10 +24,11 @@ export interface LoadedIndex extends DocumentModel {
 /**
  * Loads a config file and checks it against the graph's schema (an SDL file, or the gateway's
  * introspection): the query template, `fields:` paths and options, and `lookup` paths. Every
- * problem is reported with its position in the YAML file.
+ * problem is reported with its position in the YAML file. `${VAR}`s are filled from `env`
+ * (default: the process's environment).
  */
-export async function loadIndex(configFile: string, options: { schemaFile?: string } = {}): Promise<LoadedIndex> {
-  const config = loadIndexConfig(configFile);
+export async function loadIndex(configFile: string, options: { schemaFile?: string; env?: NodeJS.ProcessEnv } = {}): Promise<LoadedIndex> {
+  const config = loadIndexConfig(configFile, options.env);
   const schema = await loadGraphSchema(options.schemaFile ? { schemaFile: options.schemaFile } : { gateway: config.gateway });
   return checkIndexAgainstSchema(config, schema);
 }

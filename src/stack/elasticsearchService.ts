@@ -4,8 +4,10 @@ import type { LocalService } from './localService.ts';
 
 export const ELASTICSEARCH_VERSION = '9.5.3';
 
+const DEFAULT_ELASTICSEARCH_PORT = 9200;
+
 export function elasticsearchPort(): number {
-  return Number(process.env.FEDSEARCH_ES_PORT ?? 9200);
+  return Number(process.env.FEDSEARCH_ES_PORT ?? DEFAULT_ELASTICSEARCH_PORT);
 }
 
 export function elasticsearchUrl(): string {
@@ -23,6 +25,7 @@ export function elasticsearchService(): LocalService {
   const transportPort = port + 100;
   return {
     name: 'elasticsearch',
+    stateName: port === DEFAULT_ELASTICSEARCH_PORT ? 'elasticsearch' : `elasticsearch-${port}`,
     title: `Elasticsearch ${ELASTICSEARCH_VERSION}`,
     endpoint: `http://127.0.0.1:${port}`,
     ports: [port, transportPort],

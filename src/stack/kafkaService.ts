@@ -8,8 +8,10 @@ import { StackError } from './stackError.ts';
 
 export const KAFKA_VERSION = '3.9.2';
 
+const DEFAULT_KAFKA_PORT = 9092;
+
 export function kafkaPort(): number {
-  return Number(process.env.FEDSEARCH_KAFKA_PORT ?? 9092);
+  return Number(process.env.FEDSEARCH_KAFKA_PORT ?? DEFAULT_KAFKA_PORT);
 }
 
 export function kafkaBrokers(): string[] {
@@ -22,6 +24,7 @@ export function kafkaService(): LocalService {
   const controllerPort = port + 1;
   return {
     name: 'kafka',
+    stateName: port === DEFAULT_KAFKA_PORT ? 'kafka' : `kafka-${port}`,
     title: `Apache Kafka ${KAFKA_VERSION}`,
     endpoint: `127.0.0.1:${port}`,
     ports: [port, controllerPort],

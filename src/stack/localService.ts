@@ -19,8 +19,14 @@ import { servicePaths, type ServicePaths } from './stackPaths.ts';
 
 /** A JVM server of the local stack, started from jars that Maven resolves. */
 export interface LocalService {
-  /** Short name: folder, PID file and process marker. */
+  /** Short name: PID file and process marker. */
   name: string;
+  /**
+   * Folder of its run state (data, PID file, log): the name, with the port when the port is not
+   * the default, so a stack moved to other ports (FEDSEARCH_KAFKA_PORT, FEDSEARCH_ES_PORT) runs
+   * beside the default one without sharing data or PID files.
+   */
+  stateName: string;
   /** What it is, for people: "Apache Kafka 3.9.2". */
   title: string;
   /** Where clients reach it, e.g. "http://127.0.0.1:9200". */
@@ -53,7 +59,7 @@ export function processMarker(service: Pick<LocalService, 'name'>): string {
 }
 
 export async function serviceState(service: LocalService): Promise<ServiceState> {
-  const paths = servicePaths(service.name);
+  const paths = servicePaths(service.stateName);
   const pid = liveOwnedPid(paths.pidFile, processMarker(service));
   if (pid !== undefined) {
     const state = (await service.isReady()) ? 'running' : 'starting';
@@ -69,7 +75,7 @@ export async function serviceState(service: LocalService): Promise<ServiceState>
  * Idempotent: a running service is left alone.
  */
 export async function startService(service: LocalService, report: (message: string) => void): Promise<number> {
-  const paths = servicePaths(service.name);
+  const paths = servicePaths(service.stateName);
   const existing = liveOwnedPid(paths.pidFile, processMarker(service));
   if (existing !== undefined) {
     await waitUntilReady(service, existing, paths);
@@ -131,7 +137,7 @@ export async function stopService(
   service: LocalService,
   report: (message: string) => void,
 ): Promise<'stopped' | 'not running'> {
-  const paths = servicePaths(service.name);
+  const paths = servicePaths(service.stateName);
   const pid = liveOwnedPid(paths.pidFile, processMarker(service));
   if (pid === undefined) {
     if (readPidFile(paths.pidFile) !== undefined) removePidFile(paths.pidFile);

@@ -40,7 +40,9 @@ export class KafkaChangeEventSink implements ChangeEventSink {
 
   /** Connects, creating the topics first when they do not exist (each team owns its topic). */
   static async connect(brokers: string[], clientId: string, topics: string[] = []): Promise<KafkaChangeEventSink> {
-    const kafka = new Kafka({ clientId, brokers, logLevel: logLevel.WARN });
+    // kafkajs logs every retriable broker answer at ERROR ("The coordinator is loading…" at each
+    // start); a publish that finally fails throws, and the mutation reports it with its context.
+    const kafka = new Kafka({ clientId, brokers, logLevel: logLevel.NOTHING });
     if (topics.length > 0) {
       const admin = kafka.admin();
       await admin.connect();

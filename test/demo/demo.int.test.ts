@@ -1,5 +1,7 @@
 // The README's first command, end to end: `fedsearch demo` on a small studio. It uses the demo's
-// fixed ports (gateway 4000–4004, search 8080, metrics 9464), which must be free.
+// fixed ports (gateway 4000–4004, search 8080, metrics 9464), which must be free, and a stack of
+// its own on other ports (the suite's stack is already running, and a demo leaves a stack it did not
+// start running), so the test sees the demo start Kafka and Elasticsearch and stop them on Ctrl-C.
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isPortFree } from '../../src/stack/processControl.ts';
@@ -8,6 +10,9 @@ import { eventually } from '../../support/indexHarness.ts';
 import { exitOf, pressCtrlC, spawnCliAsUser } from '../support/userCli.ts';
 
 const DEMO_PORTS = [4000, 4001, 4002, 4003, 4004, 8080, 9464];
+const DEMO_STACK = { FEDSEARCH_KAFKA_PORT: '19092', FEDSEARCH_ES_PORT: '19200' };
+/** Kafka's broker and controller ports, Elasticsearch's HTTP and transport ports. */
+const DEMO_STACK_PORTS = [19092, 19093, 19200, 19300];
 
 describe('fedsearch demo', () => {
   let demo: ChildProcess | undefined;
@@ -20,11 +25,13 @@ describe('fedsearch demo', () => {
 
   it('backfills, prints its URLs, keeps the index moving with generated changes, and stops on Ctrl-C', async () => {
     const taken = [];
-    for (const port of DEMO_PORTS) if (!(await isPortFree(port))) taken.push(port);
+    for (const port of [...DEMO_PORTS, ...DEMO_STACK_PORTS]) if (!(await isPortFree(port))) taken.push(port);
     expect(taken, 'ports the demo needs are taken by another process').toEqual([]);
 
-    // As a person runs it: NODE_ENV unset, Ctrl-C to the process group.
-    demo = spawnCliAsUser(['demo', '--movies', '300', '--changes-per-second', '5'], { env: { FEDSEARCH_LOG_LEVEL: 'warn' } });
+    // As a person runs it: NODE_ENV unset, Ctrl-C to the process group, logs as a terminal shows them.
+    demo = spawnCliAsUser(['demo', '--movies', '300', '--changes-per-second', '5', '--log-format', 'pretty'], {
+      env: { ...DEMO_STACK, FEDSEARCH_LOG_LEVEL: 'info' },
+    });
     demo.stdout?.on('data', (chunk: Buffer) => void (stdout += chunk.toString('utf8')));
     demo.stderr?.on('data', (chunk: Buffer) => void (stderr = `${stderr}${chunk.toString('utf8')}`.slice(-50_000)));
     const exited = exitOf(demo);
@@ -35,13 +42,21 @@ describe('fedsearch demo', () => {
         if (demo?.exitCode !== null) throw new Error(`the demo exited early (${demo?.exitCode}):\n${stderr}`);
         return /^search page +(http:\/\/\S+)\//m.exec(stdout)?.[1];
       },
-      240_000,
+      300_000,
     ).catch((error: Error) => {
       throw new Error(`${error.message}\n--- stdout\n${stdout}\n--- stderr\n${stderr}`);
     });
     expect(stdout).toMatch(/^gateway +http:\/\/127\.0\.0\.1:4000\/graphql/m);
     expect(stdout).toMatch(/^metrics +http:\/\/127\.0\.0\.1:9464\/metrics/m);
     expect(stderr).toMatch(/backfilled 300 movies/);
+    expect(stderr).toMatch(/^starting Apache Kafka .*$/m);
+    expect(stderr).toMatch(/^starting Elasticsearch .*$/m);
+    // Readable lines, not JSON; and start-up retries of Kafka clients are no ERROR.
+    expect(stdout).toMatch(/^\[\d\d:\d\d:\d\d\] INFO: \[movies pipeline-all\] /m);
+    for (const output of [stdout, stderr]) {
+      expect(output).not.toMatch(/^\{/m);
+      expect(output).not.toMatch(/ERROR/);
+    }
 
     // Search through the HTTP API and through the gateway's searchMovies.
     const response = await fetch(`${searchUrl}/v1/indexes/movies/search`, {
@@ -93,6 +108,7 @@ describe('fedsearch demo', () => {
     pressCtrlC(demo);
     expect(await exited, stderr).toEqual({ code: 0, signal: null });
     expect(stderr).toContain('demo stopped');
-    for (const port of DEMO_PORTS) expect(await isPortFree(port), `port ${port} after Ctrl-C`).toBe(true);
-  }, 360_000);
+    for (const port of [...DEMO_PORTS, ...DEMO_STACK_PORTS]) expect(await isPortFree(port), `port ${port} after Ctrl-C`).toBe(true);
+    expect(stderr).toMatch(/stopped Apache Kafka|Apache Kafka .*stopped/);
+  }, 480_000);
 });
