@@ -1,0 +1,183 @@
+// Hostile requests against the real search API over a real index: each case of issue #13 that
+// reached the HTTP API by name, then generated bodies, paths, headers and cursors. Whatever comes
+// in, the answer is a 4xx that says why (or a 200), the server stays up, its memory stays bounded,
+// and the index is untouched.
+import { connect } from 'node:net';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { BackfillProgress } from '../../src/backfill/backfillProgress.ts';
+import { runBackfill } from '../../src/backfill/runBackfill.ts';
+import { createLogger } from '../../src/logger.ts';
+import { startSearchServer, type SearchServer } from '../../src/search/searchServer.ts';
+import { SearchService } from '../../src/search/searchService.ts';
+import { createIndexHarness, type IndexHarness } from '../../support/indexHarness.ts';
+
+const MOVIES = 150;
+const TOKEN = 'hostile-suite-token';
+const AUTH = { authorization: `Bearer ${TOKEN}` };
+const quiet: BackfillProgress = { update: () => {}, note: () => {}, stop: () => {} };
+const REQUEST_TIMEOUT_MS = 2_000;
+
+describe('hostile requests to the search API', () => {
+  let h: IndexHarness;
+  let server: SearchServer;
+  let documentsBefore: number;
+
+  const searchPath = (): string => `/v1/indexes/${h.index}/search`;
+  const send = async (path: string, init: RequestInit = {}): Promise<{ status: number; body: string }> => {
+    const response = await fetch(`${server.url}${path}`, init);
+    return { status: response.status, body: await response.text() };
+  };
+  const postRaw = (body: string | Uint8Array, headers: Record<string, string> = AUTH) =>
+    send(searchPath(), { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+  const postJson = (body: unknown) => postRaw(JSON.stringify(body));
+  /** A 4xx with a JSON message a person can read, and nothing of the server's insides. */
+  const expectExplained4xx = (answer: { status: number; body: string }, status?: number): void => {
+    if (status !== undefined) expect(answer.status, answer.body).toBe(status);
+    expect(answer.status, answer.body).toBeGreaterThanOrEqual(400);
+    expect(answer.status, answer.body).toBeLessThan(500);
+    const parsed = JSON.parse(answer.body) as { error?: { message?: unknown } };
+    expect(typeof parsed.error?.message, answer.body).toBe('string');
+    expect(answer.body).not.toMatch(/stack|node_modules|\/work\/|at [\w.]+ \(/);
+  };
+  const expectAlive = async (): Promise<void> => expect((await send('/healthz')).status).toBe(200);
+
+  beforeAll(async () => {
+    h = await createIndexHarness({ elasticsearchUrl: inject('elasticsearchUrl'), kafkaBrokers: inject('kafkaBrokers'), movies: MOVIES });
+    await runBackfill(h.loaded, { rate: Number.POSITIVE_INFINITY, resume: false, newVersion: false, cleanup: true, graceSeconds: 0 }, quiet);
+    await h.es.indices.refresh({ index: h.index });
+    documentsBefore = (await h.es.count({ index: h.index })).count;
+    expect(documentsBefore).toBe(MOVIES);
+    server = await startSearchServer(
+      [new SearchService(h.loaded, h.es)],
+      { host: '127.0.0.1', port: 0, requestTimeoutMs: REQUEST_TIMEOUT_MS, maxBodyBytes: 16_384, authToken: TOKEN },
+      createLogger(h.index, 'hostile-test'),
+    );
+  }, 240_000);
+
+  afterAll(async () => {
+    if (h && server) {
+      // The index is untouched by everything sent.
+      await h.es.indices.refresh({ index: h.index });
+      expect((await h.es.count({ index: h.index })).count).toBe(documentsBefore);
+    }
+    await server?.close();
+    await h?.dispose();
+  });
+
+  it('a malformed percent-escape in the path is a 400', async () => {
+    expectExplained4xx(await send(`/v1/indexes/%E0%A4%A/search`, { method: 'POST', headers: AUTH, body: '{}' }), 400);
+  });
+
+  it('a filter with a bad escape or a raw newline is a 400 at its column', async () => {
+    for (const filter of ['title == "\\u00zz"', 'title == "a\nb"']) {
+      const answer = await postJson({ filter });
+      expectExplained4xx(answer, 400);
+      expect(JSON.parse(answer.body)).toMatchObject({ error: { column: expect.any(Number) } });
+    }
+  });
+
+  it('a number too large for a double (1e999) is a 400, not a filter on null', async () => {
+    expectExplained4xx(await postJson({ filter: 'releaseYear > 1e999' }), 400);
+  });
+
+  it('33 NOT x EXISTS joined by AND are not "too deep"', async () => {
+    const filter = Array.from({ length: 33 }, () => 'NOT synopsis EXISTS').join(' AND ');
+    expect((await postJson({ filter, size: 0 })).status).toBe(200);
+  });
+
+  it('a body dripped one byte at a time gets 408 at the request deadline, not after a minute', async () => {
+    const { port } = new URL(server.url);
+    const socket = connect(Number(port), '127.0.0.1');
+    let answer = '';
+    socket.on('data', (chunk) => void (answer += chunk.toString('utf8')));
+    const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    socket.write(`POST ${searchPath()} HTTP/1.1\r\nHost: x\r\nAuthorization: ${AUTH.authorization}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{`);
+    const drip = setInterval(() => socket.write(' '), 500);
+    const started = Date.now();
+    await closed;
+    clearInterval(drip);
+    expect(answer).toMatch(/^HTTP\/1\.1 408/);
+    // Well before Node's default 60 s; the exact moment depends on the check interval and the load.
+    expect(Date.now() - started).toBeLessThan(30_000);
+    await expectAlive();
+  }, 60_000);
+
+  it('a body over the size limit is a 413, and broken JSON a 400', async () => {
+    expectExplained4xx(await postRaw(`{"query":"${'x'.repeat(20_000)}"}`), 413);
+    expectExplained4xx(await postRaw('{"query": '), 400);
+  });
+
+  it('answers generated request bodies with 200 or an explained 400, never a 5xx', async () => {
+    const field = fc.constantFrom('query', 'filter', 'facets', 'selected', 'sort', 'size', 'cursor', 'highlight', '__proto__', 'constructor', 'x');
+    const body = fc.oneof(
+      fc.dictionary(field, fc.jsonValue({ maxDepth: 3 }), { maxKeys: 5 }),
+      fc.jsonValue({ maxDepth: 4 }),
+      fc.record(
+        {
+          facets: fc.array(fc.constantFrom('genres', 'cast.role', 'releaseYear', 'nope', '', '__proto__'), { maxLength: 12 }),
+          sort: fc.array(fc.record({ field: fc.constantFrom('releaseYear', 'title', 'rating', 'cast.role', '_id', ''), order: fc.constantFrom('asc', 'desc') }), { maxLength: 4 }),
+          size: fc.oneof(fc.integer({ min: -5, max: 200 }), fc.double()),
+          selected: fc.dictionary(fc.constantFrom('genres', 'nope', 'cast.role'), fc.array(fc.string({ maxLength: 8 }), { maxLength: 3 })),
+        },
+        { requiredKeys: [] },
+      ),
+    );
+    const statuses = new Set<number>();
+    await fc.assert(
+      fc.asyncProperty(body, async (request) => {
+        const answer = await postJson(request);
+        statuses.add(answer.status);
+        if (answer.status !== 200) expectExplained4xx(answer, 400);
+      }),
+      { numRuns: 400 },
+    );
+    expect(statuses).toEqual(new Set([200, 400]));
+    await expectAlive();
+  }, 180_000);
+
+  it('answers generated bytes, paths, tokens and cursors with a 4xx, never a 5xx, in bounded memory', async () => {
+    const heapBefore = process.memoryUsage().heapUsed;
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ maxLength: 2_048 }), async (bytes) => {
+        const answer = await postRaw(bytes);
+        if (answer.status !== 200) expectExplained4xx(answer);
+      }),
+      { numRuns: 200 },
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.string({ maxLength: 60, unit: fc.constantFrom('%', 'a', '/', '.', 'é', '0', 'F', '?', '#', '\\', ' ') }), async (tail) => {
+        let path: string;
+        try {
+          path = `/v1/indexes/${tail}`;
+          new URL(path, server.url);
+        } catch {
+          return;
+        }
+        const answer = await send(path, { method: 'POST', headers: { 'content-type': 'application/json', ...AUTH }, body: '{}' });
+        expect(answer.status, `${path}: ${answer.body}`).toBeLessThan(500);
+      }),
+      { numRuns: 300 },
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.string({ maxLength: 80 }).filter((token) => token !== TOKEN), async (token) => {
+        const headers = { authorization: `Bearer ${token}` };
+        try {
+          new Headers(headers);
+        } catch {
+          return; // not a header a client can send
+        }
+        expectExplained4xx(await postRaw('{}', headers), 401);
+      }),
+      { numRuns: 200 },
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(fc.base64String({ minLength: 1, maxLength: 200 }), fc.string({ minLength: 1, maxLength: 200 }), fc.jsonValue().map((v) => Buffer.from(JSON.stringify(v)).toString('base64url'))), async (cursor) => {
+        expectExplained4xx(await postJson({ cursor, size: 1 }), 400);
+      }),
+      { numRuns: 200 },
+    );
+    await expectAlive();
+    expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(256 * 1024 * 1024);
+  }, 240_000);
+});
