@@ -8,6 +8,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { loadIndex, type LoadedIndex } from '../src/index/loadIndex.ts';
 import { METADATA_INDEX } from '../src/index/indexMetadata.ts';
 import { provision } from '../src/provision/provisionCommand.ts';
+import { readDeadLetter, type DeadLetter } from '../src/pipeline/deadLetters.ts';
 import { indexNames } from '../src/index/indexNames.ts';
 import { startDemoGraph, type DemoGraph } from '../subgraphs/startDemoGraph.ts';
 import { postGraphQL } from '../subgraphs/shared/postGraphQL.ts';
@@ -112,6 +113,29 @@ export async function createIndexHarness(options: {
       await es.close();
     },
   };
+}
+
+/** Every letter on a dead-letter topic so far, read from the beginning by a throwaway group. */
+export async function readDeadLetters(kafka: Kafka, topic: string): Promise<DeadLetter[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const end = (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high), 0);
+  await admin.disconnect();
+  const letters: DeadLetter[] = [];
+  if (end === 0) return letters;
+  const consumer = kafka.consumer({ groupId: `it-dlq-reader-${Date.now()}-${Math.random()}` });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [topic], fromBeginning: true });
+  await new Promise<void>((resolve) => {
+    void consumer.run({
+      eachMessage: async ({ message }) => {
+        letters.push(readDeadLetter(message));
+        if (letters.length >= end) resolve();
+      },
+    });
+  });
+  await consumer.disconnect();
+  return letters;
 }
 
 /** Polls until `check` returns a value that is not undefined, or fails after `timeoutMs`. */

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { readIndexMetadata } from '../../src/index/indexMetadata.ts';
 import { DocumentCodec } from '../../src/pipeline/documentCodec.ts';
-import { readDeadLetter, type DeadLetter } from '../../src/pipeline/deadLetters.ts';
+import type { DeadLetter } from '../../src/pipeline/deadLetters.ts';
 import { fetchVersion } from '../../src/pipeline/gatewayFetcher.ts';
 import { replayDeadLetters } from '../../src/pipeline/replayDeadLetters.ts';
 import { runPipeline, type RunningPipeline } from '../../src/pipeline/runPipeline.ts';
@@ -9,7 +9,7 @@ import { stableHash } from '../../src/index/stableHash.ts';
 import { generateAvroSchema } from '../../src/generate/generateAvroSchema.ts';
 import { HUB_TALENT_ID } from '../../subgraphs/data/generateStudio.ts';
 import { entityId } from '../../subgraphs/data/studioRows.ts';
-import { createIndexHarness, eventually, type IndexHarness } from '../../support/indexHarness.ts';
+import { createIndexHarness, eventually, readDeadLetters, type IndexHarness } from '../../support/indexHarness.ts';
 
 interface MovieDocument {
   movieId: string;
@@ -34,27 +34,7 @@ describe('streaming indexer against the real stack and demo graph', () => {
     }
   };
 
-  const deadLetters = async (): Promise<DeadLetter[]> => {
-    const letters: DeadLetter[] = [];
-    const consumer = h.kafka.consumer({ groupId: `it-dlq-reader-${Date.now()}-${Math.random()}` });
-    await consumer.connect();
-    await consumer.subscribe({ topics: [`${h.index}.dlq`], fromBeginning: true });
-    const admin = h.kafka.admin();
-    await admin.connect();
-    const end = (await admin.fetchTopicOffsets(`${h.index}.dlq`)).reduce((n, p) => n + Number(p.high), 0);
-    await admin.disconnect();
-    await new Promise<void>((resolve) => {
-      if (end === 0) return resolve();
-      void consumer.run({
-        eachMessage: async ({ message }) => {
-          letters.push(readDeadLetter(message));
-          if (letters.length >= end) resolve();
-        },
-      });
-    });
-    await consumer.disconnect();
-    return letters;
-  };
+  const deadLetters = (): Promise<DeadLetter[]> => readDeadLetters(h.kafka, `${h.index}.dlq`);
 
   beforeAll(async () => {
     h = await createIndexHarness({
