@@ -1,3 +1,5 @@
+import { redactUrlsIn } from './redactUrl.ts';
+
 /**
  * Two kinds of failure the CLI tells apart by exit code: the user can fix their input (1), or a
  * service we depend on is missing or misbehaving (2). Both print their message without a stack.
@@ -21,7 +23,7 @@ export function asInfrastructureError(error: unknown, doing: string): unknown {
   if (error instanceof UserError || error instanceof InfrastructureError) return error;
   const name = (error as Error | undefined)?.name ?? '';
   if (/^KafkaJS|ConnectionError|ResponseError|TimeoutError|NoLivingConnectionsError|ProductNotSupportedError/.test(name)) {
-    return new InfrastructureError(`${doing}: ${(error as Error).message}`);
+    return new InfrastructureError(`${doing}: ${redactUrlsIn((error as Error).message)}`);
   }
   return error;
 }

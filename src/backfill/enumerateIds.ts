@@ -1,5 +1,6 @@
 import type { IndexConfig } from '../config/indexConfig.ts';
 import { InfrastructureError, UserError } from '../errors.ts';
+import { redactUrl, redactUrlsIn } from '../redactUrl.ts';
 
 export interface IdPage {
   ids: string[];
@@ -27,7 +28,7 @@ export async function* enumerateIds(config: IndexConfig, startAfter: string | nu
       body: JSON.stringify({ query, variables: { after } }),
       signal: AbortSignal.timeout(config.gateway.timeoutMs),
     }).catch((error: unknown) => {
-      throw new InfrastructureError(`cannot reach the gateway at ${config.gateway.url} to list ids: ${(error as Error).message}`);
+      throw new InfrastructureError(`cannot reach the gateway at ${redactUrl(config.gateway.url)} to list ids: ${redactUrlsIn((error as Error).message)}`);
     });
     const body = (await response.json().catch(() => ({}))) as { data?: Record<string, unknown>; errors?: Array<{ message: string }> };
     if (!response.ok || !body.data || body.errors) {

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { didYouMean, suggestionList } from '../suggestions.ts';
 import { z } from 'zod';
 import { ConfigError, type ConfigProblem } from './configError.ts';
@@ -39,17 +40,22 @@ export function parseIndexConfig(text: string, file: string, env: NodeJS.Process
   const at = (path: readonly PathSegment[], message: string, field = fieldName(path)): void =>
     void problems.push({ file, position: yaml.positionOf(path), field, message });
 
-  const substituted = substituteEnv(yaml.value, [], env, at);
+  // Paths whose value came (in part) from the environment: a `${VAR}` may hold a secret, so no
+  // message prints such a value.
+  const fromEnv = new Set<string>();
+  const substituted = substituteEnv(yaml.value, [], env, at, fromEnv);
+  const hidden = (path: readonly PathSegment[]): boolean => isSecret(path) || fromEnv.has(fieldName(path));
   const parsed = indexConfigSchema.safeParse(substituted);
   if (!parsed.success) {
     // A value whose variable is missing was already reported; its emptiness says nothing more.
     const envProblems = new Set(problems.map((problem) => problem.field));
     for (const issue of withoutEchoes(parsed.error.issues)) {
       if (!envProblems.has(fieldName(issue.path.filter((s): s is PathSegment => typeof s !== 'symbol')))) {
-        reportIssue(issue, substituted, at);
+        reportIssue(issue, substituted, at, hidden);
       }
     }
   }
+  if (parsed.success) checkCaFiles(parsed.data, file, at);
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   return toIndexConfig(parsed.data, file, text, yaml);
 }
@@ -81,21 +87,26 @@ function substituteEnv(
   path: PathSegment[],
   env: NodeJS.ProcessEnv,
   at: (path: readonly PathSegment[], message: string) => void,
+  fromEnv: Set<string>,
 ): unknown {
   if (typeof value === 'string') {
     return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (_, name: string, fallback?: string) => {
-      const found = env[name] ?? fallback;
-      if (found === undefined) {
+      const found = env[name];
+      if (found !== undefined) {
+        fromEnv.add(fieldName(path));
+        return found;
+      }
+      if (fallback === undefined) {
         at(path, `environment variable ${name} is not set`);
         return '';
       }
-      return found;
+      return fallback;
     });
   }
-  if (Array.isArray(value)) return value.map((item, i) => substituteEnv(item, [...path, i], env, at));
+  if (Array.isArray(value)) return value.map((item, i) => substituteEnv(item, [...path, i], env, at, fromEnv));
   if (value !== null && typeof value === 'object') {
     return Object.fromEntries(
-      Object.entries(value).map(([key, item]) => [key, substituteEnv(item, [...path, key], env, at)]),
+      Object.entries(value).map(([key, item]) => [key, substituteEnv(item, [...path, key], env, at, fromEnv)]),
     );
   }
   return value;
@@ -105,6 +116,7 @@ function reportIssue(
   issue: z.core.$ZodIssue,
   input: unknown,
   at: (path: readonly PathSegment[], message: string, field?: string) => void,
+  hidden: (path: readonly PathSegment[]) => boolean,
 ): void {
   const path = issue.path.filter((segment): segment is PathSegment => typeof segment !== 'symbol');
   switch (issue.code) {
@@ -119,11 +131,11 @@ function reportIssue(
     }
     case 'invalid_type': {
       const present = valueAt(input, path) !== undefined;
-      at(path, present ? `must be ${article(issue.expected)}, not ${describe(valueAt(input, path), path)}` : 'is required');
+      at(path, present ? `must be ${article(issue.expected)}, not ${describe(valueAt(input, path), hidden(path))}` : 'is required');
       return;
     }
     case 'invalid_value':
-      at(path, `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, not ${isSecret(path) ? 'the value given (hidden)' : JSON.stringify(valueAt(input, path))}`);
+      at(path, `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, not ${hidden(path) ? 'the value given (hidden)' : JSON.stringify(valueAt(input, path))}`);
       return;
     case 'too_small':
       at(path, issue.origin === 'array' ? `needs at least ${String(issue.minimum)} entr${issue.minimum === 1 ? 'y' : 'ies'}` : issue.origin === 'string' ? 'must not be empty' : `must be ${issue.inclusive ? 'at least' : 'greater than'} ${String(issue.minimum)}`);
@@ -244,6 +256,25 @@ function article(type: string): string {
   return noun;
 }
 
+/**
+ * A `caFile` must be a readable file; a relative path is taken from the config file's folder (not
+ * from wherever the command runs), and the resolved path is what the clients read.
+ */
+function checkCaFiles(raw: RawIndexConfig, file: string, at: (path: readonly PathSegment[], message: string) => void): void {
+  for (const section of ['elasticsearch', 'kafka'] as const) {
+    const given = raw[section].caFile;
+    if (given === undefined) continue;
+    const resolved = resolve(dirname(file), given);
+    try {
+      readFileSync(resolved);
+      raw[section].caFile = resolved;
+    } catch (error) {
+      const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
+      at([section, 'caFile'], `cannot read ${resolved}: ${reason}`);
+    }
+  }
+}
+
 /** Values under these keys are credentials: messages name the field, never its value. */
 const SECRET_KEYS = new Set(['password', 'apiKey', 'headers', 'sasl']);
 
@@ -251,9 +282,9 @@ function isSecret(path: readonly PathSegment[]): boolean {
   return path.some((segment) => typeof segment === 'string' && SECRET_KEYS.has(segment));
 }
 
-function describe(value: unknown, path: readonly PathSegment[]): string {
+function describe(value: unknown, hidden: boolean): string {
   if (value === null) return 'null';
-  if (isSecret(path) && typeof value !== 'object') return `a ${typeof value} (value hidden)`;
+  if (hidden && typeof value !== 'object') return `a ${typeof value} (value hidden)`;
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
   return `${typeof value} ${JSON.stringify(value)}`;

@@ -33,8 +33,12 @@ interface ComposedNode {
 /**
  * Parses YAML with js-yaml and records where every mapping entry and sequence item is, using
  * js-yaml's composition listener (it reports each node as it closes, with its end offset).
+ * Aliases (`*name`) are refused where they appear: a config has no need of them, and nested ones
+ * expand exponentially ("billion laughs") in everything that walks the value.
  */
 export function loadYamlWithPositions(text: string): PositionedYaml {
+  const lineStarts = [0];
+  for (let i = 0; i < text.length; i++) if (text[i] === '\n') lineStarts.push(i + 1);
   const stack: ComposedNode[][] = [];
   let root: ComposedNode | undefined;
   let value: unknown;
@@ -44,6 +48,11 @@ export function loadYamlWithPositions(text: string): PositionedYaml {
         if (event === 'open') {
           stack.push([]);
           return;
+        }
+        // js-yaml closes an alias as a node of no kind whose value is the anchored one.
+        if (state.kind === null && state.result !== null && state.result !== undefined) {
+          const start = text.lastIndexOf('*', state.position);
+          throw new YamlSyntaxError('aliases (*name) are not allowed in a fedsearch config; write the value out', toPosition(start >= 0 ? start : state.position));
         }
         const node: ComposedNode = {
           kind: state.kind,
@@ -65,8 +74,6 @@ export function loadYamlWithPositions(text: string): PositionedYaml {
 
   const positions = new Map<string, number>();
   if (root) index(unwrap(root), [], 0);
-  const lineStarts = [0];
-  for (let i = 0; i < text.length; i++) if (text[i] === '\n') lineStarts.push(i + 1);
 
   function index(node: ComposedNode, path: PathSegment[], start: number): void {
     positions.set(pathKey(path), start);
@@ -90,11 +97,16 @@ export function loadYamlWithPositions(text: string): PositionedYaml {
     return scalarStart(node);
   }
 
-  /** A plain or quoted scalar ends at `end`; find where its text begins on that line. */
+  /**
+   * A plain or quoted scalar ends at `end` (a quoted one one character later); find where its text
+   * begins. Only the two places it can start are looked at, so a file of many scalars whose text
+   * differs from their value (escapes) costs linear time, not a search back through the file each.
+   */
   function scalarStart(node: ComposedNode): number {
     const raw = String(node.result);
-    const found = text.lastIndexOf(raw, node.end);
-    if (found >= 0 && node.end - found - raw.length <= 1) return text[found - 1] === '"' || text[found - 1] === "'" ? found - 1 : found;
+    for (const found of [node.end - raw.length, node.end - raw.length - 1]) {
+      if (found >= 0 && text.startsWith(raw, found)) return text[found - 1] === '"' || text[found - 1] === "'" ? found - 1 : found;
+    }
     return Math.max(0, node.end - raw.length);
   }
 

@@ -8,6 +8,7 @@ import {
   type IntrospectionQuery,
 } from 'graphql';
 import { InfrastructureError, UserError } from '../errors.ts';
+import { redactUrl, redactUrlsIn } from '../redactUrl.ts';
 
 export type SchemaSource = { schemaFile: string } | { gateway: { url: string; headers: Record<string, string>; timeoutMs: number } };
 
@@ -53,14 +54,14 @@ async function introspectGateway(gateway: { url: string; headers: Record<string,
     });
   } catch (error) {
     throw new InfrastructureError(
-      `cannot reach the gateway at ${gateway.url} to read its schema (${(error as Error).message}). ` +
+      `cannot reach the gateway at ${redactUrl(gateway.url)} to read its schema (${redactUrlsIn((error as Error).message)}). ` +
         'Is it running? Or pass --schema <SDL file> to work offline.',
     );
   }
   const body = (await response.json().catch(() => ({}))) as { data?: IntrospectionQuery; errors?: Array<{ message: string }> };
   if (!response.ok || !body.data) {
     const detail = body.errors?.map((e) => e.message).join('; ') ?? `HTTP ${response.status}`;
-    throw new InfrastructureError(`the gateway at ${gateway.url} did not answer introspection: ${detail}`);
+    throw new InfrastructureError(`the gateway at ${redactUrl(gateway.url)} did not answer introspection: ${redactUrlsIn(detail)}`);
   }
   return buildClientSchema(body.data);
 }

@@ -1,5 +1,6 @@
 import type { IndexConfig } from '../config/indexConfig.ts';
 import type { LoadedIndex } from './loadIndex.ts';
+import { redactUrl } from '../redactUrl.ts';
 
 /** One event source of the pipeline, and what becomes of its events. */
 export interface TopologySource {
@@ -63,7 +64,7 @@ export function pipelineTopology(loaded: Pick<LoadedIndex, 'config' | 'names' | 
 export function describeTopology(topology: PipelineTopology, config: IndexConfig): string {
   const width = Math.max(...topology.sources.map((s) => s.topic.length));
   const lines = [
-    `index ${topology.alias}: alias ${topology.alias} → ${topology.versionedIndexPrefix}<N> on ${topology.elasticsearchNode}`,
+    `index ${topology.alias}: alias ${topology.alias} → ${topology.versionedIndexPrefix}<N> on ${redactUrl(topology.elasticsearchNode)}`,
     '',
     'sources',
     ...topology.sources.map((source) => {
@@ -73,7 +74,7 @@ export function describeTopology(topology: PipelineTopology, config: IndexConfig
       return `${head} → reverse lookup ${source.reverseLookup.path}${nested} in ${topology.alias} → primary ids → enrich`;
     }),
     '',
-    `enrich         consumer group ${topology.enrichGroup}: coalesce ids, query ${config.primary.type} through ${topology.gatewayUrl}`,
+    `enrich         consumer group ${topology.enrichGroup}: coalesce ids, query ${config.primary.type} through ${redactUrl(topology.gatewayUrl)}`,
     `documents      ${topology.documentsTopic} (compacted, ${config.kafka.partitions.documents} partitions, Avro, key = ${config.primary.type} id, null = delete)`,
     `sink           consumer group ${topology.sinkGroup}: bulk write to alias ${topology.alias} (external versions)`,
     `dead letters   ${topology.dlqTopic} (${config.kafka.partitions.dlq} partition${config.kafka.partitions.dlq === 1 ? '' : 's'}; \`fedsearch replay\` sends them back)`,

@@ -4,6 +4,7 @@ import type { IndexConfig, PipelineSettings } from '../config/indexConfig.ts';
 import type { QueryTemplate } from '../graph/validateQueryTemplate.ts';
 import { GATEWAY_BACKOFF, pRetryBackoff, type RetryReason } from '../retryPolicy.ts';
 import { batchedQuery, type BatchedQuery } from './batchedQuery.ts';
+import { redactUrl, redactUrlsIn } from '../redactUrl.ts';
 
 /**
  * What the gateway said about one entity. `version` is when the request that answered was sent
@@ -217,7 +218,7 @@ export class GatewayFetcher {
       if (!body || !isRecord(body.data)) {
         const messages = body ? errorMessages(body.errors).join('; ') : '';
         const detail = messages ? `: ${messages}` : body ? ' and without errors' : ` (not JSON: ${snippet(text)})`;
-        throw new GatewayRequestError(`the gateway at ${url} answered without data${detail}`, 'no_data');
+        throw new GatewayRequestError(`the gateway at ${redactUrl(url)} answered without data${detail}`, 'no_data');
       }
       const errors = Array.isArray(body.errors) ? body.errors.filter(isRecord) : [];
       ok = errors.length === 0;
@@ -287,17 +288,17 @@ function describeError(error: GraphQLResponseError, path: unknown): string {
 
 function transportError(error: unknown, url: string, timeoutMs: number): GatewayRequestError {
   if (error instanceof Error && error.name === 'TimeoutError') {
-    return new GatewayRequestError(`the gateway at ${url} did not answer within ${timeoutMs} ms`, 'timeout');
+    return new GatewayRequestError(`the gateway at ${redactUrl(url)} did not answer within ${timeoutMs} ms`, 'timeout');
   }
   // undici reports "fetch failed" and puts what happened (ECONNREFUSED, reset, DNS) in `cause`.
   const cause = error instanceof Error ? (error.cause as { message?: string; code?: string } | undefined) : undefined;
   const detail = cause?.message || cause?.code || (error as Error).message;
-  return new GatewayRequestError(`cannot reach the gateway at ${url}: ${detail}`, 'network');
+  return new GatewayRequestError(`cannot reach the gateway at ${redactUrl(url)}: ${redactUrlsIn(detail)}`, 'network');
 }
 
 function httpError(response: Response, body: { errors?: unknown } | null, text: string, url: string): GatewayRequestError {
   const detail = (body && errorMessages(body.errors).join('; ')) || snippet(text);
-  const message = `the gateway at ${url} answered HTTP ${response.status} ${response.statusText}${detail ? `: ${detail}` : ''}`;
+  const message = `the gateway at ${redactUrl(url)} answered HTTP ${response.status} ${response.statusText}${detail ? `: ${detail}` : ''}`;
   if (response.status === 429) return new GatewayRequestError(message, 'http_429');
   if (response.status >= 500) return new GatewayRequestError(message, 'http_5xx');
   return new GatewayRequestError(message, null);

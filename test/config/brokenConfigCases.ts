@@ -189,4 +189,15 @@ export const BROKEN_CONFIGS: BrokenConfigCase[] = [
     edits: [['  timeoutMs: 10000\n', '  headers: { authorization: 42 }\n  timeoutMs: 10000\n']],
     problems: ['broken.yaml:7:14: gateway.headers.authorization: must be a string, not a number (value hidden)'],
   },
+  {
+    name: 'a value from an environment variable is never printed',
+    edits: [['timeoutMs: 10000', 'timeoutMs: ${GATEWAY_TIMEOUT}']],
+    env: { GATEWAY_TIMEOUT: 'hunter2-not-a-number' },
+    problems: ['broken.yaml:7:3: gateway.timeoutMs: must be a number, not a string (value hidden)'],
+  },
+  {
+    name: 'a YAML alias is refused where it appears',
+    edits: [['index: movies', 'index: &name movies'], ['  shards: 1\n', '  shards: *name\n']],
+    problems: ['broken.yaml:75:11: YAML syntax error: aliases (*name) are not allowed in a fedsearch config; write the value out'],
+  },
 ];

@@ -1,0 +1,19 @@
+import { describe, expect, it } from 'vitest';
+import { redactUrl, redactUrlsIn } from '../src/redactUrl.ts';
+
+describe('redactUrl', () => {
+  it('drops user, password, query and fragment, and says so', () => {
+    expect(redactUrl('https://svc:s3cret@gateway.example:8443/graphql?token=abc#x')).toBe('https://gateway.example:8443/graphql (credentials and query hidden)');
+  });
+
+  it('leaves a plain URL and text that is not a URL as they are', () => {
+    expect(redactUrl('http://127.0.0.1:4000/graphql')).toBe('http://127.0.0.1:4000/graphql');
+    expect(redactUrl('not a url')).toBe('not a url');
+  });
+
+  it('redacts every URL inside a client library message', () => {
+    expect(redactUrlsIn('connect ECONNREFUSED for http://elastic:changeme@es:9200/_bulk?pretty, retrying')).toBe(
+      'connect ECONNREFUSED for http://es:9200/_bulk (credentials and query hidden), retrying',
+    );
+  });
+});
