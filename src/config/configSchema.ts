@@ -101,8 +101,10 @@ export const indexConfigSchema = z.strictObject({
       onGraphQLErrors: z.enum(['retry-then-dlq', 'dlq']).default('retry-then-dlq'),
       outageToleranceSeconds: z.number().min(0).max(86_400).default(300),
       metricsPort: z.number().int().min(0).max(65535).default(9464),
+      // Under Kafka's default message.max.bytes (1,048,588), which the documents topic keeps.
+      maxDocumentBytes: positiveInt.max(1_000_000).default(1_000_000),
     })
-    .default({ batchSize: 25, concurrency: 4, retries: 5, onGraphQLErrors: 'retry-then-dlq', outageToleranceSeconds: 300, metricsPort: 9464 }),
+    .default({ batchSize: 25, concurrency: 4, retries: 5, onGraphQLErrors: 'retry-then-dlq', outageToleranceSeconds: 300, metricsPort: 9464, maxDocumentBytes: 1_000_000 }),
   backfill: z
     .strictObject({
       query: z.string().min(1).optional(),

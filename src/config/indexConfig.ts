@@ -90,6 +90,8 @@ export interface PipelineSettings {
   outageToleranceSeconds: number;
   /** Port of /metrics and /healthz (0 picks a free one). */
   metricsPort: number;
+  /** Largest document (Avro bytes) written to or read from the documents topic; a larger one is dead-lettered. */
+  maxDocumentBytes: number;
 }
 
 export interface BackfillSettings {

@@ -194,6 +194,7 @@ function toIndexConfig(raw: RawIndexConfig, file: string, text: string, yaml: Po
       onGraphQLErrors: raw.pipeline.onGraphQLErrors,
       outageToleranceSeconds: raw.pipeline.outageToleranceSeconds,
       metricsPort: raw.pipeline.metricsPort,
+      maxDocumentBytes: raw.pipeline.maxDocumentBytes,
     },
     backfill: { query: raw.backfill.query ?? null, rate: raw.backfill.rate, concurrency: raw.backfill.concurrency },
   };

@@ -1,4 +1,5 @@
 import avro from 'avsc';
+import { avroBoundsProblem } from './avroBounds.ts';
 import type { IHeaders, Message } from 'kafkajs';
 import type { IndexMetadata } from '../index/indexMetadata.ts';
 
@@ -20,18 +21,25 @@ export interface DocumentRecord {
   eventTsMs: number | null;
 }
 
+/** Default of `pipeline.maxDocumentBytes`. */
+export const MAX_DOCUMENT_BYTES = 1_000_000;
+
 /**
  * Avro encoding of documents for the documents topic. It writes with the current schema and
  * reads with whichever schema a message names, so messages written before a schema change still
- * decode after it.
+ * decode after it. Values over the size cap are refused both ways, and a value is checked against
+ * its schema's bounds before it is decoded (see avroBoundsProblem).
  */
 export class DocumentCodec {
   private readonly types = new Map<string, avro.Type>();
+  private readonly maxDocumentBytes: number;
 
   constructor(
     schemas: Record<string, string>,
     readonly currentFingerprint: string,
+    options: { maxDocumentBytes?: number } = {},
   ) {
+    this.maxDocumentBytes = options.maxDocumentBytes ?? MAX_DOCUMENT_BYTES;
     for (const [fingerprint, json] of Object.entries(schemas)) {
       this.types.set(fingerprint, avro.Type.forSchema(JSON.parse(json) as avro.Schema));
     }
@@ -40,8 +48,8 @@ export class DocumentCodec {
     }
   }
 
-  static fromMetadata(metadata: IndexMetadata, currentFingerprint: string): DocumentCodec {
-    return new DocumentCodec(metadata.avroSchemas, currentFingerprint);
+  static fromMetadata(metadata: IndexMetadata, currentFingerprint: string, options: { maxDocumentBytes?: number } = {}): DocumentCodec {
+    return new DocumentCodec(metadata.avroSchemas, currentFingerprint, options);
   }
 
   knows(fingerprint: string): boolean {
@@ -56,6 +64,7 @@ export class DocumentCodec {
     };
     if (record.eventTsMs !== null) headers[DOCUMENT_HEADERS.eventTs] = String(record.eventTsMs);
     const value = record.document === null ? null : (this.types.get(this.currentFingerprint) as avro.Type).toBuffer(record.document);
+    if (value !== null && value.length > this.maxDocumentBytes) throw new DocumentTooLargeError(record.id, value.length, this.maxDocumentBytes);
     return { key: record.id, value, headers };
   }
 
@@ -76,8 +85,19 @@ export class DocumentCodec {
     const fingerprint = header(message.headers, DOCUMENT_HEADERS.schema) ?? '';
     const type = this.types.get(fingerprint);
     if (!type) throw new UnknownSchemaError(`document ${id} was written with Avro schema ${fingerprint || '(none)'}, which is not provisioned`);
+    if (message.value.length > this.maxDocumentBytes) throw new DocumentTooLargeError(id, message.value.length, this.maxDocumentBytes);
+    const problem = avroBoundsProblem(type, message.value);
+    if (problem) throw new Error(`document ${id} is not valid Avro of schema ${fingerprint}: ${problem}`);
     // Round-trip through JSON: Avro decodes to class instances, Elasticsearch wants plain objects.
     return { id, document: JSON.parse(JSON.stringify(type.fromBuffer(message.value))) as Record<string, unknown>, version, eventTsMs };
+  }
+}
+
+export class DocumentTooLargeError extends Error {
+  override readonly name = 'DocumentTooLargeError';
+
+  constructor(id: string, bytes: number, limit: number) {
+    super(`document ${id} is ${bytes} bytes in Avro; at most ${limit} are allowed (pipeline.maxDocumentBytes)`);
   }
 }
 

@@ -3,7 +3,7 @@ import type { EventSource } from '../config/indexConfig.ts';
 import type { LoadedIndex } from '../index/loadIndex.ts';
 import type { DeadLetter } from './deadLetters.ts';
 import { decodeChangeEvent } from './decodeChangeEvent.ts';
-import type { DocumentCodec } from './documentCodec.ts';
+import { DocumentTooLargeError, type DocumentCodec } from './documentCodec.ts';
 import type { FetchResult } from './gatewayFetcher.ts';
 import type { LookupTarget } from './reverseLookup.ts';
 
@@ -133,7 +133,8 @@ export function documentMessages(
       if (document === null) outcome.deleted++;
       else outcome.written++;
     } catch (error) {
-      outcome.failed.push({ id, reason: `document does not fit the Avro schema: ${(error as Error).message}` });
+      const reason = error instanceof DocumentTooLargeError ? error.message : `document does not fit the Avro schema: ${(error as Error).message}`;
+      outcome.failed.push({ id, reason });
     }
   }
   return { messages, outcome };

@@ -123,7 +123,7 @@ async function documentCodec(elasticsearch: Client, loaded: LoadedIndex): Promis
       `the query of ${config.sourceFile} changed since ${config.index} was provisioned: run \`fedsearch provision ${config.sourceFile}\` first`,
     );
   }
-  return { codec: DocumentCodec.fromMetadata(metadata, fingerprint), metadata };
+  return { codec: DocumentCodec.fromMetadata(metadata, fingerprint, { maxDocumentBytes: config.pipeline.maxDocumentBytes }), metadata };
 }
 
 function gatewayFetcher(loaded: LoadedIndex, metrics: PipelineMetrics): GatewayFetcher {

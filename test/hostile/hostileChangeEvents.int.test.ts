@@ -1,4 +1,4 @@
-// Hostile change events on the real source topics, generated: bytes that are not JSON, objects
+// Hostile messages on the real topics. Change events on a source topic, generated: bytes that are not JSON, objects
 // without an id, ids of the wrong type or over 512 bytes, tombstones, big integers, ids of entities
 // that do not exist — each with random headers. Every unusable event is dead-lettered with its
 // reason at its offset; none blocks the partition; the index is unchanged; the next real change is
@@ -6,6 +6,10 @@
 import fc from 'fast-check';
 import type { IHeaders } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { generateAvroSchema } from '../../src/generate/generateAvroSchema.ts';
+import { stableHash } from '../../src/index/stableHash.ts';
+import type { DeadLetter } from '../../src/pipeline/deadLetters.ts';
+import { DOCUMENT_HEADERS } from '../../src/pipeline/documentCodec.ts';
 import { runPipeline, type RunningPipeline } from '../../src/pipeline/runPipeline.ts';
 import { entityId } from '../../subgraphs/data/studioRows.ts';
 import { createIndexHarness, eventually, readDeadLetters, type IndexHarness } from '../../support/indexHarness.ts';
@@ -66,6 +70,20 @@ describe('hostile change events', () => {
     return found.hits.hits.map((hit) => ({ id: hit._id as string, source: hit._source })).sort((a, b) => a.id.localeCompare(b.id));
   };
 
+  /** A real change made through the graph and seen in the index: nothing upstream is blocked. */
+  const retitleAndWait = async (movieId: string, title: string): Promise<void> => {
+    await h.gql(`mutation { updateMovie(movieId: "${movieId}", patch: { title: "${title}" }) { movieId } }`);
+    await eventually(`${movieId} retitled "${title}"`, async () => {
+      const found = await h.es.get<{ title: string }>({ index: h.index, id: movieId });
+      return found._source?.title === title ? true : undefined;
+    }, 60_000);
+  };
+  const lettersFrom = (topic: string, kind: DeadLetter['kind'], atLeast: number): Promise<DeadLetter[]> =>
+    eventually(`${atLeast} ${kind} letters from ${topic}`, async () => {
+      const all = (await readDeadLetters(h.kafka, `${h.index}.dlq`)).filter((letter) => letter.kind === kind && letter.source?.topic === topic);
+      return all.length >= atLeast ? all : undefined;
+    }, 60_000);
+
   beforeAll(async () => {
     h = await createIndexHarness({ elasticsearchUrl: inject('elasticsearchUrl'), kafkaBrokers: inject('kafkaBrokers'), movies: MOVIES });
     pipeline = await runPipeline(h.loaded, { stage: 'all', metricsPort: 0 });
@@ -95,16 +113,8 @@ describe('hostile change events', () => {
     expect(unusable.length).toBeGreaterThan(50);
 
     // A real change after all of them is indexed: nothing blocked a partition.
-    await h.gql(`mutation { updateMovie(movieId: "${entityId('mov', 7)}", patch: { title: "After The Hostile Events" }) { movieId } }`);
-    await eventually('the change after the hostile events', async () => {
-      const found = await h.es.get<{ title: string }>({ index: h.index, id: entityId('mov', 7) });
-      return found._source?.title === 'After The Hostile Events' ? true : undefined;
-    }, 60_000);
-
-    const letters = await eventually('every unusable event dead-lettered', async () => {
-      const all = (await readDeadLetters(h.kafka, `${h.index}.dlq`)).filter((letter) => letter.kind === 'event' && letter.source?.topic === topic);
-      return all.length >= unusable.length ? all : undefined;
-    }, 60_000);
+    await retitleAndWait(entityId('mov', 7), 'After The Hostile Events');
+    const letters = await lettersFrom(topic, 'event', unusable.length);
     const at = new Map(letters.map((letter) => [`${letter.source?.partition}/${letter.source?.offset}`, letter]));
     for (const event of unusable) {
       const letter = at.get(`${event.partition}/${event.offset}`);
@@ -112,10 +122,34 @@ describe('hostile change events', () => {
     }
     expect(letters).toHaveLength(unusable.length);
 
+    // Everything but the movie retitled on purpose is as it was.
     const after = (await allDocuments()).map((document) =>
       document.id === entityId('mov', 7) ? before.find((b) => b.id === document.id) ?? document : document,
     );
     expect(after).toEqual(before);
     expect((await fetch(`${pipeline.metricsUrl}/healthz`)).status).toBe(200);
   }, 240_000);
+
+  it('dead-letters an Avro bomb and an oversized document from the documents topic, and writes the next document', async () => {
+    const fingerprint = stableHash(generateAvroSchema(h.loaded.shape, h.loaded.config).schema);
+    const headers = { [DOCUMENT_HEADERS.schema]: fingerprint, [DOCUMENT_HEADERS.version]: String(Date.now() * 1000) };
+    // 9 bytes: a one-letter movieId, then a length that claims 20 million bytes.
+    const bomb = Buffer.from([0x02, 0x61, 0x80, 0xb4, 0x89, 0x13, 0x00, 0x00, 0x00]);
+    const oversized = Buffer.alloc(h.loaded.config.pipeline.maxDocumentBytes + 1, 0x02);
+    const producer = h.kafka.producer();
+    await producer.connect();
+    const topic = `${h.index}.documents`;
+    const [bombSent] = await producer.send({ topic, messages: [{ key: 'bomb-1', value: bomb, headers }] });
+    const [bigSent] = await producer.send({ topic, messages: [{ key: 'big-1', value: oversized, headers }] });
+    await producer.disconnect();
+    await retitleAndWait(entityId('mov', 9), 'After The Bomb');
+    const letters = await lettersFrom(topic, 'document', 2);
+    expect(letters.find((letter) => letter.source?.offset === bombSent!.baseOffset && letter.source?.partition === bombSent!.partition)?.reason).toMatch(
+      /^document bomb-1 is not valid Avro of schema \w+: \S+: a (block|length) of \d+/,
+    );
+    expect(letters.find((letter) => letter.source?.offset === bigSent!.baseOffset && letter.source?.partition === bigSent!.partition)?.reason).toMatch(
+      /^document big-1 is \d+ bytes in Avro; at most \d+ are allowed/,
+    );
+    for (const id of ['bomb-1', 'big-1']) expect((await h.es.exists({ index: h.index, id })).valueOf()).toBe(false);
+  }, 120_000);
 });

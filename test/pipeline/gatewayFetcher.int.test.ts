@@ -25,6 +25,7 @@ const FAST: PipelineSettings = {
   onGraphQLErrors: 'retry-then-dlq',
   outageToleranceSeconds: 0,
   metricsPort: 0,
+  maxDocumentBytes: 1_000_000,
 };
 
 /** Hooks that remember what they were told. */
