@@ -1,4 +1,6 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { GATEWAY_SECRET_HEADER, readSecretFile } from '../src/search/accessToken.ts';
+import { cursorKey } from '../src/search/searchCursor.ts';
 import { elasticsearchClient } from '../src/clients/elasticsearchClient.ts';
 import { handleInterrupts, untilInterrupted } from '../src/interruption.ts';
 import { loadIndex } from '../src/index/loadIndex.ts';
@@ -58,10 +60,22 @@ export function addSearchCommands(program: Command): void {
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port of the HTTP API', port, 8080)
     .option('--subgraph-port <port>', 'port of the federated search subgraph (first index)', port, 4004)
-    .option('--auth-token <token>', 'require Authorization: Bearer <token> on the HTTP API')
+    .option('--auth-token-file <path>', 'require Authorization: Bearer <token> on both listeners, the token read from this file (or set FEDSEARCH_AUTH_TOKEN)')
+    .option('--gateway-secret-file <path>', `let the gateway query the subgraph with this secret in the ${GATEWAY_SECRET_HEADER} header instead of the token (or set FEDSEARCH_GATEWAY_SECRET)`)
+    .addOption(
+      new Option('--auth-token <token>').hideHelp().argParser(() => {
+        throw new InvalidArgumentError('a token on the command line is visible to every user of the machine (ps); use FEDSEARCH_AUTH_TOKEN or --auth-token-file');
+      }),
+    )
     .option('--cors-origin <origin>', 'allow this browser origin (CORS is off by default)')
-    .action(runAction(async (configFiles: string[], options: { host: string; port: number; subgraphPort: number; authToken?: string; corsOrigin?: string }) => {
+    .addHelpText(
+      'after',
+      `\nCursors are signed with a key of this process; replicas behind one load balancer share FEDSEARCH_CURSOR_KEY.`,
+    )
+    .action(runAction(async (configFiles: string[], options: { host: string; port: number; subgraphPort: number; authTokenFile?: string; gatewaySecretFile?: string; corsOrigin?: string }) => {
       handleInterrupts();
+      const authToken = options.authTokenFile ? readSecretFile(options.authTokenFile, 'auth token') : process.env.FEDSEARCH_AUTH_TOKEN || undefined;
+      const gatewaySecret = options.gatewaySecretFile ? readSecretFile(options.gatewaySecretFile, 'gateway secret') : process.env.FEDSEARCH_GATEWAY_SECRET || undefined;
       const indexes = [];
       for (const file of configFiles) indexes.push(await loadIndex(file));
       const running = await serveSearch(indexes, {
@@ -70,9 +84,14 @@ export function addSearchCommands(program: Command): void {
         subgraphPort: options.subgraphPort,
         requestTimeoutMs: 15_000,
         maxBodyBytes: 64 * 1024,
-        ...(options.authToken ? { authToken: options.authToken } : {}),
+        cursorKey: cursorKey(process.env.FEDSEARCH_CURSOR_KEY),
+        ...(authToken ? { authToken } : {}),
+        ...(gatewaySecret ? { gatewaySecret } : {}),
         ...(options.corsOrigin ? { corsOrigin: options.corsOrigin } : {}),
       });
+      if (!authToken && !['127.0.0.1', 'localhost', '::1'].includes(options.host)) {
+        process.stderr.write(`no auth token: anyone who can reach ${options.host} can search (set FEDSEARCH_AUTH_TOKEN or --auth-token-file)\n`);
+      }
       process.stderr.write(
         `search API ${indexes.map((l) => `${running.apiUrl}/v1/indexes/${l.config.index}/search`).join(', ')}\n` +
           `search subgraph ${running.subgraphUrl}\n`,

@@ -28,3 +28,21 @@ export function badSearchRequest(error: unknown): BadSearchRequest | null {
   if (error instanceof SearchRequestError) return { message: error.message, field: error.field, ...error.detail };
   return null;
 }
+
+/** A failure that is not the client's request: what the client is told, never the internals. */
+export interface SearchFailure {
+  status: 400 | 500 | 503;
+  message: string;
+}
+
+/**
+ * The safe message for an error that badSearchRequest does not explain. Elasticsearch refusing a
+ * request (4xx) is the client's doing, but its raw message names indexes and internals; a busy
+ * cluster is worth retrying; anything else is "internal error", logged by the caller.
+ */
+export function searchFailure(error: unknown): SearchFailure {
+  const status = (error as { meta?: { statusCode?: number } } | null)?.meta?.statusCode;
+  if (status === 429 || status === 503) return { status: 503, message: 'the search cluster is busy; try again shortly' };
+  if (status !== undefined && status >= 400 && status < 500) return { status: 400, message: 'Elasticsearch refused this search request (check the cursor, sort and filter)' };
+  return { status: 500, message: 'internal error' };
+}

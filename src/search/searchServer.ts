@@ -1,17 +1,15 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../logger.ts';
-import { badSearchRequest } from './badSearchRequest.ts';
+import { mayUseApi, type SearchAccess } from './accessToken.ts';
+import { badSearchRequest, searchFailure } from './badSearchRequest.ts';
 import { parseSearchRequest } from './searchRequest.ts';
 import type { SearchService } from './searchService.ts';
 
-export interface SearchServerOptions {
+export interface SearchServerOptions extends SearchAccess {
   host: string;
   port: number;
-  /** Require `Authorization: Bearer <token>` when set. */
-  authToken?: string;
   /** Origin allowed to call the API from a browser; CORS is off when unset. */
   corsOrigin?: string;
   requestTimeoutMs: number;
@@ -56,7 +54,9 @@ export async function startSearchServer(services: SearchService[], options: Sear
   };
   const server = createServer(timeouts, (request, response) => {
     void handle(request, response).catch((error: unknown) => {
-      if (response.headersSent) return;
+      // The client went away, or Node already answered 408 and closed the socket: nobody to tell,
+      // and nothing failed here.
+      if (response.headersSent || response.destroyed) return;
       const known = error instanceof HttpError ? error : toHttpError(error);
       if (known.status >= 500) logger.error({ err: error, url: request.url }, 'search request failed');
       send(response, known.status, { error: { message: known.message, ...known.details } }, options);
@@ -72,7 +72,7 @@ export async function startSearchServer(services: SearchService[], options: Sear
       response.end(SEARCH_PAGE);
       return;
     }
-    authorize(request, options.authToken);
+    if (!mayUseApi(request.headers, options)) throw new HttpError(401, 'missing or wrong bearer token');
     const match = /^\/v1\/indexes\/([^/]+)\/(search|suggest)$/.exec(url.pathname);
     if (!match) throw new HttpError(404, `no such endpoint: ${request.method} ${url.pathname}`);
     const service = byIndex.get(decodedPathSegment(match[1] as string));
@@ -98,14 +98,6 @@ export async function startSearchServer(services: SearchService[], options: Sear
     url: `http://${options.host}:${address.port}`,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
-}
-
-function authorize(request: IncomingMessage, token: string | undefined): void {
-  if (!token) return;
-  const given = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1] ?? '';
-  // Digests of equal length, compared in constant time: neither the token nor its length leaks.
-  const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
-  if (!timingSafeEqual(digest(given), digest(token))) throw new HttpError(401, 'missing or wrong bearer token');
 }
 
 function decodedPathSegment(segment: string): string {
@@ -149,12 +141,8 @@ function toHttpError(error: unknown): HttpError {
     return new HttpError(400, message, details);
   }
   if (error instanceof DeadlineError) return new HttpError(504, 'the search took too long; try again, or narrow it');
-  const status = (error as { meta?: { statusCode?: number } }).meta?.statusCode;
-  if (status === 429 || status === 503) return new HttpError(503, 'the search cluster is busy; try again shortly');
-  // Elasticsearch refused the request itself (a cursor whose values do not fit the sort, say): the
-  // client's doing, but its raw message names internals, so it gets a plain one.
-  if (status !== undefined && status >= 400 && status < 500) return new HttpError(400, 'Elasticsearch refused this search request (check the cursor, sort and filter)');
-  return new HttpError(500, 'internal error');
+  const failure = searchFailure(error);
+  return new HttpError(failure.status, failure.message);
 }
 
 function send(response: ServerResponse, status: number, body: unknown, options: SearchServerOptions): void {

@@ -3,7 +3,8 @@ import type { DocumentField } from '../index/documentFields.ts';
 import type { LoadedIndex } from '../index/loadIndex.ts';
 import { valueAt } from '../valueAt.ts';
 import { facetPaths, pageSize, requestedFacets, searchBody, suggestBody, suggestFields, type SearchTarget } from './searchBody.ts';
-import { decodeCursor, encodeCursor, POINT_IN_TIME_KEEP_ALIVE } from './searchCursor.ts';
+import { CursorSigner, cursorKey } from './searchCursor.ts';
+import { PointsInTime } from './pointsInTime.ts';
 import { SearchRequestError, type SearchRequest } from './searchRequest.ts';
 
 export interface FacetValue {
@@ -32,6 +33,14 @@ export interface SearchResponse {
 export interface SearchClient {
   search(request: estypes.SearchRequest): Promise<estypes.SearchResponse<Record<string, unknown>>>;
   openPointInTime(request: estypes.OpenPointInTimeRequest): Promise<estypes.OpenPointInTimeResponse>;
+  closePointInTime(request: estypes.ClosePointInTimeRequest): Promise<estypes.ClosePointInTimeResponse>;
+}
+
+export interface SearchServiceOptions {
+  /** Signs cursors; replicas must share it (default: a random key of this process). */
+  cursorKey?: Buffer;
+  /** Points in time this service keeps open per index at most; the least recently used is closed first. */
+  maxOpenPointsInTime?: number;
 }
 
 /**
@@ -41,12 +50,17 @@ export interface SearchClient {
  */
 export class SearchService {
   private readonly target: SearchTarget;
+  private readonly cursors: CursorSigner;
+  private readonly pointsInTime: PointsInTime;
 
   constructor(
     loaded: LoadedIndex,
     private readonly client: SearchClient,
+    options: SearchServiceOptions = {},
   ) {
     this.target = { index: loaded.config.index, fields: loaded.fields, idPath: loaded.query.idArgument };
+    this.cursors = new CursorSigner(options.cursorKey ?? cursorKey(undefined), this.target.index);
+    this.pointsInTime = new PointsInTime(client, this.target.index, options.maxOpenPointsInTime);
   }
 
   get index(): string {
@@ -59,14 +73,16 @@ export class SearchService {
   }
 
   async search(request: SearchRequest): Promise<SearchResponse> {
-    const position = request.cursor ? decodeCursor(request.cursor, request) : null;
+    const position = request.cursor ? this.cursors.decode(request.cursor, request) : null;
     const body = searchBody(request, this.target, position);
+    if (position) CursorSigner.checkFitsSort(position, body);
     let response: estypes.SearchResponse<Record<string, unknown>>;
     try {
       response = await this.client.search(body);
     } catch (error) {
       if (position && /search_context_missing|No search context found|point in time/i.test(String((error as Error).message))) {
-        throw new SearchRequestError('cursor: expired (a cursor lives 2 minutes after its last use); search again without it', 'cursor');
+        this.pointsInTime.forget(position.pit);
+        throw new SearchRequestError('cursor: expired (a cursor lives 2 minutes after its last use, and old ones are closed when many are open); search again without it', 'cursor');
       }
       throw error;
     }
@@ -75,10 +91,16 @@ export class SearchService {
     const hits = response.hits.hits.slice(0, size);
     const more = response.hits.hits.length > size;
     const last = hits.at(-1);
-    // A point in time is opened only when there is a next page to read, so one-page searches
-    // (most of them) hold none; pages after the first read from that snapshot.
-    const pit = async (): Promise<string> =>
-      response.pit_id ?? position?.pit ?? (await this.client.openPointInTime({ index: this.index, keep_alive: POINT_IN_TIME_KEEP_ALIVE })).id;
+    let nextCursor: string | null = null;
+    if (more && last?.sort) {
+      // A point in time is opened only when there is a next page to read, so one-page searches
+      // (most of them) hold none; pages after the first read from that snapshot.
+      const pit = position ? this.pointsInTime.used(position.pit, response.pit_id) : await this.pointsInTime.open();
+      nextCursor = this.cursors.encode({ pit, after: last.sort }, request);
+    } else if (position) {
+      // The last page: nobody needs this snapshot any more.
+      this.pointsInTime.close(response.pit_id ?? position.pit);
+    }
     return {
       total: typeof response.hits.total === 'number' ? response.hits.total : (response.hits.total?.value ?? 0),
       hits: hits.map((hit) => ({
@@ -88,7 +110,7 @@ export class SearchService {
         highlights: Object.fromEntries(Object.entries(hit.highlight ?? {}).map(([field, fragments]) => [field.replace(/\.(keyword|lowercase)$/, ''), fragments])),
       })),
       facets: position ? {} : readFacets(response.aggregations, requestedFacets(request, this.target.fields), request.selected ?? {}),
-      nextCursor: more && last?.sort ? encodeCursor({ pit: await pit(), after: last.sort }, request) : null,
+      nextCursor,
     };
   }
 

@@ -2,7 +2,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
 import { GraphQLError, parse, type DocumentNode, type GraphQLSchema } from 'graphql';
 import type { QueryTemplate } from '../graph/validateQueryTemplate.ts';
-import { badSearchRequest, type BadSearchRequest } from './badSearchRequest.ts';
+import { badSearchRequest, searchFailure, type BadSearchRequest } from './badSearchRequest.ts';
 import { parseSearchRequest } from './searchRequest.ts';
 import type { SearchService } from './searchService.ts';
 
@@ -125,7 +125,11 @@ export function searchSubgraph(service: SearchService, query: QueryTemplate): Gr
         } catch (error) {
           const bad = badSearchRequest(error);
           if (bad) throw new GraphQLError(bad.message, { extensions: graphqlExtensions(bad) });
-          throw error;
+          // Never the raw error: Elasticsearch's messages name indexes and internals.
+          const failure = searchFailure(error);
+          throw new GraphQLError(failure.message, {
+            extensions: { code: failure.status === 400 ? 'BAD_USER_INPUT' : failure.status === 503 ? 'SERVICE_UNAVAILABLE' : 'INTERNAL_SERVER_ERROR' },
+          });
         }
       },
     },

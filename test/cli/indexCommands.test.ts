@@ -72,3 +72,21 @@ describe('fedsearch validate / generate / plan (offline, with --schema)', { time
     expect(result.stderr).toContain('--schema');
   });
 });
+
+describe('fedsearch serve: secrets stay off the command line', { timeout: 60_000 }, () => {
+  it('refuses a token given as an argument, and says where to put it', async () => {
+    const result = await fedsearch(['serve', movies, '--auth-token', 'visible-in-ps']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('a token on the command line is visible to every user of the machine (ps); use FEDSEARCH_AUTH_TOKEN or --auth-token-file');
+  });
+
+  it('names a token file it cannot read, and an empty one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fedsearch-token-'));
+    const missing = await fedsearch(['serve', movies, '--auth-token-file', join(dir, 'nope')]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe(`fedsearch: cannot read the auth token file ${join(dir, 'nope')}: no such file\n`);
+    writeFileSync(join(dir, 'empty'), '\n');
+    const empty = await fedsearch(['serve', movies, '--auth-token-file', join(dir, 'empty')]);
+    expect(empty.stderr).toBe(`fedsearch: the auth token file ${join(dir, 'empty')} is empty\n`);
+  });
+});

@@ -14,6 +14,7 @@ const loaded = moviesIndex();
 const unreachable: SearchClient = {
   search: () => Promise.reject(new Error('no search expected')),
   openPointInTime: () => Promise.reject(new Error('no point in time expected')),
+  closePointInTime: () => Promise.reject(new Error('no point in time expected')),
 };
 const service = new SearchService(loaded, unreachable);
 

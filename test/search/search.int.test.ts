@@ -8,6 +8,8 @@ import { runBackfill } from '../../src/backfill/runBackfill.ts';
 import { createLogger } from '../../src/logger.ts';
 import { startSearchServer, type SearchServer } from '../../src/search/searchServer.ts';
 import { SearchService } from '../../src/search/searchService.ts';
+import { serveSearch } from '../../src/search/serveSearch.ts';
+import { GATEWAY_SECRET_HEADER } from '../../src/search/accessToken.ts';
 import { RYAN_REYNOLDS_ID } from '../../subgraphs/data/generateStudio.ts';
 import { createIndexHarness, type IndexHarness } from '../../support/indexHarness.ts';
 import { postGraphQL } from '../../subgraphs/shared/postGraphQL.ts';
@@ -193,8 +195,16 @@ describe('search against the real index of the demo graph', () => {
     });
     try {
       const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-      await page.goto(`${server.url}/?token=secret-token`);
+      // The token is asked for once, on the first 401, kept for the tab, and never put in the URL.
+      const prompts: string[] = [];
+      page.on('dialog', (dialog) => {
+        prompts.push(dialog.message());
+        void dialog.accept('secret-token');
+      });
+      await page.goto(`${server.url}/`);
       await page.waitForSelector('.card');
+      expect(prompts).toEqual(['This search service needs its access token:']);
+      expect(page.url()).toBe(`${server.url}/`);
       expect(await page.textContent('#status')).toBe(`${MOVIES} results`);
 
       const word = (all[0]?.title.split(' ')[2] ?? '').toLowerCase();
@@ -215,6 +225,7 @@ describe('search against the real index of the demo graph', () => {
       await page.check('input[data-field="genres"][data-value="comedy"]');
       const comedies = all.filter((m) => m.genres.includes('comedy')).length;
       await expect.poll(() => page.textContent('#status'), { timeout: 10_000 }).toBe(`${comedies} results`);
+      expect(prompts).toHaveLength(1);
 
       mkdirSync('.fedsearch', { recursive: true });
       const screenshot = join(process.cwd(), '.fedsearch', 'search-page.png');
@@ -224,6 +235,47 @@ describe('search against the real index of the demo graph', () => {
       await browser.close();
     }
   }, 120_000);
+
+  it('closes the point in time of a scroll on its last page', async () => {
+    const scroller = new SearchService(h.loaded, h.es);
+    const first = await scroller.search({ size: 500 });
+    // The cursor's payload is readable (only its signature is secret): it names the point in time.
+    const pit = (JSON.parse(Buffer.from((first.nextCursor as string).split('.')[0] as string, 'base64url').toString('utf8')) as { pit: string }).pit;
+    const pitAnswers = async (): Promise<boolean> => {
+      try {
+        await h.es.search({ pit: { id: pit }, size: 0 });
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    expect(await pitAnswers()).toBe(true);
+    let cursor = first.nextCursor;
+    while (cursor) cursor = (await scroller.search({ size: 500, cursor })).nextCursor;
+    await expect.poll(pitAnswers, { timeout: 10_000 }).toBe(false);
+  });
+
+  it('the search subgraph refuses a query without the token, and takes the token or the gateway secret', async () => {
+    const running = await serveSearch([h.loaded], {
+      host: '127.0.0.1', port: 0, subgraphPort: 0, requestTimeoutMs: 10_000, maxBodyBytes: 16_384, authToken: 'api-token', gatewaySecret: 'gateway-secret',
+    });
+    try {
+      const query = (headers: Record<string, string>) =>
+        fetch(running.subgraphUrl as string, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query: '{ searchMovies { totalCount } }' }) });
+      const refused = await query({});
+      expect(refused.status).toBe(401);
+      expect(await refused.text()).not.toMatch(/stacktrace|\/work\/|node_modules|api-token/);
+      expect((await query({ authorization: 'Bearer wrong' })).status).toBe(401);
+      const allowed: Array<Record<string, string>> = [{ authorization: 'Bearer api-token' }, { [GATEWAY_SECRET_HEADER]: 'gateway-secret' }];
+      for (const headers of allowed) {
+        const answered = await query(headers);
+        expect(answered.status).toBe(200);
+        expect(await answered.json()).toEqual({ data: { searchMovies: { totalCount: MOVIES } } });
+      }
+    } finally {
+      await running.close();
+    }
+  });
 
   it('answers searchMovies through the gateway with live fields from all three subgraphs', async () => {
     const graph = await startDemoGraph({

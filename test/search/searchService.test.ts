@@ -25,6 +25,7 @@ const movie = (n: number, extra: Partial<Hit> = {}): Hit => {
 function fakeElasticsearch(answers: Array<Response | Error>) {
   const searches: estypes.SearchRequest[] = [];
   const opened: estypes.OpenPointInTimeRequest[] = [];
+  const closed: string[] = [];
   const client: SearchClient = {
     async search(request) {
       searches.push(request);
@@ -37,8 +38,12 @@ function fakeElasticsearch(answers: Array<Response | Error>) {
       opened.push(request);
       return { id: `pit-${opened.length}`, _shards: SHARDS };
     },
+    async closePointInTime(request) {
+      closed.push(String(request.id));
+      return { succeeded: true, num_freed: 1 };
+    },
   };
-  return { client, searches, opened };
+  return { client, searches, opened, closed };
 }
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
@@ -129,6 +134,46 @@ describe('SearchService.search', () => {
     expect(es.searches[2]).toMatchObject({ pit: { id: 'pit-renewed' }, search_after: ['m-000004'] });
     expect(third.nextCursor).toBeNull();
     expect(es.opened).toHaveLength(1);
+    // The last page closes the scroll's point in time.
+    expect(es.closed).toEqual(['pit-renewed']);
+  });
+
+  it('a forged cursor is refused: changed, signed with another key, or of another index', async () => {
+    const es = fakeElasticsearch([answer([movie(1), movie(2)]), answer([movie(1), movie(2)])]);
+    const key = Buffer.from('one key');
+    const service = new SearchService(loaded, es.client, { cursorKey: key });
+    const request = { size: 1 };
+    const cursor = (await service.search(request)).nextCursor as string;
+    const [payload, signature] = cursor.split('.') as [string, string];
+    const decoded = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { pit: string; after: unknown[] };
+    const edited = Buffer.from(JSON.stringify({ ...decoded, pit: 'someone-elses-pit' })).toString('base64url');
+    const refused = { message: 'cursor: not a cursor this service issued', field: 'cursor' };
+    expect(badSearchRequest(await rejection(service.search({ ...request, cursor: `${edited}.${signature}` })))).toEqual(refused);
+    expect(badSearchRequest(await rejection(service.search({ ...request, cursor: payload })))).toEqual(refused);
+
+    const otherKey = new SearchService(loaded, es.client, { cursorKey: Buffer.from('another key') });
+    expect(badSearchRequest(await rejection(otherKey.search({ ...request, cursor })))).toEqual(refused);
+
+    const otherIndex = new SearchService({ ...loaded, config: { ...loaded.config, index: 'other' } }, es.client, { cursorKey: key });
+    expect(badSearchRequest(await rejection(otherIndex.search({ ...request, cursor })))).toMatchObject({ field: 'cursor' });
+    // A replica sharing the key continues the scroll.
+    const replica = new SearchService(loaded, es.client, { cursorKey: key });
+    expect((await replica.search({ ...request, cursor })).hits).toHaveLength(1);
+    expect(es.searches).toHaveLength(2);
+  });
+
+  it('keeps at most maxOpenPointsInTime open, closing the least recently used first', async () => {
+    const es = fakeElasticsearch(Array.from({ length: 5 }, () => answer([movie(1), movie(2)])));
+    const service = new SearchService(loaded, es.client, { maxOpenPointsInTime: 2 });
+    const cursors = [];
+    for (let i = 0; i < 3; i++) cursors.push((await service.search({ size: 1, filter: `releaseYear > ${i}` })).nextCursor as string);
+    expect(es.opened).toHaveLength(3);
+    expect(es.closed).toEqual(['pit-1']);
+    // The second scroll goes on (and becomes the most recently used); the next new one closes the third.
+    await service.search({ size: 1, filter: 'releaseYear > 1', cursor: cursors[1] as string });
+    expect(es.closed).toEqual(['pit-1']);
+    await service.search({ size: 1, filter: 'releaseYear > 9' });
+    expect(es.closed).toEqual(['pit-1', 'pit-3']);
   });
 
   it('refuses, as a bad request and before searching, a cursor it did not issue or one of another search', async () => {
@@ -152,7 +197,7 @@ describe('SearchService.search', () => {
     const service = new SearchService(loaded, es.client);
     const cursor = (await service.search({ size: 1 })).nextCursor as string;
     expect(badSearchRequest(await rejection(service.search({ size: 1, cursor })))).toEqual({
-      message: 'cursor: expired (a cursor lives 2 minutes after its last use); search again without it',
+      message: 'cursor: expired (a cursor lives 2 minutes after its last use, and old ones are closed when many are open); search again without it',
       field: 'cursor',
     });
     expect(await rejection(service.search({ size: 1 }))).toBe(down);
