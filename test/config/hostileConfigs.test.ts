@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, formatProblem } from '../../src/config/configError.ts';
 import { loadIndexConfig, parseIndexConfig } from '../../src/config/loadIndexConfig.ts';
@@ -62,5 +63,22 @@ describe('configs built to hurt', () => {
     writeFileSync(join(dir, 'ca.pem'), '-----BEGIN CERTIFICATE-----\n');
     writeFileSync(join(dir, 'movies.yaml'), moviesYaml.replace('  shards: 1\n', '  caFile: ca.pem\n  shards: 1\n'));
     expect(loadIndexConfig(join(dir, 'movies.yaml'), {}).elasticsearch.caFile).toBe(join(dir, 'ca.pem'));
+  });
+
+  it('any text, and any edit of the shipped config, is a config or a list of problems, never a crash', () => {
+    const token = fc.constantFrom('&a ', '*a', '- ', ': ', '{', '}', '[', ']', ',', '"', "'", '\\', '\n', '  ', '#', '|', '>', '!!str ', '${X}', '${', '\t', 'index', 'query', 'é', '\u0000');
+    const text = fc.oneof(fc.string({ maxLength: 300 }), fc.array(token, { maxLength: 60 }).map((t) => t.join('')));
+    const edit = fc.tuple(fc.nat({ max: moviesYaml.length }), fc.nat({ max: 40 }), text).map(([at, cut, inserted]) => moviesYaml.slice(0, at) + inserted + moviesYaml.slice(at + cut));
+    fc.assert(
+      fc.property(fc.oneof(text, edit), (yamlText) => {
+        try {
+          parseIndexConfig(yamlText, 'fuzz.yaml', { X: 'x' });
+        } catch (error) {
+          expect(error).toBeInstanceOf(ConfigError);
+          for (const problem of (error as ConfigError).problems) expect(formatProblem(problem)).toMatch(/^fuzz\.yaml:\d+:\d+: /);
+        }
+      }),
+      { numRuns: 3_000 },
+    );
   });
 });
