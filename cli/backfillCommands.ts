@@ -1,5 +1,8 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { runAudit } from '../src/audit/runAudit.ts';
+import { auditEvery } from '../src/audit/auditEvery.ts';
+import { auditFailed, auditJsonLine, formatAuditReport } from '../src/audit/auditReportOutput.ts';
+import { runAudit, type AuditReport } from '../src/audit/runAudit.ts';
+import { durationSeconds } from '../src/duration.ts';
 import { backfillProgress } from '../src/backfill/backfillProgress.ts';
 import { SINK_ACK_TIMEOUT_MS } from '../src/backfill/reindex.ts';
 import { runBackfill } from '../src/backfill/runBackfill.ts';
@@ -11,6 +14,20 @@ function rateOption(text: string): number {
   if (text === 'none' || text === 'uncapped') return Number.POSITIVE_INFINITY;
   const value = Number(text);
   if (!(value > 0)) throw new InvalidArgumentError('expected entities per second (> 0), or "none"');
+  return value;
+}
+
+const say = (message: string): void => void process.stderr.write(`${message}\n`);
+
+function seconds(text: string): number {
+  const value = Number(text);
+  if (!(value >= 0)) throw new InvalidArgumentError('expected seconds (≥ 0)');
+  return value;
+}
+
+function duration(text: string): number {
+  const value = durationSeconds(text);
+  if (value === null) throw new InvalidArgumentError('expected a duration such as 30s, 15m, 2h or 1d');
   return value;
 }
 
@@ -67,24 +84,47 @@ export function addBackfillCommands(program: Command): void {
   program
     .command('audit')
     .argument('<config>', 'index configuration file (YAML)')
-    .description('compare the index with the graph: missing and extra ids, stale content; exits 1 when they differ')
+    .description('compare the index with the graph: missing and extra ids, stale content; differences are checked again after a settle period, and only persistent ones (past the SLA) exit 1')
     .option('--full', 'compare the content of every document (default: a random sample)')
     .option('--sample <n>', 'documents to compare without --full', count, 200)
     .option('--show <n>', 'ids to print of each class', count, 10)
-    .option('--repair', 're-enqueue every id that differs, then check them again')
-    .action(runAction(async (configFile: string, options: { full?: boolean; sample: number; show: number; repair?: boolean }) => {
+    .option('--settle <seconds>', 'wait before checking a difference again (default: audit.settleSeconds, 10)', seconds)
+    .option('--sla <duration>', 'a difference younger than this is within the SLA, not a failure, e.g. 30s (default: audit.sla, 0)', duration)
+    .option('--repair', 're-enqueue every persistent difference, then check them again')
+    .option('--every <duration>', 'keep auditing on this schedule (e.g. 1h), with Prometheus metrics; Ctrl-C stops', duration)
+    .option('--metrics-port <port>', 'port of /metrics with --every (default: audit.metricsPort, 9465; 0: any free port)', (v) => Number(v))
+    .option('--json', 'print one JSON line per run (for log pipelines) instead of the report')
+    .addHelpText(
+      'after',
+      `
+Classes: missing (in the graph, not the index), extra (in the index, not the graph), stale (content
+differs). Each difference is settled (it agreed when checked again: a change in flight), within SLA
+(still different, but younger than the SLA) or persistent (older: the audit fails).`,
+    )
+    .action(runAction(async (configFile: string, options: { full?: boolean; sample: number; show: number; settle?: number; sla?: number; repair?: boolean; every?: number; metricsPort?: number; json?: boolean }) => {
       const loaded = await loadIndex(configFile);
-      const report = await runAudit(loaded, { full: options.full === true, sample: options.sample, repair: options.repair === true });
-      const list = (ids: string[]): string => (ids.length === 0 ? '' : `: ${ids.slice(0, options.show).join(', ')}${ids.length > options.show ? ', …' : ''}`);
-      const lines = [
-        `${loaded.config.index}: ${report.graph} in the graph, ${report.indexed} in the index`,
-        `  missing ${report.missing.length}${list(report.missing)}`,
-        `  extra   ${report.extra.length}${list(report.extra)}`,
-        `  stale   ${report.stale.length} of ${report.compared} compared${list(report.stale)}`,
-      ];
-      if (options.repair) lines.push(`  repaired ${report.repaired}; still different ${report.stillDifferent.length}${list(report.stillDifferent)}`);
-      process.stdout.write(`${lines.join('\n')}\n`);
-      const different = options.repair ? report.stillDifferent.length : report.missing.length + report.extra.length + report.stale.length;
-      if (different > 0) process.exitCode = 1;
+      const index = loaded.config.index;
+      const auditOptions = {
+        full: options.full === true,
+        sample: options.sample,
+        repair: options.repair === true,
+        ...(options.settle !== undefined ? { settleSeconds: options.settle } : {}),
+        ...(options.sla !== undefined ? { slaSeconds: options.sla } : {}),
+      };
+      const print = (report: AuditReport): void =>
+        void process.stdout.write(options.json ? auditJsonLine(index, report) : formatAuditReport(index, report, options.show, auditOptions.repair));
+      if (options.every !== undefined) {
+        handleInterrupts();
+        await auditEvery(
+          loaded,
+          { ...auditOptions, everySeconds: options.every, metricsPort: options.metricsPort ?? loaded.config.audit.metricsPort, signal: interruption },
+          print,
+          say,
+        );
+        return;
+      }
+      const report = await runAudit(loaded, auditOptions);
+      print(report);
+      if (auditFailed(report, auditOptions.repair)) process.exitCode = 1;
     }));
 }

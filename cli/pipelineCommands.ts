@@ -3,17 +3,15 @@ import { handleInterrupts, untilInterrupted } from '../src/interruption.ts';
 import { loadIndex } from '../src/index/loadIndex.ts';
 import { replayDeadLetters } from '../src/pipeline/replayDeadLetters.ts';
 import { runPipeline, type PipelineStage } from '../src/pipeline/runPipeline.ts';
+import { durationSeconds } from '../src/duration.ts';
 import { runAction } from './runAction.ts';
 
 const say = (message: string): void => void process.stderr.write(`${message}\n`);
 
 /** `2026-11-01T10:00:00Z`, or a duration back from now: `90s`, `15m`, `2h`, `1d`. */
 export function parseSince(text: string): Date {
-  const relative = /^(\d+)(s|m|h|d)$/.exec(text);
-  if (relative) {
-    const unit = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[relative[2] as 's' | 'm' | 'h' | 'd'];
-    return new Date(Date.now() - Number(relative[1]) * unit);
-  }
+  const seconds = durationSeconds(text);
+  if (seconds !== null) return new Date(Date.now() - seconds * 1000);
   const date = new Date(text);
   if (Number.isNaN(date.getTime())) throw new InvalidArgumentError('expected an ISO time (2026-11-01T10:00:00Z) or a duration (15m, 2h, 1d)');
   return date;

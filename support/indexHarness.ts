@@ -8,6 +8,8 @@ import { Kafka, logLevel } from 'kafkajs';
 import { loadIndex, type LoadedIndex } from '../src/index/loadIndex.ts';
 import { METADATA_INDEX } from '../src/index/indexMetadata.ts';
 import { provision } from '../src/provision/provisionCommand.ts';
+import { runBackfill } from '../src/backfill/runBackfill.ts';
+import { runPipeline, type RunningPipeline } from '../src/pipeline/runPipeline.ts';
 import { readDeadLetter, type DeadLetter } from '../src/pipeline/deadLetters.ts';
 import { indexNames } from '../src/index/indexNames.ts';
 import { startDemoGraph, type DemoGraph } from '../subgraphs/startDemoGraph.ts';
@@ -136,6 +138,29 @@ export async function readDeadLetters(kafka: Kafka, topic: string): Promise<Dead
   });
   await consumer.disconnect();
   return letters;
+}
+
+/**
+ * A harness whose index is backfilled from the graph, with the live pipeline (both stages) keeping
+ * it in step: the state of a running deployment. `stop` stops the pipeline and disposes of it all.
+ */
+export async function createLiveIndexHarness(options: {
+  elasticsearchUrl: string;
+  kafkaBrokers: string[];
+  movies: number;
+}): Promise<{ h: IndexHarness; pipeline: RunningPipeline; stop(): Promise<void> }> {
+  const h = await createIndexHarness(options);
+  const quiet = { update: () => {}, note: () => {}, stop: () => {} };
+  await runBackfill(h.loaded, { rate: Number.POSITIVE_INFINITY, resume: false, newVersion: false, cleanup: false, graceSeconds: 0 }, quiet);
+  const pipeline = await runPipeline(h.loaded, { stage: 'all', metricsPort: 0 });
+  return {
+    h,
+    pipeline,
+    async stop() {
+      await pipeline.stop();
+      await h.dispose();
+    },
+  };
 }
 
 /** Polls until `check` returns a value that is not undefined, or fails after `timeoutMs`. */

@@ -1,9 +1,12 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { elasticsearchClient } from '../clients/elasticsearchClient.ts';
 import { enumerateIds } from '../backfill/enumerateIds.ts';
 import type { LoadedIndex } from '../index/loadIndex.ts';
 import { GatewayFetcher } from '../pipeline/gatewayFetcher.ts';
 import { runPipeline } from '../pipeline/runPipeline.ts';
 import { stableHash } from '../index/stableHash.ts';
+import { valueAt } from '../valueAt.ts';
+import { verdict, type Difference, type DifferenceClass, type IdCheck } from './auditVerdict.ts';
 import { indexedIds } from './indexedIds.ts';
 
 export interface AuditOptions {
@@ -11,91 +14,140 @@ export interface AuditOptions {
   full: boolean;
   /** How many documents to compare when not `full`. */
   sample: number;
-  /** Re-enqueue every id that differs, then check those ids again. */
+  /** Re-enqueue every persistent difference, then check those ids again. */
   repair: boolean;
+  /** Override audit.settleSeconds / audit.sla (seconds) of the config. */
+  settleSeconds?: number;
+  slaSeconds?: number;
+  /** When each id was first seen differing, kept across the runs of `audit --every`. */
+  firstSeen?: Map<string, number>;
+  /** Ends a settle wait early (Ctrl-C); the audit then judges what it has. */
+  signal?: AbortSignal;
 }
 
 export interface AuditReport {
   graph: number;
   indexed: number;
-  /** In the graph, not in the index. */
-  missing: string[];
-  /** In the index, not in the graph. */
-  extra: string[];
   /** Documents compared with what the gateway returns now. */
   compared: number;
-  /** Index content differs from the gateway's. */
+  /** Ids that still differ after settling (within the SLA or not), by class. */
+  missing: string[];
+  extra: string[];
   stale: string[];
-  /** With repair: ids re-enqueued, and how many still differ afterwards. */
+  settled: Difference[];
+  withinSla: Difference[];
+  /** Differences past the SLA: these fail the audit. */
+  persistent: Difference[];
+  /** With repair: persistent ids re-enqueued, and those that still differ afterwards. */
   repaired: number;
   stillDifferent: string[];
+  startedAt: string;
+  seconds: number;
 }
 
 /**
  * The index against the source of truth: the set of ids (the graph's list field vs the index,
  * both paged), and the content of a sample of documents (or all) against a fresh gateway fetch,
- * compared by hash. With `repair`, every id that differs goes through the pipeline again.
+ * compared by hash. An id that differs is checked again after audit.settleSeconds, up to
+ * audit.rounds times: one that agrees by then was a change in flight (settled); one that still
+ * differs is within the SLA or persistent, by how long it has been wrong. Gateway reads are capped
+ * at backfill.rate entities/s: an audit must never hurt the graph. With `repair`, every persistent
+ * difference goes through the pipeline again.
  */
 export async function runAudit(loaded: LoadedIndex, options: AuditOptions): Promise<AuditReport> {
   const { config } = loaded;
+  const started = Date.now();
+  const settleSeconds = options.settleSeconds ?? config.audit.settleSeconds;
+  const slaSeconds = options.slaSeconds ?? config.audit.slaSeconds;
+  const firstSeen = options.firstSeen ?? new Map<string, number>();
   const elasticsearch = elasticsearchClient(config.elasticsearch);
+  const fetcher = new GatewayFetcher({
+    gateway: config.gateway,
+    template: loaded.query,
+    pipeline: { ...config.pipeline, maxRequestsPerSecond: Math.max(1, config.backfill.rate / config.pipeline.batchSize) },
+  });
+  const check = (ids: string[]): Promise<Map<string, IdCheck>> =>
+    checkIds(ids, fetcher, elasticsearch, config.index, config.audit.updatedAtField);
   try {
     const graphIds = new Set<string>();
     for await (const page of enumerateIds(config)) for (const id of page.ids) graphIds.add(id);
     const indexIds = await indexedIds(elasticsearch, config.index);
-    const missing = [...graphIds].filter((id) => !indexIds.has(id)).sort();
-    const extra = [...indexIds].filter((id) => !graphIds.has(id)).sort();
     const common = [...graphIds].filter((id) => indexIds.has(id));
     const toCompare = options.full ? common : sampleOf(common, options.sample);
-    const fetcher = new GatewayFetcher({ gateway: config.gateway, template: loaded.query, pipeline: config.pipeline });
-    const stale = await staleAmong(toCompare, fetcher, elasticsearch, config.index);
+    const firstLook = new Map<string, DifferenceClass>();
+    for (const id of graphIds) if (!indexIds.has(id)) firstLook.set(id, 'missing');
+    for (const id of indexIds) if (!graphIds.has(id)) firstLook.set(id, 'extra');
+    for (const [id, found] of await check(toCompare)) if (found.class) firstLook.set(id, found.class);
+
+    const now = Date.now();
+    for (const id of firstLook.keys()) if (!firstSeen.has(id)) firstSeen.set(id, now);
+    // Settle: check again what differed, until it all agrees or the rounds are spent.
+    let last = new Map<string, IdCheck>([...firstLook].map(([id, kind]) => [id, { class: kind, graphUpdatedAtMs: null }]));
+    for (let round = 0; round < config.audit.rounds && [...last.values()].some((c) => c.class !== null); round++) {
+      if (options.signal?.aborted) break;
+      await sleep(settleSeconds * 1000, undefined, options.signal ? { signal: options.signal } : {}).catch(() => undefined);
+      const stillDiffering = [...last].filter(([, c]) => c.class !== null).map(([id]) => id);
+      for (const [id, found] of await check(stillDiffering)) last.set(id, found);
+    }
+    const judgedAt = Date.now();
+    const verdicts = [...firstLook].map(([id, kind]) => verdict(id, kind, last.get(id) as IdCheck, firstSeen.get(id) as number, judgedAt, slaSeconds));
+    for (const difference of verdicts) if (difference.persistence === 'settled') firstSeen.delete(difference.id);
+    for (const id of [...firstSeen.keys()]) if (!firstLook.has(id)) firstSeen.delete(id);
+    const differing = verdicts.filter((d) => d.persistence !== 'settled');
+    const ofClass = (kind: DifferenceClass): string[] => differing.filter((d) => d.class === kind).map((d) => d.id).sort();
 
     const report: AuditReport = {
       graph: graphIds.size,
       indexed: indexIds.size,
-      missing,
-      extra,
       compared: toCompare.length,
-      stale,
+      missing: ofClass('missing'),
+      extra: ofClass('extra'),
+      stale: ofClass('stale'),
+      settled: verdicts.filter((d) => d.persistence === 'settled'),
+      withinSla: verdicts.filter((d) => d.persistence === 'withinSla'),
+      persistent: verdicts.filter((d) => d.persistence === 'persistent'),
       repaired: 0,
       stillDifferent: [],
+      startedAt: new Date(started).toISOString(),
+      seconds: 0,
     };
-    const differing = [...missing, ...extra, ...stale];
-    if (options.repair && differing.length > 0) {
+    if (options.repair && report.persistent.length > 0) {
+      const ids = report.persistent.map((d) => d.id);
       // Through the live pipeline's enrichment and sink: an extra id fetches as missing and is
       // deleted, a missing or stale one is written anew.
       const pipeline = await runPipeline(loaded, { stage: 'sink', metricsPort: 0 });
       try {
-        const outcome = await pipeline.enrich.enrich(new Map(differing.map((id) => [id, null])));
+        const outcome = await pipeline.enrich.enrich(new Map(ids.map((id) => [id, null])));
         await pipeline.enrich.deadLetterFailures(outcome.failed);
         await pipeline.sinkCaughtUp();
       } finally {
         await pipeline.stop();
       }
       await elasticsearch.indices.refresh({ index: config.index });
-      report.repaired = differing.length;
-      const present = await elasticsearch.mget({ index: config.index, ids: [...missing, ...extra], _source: false });
-      const presentIds = new Set(present.docs.filter((doc) => 'found' in doc && doc.found).map((doc) => doc._id));
-      report.stillDifferent = [
-        ...missing.filter((id) => !presentIds.has(id)),
-        ...extra.filter((id) => presentIds.has(id)),
-        ...(await staleAmong([...missing, ...stale].filter((id) => graphIds.has(id)), fetcher, elasticsearch, config.index)),
-      ];
+      report.repaired = ids.length;
+      report.stillDifferent = [...(await check(ids))].filter(([, c]) => c.class !== null).map(([id]) => id).sort();
+      for (const id of ids) if (!report.stillDifferent.includes(id)) firstSeen.delete(id);
     }
+    report.seconds = (Date.now() - started) / 1000;
     return report;
   } finally {
     await elasticsearch.close();
   }
 }
 
-/** Ids whose indexed document differs from what the gateway returns now (compared by hash). */
-async function staleAmong(
+/**
+ * Each id as the graph has it now against the index: missing (in the graph only), extra (in the
+ * index only), stale (both, content differs by hash) or null (they agree). An id the gateway could
+ * not fetch is left out: a failing graph is not a difference of the index.
+ */
+async function checkIds(
   ids: string[],
   fetcher: GatewayFetcher,
   elasticsearch: ReturnType<typeof elasticsearchClient>,
   alias: string,
-): Promise<string[]> {
-  const stale: string[] = [];
+  updatedAtField: string | null,
+): Promise<Map<string, IdCheck>> {
+  const checked = new Map<string, IdCheck>();
   for (let start = 0; start < ids.length; start += 500) {
     const slice = ids.slice(start, start + 500);
     const [fresh, indexed] = await Promise.all([fetcher.fetch(slice), elasticsearch.mget<Record<string, unknown>>({ index: alias, ids: slice })]);
@@ -104,11 +156,14 @@ async function staleAmong(
       const result = fresh.get(id);
       if (!result || result.kind === 'failed') continue;
       const want = result.kind === 'found' ? stableHash(result.document) : null;
-      const have = indexedById.get(id);
-      if (want !== (have === undefined ? null : stableHash(have))) stale.push(id);
+      const document = indexedById.get(id);
+      const have = document === undefined ? null : stableHash(document);
+      const kind: DifferenceClass | null = want === have ? null : want === null ? 'extra' : have === null ? 'missing' : 'stale';
+      const updatedAt = result.kind === 'found' && updatedAtField ? Date.parse(String(valueAt(result.document, updatedAtField))) : Number.NaN;
+      checked.set(id, { class: kind, graphUpdatedAtMs: Number.isFinite(updatedAt) ? updatedAt : null });
     }
   }
-  return stale;
+  return checked;
 }
 
 /** `count` ids picked at random: audits run often, so over time every document gets compared. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { durationSeconds } from '../duration.ts';
 
 // The YAML shape of an index configuration, as zod schemas: strict objects (an unknown key is an
 // error with a did-you-mean), defaults for everything that has a sensible one.
@@ -17,6 +18,15 @@ export const eventSourceSchema = z
   .refine((source) => (source.id === undefined) !== (source.idFromKey !== true), {
     message: 'give either `id: <path in the event>` or `idFromKey: true`, not both or neither',
   });
+
+/** Seconds, from a number of seconds or `90s`, `15m`, `2h`, `1d`. */
+const duration = z.union([
+  z.number().min(0),
+  z
+    .string()
+    .refine((text) => durationSeconds(text) !== null, 'must be a duration such as 30s, 15m, 2h or 1d')
+    .transform((text) => durationSeconds(text) as number),
+]);
 
 const fieldOptionsSchema = z.strictObject({
   text: z.boolean().optional(),
@@ -112,6 +122,18 @@ export const indexConfigSchema = z.strictObject({
       concurrency: positiveInt.default(4),
     })
     .default({ rate: 200, concurrency: 4 }),
+  audit: z
+    .strictObject({
+      // How long a difference is given to settle before it is checked again, and how many times.
+      settleSeconds: z.number().min(0).max(3_600).default(10),
+      rounds: positiveInt.max(10).default(3),
+      // A difference younger than this is within the consistency SLA, never a failure.
+      sla: duration.default(0),
+      // A date-time field of the document: when the graph last changed the entity (for ages).
+      updatedAtField: dottedPath.optional(),
+      metricsPort: z.number().int().min(0).max(65535).default(9465),
+    })
+    .default({ settleSeconds: 10, rounds: 3, sla: 0, metricsPort: 9465 }),
 });
 
 export type RawIndexConfig = z.infer<typeof indexConfigSchema>;

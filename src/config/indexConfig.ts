@@ -122,4 +122,18 @@ export interface IndexConfig {
   kafka: KafkaSettings;
   pipeline: PipelineSettings;
   backfill: BackfillSettings;
+  audit: AuditSettings;
+}
+
+export interface AuditSettings {
+  /** Seconds a difference is given before it is checked again. */
+  settleSeconds: number;
+  /** Times a difference is checked again before it counts as persistent. */
+  rounds: number;
+  /** Seconds: a difference younger than this is within the consistency SLA. */
+  slaSeconds: number;
+  /** Document path of a date-time the graph sets on every change, for how long a difference has lasted. */
+  updatedAtField: string | null;
+  /** Port of /metrics for `audit --every`. */
+  metricsPort: number;
 }

@@ -197,6 +197,13 @@ function toIndexConfig(raw: RawIndexConfig, file: string, text: string, yaml: Po
       maxDocumentBytes: raw.pipeline.maxDocumentBytes,
     },
     backfill: { query: raw.backfill.query ?? null, rate: raw.backfill.rate, concurrency: raw.backfill.concurrency },
+    audit: {
+      settleSeconds: raw.audit.settleSeconds,
+      rounds: raw.audit.rounds,
+      slaSeconds: raw.audit.sla,
+      updatedAtField: raw.audit.updatedAtField ?? null,
+      metricsPort: raw.audit.metricsPort,
+    },
   };
 }
 

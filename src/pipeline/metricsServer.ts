@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { InfrastructureError } from '../errors.ts';
-import type { PipelineMetrics } from './pipelineMetrics.ts';
+import type { Registry } from 'prom-client';
 
 export interface MetricsServer {
   url: string;
@@ -10,7 +10,7 @@ export interface MetricsServer {
 
 /** Serves /metrics (Prometheus text) and /healthz (200 while `healthy()`, else 503) on loopback. */
 export async function startMetricsServer(
-  metrics: PipelineMetrics,
+  metrics: { registry: Registry },
   port: number,
   healthy: () => { ok: boolean; detail: Record<string, unknown> },
 ): Promise<MetricsServer> {
@@ -41,7 +41,7 @@ export async function startMetricsServer(
     server.once('error', (error: NodeJS.ErrnoException) =>
       reject(
         error.code === 'EADDRINUSE'
-          ? new InfrastructureError(`port ${port} for /metrics is taken; set pipeline.metricsPort in the config or pass --metrics-port`)
+          ? new InfrastructureError(`port ${port} for /metrics is taken; set its port in the config (pipeline.metricsPort, audit.metricsPort) or pass --metrics-port`)
           : error,
       ),
     );

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runAudit } from '../../src/audit/runAudit.ts';
+import { fedsearchAudit } from '../support/cliAudit.ts';
 import { readCheckpoint } from '../../src/backfill/backfillCheckpoint.ts';
 import type { BackfillProgress } from '../../src/backfill/backfillProgress.ts';
 import { runBackfill } from '../../src/backfill/runBackfill.ts';
@@ -17,7 +18,7 @@ const defaults = { resume: false, newVersion: false, cleanup: false, graceSecond
 describe('backfill, reindex and audit against the real stack and demo graph', () => {
   let h: IndexHarness;
 
-  const audit = (repair = false) => runAudit(h.loaded, { full: true, sample: 0, repair });
+  const audit = (repair = false) => runAudit(h.loaded, { full: true, sample: 0, repair, settleSeconds: 1 });
   const clean = { missing: [], extra: [], stale: [] };
 
   beforeAll(async () => {
@@ -159,6 +160,16 @@ describe('backfill, reindex and audit against the real stack and demo graph', ()
     expect(found.missing).toEqual(['mov-0000005', createMovie.movieId].sort());
     expect(found.extra).toEqual(['mov-9999999']);
     expect(found.stale).toEqual(['mov-0000006']);
+    // Checked again after settling and still wrong: persistent, not in flight.
+    expect(found.persistent.map((d) => `${d.class} ${d.id}`).sort()).toEqual(
+      [`missing mov-0000005`, `missing ${createMovie.movieId}`, 'extra mov-9999999', 'stale mov-0000006'].sort(),
+    );
+    expect(found.settled).toEqual([]);
+    // Through the CLI: exit 1, each named, persistent.
+    const cli = await fedsearchAudit(h, ['--full', '--settle', '1']);
+    expect(cli.code).toBe(1);
+    expect(cli.stdout).toMatch(/persistent 4: /);
+    for (const id of ['mov-0000005', 'mov-0000006', 'mov-9999999', createMovie.movieId]) expect(cli.stdout).toContain(id);
 
     const repaired = await audit(true);
     expect(repaired.repaired).toBe(4);

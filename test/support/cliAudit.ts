@@ -12,10 +12,10 @@ export interface CliAudit {
   stderr: string;
 }
 
-/** `fedsearch audit <config> --full`, as a user runs it, in a child process. */
-export async function fedsearchAudit(h: IndexHarness): Promise<CliAudit> {
+/** `fedsearch audit <config> --full` (or other options), as a user runs it, in a child process. */
+export async function fedsearchAudit(h: IndexHarness, options: string[] = ['--full']): Promise<CliAudit> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [cli, 'audit', h.configFile, '--full'], {
+    const { stdout, stderr } = await run(process.execPath, [cli, 'audit', h.configFile, ...options], {
       env: { ...process.env, ...h.env, FEDSEARCH_LOG_LEVEL: 'warn' },
     });
     return { code: 0, stdout, stderr };
