@@ -80,13 +80,14 @@ export async function startSearchServer(services: SearchService[], options: Sear
     if (match[2] === 'suggest') {
       if (request.method !== 'GET') throw new HttpError(405, 'suggest takes GET');
       const size = Math.min(20, Math.max(1, Number(url.searchParams.get('size') ?? 8) || 8));
-      const suggestions = await withDeadline(service.suggest(url.searchParams.get('q') ?? '', size), options.requestTimeoutMs);
+      const suggestions = await withDeadline((signal) => service.suggest(url.searchParams.get('q') ?? '', size, signal), options.requestTimeoutMs);
       return send(response, 200, { suggestions }, options);
     }
     if (request.method !== 'POST') throw new HttpError(405, 'search takes POST with a JSON body');
     const body = await readJson(request, options.maxBodyBytes);
     // … and so does the search itself: a cluster that never answers gets the client a 504, not a hang.
-    return send(response, 200, await withDeadline(service.search(parseSearchRequest(body)), options.requestTimeoutMs), options);
+    const searchRequest = parseSearchRequest(body);
+    return send(response, 200, await withDeadline((signal) => service.search(searchRequest, signal), options.requestTimeoutMs), options);
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -110,12 +111,20 @@ function decodedPathSegment(segment: string): string {
 
 class DeadlineError extends Error {}
 
-function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+/**
+ * The work, or a DeadlineError after `ms`; then its signal aborts what is still running (the
+ * Elasticsearch request), so a search nobody waits for does not keep the cluster busy.
+ */
+function withDeadline<T>(work: (signal: AbortSignal) => Promise<T>, ms: number): Promise<T> {
+  const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new DeadlineError(`no answer within ${ms} ms`)), ms);
+    timer = setTimeout(() => {
+      reject(new DeadlineError(`no answer within ${ms} ms`));
+      controller.abort();
+    }, ms);
   });
-  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+  return Promise.race([work(controller.signal), deadline]).finally(() => clearTimeout(timer));
 }
 
 async function readJson(request: IncomingMessage, limit: number): Promise<unknown> {

@@ -31,7 +31,7 @@ export interface SearchResponse {
 
 /** The Elasticsearch calls a search makes: the real Client has them; unit tests pass a fake. */
 export interface SearchClient {
-  search(request: estypes.SearchRequest): Promise<estypes.SearchResponse<Record<string, unknown>>>;
+  search(request: estypes.SearchRequest, options?: { signal?: AbortSignal }): Promise<estypes.SearchResponse<Record<string, unknown>>>;
   openPointInTime(request: estypes.OpenPointInTimeRequest): Promise<estypes.OpenPointInTimeResponse>;
   closePointInTime(request: estypes.ClosePointInTimeRequest): Promise<estypes.ClosePointInTimeResponse>;
 }
@@ -72,13 +72,14 @@ export class SearchService {
     return facetPaths(this.target.fields);
   }
 
-  async search(request: SearchRequest): Promise<SearchResponse> {
+  /** `signal` aborts the Elasticsearch request (the caller's deadline passed). */
+  async search(request: SearchRequest, signal?: AbortSignal): Promise<SearchResponse> {
     const position = request.cursor ? this.cursors.decode(request.cursor, request) : null;
     const body = searchBody(request, this.target, position);
     if (position) CursorSigner.checkFitsSort(position, body);
     let response: estypes.SearchResponse<Record<string, unknown>>;
     try {
-      response = await this.client.search(body);
+      response = await this.client.search(body, signal ? { signal } : {});
     } catch (error) {
       if (position && /search_context_missing|No search context found|point in time/i.test(String((error as Error).message))) {
         this.pointsInTime.forget(position.pit);
@@ -115,11 +116,11 @@ export class SearchService {
   }
 
   /** As-you-type: up to `size` distinct values of the suggest fields that start like `prefix`. */
-  async suggest(prefix: string, size = 8): Promise<string[]> {
+  async suggest(prefix: string, size = 8, signal?: AbortSignal): Promise<string[]> {
     const text = prefix.trim().slice(0, 100);
     if (!text) return [];
     const fields = suggestFields(this.target.fields);
-    const response = await this.client.search(suggestBody(text, size, this.target));
+    const response = await this.client.search(suggestBody(text, size, this.target), signal ? { signal } : {});
     const folded = foldForPrefix(text);
     const values = new Set<string>();
     for (const hit of response.hits.hits) {

@@ -10,11 +10,21 @@ import type { SearchService } from '../../src/search/searchService.ts';
  */
 const REQUEST_TIMEOUT_MS = 1_000;
 
+/** Searches the stand-in was told to give up on (the server's deadline aborted them). */
+const aborted: string[] = [];
+
 const service = {
   index: 'movies',
-  async search(request: { query?: string }) {
+  async search(request: { query?: string }, signal?: AbortSignal) {
     if (request.query === 'refused') throw Object.assign(new Error('search_phase_execution_exception: [x] failed to parse search_after'), { meta: { statusCode: 400 } });
-    if (request.query === 'hang') return new Promise(() => undefined);
+    if (request.query === 'hang') {
+      return new Promise((_, reject) =>
+        signal?.addEventListener('abort', () => {
+          aborted.push(request.query as string);
+          reject(new Error('Request aborted'));
+        }),
+      );
+    }
     return { total: 0, hits: [], facets: {}, nextCursor: null };
   },
   suggest: async () => [],
@@ -52,6 +62,8 @@ describe('the search HTTP server', () => {
     const response = await post('/v1/indexes/movies/search', { query: 'hang' }, auth);
     expect(response.status).toBe(504);
     expect(Date.now() - started).toBeLessThan(REQUEST_TIMEOUT_MS * 5);
+    // …and the Elasticsearch request nobody waits for any more is aborted, not left running.
+    expect(aborted).toEqual(['hang']);
   });
 
   it('ends a request whose body drips in with a 408 near the deadline, not a minute later', async () => {
