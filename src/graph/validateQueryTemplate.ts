@@ -4,6 +4,7 @@ import {
   isCompositeType,
   isListType,
   isNonNullType,
+  isScalarType,
   Kind,
   parse,
   typeFromAST,
@@ -11,6 +12,7 @@ import {
   type DocumentNode,
   type FieldNode,
   type GraphQLNamedType,
+  type GraphQLType,
   type GraphQLSchema,
   type OperationDefinitionNode,
 } from 'graphql';
@@ -20,11 +22,20 @@ import { UserError } from '../errors.ts';
 import { didYouMean, suggestionList } from '../suggestions.ts';
 
 /** A query template that parses and validates against the graph, with its parts named. */
+export type IdKind = 'string' | 'int';
+
 export interface QueryTemplate {
   document: DocumentNode;
   operation: OperationDefinitionNode;
   /** The one variable that receives the entity id, without `$`. */
   idVariable: string;
+  /**
+   * How an id (a string everywhere inside fedsearch: events, `_id`, dead letters) is sent as that
+   * variable: as a number for `Int!`, as the string itself for `ID!`, `String!` and custom scalars.
+   */
+  idKind: IdKind;
+  /** The id variable's scalar: `ID`, `String`, `Int` or a custom one. */
+  idTypeName: string;
   /** Response key of the single root field; its value is the document. */
   rootKey: string;
   /** The root field's name in the schema (`movie`). */
@@ -89,9 +100,8 @@ export function checkQueryTemplate(
     );
   } else {
     const type = typeFromAST(schema, idVariable.type);
-    const named = type ? getNamedType(type).name : undefined;
-    if (!type || !isNonNullType(type) || (named !== 'ID' && named !== 'String')) {
-      report(`the id variable $${idVariable.variable.name.value} must be ID! or String!`, startOf(idVariable));
+    if (!type || !isNonNullType(type) || !isScalarType(type.ofType) || type.ofType.name === 'Float' || type.ofType.name === 'Boolean') {
+      report(`the id variable $${idVariable.variable.name.value} must be a non-null ID, String, Int or custom scalar (e.g. ID!)`, startOf(idVariable));
     }
   }
 
@@ -123,6 +133,8 @@ export function checkQueryTemplate(
       document,
       operation,
       idVariable: idVariable.variable.name.value,
+      idKind: getNamedType(typeFromAST(schema, idVariable.type) as GraphQLType).name === 'Int' ? 'int' : 'string',
+      idTypeName: getNamedType(typeFromAST(schema, idVariable.type) as GraphQLType).name,
       rootKey: rootField.alias?.value ?? rootField.name.value,
       rootFieldName: rootField.name.value,
       idArgument,

@@ -22,8 +22,19 @@ export interface BatchedQuery {
   variableName(index: number): string;
   /** The alias under which the i-th entity comes back in `data`. */
   responseKey(index: number): string;
-  /** The request variables binding `ids[i]` to `variableName(i)`. */
-  variables(ids: readonly string[]): Record<string, string>;
+  /** The request variables binding `ids[i]` to `variableName(i)` (numbers for an `Int!` id). */
+  variables(ids: readonly string[]): Record<string, string | number>;
+}
+
+/** GraphQL's Int is a signed 32-bit integer. */
+const INT_MIN = -(2 ** 31);
+const INT_MAX = 2 ** 31 - 1;
+
+/** Why `id` cannot be sent as the template's id variable, or null when it can. */
+export function idProblem(template: Pick<QueryTemplate, 'idKind' | 'idVariable'>, id: string): string | null {
+  if (template.idKind !== 'int') return null;
+  const value = /^-?\d{1,10}$/.test(id) ? Number(id) : Number.NaN;
+  return Number.isInteger(value) && value >= INT_MIN && value <= INT_MAX ? null : `the id ${JSON.stringify(id.slice(0, 40))} is not an Int, which $${template.idVariable} takes`;
 }
 
 const variableName = (index: number): string => `id${index}`;
@@ -75,9 +86,9 @@ function buildBatchedQuery(template: QueryTemplate, count: number): BatchedQuery
   };
   const kept = [...fragments.values()].filter((fragment) => !inlined.has(fragment.name.value));
   const text = print({ kind: Kind.DOCUMENT, definitions: [batchOperation, ...kept] });
-  const variables = (ids: readonly string[]): Record<string, string> => {
+  const variables = (ids: readonly string[]): Record<string, string | number> => {
     if (ids.length !== count) throw new RangeError(`this batch takes ${count} ids, not ${ids.length}`);
-    return Object.fromEntries(ids.map((id, index) => [variableName(index), id]));
+    return Object.fromEntries(ids.map((id, index) => [variableName(index), template.idKind === 'int' ? Number(id) : id]));
   };
   // Parsed from the text so the AST's locations match what the gateway reports errors against.
   return { count, document: parse(text), text, variableName, responseKey, variables };

@@ -3,7 +3,7 @@ import pRetry, { AbortError } from 'p-retry';
 import type { IndexConfig, PipelineSettings } from '../config/indexConfig.ts';
 import type { QueryTemplate } from '../graph/validateQueryTemplate.ts';
 import { GATEWAY_BACKOFF, pRetryBackoff, type RetryReason } from '../retryPolicy.ts';
-import { batchedQuery, type BatchedQuery } from './batchedQuery.ts';
+import { batchedQuery, idProblem, type BatchedQuery } from './batchedQuery.ts';
 import { redactUrl, redactUrlsIn } from '../redactUrl.ts';
 
 /**
@@ -99,9 +99,15 @@ export class GatewayFetcher {
   async fetch(ids: readonly string[], whileWaiting: () => Promise<void> = async () => {}): Promise<Map<string, FetchResult>> {
     const unique = [...new Set(ids)];
     const { batchSize } = this.options.pipeline;
+    // An id the key cannot take (not an Int for `$id: Int!`) fails alone, without a request.
+    const unsendable = new Map(unique.flatMap((id): Array<[string, FetchResult]> => {
+      const problem = idProblem(this.options.template, id);
+      return problem ? [[id, { kind: 'failed', reason: problem }]] : [];
+    }));
+    const sendable = unique.filter((id) => !unsendable.has(id));
     const chunks: string[][] = [];
-    for (let start = 0; start < unique.length; start += batchSize) chunks.push(unique.slice(start, start + batchSize));
-    const settled = new Map((await Promise.all(chunks.map((chunk) => this.fetchChunk(chunk, whileWaiting)))).flatMap((results) => [...results]));
+    for (let start = 0; start < sendable.length; start += batchSize) chunks.push(sendable.slice(start, start + batchSize));
+    const settled = new Map([...unsendable, ...(await Promise.all(chunks.map((chunk) => this.fetchChunk(chunk, whileWaiting)))).flatMap((results) => [...results])]);
     // In the order asked for, whatever order the chunks finished in.
     return new Map(unique.map((id) => [id, settled.get(id) ?? { kind: 'failed', reason: 'no result (fetcher bug)' }]));
   }

@@ -10,6 +10,9 @@ import type { SearchService } from './searchService.ts';
 export interface SearchSubgraphNames {
   entityType: string;
   keyField: string;
+  /** The key's scalar (the query template's id variable type), and whether ids go out as numbers. */
+  keyType: string;
+  keyIsInt: boolean;
   queryField: string;
 }
 
@@ -18,19 +21,22 @@ export interface SearchSubgraphNames {
  * takes the id variable (`movie(movieId: $id)` → `movieId`). Hits are returned as references
  * `{ __typename, movieId }`, and the gateway fetches every other field from the owning subgraphs.
  */
-export function searchSubgraphNames(query: Pick<QueryTemplate, 'entityType' | 'idArgument'>): SearchSubgraphNames {
+export function searchSubgraphNames(query: Pick<QueryTemplate, 'entityType' | 'idArgument' | 'idTypeName' | 'idKind'>): SearchSubgraphNames {
   const type = query.entityType.name;
   const plural = type.endsWith('y') ? `${type.slice(0, -1)}ies` : `${type}s`;
-  return { entityType: type, keyField: query.idArgument, queryField: `search${plural}` };
+  return { entityType: type, keyField: query.idArgument, keyType: query.idTypeName, keyIsInt: query.idKind === 'int', queryField: `search${plural}` };
 }
 
 export function searchSubgraphTypeDefs(names: SearchSubgraphNames): DocumentNode {
-  const { entityType: T, keyField, queryField } = names;
+  const { entityType: T, keyField, keyType, queryField } = names;
+  const builtIn = ['ID', 'String', 'Int'].includes(keyType);
   return parse(`
     extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable"])
 
+    ${builtIn ? '' : `scalar ${keyType}`}
+
     type ${T} @key(fields: "${keyField}", resolvable: false) {
-      ${keyField}: ID!
+      ${keyField}: ${keyType}!
     }
 
     """
@@ -115,7 +121,7 @@ export function searchSubgraph(service: SearchService, query: QueryTemplate): Gr
           return {
             totalCount: response.total,
             edges: response.hits.map((hit) => ({
-              node: { __typename: names.entityType, [names.keyField]: hit.id },
+              node: { __typename: names.entityType, [names.keyField]: names.keyIsInt ? Number(hit.id) : hit.id },
               score: hit.score,
               highlights: Object.entries(hit.highlights).map(([field, fragments]) => ({ field, fragments })),
             })),

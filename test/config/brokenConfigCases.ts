@@ -125,7 +125,13 @@ export const BROKEN_CONFIGS: BrokenConfigCase[] = [
   { name: 'nullable id variable', edits: [['query Movie($id: ID!)', 'query Movie($id: ID)']],
     problems: [
       "broken.yaml:11:15: query: Variable \"$id\" of type \"ID\" used in position expecting type \"ID!\".",
-      "broken.yaml:11:15: query: the id variable $id must be ID! or String!",
+      "broken.yaml:11:15: query: the id variable $id must be a non-null ID, String, Int or custom scalar (e.g. ID!)",
+    ],
+  },
+  { name: 'a Float id variable', edits: [['query Movie($id: ID!)', 'query Movie($id: Float!)']],
+    problems: [
+      "broken.yaml:11:15: query: Variable \"$id\" of type \"Float!\" used in position expecting type \"ID!\".",
+      "broken.yaml:11:15: query: the id variable $id must be a non-null ID, String, Int or custom scalar (e.g. ID!)",
     ],
   },
   { name: 'two root fields', edits: [['  query Movie($id: ID!) {\n', '  query Movie($id: ID!) {\n    production(ptpId: $id) { ptpId }\n']],

@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { buildSchema, Kind, print, validate, type FieldNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { OTHER_KEYS_SCHEMA } from '../support/otherKeys.ts';
 import { parseIndexConfig } from '../../src/config/loadIndexConfig.ts';
 import { loadGraphSchema } from '../../src/graph/loadGraphSchema.ts';
-import { validateQueryTemplate, type QueryTemplate } from '../../src/graph/validateQueryTemplate.ts';
-import { batchedQuery } from '../../src/pipeline/batchedQuery.ts';
+import { queryTemplate, validateQueryTemplate, type QueryTemplate } from '../../src/graph/validateQueryTemplate.ts';
+import { batchedQuery, idProblem } from '../../src/pipeline/batchedQuery.ts';
 
 const SUPERGRAPH = new URL('../../subgraphs/supergraph.graphql', import.meta.url).pathname;
 const MOVIES_CONFIG = new URL('../../index-configs/movies.yaml', import.meta.url).pathname;
@@ -143,5 +144,27 @@ describe('batchedQuery', () => {
     expect(batchedQuery(template, 25)).toBe(batchedQuery(template, 25));
     expect(batchedQuery(template, 24)).not.toBe(batchedQuery(template, 25));
     expect(() => batchedQuery(template, 0)).toThrow(RangeError);
+  });
+});
+
+describe('a key of another type than ID', () => {
+  
+  it('an Int! id is sent as a number, declared Int! in the batch, and an id that is no Int is refused before any request', () => {
+    const template = queryTemplate(OTHER_KEYS_SCHEMA, 'query Review($id: Int!) { review(id: $id) { id body } }');
+    expect(template).toMatchObject({ idKind: 'int', idTypeName: 'Int' });
+    const batch = batchedQuery(template, 2);
+    expect(batch.text).toContain('$id0: Int!');
+    expect(validate(OTHER_KEYS_SCHEMA, batch.document)).toEqual([]);
+    expect(batch.variables(['7', '-12'])).toEqual({ id0: 7, id1: -12 });
+    expect(idProblem(template, '42')).toBeNull();
+    expect(idProblem(template, 'rev-1')).toBe('the id "rev-1" is not an Int, which $id takes');
+    expect(idProblem(template, '2147483648')).toMatch(/is not an Int/);
+  });
+
+  it('a custom scalar id is sent as the string it is', () => {
+    const template = queryTemplate(OTHER_KEYS_SCHEMA, 'query Product($sku: Sku!) { product(sku: $sku) { sku name } }');
+    expect(template).toMatchObject({ idKind: 'string', idTypeName: 'Sku' });
+    expect(batchedQuery(template, 1).variables(['SKU-9'])).toEqual({ id0: 'SKU-9' });
+    expect(idProblem(template, 'anything at all')).toBeNull();
   });
 });

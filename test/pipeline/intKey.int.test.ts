@@ -1,0 +1,168 @@
+// A graph not shaped like the demo's: reviews keyed by an Int (`review(id: Int!)`), in a subgraph
+// of its own behind a real gateway. Changes flow to the index, the search subgraph composes with
+// the graph and resolves its hits, and an id that is no Int is dead-lettered with the reason.
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
+import { ApolloServer } from '@apollo/server';
+import { startStandaloneServer } from '@apollo/server/standalone';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import { Client } from '@elastic/elasticsearch';
+import { parse } from 'graphql';
+import { Kafka, logLevel } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { apolloServerOptions } from '../../src/apolloServerOptions.ts';
+import { METADATA_INDEX } from '../../src/index/indexMetadata.ts';
+import { indexNames } from '../../src/index/indexNames.ts';
+import { loadIndex, type LoadedIndex } from '../../src/index/loadIndex.ts';
+import { runPipeline, type RunningPipeline } from '../../src/pipeline/runPipeline.ts';
+import { provision } from '../../src/provision/provisionCommand.ts';
+import { searchSubgraph, searchSubgraphNames, searchSubgraphTypeDefs } from '../../src/search/searchSubgraph.ts';
+import { SearchService } from '../../src/search/searchService.ts';
+import { composeSupergraph } from '../../subgraphs/composeSupergraph.ts';
+import { postGraphQL } from '../../subgraphs/shared/postGraphQL.ts';
+import { eventually, readDeadLetters } from '../../support/indexHarness.ts';
+
+const REVIEWS = new Map<number, { id: number; body: string; stars: number }>([
+  [7, { id: 7, body: 'A quiet harbor at dawn', stars: 4 }],
+  [12, { id: 12, body: 'Loud and bright', stars: 2 }],
+]);
+
+const reviewsTypeDefs = parse(`
+  extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])
+  type Query { review(id: Int!): Review }
+  type Review @key(fields: "id") { id: Int! body: String! stars: Int! }
+`);
+
+describe('an index keyed by an Int, on a graph of its own', () => {
+  const run = randomUUID().slice(0, 8);
+  const index = `it_int_${run}`;
+  const topic = `it.${run}.review.changes`;
+  const servers: ApolloServer[] = [];
+  let kafka: Kafka;
+  let es: Client;
+  let loaded: LoadedIndex;
+  let pipeline: RunningPipeline | undefined;
+  let gatewayUrl: string;
+  let reviewsUrl: string;
+
+  const serve = async (server: ApolloServer): Promise<string> => {
+    servers.push(server);
+    const { url } = await startStandaloneServer(server, { listen: { host: '127.0.0.1', port: 0 } });
+    return new URL('/graphql', url).toString();
+  };
+  const gatewayOver = (subgraphs: Array<{ name: string; typeDefs: ReturnType<typeof parse>; url: string }>): ApolloGateway =>
+    new ApolloGateway({ supergraphSdl: composeSupergraph(subgraphs), buildService: ({ url }) => new RemoteGraphQLDataSource({ url, fetcher: fetch }) });
+
+  beforeAll(async () => {
+    kafka = new Kafka({ clientId: 'it-int-key', brokers: inject('kafkaBrokers'), logLevel: logLevel.NOTHING });
+    es = new Client({ node: inject('elasticsearchUrl') });
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });
+    await admin.disconnect();
+
+    const resolvers = {
+      Query: { review: (_: unknown, args: { id: number }) => REVIEWS.get(args.id) ?? null },
+      Review: { __resolveReference: (reference: { id: number }) => REVIEWS.get(reference.id) ?? null },
+    };
+    reviewsUrl = await serve(new ApolloServer({ ...apolloServerOptions(), schema: buildSubgraphSchema({ typeDefs: reviewsTypeDefs, resolvers }) }));
+    gatewayUrl = await serve(new ApolloServer({ ...apolloServerOptions(), gateway: gatewayOver([{ name: 'reviews', typeDefs: reviewsTypeDefs, url: reviewsUrl }]) }));
+
+    const configFile = join(mkdtempSync(join(tmpdir(), 'fedsearch-int-key-')), 'reviews.yaml');
+    writeFileSync(
+      configFile,
+      [
+        `index: ${index}`,
+        'gateway:',
+        `  url: ${gatewayUrl}`,
+        'query: |',
+        '  query Review($id: Int!) { review(id: $id) { id body stars } }',
+        'primary:',
+        '  type: Review',
+        '  events:',
+        `    - topic: ${topic}`,
+        '      id: after.id',
+        'fields:',
+        '  body: { text: true }',
+        '  stars: { facet: true }',
+        'elasticsearch:',
+        `  node: ${inject('elasticsearchUrl')}`,
+        '  replicas: 0',
+        'kafka:',
+        `  brokers: ["${inject('kafkaBrokers')[0]}"]`,
+        'pipeline:',
+        '  metricsPort: 0',
+        '  retries: 1',
+        '  outageToleranceSeconds: 0',
+        '',
+      ].join('\n'),
+    );
+    loaded = await loadIndex(configFile);
+    await provision(loaded, { dryRun: false }, () => {});
+    pipeline = await runPipeline(loaded, { stage: 'all', metricsPort: 0 });
+  }, 120_000);
+
+  afterAll(async () => {
+    await pipeline?.stop();
+    for (const server of servers.reverse()) await server.stop();
+    if (es) {
+      await es.indices.delete({ index: `${index}_v*`, ignore_unavailable: true, allow_no_indices: true });
+      await es.indices.deleteIndexTemplate({ name: indexNames(index).templateName }).catch(() => undefined);
+      await es.delete({ index: METADATA_INDEX, id: index }).catch(() => undefined);
+      await es.close();
+    }
+    if (kafka) {
+      const admin = kafka.admin();
+      await admin.connect();
+      await admin.deleteTopics({ topics: [topic, `${index}.documents`, `${index}.dlq`] }).catch(() => undefined);
+      await admin.disconnect();
+    }
+  });
+
+  it('indexes a change by its Int id, dead-letters an id that is no Int, and serves search hits the gateway resolves', async () => {
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({
+      topic,
+      messages: [
+        { key: '7', value: JSON.stringify({ op: 'u', after: { id: 7 } }) },
+        { key: 'x', value: JSON.stringify({ op: 'u', after: { id: 'rev-x' } }) },
+        { key: '12', value: JSON.stringify({ op: 'u', after: { id: 12 } }) },
+      ],
+    });
+    await producer.disconnect();
+
+    await eventually('reviews 7 and 12 indexed', async () => {
+      await es.indices.refresh({ index });
+      return (await es.count({ index })).count === 2 ? true : undefined;
+    }, 60_000);
+    expect((await es.get<{ id: number; body: string }>({ index, id: '7' }))._source).toEqual({ id: 7, body: 'A quiet harbor at dawn', stars: 4 });
+    const letters = await eventually('the id that is no Int dead-lettered', async () => {
+      const found = (await readDeadLetters(kafka, `${index}.dlq`)).filter((letter) => letter.entityId === 'rev-x');
+      return found.length > 0 ? found : undefined;
+    }, 60_000);
+    expect(letters[0]?.reason).toBe('the id "rev-x" is not an Int, which $id takes');
+
+    // The search subgraph composes into this graph (the key an Int) and the gateway resolves its hits.
+    const service = new SearchService(loaded, es);
+    const searchUrl = await serve(new ApolloServer({ ...apolloServerOptions(), schema: searchSubgraph(service, loaded.query) }));
+    const searchTypeDefs = searchSubgraphTypeDefs(searchSubgraphNames(loaded.query));
+    const withSearch = await serve(
+      new ApolloServer({
+        ...apolloServerOptions(),
+        gateway: gatewayOver([
+          { name: 'reviews', typeDefs: reviewsTypeDefs, url: reviewsUrl },
+          { name: 'search', typeDefs: searchTypeDefs, url: searchUrl },
+        ]),
+      }),
+    );
+    const answer = await postGraphQL<{ searchReviews: { totalCount: number; edges: Array<{ node: { id: number; body: string } }> } }>(
+      withSearch,
+      '{ searchReviews(query: "harbor") { totalCount edges { node { id body } } } }',
+    );
+    expect(answer.searchReviews).toEqual({ totalCount: 1, edges: [{ node: { id: 7, body: 'A quiet harbor at dawn' } }] });
+  }, 120_000);
+});
