@@ -148,7 +148,7 @@ export class GatewayFetcher {
       const answer = await this.queue.add(() => this.post(batch, asked), { throwOnTimeout: true }).catch((error: unknown) => {
         throw forPRetry(error);
       });
-      const read = readAnswer(answer, batch, asked);
+      const read = readAnswer(answer, batch, asked, this.options.template.idArgument);
       for (const [id, result] of read.settled) settled.set(id, result);
       if (read.requestErrors.length > 0) {
         const message = `gateway returned GraphQL errors for the whole request (${asked.length} entities): ${read.requestErrors.join('; ')}`;
@@ -253,7 +253,7 @@ function rateCap(maxRequestsPerSecond: number | undefined): { intervalCap: numbe
  * the gateway reports a failed subgraph fetch without a path and nulls the entities it could not
  * fill, which must not read as deletions.
  */
-function readAnswer(answer: GatewayAnswer, batch: BatchedQuery, ids: readonly string[]): ReadAnswer {
+function readAnswer(answer: GatewayAnswer, batch: BatchedQuery, ids: readonly string[], keyField: string): ReadAnswer {
   const indexByKey = new Map(ids.map((_, index) => [batch.responseKey(index), index]));
   const byEntity = new Map<number, string[]>();
   const requestErrors: string[] = [];
@@ -272,10 +272,24 @@ function readAnswer(answer: GatewayAnswer, batch: BatchedQuery, ids: readonly st
     const value = answer.data[batch.responseKey(index)];
     if (messages) failedEntities.set(id, `gateway returned GraphQL errors for ${id}: ${messages.join('; ')}`);
     else if (value === null) settled.set(id, { kind: 'missing', version: answer.version });
-    else if (isRecord(value)) settled.set(id, { kind: 'found', document: value, version: answer.version });
+    else if (isRecord(value)) settled.set(id, answeredFor(id, value, keyField, answer.version));
     else failedEntities.set(id, `gateway answer has no ${batch.responseKey(index)} for ${id}`);
   }
   return { settled, failedEntities, requestErrors };
+}
+
+/**
+ * The document, unless the graph answered with another entity than the one asked for (a resolver
+ * that ignores its argument): indexed under the asked id it would put one entity's data under
+ * two ids, so it fails, with both ids named, and goes to the dead-letter topic. Checked when the
+ * query selects the key field (`movie(movieId: $id) { movieId … }`).
+ */
+function answeredFor(id: string, document: Record<string, unknown>, keyField: string, version: number): FetchResult {
+  const key = document[keyField];
+  if ((typeof key === 'string' || typeof key === 'number') && String(key) !== id) {
+    return { kind: 'failed', reason: `the graph returned another entity (asked for ${keyField} ${id}, got ${String(key)})` };
+  }
+  return { kind: 'found', document, version };
 }
 
 /** `message (at cast.0.talent; CODE from <subgraph url>)`: what an operator needs to find the cause. */

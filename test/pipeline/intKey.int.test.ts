@@ -1,6 +1,7 @@
 // A graph not shaped like the demo's: reviews keyed by an Int (`review(id: Int!)`), in a subgraph
 // of its own behind a real gateway. Changes flow to the index, the search subgraph composes with
-// the graph and resolves its hits, and an id that is no Int is dead-lettered with the reason.
+// the graph and resolves its hits; an id that is no Int, and an answer about another entity than
+// the one asked for, are dead-lettered with the reason.
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -65,7 +66,8 @@ describe('an index keyed by an Int, on a graph of its own', () => {
     await admin.disconnect();
 
     const resolvers = {
-      Query: { review: (_: unknown, args: { id: number }) => REVIEWS.get(args.id) ?? null },
+      // Review 99 is served by a resolver that ignores its argument: it answers review 7.
+      Query: { review: (_: unknown, args: { id: number }) => (args.id === 99 ? REVIEWS.get(7) : REVIEWS.get(args.id)) ?? null },
       Review: { __resolveReference: (reference: { id: number }) => REVIEWS.get(reference.id) ?? null },
     };
     reviewsUrl = await serve(new ApolloServer({ ...apolloServerOptions(), schema: buildSubgraphSchema({ typeDefs: reviewsTypeDefs, resolvers }) }));
@@ -122,7 +124,7 @@ describe('an index keyed by an Int, on a graph of its own', () => {
     }
   });
 
-  it('indexes a change by its Int id, dead-letters an id that is no Int, and serves search hits the gateway resolves', async () => {
+  it('indexes a change by its Int id, dead-letters an id that is no Int and an answer about another entity, and serves search hits the gateway resolves', async () => {
     const producer = kafka.producer();
     await producer.connect();
     await producer.send({
@@ -131,6 +133,7 @@ describe('an index keyed by an Int, on a graph of its own', () => {
         { key: '7', value: JSON.stringify({ op: 'u', after: { id: 7 } }) },
         { key: 'x', value: JSON.stringify({ op: 'u', after: { id: 'rev-x' } }) },
         { key: '12', value: JSON.stringify({ op: 'u', after: { id: 12 } }) },
+        { key: '99', value: JSON.stringify({ op: 'u', after: { id: 99 } }) },
       ],
     });
     await producer.disconnect();
@@ -140,11 +143,14 @@ describe('an index keyed by an Int, on a graph of its own', () => {
       return (await es.count({ index })).count === 2 ? true : undefined;
     }, 60_000);
     expect((await es.get<{ id: number; body: string }>({ index, id: '7' }))._source).toEqual({ id: 7, body: 'A quiet harbor at dawn', stars: 4 });
-    const letters = await eventually('the id that is no Int dead-lettered', async () => {
-      const found = (await readDeadLetters(kafka, `${index}.dlq`)).filter((letter) => letter.entityId === 'rev-x');
-      return found.length > 0 ? found : undefined;
+    const letters = await eventually('the id that is no Int and the wrong answer dead-lettered', async () => {
+      const found = (await readDeadLetters(kafka, `${index}.dlq`)).filter((letter) => letter.entityId === 'rev-x' || letter.entityId === '99');
+      return found.length >= 2 ? found : undefined;
     }, 60_000);
-    expect(letters[0]?.reason).toBe('the id "rev-x" is not an Int, which $id takes');
+    expect(letters.find((letter) => letter.entityId === 'rev-x')?.reason).toBe('the id "rev-x" is not an Int, which $id takes');
+    // Trust but verify: the graph's answer for 99 is review 7, which must not be indexed as 99.
+    expect(letters.find((letter) => letter.entityId === '99')?.reason).toBe('the graph returned another entity (asked for id 99, got 7)');
+    expect(await es.exists({ index, id: '99' })).toBe(false);
 
     // The search subgraph composes into this graph (the key an Int) and the gateway resolves its hits.
     const service = new SearchService(loaded, es);
