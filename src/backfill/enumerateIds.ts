@@ -18,7 +18,7 @@ export interface IdPage {
 export async function* enumerateIds(config: IndexConfig, startAfter: string | null = null): AsyncGenerator<IdPage> {
   const query = config.backfill.query;
   if (!query) {
-    throw new UserError(`${config.sourceFile}: backfill.query is not set; it lists every ${config.primary.type} id page by page`);
+    throw new UserError(`${config.sourceFile}: backfill.query is not set; it lists every ${config.primary.type} id page by page (or give \`backfill --ids-file <file>\`, one id a line)`);
   }
   let after = startAfter;
   for (;;) {

@@ -97,6 +97,8 @@ export interface PipelineSettings {
 export interface BackfillSettings {
   /** A paginated query listing every primary id; `$after` is the cursor variable. */
   query: string | null;
+  /** Where the backfill query's text starts in the YAML file. */
+  queryPosition: SourcePosition;
   /** Entities per second at most. */
   rate: number;
   concurrency: number;

@@ -196,7 +196,12 @@ function toIndexConfig(raw: RawIndexConfig, file: string, text: string, yaml: Po
       metricsPort: raw.pipeline.metricsPort,
       maxDocumentBytes: raw.pipeline.maxDocumentBytes,
     },
-    backfill: { query: raw.backfill.query ?? null, rate: raw.backfill.rate, concurrency: raw.backfill.concurrency },
+    backfill: {
+      query: raw.backfill.query ?? null,
+      queryPosition: blockScalarStart(text, yaml.positionOf(['backfill', 'query'])),
+      rate: raw.backfill.rate,
+      concurrency: raw.backfill.concurrency,
+    },
     audit: {
       settleSeconds: raw.audit.settleSeconds,
       rounds: raw.audit.rounds,

@@ -179,8 +179,48 @@ export function validateQueryTemplate(config: IndexConfig, schema: GraphQLSchema
       message: `type ${related.type} is not in the graph's schema${didYouMean(suggestionList(related.type, typeNames).slice(0, 1))}`,
     });
   }
+  problems.push(...backfillQueryProblems(config, schema));
   if (problems.length > 0 || template === null) throw new ConfigError(problems);
   return template;
+}
+
+/**
+ * `backfill.query` checked like `query`: it must be valid against the schema (graphql's own
+ * messages, with their did-you-means), declare `$after`, and select one root field that is a
+ * page of ids — `pageInfo` and `edges` or `nodes`.
+ */
+function backfillQueryProblems(config: IndexConfig, schema: GraphQLSchema): ConfigProblem[] {
+  const text = config.backfill.query;
+  if (text === null) return [];
+  const at = (line: number, column: number): SourcePosition => ({
+    line: config.backfill.queryPosition.line + line - 1,
+    col: config.backfill.queryPosition.col + column - 1,
+  });
+  const problem = (message: string, line = 1, column = 1): ConfigProblem => ({ file: config.sourceFile, position: at(line, column), field: 'backfill.query', message });
+  let document: DocumentNode;
+  try {
+    document = parse(text);
+  } catch (error) {
+    const location = (error as GraphQLError).locations?.[0];
+    return [problem((error as GraphQLError).message, location?.line, location?.column)];
+  }
+  const errors = validate(schema, document);
+  if (errors.length > 0) return errors.map((error) => problem(error.message, error.locations?.[0]?.line, error.locations?.[0]?.column));
+  const operation = document.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+  if (!operation) return [problem('must be a query')];
+  const found: ConfigProblem[] = [];
+  const where = (node: { loc?: { startToken: { line: number; column: number } } }): [number, number] => [node.loc?.startToken.line ?? 1, node.loc?.startToken.column ?? 1];
+  if (!(operation.variableDefinitions ?? []).some((v) => v.variable.name.value === 'after')) {
+    found.push(problem('must declare `$after: String`, the cursor of the next page', ...where(operation)));
+  }
+  const root = operation.selectionSet.selections.filter((s): s is FieldNode => s.kind === Kind.FIELD);
+  const page = root[0];
+  if (root.length !== 1 || !page) return [...found, problem('must select exactly one root field, the paginated list (e.g. `movies(first: 500, after: $after) { … }`)', ...where(operation))];
+  const selected = new Set((page.selectionSet?.selections ?? []).flatMap((s) => (s.kind === Kind.FIELD ? [s.name.value] : [])));
+  if (!selected.has('pageInfo') || !(selected.has('edges') || selected.has('nodes'))) {
+    found.push(problem('must select `pageInfo { endCursor hasNextPage }` and `edges { node { <id> } }` or `nodes { <id> }` (a Relay connection)', ...where(page)));
+  }
+  return found;
 }
 
 /** The name of the argument of `field` whose value is `$name`, if any. */

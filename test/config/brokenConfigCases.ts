@@ -206,4 +206,13 @@ export const BROKEN_CONFIGS: BrokenConfigCase[] = [
     edits: [['index: movies', 'index: &name movies'], ['  shards: 1\n', '  shards: *name\n']],
     problems: ['broken.yaml:75:11: YAML syntax error: aliases (*name) are not allowed in a fedsearch config; write the value out'],
   },
+  { name: 'a typo in the backfill query', edits: [['edges { node { movieId } }', 'edges { node { movieID } }']],
+    problems: ["broken.yaml:87:24: backfill.query: Cannot query field \"movieID\" on type \"Movie\". Did you mean \"movieId\"?"],
+  },
+  { name: 'a backfill query without $after', edits: [['query Movies($after: String) {', 'query Movies {'], ['movies(first: 500, after: $after)', 'movies(first: 500)']],
+    problems: ["broken.yaml:84:5: backfill.query: must declare `$after: String`, the cursor of the next page"],
+  },
+  { name: 'a backfill query that is no page of ids', edits: [['        pageInfo { endCursor hasNextPage }\n', '']],
+    problems: ["broken.yaml:85:7: backfill.query: must select `pageInfo { endCursor hasNextPage }` and `edges { node { <id> } }` or `nodes { <id> }` (a Relay connection)"],
+  },
 ];
