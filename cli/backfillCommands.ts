@@ -92,7 +92,7 @@ export function addBackfillCommands(program: Command): void {
     .option('--sla <duration>', 'a difference younger than this is within the SLA, not a failure, e.g. 30s (default: audit.sla, 0)', duration)
     .option('--repair', 're-enqueue every persistent difference, then check them again')
     .option('--every <duration>', 'keep auditing on this schedule (e.g. 1h), with Prometheus metrics; Ctrl-C stops', duration)
-    .option('--metrics-port <port>', 'port of /metrics with --every (default: audit.metricsPort, 9465; 0: any free port)', (v) => Number(v))
+    .option('--metrics-port <port>', 'port of /metrics with --every (default: audit.metricsPort, else 9465 or any free port when taken)', (v) => Number(v))
     .option('--json', 'print one JSON line per run (for log pipelines) instead of the report')
     .addHelpText(
       'after',

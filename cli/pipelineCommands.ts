@@ -23,7 +23,7 @@ export function addPipelineCommands(program: Command): void {
     .argument('<config>', 'index configuration file (YAML)')
     .description('run the streaming indexer: change events → reverse lookups → gateway → documents topic → Elasticsearch')
     .addOption(new Option('--stage <stage>', 'which stage(s) this process runs').choices(['enrich', 'sink', 'all']).default('all'))
-    .option('--metrics-port <port>', 'port of /metrics and /healthz (default: pipeline.metricsPort, 9464)', (v) => Number(v))
+    .option('--metrics-port <port>', 'port of /metrics and /healthz (default: pipeline.metricsPort, else 9464 or any free port when another process has it)', (v) => Number(v))
     .addHelpText('after', '\nSIGTERM or Ctrl-C drains the batch in flight, commits, and exits 0; a second Ctrl-C stops at once.')
     .action(runAction(async (configFile: string, options: { stage: PipelineStage; metricsPort?: number }) => {
       handleInterrupts();

@@ -1,6 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LoadedIndex } from '../index/loadIndex.ts';
-import { startMetricsServer } from '../pipeline/metricsServer.ts';
+import { metricsPort, startMetricsServer } from '../pipeline/metricsServer.ts';
+
+/** Where `audit --every` serves /metrics unless told otherwise (the pipeline's is 9464). */
+export const DEFAULT_AUDIT_METRICS_PORT = 9465;
 import { AuditMetrics } from './auditMetrics.ts';
 import { runAudit, type AuditOptions, type AuditReport } from './runAudit.ts';
 
@@ -12,13 +15,13 @@ import { runAudit, type AuditOptions, type AuditReport } from './runAudit.ts';
  */
 export async function auditEvery(
   loaded: LoadedIndex,
-  options: AuditOptions & { everySeconds: number; metricsPort: number; signal: AbortSignal },
+  options: AuditOptions & { everySeconds: number; metricsPort: number | null; signal: AbortSignal },
   onRun: (report: AuditReport) => void,
   say: (message: string) => void,
 ): Promise<void> {
   const metrics = new AuditMetrics(loaded.config.index);
   let lastRunOk = true;
-  const server = await startMetricsServer(metrics, options.metricsPort, () => ({ ok: lastRunOk, detail: {} }));
+  const server = await startMetricsServer(metrics, metricsPort(options.metricsPort, DEFAULT_AUDIT_METRICS_PORT), () => ({ ok: lastRunOk, detail: {} }));
   say(`${loaded.config.index}: auditing every ${options.everySeconds} s; metrics ${server.url}/metrics`);
   const firstSeen = new Map<string, number>();
   try {

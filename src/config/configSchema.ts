@@ -110,11 +110,12 @@ export const indexConfigSchema = z.strictObject({
       retries: z.number().int().min(0).max(20).default(5),
       onGraphQLErrors: z.enum(['retry-then-dlq', 'dlq']).default('retry-then-dlq'),
       outageToleranceSeconds: z.number().min(0).max(86_400).default(300),
-      metricsPort: z.number().int().min(0).max(65535).default(9464),
+      // Unset: 9464, or any free port when another process on this host has it.
+      metricsPort: z.number().int().min(0).max(65535).optional(),
       // Under Kafka's default message.max.bytes (1,048,588), which the documents topic keeps.
       maxDocumentBytes: positiveInt.max(1_000_000).default(1_000_000),
     })
-    .default({ batchSize: 25, concurrency: 4, retries: 5, onGraphQLErrors: 'retry-then-dlq', outageToleranceSeconds: 300, metricsPort: 9464, maxDocumentBytes: 1_000_000 }),
+    .default({ batchSize: 25, concurrency: 4, retries: 5, onGraphQLErrors: 'retry-then-dlq', outageToleranceSeconds: 300, maxDocumentBytes: 1_000_000 }),
   backfill: z
     .strictObject({
       query: z.string().min(1).optional(),
@@ -131,9 +132,10 @@ export const indexConfigSchema = z.strictObject({
       sla: duration.default(0),
       // A date-time field of the document: when the graph last changed the entity (for ages).
       updatedAtField: dottedPath.optional(),
-      metricsPort: z.number().int().min(0).max(65535).default(9465),
+      // Unset: 9465, or any free port when taken.
+      metricsPort: z.number().int().min(0).max(65535).optional(),
     })
-    .default({ settleSeconds: 10, rounds: 3, sla: 0, metricsPort: 9465 }),
+    .default({ settleSeconds: 10, rounds: 3, sla: 0 }),
 });
 
 export type RawIndexConfig = z.infer<typeof indexConfigSchema>;

@@ -89,7 +89,8 @@ export interface PipelineSettings {
    */
   outageToleranceSeconds: number;
   /** Port of /metrics and /healthz (0 picks a free one). */
-  metricsPort: number;
+  /** Port of /metrics and /healthz; null: the default port, or any free one when it is taken. */
+  metricsPort: number | null;
   /** Largest document (Avro bytes) written to or read from the documents topic; a larger one is dead-lettered. */
   maxDocumentBytes: number;
 }
@@ -136,6 +137,6 @@ export interface AuditSettings {
   slaSeconds: number;
   /** Document path of a date-time the graph sets on every change, for how long a difference has lasted. */
   updatedAtField: string | null;
-  /** Port of /metrics for `audit --every`. */
-  metricsPort: number;
+  /** Port of /metrics for `audit --every`; null: the default port, or any free one when it is taken. */
+  metricsPort: number | null;
 }

@@ -193,7 +193,7 @@ function toIndexConfig(raw: RawIndexConfig, file: string, text: string, yaml: Po
       retries: raw.pipeline.retries,
       onGraphQLErrors: raw.pipeline.onGraphQLErrors,
       outageToleranceSeconds: raw.pipeline.outageToleranceSeconds,
-      metricsPort: raw.pipeline.metricsPort,
+      metricsPort: raw.pipeline.metricsPort ?? null,
       maxDocumentBytes: raw.pipeline.maxDocumentBytes,
     },
     backfill: {
@@ -207,7 +207,7 @@ function toIndexConfig(raw: RawIndexConfig, file: string, text: string, yaml: Po
       rounds: raw.audit.rounds,
       slaSeconds: raw.audit.sla,
       updatedAtField: raw.audit.updatedAtField ?? null,
-      metricsPort: raw.audit.metricsPort,
+      metricsPort: raw.audit.metricsPort ?? null,
     },
   };
 }

@@ -3,6 +3,17 @@ import type { AddressInfo } from 'node:net';
 import { InfrastructureError } from '../errors.ts';
 import type { Registry } from 'prom-client';
 
+/**
+ * Where /metrics listens: a port asked for (taken: an error that says so), or — when nobody asked
+ * — the default port, and any free one when another process on this host (a second indexer) has it.
+ */
+export type MetricsPort = { port: number } | { defaultPort: number };
+
+/** The port from the command line or the config, else the default with its fallback. */
+export function metricsPort(asked: number | null | undefined, defaultPort: number): MetricsPort {
+  return asked === null || asked === undefined ? { defaultPort } : { port: asked };
+}
+
 export interface MetricsServer {
   url: string;
   close(): Promise<void>;
@@ -11,7 +22,7 @@ export interface MetricsServer {
 /** Serves /metrics (Prometheus text) and /healthz (200 while `healthy()`, else 503) on loopback. */
 export async function startMetricsServer(
   metrics: { registry: Registry },
-  port: number,
+  where: MetricsPort,
   healthy: () => { ok: boolean; detail: Record<string, unknown> },
 ): Promise<MetricsServer> {
   const server: Server = createServer((request, response) => {
@@ -37,16 +48,24 @@ export async function startMetricsServer(
     response.writeHead(404, { 'content-type': 'text/plain' });
     response.end('not found: try /metrics or /healthz\n');
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(
-        error.code === 'EADDRINUSE'
-          ? new InfrastructureError(`port ${port} for /metrics is taken; set its port in the config (pipeline.metricsPort, audit.metricsPort) or pass --metrics-port`)
-          : error,
-      ),
-    );
-    server.listen(port, '127.0.0.1', resolve);
-  });
+  const listen = (port: number): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  const port = 'port' in where ? where.port : where.defaultPort;
+  try {
+    await listen(port);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    if ('port' in where) {
+      throw new InfrastructureError(`port ${port} for /metrics is taken; set another in the config (pipeline.metricsPort, audit.metricsPort) or pass --metrics-port`);
+    }
+    await listen(0);
+  }
   const { port: actual } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${actual}`,

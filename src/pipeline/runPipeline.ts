@@ -16,10 +16,13 @@ import { DeadLetterQueue } from './deadLetters.ts';
 import { DocumentCodec } from './documentCodec.ts';
 import { EnrichStage } from './enrichStage.ts';
 import { GatewayFetcher } from './gatewayFetcher.ts';
-import { startMetricsServer } from './metricsServer.ts';
+import { metricsPort, startMetricsServer } from './metricsServer.ts';
 import { PipelineMetrics } from './pipelineMetrics.ts';
 import { pipelineTopology, type PipelineTopology } from '../index/pipelineTopology.ts';
 import { SinkStage } from './sinkStage.ts';
+
+/** Where /metrics listens unless told otherwise; a second indexer on the host gets any free port. */
+export const DEFAULT_PIPELINE_METRICS_PORT = 9464;
 
 export type PipelineStage = 'enrich' | 'sink' | 'all';
 
@@ -86,7 +89,7 @@ export async function runPipeline(
     }
     const server = resources.add(
       'the metrics server',
-      await startMetricsServer(metrics, options.metricsPort ?? config.pipeline.metricsPort, () => ({
+      await startMetricsServer(metrics, metricsPort(options.metricsPort ?? config.pipeline.metricsPort, DEFAULT_PIPELINE_METRICS_PORT), () => ({
         ok: consumers.crashed.length === 0,
         detail: { stage: options.stage, consumers: consumers.count, crashed: consumers.crashed },
       })),
