@@ -71,9 +71,10 @@ export function addIndexCommands(program: Command): void {
     )
     .option('--schema <file>', SCHEMA_HELP)
     .option('--dry-run', 'print the plan and change nothing')
-    .action(runAction(async (configFile: string, options: SchemaOption & { dryRun?: boolean }) => {
+    .option('--create-source-topics', 'also create missing change-event topics (for local use; in production their owners do)')
+    .action(runAction(async (configFile: string, options: SchemaOption & { dryRun?: boolean; createSourceTopics?: boolean }) => {
       const loaded = await loadIndex(configFile, schemaOption(options));
-      await provision(loaded, { dryRun: options.dryRun === true }, print);
+      await provision(loaded, { dryRun: options.dryRun === true, createSourceTopics: options.createSourceTopics === true }, print);
     }));
 }
 

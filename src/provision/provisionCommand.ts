@@ -16,7 +16,7 @@ export interface ProvisionOutcome {
  * Plans and (unless `dryRun`) applies provisioning for a loaded index: template, versioned index
  * behind the alias, Kafka topics, metadata. Reports each step through `report`.
  */
-export async function provision(loaded: LoadedIndex, options: { dryRun: boolean }, report: (line: string) => void): Promise<ProvisionOutcome> {
+export async function provision(loaded: LoadedIndex, options: { dryRun: boolean; createSourceTopics?: boolean }, report: (line: string) => void): Promise<ProvisionOutcome> {
   const { config } = loaded;
   const template = generateIndexTemplate(loaded, config);
   const avro = generateAvroSchema(loaded.shape, config);
@@ -31,6 +31,7 @@ export async function provision(loaded: LoadedIndex, options: { dryRun: boolean 
       avroSchema: avro.schema,
       elasticsearch,
       kafkaAdmin,
+      createSourceTopics: options.createSourceTopics === true,
     };
     const plan = await planProvision(inputs);
     for (const warning of plan.warnings) report(`! ${warning}`);

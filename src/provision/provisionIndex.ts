@@ -40,6 +40,8 @@ export interface ProvisionInputs {
   avroSchema: object;
   elasticsearch: Client;
   kafkaAdmin: Admin;
+  /** Create missing source (change event) topics too: for local use, where nobody else does. */
+  createSourceTopics?: boolean;
 }
 
 /** Puts the index's template, stamped with its hash so a later run can tell whether it changed. */
@@ -116,6 +118,14 @@ export async function planProvision(inputs: ProvisionInputs): Promise<ProvisionP
     { topic: topology.dlqTopic, partitions: config.kafka.partitions.dlq, compacted: false },
   ];
   const existingTopics = new Set(await kafkaAdmin.listTopics());
+  // Source topics belong to the teams that own the entities; a missing one is named, and created
+  // only when asked (local use): the pipeline would otherwise wait on a topic nobody writes to.
+  for (const topic of [...new Set(topology.sources.map((source) => source.topic))]) {
+    if (existingTopics.has(topic)) continue;
+    const owner = topology.sources.find((source) => source.topic === topic)?.entityType;
+    if (inputs.createSourceTopics) actions.push({ kind: 'create-topic', topic, partitions: config.kafka.partitions.documents, compacted: false });
+    else warnings.push(`source topic ${topic} (${owner} changes) does not exist yet: its owner creates it (\`provision --create-source-topics\` does, for local use)`);
+  }
   for (const wanted of topics) {
     if (!existingTopics.has(wanted.topic)) {
       actions.push({ kind: 'create-topic', ...wanted });

@@ -68,6 +68,19 @@ describe('provision against the real stack, with documents from the real gateway
     await graph?.stop();
   });
 
+  it('names a source topic that does not exist, and plans to create it only when asked', async () => {
+    const absent = `it.${randomUUID().slice(0, 8)}.absent.changes`;
+    const loaded = await load((yaml) => yaml.replace('topic: studio.movie.changes', `topic: ${absent}`));
+    const warned = await provision(loaded, { dryRun: true }, () => {});
+    expect(warned.plan.warnings).toContain(
+      `source topic ${absent} (Movie changes) does not exist yet: its owner creates it (\`provision --create-source-topics\` does, for local use)`,
+    );
+    expect(warned.plan.actions).not.toContainEqual(expect.objectContaining({ topic: absent }));
+    const created = await provision(loaded, { dryRun: true, createSourceTopics: true }, () => {});
+    expect(created.plan.actions).toContainEqual({ kind: 'create-topic', topic: absent, partitions: loaded.config.kafka.partitions.documents, compacted: false });
+    expect(created.plan.warnings.some((warning) => warning.includes(absent))).toBe(false);
+  });
+
   it('a dry run changes nothing', async () => {
     const outcome = await provision(await load(), { dryRun: true }, report);
     expect(outcome.applied).toBe(false);
