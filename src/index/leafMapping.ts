@@ -26,10 +26,13 @@ const KEYWORD_SUBFIELD_IGNORE_ABOVE = 256;
 
 /**
  * Whether a leaf gets an analysed text form (full-text matches) under its options: strings by
- * default unless asked for keyword only; IDs, enums and keyword scalars only on request.
+ * default unless asked for keyword only; IDs, enums and keyword scalars when asked (`text: true`)
+ * or when offered as suggestions.
  */
 export function hasTextForm(storage: LeafStorage, options: FieldOptions): boolean {
-  if (storage === 'keyword') return options.text === true;
+  // An exact-value field (an ID) offered as you type is found by text search too: what a person
+  // sees suggested, they can search for. `text: false` opts out.
+  if (storage === 'keyword') return options.text ?? options.suggest === true;
   if (storage === 'string' || storage === 'text') return options.text ?? options.keyword !== true;
   return false;
 }

@@ -1,8 +1,8 @@
-import { parse } from 'graphql';
+import { buildSchema, parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import type { FieldOptions } from '../../src/config/indexConfig.ts';
 import { UserError } from '../../src/errors.ts';
-import { templateOf } from './queryModel.ts';
+import { modelOf, templateOf } from './queryModel.ts';
 import { filmSchema } from './filmSchema.ts';
 import { STRING } from './expectedMappings.ts';
 
@@ -227,5 +227,22 @@ describe('generateIndexTemplate', () => {
         '  director.born: is inside `director`, which is excluded, so it cannot be indexed either',
       ].join('\n'),
     );
+  });
+});
+
+describe('one rule for ID fields offered as suggestions', () => {
+  const pandas = buildSchema('type Query { panda(name: ID!): Panda } type Panda { name: ID! favoriteFood: String }');
+  const query = 'query ($id: ID!) { panda(name: $id) { name favoriteFood } }';
+  const nameMapping = (options: FieldOptions): unknown =>
+    (templateOf(pandas, query, { index: 'pandas', fields: { name: options } }).template.mappings.properties as Record<string, unknown>).name;
+
+  it('an ID with suggest is found by text search too (it gets a text form)', () => {
+    expect(nameMapping({ suggest: true })).toMatchObject({ type: 'keyword', fields: { text: { type: 'text' }, suggest: expect.any(Object) } });
+    expect(modelOf(pandas, query, { fields: { name: { suggest: true } } }).fields.find((f) => f.path === 'name')?.textField).toBe('name.text');
+  });
+
+  it('unless text: false says otherwise; and an ID without suggest stays exact only', () => {
+    expect(nameMapping({ suggest: true, text: false })).not.toHaveProperty('fields.text');
+    expect(nameMapping({})).toEqual({ type: 'keyword' });
   });
 });
