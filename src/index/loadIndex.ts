@@ -9,6 +9,7 @@ import { didYouMean, suggestionList } from '../suggestions.ts';
 import { FieldOptionsError } from './checkFieldOptions.ts';
 import { documentModel, type DocumentModel } from './documentModel.ts';
 import { indexNames, type IndexNames } from './indexNames.ts';
+import type { ObjectShape } from './documentShape.ts';
 
 /**
  * The model of one index: its config checked against the graph, the names of everything it owns,
@@ -59,8 +60,13 @@ export function checkIndexAgainstSchema(config: IndexConfig, schema: GraphQLSche
   const problems: ConfigProblem[] = [];
   const leafPaths = model.fields.map((field) => field.path);
   const objectPaths = new Set(model.fields.flatMap((field) => ancestorsOf(field.path)));
+  const objects = objectsByPath(model.shape.root);
   for (const [i, related] of config.related.entries()) {
-    if (leafPaths.includes(related.lookup)) continue;
+    if (leafPaths.includes(related.lookup)) {
+      const typeProblem = lookupTypeProblem(related.lookup, related.type, objects);
+      if (typeProblem) problems.push({ file: config.sourceFile, position: related.lookupPosition, field: `related[${i}].lookup`, message: typeProblem });
+      continue;
+    }
     const hint = objectPaths.has(related.lookup)
       ? `; it is an object, name its id field (e.g. ${leafPaths.find((p) => p.startsWith(`${related.lookup}.`))})`
       : didYouMean(suggestionList(related.lookup, leafPaths).slice(0, 1));
@@ -73,6 +79,36 @@ export function checkIndexAgainstSchema(config: IndexConfig, schema: GraphQLSche
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return { config, schema, query, names: indexNames(config.index), ...model };
+}
+
+/** Every object of the document by its path ('' the root). */
+function objectsByPath(root: ObjectShape): Map<string, ObjectShape> {
+  const found = new Map<string, ObjectShape>([[root.path, root]]);
+  const visit = (node: ObjectShape): void => {
+    for (const child of node.fields) {
+      if (child.kind !== 'object' && child.kind !== 'abstract') continue;
+      found.set(child.path, child);
+      visit(child);
+    }
+  };
+  visit(root);
+  return found;
+}
+
+/**
+ * A lookup inside an object (`cast.talent.talentId`) must be a field of the related type — that
+ * object's type, or an interface or union that includes it — or the reverse lookups would never
+ * match. A field of the root (`productionId`, a foreign key) names no type and is not checked.
+ */
+function lookupTypeProblem(lookup: string, relatedType: string, objects: ReadonlyMap<string, ObjectShape>): string | null {
+  const parentPath = lookup.includes('.') ? lookup.slice(0, lookup.lastIndexOf('.')) : '';
+  const parent = objects.get(parentPath);
+  if (parentPath === '' || !parent || parent.typeName === relatedType || parent.possibleTypes.includes(relatedType)) return null;
+  const key = lookup.slice(lookup.lastIndexOf('.') + 1);
+  const candidates = [...objects.values()]
+    .filter((object) => object.path !== '' && (object.typeName === relatedType || object.possibleTypes.includes(relatedType)))
+    .map((object) => `${object.path}.${object.fields.some((field) => field.key === key) ? key : (object.fields.find((field) => field.kind !== 'object' && field.kind !== 'abstract')?.key ?? key)}`);
+  return `${lookup} is a field of ${parent.typeName} (at ${parentPath}), not of ${relatedType}, so its reverse lookups would never match${didYouMean(candidates.slice(0, 1))}`;
 }
 
 function ancestorsOf(path: string): string[] {

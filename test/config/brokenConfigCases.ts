@@ -215,4 +215,7 @@ export const BROKEN_CONFIGS: BrokenConfigCase[] = [
   { name: 'a backfill query that is no page of ids', edits: [['        pageInfo { endCursor hasNextPage }\n', '']],
     problems: ["broken.yaml:85:7: backfill.query: must select `pageInfo { endCursor hasNextPage }` and `edges { node { <id> } }` or `nodes { <id> }` (a Relay connection)"],
   },
+  { name: 'a lookup on a field of another type than the related one', edits: [['lookup: cast.talent.talentId', 'lookup: production.ptpId']],
+    problems: ['broken.yaml:59:5: related[1].lookup: production.ptpId is a field of Production (at production), not of Talent, so its reverse lookups would never match (did you mean cast.talent.talentId?)'],
+  },
 ];
