@@ -1,3 +1,4 @@
+import { pagingOf, type Paging } from '../config/backfillPaging.ts';
 import type { IndexConfig } from '../config/indexConfig.ts';
 import { InfrastructureError, UserError } from '../errors.ts';
 import { redactUrl, redactUrlsIn } from '../redactUrl.ts';
@@ -11,21 +12,24 @@ export interface IdPage {
 }
 
 /**
- * Every primary id, page by page, through the config's paginated `backfill.query`: a query with an
- * `$after: String` variable whose single root field is a connection
- * (`edges { node { id } }` or `nodes { id }`, plus `pageInfo { endCursor hasNextPage }`).
+ * Every primary id, page by page, through the config's `backfill.query`, whose single root field
+ * is either a Relay connection paged by `$after: String` (`edges { node { id } }` or `nodes { id }`,
+ * plus `pageInfo { endCursor hasNextPage }`), a list paged by `$offset: Int` (it ends at an empty
+ * page), or a plain list read in one page. The id is the first scalar each item selects.
  */
 export async function* enumerateIds(config: IndexConfig, startAfter: string | null = null): AsyncGenerator<IdPage> {
   const query = config.backfill.query;
   if (!query) {
     throw new UserError(`${config.sourceFile}: backfill.query is not set; it lists every ${config.primary.type} id page by page (or give \`backfill --ids-file <file>\`, one id a line)`);
   }
+  const paging = pagingOf(query);
   let after = startAfter;
   for (;;) {
+    const variables = paging === 'cursor' ? { after } : paging === 'offset' ? { offset: Number(after ?? 0) } : {};
     const response = await fetch(config.gateway.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...config.gateway.headers },
-      body: JSON.stringify({ query, variables: { after } }),
+      body: JSON.stringify({ query, variables }),
       signal: AbortSignal.timeout(config.gateway.timeoutMs),
     }).catch((error: unknown) => {
       throw new InfrastructureError(`cannot reach the gateway at ${redactUrl(config.gateway.url)} to list ids: ${redactUrlsIn((error as Error).message)}`);
@@ -35,15 +39,22 @@ export async function* enumerateIds(config: IndexConfig, startAfter: string | nu
       const detail = body.errors?.map((e) => e.message).join('; ') ?? `HTTP ${response.status}`;
       throw new InfrastructureError(`the gateway refused the backfill query (after ${after ?? 'the start'}): ${detail}`);
     }
-    const page = readConnection(body.data, config.sourceFile);
+    const page = readPage(body.data, paging, Number(after ?? 0), config.sourceFile);
     yield page;
     if (page.endCursor === null) return;
     after = page.endCursor;
   }
 }
 
-function readConnection(data: Record<string, unknown>, file: string): IdPage {
-  const connection = Object.values(data)[0] as
+function readPage(data: Record<string, unknown>, paging: Paging, offset: number, file: string): IdPage {
+  const value = Object.values(data)[0];
+  if (paging !== 'cursor') {
+    if (!Array.isArray(value)) throw new UserError(`${file}: backfill.query without $after must return a list (one page, or paged by $offset)`);
+    const ids = idsOf(value as Array<Record<string, unknown>>, file);
+    const endCursor = paging === 'offset' && ids.length > 0 ? String(offset + ids.length) : null;
+    return { ids, endCursor, total: null };
+  }
+  const connection = value as
     | { edges?: Array<{ node?: Record<string, unknown> }>; nodes?: Array<Record<string, unknown>>; pageInfo?: { endCursor?: string | null; hasNextPage?: boolean }; totalCount?: number }
     | null
     | undefined;
@@ -51,14 +62,17 @@ function readConnection(data: Record<string, unknown>, file: string): IdPage {
   if (!connection || !items || !connection.pageInfo) {
     throw new UserError(`${file}: backfill.query must return a connection with edges { node { <id> } } (or nodes) and pageInfo { endCursor hasNextPage }`);
   }
-  const ids = items.map((item) => {
-    const id = Object.values(item).find((value) => typeof value === 'string' || typeof value === 'number');
-    if (id === undefined) throw new UserError(`${file}: each node of backfill.query must select the entity id`);
-    return String(id);
-  });
   return {
-    ids,
+    ids: idsOf(items, file),
     endCursor: connection.pageInfo.hasNextPage ? (connection.pageInfo.endCursor ?? null) : null,
     total: typeof connection.totalCount === 'number' ? connection.totalCount : null,
   };
+}
+
+function idsOf(items: Array<Record<string, unknown>>, file: string): string[] {
+  return items.map((item) => {
+    const id = Object.values(item ?? {}).find((value) => typeof value === 'string' || typeof value === 'number');
+    if (id === undefined) throw new UserError(`${file}: each item of backfill.query must select the entity id`);
+    return String(id);
+  });
 }

@@ -17,6 +17,7 @@ import {
   type OperationDefinitionNode,
 } from 'graphql';
 import { ConfigError, type ConfigProblem } from '../config/configError.ts';
+import { pagingOf } from '../config/backfillPaging.ts';
 import type { IndexConfig, SourcePosition } from '../config/indexConfig.ts';
 import { UserError } from '../errors.ts';
 import { didYouMean, suggestionList } from '../suggestions.ts';
@@ -186,8 +187,9 @@ export function validateQueryTemplate(config: IndexConfig, schema: GraphQLSchema
 
 /**
  * `backfill.query` checked like `query`: it must be valid against the schema (graphql's own
- * messages, with their did-you-means), declare `$after`, and select one root field that is a
- * page of ids — `pageInfo` and `edges` or `nodes`.
+ * messages, with their did-you-means) and select one root field that lists ids: a Relay
+ * connection when it declares `$after` (`pageInfo` and `edges` or `nodes`), else a list — paged by
+ * `$offset`, or read in one page.
  */
 function backfillQueryProblems(config: IndexConfig, schema: GraphQLSchema): ConfigProblem[] {
   const text = config.backfill.query;
@@ -210,15 +212,20 @@ function backfillQueryProblems(config: IndexConfig, schema: GraphQLSchema): Conf
   if (!operation) return [problem('must be a query')];
   const found: ConfigProblem[] = [];
   const where = (node: { loc?: { startToken: { line: number; column: number } } }): [number, number] => [node.loc?.startToken.line ?? 1, node.loc?.startToken.column ?? 1];
-  if (!(operation.variableDefinitions ?? []).some((v) => v.variable.name.value === 'after')) {
-    found.push(problem('must declare `$after: String`, the cursor of the next page', ...where(operation)));
-  }
   const root = operation.selectionSet.selections.filter((s): s is FieldNode => s.kind === Kind.FIELD);
   const page = root[0];
-  if (root.length !== 1 || !page) return [...found, problem('must select exactly one root field, the paginated list (e.g. `movies(first: 500, after: $after) { … }`)', ...where(operation))];
-  const selected = new Set((page.selectionSet?.selections ?? []).flatMap((s) => (s.kind === Kind.FIELD ? [s.name.value] : [])));
-  if (!selected.has('pageInfo') || !(selected.has('edges') || selected.has('nodes'))) {
-    found.push(problem('must select `pageInfo { endCursor hasNextPage }` and `edges { node { <id> } }` or `nodes { <id> }` (a Relay connection)', ...where(page)));
+  if (root.length !== 1 || !page) return [problem('must select exactly one root field, the list of ids (e.g. `movies(first: 500, after: $after) { … }`)', ...where(operation))];
+  if (pagingOf(text) === 'cursor') {
+    const selected = new Set((page.selectionSet?.selections ?? []).flatMap((s) => (s.kind === Kind.FIELD ? [s.name.value] : [])));
+    if (!selected.has('pageInfo') || !(selected.has('edges') || selected.has('nodes'))) {
+      found.push(problem('with $after, must select `pageInfo { endCursor hasNextPage }` and `edges { node { <id> } }` or `nodes { <id> }` (a Relay connection)', ...where(page)));
+    }
+  } else {
+    const field = schema.getQueryType()?.getFields()[page.name.value];
+    const type = field && (isNonNullType(field.type) ? field.type.ofType : field.type);
+    if (!type || !isListType(type)) {
+      found.push(problem('must be a Relay connection paged by `$after: String`, a list paged by `$offset: Int`, or a list read in one page', ...where(page)));
+    }
   }
   return found;
 }

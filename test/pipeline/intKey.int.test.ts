@@ -20,6 +20,8 @@ import { indexNames } from '../../src/index/indexNames.ts';
 import { loadIndex, type LoadedIndex } from '../../src/index/loadIndex.ts';
 import { runPipeline, type RunningPipeline } from '../../src/pipeline/runPipeline.ts';
 import { provision } from '../../src/provision/provisionCommand.ts';
+import { runAudit } from '../../src/audit/runAudit.ts';
+import { runBackfill } from '../../src/backfill/runBackfill.ts';
 import { searchSubgraph, searchSubgraphNames, searchSubgraphTypeDefs } from '../../src/search/searchSubgraph.ts';
 import { SearchService } from '../../src/search/searchService.ts';
 import { composeSupergraph } from '../../subgraphs/composeSupergraph.ts';
@@ -33,7 +35,7 @@ const REVIEWS = new Map<number, { id: number; body: string; stars: number }>([
 
 const reviewsTypeDefs = parse(`
   extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])
-  type Query { review(id: Int!): Review }
+  type Query { review(id: Int!): Review  reviews(offset: Int): [Review!]! }
   type Review @key(fields: "id") { id: Int! body: String! stars: Int! }
 `);
 
@@ -67,7 +69,11 @@ describe('an index keyed by an Int, on a graph of its own', () => {
 
     const resolvers = {
       // Review 99 is served by a resolver that ignores its argument: it answers review 7.
-      Query: { review: (_: unknown, args: { id: number }) => (args.id === 99 ? REVIEWS.get(7) : REVIEWS.get(args.id)) ?? null },
+      Query: {
+        review: (_: unknown, args: { id: number }) => (args.id === 99 ? REVIEWS.get(7) : REVIEWS.get(args.id)) ?? null,
+        // Two a page, so enumeration pages by $offset.
+        reviews: (_: unknown, args: { offset?: number | null }) => [...REVIEWS.values()].slice(args.offset ?? 0, (args.offset ?? 0) + 2),
+      },
       Review: { __resolveReference: (reference: { id: number }) => REVIEWS.get(reference.id) ?? null },
     };
     reviewsUrl = await serve(new ApolloServer({ ...apolloServerOptions(), schema: buildSubgraphSchema({ typeDefs: reviewsTypeDefs, resolvers }) }));
@@ -87,6 +93,8 @@ describe('an index keyed by an Int, on a graph of its own', () => {
         '  events:',
         `    - topic: ${topic}`,
         '      id: after.id',
+        'backfill:',
+        '  query: "query Reviews($offset: Int) { reviews(offset: $offset) { id } }"',
         'fields:',
         '  body: { text: true }',
         '  stars: { facet: true }',
@@ -170,5 +178,18 @@ describe('an index keyed by an Int, on a graph of its own', () => {
       '{ searchReviews(query: "harbor") { totalCount edges { node { id body } } } }',
     );
     expect(answer.searchReviews).toEqual({ totalCount: 1, edges: [{ node: { id: 7, body: 'A quiet harbor at dawn' } }] });
+  }, 120_000);
+
+  it('audits and backfills through a list paged by $offset (no Relay connection)', async () => {
+    // A review the graph has and no event announced: the audit finds it missing, a backfill adds it.
+    REVIEWS.set(30, { id: 30, body: 'Found by the backfill', stars: 5 });
+    REVIEWS.set(31, { id: 31, body: 'And its neighbour', stars: 3 });
+    const before = await runAudit(loaded, { full: true, sample: 0, repair: false, settleSeconds: 0 });
+    expect(before).toMatchObject({ graph: 4, missing: ['30', '31'], extra: [], stale: [] });
+    const quiet = { update: () => {}, note: () => {}, stop: () => {} };
+    const summary = await runBackfill(loaded, { rate: Number.POSITIVE_INFINITY, resume: false, newVersion: false, cleanup: false, graceSeconds: 0 }, quiet);
+    expect(summary).toMatchObject({ done: 4, failed: 0 });
+    await es.indices.refresh({ index });
+    expect(await runAudit(loaded, { full: true, sample: 0, repair: false, settleSeconds: 0 })).toMatchObject({ graph: 4, indexed: 4, missing: [], extra: [], stale: [], persistent: [] });
   }, 120_000);
 });
