@@ -91,6 +91,7 @@ export function addBackfillCommands(program: Command): void {
     .option('--settle <seconds>', 'wait before checking a difference again (default: audit.settleSeconds, 10)', seconds)
     .option('--sla <duration>', 'a difference younger than this is within the SLA, not a failure, e.g. 30s (default: audit.sla, 0)', duration)
     .option('--repair', 're-enqueue every persistent difference, then check them again')
+    .option('--ids-file <file>', "every id the graph has, one a line, instead of listing them with backfill.query")
     .option('--every <duration>', 'keep auditing on this schedule (e.g. 1h), with Prometheus metrics; Ctrl-C stops', duration)
     .option('--metrics-port <port>', 'port of /metrics with --every (default: audit.metricsPort, else 9465 or any free port when taken)', (v) => Number(v))
     .option('--json', 'print one JSON line per run (for log pipelines) instead of the report')
@@ -101,13 +102,14 @@ Classes: missing (in the graph, not the index), extra (in the index, not the gra
 differs). Each difference is settled (it agreed when checked again: a change in flight), within SLA
 (still different, but younger than the SLA) or persistent (older: the audit fails).`,
     )
-    .action(runAction(async (configFile: string, options: { full?: boolean; sample: number; show: number; settle?: number; sla?: number; repair?: boolean; every?: number; metricsPort?: number; json?: boolean }) => {
+    .action(runAction(async (configFile: string, options: { full?: boolean; sample: number; show: number; settle?: number; sla?: number; repair?: boolean; idsFile?: string; every?: number; metricsPort?: number; json?: boolean }) => {
       const loaded = await loadIndex(configFile);
       const index = loaded.config.index;
       const auditOptions = {
         full: options.full === true,
         sample: options.sample,
         repair: options.repair === true,
+        ...(options.idsFile !== undefined ? { idsFile: options.idsFile } : {}),
         ...(options.settle !== undefined ? { settleSeconds: options.settle } : {}),
         ...(options.sla !== undefined ? { slaSeconds: options.sla } : {}),
       };

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { elasticsearchClient } from '../clients/elasticsearchClient.ts';
-import { enumerateIds } from '../backfill/enumerateIds.ts';
+import { enumerateIds, idsFromFile } from '../backfill/enumerateIds.ts';
 import type { LoadedIndex } from '../index/loadIndex.ts';
 import { GatewayFetcher } from '../pipeline/gatewayFetcher.ts';
 import { runPipeline } from '../pipeline/runPipeline.ts';
@@ -21,6 +21,8 @@ export interface AuditOptions {
   slaSeconds?: number;
   /** When each id was first seen differing, kept across the runs of `audit --every`. */
   firstSeen?: Map<string, number>;
+  /** Every id the graph has, one a line, instead of listing them with backfill.query. */
+  idsFile?: string;
   /** Ends a settle wait early (Ctrl-C); the audit then judges what it has. */
   signal?: AbortSignal;
 }
@@ -70,7 +72,7 @@ export async function runAudit(loaded: LoadedIndex, options: AuditOptions): Prom
     checkIds(ids, fetcher, elasticsearch, config.index, config.audit.updatedAtField);
   try {
     const graphIds = new Set<string>();
-    for await (const page of enumerateIds(config)) for (const id of page.ids) graphIds.add(id);
+    for await (const page of options.idsFile ? idsFromFile(options.idsFile) : enumerateIds(config)) for (const id of page.ids) graphIds.add(id);
     const indexIds = await indexedIds(elasticsearch, config.index);
     const common = [...graphIds].filter((id) => indexIds.has(id));
     const toCompare = options.full ? common : sampleOf(common, options.sample);

@@ -1,3 +1,5 @@
+import { createReadStream, existsSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { pagingOf, type Paging } from '../config/backfillPaging.ts';
 import type { IndexConfig } from '../config/indexConfig.ts';
 import { InfrastructureError, UserError } from '../errors.ts';
@@ -75,4 +77,27 @@ function idsOf(items: Array<Record<string, unknown>>, file: string): string[] {
     if (id === undefined) throw new UserError(`${file}: each item of backfill.query must select the entity id`);
     return String(id);
   });
+}
+
+/**
+ * Ids from a file, one per line (blank lines and #comments skipped), in pages of 500; each page's
+ * cursor is the line it ends on, so a checkpoint skips exactly the lines already done.
+ */
+export async function* idsFromFile(file: string, skipLines = 0): AsyncGenerator<IdPage> {
+  if (!existsSync(file)) throw new UserError(`cannot read the ids file ${file}: no such file`);
+  const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
+  let page: string[] = [];
+  let line = 0;
+  for await (const text of lines) {
+    line++;
+    if (line <= skipLines) continue;
+    const id = text.trim();
+    if (id === '' || id.startsWith('#')) continue;
+    page.push(id);
+    if (page.length === 500) {
+      yield { ids: page, endCursor: String(line), total: null };
+      page = [];
+    }
+  }
+  if (page.length > 0) yield { ids: page, endCursor: String(line), total: null };
 }

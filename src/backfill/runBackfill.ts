@@ -1,5 +1,3 @@
-import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 import type { Client } from '@elastic/elasticsearch';
 import PQueue from 'p-queue';
 import { elasticsearchClient } from '../clients/elasticsearchClient.ts';
@@ -12,7 +10,7 @@ import { runPipeline, type RunningPipeline } from '../pipeline/runPipeline.ts';
 import { AdaptiveRate } from './adaptiveRate.ts';
 import { clearCheckpoint, readCheckpoint, saveCheckpoint, type BackfillCheckpoint } from './backfillCheckpoint.ts';
 import type { BackfillProgress } from './backfillProgress.ts';
-import { enumerateIds, type IdPage } from './enumerateIds.ts';
+import { enumerateIds, idsFromFile } from './enumerateIds.ts';
 import { RateLimiter } from './rateLimiter.ts';
 import {
   abandonReindex,
@@ -194,7 +192,7 @@ async function fetchEveryEntity(
     progress.update({ done: checkpoint.done, total, failed: checkpoint.failed, rate: seconds > 0 ? (checkpoint.done - doneAtStart) / seconds : 0, cap: limiter.rate });
   };
   try {
-    const pages = options.idsFile ? pagesFromFile(options.idsFile, checkpoint.linesDone) : enumerateIds(config, checkpoint.cursor);
+    const pages = options.idsFile ? idsFromFile(options.idsFile, checkpoint.linesDone) : enumerateIds(config, checkpoint.cursor);
     for await (const page of pages) {
       total = page.total ?? total;
       for (let start = 0; start < page.ids.length; start += config.pipeline.batchSize) {
@@ -241,24 +239,3 @@ class RecentRate {
   }
 }
 
-/**
- * Ids from a file, one per line (blank lines and #comments skipped), in pages of 500; each page's
- * cursor is the line it ends on, so a checkpoint skips exactly the lines already done.
- */
-async function* pagesFromFile(file: string, skipLines: number): AsyncGenerator<IdPage> {
-  const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
-  let page: string[] = [];
-  let line = 0;
-  for await (const text of lines) {
-    line++;
-    if (line <= skipLines) continue;
-    const id = text.trim();
-    if (id === '' || id.startsWith('#')) continue;
-    page.push(id);
-    if (page.length === 500) {
-      yield { ids: page, endCursor: String(line), total: null };
-      page = [];
-    }
-  }
-  if (page.length > 0) yield { ids: page, endCursor: String(line), total: null };
-}

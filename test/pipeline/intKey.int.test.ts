@@ -191,5 +191,12 @@ describe('an index keyed by an Int, on a graph of its own', () => {
     expect(summary).toMatchObject({ done: 4, failed: 0 });
     await es.indices.refresh({ index });
     expect(await runAudit(loaded, { full: true, sample: 0, repair: false, settleSeconds: 0 })).toMatchObject({ graph: 4, indexed: 4, missing: [], extra: [], stale: [], persistent: [] });
+    // The same from a list of ids. One the file names but the graph does not have is not a loss:
+    // checked again against the graph, index and graph agree it does not exist.
+    const idsFile = join(mkdtempSync(join(tmpdir(), 'fedsearch-ids-')), 'ids.txt');
+    writeFileSync(idsFile, '# every review\n7\n12\n30\n31\n\n1000\n');
+    const fromFile = await runAudit(loaded, { full: true, sample: 0, repair: false, settleSeconds: 0, idsFile });
+    expect(fromFile).toMatchObject({ graph: 5, indexed: 4, missing: [], extra: [], stale: [], persistent: [] });
+    expect(fromFile.settled).toEqual([{ id: '1000', class: 'missing', persistence: 'settled', ageSeconds: null }]);
   }, 120_000);
 });
