@@ -21,10 +21,10 @@ export async function runNaivePipeline(h: IndexHarness, ids: readonly string[]):
     partitionsConsumedConcurrently: 3,
     eachMessage: async ({ message }) => {
       const id = (JSON.parse(String(message.value)) as { after: { movieId: string } }).after.movieId;
-      const response = await fetch(config.gateway.url, {
+      const response = await fetch(config.gateway.url as string, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ query: config.query.text, variables: { [query.idVariable]: id } }),
+        body: JSON.stringify({ query: config.query.text, variables: { [query.key[0]?.variable as string]: id } }),
       });
       const body = (await response.json()) as { data?: Record<string, Record<string, unknown> | null> };
       const document = body.data?.[query.rootKey];

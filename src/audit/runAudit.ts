@@ -72,7 +72,7 @@ export async function runAudit(loaded: LoadedIndex, options: AuditOptions): Prom
     checkIds(ids, fetcher, elasticsearch, config.index, config.audit.updatedAtField);
   try {
     const graphIds = new Set<string>();
-    for await (const page of options.idsFile ? idsFromFile(options.idsFile) : enumerateIds(config)) for (const id of page.ids) graphIds.add(id);
+    for await (const page of options.idsFile ? idsFromFile(options.idsFile) : enumerateIds(loaded)) for (const id of page.ids) graphIds.add(id);
     const indexIds = await indexedIds(elasticsearch, config.index);
     const common = [...graphIds].filter((id) => indexIds.has(id));
     const toCompare = options.full ? common : sampleOf(common, options.sample);
@@ -133,6 +133,7 @@ export async function runAudit(loaded: LoadedIndex, options: AuditOptions): Prom
     report.seconds = (Date.now() - started) / 1000;
     return report;
   } finally {
+    await fetcher.close();
     await elasticsearch.close();
   }
 }

@@ -1,7 +1,9 @@
 import { createReadStream, existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { pagingOf, type Paging } from '../config/backfillPaging.ts';
-import type { IndexConfig } from '../config/indexConfig.ts';
+import { idOfDocument, type KeyPart } from '../graph/entityKey.ts';
+import { FetchByKeyGateway } from '../graph/fetchByKeyGateway.ts';
+import type { LoadedIndex } from '../index/loadIndex.ts';
 import { InfrastructureError, UserError } from '../errors.ts';
 import { redactUrl, redactUrlsIn } from '../redactUrl.ts';
 
@@ -17,42 +19,82 @@ export interface IdPage {
  * Every primary id, page by page, through the config's `backfill.query`, whose single root field
  * is either a Relay connection paged by `$after: String` (`edges { node { id } }` or `nodes { id }`,
  * plus `pageInfo { endCursor hasNextPage }`), a list paged by `$offset: Int` (it ends at an empty
- * page), or a plain list read in one page. The id is the first scalar each item selects.
+ * page), or a plain list read in one page. The id is each item's key fields, or for a one-field
+ * key the first scalar it selects.
  */
-export async function* enumerateIds(config: IndexConfig, startAfter: string | null = null): AsyncGenerator<IdPage> {
+export async function* enumerateIds(loaded: Pick<LoadedIndex, 'config' | 'query'>, startAfter: string | null = null): AsyncGenerator<IdPage> {
+  const { config } = loaded;
   const query = config.backfill.query;
   if (!query) {
     throw new UserError(`${config.sourceFile}: backfill.query is not set; it lists every ${config.primary.type} id page by page (or give \`backfill --ids-file <file>\`, one id a line)`);
   }
   const paging = pagingOf(query);
+  const list = await listQueryRunner(loaded);
   let after = startAfter;
-  for (;;) {
-    const variables = paging === 'cursor' ? { after } : paging === 'offset' ? { offset: Number(after ?? 0) } : {};
-    const response = await fetch(config.gateway.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...config.gateway.headers },
-      body: JSON.stringify({ query, variables }),
-      signal: AbortSignal.timeout(config.gateway.timeoutMs),
-    }).catch((error: unknown) => {
-      throw new InfrastructureError(`cannot reach the gateway at ${redactUrl(config.gateway.url)} to list ids: ${redactUrlsIn((error as Error).message)}`);
-    });
-    const body = (await response.json().catch(() => ({}))) as { data?: Record<string, unknown>; errors?: Array<{ message: string }> };
-    if (!response.ok || !body.data || body.errors) {
-      const detail = body.errors?.map((e) => e.message).join('; ') ?? `HTTP ${response.status}`;
-      throw new InfrastructureError(`the gateway refused the backfill query (after ${after ?? 'the start'}): ${detail}`);
+  try {
+    for (;;) {
+      const variables = paging === 'cursor' ? { after } : paging === 'offset' ? { offset: Number(after ?? 0) } : {};
+      const data = await list.run(query, variables, after);
+      const page = readPage(data, paging, Number(after ?? 0), config.sourceFile, loaded.query.key);
+      yield page;
+      if (page.endCursor === null) return;
+      after = page.endCursor;
     }
-    const page = readPage(body.data, paging, Number(after ?? 0), config.sourceFile);
-    yield page;
-    if (page.endCursor === null) return;
-    after = page.endCursor;
+  } finally {
+    await list.close();
   }
 }
 
-function readPage(data: Record<string, unknown>, paging: Paging, offset: number, file: string): IdPage {
+interface ListQueryRunner {
+  run(query: string, variables: Record<string, unknown>, after: string | null): Promise<Record<string, unknown>>;
+  close(): Promise<void>;
+}
+
+/**
+ * Where backfill.query runs: the gateway at gateway.url; with only a supergraph (a fetch by key),
+ * an in-process gateway over its subgraphs.
+ */
+async function listQueryRunner(loaded: Pick<LoadedIndex, 'config' | 'query'>): Promise<ListQueryRunner> {
+  const { gateway } = loaded.config;
+  const refused = (after: string | null, detail: string): InfrastructureError =>
+    new InfrastructureError(`the graph refused the backfill query (after ${after ?? 'the start'}): ${detail}`);
+  if (gateway.url === null) {
+    const plan = loaded.query.fetchByKey;
+    if (!plan) throw new UserError(`${loaded.config.sourceFile}: gateway.url is needed to run backfill.query`);
+    const inProcess = await FetchByKeyGateway.start(plan, gateway);
+    return {
+      run: async (query, variables, after) => {
+        const { body } = await inProcess.execute(query, variables);
+        if (!body.data || body.errors) throw refused(after, body.errors?.map((e) => String(e['message'])).join('; ') ?? 'no data');
+        return body.data;
+      },
+      close: () => inProcess.stop(),
+    };
+  }
+  const url = gateway.url;
+  return {
+    run: async (query, variables, after) => {
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...gateway.headers },
+        body: JSON.stringify({ query, variables }),
+        signal: AbortSignal.timeout(gateway.timeoutMs),
+      }).catch((error: unknown) => {
+        throw new InfrastructureError(`cannot reach the gateway at ${redactUrl(url)} to list ids: ${redactUrlsIn((error as Error).message)}`);
+      });
+      const body = (await response.json().catch(() => ({}))) as { data?: Record<string, unknown>; errors?: Array<{ message: string }> };
+      if (!response.ok || !body.data || body.errors) throw refused(after, body.errors?.map((e) => e.message).join('; ') ?? `HTTP ${response.status}`);
+      return body.data;
+    },
+    close: async () => {},
+  };
+}
+
+function readPage(data: Record<string, unknown>, paging: Paging, offset: number, file: string, key: readonly KeyPart[]): IdPage {
   const value = Object.values(data)[0];
   if (paging !== 'cursor') {
     if (!Array.isArray(value)) throw new UserError(`${file}: backfill.query without $after must return a list (one page, or paged by $offset)`);
-    const ids = idsOf(value as Array<Record<string, unknown>>, file);
+    const ids = idsOf(value as Array<Record<string, unknown>>, file, key);
     const endCursor = paging === 'offset' && ids.length > 0 ? String(offset + ids.length) : null;
     return { ids, endCursor, total: null };
   }
@@ -65,16 +107,19 @@ function readPage(data: Record<string, unknown>, paging: Paging, offset: number,
     throw new UserError(`${file}: backfill.query must return a connection with edges { node { <id> } } (or nodes) and pageInfo { endCursor hasNextPage }`);
   }
   return {
-    ids: idsOf(items, file),
+    ids: idsOf(items, file, key),
     endCursor: connection.pageInfo.hasNextPage ? (connection.pageInfo.endCursor ?? null) : null,
     total: typeof connection.totalCount === 'number' ? connection.totalCount : null,
   };
 }
 
-function idsOf(items: Array<Record<string, unknown>>, file: string): string[] {
+/** Each item's id: its key fields when it selects them all (a composite key needs them), else its first scalar. */
+function idsOf(items: Array<Record<string, unknown>>, file: string, key: readonly KeyPart[]): string[] {
   return items.map((item) => {
-    const id = Object.values(item ?? {}).find((value) => typeof value === 'string' || typeof value === 'number');
-    if (id === undefined) throw new UserError(`${file}: each item of backfill.query must select the entity id`);
+    const id = idOfDocument(key, item ?? {}) ?? (key.length === 1 ? Object.values(item ?? {}).find((value) => typeof value === 'string' || typeof value === 'number') : undefined);
+    if (id === undefined || id === null) {
+      throw new UserError(`${file}: each item of backfill.query must select the entity's key (${key.map((part) => part.documentPath).join(', ')})`);
+    }
     return String(id);
   });
 }

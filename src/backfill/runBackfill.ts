@@ -192,7 +192,7 @@ async function fetchEveryEntity(
     progress.update({ done: checkpoint.done, total, failed: checkpoint.failed, rate: seconds > 0 ? (checkpoint.done - doneAtStart) / seconds : 0, cap: limiter.rate });
   };
   try {
-    const pages = options.idsFile ? idsFromFile(options.idsFile, checkpoint.linesDone) : enumerateIds(config, checkpoint.cursor);
+    const pages = options.idsFile ? idsFromFile(options.idsFile, checkpoint.linesDone) : enumerateIds(loaded, checkpoint.cursor);
     for await (const page of pages) {
       total = page.total ?? total;
       for (let start = 0; start < page.ids.length; start += config.pipeline.batchSize) {

@@ -12,7 +12,8 @@ const dottedPath = z
 export const eventSourceSchema = z
   .strictObject({
     topic: name,
-    id: dottedPath.optional(),
+    // A path, or for a composite key a path per key field: { sku: after.sku, package: after.package }.
+    id: z.union([dottedPath, z.record(dottedPath, dottedPath).refine((paths) => Object.keys(paths).length > 0, 'names at least one key field')]).optional(),
     idFromKey: z.boolean().optional(),
   })
   .refine((source) => (source.id === undefined) !== (source.idFromKey !== true), {
@@ -48,14 +49,28 @@ export const indexConfigSchema = z.strictObject({
       /^[a-z0-9][a-z0-9_-]{0,99}$/,
       'must be lower-case letters, digits, "_" or "-", starting with a letter or digit (an Elasticsearch index name)',
     ),
-  gateway: z.strictObject({
-    url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
-    headers: z.record(z.string(), z.string()).default({}),
-    timeoutMs: positiveInt.default(10_000),
-  }),
+  gateway: z
+    .strictObject({
+      // The gateway a root-field query is sent to (and backfill.query, when there is one).
+      url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+      headers: z.record(z.string(), z.string()).default({}),
+      timeoutMs: positiveInt.default(10_000),
+      // The composed supergraph SDL (a file beside the config): a fragment query is fetched by
+      // @key through it, from the subgraphs it names.
+      supergraph: z.string().min(1).optional(),
+      // Per subgraph of the supergraph: another URL (e.g. inside your network) and headers.
+      subgraphs: z
+        .record(z.string(), z.strictObject({ url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(), headers: z.record(z.string(), z.string()).default({}) }))
+        .default({}),
+    })
+    .refine((gateway) => gateway.url !== undefined || gateway.supergraph !== undefined, {
+      message: 'give url (the gateway that answers the query) or supergraph (a composed supergraph file, to fetch by @key), or both',
+    }),
   query: z.string().min(1),
   primary: z.strictObject({
     type: name,
+    // For a fragment query: which @key to fetch by, as written in @key(fields:); default the first resolvable one.
+    key: z.string().min(1).optional(),
     events: z.array(eventSourceSchema).min(1),
   }),
   related: z

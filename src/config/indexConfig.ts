@@ -37,6 +37,8 @@ export interface EventSource {
   topic: string;
   /** Dotted path to the id in the JSON event, e.g. `after.movieId`; on deletes `before` is tried. */
   idPath: string | null;
+  /** For a composite key: the event path of each key field, by the field's document path (`variation.id`). */
+  idPaths: Record<string, string> | null;
   /** Take the id from the message key instead of the value. */
   idFromKey: boolean;
   position: SourcePosition;
@@ -105,15 +107,34 @@ export interface BackfillSettings {
   concurrency: number;
 }
 
+/** Where the graph is: a gateway URL for root-field queries, a supergraph for fetching by @key. */
+export interface GatewaySettings {
+  /** The gateway a root-field query (and backfill.query) is sent to; null with a supergraph only. */
+  url: string | null;
+  headers: Record<string, string>;
+  timeoutMs: number;
+  /** The composed supergraph SDL file (absolute), read for fetching by @key; null when not given. */
+  supergraph: string | null;
+  /** Per subgraph name: a URL replacing the supergraph's, and headers for its requests. */
+  subgraphs: Record<string, { url: string | null; headers: Record<string, string> }>;
+}
+
 export interface IndexConfig {
   /** The file it was loaded from. */
   sourceFile: string;
   /** Index name: the alias searches use; versions are `<index>_v<N>`. */
   index: string;
-  gateway: { url: string; headers: Record<string, string>; timeoutMs: number };
+  gateway: GatewaySettings;
   /** The templated query, and where its text starts in the YAML file (to map query errors back). */
   query: { text: string; position: SourcePosition };
-  primary: { type: string; events: EventSource[] };
+  primary: {
+    type: string;
+    typePosition: SourcePosition;
+    /** For a fragment query: the @key field set to fetch by; null: the type's first resolvable key. */
+    key: string | null;
+    keyPosition: SourcePosition;
+    events: EventSource[];
+  };
   related: RelatedEntity[];
   /** Options by dotted document path. */
   fields: Record<string, FieldOptions>;

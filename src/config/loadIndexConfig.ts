@@ -55,7 +55,7 @@ export function parseIndexConfig(text: string, file: string, env: NodeJS.Process
       }
     }
   }
-  if (parsed.success) checkCaFiles(parsed.data, file, at);
+  if (parsed.success) checkFiles(parsed.data, file, at);
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   return toIndexConfig(parsed.data, file, text, yaml);
 }
@@ -149,7 +149,8 @@ function toIndexConfig(raw: RawIndexConfig, file: string, text: string, yaml: Po
   const events = (sources: RawIndexConfig['primary']['events'], path: PathSegment[]): EventSource[] =>
     sources.map((source, i) => ({
       topic: source.topic,
-      idPath: source.id ?? null,
+      idPath: typeof source.id === 'string' ? source.id : null,
+      idPaths: typeof source.id === 'object' ? source.id : null,
       idFromKey: source.idFromKey === true,
       position: yaml.positionOf([...path, i]),
     }));
@@ -157,9 +158,21 @@ function toIndexConfig(raw: RawIndexConfig, file: string, text: string, yaml: Po
   return {
     sourceFile: file,
     index: raw.index,
-    gateway: raw.gateway,
+    gateway: {
+      url: raw.gateway.url ?? null,
+      headers: raw.gateway.headers,
+      timeoutMs: raw.gateway.timeoutMs,
+      supergraph: raw.gateway.supergraph ?? null,
+      subgraphs: Object.fromEntries(Object.entries(raw.gateway.subgraphs).map(([name, subgraph]) => [name, { url: subgraph.url ?? null, headers: subgraph.headers }])),
+    },
     query: { text: raw.query, position: blockScalarStart(text, yaml.positionOf(['query'])) },
-    primary: { type: raw.primary.type, events: events(raw.primary.events, ['primary', 'events']) },
+    primary: {
+      type: raw.primary.type,
+      typePosition: yaml.positionOf(['primary', 'type']),
+      key: raw.primary.key ?? null,
+      keyPosition: yaml.positionOf(['primary', 'key']),
+      events: events(raw.primary.events, ['primary', 'events']),
+    },
     related: raw.related.map((related, i) => ({
       type: related.type,
       lookup: related.lookup,
@@ -270,22 +283,27 @@ function article(type: string): string {
 }
 
 /**
- * A `caFile` must be a readable file; a relative path is taken from the config file's folder (not
- * from wherever the command runs), and the resolved path is what the clients read.
+ * Files the config names (`caFile`s, `gateway.supergraph`) must be readable; a relative path is
+ * taken from the config file's folder (not from wherever the command runs), and the resolved path
+ * is what is read later.
  */
-function checkCaFiles(raw: RawIndexConfig, file: string, at: (path: readonly PathSegment[], message: string) => void): void {
-  for (const section of ['elasticsearch', 'kafka'] as const) {
-    const given = raw[section].caFile;
-    if (given === undefined) continue;
+function checkFiles(raw: RawIndexConfig, file: string, at: (path: readonly PathSegment[], message: string) => void): void {
+  const readable = (given: string, path: PathSegment[]): string | undefined => {
     const resolved = resolve(dirname(file), given);
     try {
       readFileSync(resolved);
-      raw[section].caFile = resolved;
+      return resolved;
     } catch (error) {
       const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
-      at([section, 'caFile'], `cannot read ${resolved}: ${reason}`);
+      at(path, `cannot read ${resolved}: ${reason}`);
+      return undefined;
     }
+  };
+  for (const section of ['elasticsearch', 'kafka'] as const) {
+    const given = raw[section].caFile;
+    if (given !== undefined) raw[section].caFile = readable(given, [section, 'caFile']) ?? given;
   }
+  if (raw.gateway.supergraph !== undefined) raw.gateway.supergraph = readable(raw.gateway.supergraph, ['gateway', 'supergraph']) ?? raw.gateway.supergraph;
 }
 
 /** Values under these keys are credentials: messages name the field, never its value. */

@@ -9,28 +9,52 @@ import {
 } from 'graphql';
 import { InfrastructureError, UserError } from '../errors.ts';
 import { redactUrl, redactUrlsIn } from '../redactUrl.ts';
+import type { GatewaySettings } from '../config/indexConfig.ts';
+import { isSupergraphSdl, supergraphFromSdl, type SupergraphSource } from './supergraph.ts';
 
-export type SchemaSource = { schemaFile: string } | { gateway: { url: string; headers: Record<string, string>; timeoutMs: number } };
+export type SchemaSource = { schemaFile: string } | { gateway: GatewaySettings };
+
+/** The graph an index is checked against: the schema its clients see, and the supergraph when one is known. */
+export interface LoadedGraph {
+  schema: GraphQLSchema;
+  /** The composed supergraph (from `--schema`, or `gateway.supergraph`), which fetching by @key needs. */
+  supergraph: SupergraphSource | null;
+}
 
 /**
  * The schema clients of the gateway see. From an SDL file (a composed supergraph is reduced to
- * its API schema, so join__ types never leak into documents), or by introspecting the gateway.
+ * its API schema, so join__ types never leak into documents), from the config's
+ * `gateway.supergraph`, or by introspecting the gateway.
  */
-export async function loadGraphSchema(source: SchemaSource): Promise<GraphQLSchema> {
-  if ('schemaFile' in source) return schemaFromFile(source.schemaFile);
-  return introspectGateway(source.gateway);
+export async function loadGraph(source: SchemaSource): Promise<LoadedGraph> {
+  if ('schemaFile' in source) return graphFromFile(source.schemaFile);
+  if (source.gateway.supergraph !== null) return graphFromFile(source.gateway.supergraph);
+  if (source.gateway.url === null) throw new UserError('gateway.url or gateway.supergraph is needed to read the graph\'s schema');
+  return { schema: await introspectGateway({ ...source.gateway, url: source.gateway.url }), supergraph: null };
 }
 
-function schemaFromFile(file: string): GraphQLSchema {
+/** loadGraph's schema alone, for tools and tests that never fetch by key. */
+export async function loadGraphSchema(source: SchemaSource): Promise<GraphQLSchema> {
+  return (await loadGraph(source)).schema;
+}
+
+function graphFromFile(file: string): LoadedGraph {
   let sdl: string;
   try {
     sdl = readFileSync(file, 'utf8');
   } catch (error) {
     throw new UserError(`cannot read schema file ${file}: ${(error as Error).message}`);
   }
+  if (isSupergraphSdl(sdl)) {
+    const supergraph = supergraphFromSdl(sdl, file);
+    try {
+      return { schema: supergraphApiSchema(sdl), supergraph };
+    } catch (error) {
+      throw new UserError(`${file} is not a valid supergraph: ${(error as Error).message}`);
+    }
+  }
   try {
-    if (/specs\.apollo\.dev\/join\//.test(sdl)) return supergraphApiSchema(sdl);
-    return buildSchema(sdl);
+    return { schema: buildSchema(sdl), supergraph: null };
   } catch (error) {
     throw new UserError(`${file} is not a valid GraphQL schema: ${(error as Error).message}`);
   }

@@ -11,6 +11,7 @@ import {
   validate,
   type DocumentNode,
   type FieldNode,
+  type FragmentDefinitionNode,
   type GraphQLNamedType,
   type GraphQLType,
   type GraphQLSchema,
@@ -21,30 +22,27 @@ import { pagingOf } from '../config/backfillPaging.ts';
 import type { IndexConfig, SourcePosition } from '../config/indexConfig.ts';
 import { UserError } from '../errors.ts';
 import { didYouMean, suggestionList } from '../suggestions.ts';
+import type { KeyPart } from './entityKey.ts';
+import { fetchByKeyOperation, FetchByKeyError, planFetchByKey, type FetchByKeyPlan } from './fetchByKey.ts';
+import type { SupergraphSource } from './supergraph.ts';
 
 /** A query template that parses and validates against the graph, with its parts named. */
-export type IdKind = 'string' | 'int';
-
 export interface QueryTemplate {
   document: DocumentNode;
   operation: OperationDefinitionNode;
-  /** The one variable that receives the entity id, without `$`. */
-  idVariable: string;
   /**
-   * How an id (a string everywhere inside fedsearch: events, `_id`, dead letters) is sent as that
-   * variable: as a number for `Int!`, as the string itself for `ID!`, `String!` and custom scalars.
+   * The entity's key: the variables that receive it, one per key field (`$id`; `$sku`, `$package`
+   * for a composite key). An id string is turned into their values by decodeId (entityKey.ts).
    */
-  idKind: IdKind;
-  /** The id variable's scalar: `ID`, `String`, `Int` or a custom one. */
-  idTypeName: string;
+  key: KeyPart[];
   /** Response key of the single root field; its value is the document. */
   rootKey: string;
   /** The root field's name in the schema (`movie`). */
   rootFieldName: string;
-  /** The root field's argument that receives the id variable (`movie(movieId: $id)` → `movieId`). */
-  idArgument: string;
   /** The GraphQL type of the document (the root field's named type). */
   entityType: GraphQLNamedType;
+  /** How the entity is fetched by key when the config's query is a fragment; null for a root-field query sent to the gateway. */
+  fetchByKey: FetchByKeyPlan | null;
 }
 
 /** One problem with a query template, at a 1-based line and column of the query text. */
@@ -57,14 +55,16 @@ export interface QueryProblem {
 /**
  * Every check a query template must pass, in one place (the document shape and the generators
  * rely on them and do not check again): it parses; graphql-js validation; one query operation;
- * exactly one non-null ID/String variable, the entity id; exactly one root field, taking that
- * variable, returning one object (not a scalar, an enum or a list). `expectedType`, when given, is
- * the type the root field must return.
+ * one or more non-null ID/String/Int/custom-scalar variables, the entity's key; exactly one root
+ * field, taking every one of them, returning one object (not a scalar, an enum or a list).
+ * `expectedType`, when given, is the type the root field must return; `fetchByKey`, when the text
+ * is a fragment completed by fetchByKeyOperation, says where each key field is in the document.
  */
 export function checkQueryTemplate(
   schema: GraphQLSchema,
   text: string,
   expectedType?: string,
+  fetchByKey?: FetchByKeyPlan,
 ): { template: QueryTemplate | null; problems: QueryProblem[] } {
   const problems: QueryProblem[] = [];
   const report = (message: string, at: { line: number; column: number } = { line: 1, column: 1 }): void =>
@@ -92,17 +92,13 @@ export function checkQueryTemplate(
   if (operation.operation !== 'query') report(`must be a query, not a ${operation.operation}`, startOf(operation));
 
   const variables = operation.variableDefinitions ?? [];
-  const idVariable = variables[0];
-  if (variables.length !== 1 || !idVariable) {
-    report(
-      `must declare exactly one variable, the entity id (e.g. \`query ($id: ID!)\`); found ${variables.length}` +
-        (variables.length > 1 ? `: ${variables.map((v) => `$${v.variable.name.value}`).join(', ')}` : ''),
-      startOf(operation),
-    );
-  } else {
-    const type = typeFromAST(schema, idVariable.type);
+  if (variables.length === 0) {
+    report('must declare at least one variable, the entity id (e.g. `query ($id: ID!)`), or one per field of a composite key; found 0', startOf(operation));
+  }
+  for (const variable of variables) {
+    const type = typeFromAST(schema, variable.type);
     if (!type || !isNonNullType(type) || !isScalarType(type.ofType) || type.ofType.name === 'Float' || type.ofType.name === 'Boolean') {
-      report(`the id variable $${idVariable.variable.name.value} must be a non-null ID, String, Int or custom scalar (e.g. ID!)`, startOf(idVariable));
+      report(`the id variable $${variable.variable.name.value} must be a non-null ID, String, Int or custom scalar (e.g. ID!)`, startOf(variable));
     }
   }
 
@@ -124,23 +120,21 @@ export function checkQueryTemplate(
       report(`the root field ${rootField.name.value} returns ${entityType.name}, but primary.type is ${expectedType}`, startOf(rootField));
     }
   }
-  const idArgument = idVariable ? argumentTaking(rootField, idVariable.variable.name.value) : undefined;
-  if (idVariable && idArgument === undefined) {
-    report(`the root field ${rootField.name.value} must take $${idVariable.variable.name.value} as an argument`, startOf(rootField));
+  const key: KeyPart[] = [];
+  for (const variable of variables) {
+    const name = variable.variable.name.value;
+    const argument = argumentTaking(rootField, name);
+    if (argument === undefined) {
+      report(`the root field ${rootField.name.value} must take $${name} as an argument`, startOf(rootField));
+      continue;
+    }
+    const typeName = getNamedType(typeFromAST(schema, variable.type) as GraphQLType).name;
+    const documentPath = fetchByKey?.key.find((part) => part.variable === name)?.documentPath ?? argument;
+    key.push({ variable: name, argument, documentPath, typeName, kind: typeName === 'Int' ? 'int' : 'string' });
   }
-  if (problems.length > 0 || !entityType || !idVariable || idArgument === undefined) return failed();
+  if (problems.length > 0 || !entityType || key.length === 0) return failed();
   return {
-    template: {
-      document,
-      operation,
-      idVariable: idVariable.variable.name.value,
-      idKind: getNamedType(typeFromAST(schema, idVariable.type) as GraphQLType).name === 'Int' ? 'int' : 'string',
-      idTypeName: getNamedType(typeFromAST(schema, idVariable.type) as GraphQLType).name,
-      rootKey: rootField.alias?.value ?? rootField.name.value,
-      rootFieldName: rootField.name.value,
-      idArgument,
-      entityType,
-    },
+    template: { document, operation, key, rootKey: rootField.alias?.value ?? rootField.name.value, rootFieldName: rootField.name.value, entityType, fetchByKey: fetchByKey ?? null },
     problems,
   };
 }
@@ -158,8 +152,12 @@ export function queryTemplate(schema: GraphQLSchema, text: string): QueryTemplat
  * The config's query checked against the schema (checkQueryTemplate), and the related types
  * named in the config; every problem is reported with its position in the YAML file.
  */
-export function validateQueryTemplate(config: IndexConfig, schema: GraphQLSchema): QueryTemplate {
-  const { template, problems: queryProblems } = checkQueryTemplate(schema, config.query.text, config.primary.type);
+export function validateQueryTemplate(config: IndexConfig, schema: GraphQLSchema, supergraph: SupergraphSource | null = null): QueryTemplate {
+  const byKey = fetchByKeyForm(config, schema, supergraph);
+  if ('problem' in byKey) throw new ConfigError([byKey.problem]);
+  const { template, problems: queryProblems } = byKey.plan
+    ? checkQueryTemplate(byKey.plan.apiSchema, `${config.query.text}\n${fetchByKeyOperation(byKey.plan, byKey.fragmentName)}`, config.primary.type, byKey.plan)
+    : checkQueryTemplate(schema, config.query.text, config.primary.type);
   const inYaml = (problem: QueryProblem): SourcePosition => ({
     line: config.query.position.line + problem.line - 1,
     col: config.query.position.col + problem.column - 1,
@@ -183,6 +181,46 @@ export function validateQueryTemplate(config: IndexConfig, schema: GraphQLSchema
   problems.push(...backfillQueryProblems(config, schema));
   if (problems.length > 0 || template === null) throw new ConfigError(problems);
   return template;
+}
+
+/**
+ * Whether the config's query is a fragment (`fragment User on User { … }`: fetch by @key), and if
+ * so the plan for it; a fragment without a supergraph to plan with is a problem. A text that does
+ * not parse is left to checkQueryTemplate, which reports where.
+ */
+function fetchByKeyForm(
+  config: IndexConfig,
+  schema: GraphQLSchema,
+  supergraph: SupergraphSource | null,
+): { plan: FetchByKeyPlan | null; fragmentName: string } | { problem: ConfigProblem } {
+  let document: DocumentNode;
+  try {
+    document = parse(config.query.text);
+  } catch {
+    return { plan: null, fragmentName: '' };
+  }
+  if (document.definitions.some((d) => d.kind === Kind.OPERATION_DEFINITION)) {
+    if (config.primary.key !== null) {
+      return { problem: { file: config.sourceFile, position: config.primary.keyPosition, field: 'primary.key', message: 'a key is chosen only for a fragment query (fetch by @key); a query operation takes its key as variables' } };
+    }
+    return { plan: null, fragmentName: '' };
+  }
+  const fragments = document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION);
+  const root = fragments.filter((fragment) => fragment.typeCondition.name.value === config.primary.type);
+  const queryProblem = (message: string): { problem: ConfigProblem } => ({ problem: { file: config.sourceFile, position: config.query.position, field: 'query', message } });
+  if (root.length !== 1 || !root[0]) {
+    return queryProblem(`a query without an operation must be one fragment on primary.type (\`fragment ${config.primary.type} on ${config.primary.type} { … }\`), found ${root.length} on ${config.primary.type}`);
+  }
+  if (supergraph === null) {
+    return queryProblem(`a fragment query fetches ${config.primary.type} by its @key, which needs the composed supergraph: set gateway.supergraph: <file> (or pass --schema <supergraph file>)`);
+  }
+  try {
+    return { plan: planFetchByKey(supergraph, schema, config.primary.type, config.primary.key), fragmentName: root[0].name.value };
+  } catch (error) {
+    if (!(error instanceof FetchByKeyError)) throw error;
+    const position = error.field === 'primary.key' && config.primary.key !== null ? config.primary.keyPosition : config.primary.typePosition;
+    return { problem: { file: config.sourceFile, position, field: error.field, message: error.message } };
+  }
 }
 
 /**

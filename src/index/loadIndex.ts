@@ -3,7 +3,8 @@ import { ConfigError, type ConfigProblem } from '../config/configError.ts';
 import type { IndexConfig } from '../config/indexConfig.ts';
 import { loadIndexConfig } from '../config/loadIndexConfig.ts';
 import { UserError } from '../errors.ts';
-import { loadGraphSchema } from '../graph/loadGraphSchema.ts';
+import { loadGraph } from '../graph/loadGraphSchema.ts';
+import type { SupergraphSource } from '../graph/supergraph.ts';
 import { validateQueryTemplate, type QueryTemplate } from '../graph/validateQueryTemplate.ts';
 import { didYouMean, suggestionList } from '../suggestions.ts';
 import { FieldOptionsError } from './checkFieldOptions.ts';
@@ -30,12 +31,17 @@ export interface LoadedIndex extends DocumentModel {
  */
 export async function loadIndex(configFile: string, options: { schemaFile?: string; env?: NodeJS.ProcessEnv } = {}): Promise<LoadedIndex> {
   const config = loadIndexConfig(configFile, options.env);
-  const schema = await loadGraphSchema(options.schemaFile ? { schemaFile: options.schemaFile } : { gateway: config.gateway });
-  return checkIndexAgainstSchema(config, schema);
+  const graph = await loadGraph(options.schemaFile ? { schemaFile: options.schemaFile } : { gateway: config.gateway });
+  return checkIndexAgainstSchema(config, graph.schema, graph.supergraph);
 }
 
-export function checkIndexAgainstSchema(config: IndexConfig, schema: GraphQLSchema): LoadedIndex {
-  const query = validateQueryTemplate(config, schema);
+/**
+ * The config checked against the graph. A fragment query (fetch by @key) needs the supergraph; its
+ * index's schema is then the graph plus fedsearch's entry point for the type.
+ */
+export function checkIndexAgainstSchema(config: IndexConfig, graphSchema: GraphQLSchema, supergraph: SupergraphSource | null = null): LoadedIndex {
+  const query = validateQueryTemplate(config, graphSchema, supergraph);
+  const schema = query.fetchByKey?.apiSchema ?? graphSchema;
   let model: DocumentModel;
   try {
     model = documentModel(schema, query, { fields: config.fields, scalars: config.scalars });
@@ -57,7 +63,7 @@ export function checkIndexAgainstSchema(config: IndexConfig, schema: GraphQLSche
     throw error;
   }
 
-  const problems: ConfigProblem[] = [];
+  const problems: ConfigProblem[] = [...eventKeyProblems(config, query)];
   const leafPaths = model.fields.map((field) => field.path);
   const objectPaths = new Set(model.fields.flatMap((field) => ancestorsOf(field.path)));
   const objects = objectsByPath(model.shape.root);
@@ -79,6 +85,38 @@ export function checkIndexAgainstSchema(config: IndexConfig, schema: GraphQLSche
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return { config, schema, query, names: indexNames(config.index), ...model };
+}
+
+/**
+ * Events must name the key the way the query takes it: one path for a one-field key, a path per
+ * key field for a composite one (`id: { sku: after.sku, package: after.package }`). A related
+ * entity's events name one id, the value its lookup field holds.
+ */
+function eventKeyProblems(config: IndexConfig, query: QueryTemplate): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const fields = query.key.map((part) => part.documentPath);
+  const shape = `{ ${fields.map((field) => `${field}: after.${field.replaceAll('.', '_')}`).join(', ')} }`;
+  for (const [i, source] of config.primary.events.entries()) {
+    const at = (message: string): void => void problems.push({ file: config.sourceFile, position: source.position, field: `primary.events[${i}].id`, message });
+    if (source.idPaths) {
+      const given = Object.keys(source.idPaths);
+      const unknown = given.filter((field) => !fields.includes(field));
+      const absent = fields.filter((field) => !given.includes(field));
+      if (unknown.length > 0 || absent.length > 0) {
+        at(`names ${given.join(', ')}, but ${config.primary.type}'s key is ${fields.join(', ')}${absent.length > 0 ? ` (missing ${absent.join(', ')})` : ''}${unknown.length > 0 ? ` (not key fields: ${unknown.join(', ')})` : ''}`);
+      }
+    } else if (!source.idFromKey && fields.length > 1) {
+      at(`${config.primary.type}'s key has ${fields.length} fields (${fields.join(', ')}): give a path for each, e.g. id: ${shape}`);
+    }
+  }
+  for (const [i, related] of config.related.entries()) {
+    for (const [j, source] of related.events.entries()) {
+      if (source.idPaths) {
+        problems.push({ file: config.sourceFile, position: source.position, field: `related[${i}].events[${j}].id`, message: `a related entity's event names one id, the value ${related.lookup} holds; composite lookups are not supported yet` });
+      }
+    }
+  }
+  return problems;
 }
 
 /** Every object of the document by its path ('' the root). */

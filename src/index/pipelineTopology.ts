@@ -22,15 +22,16 @@ export interface PipelineTopology {
   sinkGroup: string;
   documentsTopic: string;
   dlqTopic: string;
-  gatewayUrl: string;
+  /** Where entities are fetched: the gateway's URL, or the subgraphs of a supergraph for a fetch by key. */
+  fetchesFrom: string;
   elasticsearchNode: string;
 }
 
 /** The topology of a loaded index: its names, and each event source with what becomes of it. */
-export function pipelineTopology(loaded: Pick<LoadedIndex, 'config' | 'names' | 'fields'>): PipelineTopology {
+export function pipelineTopology(loaded: Pick<LoadedIndex, 'config' | 'names' | 'fields' | 'query'>): PipelineTopology {
   const { config, names } = loaded;
   const idOf = (source: IndexConfig['primary']['events'][number]): string =>
-    source.idFromKey ? 'message key' : (source.idPath as string);
+    source.idFromKey ? 'message key' : source.idPaths ? Object.entries(source.idPaths).map(([field, path]) => `${field}=${path}`).join(', ') : (source.idPath as string);
   const nestedPathOf = (lookup: string): string | null => loaded.fields.find((field) => field.path === lookup)?.nestedPath ?? null;
   return {
     alias: names.alias,
@@ -55,7 +56,9 @@ export function pipelineTopology(loaded: Pick<LoadedIndex, 'config' | 'names' | 
     sinkGroup: names.sinkGroup,
     documentsTopic: names.documentsTopic,
     dlqTopic: names.dlqTopic,
-    gatewayUrl: config.gateway.url,
+    fetchesFrom: config.gateway.url !== null && !loaded.query.fetchByKey
+      ? redactUrl(config.gateway.url)
+      : `the subgraphs of ${config.gateway.supergraph ?? 'the supergraph'} (by @key ${loaded.query.fetchByKey?.keyFields ?? ''})`,
     elasticsearchNode: config.elasticsearch.node,
   };
 }
@@ -74,7 +77,7 @@ export function describeTopology(topology: PipelineTopology, config: IndexConfig
       return `${head} → reverse lookup ${source.reverseLookup.path}${nested} in ${topology.alias} → primary ids → enrich`;
     }),
     '',
-    `enrich         consumer group ${topology.enrichGroup}: coalesce ids, query ${config.primary.type} through ${redactUrl(topology.gatewayUrl)}`,
+    `enrich         consumer group ${topology.enrichGroup}: coalesce ids, query ${config.primary.type} through ${topology.fetchesFrom}`,
     `documents      ${topology.documentsTopic} (compacted, ${config.kafka.partitions.documents} partitions, Avro, key = ${config.primary.type} id, null = delete)`,
     `sink           consumer group ${topology.sinkGroup}: bulk write to alias ${topology.alias} (external versions)`,
     `dead letters   ${topology.dlqTopic} (${config.kafka.partitions.dlq} partition${config.kafka.partitions.dlq === 1 ? '' : 's'}; \`fedsearch replay\` sends them back)`,

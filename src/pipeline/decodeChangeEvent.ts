@@ -1,5 +1,6 @@
 import { isSafeNumber, LosslessNumber, parse as parseLossless } from 'lossless-json';
 import type { EventSource } from '../config/indexConfig.ts';
+import { encodeId, type KeyPart } from '../graph/entityKey.ts';
 import { valueAt } from '../valueAt.ts';
 
 /** Longest entity id accepted, in UTF-8 bytes; a longer one is dead-lettered, never indexed. */
@@ -16,12 +17,14 @@ export type DecodeResult = { ok: true; event: DecodedEvent } | { ok: false; reas
 
 /**
  * Reads the entity id out of a change event: from the message key, or from a dotted path in the
- * JSON value (CDC envelope). A path under `after.` falls back to `before.` — a delete carries the
- * row only in `before`.
+ * JSON value (CDC envelope), or for a composite key from one path per key field (`idPaths`, put
+ * together in the key's order, see entityKey.ts). A path under `after.` falls back to `before.` —
+ * a delete carries the row only in `before`.
  */
 export function decodeChangeEvent(
   message: { key: Buffer | null; value: Buffer | null },
-  source: Pick<EventSource, 'idPath' | 'idFromKey'>,
+  source: Pick<EventSource, 'idPath' | 'idFromKey'> & Partial<Pick<EventSource, 'idPaths'>>,
+  key: readonly KeyPart[] | null = null,
 ): DecodeResult {
   let body: unknown = null;
   if (message.value !== null && message.value.length > 0) {
@@ -33,28 +36,43 @@ export function decodeChangeEvent(
   }
   const tsMs = readTimestamp(body);
   if (source.idFromKey) {
-    const key = message.key?.toString('utf8') ?? '';
-    return key === '' ? { ok: false, reason: 'message has no key to take the id from' } : withId(key, tsMs);
+    const messageKey = message.key?.toString('utf8') ?? '';
+    return messageKey === '' ? { ok: false, reason: 'message has no key to take the id from' } : withId(messageKey, tsMs);
   }
-  const path = source.idPath as string;
   if (body === null || typeof body !== 'object') {
     return { ok: false, reason: message.value === null ? 'message has no value (tombstone)' : 'value is not a JSON object' };
   }
+  if (source.idPaths && key) {
+    const values: Array<string | number> = [];
+    for (const part of key) {
+      const path = source.idPaths[part.documentPath] as string;
+      const read = scalarAt(body, message.value, path);
+      if ('reason' in read) return { ok: false, reason: `${read.reason} (key field ${part.documentPath})` };
+      values.push(part.kind === 'int' && /^-?\d+$/.test(read.value) ? Number(read.value) : read.value);
+    }
+    return withId(encodeId(key, values), tsMs);
+  }
+  const read = scalarAt(body, message.value, source.idPath as string);
+  return 'reason' in read ? { ok: false, reason: read.reason } : withId(read.value, tsMs);
+}
+
+/** The string or number at `path` (or its `before.` twin), exactly as written in the event. */
+function scalarAt(body: object, raw: Buffer | null, path: string): { value: string } | { reason: string } {
   const idAt = (document: unknown): unknown =>
     valueAt(document, path) ?? (path.startsWith('after.') ? valueAt(document, `before.${path.slice('after.'.length)}`) : undefined);
   let id = idAt(body);
   // JSON.parse rounds an integer above 2^53 to a neighbour: read the id's exact digits instead.
-  if (typeof id === 'number' && !Number.isSafeInteger(id) && message.value !== null) {
-    const exact = idAt(parseLossless(message.value.toString('utf8'), null, (digits) => (isSafeNumber(digits) ? Number(digits) : new LosslessNumber(digits))));
+  if (typeof id === 'number' && !Number.isSafeInteger(id) && raw !== null) {
+    const exact = idAt(parseLossless(raw.toString('utf8'), null, (digits) => (isSafeNumber(digits) ? Number(digits) : new LosslessNumber(digits))));
     if (exact instanceof LosslessNumber) id = exact.toString();
   }
   if (id === undefined || id === null || id === '') {
-    return { ok: false, reason: `no id at ${path}${path.startsWith('after.') ? ` or before.${path.slice(6)}` : ''}` };
+    return { reason: `no id at ${path}${path.startsWith('after.') ? ` or before.${path.slice(6)}` : ''}` };
   }
   if (typeof id !== 'string' && typeof id !== 'number') {
-    return { ok: false, reason: `the id at ${path} is ${Array.isArray(id) ? 'a list' : typeof id}, not a string or number` };
+    return { reason: `the id at ${path} is ${Array.isArray(id) ? 'a list' : typeof id}, not a string or number` };
   }
-  return withId(String(id), tsMs);
+  return { value: String(id) };
 }
 
 function withId(id: string, tsMs: number | null): DecodeResult {

@@ -1,5 +1,6 @@
 import type { KafkaMessage, Message } from 'kafkajs';
 import type { EventSource } from '../config/indexConfig.ts';
+import type { KeyPart } from '../graph/entityKey.ts';
 import type { LoadedIndex } from '../index/loadIndex.ts';
 import type { DeadLetter } from './deadLetters.ts';
 import { decodeChangeEvent } from './decodeChangeEvent.ts';
@@ -17,6 +18,8 @@ import type { LookupTarget } from './reverseLookup.ts';
 export interface Route {
   entityType: string;
   source: EventSource;
+  /** The primary entity's key, for events that carry it field by field (a composite key); null for related events. */
+  key: readonly KeyPart[] | null;
   lookup: LookupTarget | null;
 }
 
@@ -28,15 +31,15 @@ export type PendingIds = Map<string, number | null>;
  * search the index for the documents holding their id, in the exact (keyword) form of the lookup
  * field, inside its nested object if it has one — both read from the index model.
  */
-export function eventRoutes(loaded: Pick<LoadedIndex, 'config' | 'fields' | 'names'>): Map<string, Route[]> {
+export function eventRoutes(loaded: Pick<LoadedIndex, 'config' | 'fields' | 'names' | 'query'>): Map<string, Route[]> {
   const { config } = loaded;
   const routes = new Map<string, Route[]>();
   const add = (topic: string, route: Route): void => void routes.set(topic, [...(routes.get(topic) ?? []), route]);
-  for (const source of config.primary.events) add(source.topic, { entityType: config.primary.type, source, lookup: null });
+  for (const source of config.primary.events) add(source.topic, { entityType: config.primary.type, source, key: loaded.query.key, lookup: null });
   for (const related of config.related) {
     const field = loaded.fields.find((candidate) => candidate.path === related.lookup);
     const lookup: LookupTarget = { index: loaded.names.alias, field: field?.exactField ?? related.lookup, nestedPath: field?.nestedPath ?? null };
-    for (const source of related.events) add(source.topic, { entityType: related.type, source, lookup });
+    for (const source of related.events) add(source.topic, { entityType: related.type, source, key: null, lookup });
   }
   return routes;
 }
@@ -55,7 +58,7 @@ export function routeEvents(messages: readonly KafkaMessage[], routes: readonly 
   const routed: RoutedEvents = { primary: new Map(), related: new Map(), letters: [], decoded: 0 };
   for (const message of messages) {
     for (const route of routes) {
-      const decoded = decodeChangeEvent(message, route.source);
+      const decoded = decodeChangeEvent(message, route.source, route.key);
       if (!decoded.ok) {
         const source = { ...where, offset: message.offset };
         routed.letters.push({ kind: 'event', stage: 'enrich', reason: decoded.reason, entityId: null, source, key: message.key, value: message.value });

@@ -4,6 +4,8 @@ import type { IndexConfig, PipelineSettings } from '../config/indexConfig.ts';
 import type { QueryTemplate } from '../graph/validateQueryTemplate.ts';
 import { GATEWAY_BACKOFF, pRetryBackoff, type RetryReason } from '../retryPolicy.ts';
 import { batchedQuery, idProblem, type BatchedQuery } from './batchedQuery.ts';
+import { decodeId, encodeId, idOfDocument, type KeyPart } from '../graph/entityKey.ts';
+import { FetchByKeyGateway } from '../graph/fetchByKeyGateway.ts';
 import { redactUrl, redactUrlsIn } from '../redactUrl.ts';
 
 /**
@@ -66,6 +68,8 @@ interface GatewayAnswer {
   data: Record<string, unknown>;
   errors: GraphQLResponseError[];
   version: number;
+  /** Ids the graph said it does not have although their alias holds a value (fetch by key: the reference fedsearch started from). */
+  missing: ReadonlySet<string>;
 }
 
 /** One gateway answer read entity by entity. */
@@ -84,6 +88,8 @@ interface ReadAnswer {
  */
 export class GatewayFetcher {
   private readonly queue: PQueue;
+  /** For a fragment query: the in-process gateway over the supergraph's subgraphs, started on first use. */
+  private byKey: Promise<FetchByKeyGateway> | null = null;
 
   constructor(
     private readonly options: GatewayFetcherOptions,
@@ -148,7 +154,7 @@ export class GatewayFetcher {
       const answer = await this.queue.add(() => this.post(batch, asked), { throwOnTimeout: true }).catch((error: unknown) => {
         throw forPRetry(error);
       });
-      const read = readAnswer(answer, batch, asked, this.options.template.idArgument);
+      const read = readAnswer(answer, batch, asked, this.options.template.key);
       for (const [id, result] of read.settled) settled.set(id, result);
       if (read.requestErrors.length > 0) {
         const message = `gateway returned GraphQL errors for the whole request (${asked.length} entities): ${read.requestErrors.join('; ')}`;
@@ -198,40 +204,77 @@ export class GatewayFetcher {
     return settled;
   }
 
-  /** One HTTP request for `ids`; throws GatewayRequestError unless the gateway answered with data. */
+  /** Stops the in-process gateway of a fetch by key, if one was started. */
+  async close(): Promise<void> {
+    const byKey = this.byKey;
+    this.byKey = null;
+    if (byKey) await (await byKey).stop();
+  }
+
+  /** One request for `ids`; throws GatewayRequestError unless the graph answered with data. */
   private async post(batch: BatchedQuery, ids: readonly string[]): Promise<GatewayAnswer> {
-    const { url, headers, timeoutMs } = this.options.gateway;
-    const request = JSON.stringify({ query: batch.text, variables: batch.variables(ids) });
     const version = fetchVersion();
     const started = performance.now();
     let ok = false;
     try {
-      let response: Response;
-      let text: string;
-      try {
-        response = await fetch(url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
-          body: request,
-          signal: AbortSignal.timeout(timeoutMs),
-        });
-        text = await response.text();
-      } catch (error) {
-        throw transportError(error, url, timeoutMs);
-      }
-      const body = parseBody(text);
-      if (!response.ok) throw httpError(response, body, text, url);
-      if (!body || !isRecord(body.data)) {
-        const messages = body ? errorMessages(body.errors).join('; ') : '';
-        const detail = messages ? `: ${messages}` : body ? ' and without errors' : ` (not JSON: ${snippet(text)})`;
-        throw new GatewayRequestError(`the gateway at ${redactUrl(url)} answered without data${detail}`, 'no_data');
-      }
-      const errors = Array.isArray(body.errors) ? body.errors.filter(isRecord) : [];
-      ok = errors.length === 0;
-      return { data: body.data, errors, version };
+      const answer = this.options.template.fetchByKey ? await this.executeByKey(batch, ids, version) : await this.postToGateway(batch, ids, version);
+      ok = answer.errors.length === 0;
+      return answer;
     } finally {
       this.hooks.onRequest?.(performance.now() - started, ok, ids.length);
     }
+  }
+
+  /** A fetch by key, planned and executed in this process against the subgraphs themselves. */
+  private async executeByKey(batch: BatchedQuery, ids: readonly string[], version: number): Promise<GatewayAnswer> {
+    const plan = this.options.template.fetchByKey;
+    if (!plan) throw new Error('executeByKey without a fetch-by-key plan');
+    if (!this.byKey) {
+      this.byKey = FetchByKeyGateway.start(plan, this.options.gateway);
+      this.byKey.catch(() => (this.byKey = null));
+    }
+    const gateway = await this.byKey;
+    let answer: Awaited<ReturnType<FetchByKeyGateway['execute']>>;
+    try {
+      answer = await gateway.execute(batch.text, batch.variables(ids));
+    } catch (error) {
+      throw new GatewayRequestError(`fetching ${plan.typeName} by key failed: ${redactUrlsIn((error as Error).message)}`, 'network');
+    }
+    const errors = (answer.body.errors ?? []).filter(isRecord);
+    if (!isRecord(answer.body.data)) {
+      throw new GatewayRequestError(`the graph answered ${plan.typeName} without data${errors.length > 0 ? `: ${errorMessages(errors).join('; ')}` : ''}`, 'no_data');
+    }
+    return { data: answer.body.data, errors, version, missing: answer.missing };
+  }
+
+  /** One HTTP request to the gateway. */
+  private async postToGateway(batch: BatchedQuery, ids: readonly string[], version: number): Promise<GatewayAnswer> {
+    const { headers, timeoutMs } = this.options.gateway;
+    const url = this.options.gateway.url;
+    if (url === null) throw new GatewayRequestError('gateway.url is not set: a root-field query is sent to a gateway', null);
+    const request = JSON.stringify({ query: batch.text, variables: batch.variables(ids) });
+    let response: Response;
+    let text: string;
+    try {
+      response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
+        body: request,
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      text = await response.text();
+    } catch (error) {
+      throw transportError(error, url, timeoutMs);
+    }
+    const body = parseBody(text);
+    if (!response.ok) throw httpError(response, body, text, url);
+    if (!body || !isRecord(body.data)) {
+      const messages = body ? errorMessages(body.errors).join('; ') : '';
+      const detail = messages ? `: ${messages}` : body ? ' and without errors' : ` (not JSON: ${snippet(text)})`;
+      throw new GatewayRequestError(`the gateway at ${redactUrl(url)} answered without data${detail}`, 'no_data');
+    }
+    const errors = Array.isArray(body.errors) ? body.errors.filter(isRecord) : [];
+    return { data: body.data, errors, version, missing: new Set() };
   }
 }
 
@@ -253,7 +296,7 @@ function rateCap(maxRequestsPerSecond: number | undefined): { intervalCap: numbe
  * the gateway reports a failed subgraph fetch without a path and nulls the entities it could not
  * fill, which must not read as deletions.
  */
-function readAnswer(answer: GatewayAnswer, batch: BatchedQuery, ids: readonly string[], keyField: string): ReadAnswer {
+function readAnswer(answer: GatewayAnswer, batch: BatchedQuery, ids: readonly string[], key: readonly KeyPart[]): ReadAnswer {
   const indexByKey = new Map(ids.map((_, index) => [batch.responseKey(index), index]));
   const byEntity = new Map<number, string[]>();
   const requestErrors: string[] = [];
@@ -271,8 +314,8 @@ function readAnswer(answer: GatewayAnswer, batch: BatchedQuery, ids: readonly st
     const messages = byEntity.get(index);
     const value = answer.data[batch.responseKey(index)];
     if (messages) failedEntities.set(id, `gateway returned GraphQL errors for ${id}: ${messages.join('; ')}`);
-    else if (value === null) settled.set(id, { kind: 'missing', version: answer.version });
-    else if (isRecord(value)) settled.set(id, answeredFor(id, value, keyField, answer.version));
+    else if (value === null || answer.missing.has(id)) settled.set(id, { kind: 'missing', version: answer.version });
+    else if (isRecord(value)) settled.set(id, answeredFor(id, value, key, answer.version));
     else failedEntities.set(id, `gateway answer has no ${batch.responseKey(index)} for ${id}`);
   }
   return { settled, failedEntities, requestErrors };
@@ -282,12 +325,15 @@ function readAnswer(answer: GatewayAnswer, batch: BatchedQuery, ids: readonly st
  * The document, unless the graph answered with another entity than the one asked for (a resolver
  * that ignores its argument): indexed under the asked id it would put one entity's data under
  * two ids, so it fails, with both ids named, and goes to the dead-letter topic. Checked when the
- * query selects the key field (`movie(movieId: $id) { movieId … }`).
+ * query selects the key fields (`movie(movieId: $id) { movieId … }`; always for a fetch by key).
  */
-function answeredFor(id: string, document: Record<string, unknown>, keyField: string, version: number): FetchResult {
-  const key = document[keyField];
-  if ((typeof key === 'string' || typeof key === 'number') && String(key) !== id) {
-    return { kind: 'failed', reason: `the graph returned another entity (asked for ${keyField} ${id}, got ${String(key)})` };
+function answeredFor(id: string, document: Record<string, unknown>, key: readonly KeyPart[], version: number): FetchResult {
+  const answered = idOfDocument(key, document);
+  const asked = decodeId(key, id);
+  const canonical = 'values' in asked ? encodeId(key, asked.values) : id;
+  if (answered !== null && answered !== canonical) {
+    const fields = key.map((part) => part.documentPath).join(', ');
+    return { kind: 'failed', reason: `the graph returned another entity (asked for ${fields} ${canonical}, got ${answered})` };
   }
   return { kind: 'found', document, version };
 }

@@ -31,7 +31,7 @@ export function replayAction(letter: DeadLetter, routes: ReadonlyMap<string, rea
       const toBuffer = (value: Buffer | string | null): Buffer | null => (value === null ? null : Buffer.isBuffer(value) ? value : Buffer.from(value));
       const message = { key: toBuffer(letter.key), value: toBuffer(letter.value) };
       for (const route of topicRoutes) {
-        const decoded = decodeChangeEvent(message, route.source);
+        const decoded = decodeChangeEvent(message, route.source, route.key);
         if (!decoded.ok) return { kind: 'keep', reason: `still undecodable: ${decoded.reason}` };
       }
       return { kind: 'reinject', topic };

@@ -60,7 +60,7 @@ export async function runPipeline(
       loaded,
       topology,
       elasticsearch,
-      fetcher: gatewayFetcher(loaded, metrics),
+      fetcher: resources.add('the graph fetcher', gatewayFetcher(loaded, metrics), (fetcher) => fetcher.close()),
       producer,
       codec,
       deadLetters,

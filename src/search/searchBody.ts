@@ -11,11 +11,8 @@ export interface SearchTarget {
   /** The alias searched when no point in time is held. */
   index: string;
   fields: readonly DocumentField[];
-  /**
-   * The document field holding the entity id (the query template's id argument, `movieId`): the
-   * sort tie-breaker.
-   */
-  idPath: string;
+  /** The document paths of the entity's key fields: the tie-breakers that make every sort key distinct. */
+  keyPaths: string[];
 }
 
 /** Hits a page shows; the request body asks for one more, to tell whether there is a next page. */
@@ -128,9 +125,8 @@ function textQuery(query: string, fields: readonly DocumentField[]): Query {
  * search_after neither skips nor repeats hits, with or without a point in time.
  */
 function sort(request: SearchRequest, target: SearchTarget, scored: boolean): estypes.SortCombinations[] {
-  const idField = target.fields.find((field) => field.path === target.idPath)?.exactField ?? target.idPath;
-  const tieBreaker: estypes.SortCombinations = { [idField]: { order: 'asc' } };
-  if (!request.sort?.length) return scored ? [{ _score: { order: 'desc' } }, tieBreaker] : [tieBreaker];
+  const tieBreakers = target.keyPaths.map((path): estypes.SortCombinations => ({ [target.fields.find((field) => field.path === path)?.exactField ?? path]: { order: 'asc' } }));
+  if (!request.sort?.length) return scored ? [{ _score: { order: 'desc' } }, ...tieBreakers] : tieBreakers;
   const requested = request.sort.map(({ field: path, order }): estypes.SortCombinations => {
     const field = target.fields.find((f) => f.path === path);
     if (!field?.sortable || field.nested) {
@@ -139,7 +135,7 @@ function sort(request: SearchRequest, target: SearchTarget, scored: boolean): es
     }
     return { [field.exactField as string]: { order, missing: '_last' } };
   });
-  return [...requested, tieBreaker];
+  return [...requested, ...tieBreakers];
 }
 
 function facetField(path: string, fields: readonly DocumentField[], part: 'facets' | 'selected'): DocumentField {

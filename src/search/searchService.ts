@@ -58,7 +58,7 @@ export class SearchService {
     private readonly client: SearchClient,
     options: SearchServiceOptions = {},
   ) {
-    this.target = { index: loaded.config.index, fields: loaded.fields, idPath: loaded.query.idArgument };
+    this.target = { index: loaded.config.index, fields: loaded.fields, keyPaths: loaded.query.key.map((part) => part.documentPath) };
     this.cursors = new CursorSigner(options.cursorKey ?? cursorKey(undefined), this.target.index);
     this.pointsInTime = new PointsInTime(client, this.target.index, options.maxOpenPointsInTime);
   }

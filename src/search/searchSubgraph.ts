@@ -1,3 +1,4 @@
+import { UserError } from '../errors.ts';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
 import { GraphQLError, parse, type DocumentNode, type GraphQLSchema } from 'graphql';
@@ -17,14 +18,18 @@ export interface SearchSubgraphNames {
 }
 
 /**
- * The entity type and its key as the query template uses them: the root field's argument that
- * takes the id variable (`movie(movieId: $id)` → `movieId`). Hits are returned as references
+ * The entity type and its key as the query template uses them: the document field of its one key
+ * field (`movie(movieId: $id)` → `movieId`; `email` for a fragment on User fetched by "email"). Hits are returned as references
  * `{ __typename, movieId }`, and the gateway fetches every other field from the owning subgraphs.
  */
-export function searchSubgraphNames(query: Pick<QueryTemplate, 'entityType' | 'idArgument' | 'idTypeName' | 'idKind'>): SearchSubgraphNames {
+export function searchSubgraphNames(query: Pick<QueryTemplate, 'entityType' | 'key'>): SearchSubgraphNames {
   const type = query.entityType.name;
   const plural = type.endsWith('y') ? `${type.slice(0, -1)}ies` : `${type}s`;
-  return { entityType: type, keyField: query.idArgument, keyType: query.idTypeName, keyIsInt: query.idKind === 'int', queryField: `search${plural}` };
+  const [key, ...more] = query.key;
+  if (!key || more.length > 0 || key.documentPath.includes('.')) {
+    throw new UserError(`the search subgraph refers to ${type} by a key of one top-level field; ${type}'s key (${query.key.map((part) => part.documentPath).join(', ')}) is not one yet — search it over HTTP`);
+  }
+  return { entityType: type, keyField: key.documentPath, keyType: key.typeName, keyIsInt: key.kind === 'int', queryField: `search${plural}` };
 }
 
 export function searchSubgraphTypeDefs(names: SearchSubgraphNames): DocumentNode {

@@ -119,7 +119,7 @@ export const BROKEN_CONFIGS: BrokenConfigCase[] = [
   },
   { name: 'query without id variable', edits: [['query Movie($id: ID!) {\n    movie(movieId: $id) {', 'query Movie {\n    movie(movieId: "mov-1") {']],
     problems: [
-      "broken.yaml:11:3: query: must declare exactly one variable, the entity id (e.g. `query ($id: ID!)`); found 0",
+      "broken.yaml:11:3: query: must declare at least one variable, the entity id (e.g. `query ($id: ID!)`), or one per field of a composite key; found 0",
     ],
   },
   { name: 'nullable id variable', edits: [['query Movie($id: ID!)', 'query Movie($id: ID)']],

@@ -58,11 +58,7 @@ describe('batchedQuery', () => {
       ].join('\n'),
     );
     expect(print(batched.document)).toBe(batched.text);
-    expect([0, 1, 2].map((i) => [batched.responseKey(i), batched.variableName(i)])).toEqual([
-      ['e0', 'id0'],
-      ['e1', 'id1'],
-      ['e2', 'id2'],
-    ]);
+    expect([0, 1, 2].map((i) => batched.responseKey(i))).toEqual(['e0', 'e1', 'e2']);
     expect(batched.variables(['mov-1', 'mov-2', 'mov-3'])).toEqual({ id0: 'mov-1', id1: 'mov-2', id2: 'mov-3' });
     expect(() => batched.variables(['mov-1'])).toThrow(/takes 3 ids, not 1/);
     expect(validate(schema, batched.document)).toEqual([]);
@@ -151,7 +147,7 @@ describe('a key of another type than ID', () => {
   
   it('an Int! id is sent as a number, declared Int! in the batch, and an id that is no Int is refused before any request', () => {
     const template = queryTemplate(OTHER_KEYS_SCHEMA, 'query Review($id: Int!) { review(id: $id) { id body } }');
-    expect(template).toMatchObject({ idKind: 'int', idTypeName: 'Int' });
+    expect(template.key).toEqual([{ variable: 'id', argument: 'id', documentPath: 'id', typeName: 'Int', kind: 'int' }]);
     const batch = batchedQuery(template, 2);
     expect(batch.text).toContain('$id0: Int!');
     expect(validate(OTHER_KEYS_SCHEMA, batch.document)).toEqual([]);
@@ -163,8 +159,20 @@ describe('a key of another type than ID', () => {
 
   it('a custom scalar id is sent as the string it is', () => {
     const template = queryTemplate(OTHER_KEYS_SCHEMA, 'query Product($sku: Sku!) { product(sku: $sku) { sku name } }');
-    expect(template).toMatchObject({ idKind: 'string', idTypeName: 'Sku' });
+    expect(template.key).toMatchObject([{ typeName: 'Sku', kind: 'string' }]);
     expect(batchedQuery(template, 1).variables(['SKU-9'])).toEqual({ id0: 'SKU-9' });
     expect(idProblem(template, 'anything at all')).toBeNull();
+  });
+
+  it('a composite key takes one variable per field; its id is a JSON object of them, in the key\'s order', () => {
+    const template = queryTemplate(OTHER_KEYS_SCHEMA, 'query Parcel($sku: Sku!, $box: Int!) { parcel(sku: $sku, box: $box) { sku box weight } }');
+    expect(template.key.map((part) => [part.documentPath, part.kind])).toEqual([['sku', 'string'], ['box', 'int']]);
+    const batch = batchedQuery(template, 2);
+    expect(batch.text).toContain('e1: parcel(sku: $id1_0, box: $id1_1)');
+    expect(validate(OTHER_KEYS_SCHEMA, batch.document)).toEqual([]);
+    expect(batch.variables(['{"sku":"S-1","box":3}', '{"sku":"S-2","box":"4"}'])).toEqual({ id0_0: 'S-1', id0_1: 3, id1_0: 'S-2', id1_1: 4 });
+    expect(idProblem(template, 'S-1')).toMatch(/not a composite key \(a JSON object of sku, box\)/);
+    expect(idProblem(template, '{"sku":"S-1"}')).toMatch(/has no box/);
+    expect(idProblem(template, '{"sku":"S-1","box":"x"}')).toMatch(/is not an Int at box/);
   });
 });

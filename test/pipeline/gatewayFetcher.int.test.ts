@@ -62,7 +62,7 @@ describe('GatewayFetcher against the demo graph', () => {
     const response = await fetch(graph.gatewayUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: config.query.text, variables: { [template.idVariable]: id } }),
+      body: JSON.stringify({ query: config.query.text, variables: { [template.key[0]?.variable as string]: id } }),
     });
     const body = (await response.json()) as { data?: Record<string, unknown>; errors?: unknown };
     expect(body.errors).toBeUndefined();
@@ -223,7 +223,7 @@ describe('GatewayFetcher against a scripted gateway', () => {
   // Any valid template will do: the scripted gateway does not read the query.
   let template: QueryTemplate;
   const fetcher = (pipeline: Partial<PipelineSettings> = {}, hooks: GatewayFetcherHooks = {}, timeoutMs = 2_000): GatewayFetcher =>
-    new GatewayFetcher({ gateway: { url, headers: { 'x-test': 'yes' }, timeoutMs }, template, pipeline: { ...FAST, ...pipeline } }, hooks);
+    new GatewayFetcher({ gateway: { url, headers: { 'x-test': 'yes' }, timeoutMs, supergraph: null, subgraphs: {} }, template, pipeline: { ...FAST, ...pipeline } }, hooks);
 
   /** Answers each eN with `{ movieId }`, or as `answer(id)` says. */
   const entities =

@@ -6,7 +6,7 @@ import { SearchRequestError, type SearchRequest } from '../../src/search/searchR
 import { moviesIndex } from './moviesIndex.ts';
 
 const loaded = moviesIndex();
-const movies: SearchTarget = { index: 'movies', fields: loaded.fields, idPath: loaded.query.idArgument };
+const movies: SearchTarget = { index: 'movies', fields: loaded.fields, keyPaths: loaded.query.key.map((part) => part.documentPath) };
 const body = (request: SearchRequest, position: { pit: string; after: estypes.SortResults } | null = null) => searchBody(request, movies, position);
 const failure = (request: SearchRequest): SearchRequestError => {
   try {

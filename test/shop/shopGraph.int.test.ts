@@ -1,0 +1,165 @@
+// The second demo graph, the shop, run end to end on the real stack through the shipped configs
+// index-configs/shop-products.yaml and shop-users.yaml: no gateway URL, only the composed
+// supergraph. Products are fetched by a composite @key ("sku package"), users — who have no root
+// field anywhere in the graph — by "email"; both through fedsearch's own entry point, planned in
+// process over the four subgraphs.
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from '@elastic/elasticsearch';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { runAudit } from '../../src/audit/runAudit.ts';
+import { runBackfill } from '../../src/backfill/runBackfill.ts';
+import { METADATA_INDEX } from '../../src/index/indexMetadata.ts';
+import { indexNames } from '../../src/index/indexNames.ts';
+import { loadIndex, type LoadedIndex } from '../../src/index/loadIndex.ts';
+import { GatewayFetcher } from '../../src/pipeline/gatewayFetcher.ts';
+import { runPipeline, type RunningPipeline } from '../../src/pipeline/runPipeline.ts';
+import { provision } from '../../src/provision/provisionCommand.ts';
+import { parseSearchRequest } from '../../src/search/searchRequest.ts';
+import { SearchService } from '../../src/search/searchService.ts';
+import { postGraphQL } from '../../subgraphs/shared/postGraphQL.ts';
+import { startShopGraph, type ShopGraph } from '../../subgraphs/shop/shopGraph.ts';
+import { eventually } from '../../support/indexHarness.ts';
+
+const CONFIGS = new URL('../../index-configs/', import.meta.url);
+const SUPERGRAPH = new URL('../../subgraphs/shop/supergraph.graphql', import.meta.url).pathname;
+const quiet = { update: () => {}, note: () => {}, stop: () => {} };
+
+interface ProductDocument {
+  sku: string;
+  package: string;
+  name: string;
+  inStock: number;
+  createdBy: { email: string; name: string } | null;
+  reviews: Array<{ id: number; stars: number; body: string; author: { name: string } | null }>;
+}
+
+describe('the shop graph: fetch by @key, composite keys, an entity with no root field', () => {
+  const run = randomUUID().slice(0, 8);
+  let graph: ShopGraph;
+  let es: Client;
+  let env: Record<string, string>;
+  const indexes: string[] = [];
+  const pipelines: RunningPipeline[] = [];
+
+  /** A shipped shop config under an index name of this run's own. */
+  const shopIndex = async (name: 'shop-products' | 'shop-users'): Promise<LoadedIndex> => {
+    const index = `it_${name.replace('-', '_')}_${run}`;
+    indexes.push(index);
+    const text = readFileSync(new URL(`${name}.yaml`, CONFIGS), 'utf8')
+      .replace(`index: ${name}`, `index: ${index}`)
+      .replace('../subgraphs/shop/supergraph.graphql', SUPERGRAPH);
+    const file = join(mkdtempSync(join(tmpdir(), 'fedsearch-shop-')), `${name}.yaml`);
+    writeFileSync(file, `${text}\npipeline:\n  metricsPort: 0\n  retries: 1\n  outageToleranceSeconds: 0\n`);
+    const loaded = await loadIndex(file, { env });
+    await provision(loaded, { dryRun: false }, () => {});
+    pipelines.push(await runPipeline(loaded, { stage: 'all', metricsPort: 0 }));
+    return loaded;
+  };
+  const gql = <T>(query: string): Promise<T> => postGraphQL<T>(graph.gatewayUrl, query);
+  const productId = (sku: string, pkg: string): string => JSON.stringify({ sku, package: pkg });
+  const product = async (index: string, sku: string, pkg: string): Promise<ProductDocument | undefined> => {
+    const found = await es.get<ProductDocument>({ index, id: productId(sku, pkg) }, { ignore: [404] });
+    return found.found ? found._source : undefined;
+  };
+
+  beforeAll(async () => {
+    graph = await startShopGraph({ kafkaBrokers: inject('kafkaBrokers'), ports: { gateway: 0, users: 0, products: 0, inventory: 0, reviews: 0 } });
+    env = {
+      ...(process.env as Record<string, string>),
+      SHOP_USERS_URL: graph.subgraphUrls.users,
+      SHOP_PRODUCTS_URL: graph.subgraphUrls.products,
+      SHOP_INVENTORY_URL: graph.subgraphUrls.inventory,
+      SHOP_REVIEWS_URL: graph.subgraphUrls.reviews,
+      FEDSEARCH_ES_URL: inject('elasticsearchUrl'),
+      FEDSEARCH_KAFKA_BROKERS: inject('kafkaBrokers')[0] as string,
+    };
+    es = new Client({ node: inject('elasticsearchUrl') });
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const pipeline of pipelines) await pipeline.stop();
+    await graph?.stop();
+    for (const index of indexes) {
+      await es.indices.delete({ index: `${index}_v*`, ignore_unavailable: true, allow_no_indices: true });
+      await es.indices.deleteIndexTemplate({ name: indexNames(index).templateName }).catch(() => undefined);
+      await es.delete({ index: METADATA_INDEX, id: index }).catch(() => undefined);
+    }
+    await es?.close();
+  });
+
+  it('indexes products by a composite key from four subgraphs, follows changes (a related user, an Int-keyed review, a delete), and audits clean', async () => {
+    const products = await shopIndex('shop-products');
+    const index = products.config.index;
+    expect(products.query.key.map((part) => part.documentPath)).toEqual(['sku', 'package']);
+
+    // Backfill lists the keys through the same in-process gateway: there is no gateway URL.
+    expect(await runBackfill(products, { rate: Number.POSITIVE_INFINITY, resume: false, newVersion: false, cleanup: false, graceSeconds: 0 }, quiet)).toMatchObject({ done: 4, failed: 0 });
+    await es.indices.refresh({ index });
+    expect(await product(index, 'federation', '@apollo/federation')).toEqual({
+      sku: 'federation',
+      package: '@apollo/federation',
+      name: 'Federation',
+      variation: { id: 'OSS' },
+      inStock: 10,
+      createdBy: { email: 'support@apollographql.com', name: 'Apollo Studio Support' },
+      reviews: [{ id: 1, stars: 5, body: 'Composes every graph we have', author: { name: 'Grace Hopper' } }],
+    });
+
+    // A change on the inventory team's topic, keyed field by field.
+    await gql('mutation { setStock(sku: "federation", package: "@apollo/gateway", inStock: 99) { inStock } }');
+    // A related user renamed: the two products she created follow (reverse lookup on createdBy.email).
+    await gql('mutation { renameUser(email: "ada@example.com", name: "Ada King") { name } }');
+    // A related review keyed by an Int: the product holding it follows (nested reverse lookup).
+    await gql('mutation { rateReview(id: 3, stars: 2) { stars } }');
+    await eventually('the stock, the renamed creator and the new rating indexed', async () => {
+      await es.indices.refresh({ index });
+      const [gateway, studio, rover] = await Promise.all([
+        product(index, 'federation', '@apollo/gateway'),
+        product(index, 'studio', '@apollo/studio'),
+        product(index, 'rover', '@apollo/rover'),
+      ]);
+      return gateway?.inStock === 99 && studio?.createdBy?.name === 'Ada King' && rover?.createdBy?.name === 'Ada King' && rover.reviews[0]?.stars === 2 ? true : undefined;
+    }, 60_000);
+
+    // A product deleted: every subgraph asked about it answers null, so its document goes.
+    await gql('mutation { deleteProduct(sku: "studio", package: "@apollo/studio") }');
+    await eventually('the deleted product removed', async () => {
+      await es.indices.refresh({ index });
+      return (await product(index, 'studio', '@apollo/studio')) === undefined ? true : undefined;
+    }, 60_000);
+
+    expect(await runAudit(products, { full: true, sample: 0, repair: false, settleSeconds: 0 })).toMatchObject({ graph: 3, indexed: 3, missing: [], extra: [], stale: [], persistent: [] });
+    const hits = await new SearchService(products, es).search(parseSearchRequest({ query: 'rover' }));
+    expect(hits.hits.map((hit) => hit.id)).toEqual([productId('rover', '@apollo/rover')]);
+  }, 180_000);
+
+  it('indexes users, who have no root field, by their @key; an email the graph does not know is missing, not an error', async () => {
+    const users = await shopIndex('shop-users');
+    const index = users.config.index;
+    const idsFile = join(mkdtempSync(join(tmpdir(), 'fedsearch-shop-ids-')), 'emails.txt');
+    writeFileSync(idsFile, 'support@apollographql.com\nada@example.com\ngrace@example.com\n');
+    expect(await runBackfill(users, { rate: Number.POSITIVE_INFINITY, resume: false, newVersion: false, cleanup: false, graceSeconds: 0, idsFile }, quiet)).toMatchObject({ done: 3, failed: 0 });
+    await es.indices.refresh({ index });
+    const grace = await es.get<Record<string, unknown>>({ index, id: 'grace@example.com' });
+    expect(grace._source).toMatchObject({ email: 'grace@example.com', name: 'Grace Hopper', totalProductsCreated: 0 });
+    expect((grace._source?.['reviews'] as unknown[]).length).toBe(2);
+
+    await gql('mutation { renameUser(email: "grace@example.com", name: "Rear Admiral Grace Hopper") { name } }');
+    await eventually('the renamed user indexed', async () => {
+      const found = await es.get<{ name: string }>({ index, id: 'grace@example.com' });
+      return found._source?.name === 'Rear Admiral Grace Hopper' ? true : undefined;
+    }, 60_000);
+
+    const fetcher = new GatewayFetcher({ gateway: users.config.gateway, template: users.query, pipeline: users.config.pipeline });
+    try {
+      const results = await fetcher.fetch(['nobody@example.com', 'ada@example.com']);
+      expect(results.get('nobody@example.com')).toMatchObject({ kind: 'missing' });
+      expect(results.get('ada@example.com')).toMatchObject({ kind: 'found', document: { email: 'ada@example.com', totalProductsCreated: expect.any(Number) } });
+    } finally {
+      await fetcher.close();
+    }
+  }, 180_000);
+});
