@@ -4,7 +4,7 @@ import type { IndexConfig } from '../config/indexConfig.ts';
 import { loadIndexConfig } from '../config/loadIndexConfig.ts';
 import { UserError } from '../errors.ts';
 import { loadGraph } from '../graph/loadGraphSchema.ts';
-import type { SupergraphSource } from '../graph/supergraph.ts';
+import { entityKeys, type SupergraphSource } from '../graph/supergraph.ts';
 import { validateQueryTemplate, type QueryTemplate } from '../graph/validateQueryTemplate.ts';
 import { didYouMean, suggestionList } from '../suggestions.ts';
 import { FieldOptionsError } from './checkFieldOptions.ts';
@@ -83,6 +83,7 @@ export function checkIndexAgainstSchema(config: IndexConfig, graphSchema: GraphQ
       message: `${related.lookup} is not a scalar field of the query's document${hint}`,
     });
   }
+  if (supergraph) problems.push(...relatedKeyProblems(config, supergraph));
   if (problems.length > 0) throw new ConfigError(problems);
   return { config, schema, query, names: indexNames(config.index), ...model };
 }
@@ -115,6 +116,40 @@ function eventKeyProblems(config: IndexConfig, query: QueryTemplate): ConfigProb
         problems.push({ file: config.sourceFile, position: source.position, field: `related[${i}].events[${j}].id`, message: `a related entity's event names one id, the value ${related.lookup} holds; composite lookups are not supported yet` });
       }
     }
+  }
+  return problems;
+}
+
+/**
+ * With the supergraph at hand (`gateway.supergraph`, or `--schema <supergraph>`), a related entity
+ * must be an entity, and a lookup inside an object must read one of its `@key`s: a related change
+ * event names the entity by its key, so a lookup on any other field never matches. (A gateway's
+ * introspection shows no `@key`, so without the supergraph this is not checked.)
+ */
+function relatedKeyProblems(config: IndexConfig, supergraph: SupergraphSource): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  for (const [i, related] of config.related.entries()) {
+    const keys = [...new Set(entityKeys(supergraph, related.type).map((key) => key.fields))];
+    if (keys.length === 0) {
+      problems.push({
+        file: config.sourceFile,
+        position: related.position,
+        field: `related[${i}].type`,
+        message: `${related.type} is not an entity (no subgraph declares @key on it): its change events cannot name it by a key the documents hold`,
+      });
+      continue;
+    }
+    if (!related.lookup.includes('.')) continue;
+    const field = related.lookup.slice(related.lookup.lastIndexOf('.') + 1);
+    if (keys.includes(field)) continue;
+    const single = keys.filter((key) => !key.includes(' '));
+    const suggestion = single[0] ? didYouMean([`${related.lookup.slice(0, related.lookup.lastIndexOf('.'))}.${single[0]}`]) : '';
+    problems.push({
+      file: config.sourceFile,
+      position: related.lookupPosition,
+      field: `related[${i}].lookup`,
+      message: `${field} is not a @key of ${related.type} (its keys: ${keys.map((key) => `"${key}"`).join(', ')}), so its reverse lookups would never match${suggestion}`,
+    });
   }
   return problems;
 }

@@ -93,6 +93,18 @@ describe('fetch by @key configs', () => {
       problems: ['shop-users.yaml:22:3: primary.key: a key is chosen only for a fragment query (fetch by @key); a query operation takes its key as variables'],
     },
     {
+      name: 'a related lookup on a field that is not the related type\'s @key',
+      config: 'shop-products',
+      edits: [['    lookup: createdBy.email', '    lookup: createdBy.name']],
+      problems: ['shop-products.yaml:40:5: related[0].lookup: name is not a @key of User (its keys: "email"), so its reverse lookups would never match (did you mean createdBy.email?)'],
+    },
+    {
+      name: 'a related type that is no entity',
+      config: 'shop-products',
+      edits: [['  - type: User\n', '  - type: ProductVariation\n'], ['    lookup: createdBy.email', '    lookup: variation.id']],
+      problems: ['shop-products.yaml:36:5: related[0].type: ProductVariation is not an entity (no subgraph declares @key on it): its change events cannot name it by a key the documents hold'],
+    },
+    {
       name: 'a fragment on another type than primary.type',
       config: 'shop-users',
       edits: [['type: User', 'type: Review']],
