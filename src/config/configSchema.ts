@@ -138,6 +138,14 @@ export const indexConfigSchema = z.strictObject({
       concurrency: positiveInt.default(4),
     })
     .default({ rate: 200, concurrency: 4 }),
+  // What a search hit shows on the page: document paths. Derived from `fields:` when absent.
+  display: z
+    .strictObject({
+      title: dottedPath.optional(),
+      subtitle: z.array(dottedPath).max(6).optional(),
+      detail: z.array(dottedPath).max(6).optional(),
+    })
+    .optional(),
   audit: z
     .strictObject({
       // How long a difference is given to settle before it is checked again, and how many times.

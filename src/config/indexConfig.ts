@@ -147,6 +147,16 @@ export interface IndexConfig {
   pipeline: PipelineSettings;
   backfill: BackfillSettings;
   audit: AuditSettings;
+  /** What a search hit shows (document paths); null where the config leaves it to the default. */
+  display: DisplaySettings;
+}
+
+export interface DisplaySettings {
+  title: string | null;
+  subtitle: string[] | null;
+  detail: string[] | null;
+  /** Where each entry is in the file (`title`, `subtitle[1]`, …), for errors found against the document. */
+  positions: Record<string, SourcePosition>;
 }
 
 export interface AuditSettings {

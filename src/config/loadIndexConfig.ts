@@ -209,6 +209,15 @@ function toIndexConfig(raw: RawIndexConfig, file: string, text: string, yaml: Po
       metricsPort: raw.pipeline.metricsPort ?? null,
       maxDocumentBytes: raw.pipeline.maxDocumentBytes,
     },
+    display: {
+      title: raw.display?.title ?? null,
+      subtitle: raw.display?.subtitle ?? null,
+      detail: raw.display?.detail ?? null,
+      positions: Object.fromEntries([
+        ...(raw.display?.title ? [['title', yaml.positionOf(['display', 'title'])]] : []),
+        ...(['subtitle', 'detail'] as const).flatMap((list) => (raw.display?.[list] ?? []).map((_, i) => [`${list}[${i}]`, yaml.positionOf(['display', list, i])])),
+      ]),
+    },
     backfill: {
       query: raw.backfill.query ?? null,
       queryPosition: blockScalarStart(text, yaml.positionOf(['backfill', 'query'])),

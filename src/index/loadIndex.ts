@@ -9,6 +9,7 @@ import { validateQueryTemplate, type QueryTemplate } from '../graph/validateQuer
 import { didYouMean, suggestionList } from '../suggestions.ts';
 import { FieldOptionsError } from './checkFieldOptions.ts';
 import { documentModel, type DocumentModel } from './documentModel.ts';
+import { hitDisplay, type HitDisplay } from './hitDisplay.ts';
 import { indexNames, type IndexNames } from './indexNames.ts';
 import type { ObjectShape } from './documentShape.ts';
 
@@ -21,6 +22,8 @@ export interface LoadedIndex extends DocumentModel {
   schema: GraphQLSchema;
   query: QueryTemplate;
   names: IndexNames;
+  /** What the search page shows of a hit. */
+  display: HitDisplay;
 }
 
 /**
@@ -84,8 +87,10 @@ export function checkIndexAgainstSchema(config: IndexConfig, graphSchema: GraphQ
     });
   }
   if (supergraph) problems.push(...relatedKeyProblems(config, supergraph));
+  const { display, problems: displayProblems } = hitDisplay(config, model.fields, query.key.map((part) => part.documentPath));
+  problems.push(...displayProblems);
   if (problems.length > 0) throw new ConfigError(problems);
-  return { config, schema, query, names: indexNames(config.index), ...model };
+  return { config, schema, query, names: indexNames(config.index), display, ...model };
 }
 
 /**

@@ -38,6 +38,7 @@ class HttpError extends Error {
  * The HTTP search API over one or more indexes:
  *   POST /v1/indexes/:index/search   (JSON SearchRequest)
  *   GET  /v1/indexes/:index/suggest?q=…&size=…
+ *   GET  /v1/indexes/:index              (what the page shows of a hit: { index, display })
  *   GET  /healthz
  *   GET  /   (the search page)
  * Bad requests are 400s that say what and where (filter errors carry the column); nothing else
@@ -73,10 +74,14 @@ export async function startSearchServer(services: SearchService[], options: Sear
       return;
     }
     if (!mayUseApi(request.headers, options)) throw new HttpError(401, 'missing or wrong bearer token');
-    const match = /^\/v1\/indexes\/([^/]+)\/(search|suggest)$/.exec(url.pathname);
+    const match = /^\/v1\/indexes\/([^/]+)(?:\/(search|suggest))?$/.exec(url.pathname);
     if (!match) throw new HttpError(404, `no such endpoint: ${request.method} ${url.pathname}`);
     const service = byIndex.get(decodedPathSegment(match[1] as string));
     if (!service) throw new HttpError(404, `no index ${match[1]} here (indexes: ${[...byIndex.keys()].join(', ')})`);
+    if (match[2] === undefined) {
+      if (request.method !== 'GET') throw new HttpError(405, 'an index is read with GET');
+      return send(response, 200, { index: service.index, display: service.display }, options);
+    }
     if (match[2] === 'suggest') {
       if (request.method !== 'GET') throw new HttpError(405, 'suggest takes GET');
       const size = Math.min(20, Math.max(1, Number(url.searchParams.get('size') ?? 8) || 8));

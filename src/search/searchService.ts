@@ -1,3 +1,4 @@
+import type { HitDisplay } from '../index/hitDisplay.ts';
 import type { estypes } from '@elastic/elasticsearch';
 import type { DocumentField } from '../index/documentFields.ts';
 import type { LoadedIndex } from '../index/loadIndex.ts';
@@ -52,15 +53,22 @@ export class SearchService {
   private readonly target: SearchTarget;
   private readonly cursors: CursorSigner;
   private readonly pointsInTime: PointsInTime;
+  private readonly hitDisplay: HitDisplay;
 
   constructor(
     loaded: LoadedIndex,
     private readonly client: SearchClient,
     options: SearchServiceOptions = {},
   ) {
+    this.hitDisplay = loaded.display;
     this.target = { index: loaded.config.index, fields: loaded.fields, keyPaths: loaded.query.key.map((part) => part.documentPath) };
     this.cursors = new CursorSigner(options.cursorKey ?? cursorKey(undefined), this.target.index);
     this.pointsInTime = new PointsInTime(client, this.target.index, options.maxOpenPointsInTime);
+  }
+
+  /** What the search page shows of a hit of this index. */
+  get display(): HitDisplay {
+    return this.hitDisplay;
   }
 
   get index(): string {

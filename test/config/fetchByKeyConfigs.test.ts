@@ -44,6 +44,13 @@ describe('fetch by @key configs', () => {
     expect(users.loaded?.query.key).toEqual([{ variable: 'email', argument: 'email', documentPath: 'email', typeName: 'ID', kind: 'string' }]);
   });
 
+  it('derives what a hit shows from the fields when the config has no display:, and checks a display: it has', async () => {
+    expect((await check('shop-products')).loaded?.display).toEqual({ title: 'name', subtitle: ['createdBy.name'], detail: ['reviews.body'] });
+    expect((await check('shop-users')).loaded?.display).toEqual({ title: 'name', subtitle: [], detail: ['reviews.body'] });
+    const { problems } = await check('shop-products', [['\nelasticsearch:', '\ndisplay:\n  title: nam\n  subtitle: [inStock, createdBy.email]\n\nelasticsearch:']]);
+    expect(problems).toEqual(['shop-products.yaml:53:3: display.title: nam is not a field of the document (did you mean name?)']);
+  });
+
   it('takes a nested composite key, each field an argument of the entry point', async () => {
     const { loaded, problems } = await check('shop-products', [
       ['key: sku package', 'key: "sku variation { id }"'],

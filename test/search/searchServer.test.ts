@@ -28,7 +28,8 @@ const service = {
     return { total: 0, hits: [], facets: {}, nextCursor: null };
   },
   suggest: async () => [],
-} as unknown as SearchService; // search and suggest are all the server calls
+  display: { title: 'title', subtitle: ['genres'], detail: [] },
+} as unknown as SearchService; // search, suggest and display are all the server reads
 
 describe('the search HTTP server', () => {
   let server: SearchServer;
@@ -43,6 +44,13 @@ describe('the search HTTP server', () => {
   });
 
   const auth = { authorization: 'Bearer s3cret' };
+
+  it('tells the page what a hit of the index shows, to a client with the token', async () => {
+    expect((await fetch(`${server.url}/v1/indexes/movies`)).status).toBe(401);
+    const response = await fetch(`${server.url}/v1/indexes/movies`, { headers: auth });
+    expect(await response.json()).toEqual({ index: 'movies', display: { title: 'title', subtitle: ['genres'], detail: [] } });
+    expect((await fetch(`${server.url}/v1/indexes/shows`, { headers: auth })).status).toBe(404);
+  });
 
   it('answers a malformed percent-escape in the path with a 400, not a 500', async () => {
     const response = await post('/v1/indexes/%E0%A4%A/search', {}, auth);
