@@ -4,6 +4,7 @@ import { generateIndexTemplate } from '../src/generate/generateIndexTemplate.ts'
 import { loadIndex } from '../src/index/loadIndex.ts';
 import { describeTopology, pipelineTopology } from '../src/index/pipelineTopology.ts';
 import { provision } from '../src/provision/provisionCommand.ts';
+import { writeStarterConfig } from '../src/generate/writeStarterConfig.ts';
 import { runAction } from './runAction.ts';
 
 const say = (message: string): void => void process.stderr.write(`${message}\n`);
@@ -75,6 +76,26 @@ export function addIndexCommands(program: Command): void {
     .action(runAction(async (configFile: string, options: SchemaOption & { dryRun?: boolean; createSourceTopics?: boolean }) => {
       const loaded = await loadIndex(configFile, schemaOption(options));
       await provision(loaded, { dryRun: options.dryRun === true, createSourceTopics: options.createSourceTopics === true }, print);
+    }));
+}
+
+export function addInitCommand(program: Command): void {
+  program
+    .command('init')
+    .argument('<type>', 'the entity type to index, as named in the graph (e.g. Product)')
+    .description(
+      'write a starter config for one entity type that `validate` accepts at once: a query (a root field ' +
+        'when the graph has one, else a fragment fetched by @key), the related entities it reaches, event ' +
+        'topics named <prefix>.<type>.changes, field options, comments',
+    )
+    .option('--schema <file>', 'the graph: a composed supergraph (needed to fetch by @key) or an SDL file')
+    .option('--gateway <url>', 'the gateway to introspect (and to name in the config)')
+    .option('--topic-prefix <prefix>', 'event topics are <prefix>.<type>.changes', 'graph')
+    .option('--out <file>', 'write the config here (never over an existing file) instead of printing it')
+    .action(runAction(async (typeName: string, options: { schema?: string; gateway?: string; topicPrefix: string; out?: string }) => {
+      const written = await writeStarterConfig({ typeName, ...options });
+      if (options.out) say(`wrote ${options.out}; next: fedsearch validate ${options.out}`);
+      else print(written);
     }));
 }
 

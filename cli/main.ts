@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { LOG_FORMATS } from '../src/logger.ts';
 import { addStackCommands } from './stackCommands.ts';
 import { addDemoCommands } from './demoCommands.ts';
-import { addIndexCommands } from './indexCommands.ts';
+import { addIndexCommands, addInitCommand } from './indexCommands.ts';
 import { addPipelineCommands } from './pipelineCommands.ts';
 import { addBackfillCommands } from './backfillCommands.ts';
 import { addSearchCommands } from './searchCommands.ts';
@@ -22,6 +22,7 @@ Exit codes: 0 success, 1 a problem in your input (config, query, arguments), 2 a
 missing or failing (Elasticsearch, Kafka, the gateway, Java/Maven for the local stack).`,
   );
 
+addInitCommand(program);
 addIndexCommands(program);
 addPipelineCommands(program);
 addBackfillCommands(program);

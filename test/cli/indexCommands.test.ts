@@ -25,6 +25,19 @@ async function fedsearch(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{
 }
 
 // Each test spawns the CLI (tsx compiles on start): seconds on a quiet machine, more on a busy one.
+describe('fedsearch init', { timeout: 60_000 }, () => {
+  it('writes a starter config that validate accepts as written, and never overwrites one', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'fedsearch-init-')), 'users.yaml');
+    const shop = join(root, 'subgraphs/shop/supergraph.graphql');
+    const written = await fedsearch(['init', 'User', '--schema', shop, '--topic-prefix', 'shop', '--out', out]);
+    expect(written).toMatchObject({ code: 0, stderr: `wrote ${out}; next: fedsearch validate ${out}\n` });
+    expect(await fedsearch(['validate', out])).toMatchObject({ code: 0, stdout: `${out}: ok — index users, 6 fields (nested: reviews), 2 event sources\n` });
+    const again = await fedsearch(['init', 'User', '--schema', shop, '--out', out]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain(`${out} exists; init never overwrites a config`);
+  });
+});
+
 describe('fedsearch validate / generate / plan (offline, with --schema)', { timeout: 60_000 }, () => {
   it('validates the shipped config', async () => {
     const result = await fedsearch(['validate', movies, '--schema', supergraph]);
