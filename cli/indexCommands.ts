@@ -5,6 +5,7 @@ import { loadIndex } from '../src/index/loadIndex.ts';
 import { describeTopology, pipelineTopology } from '../src/index/pipelineTopology.ts';
 import { provision } from '../src/provision/provisionCommand.ts';
 import { writeStarterConfig } from '../src/generate/writeStarterConfig.ts';
+import { checkSearchSubgraphComposes, searchSubgraphSdl } from '../src/search/searchSubgraphComposition.ts';
 import { runAction } from './runAction.ts';
 
 const say = (message: string): void => void process.stderr.write(`${message}\n`);
@@ -51,6 +52,19 @@ export function addIndexCommands(program: Command): void {
     .action(runAction(async (configFile: string, options: SchemaOption) => {
       const loaded = await loadIndex(configFile, schemaOption(options));
       print(JSON.stringify(generateIndexTemplate(loaded, loaded.config), null, 2));
+    }));
+
+  generate
+    .command('subgraph')
+    .argument('<configs...>', 'index configuration files (YAML): one search field each')
+    .description('the SDL of the federated search subgraph (SDL, not JSON); checked to compose with the supergraph when the configs name one')
+    .option('--schema <file>', SCHEMA_HELP)
+    .action(runAction(async (configFiles: string[], options: SchemaOption) => {
+      const indexes = [];
+      for (const file of configFiles) indexes.push(await loadIndex(file, schemaOption(options)));
+      const composed = checkSearchSubgraphComposes(indexes);
+      print(searchSubgraphSdl(indexes));
+      if (composed) say(`composes with ${composed.supergraph}`);
     }));
 
   program

@@ -6,6 +6,7 @@ import { handleInterrupts, untilInterrupted } from '../src/interruption.ts';
 import { loadIndex } from '../src/index/loadIndex.ts';
 import { formatSearchTable } from '../src/search/formatSearchTable.ts';
 import { parseSearchRequest } from '../src/search/searchRequest.ts';
+import { checkSearchSubgraphComposes } from '../src/search/searchSubgraphComposition.ts';
 import { serveSearch } from '../src/search/serveSearch.ts';
 import { SearchService } from '../src/search/searchService.ts';
 import { runAction } from './runAction.ts';
@@ -59,7 +60,7 @@ export function addSearchCommands(program: Command): void {
     .description('serve the HTTP search API (POST /v1/indexes/:index/search, GET …/suggest?q=) and the search subgraph')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port of the HTTP API', port, 8080)
-    .option('--subgraph-port <port>', 'port of the federated search subgraph (first index)', port, 4004)
+    .option('--subgraph-port <port>', 'port of the federated search subgraph (a search field per index)', port, 4004)
     .option('--auth-token-file <path>', 'require Authorization: Bearer <token> on both listeners, the token read from this file (or set FEDSEARCH_AUTH_TOKEN)')
     .option('--gateway-secret-file <path>', `let the gateway query the subgraph with this secret in the ${GATEWAY_SECRET_HEADER} header instead of the token (or set FEDSEARCH_GATEWAY_SECRET)`)
     .addOption(
@@ -78,6 +79,8 @@ export function addSearchCommands(program: Command): void {
       const gatewaySecret = options.gatewaySecretFile ? readSecretFile(options.gatewaySecretFile, 'gateway secret') : process.env.FEDSEARCH_GATEWAY_SECRET || undefined;
       const indexes = [];
       for (const file of configFiles) indexes.push(await loadIndex(file));
+      // A subgraph the graph cannot compose is refused here, with the reason, not by a gateway later.
+      if (options.subgraphPort !== null) checkSearchSubgraphComposes(indexes);
       const running = await serveSearch(indexes, {
         host: options.host,
         port: options.port,

@@ -31,7 +31,7 @@ const moviesConfigFile = fileURLToPath(new URL('../index-configs/movies.yaml', i
  */
 export const SEARCH_SUBGRAPH: SubgraphDefinition = {
   name: 'search',
-  typeDefs: searchSubgraphTypeDefs(
+  typeDefs: searchSubgraphTypeDefs([
     searchSubgraphNames(
       validateQueryTemplate(
         parseIndexConfig(readFileSync(moviesConfigFile, 'utf8'), moviesConfigFile, {}),
@@ -39,7 +39,7 @@ export const SEARCH_SUBGRAPH: SubgraphDefinition = {
         supergraphApiSchema(composeSupergraph(DEMO_SUBGRAPHS.map((subgraph) => ({ ...subgraph, url: `http://${subgraph.name}/graphql` })))),
       ),
     ),
-  ),
+  ]),
 };
 
 /** What subgraphs/supergraph.graphql composes: the three teams and the search subgraph. */

@@ -52,7 +52,7 @@ export async function runDemo(options: { movies: number; changesPerSecond: numbe
     graph = await startDemoGraphOrExplain({
       movies: options.movies,
       kafkaBrokers: kafkaBrokers(),
-      search: searchSubgraph(new SearchService(movies, searchClient), movies.query),
+      search: searchSubgraph([{ service: new SearchService(movies, searchClient), query: movies.query }]),
     });
     printGraph(graph);
     stopped();

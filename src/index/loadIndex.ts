@@ -24,6 +24,8 @@ export interface LoadedIndex extends DocumentModel {
   names: IndexNames;
   /** What the search page shows of a hit. */
   display: HitDisplay;
+  /** The composed supergraph the index was checked against, when one was given (`--schema`, `gateway.supergraph`). */
+  supergraph: SupergraphSource | null;
 }
 
 /**
@@ -90,7 +92,7 @@ export function checkIndexAgainstSchema(config: IndexConfig, graphSchema: GraphQ
   const { display, problems: displayProblems } = hitDisplay(config, model.fields, query.key.map((part) => part.documentPath));
   problems.push(...displayProblems);
   if (problems.length > 0) throw new ConfigError(problems);
-  return { config, schema, query, names: indexNames(config.index), display, ...model };
+  return { config, schema, query, names: indexNames(config.index), display, supergraph, ...model };
 }
 
 /**

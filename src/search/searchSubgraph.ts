@@ -2,6 +2,7 @@ import { UserError } from '../errors.ts';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
 import { GraphQLError, parse, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { decodeId, type KeyPart } from '../graph/entityKey.ts';
 import type { QueryTemplate } from '../graph/validateQueryTemplate.ts';
 import { badSearchRequest, searchFailure, type BadSearchRequest } from './badSearchRequest.ts';
 import { parseSearchRequest } from './searchRequest.ts';
@@ -10,40 +11,50 @@ import type { SearchService } from './searchService.ts';
 /** How the search subgraph names things for one index: `searchMovies` returning `MovieSearchConnection`. */
 export interface SearchSubgraphNames {
   entityType: string;
-  keyField: string;
-  /** The key's scalar (the query template's id variable type), and whether ids go out as numbers. */
-  keyType: string;
-  keyIsInt: boolean;
+  /** The entity's key, field by field (the query template's key): a hit is a reference `{ __typename, …key }`. */
+  key: KeyPart[];
   queryField: string;
 }
 
 /**
- * The entity type and its key as the query template uses them: the document field of its one key
- * field (`movie(movieId: $id)` → `movieId`; `email` for a fragment on User fetched by "email"). Hits are returned as references
- * `{ __typename, movieId }`, and the gateway fetches every other field from the owning subgraphs.
+ * The entity type and its key as the query template uses them: the document fields of its key
+ * (`movie(movieId: $id)` → `movieId`; `sku package` for a fragment on Product fetched by that
+ * key). Hits are returned as references `{ __typename, movieId }`, and the gateway fetches every
+ * other field from the owning subgraphs. A key with a nested field (`sku variation { id }`) is not
+ * offered yet.
  */
 export function searchSubgraphNames(query: Pick<QueryTemplate, 'entityType' | 'key'>): SearchSubgraphNames {
   const type = query.entityType.name;
   const plural = type.endsWith('y') ? `${type.slice(0, -1)}ies` : `${type}s`;
-  const [key, ...more] = query.key;
-  if (!key || more.length > 0 || key.documentPath.includes('.')) {
-    throw new UserError(`the search subgraph refers to ${type} by a key of one top-level field; ${type}'s key (${query.key.map((part) => part.documentPath).join(', ')}) is not one yet — search it over HTTP`);
+  if (query.key.some((part) => part.documentPath.includes('.'))) {
+    throw new UserError(`the search subgraph refers to ${type} by its key; a nested key (${query.key.map((part) => part.documentPath).join(', ')}) is not supported yet — search it over HTTP`);
   }
-  return { entityType: type, keyField: key.documentPath, keyType: key.typeName, keyIsInt: key.kind === 'int', queryField: `search${plural}` };
+  return { entityType: type, key: query.key, queryField: `search${plural}` };
 }
 
-export function searchSubgraphTypeDefs(names: SearchSubgraphNames): DocumentNode {
-  const { entityType: T, keyField, keyType, queryField } = names;
-  const builtIn = ['ID', 'String', 'Int'].includes(keyType);
-  return parse(`
-    extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable"])
+/** The reference the gateway completes for one hit: the entity's type and key fields (Ints as numbers). */
+function referenceOf(names: SearchSubgraphNames, id: string): Record<string, unknown> {
+  const decoded = decodeId(names.key, id);
+  const values = 'values' in decoded ? decoded.values : [id];
+  return { __typename: names.entityType, ...Object.fromEntries(names.key.map((part, index) => [part.documentPath, values[index]])) };
+}
 
-    ${builtIn ? '' : `scalar ${keyType}`}
-
-    type ${T} @key(fields: "${keyField}", resolvable: false) {
-      ${keyField}: ${keyType}!
-    }
-
+/**
+ * The search subgraph's SDL for every index it serves: per index its entity (a reference by its
+ * key), its edge and connection types and its query field; the highlight, facet and page types
+ * once. Two indexes that would name the same search field are refused, naming both.
+ */
+export function searchSubgraphTypeDefs(indexes: readonly SearchSubgraphNames[]): DocumentNode {
+  const byField = new Map<string, SearchSubgraphNames>();
+  for (const names of indexes) {
+    const other = byField.get(names.queryField);
+    if (other) throw new UserError(`two served indexes of ${names.entityType} would both be Query.${names.queryField} in the search subgraph; serve them from separate processes`);
+    byField.set(names.queryField, names);
+  }
+  const builtIn = new Set(['ID', 'String', 'Int']);
+  const scalars = [...new Set(indexes.flatMap((names) => names.key.map((part) => part.typeName)).filter((type) => !builtIn.has(type)))];
+  const entities = [...new Map(indexes.map((names) => [names.entityType, names])).values()];
+  const perIndex = ({ entityType: T }: SearchSubgraphNames): string => `
     """
     One hit: the entity (every field resolved by the subgraphs that own it), its score and
     highlights. node is null when the entity was deleted after it was indexed (the index
@@ -55,6 +66,24 @@ export function searchSubgraphTypeDefs(names: SearchSubgraphNames): DocumentNode
       highlights: [SearchHighlight!]!
     }
 
+    type ${T}SearchConnection {
+      totalCount: Int!
+      edges: [${T}SearchEdge!]!
+      facets: [SearchFacet!]!
+      pageInfo: SearchPageInfo!
+    }
+`;
+  const queryFields = indexes.map(
+    (names) =>
+      `      ${names.queryField}(query: String, filter: String, facets: [String!], selected: [SearchFacetSelection!], first: Int = 10, after: String): ${names.entityType}SearchConnection!`,
+  );
+  return parse(`
+    extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable"])
+
+    ${scalars.map((name) => `scalar ${name}`).join('\n    ')}
+
+    ${entities.map((names) => `type ${names.entityType} @key(fields: "${names.key.map((part) => part.documentPath).join(' ')}", resolvable: false) {\n${names.key.map((part) => `      ${part.documentPath}: ${part.typeName}!`).join('\n')}\n    }`).join('\n\n    ')}
+${indexes.map(perIndex).join('')}
     type SearchHighlight {
       field: String!
       fragments: [String!]!
@@ -76,13 +105,6 @@ export function searchSubgraphTypeDefs(names: SearchSubgraphNames): DocumentNode
       hasNextPage: Boolean!
     }
 
-    type ${T}SearchConnection {
-      totalCount: Int!
-      edges: [${T}SearchEdge!]!
-      facets: [SearchFacet!]!
-      pageInfo: SearchPageInfo!
-    }
-
     input SearchFacetSelection {
       field: String!
       values: [String!]!
@@ -93,7 +115,7 @@ export function searchSubgraphTypeDefs(names: SearchSubgraphNames): DocumentNode
       Full-text query, filter DSL (e.g. genres == "comedy" AND (cast.talent.name == "Ryan Reynolds"
       AND cast.role == "ACTOR")), facets to count, facet values chosen, and cursor pagination.
       """
-      ${queryField}(query: String, filter: String, facets: [String!], selected: [SearchFacetSelection!], first: Int = 10, after: String): ${T}SearchConnection!
+${queryFields.join('\n')}
     }
   `);
 }
@@ -107,12 +129,17 @@ interface SearchArguments {
   after?: string | null;
 }
 
-/** The federated search subgraph over one index: the graph becomes searchable through the graph. */
-export function searchSubgraph(service: SearchService, query: QueryTemplate): GraphQLSchema {
-  const names = searchSubgraphNames(query);
+/** The federated search subgraph over the served indexes, a query field each: the graph becomes searchable through the graph. */
+export function searchSubgraph(indexes: ReadonlyArray<{ service: SearchService; query: QueryTemplate }>): GraphQLSchema {
+  const all = indexes.map(({ service, query }) => ({ service, names: searchSubgraphNames(query) }));
   const resolvers: GraphQLResolverMap<unknown> = {
-    Query: {
-      [names.queryField]: async (_: unknown, args: SearchArguments) => {
+    Query: Object.fromEntries(all.map(({ service, names }) => [names.queryField, searchResolver(service, names)])),
+  };
+  return buildSubgraphSchema({ typeDefs: searchSubgraphTypeDefs(all.map(({ names }) => names)), resolvers });
+}
+
+function searchResolver(service: SearchService, names: SearchSubgraphNames) {
+  return async (_: unknown, args: SearchArguments) => {
         try {
           const request = parseSearchRequest({
             ...(args.query ? { query: args.query } : {}),
@@ -126,7 +153,7 @@ export function searchSubgraph(service: SearchService, query: QueryTemplate): Gr
           return {
             totalCount: response.total,
             edges: response.hits.map((hit) => ({
-              node: { __typename: names.entityType, [names.keyField]: names.keyIsInt ? Number(hit.id) : hit.id },
+              node: referenceOf(names, hit.id),
               score: hit.score,
               highlights: Object.entries(hit.highlights).map(([field, fragments]) => ({ field, fragments })),
             })),
@@ -142,10 +169,7 @@ export function searchSubgraph(service: SearchService, query: QueryTemplate): Gr
             extensions: { code: failure.status === 400 ? 'BAD_USER_INPUT' : failure.status === 503 ? 'SERVICE_UNAVAILABLE' : 'INTERNAL_SERVER_ERROR' },
           });
         }
-      },
-    },
   };
-  return buildSubgraphSchema({ typeDefs: searchSubgraphTypeDefs(names), resolvers });
 }
 
 /** BAD_USER_INPUT with, for a filter error, its column (and fix); for any other, the request part at fault. */

@@ -37,7 +37,7 @@ export async function serveSearch(
   let subgraphUrl: string | null = null;
   const first = indexes[0];
   if (options.subgraphPort !== null && first) {
-    subgraph = new ApolloServer({ ...apolloServerOptions(), schema: searchSubgraph(services[0] as SearchService, first.query) });
+    subgraph = new ApolloServer({ ...apolloServerOptions(), schema: searchSubgraph(indexes.map((loaded, i) => ({ service: services[i] as SearchService, query: loaded.query }))) });
     const { url } = await startStandaloneServer(subgraph, {
       listen: { host: options.host, port: options.subgraphPort },
       context: async ({ req }) => {

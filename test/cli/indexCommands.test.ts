@@ -38,6 +38,17 @@ describe('fedsearch init', { timeout: 60_000 }, () => {
   });
 });
 
+describe('fedsearch generate subgraph', { timeout: 60_000 }, () => {
+  it('prints one search subgraph for several indexes and says it composes with their supergraph', async () => {
+    const result = await fedsearch(['generate', 'subgraph', join(root, 'index-configs/shop-products.yaml'), join(root, 'index-configs/shop-users.yaml')]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('type Product @key(fields: "sku package", resolvable: false)');
+    expect(result.stdout).toMatch(/searchProducts\(.*\): ProductSearchConnection!/);
+    expect(result.stdout).toMatch(/searchUsers\(.*\): UserSearchConnection!/);
+    expect(result.stderr).toBe(`composes with ${join(root, 'subgraphs/shop/supergraph.graphql')}\n`);
+  });
+});
+
 describe('fedsearch validate / generate / plan (offline, with --schema)', { timeout: 60_000 }, () => {
   it('validates the shipped config', async () => {
     const result = await fedsearch(['validate', movies, '--schema', supergraph]);

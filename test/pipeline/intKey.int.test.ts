@@ -162,8 +162,8 @@ describe('an index keyed by an Int, on a graph of its own', () => {
 
     // The search subgraph composes into this graph (the key an Int) and the gateway resolves its hits.
     const service = new SearchService(loaded, es);
-    const searchUrl = await serve(new ApolloServer({ ...apolloServerOptions(), schema: searchSubgraph(service, loaded.query) }));
-    const searchTypeDefs = searchSubgraphTypeDefs(searchSubgraphNames(loaded.query));
+    const searchUrl = await serve(new ApolloServer({ ...apolloServerOptions(), schema: searchSubgraph([{ service, query: loaded.query }]) }));
+    const searchTypeDefs = searchSubgraphTypeDefs([searchSubgraphNames(loaded.query)]);
     const withSearch = await serve(
       new ApolloServer({
         ...apolloServerOptions(),

@@ -57,7 +57,7 @@ describe('bad requests over each transport', () => {
   });
 
   it('GraphQL: BAD_USER_INPUT with the column (and fix) of a filter error, the part at fault of any other', async () => {
-    const graph = new ApolloServer({ schema: searchSubgraph(service, loaded.query), includeStacktraceInErrorResponses: false });
+    const graph = new ApolloServer({ schema: searchSubgraph([{ service, query: loaded.query }]), includeStacktraceInErrorResponses: false });
     await graph.start();
     try {
       const errorsOf = async (query: string) => {

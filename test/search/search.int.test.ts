@@ -282,7 +282,7 @@ describe('search against the real index of the demo graph', () => {
       movies: MOVIES,
       kafkaBrokers: null,
       ports: { gateway: 0, movies: 0, productions: 0, talent: 0, search: 0 },
-      search: searchSubgraph(service, h.loaded.query),
+      search: searchSubgraph([{ service, query: h.loaded.query }]),
     });
     try {
       const actor = all.flatMap((m) => m.cast.filter((c) => c.role === 'ACTOR').map((c) => ({ movie: m, name: c.talent.name })))[0]!;

@@ -8,15 +8,32 @@ import { searchSubgraphNames, searchSubgraphTypeDefs } from '../../src/search/se
 
 describe('the search subgraph declares the key with its own type', () => {
   it('an Int key is an Int in the entity reference', () => {
-    const typeDefs = searchSubgraphTypeDefs(searchSubgraphNames(queryTemplate(OTHER_KEYS_SCHEMA, 'query ($id: Int!) { review(id: $id) { id body } }')));
+    const typeDefs = searchSubgraphTypeDefs([searchSubgraphNames(queryTemplate(OTHER_KEYS_SCHEMA, 'query ($id: Int!) { review(id: $id) { id body } }'))]);
     expect(print(typeDefs)).toMatch(/type Review @key\(fields: "id", resolvable: false\) \{\s+id: Int!\s+\}/);
     expect(() => buildSubgraphSchema({ typeDefs })).not.toThrow();
   });
 
   it('a custom scalar key is declared', () => {
-    const typeDefs = searchSubgraphTypeDefs(searchSubgraphNames(queryTemplate(OTHER_KEYS_SCHEMA, 'query ($sku: Sku!) { product(sku: $sku) { sku name } }')));
+    const typeDefs = searchSubgraphTypeDefs([searchSubgraphNames(queryTemplate(OTHER_KEYS_SCHEMA, 'query ($sku: Sku!) { product(sku: $sku) { sku name } }'))]);
     expect(print(typeDefs)).toContain('scalar Sku');
     expect(print(typeDefs)).toMatch(/sku: Sku!/);
     expect(() => buildSubgraphSchema({ typeDefs })).not.toThrow();
+  });
+
+  it('a composite key is referred to by all its fields, and several indexes get a search field each', () => {
+    const parcel = searchSubgraphNames(queryTemplate(OTHER_KEYS_SCHEMA, 'query ($sku: Sku!, $box: Int!) { parcel(sku: $sku, box: $box) { sku box weight } }'));
+    const review = searchSubgraphNames(queryTemplate(OTHER_KEYS_SCHEMA, 'query ($id: Int!) { review(id: $id) { id body } }'));
+    const typeDefs = searchSubgraphTypeDefs([parcel, review]);
+    const sdl = print(typeDefs);
+    expect(sdl).toMatch(/type Parcel @key\(fields: "sku box", resolvable: false\) \{\s+sku: Sku!\s+box: Int!\s+\}/);
+    expect(sdl).toContain('searchParcels(');
+    expect(sdl).toContain('searchReviews(');
+    expect(sdl.match(/type SearchFacet \{/g)).toHaveLength(1);
+    expect(() => buildSubgraphSchema({ typeDefs })).not.toThrow();
+  });
+
+  it('refuses two indexes that would be the same search field', () => {
+    const review = searchSubgraphNames(queryTemplate(OTHER_KEYS_SCHEMA, 'query ($id: Int!) { review(id: $id) { id body } }'));
+    expect(() => searchSubgraphTypeDefs([review, review])).toThrow('two served indexes of Review would both be Query.searchReviews in the search subgraph; serve them from separate processes');
   });
 });

@@ -7,7 +7,11 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
+import { ApolloServer } from '@apollo/server';
+import { startStandaloneServer } from '@apollo/server/standalone';
 import { Client } from '@elastic/elasticsearch';
+import { parse } from 'graphql';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runAudit } from '../../src/audit/runAudit.ts';
@@ -19,10 +23,13 @@ import { GatewayFetcher } from '../../src/pipeline/gatewayFetcher.ts';
 import { runPipeline, type RunningPipeline } from '../../src/pipeline/runPipeline.ts';
 import { provision } from '../../src/provision/provisionCommand.ts';
 import { parseSearchRequest } from '../../src/search/searchRequest.ts';
+import { apolloServerOptions } from '../../src/apolloServerOptions.ts';
+import { checkSearchSubgraphComposes, searchSubgraphSdl } from '../../src/search/searchSubgraphComposition.ts';
 import { serveSearch } from '../../src/search/serveSearch.ts';
 import { SearchService } from '../../src/search/searchService.ts';
 import { postGraphQL } from '../../subgraphs/shared/postGraphQL.ts';
-import { startShopGraph, type ShopGraph } from '../../subgraphs/shop/shopGraph.ts';
+import { composeSupergraph } from '../../subgraphs/composeSupergraph.ts';
+import { SHOP_TYPE_DEFS, startShopGraph, type ShopGraph, type ShopSubgraph } from '../../subgraphs/shop/shopGraph.ts';
 import { eventually } from '../../support/indexHarness.ts';
 
 const CONFIGS = new URL('../../index-configs/', import.meta.url);
@@ -46,6 +53,7 @@ describe('the shop graph: fetch by @key, composite keys, an entity with no root 
   const indexes: string[] = [];
   const pipelines: RunningPipeline[] = [];
   let products: LoadedIndex | undefined;
+  let users: LoadedIndex | undefined;
 
   /** A shipped shop config under an index name of this run's own. */
   const shopIndex = async (name: 'shop-products' | 'shop-users'): Promise<LoadedIndex> => {
@@ -142,7 +150,7 @@ describe('the shop graph: fetch by @key, composite keys, an entity with no root 
   }, 180_000);
 
   it('indexes users, who have no root field, by their @key; an email the graph does not know is missing, not an error', async () => {
-    const users = await shopIndex('shop-users');
+    users = await shopIndex('shop-users');
     const index = users.config.index;
     const idsFile = join(mkdtempSync(join(tmpdir(), 'fedsearch-shop-ids-')), 'emails.txt');
     writeFileSync(idsFile, 'support@apollographql.com\nada@example.com\ngrace@example.com\n');
@@ -167,6 +175,35 @@ describe('the shop graph: fetch by @key, composite keys, an entity with no root 
       await fetcher.close();
     }
   }, 180_000);
+
+  it('serves both indexes in one search subgraph that composes into the shop graph, whose gateway resolves the hits', async () => {
+    if (!products || !users) throw new Error('the indexes are built by the first tests');
+    expect(checkSearchSubgraphComposes([products, users])).toEqual({ supergraph: SUPERGRAPH });
+    const search = await serveSearch([products, users], { host: '127.0.0.1', port: 0, subgraphPort: 0, requestTimeoutMs: 10_000, maxBodyBytes: 16_384 });
+    const gateway = new ApolloServer({
+      ...apolloServerOptions(),
+      gateway: new ApolloGateway({
+        supergraphSdl: composeSupergraph([
+          ...(Object.keys(SHOP_TYPE_DEFS) as ShopSubgraph[]).map((name) => ({ name, typeDefs: SHOP_TYPE_DEFS[name], url: graph.subgraphUrls[name] })),
+          { name: 'search', typeDefs: parse(searchSubgraphSdl([products, users])), url: search.subgraphUrl as string },
+        ]),
+        buildService: ({ url }) => new RemoteGraphQLDataSource({ url, fetcher: fetch }),
+      }),
+    });
+    try {
+      const { url } = await startStandaloneServer(gateway, { listen: { host: '127.0.0.1', port: 0 } });
+      const answer = await postGraphQL<{
+        searchProducts: { edges: Array<{ node: { sku: string; package: string; inStock: number; createdBy: { name: string } } }> };
+        searchUsers: { totalCount: number; edges: Array<{ node: { email: string; totalProductsCreated: number } }> };
+      }>(url, '{ searchProducts(query: "rover") { edges { node { sku package inStock createdBy { name } } } } searchUsers(query: "ada") { totalCount edges { node { email totalProductsCreated } } } }');
+      // A composite key comes back as a reference of both fields; the gateway fills the rest from three subgraphs.
+      expect(answer.searchProducts.edges).toEqual([{ node: { sku: 'rover', package: '@apollo/rover', inStock: 40, createdBy: { name: 'Ada King' } } }]);
+      expect(answer.searchUsers.edges).toEqual([{ node: { email: 'ada@example.com', totalProductsCreated: 1 } }]);
+    } finally {
+      await gateway.stop();
+      await search.close();
+    }
+  }, 60_000);
 
   it('serves a search page that shows a product the way the config derives it, with no field of the movie demo', async () => {
     if (!products) throw new Error('the products index is built by the first test');
