@@ -4,7 +4,7 @@ import { enumerateIds, idsFromFile } from '../backfill/enumerateIds.ts';
 import type { LoadedIndex } from '../index/loadIndex.ts';
 import { GatewayFetcher } from '../pipeline/gatewayFetcher.ts';
 import { runPipeline } from '../pipeline/runPipeline.ts';
-import { stableHash } from '../index/stableHash.ts';
+import { documentHash } from '../index/stableHash.ts';
 import { valueAt } from '../valueAt.ts';
 import { verdict, type Difference, type DifferenceClass, type IdCheck } from './auditVerdict.ts';
 import { indexedIds } from './indexedIds.ts';
@@ -158,9 +158,9 @@ async function checkIds(
     for (const id of slice) {
       const result = fresh.get(id);
       if (!result || result.kind === 'failed') continue;
-      const want = result.kind === 'found' ? stableHash(result.document) : null;
+      const want = result.kind === 'found' ? documentHash(result.document) : null;
       const document = indexedById.get(id);
-      const have = document === undefined ? null : stableHash(document);
+      const have = document === undefined ? null : documentHash(document);
       const kind: DifferenceClass | null = want === have ? null : want === null ? 'extra' : have === null ? 'missing' : 'stale';
       const updatedAt = result.kind === 'found' && updatedAtField ? Date.parse(String(valueAt(result.document, updatedAtField))) : Number.NaN;
       checked.set(id, { class: kind, graphUpdatedAtMs: Number.isFinite(updatedAt) ? updatedAt : null });

@@ -78,7 +78,9 @@ export const indexConfigSchema = z.strictObject({
       z.strictObject({
         type: name,
         events: z.array(eventSourceSchema).min(1),
-        lookup: dottedPath,
+        // One path (`cast.talent.talentId`), an object holding the key fields the events name
+        // (`items`), or a path per key field of a composite key (`{ sku: items.sku, package: items.package }`).
+        lookup: z.union([dottedPath, z.record(z.string(), dottedPath)]),
       }),
     )
     .default([]),

@@ -47,8 +47,14 @@ export interface EventSource {
 export interface RelatedEntity {
   type: string;
   events: EventSource[];
-  /** Dotted path in the primary document holding this entity's id, e.g. `production.ptpId`. */
+  /**
+   * Dotted path in the primary document holding this entity's id (`production.ptpId`), or the
+   * object holding its key fields (`items`: the fields the events name); for a `lookupPaths` map,
+   * the map as written, for messages. What it resolves to is the index model's RelatedLookup.
+   */
   lookup: string;
+  /** A composite key's fields, each with the document path holding it (`{ sku: items.sku }`); null for one path. */
+  lookupPaths: Record<string, string> | null;
   position: SourcePosition;
   lookupPosition: SourcePosition;
 }

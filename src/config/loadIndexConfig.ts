@@ -175,7 +175,8 @@ function toIndexConfig(raw: RawIndexConfig, file: string, text: string, yaml: Po
     },
     related: raw.related.map((related, i) => ({
       type: related.type,
-      lookup: related.lookup,
+      lookup: typeof related.lookup === 'string' ? related.lookup : `{ ${Object.entries(related.lookup).map(([field, path]) => `${field}: ${path}`).join(', ')} }`,
+      lookupPaths: typeof related.lookup === 'string' ? null : related.lookup,
       events: events(related.events, ['related', i, 'events']),
       position: yaml.positionOf(['related', i]),
       lookupPosition: yaml.positionOf(['related', i, 'lookup']),

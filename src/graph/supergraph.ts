@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Supergraph } from '@apollo/federation-internals';
-import { Kind, parse, print, type DefinitionNode, type DocumentNode, type StringValueNode } from 'graphql';
+import { Kind, parse, print, type DefinitionNode, type DocumentNode, type SelectionSetNode, type StringValueNode } from 'graphql';
 import { UserError } from '../errors.ts';
 
 /** One subgraph of a composed supergraph: its name, where it is served, and its own SDL. */
@@ -113,4 +113,20 @@ export function normalizeFieldSet(fields: string): string {
   } catch {
     return fields.trim().replace(/\s+/g, ' ');
   }
+}
+
+/** The leaf paths of a field set, in order (`sku variation { id }` → `sku`, `variation.id`). */
+export function fieldSetPaths(fields: string): string[] {
+  const paths: string[] = [];
+  const walk = (set: SelectionSetNode, prefix: string): void => {
+    for (const node of set.selections) {
+      if (node.kind !== Kind.FIELD) continue;
+      const path = prefix === '' ? node.name.value : `${prefix}.${node.name.value}`;
+      if (node.selectionSet) walk(node.selectionSet, path);
+      else paths.push(path);
+    }
+  };
+  const operation = parse(`{ ${fields} }`).definitions[0];
+  if (operation?.kind === Kind.OPERATION_DEFINITION) walk(operation.selectionSet, '');
+  return paths;
 }

@@ -1,6 +1,7 @@
 import {
   getNamedType,
   GraphQLError,
+  isAbstractType,
   isCompositeType,
   isListType,
   isNonNullType,
@@ -24,6 +25,7 @@ import { UserError } from '../errors.ts';
 import { didYouMean, suggestionList } from '../suggestions.ts';
 import type { KeyPart } from './entityKey.ts';
 import { fetchByKeyOperation, FetchByKeyError, planFetchByKey, type FetchByKeyPlan } from './fetchByKey.ts';
+import { withTypenamesOfAbstractValues } from './recordTypenames.ts';
 import type { SupergraphSource } from './supergraph.ts';
 
 /** A query template that parses and validates against the graph, with its parts named. */
@@ -41,6 +43,8 @@ export interface QueryTemplate {
   rootFieldName: string;
   /** The GraphQL type of the document (the root field's named type). */
   entityType: GraphQLNamedType;
+  /** The object types a document can be: the entity type, or an interface's or union's members. */
+  possibleTypes: string[];
   /** How the entity is fetched by key when the config's query is a fragment; null for a root-field query sent to the gateway. */
   fetchByKey: FetchByKeyPlan | null;
 }
@@ -133,8 +137,20 @@ export function checkQueryTemplate(
     key.push({ variable: name, argument, documentPath, typeName, kind: typeName === 'Int' ? 'int' : 'string' });
   }
   if (problems.length > 0 || !entityType || key.length === 0) return failed();
+  // Positions above are of the text as written; what is fetched also records abstract values' types.
+  const recorded = withTypenamesOfAbstractValues(schema, document);
+  const recordedOperation = recorded.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION) as OperationDefinitionNode;
   return {
-    template: { document, operation, key, rootKey: rootField.alias?.value ?? rootField.name.value, rootFieldName: rootField.name.value, entityType, fetchByKey: fetchByKey ?? null },
+    template: {
+      document: recorded,
+      operation: recordedOperation,
+      key,
+      rootKey: rootField.alias?.value ?? rootField.name.value,
+      rootFieldName: rootField.name.value,
+      entityType,
+      possibleTypes: isAbstractType(entityType) ? schema.getPossibleTypes(entityType).map((type) => type.name) : [entityType.name],
+      fetchByKey: fetchByKey ?? null,
+    },
     problems,
   };
 }

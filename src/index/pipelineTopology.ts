@@ -28,7 +28,7 @@ export interface PipelineTopology {
 }
 
 /** The topology of a loaded index: its names, and each event source with what becomes of it. */
-export function pipelineTopology(loaded: Pick<LoadedIndex, 'config' | 'names' | 'fields' | 'query'>): PipelineTopology {
+export function pipelineTopology(loaded: Pick<LoadedIndex, 'config' | 'names' | 'fields' | 'query' | 'relatedLookups'>): PipelineTopology {
   const { config, names } = loaded;
   const idOf = (source: IndexConfig['primary']['events'][number]): string =>
     source.idFromKey ? 'message key' : source.idPaths ? Object.entries(source.idPaths).map(([field, path]) => `${field}=${path}`).join(', ') : (source.idPath as string);
@@ -43,14 +43,15 @@ export function pipelineTopology(loaded: Pick<LoadedIndex, 'config' | 'names' | 
         id: idOf(source),
         reverseLookup: null,
       })),
-      ...config.related.flatMap((related) =>
-        related.events.map((source) => ({
+      ...config.related.flatMap((related, i) => {
+        const paths = loaded.relatedLookups[i]?.paths ?? [related.lookup];
+        return related.events.map((source) => ({
           topic: source.topic,
           entityType: related.type,
           id: idOf(source),
-          reverseLookup: { path: related.lookup, nestedPath: nestedPathOf(related.lookup) },
-        })),
-      ),
+          reverseLookup: { path: paths.join(' + '), nestedPath: nestedPathOf(paths[0] as string) },
+        }));
+      }),
     ],
     enrichGroup: names.enrichGroup,
     sinkGroup: names.sinkGroup,

@@ -23,7 +23,7 @@ import { reverseLookup, type LookupClient } from './reverseLookup.ts';
 export type { EnrichOutcome, PendingIds } from './enrichSteps.ts';
 
 export interface EnrichStageDeps {
-  loaded: Pick<LoadedIndex, 'config' | 'fields' | 'names' | 'query'>;
+  loaded: Pick<LoadedIndex, 'config' | 'fields' | 'names' | 'query' | 'relatedLookups'>;
   topology: Pick<PipelineTopology, 'alias' | 'documentsTopic' | 'enrichGroup'>;
   /** Reverse lookups, and the refresh before the second one. */
   elasticsearch: LookupClient & { indices: { refresh(request: { index: string }): Promise<unknown> } };

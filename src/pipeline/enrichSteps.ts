@@ -18,8 +18,8 @@ import type { LookupTarget } from './reverseLookup.ts';
 export interface Route {
   entityType: string;
   source: EventSource;
-  /** The primary entity's key, for events that carry it field by field (a composite key); null for related events. */
-  key: readonly KeyPart[] | null;
+  /** The key the events name (field by field for a composite key): the primary entity's, or the related entity's its lookup reads. */
+  key: readonly KeyPart[];
   lookup: LookupTarget | null;
 }
 
@@ -31,15 +31,21 @@ export type PendingIds = Map<string, number | null>;
  * search the index for the documents holding their id, in the exact (keyword) form of the lookup
  * field, inside its nested object if it has one — both read from the index model.
  */
-export function eventRoutes(loaded: Pick<LoadedIndex, 'config' | 'fields' | 'names' | 'query'>): Map<string, Route[]> {
+export function eventRoutes(loaded: Pick<LoadedIndex, 'config' | 'fields' | 'names' | 'query' | 'relatedLookups'>): Map<string, Route[]> {
   const { config } = loaded;
   const routes = new Map<string, Route[]>();
   const add = (topic: string, route: Route): void => void routes.set(topic, [...(routes.get(topic) ?? []), route]);
   for (const source of config.primary.events) add(source.topic, { entityType: config.primary.type, source, key: loaded.query.key, lookup: null });
-  for (const related of config.related) {
-    const field = loaded.fields.find((candidate) => candidate.path === related.lookup);
-    const lookup: LookupTarget = { index: loaded.names.alias, field: field?.exactField ?? related.lookup, nestedPath: field?.nestedPath ?? null };
-    for (const source of related.events) add(source.topic, { entityType: related.type, source, key: null, lookup });
+  for (const [i, related] of config.related.entries()) {
+    const resolved = loaded.relatedLookups[i] as LoadedIndex['relatedLookups'][number];
+    const fields = resolved.paths.map((path) => loaded.fields.find((candidate) => candidate.path === path));
+    const lookup: LookupTarget = {
+      index: loaded.names.alias,
+      fields: fields.map((field, j) => field?.exactField ?? (resolved.paths[j] as string)),
+      nestedPath: fields[0]?.nestedPath ?? null,
+      key: resolved.key,
+    };
+    for (const source of related.events) add(source.topic, { entityType: related.type, source, key: resolved.key, lookup });
   }
   return routes;
 }

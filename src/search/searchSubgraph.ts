@@ -1,7 +1,7 @@
 import { UserError } from '../errors.ts';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
-import { GraphQLError, parse, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { GraphQLError, isInterfaceType, isUnionType, parse, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { decodeId, type KeyPart } from '../graph/entityKey.ts';
 import type { QueryTemplate } from '../graph/validateQueryTemplate.ts';
 import { badSearchRequest, searchFailure, type BadSearchRequest } from './badSearchRequest.ts';
@@ -11,6 +11,10 @@ import type { SearchService } from './searchService.ts';
 /** How the search subgraph names things for one index: `searchMovies` returning `MovieSearchConnection`. */
 export interface SearchSubgraphNames {
   entityType: string;
+  /** How the entity type is declared: an object (an entity), or an interface or union whose members are entities. */
+  entityKind: 'object' | 'interface' | 'union';
+  /** The entity types a hit refers to: the entity type itself, or the interface's or union's members. */
+  possibleTypes: string[];
   /** The entity's key, field by field (the query template's key): a hit is a reference `{ __typename, …key }`. */
   key: KeyPart[];
   queryField: string;
@@ -23,20 +27,59 @@ export interface SearchSubgraphNames {
  * other field from the owning subgraphs. A key with a nested field (`sku variation { id }`) is not
  * offered yet.
  */
-export function searchSubgraphNames(query: Pick<QueryTemplate, 'entityType' | 'key'>): SearchSubgraphNames {
+export function searchSubgraphNames(query: Pick<QueryTemplate, 'entityType' | 'key' | 'possibleTypes'>): SearchSubgraphNames {
   const type = query.entityType.name;
   const plural = type.endsWith('y') ? `${type.slice(0, -1)}ies` : `${type}s`;
   if (query.key.some((part) => part.documentPath.includes('.'))) {
     throw new UserError(`the search subgraph refers to ${type} by its key; a nested key (${query.key.map((part) => part.documentPath).join(', ')}) is not supported yet — search it over HTTP`);
   }
-  return { entityType: type, key: query.key, queryField: `search${plural}` };
+  const entityKind = isInterfaceType(query.entityType) ? 'interface' : isUnionType(query.entityType) ? 'union' : 'object';
+  return { entityType: type, entityKind, possibleTypes: query.possibleTypes, key: query.key, queryField: `search${plural}` };
 }
 
-/** The reference the gateway completes for one hit: the entity's type and key fields (Ints as numbers). */
-function referenceOf(names: SearchSubgraphNames, id: string): Record<string, unknown> {
+/**
+ * The reference the gateway completes for one hit: the entity's type and key fields (Ints as
+ * numbers). For an interface or union, the concrete type the document recorded (`__typename`,
+ * which fedsearch selects on every abstract value); null when it did not record one.
+ */
+function referenceOf(names: SearchSubgraphNames, id: string, document: Record<string, unknown>): Record<string, unknown> | null {
+  const typename = names.entityKind === 'object' ? names.entityType : document['__typename'];
+  if (typeof typename !== 'string' || !names.possibleTypes.includes(typename)) return null;
   const decoded = decodeId(names.key, id);
   const values = 'values' in decoded ? decoded.values : [id];
-  return { __typename: names.entityType, ...Object.fromEntries(names.key.map((part, index) => [part.documentPath, values[index]])) };
+  return { __typename: typename, ...Object.fromEntries(names.key.map((part, index) => [part.documentPath, values[index]])) };
+}
+
+/**
+ * The entity declarations: every type a hit can refer to, by its key fields (`resolvable: false`:
+ * this subgraph refers to it, others resolve it), and an interface or union over them when an
+ * index's entity type is one. Types shared by several indexes are declared once.
+ */
+function entityDeclarations(indexes: readonly SearchSubgraphNames[]): string[] {
+  const objects = new Map<string, { keys: Set<string>; fields: Map<string, string>; implementsTypes: Set<string> }>();
+  const abstracts = new Map<string, SearchSubgraphNames>();
+  for (const names of indexes) {
+    const keyFields = names.key.map((part) => part.documentPath).join(' ');
+    for (const type of names.possibleTypes) {
+      const object = objects.get(type) ?? { keys: new Set(), fields: new Map(), implementsTypes: new Set() };
+      object.keys.add(keyFields);
+      for (const part of names.key) object.fields.set(part.documentPath, part.typeName);
+      if (names.entityKind === 'interface') object.implementsTypes.add(names.entityType);
+      objects.set(type, object);
+    }
+    if (names.entityKind !== 'object') abstracts.set(names.entityType, names);
+  }
+  const declarations = [...abstracts.values()].map((names) =>
+    names.entityKind === 'interface'
+      ? `interface ${names.entityType} {\n${names.key.map((part) => `      ${part.documentPath}: ${part.typeName}!`).join('\n')}\n    }`
+      : `union ${names.entityType} = ${names.possibleTypes.join(' | ')}`,
+  );
+  for (const [type, object] of objects) {
+    const implementsClause = object.implementsTypes.size > 0 ? ` implements ${[...object.implementsTypes].join(' & ')}` : '';
+    const keys = [...object.keys].map((fields) => `@key(fields: "${fields}", resolvable: false)`).join(' ');
+    declarations.push(`type ${type}${implementsClause} ${keys} {\n${[...object.fields].map(([field, typeName]) => `      ${field}: ${typeName}!`).join('\n')}\n    }`);
+  }
+  return declarations;
 }
 
 /**
@@ -53,7 +96,6 @@ export function searchSubgraphTypeDefs(indexes: readonly SearchSubgraphNames[]):
   }
   const builtIn = new Set(['ID', 'String', 'Int']);
   const scalars = [...new Set(indexes.flatMap((names) => names.key.map((part) => part.typeName)).filter((type) => !builtIn.has(type)))];
-  const entities = [...new Map(indexes.map((names) => [names.entityType, names])).values()];
   const perIndex = ({ entityType: T }: SearchSubgraphNames): string => `
     """
     One hit: the entity (every field resolved by the subgraphs that own it), its score and
@@ -82,7 +124,7 @@ export function searchSubgraphTypeDefs(indexes: readonly SearchSubgraphNames[]):
 
     ${scalars.map((name) => `scalar ${name}`).join('\n    ')}
 
-    ${entities.map((names) => `type ${names.entityType} @key(fields: "${names.key.map((part) => part.documentPath).join(' ')}", resolvable: false) {\n${names.key.map((part) => `      ${part.documentPath}: ${part.typeName}!`).join('\n')}\n    }`).join('\n\n    ')}
+    ${entityDeclarations(indexes).join('\n\n    ')}
 ${indexes.map(perIndex).join('')}
     type SearchHighlight {
       field: String!
@@ -153,7 +195,7 @@ function searchResolver(service: SearchService, names: SearchSubgraphNames) {
           return {
             totalCount: response.total,
             edges: response.hits.map((hit) => ({
-              node: referenceOf(names, hit.id),
+              node: referenceOf(names, hit.id, hit.document),
               score: hit.score,
               highlights: Object.entries(hit.highlights).map(([field, fragments]) => ({ field, fragments })),
             })),

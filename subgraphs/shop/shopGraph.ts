@@ -4,6 +4,8 @@
 // - Product has two composite keys, "sku package" and "sku variation { id }", and the inventory
 //   and reviews teams know it only by "sku package";
 // - Review is keyed by an Int;
+// - product(sku, package) returns an interface, ProductItf (a Product or a Bundle of products),
+//   and every item of the catalog has a union list, media (Image | Video);
 // - User.name is nullable, so a user the users team does not know comes back from the gateway as
 //   `{ email, name: null, … }`, not null: only the users subgraph's null answer says it is missing.
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
@@ -33,9 +35,17 @@ export const SHOP_TYPE_DEFS: Record<ShopSubgraph, DocumentNode> = {
     type User @key(fields: "email") { email: ID! name: String }
     type Mutation { renameUser(email: ID!, name: String!): User }`),
   products: parse(`${FEDERATION}
-    type Query { allProducts: [Product!]! }
-    type Product @key(fields: "sku package") @key(fields: "sku variation { id }") {
-      sku: String! package: String! name: String! variation: ProductVariation createdBy: User
+    type Query { allProducts: [Product!]!  product(sku: String!, package: String!): ProductItf  catalog: [ProductItf!]! }
+    "What the catalog sells: a product, or a bundle of products."
+    interface ProductItf { sku: String! package: String! name: String! createdBy: User media: [Media!]! }
+    union Media = Image | Video
+    type Image { url: String! alt: String }
+    type Video { url: String! seconds: Int! }
+    type Product implements ProductItf @key(fields: "sku package") @key(fields: "sku variation { id }") {
+      sku: String! package: String! name: String! variation: ProductVariation createdBy: User media: [Media!]!
+    }
+    type Bundle implements ProductItf @key(fields: "sku package") {
+      sku: String! package: String! name: String! createdBy: User media: [Media!]! items: [Product!]!
     }
     type ProductVariation { id: ID! }
     type User @key(fields: "email") { email: ID! totalProductsCreated: Int! }
@@ -52,25 +62,47 @@ export const SHOP_TYPE_DEFS: Record<ShopSubgraph, DocumentNode> = {
 };
 
 interface UserRow { email: string; name: string }
-interface ProductRow { sku: string; package: string; name: string; variation: { id: string }; createdBy: string }
+type MediaRow = { url: string; alt: string | null } | { url: string; seconds: number };
+interface ProductRow {
+  kind: 'Product' | 'Bundle';
+  sku: string;
+  package: string;
+  name: string;
+  variation: { id: string };
+  createdBy: string;
+  media: MediaRow[];
+  /** A bundle's products, by key. */
+  items: Array<{ sku: string; package: string }>;
+}
 interface StockRow { sku: string; package: string; inStock: number }
 interface ReviewRow { id: number; body: string; stars: number; sku: string; package: string; author: string }
 
-/** The shop's rows, the same on every start: three users, four products, their stock and reviews. */
+/**
+ * The shop's rows, the same on every start: three users, four products and a bundle of two of
+ * them (the catalog), their stock and reviews.
+ */
 export function shopRows(): { users: UserRow[]; products: ProductRow[]; stock: StockRow[]; reviews: ReviewRow[] } {
-  const products: ProductRow[] = [
-    { sku: 'federation', package: '@apollo/federation', name: 'Federation', variation: { id: 'OSS' }, createdBy: 'support@apollographql.com' },
-    { sku: 'federation', package: '@apollo/gateway', name: 'Gateway', variation: { id: 'OSS' }, createdBy: 'support@apollographql.com' },
-    { sku: 'studio', package: '@apollo/studio', name: 'Studio', variation: { id: 'platform' }, createdBy: 'ada@example.com' },
-    { sku: 'rover', package: '@apollo/rover', name: 'Rover', variation: { id: 'cli' }, createdBy: 'ada@example.com' },
+  const product = (sku: string, pkg: string, name: string, variation: string, createdBy: string, media: MediaRow[]): ProductRow =>
+    ({ kind: 'Product', sku, package: pkg, name, variation: { id: variation }, createdBy, media, items: [] });
+  const catalog: ProductRow[] = [
+    product('federation', '@apollo/federation', 'Federation', 'OSS', 'support@apollographql.com', [{ url: 'https://example.com/federation.png', alt: 'Federation logo' }]),
+    product('federation', '@apollo/gateway', 'Gateway', 'OSS', 'support@apollographql.com', [{ url: 'https://example.com/gateway.mp4', seconds: 95 }]),
+    product('studio', '@apollo/studio', 'Studio', 'platform', 'ada@example.com', []),
+    product('rover', '@apollo/rover', 'Rover', 'cli', 'ada@example.com', [{ url: 'https://example.com/rover.png', alt: null }, { url: 'https://example.com/rover.mp4', seconds: 30 }]),
+    {
+      kind: 'Bundle', sku: 'starter', package: '@apollo/starter-kit', name: 'Starter Kit', variation: { id: 'kit' }, createdBy: 'grace@example.com',
+      media: [{ url: 'https://example.com/starter.mp4', seconds: 240 }],
+      items: [{ sku: 'federation', package: '@apollo/federation' }, { sku: 'rover', package: '@apollo/rover' }],
+    },
   ];
+  const products = catalog.filter((row) => row.kind === 'Product');
   return {
     users: [
       { email: 'support@apollographql.com', name: 'Apollo Studio Support' },
       { email: 'ada@example.com', name: 'Ada Lovelace' },
       { email: 'grace@example.com', name: 'Grace Hopper' },
     ],
-    products,
+    products: catalog,
     stock: products.map((product, index) => ({ sku: product.sku, package: product.package, inStock: 10 * (index + 1) })),
     reviews: [
       { id: 1, body: 'Composes every graph we have', stars: 5, sku: 'federation', package: '@apollo/federation', author: 'grace@example.com' },
@@ -95,8 +127,12 @@ export function shopSchemas(sink: ChangeEventSink): Record<ShopSubgraph, GraphQL
   };
   const notFound = (what: string): GraphQLError => new GraphQLError(`no ${what}`, { extensions: { code: 'NOT_FOUND' } });
   type ProductRef = { sku: string; package?: string; variation?: { id: string } };
-  const productOf = (ref: ProductRef): ProductRow | undefined =>
+  const catalogRow = (ref: ProductRef): ProductRow | undefined =>
     ref.package !== undefined ? products.get(productKey(ref as { sku: string; package: string })) : [...products.values()].find((row) => row.sku === ref.sku && row.variation.id === ref.variation?.id);
+  const ofKind = (kind: ProductRow['kind']) => (ref: ProductRef): ProductRow | null => {
+    const row = catalogRow(ref);
+    return row?.kind === kind ? row : null;
+  };
 
   return {
     users: buildSubgraphSchema({
@@ -118,14 +154,25 @@ export function shopSchemas(sink: ChangeEventSink): Record<ShopSubgraph, GraphQL
     products: buildSubgraphSchema({
       typeDefs: SHOP_TYPE_DEFS.products,
       resolvers: {
-        Query: { allProducts: () => [...products.values()] },
+        Query: {
+          allProducts: () => [...products.values()].filter((row) => row.kind === 'Product'),
+          product: (_: unknown, args: { sku: string; package: string }) => products.get(productKey(args)) ?? null,
+          catalog: () => [...products.values()],
+        },
+        ProductItf: { __resolveType: (row: ProductRow) => row.kind },
+        Media: { __resolveType: (row: MediaRow) => ('seconds' in row ? 'Video' : 'Image') },
         Product: {
-          __resolveReference: (ref: ProductRef) => productOf(ref) ?? null,
+          __resolveReference: ofKind('Product'),
           createdBy: (row: ProductRow) => ({ email: row.createdBy }),
+        },
+        Bundle: {
+          __resolveReference: ofKind('Bundle'),
+          createdBy: (row: ProductRow) => ({ email: row.createdBy }),
+          items: (row: ProductRow) => row.items.flatMap((item) => products.get(productKey(item)) ?? []),
         },
         User: {
           __resolveReference: (ref: { email: string }) => ({ email: ref.email }),
-          totalProductsCreated: (ref: { email: string }) => [...products.values()].filter((row) => row.createdBy === ref.email).length,
+          totalProductsCreated: (ref: { email: string }) => [...products.values()].filter((row) => row.kind === 'Product' && row.createdBy === ref.email).length,
         },
         Mutation: {
           renameProduct: async (_: unknown, args: { sku: string; package: string; name: string }) => {

@@ -8,6 +8,7 @@ import { decodeId, encodeId, idOfDocument, type KeyPart } from '../../src/graph/
 import { loadGraph } from '../../src/graph/loadGraphSchema.ts';
 import { readSupergraph } from '../../src/graph/supergraph.ts';
 import { checkIndexAgainstSchema, type LoadedIndex } from '../../src/index/loadIndex.ts';
+import { checkSearchSubgraphComposes, searchSubgraphSdl } from '../../src/search/searchSubgraphComposition.ts';
 
 const configFile = (name: string): string => new URL(`../../index-configs/${name}.yaml`, import.meta.url).pathname;
 const SHOP_SUPERGRAPH = new URL('../../subgraphs/shop/supergraph.graphql', import.meta.url).pathname;
@@ -112,6 +113,30 @@ describe('fetch by @key configs', () => {
       problems: ['shop-products.yaml:36:5: related[0].type: ProductVariation is not an entity (no subgraph declares @key on it): its change events cannot name it by a key the documents hold'],
     },
     {
+      name: 'a composite lookup on a path the document does not hold',
+      config: 'shop-catalog',
+      edits: [['lookup: { sku: items.sku, package: items.package }', 'lookup: { sku: items.skus, package: items.package }']],
+      problems: ["shop-catalog.yaml:47:5: related[1].lookup.sku: items.skus is not a scalar field of the query's document (did you mean items.sku?)"],
+    },
+    {
+      name: 'a composite lookup that is not a @key of the related type',
+      config: 'shop-catalog',
+      edits: [['lookup: { sku: items.sku, package: items.package }', 'lookup: { sku: items.sku, name: items.name }'], ['        id: { sku: after.sku, package: after.package }\n    lookup', '        id: { sku: after.sku, name: after.name }\n    lookup']],
+      problems: ['shop-catalog.yaml:47:5: related[1].lookup: sku name is not a @key of Product (its keys: "sku package", "sku variation { id }"), so its reverse lookups would never match'],
+    },
+    {
+      name: 'related events that name other key fields than the lookup reads',
+      config: 'shop-catalog',
+      edits: [['        id: { sku: after.sku, package: after.package }\n    lookup', '        id: after.sku\n    lookup']],
+      problems: ['shop-catalog.yaml:45:9: related[1].events[0].id: the lookup reads 2 key fields of Product (sku, package): give an event path for each, e.g. id: { sku: after.sku, package: after.package }'],
+    },
+    {
+      name: 'a composite key read from two objects',
+      config: 'shop-catalog',
+      edits: [['lookup: { sku: items.sku, package: items.package }', 'lookup: { sku: items.sku, package: package }']],
+      problems: ['shop-catalog.yaml:47:5: related[1].lookup: the fields of a composite key must be read from one object, found items.sku, package'],
+    },
+    {
       name: 'a fragment on another type than primary.type',
       config: 'shop-users',
       edits: [['type: User', 'type: Review']],
@@ -119,6 +144,29 @@ describe('fetch by @key configs', () => {
     },
   ])('$name', async ({ config, edits, problems, withSupergraph }) => {
     expect((await check(config ?? 'shop-products', edits, withSupergraph ?? true)).problems).toEqual(problems);
+  });
+
+  it('resolves a related lookup by composite key, given field by field or as the object holding the fields its events name', async () => {
+    const byField = await check('shop-catalog');
+    expect(byField.problems).toEqual([]);
+    expect(byField.loaded?.relatedLookups[1]).toMatchObject({ type: 'Product', paths: ['items.sku', 'items.package'], key: [{ documentPath: 'sku' }, { documentPath: 'package' }] });
+    const byObject = await check('shop-catalog', [['lookup: { sku: items.sku, package: items.package }', 'lookup: items']]);
+    expect(byObject.problems).toEqual([]);
+    expect(byObject.loaded?.relatedLookups[1]?.paths).toEqual(['items.sku', 'items.package']);
+    // The concrete types a document of the interface can be.
+    expect(byField.loaded?.query.possibleTypes.sort()).toEqual(['Bundle', 'Product']);
+  });
+
+  it('declares an interface root in the search subgraph by its implementations, and composes it with the shop graph beside the products index', async () => {
+    const catalog = (await check('shop-catalog')).loaded as LoadedIndex;
+    const products = (await check('shop-products')).loaded as LoadedIndex;
+    const sdl = searchSubgraphSdl([catalog, products]);
+    expect(sdl).toMatch(/interface ProductItf \{\s+sku: String!\s+package: String!\s+\}/);
+    expect(sdl).toContain('type Bundle implements ProductItf @key(fields: "sku package", resolvable: false)');
+    // Product: once, for both indexes.
+    expect(sdl.match(/type Product /g)).toHaveLength(1);
+    expect(sdl).toContain('searchProductItfs(');
+    expect(checkSearchSubgraphComposes([catalog, products])).toEqual({ supergraph: SHOP_SUPERGRAPH });
   });
 
   it('says a subgraph SDL is not a supergraph, and how to make one', () => {

@@ -1,3 +1,4 @@
+import { print } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { documentShape } from '../../src/index/documentShape.ts';
 import type { ObjectShape, ShapeNode } from '../../src/index/documentShape.ts';
@@ -216,6 +217,20 @@ describe('documentShape', () => {
     expect(root).toMatchObject({ kind: 'abstract', typeName: 'Node', possibleTypes: ['Person', 'Film'] });
     expect(at(root, 'id')).toMatchObject({ nonNull: [true] });
     expect(at(root, 'title')).toMatchObject({ nonNull: [false] });
+  });
+
+  it('records the concrete type of every interface or union value the template fetches, unless the query selects it', () => {
+    const template = queryTemplate(
+      schema,
+      `query Node($id: ID!) { node(id: $id) { id ... on Film { recognitions { ... on Award { name } } credits { __typename billing } } } }`,
+    );
+    const root = documentShape(schema, template, { scalars: { Money: 'double', Json: 'keyword' } }).root;
+    expect(keys(root)).toEqual(['__typename', 'id', 'recognitions', 'credits']);
+    expect(at(root, '__typename')).toMatchObject({ storage: 'keyword', nonNull: [true] });
+    expect(keys(at(root, 'recognitions'))).toEqual(['__typename', 'name']);
+    // Selected already: not twice.
+    expect(keys(at(root, 'credits'))).toEqual(['__typename', 'billing']);
+    expect(print(template.operation)).toContain('node(id: $id) {\n    __typename\n');
   });
 
   it('names an unknown custom scalar, where it is used, and the config key that fixes it', () => {

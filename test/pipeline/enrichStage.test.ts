@@ -16,8 +16,8 @@ describe('enrich steps', () => {
   it('routes every event topic of the index, related lookups on the exact field in its nested object', () => {
     expect([...routes.keys()]).toEqual(['studio.movie.changes', 'studio.credit.changes', 'studio.production.changes', 'studio.talent.changes']);
     expect(route('studio.movie.changes').lookup).toBeNull();
-    expect(route('studio.production.changes').lookup).toEqual({ index: 'movies', field: 'production.ptpId', nestedPath: null });
-    expect(route('studio.talent.changes').lookup).toEqual({ index: 'movies', field: 'cast.talent.talentId', nestedPath: 'cast' });
+    expect(route('studio.production.changes').lookup).toMatchObject({ index: 'movies', fields: ['production.ptpId'], nestedPath: null });
+    expect(route('studio.talent.changes').lookup).toMatchObject({ index: 'movies', fields: ['cast.talent.talentId'], nestedPath: 'cast' });
   });
 
   it('decodes and routes a batch: ids with their oldest event time, undecodable events as dead letters with their offset', () => {

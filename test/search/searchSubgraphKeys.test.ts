@@ -32,6 +32,18 @@ describe('the search subgraph declares the key with its own type', () => {
     expect(() => buildSubgraphSchema({ typeDefs })).not.toThrow();
   });
 
+  it('a union root is declared as the union of its members, each referred to by the key', () => {
+    const shipment = searchSubgraphNames(
+      queryTemplate(OTHER_KEYS_SCHEMA, 'query ($sku: Sku!, $box: Int!) { shipment(sku: $sku, box: $box) { ... on Parcel { sku box weight } ... on Letter { sku box stamp } } }'),
+    );
+    expect(shipment).toMatchObject({ entityKind: 'union', possibleTypes: ['Parcel', 'Letter'], queryField: 'searchShipments' });
+    const typeDefs = searchSubgraphTypeDefs([shipment]);
+    const sdl = print(typeDefs);
+    expect(sdl).toContain('union Shipment = Parcel | Letter');
+    expect(sdl).toMatch(/type Letter @key\(fields: "sku box", resolvable: false\) \{\s+sku: Sku!\s+box: Int!\s+\}/);
+    expect(() => buildSubgraphSchema({ typeDefs })).not.toThrow();
+  });
+
   it('refuses two indexes that would be the same search field', () => {
     const review = searchSubgraphNames(queryTemplate(OTHER_KEYS_SCHEMA, 'query ($id: Int!) { review(id: $id) { id body } }'));
     expect(() => searchSubgraphTypeDefs([review, review])).toThrow('two served indexes of Review would both be Query.searchReviews in the search subgraph; serve them from separate processes');

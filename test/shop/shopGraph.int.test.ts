@@ -1,8 +1,10 @@
-// The second demo graph, the shop, run end to end on the real stack through the shipped configs
-// index-configs/shop-products.yaml and shop-users.yaml: no gateway URL, only the composed
-// supergraph. Products are fetched by a composite @key ("sku package"), users — who have no root
+// The second demo graph, the shop, run end to end on the real stack through the shipped configs.
+// index-configs/shop-products.yaml and shop-users.yaml have no gateway URL, only the composed
+// supergraph: products are fetched by a composite @key ("sku package"), users — who have no root
 // field anywhere in the graph — by "email"; both through fedsearch's own entry point, planned in
-// process over the four subgraphs.
+// process over the four subgraphs. shop-catalog.yaml goes through the shop's gateway to a root
+// field returning an interface (a Product or a Bundle), with a union list and bundles that follow
+// their products through a composite-key reverse lookup.
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -54,9 +56,10 @@ describe('the shop graph: fetch by @key, composite keys, an entity with no root 
   const pipelines: RunningPipeline[] = [];
   let products: LoadedIndex | undefined;
   let users: LoadedIndex | undefined;
+  let catalog: LoadedIndex | undefined;
 
   /** A shipped shop config under an index name of this run's own. */
-  const shopIndex = async (name: 'shop-products' | 'shop-users'): Promise<LoadedIndex> => {
+  const shopIndex = async (name: 'shop-products' | 'shop-users' | 'shop-catalog'): Promise<LoadedIndex> => {
     const index = `it_${name.replace('-', '_')}_${run}`;
     indexes.push(index);
     const text = readFileSync(new URL(`${name}.yaml`, CONFIGS), 'utf8')
@@ -80,6 +83,7 @@ describe('the shop graph: fetch by @key, composite keys, an entity with no root 
     graph = await startShopGraph({ kafkaBrokers: inject('kafkaBrokers'), ports: { gateway: 0, users: 0, products: 0, inventory: 0, reviews: 0 } });
     env = {
       ...(process.env as Record<string, string>),
+      SHOP_GATEWAY_URL: graph.gatewayUrl,
       SHOP_USERS_URL: graph.subgraphUrls.users,
       SHOP_PRODUCTS_URL: graph.subgraphUrls.products,
       SHOP_INVENTORY_URL: graph.subgraphUrls.inventory,
@@ -176,16 +180,58 @@ describe('the shop graph: fetch by @key, composite keys, an entity with no root 
     }
   }, 180_000);
 
-  it('serves both indexes in one search subgraph that composes into the shop graph, whose gateway resolves the hits', async () => {
-    if (!products || !users) throw new Error('the indexes are built by the first tests');
-    expect(checkSearchSubgraphComposes([products, users])).toEqual({ supergraph: SUPERGRAPH });
-    const search = await serveSearch([products, users], { host: '127.0.0.1', port: 0, subgraphPort: 0, requestTimeoutMs: 10_000, maxBodyBytes: 16_384 });
+  it('indexes an interface root (a product or a bundle) with a union list: concrete types recorded, faceted, filtered; a bundle follows its products by their composite key', async () => {
+    catalog = await shopIndex('shop-catalog');
+    const index = catalog.config.index;
+    // An unpaginated list, read in one page: the three products left and the bundle.
+    expect(await runBackfill(catalog, { rate: Number.POSITIVE_INFINITY, resume: false, newVersion: false, cleanup: false, graceSeconds: 0 }, quiet)).toMatchObject({ done: 4, failed: 0 });
+    await es.indices.refresh({ index });
+    expect(await product(index, 'starter', '@apollo/starter-kit')).toMatchObject({
+      __typename: 'Bundle',
+      name: 'Starter Kit',
+      media: [{ __typename: 'Video', url: 'https://example.com/starter.mp4', seconds: 240 }],
+      items: [
+        { sku: 'federation', package: '@apollo/federation', name: 'Federation' },
+        { sku: 'rover', package: '@apollo/rover', name: 'Rover' },
+      ],
+    });
+    expect(await product(index, 'rover', '@apollo/rover')).toMatchObject({
+      __typename: 'Product',
+      inStock: 40,
+      media: [{ __typename: 'Image', url: 'https://example.com/rover.png' }, { __typename: 'Video', seconds: 30 }],
+    });
+
+    // The concrete types are facets and filters like any keyword; facets count documents.
+    const service = new SearchService(catalog, es);
+    const faceted = await service.search(parseSearchRequest({ facets: ['__typename', 'media.__typename'] }));
+    expect(faceted.facets['__typename']).toEqual(expect.arrayContaining([expect.objectContaining({ value: 'Product', count: 3 }), expect.objectContaining({ value: 'Bundle', count: 1 })]));
+    expect(faceted.facets['media.__typename']).toEqual(expect.arrayContaining([expect.objectContaining({ value: 'Image', count: 2 }), expect.objectContaining({ value: 'Video', count: 3 })]));
+    const bundles = await service.search(parseSearchRequest({ filter: '__typename == "Bundle" AND media.__typename == "Video"' }));
+    expect(bundles.hits.map((hit) => hit.id)).toEqual([productId('starter', '@apollo/starter-kit')]);
+
+    // A product renamed: its own document (primary) and the bundle holding it (the reverse
+    // lookup matches sku and package in the same nested item) follow.
+    await gql('mutation { renameProduct(sku: "rover", package: "@apollo/rover", name: "Rover CLI") { name } }');
+    await eventually('the product and its bundle renamed', async () => {
+      await es.indices.refresh({ index });
+      const [rover, starter] = await Promise.all([product(index, 'rover', '@apollo/rover'), product(index, 'starter', '@apollo/starter-kit')]);
+      const items = (starter as unknown as { items: Array<{ name: string }> } | undefined)?.items;
+      return rover?.name === 'Rover CLI' && items?.[1]?.name === 'Rover CLI' && items[0]?.name === 'Federation' ? true : undefined;
+    }, 60_000);
+    await es.indices.refresh({ index });
+    expect(await runAudit(catalog, { full: true, sample: 0, repair: false, settleSeconds: 0 })).toMatchObject({ graph: 4, indexed: 4, missing: [], extra: [], stale: [], persistent: [] });
+  }, 180_000);
+
+  it('serves the three indexes in one search subgraph that composes into the shop graph, whose gateway resolves the hits (an interface\'s by their concrete type)', async () => {
+    if (!products || !users || !catalog) throw new Error('the indexes are built by the first tests');
+    expect(checkSearchSubgraphComposes([products, users, catalog])).toEqual({ supergraph: SUPERGRAPH });
+    const search = await serveSearch([products, users, catalog], { host: '127.0.0.1', port: 0, subgraphPort: 0, requestTimeoutMs: 10_000, maxBodyBytes: 16_384 });
     const gateway = new ApolloServer({
       ...apolloServerOptions(),
       gateway: new ApolloGateway({
         supergraphSdl: composeSupergraph([
           ...(Object.keys(SHOP_TYPE_DEFS) as ShopSubgraph[]).map((name) => ({ name, typeDefs: SHOP_TYPE_DEFS[name], url: graph.subgraphUrls[name] })),
-          { name: 'search', typeDefs: parse(searchSubgraphSdl([products, users])), url: search.subgraphUrl as string },
+          { name: 'search', typeDefs: parse(searchSubgraphSdl([products, users, catalog])), url: search.subgraphUrl as string },
         ]),
         buildService: ({ url }) => new RemoteGraphQLDataSource({ url, fetcher: fetch }),
       }),
@@ -199,6 +245,11 @@ describe('the shop graph: fetch by @key, composite keys, an entity with no root 
       // A composite key comes back as a reference of both fields; the gateway fills the rest from three subgraphs.
       expect(answer.searchProducts.edges).toEqual([{ node: { sku: 'rover', package: '@apollo/rover', inStock: 40, createdBy: { name: 'Ada King' } } }]);
       expect(answer.searchUsers.edges).toEqual([{ node: { email: 'ada@example.com', totalProductsCreated: 1 } }]);
+      const entries = await postGraphQL<{ searchProductItfs: { edges: Array<{ node: Record<string, unknown> }> } }>(
+        url,
+        '{ searchProductItfs(query: "starter") { edges { node { __typename sku name ... on Bundle { items { name } } } } } }',
+      );
+      expect(entries.searchProductItfs.edges).toEqual([{ node: { __typename: 'Bundle', sku: 'starter', name: 'Starter Kit', items: [{ name: 'Federation' }, { name: 'Rover CLI' }] } }]);
     } finally {
       await gateway.stop();
       await search.close();
@@ -216,7 +267,7 @@ describe('the shop graph: fetch by @key, composite keys, an entity with no root 
       await page.fill('#query', 'rover');
       await expect.poll(() => page.locator('.card').count(), { timeout: 10_000 }).toBe(1);
       // Title: the suggested field (name); subtitle: the facet (createdBy.name); detail: review bodies.
-      expect(await page.locator('.card h2').textContent()).toBe('Rover');
+      expect(await page.locator('.card h2').textContent()).toBe('Rover CLI');
       expect(await page.locator('.card .meta').allTextContents()).toEqual(['Ada King', 'Checks caught a breaking change']);
     } finally {
       await browser.close();
