@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { formatProblem } from '../src/config/configError.ts';
 import { generateAvroSchema } from '../src/generate/generateAvroSchema.ts';
 import { generateIndexTemplate } from '../src/generate/generateIndexTemplate.ts';
 import { loadIndex } from '../src/index/loadIndex.ts';
@@ -25,6 +26,7 @@ export function addIndexCommands(program: Command): void {
     .option('--schema <file>', SCHEMA_HELP)
     .action(runAction(async (configFile: string, options: SchemaOption) => {
       const loaded = await loadIndex(configFile, schemaOption(options));
+      for (const warning of loaded.warnings) say(`warning: ${formatProblem(warning)}`);
       print(
         `${configFile}: ok — index ${loaded.config.index}, ${loaded.fields.length} fields` +
           (loaded.nestedPaths.length ? ` (nested: ${loaded.nestedPaths.join(', ')})` : '') +
@@ -74,6 +76,7 @@ export function addIndexCommands(program: Command): void {
     .option('--schema <file>', SCHEMA_HELP)
     .action(runAction(async (configFile: string, options: SchemaOption) => {
       const loaded = await loadIndex(configFile, schemaOption(options));
+      for (const warning of loaded.warnings) say(`warning: ${formatProblem(warning)}`);
       print(describeTopology(pipelineTopology(loaded), loaded.config));
     }));
 

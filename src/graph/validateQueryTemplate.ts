@@ -9,7 +9,10 @@ import {
   Kind,
   parse,
   typeFromAST,
+  TypeInfo,
   validate,
+  visit,
+  visitWithTypeInfo,
   type DocumentNode,
   type FieldNode,
   type FragmentDefinitionNode,
@@ -47,6 +50,8 @@ export interface QueryTemplate {
   possibleTypes: string[];
   /** How the entity is fetched by key when the config's query is a fragment; null for a root-field query sent to the gateway. */
   fetchByKey: FetchByKeyPlan | null;
+  /** Each deprecated field the query selects, with the schema's reason: warnings, not problems. */
+  deprecations: QueryProblem[];
 }
 
 /** One problem with a query template, at a 1-based line and column of the query text. */
@@ -150,6 +155,7 @@ export function checkQueryTemplate(
       entityType,
       possibleTypes: isAbstractType(entityType) ? schema.getPossibleTypes(entityType).map((type) => type.name) : [entityType.name],
       fetchByKey: fetchByKey ?? null,
+      deprecations: deprecatedFields(schema, document),
     },
     problems,
   };
@@ -174,16 +180,7 @@ export function validateQueryTemplate(config: IndexConfig, schema: GraphQLSchema
   const { template, problems: queryProblems } = byKey.plan
     ? checkQueryTemplate(byKey.plan.apiSchema, `${config.query.text}\n${fetchByKeyOperation(byKey.plan, byKey.fragmentName)}`, config.primary.type, byKey.plan)
     : checkQueryTemplate(schema, config.query.text, config.primary.type);
-  const inYaml = (problem: QueryProblem): SourcePosition => ({
-    line: config.query.position.line + problem.line - 1,
-    col: config.query.position.col + problem.column - 1,
-  });
-  const problems: ConfigProblem[] = queryProblems.map((problem) => ({
-    file: config.sourceFile,
-    position: inYaml(problem),
-    field: 'query',
-    message: problem.message,
-  }));
+  const problems: ConfigProblem[] = queryProblems.map((problem) => queryProblemInYaml(config, problem));
   const typeNames = Object.keys(schema.getTypeMap()).filter((name) => !name.startsWith('__'));
   for (const [i, related] of config.related.entries()) {
     if (schema.getType(related.type)) continue;
@@ -197,6 +194,35 @@ export function validateQueryTemplate(config: IndexConfig, schema: GraphQLSchema
   problems.push(...backfillQueryProblems(config, schema));
   if (problems.length > 0 || template === null) throw new ConfigError(problems);
   return template;
+}
+
+/** A problem (or warning) at a line and column of the query text, at its place in the YAML file. */
+export function queryProblemInYaml(config: Pick<IndexConfig, 'query' | 'sourceFile'>, problem: QueryProblem): ConfigProblem {
+  return {
+    file: config.sourceFile,
+    position: { line: config.query.position.line + problem.line - 1, col: config.query.position.col + problem.column - 1 },
+    field: 'query',
+    message: problem.message,
+  };
+}
+
+/** The deprecated fields a document selects, where, and why (the schema's reason). */
+function deprecatedFields(schema: GraphQLSchema, document: DocumentNode): QueryProblem[] {
+  const found: QueryProblem[] = [];
+  const typeInfo = new TypeInfo(schema);
+  visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      Field(field) {
+        const definition = typeInfo.getFieldDef();
+        const parent = typeInfo.getParentType();
+        if (!definition || definition.deprecationReason == null) return;
+        const at = field.name.loc?.startToken ?? { line: 1, column: 1 };
+        found.push({ message: `${parent?.name ?? '?'}.${definition.name} is deprecated: ${definition.deprecationReason}`, line: at.line, column: at.column });
+      },
+    }),
+  );
+  return found;
 }
 
 /**

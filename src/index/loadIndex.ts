@@ -5,7 +5,7 @@ import { loadIndexConfig } from '../config/loadIndexConfig.ts';
 import { UserError } from '../errors.ts';
 import { loadGraph } from '../graph/loadGraphSchema.ts';
 import type { SupergraphSource } from '../graph/supergraph.ts';
-import { validateQueryTemplate, type QueryTemplate } from '../graph/validateQueryTemplate.ts';
+import { queryProblemInYaml, validateQueryTemplate, type QueryTemplate } from '../graph/validateQueryTemplate.ts';
 import { FieldOptionsError } from './checkFieldOptions.ts';
 import { documentModel, type DocumentModel } from './documentModel.ts';
 import { hitDisplay, type HitDisplay } from './hitDisplay.ts';
@@ -23,6 +23,8 @@ export interface LoadedIndex extends DocumentModel {
   names: IndexNames;
   /** What the search page shows of a hit. */
   display: HitDisplay;
+  /** What is allowed but worth a look (a deprecated field the query selects), each at its place in the YAML. */
+  warnings: ConfigProblem[];
   /** Where the documents hold each related entity's key, aligned with `config.related`. */
   relatedLookups: RelatedLookup[];
   /** The composed supergraph the index was checked against, when one was given (`--schema`, `gateway.supergraph`). */
@@ -75,7 +77,8 @@ export function checkIndexAgainstSchema(config: IndexConfig, graphSchema: GraphQ
   const { display, problems: displayProblems } = hitDisplay(config, model.fields, query.key.map((part) => part.documentPath));
   problems.push(...displayProblems);
   if (problems.length > 0) throw new ConfigError(problems);
-  return { config, schema, query, names: indexNames(config.index), display, supergraph, relatedLookups: related.lookups, ...model };
+  const warnings = query.deprecations.map((deprecation) => queryProblemInYaml(config, deprecation));
+  return { config, schema, query, names: indexNames(config.index), display, supergraph, relatedLookups: related.lookups, warnings, ...model };
 }
 
 /**

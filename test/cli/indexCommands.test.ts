@@ -56,6 +56,15 @@ describe('fedsearch validate / generate / plan (offline, with --schema)', { time
     expect(result.stdout).toContain('index-configs/movies.yaml: ok — index movies, 26 fields (nested: cast), 4 event sources');
   });
 
+  it('warns, with file:line:col and the reason, about a deprecated field the query selects, and still accepts the config', async () => {
+    const schema = join(mkdtempSync(join(tmpdir(), 'fedsearch-cli-')), 'supergraph.graphql');
+    writeFileSync(schema, readFileSync(supergraph, 'utf8').replace('synopsis: String @join__field(graph: MOVIES)', 'synopsis: String @join__field(graph: MOVIES) @deprecated(reason: "use logline")'));
+    const result = await fedsearch(['validate', movies, '--schema', schema]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe(`warning: ${movies}:15:7: query: Movie.synopsis is deprecated: use logline\n`);
+    expect(result.stdout).toContain('ok — index movies');
+  });
+
   it('exits 1 and lists every problem as file:line:col for a broken config', async () => {
     const broken = join(mkdtempSync(join(tmpdir(), 'fedsearch-cli-')), 'broken.yaml');
     writeFileSync(broken, readFileSync(movies, 'utf8').replace('timeoutMs: 10000', 'timeoutMs: soon').replace('      synopsis\n', '      synopsys\n'));
