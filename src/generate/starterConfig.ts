@@ -11,7 +11,7 @@ import {
   type GraphQLType,
 } from 'graphql';
 import { UserError } from '../errors.ts';
-import { entityKeys, type SupergraphSource } from '../graph/supergraph.ts';
+import { entityKeys, fieldSetPaths, type SupergraphSource } from '../graph/supergraph.ts';
 import { didYouMean, suggestionList } from '../suggestions.ts';
 
 // `fedsearch init <Type>`: a starter index config for one entity type of any graph, written from
@@ -68,10 +68,11 @@ export function starterConfig(options: StarterOptions): string {
         : `${typeName} has no root field that returns one by its key; pass --schema <supergraph file> to fetch it by its @key`,
     );
   }
-  // A key of plain fields (`sku package`) maps to event paths one to one; a nested one is left to the user.
-  const key = keys.find((fields) => !fields.includes('{')) ?? null;
-  if (!root && key === null) throw new UserError(`${typeName}'s keys (${keys.join('; ')}) are nested: write its config by hand (see the README, "Fetching by key")`);
-  const keyFields = root ? root.args.map((arg) => arg.name) : (key as string).split(' ');
+  // A key of plain fields (`sku package`) is preferred; a nested one (`sku variation { id }`) maps
+  // each leaf path to an event path (`variation.id: after.variation.id`).
+  const key = keys.find((fields) => !fields.includes('{')) ?? keys[0] ?? null;
+  const keyFields = root ? root.args.map((arg) => arg.name) : fieldSetPaths(key as string);
+  const keySelection = root ? keyFields.join(' ') : (key as string);
   const related: RelatedStarter[] = [];
   const nested: string[] = [];
   const selection = selectFields(options, type, keyFields, related, nested);
@@ -79,7 +80,7 @@ export function starterConfig(options: StarterOptions): string {
   const indent = (text: string, by: string): string => text.split('\n').map((line) => `${by}${line}`).join('\n');
   const primaryId = keyFields.length === 1 ? `after.${keyFields[0]}` : `{ ${keyFields.map((field) => `${field}: after.${field}`).join(', ')} }`;
   const index = typeName.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase().replace(/[^a-z0-9_-]/g, '-');
-  const backfill = backfillQuery(schema, type, keyFields);
+  const backfill = backfillQuery(schema, type, keySelection);
 
   const lines: string[] = [
     `# A starter index of ${typeName}, written by \`fedsearch init\` from the graph's schema.`,
@@ -101,7 +102,7 @@ export function starterConfig(options: StarterOptions): string {
     '# Topics carrying change events, named by the convention <prefix>.<type>.changes: rename them to yours.',
     'primary:',
     `  type: ${typeName}`,
-    ...(root ? [] : [`  key: ${key}`]),
+    ...(root ? [] : [`  key: ${key?.includes('{') ? JSON.stringify(key) : key}`]),
     '  events:',
     `    - topic: ${eventTopic(options.topicPrefix, typeName)}`,
     `      id: ${primaryId}`,
@@ -186,8 +187,7 @@ function starterFieldOptions(type: GraphQLObjectType, nested: string[]): Record<
 }
 
 /** A query listing every key: a Relay connection (`after`), a list paged by `offset`, or a one-page list. */
-function backfillQuery(schema: GraphQLSchema, type: GraphQLObjectType, keyFields: string[]): string | null {
-  const keys = keyFields.join(' ');
+function backfillQuery(schema: GraphQLSchema, type: GraphQLObjectType, keys: string): string | null {
   for (const field of Object.values(schema.getQueryType()?.getFields() ?? {})) {
     const required = field.args.filter((arg) => isNonNullType(arg.type) && arg.defaultValue === undefined);
     if (required.length > 0) continue;

@@ -1,7 +1,7 @@
 import { UserError } from '../errors.ts';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
-import { GraphQLError, isInterfaceType, isUnionType, parse, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { getNamedType, GraphQLError, isInterfaceType, isObjectType, isUnionType, parse, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { decodeId, type KeyPart } from '../graph/entityKey.ts';
 import type { QueryTemplate } from '../graph/validateQueryTemplate.ts';
 import { badSearchRequest, searchFailure, type BadSearchRequest } from './badSearchRequest.ts';
@@ -17,6 +17,8 @@ export interface SearchSubgraphNames {
   possibleTypes: string[];
   /** The entity's key, field by field (the query template's key): a hit is a reference `{ __typename, …key }`. */
   key: KeyPart[];
+  /** The object types inside a nested key by their path (`variation` → `ProductVariation` for `sku variation { id }`). */
+  keyObjects: Record<string, string>;
   queryField: string;
 }
 
@@ -24,17 +26,35 @@ export interface SearchSubgraphNames {
  * The entity type and its key as the query template uses them: the document fields of its key
  * (`movie(movieId: $id)` → `movieId`; `sku package` for a fragment on Product fetched by that
  * key). Hits are returned as references `{ __typename, movieId }`, and the gateway fetches every
- * other field from the owning subgraphs. A key with a nested field (`sku variation { id }`) is not
- * offered yet.
+ * other field from the owning subgraphs. A nested key (`sku variation { id }`) is referred to
+ * with its inner object (`{ sku, variation: { id } }`).
  */
-export function searchSubgraphNames(query: Pick<QueryTemplate, 'entityType' | 'key' | 'possibleTypes'>): SearchSubgraphNames {
+export function searchSubgraphNames(query: Pick<QueryTemplate, 'entityType' | 'key' | 'possibleTypes' | 'fetchByKey'>): SearchSubgraphNames {
   const type = query.entityType.name;
   const plural = type.endsWith('y') ? `${type.slice(0, -1)}ies` : `${type}s`;
-  if (query.key.some((part) => part.documentPath.includes('.'))) {
-    throw new UserError(`the search subgraph refers to ${type} by its key; a nested key (${query.key.map((part) => part.documentPath).join(', ')}) is not supported yet — search it over HTTP`);
-  }
   const entityKind = isInterfaceType(query.entityType) ? 'interface' : isUnionType(query.entityType) ? 'union' : 'object';
-  return { entityType: type, entityKind, possibleTypes: query.possibleTypes, key: query.key, queryField: `search${plural}` };
+  return { entityType: type, entityKind, possibleTypes: query.possibleTypes, key: query.key, keyObjects: keyObjectTypes(query), queryField: `search${plural}` };
+}
+
+/**
+ * The object type at each inner path of a nested key, read from the schema the entity is fetched
+ * with (only a fetch by @key has a nested key: a root field's key is its arguments).
+ */
+function keyObjectTypes(query: Pick<QueryTemplate, 'entityType' | 'key' | 'fetchByKey'>): Record<string, string> {
+  const objects: Record<string, string> = {};
+  const schema = query.fetchByKey?.apiSchema;
+  for (const part of query.key) {
+    const segments = part.documentPath.split('.');
+    let parent = query.entityType;
+    for (let depth = 1; depth < segments.length; depth++) {
+      const field = isObjectType(parent) || isInterfaceType(parent) ? parent.getFields()[segments[depth - 1] as string] : undefined;
+      const inner = field ? getNamedType(field.type) : undefined;
+      if (!schema || !inner) throw new UserError(`the search subgraph cannot declare the nested key ${part.documentPath} of ${query.entityType.name}`);
+      objects[segments.slice(0, depth).join('.')] = inner.name;
+      parent = inner;
+    }
+  }
+  return objects;
 }
 
 /**
@@ -47,7 +67,34 @@ function referenceOf(names: SearchSubgraphNames, id: string, document: Record<st
   if (typeof typename !== 'string' || !names.possibleTypes.includes(typename)) return null;
   const decoded = decodeId(names.key, id);
   const values = 'values' in decoded ? decoded.values : [id];
-  return { __typename: typename, ...Object.fromEntries(names.key.map((part, index) => [part.documentPath, values[index]])) };
+  const reference: Record<string, unknown> = { __typename: typename };
+  for (const [index, part] of names.key.entries()) {
+    // A nested key field (`variation.id`) goes inside its object: { variation: { id } }.
+    const segments = part.documentPath.split('.');
+    let into = reference;
+    for (const segment of segments.slice(0, -1)) into = (into[segment] ??= {}) as Record<string, unknown>;
+    into[segments.at(-1) as string] = values[index];
+  }
+  return reference;
+}
+
+/** The fields of a key as an SDL field list, nested ones by their object (`variation: ProductVariation!`). */
+function keyFieldsSdl(names: SearchSubgraphNames, prefix = ''): Map<string, string> {
+  const fields = new Map<string, string>();
+  for (const part of names.key) {
+    if (!part.documentPath.startsWith(prefix)) continue;
+    const rest = part.documentPath.slice(prefix.length);
+    const head = rest.split('.')[0] as string;
+    fields.set(head, rest.includes('.') ? (names.keyObjects[`${prefix}${head}`] as string) : part.typeName);
+  }
+  return fields;
+}
+
+/** The key's field set as @key(fields:) writes it (`sku variation { id }`). */
+function keyFieldSet(names: SearchSubgraphNames, prefix = ''): string {
+  return [...keyFieldsSdl(names, prefix)]
+    .map(([field]) => (names.keyObjects[`${prefix}${field}`] ? `${field} { ${keyFieldSet(names, `${prefix}${field}.`)} }` : field))
+    .join(' ');
 }
 
 /**
@@ -58,26 +105,34 @@ function referenceOf(names: SearchSubgraphNames, id: string, document: Record<st
 function entityDeclarations(indexes: readonly SearchSubgraphNames[]): string[] {
   const objects = new Map<string, { keys: Set<string>; fields: Map<string, string>; implementsTypes: Set<string> }>();
   const abstracts = new Map<string, SearchSubgraphNames>();
+  // The value types inside nested keys, with the key fields they hold (shareable: their owner resolves them too).
+  const keyValueTypes = new Map<string, Map<string, string>>();
   for (const names of indexes) {
-    const keyFields = names.key.map((part) => part.documentPath).join(' ');
     for (const type of names.possibleTypes) {
       const object = objects.get(type) ?? { keys: new Set(), fields: new Map(), implementsTypes: new Set() };
-      object.keys.add(keyFields);
-      for (const part of names.key) object.fields.set(part.documentPath, part.typeName);
+      object.keys.add(keyFieldSet(names));
+      for (const [field, typeName] of keyFieldsSdl(names)) object.fields.set(field, typeName);
       if (names.entityKind === 'interface') object.implementsTypes.add(names.entityType);
       objects.set(type, object);
     }
+    for (const [path, typeName] of Object.entries(names.keyObjects)) {
+      const fields = keyValueTypes.get(typeName) ?? new Map<string, string>();
+      for (const [field, fieldType] of keyFieldsSdl(names, `${path}.`)) fields.set(field, fieldType);
+      keyValueTypes.set(typeName, fields);
+    }
     if (names.entityKind !== 'object') abstracts.set(names.entityType, names);
   }
+  const fieldLines = (fields: Map<string, string>, directive = ''): string => [...fields].map(([field, typeName]) => `      ${field}: ${typeName}!${directive}`).join('\n');
   const declarations = [...abstracts.values()].map((names) =>
     names.entityKind === 'interface'
-      ? `interface ${names.entityType} {\n${names.key.map((part) => `      ${part.documentPath}: ${part.typeName}!`).join('\n')}\n    }`
+      ? `interface ${names.entityType} {\n${fieldLines(keyFieldsSdl(names))}\n    }`
       : `union ${names.entityType} = ${names.possibleTypes.join(' | ')}`,
   );
+  for (const [typeName, fields] of keyValueTypes) declarations.push(`type ${typeName} {\n${fieldLines(fields, ' @shareable')}\n    }`);
   for (const [type, object] of objects) {
     const implementsClause = object.implementsTypes.size > 0 ? ` implements ${[...object.implementsTypes].join(' & ')}` : '';
     const keys = [...object.keys].map((fields) => `@key(fields: "${fields}", resolvable: false)`).join(' ');
-    declarations.push(`type ${type}${implementsClause} ${keys} {\n${[...object.fields].map(([field, typeName]) => `      ${field}: ${typeName}!`).join('\n')}\n    }`);
+    declarations.push(`type ${type}${implementsClause} ${keys} {\n${fieldLines(object.fields)}\n    }`);
   }
   return declarations;
 }

@@ -8,7 +8,10 @@ import { decodeId, encodeId, idOfDocument, type KeyPart } from '../../src/graph/
 import { loadGraph } from '../../src/graph/loadGraphSchema.ts';
 import { readSupergraph } from '../../src/graph/supergraph.ts';
 import { checkIndexAgainstSchema, type LoadedIndex } from '../../src/index/loadIndex.ts';
+import { ApolloServer } from '@apollo/server';
 import { checkSearchSubgraphComposes, searchSubgraphSdl } from '../../src/search/searchSubgraphComposition.ts';
+import { searchSubgraph } from '../../src/search/searchSubgraph.ts';
+import type { SearchService } from '../../src/search/searchService.ts';
 
 const configFile = (name: string): string => new URL(`../../index-configs/${name}.yaml`, import.meta.url).pathname;
 const SHOP_SUPERGRAPH = new URL('../../subgraphs/shop/supergraph.graphql', import.meta.url).pathname;
@@ -60,6 +63,17 @@ describe('fetch by @key configs', () => {
     ]);
     expect(problems).toEqual([]);
     expect(loaded?.query.key.map((part) => [part.argument, part.documentPath])).toEqual([['sku', 'sku'], ['variation_id', 'variation.id']]);
+
+    // The search subgraph refers to such a product with the key's inner object, and composes.
+    const index = loaded as LoadedIndex;
+    const sdl = searchSubgraphSdl([index]);
+    expect(sdl).toContain('type Product @key(fields: "sku variation { id }", resolvable: false) {\n  sku: String!\n  variation: ProductVariation!\n}');
+    expect(sdl).toContain('type ProductVariation {\n  id: ID! @shareable\n}');
+    expect(checkSearchSubgraphComposes([index])).toEqual({ supergraph: SHOP_SUPERGRAPH });
+    const hits = { total: 1, hits: [{ id: '{"sku":"rover","variation.id":"cli"}', score: 1, document: {}, highlights: {} }], facets: {}, nextCursor: null };
+    const subgraph = new ApolloServer({ schema: searchSubgraph([{ service: { search: async () => hits } as unknown as SearchService, query: index.query }]) });
+    const answer = await subgraph.executeOperation({ query: '{ searchProducts { edges { node { __typename sku variation { id } } } } }' });
+    expect(answer.body).toMatchObject({ kind: 'single', singleResult: { data: { searchProducts: { edges: [{ node: { __typename: 'Product', sku: 'rover', variation: { id: 'cli' } } }] } } } });
   });
 
   it.each<{ name: string; config?: string; edits: Array<[string, string]>; problems: string[]; withSupergraph?: false }>([

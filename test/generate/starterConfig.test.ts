@@ -3,7 +3,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
+import { composeSupergraph } from '../../subgraphs/composeSupergraph.ts';
 import { parseIndexConfig } from '../../src/config/loadIndexConfig.ts';
 import { UserError } from '../../src/errors.ts';
 import { starterConfig } from '../../src/generate/starterConfig.ts';
@@ -55,6 +57,31 @@ describe('fedsearch init', () => {
     const review = await initAndValidate('Review', SHOP, 'shop');
     expect(review.loaded.query.key).toMatchObject([{ documentPath: 'id', kind: 'int' }]);
     expect(review.loaded.config.backfill.query).toContain('reviews(offset: $offset)');
+  });
+
+  it('writes a fragment for an entity whose only key is nested, each key leaf mapped to an event path', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fedsearch-init-nested-'));
+    const supergraphFile = join(dir, 'parcels.graphql');
+    const federation = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable"])';
+    writeFileSync(
+      supergraphFile,
+      composeSupergraph([
+        {
+          name: 'parcels',
+          url: 'http://127.0.0.1:4301/graphql',
+          typeDefs: parse(`${federation}
+            type Query { parcels: [Parcel!]! }
+            type Parcel @key(fields: "sku box { id }") { sku: String! box: Box! weight: Float }
+            type Box { id: ID! }`),
+        },
+        { name: 'tracking', url: 'http://127.0.0.1:4302/graphql', typeDefs: parse(`${federation}\ntype Parcel @key(fields: "sku box { id }") { sku: String! box: Box! status: String }\ntype Box { id: ID! @shareable }`) },
+      ]),
+    );
+    const { text, loaded } = await initAndValidate('Parcel', supergraphFile, 'post');
+    expect(text).toContain('  key: "sku box { id }"');
+    expect(text).toContain('      id: { sku: after.sku, box.id: after.box.id }');
+    expect(text).toContain('parcels { sku box { id } }');
+    expect(loaded.query.key.map((part) => part.documentPath)).toEqual(['sku', 'box.id']);
   });
 
   it('names an unknown type with a did-you-mean, and asks for the supergraph an entity without a root field needs', async () => {
