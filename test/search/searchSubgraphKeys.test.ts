@@ -1,5 +1,6 @@
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import { print } from 'graphql';
+import { composeServices } from '@apollo/composition';
+import { buildSchema, parse, print } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { OTHER_KEYS_SCHEMA } from '../support/otherKeys.ts';
 import { queryTemplate } from '../../src/graph/validateQueryTemplate.ts';
@@ -42,6 +43,27 @@ describe('the search subgraph declares the key with its own type', () => {
     expect(sdl).toContain('union Shipment = Parcel | Letter');
     expect(sdl).toMatch(/type Letter @key\(fields: "sku box", resolvable: false\) \{\s+sku: Sku!\s+box: Int!\s+\}/);
     expect(() => buildSubgraphSchema({ typeDefs })).not.toThrow();
+  });
+
+  it('an interface root that is an entity interface (@key on the interface) composes by its implementations', () => {
+    const federation = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])';
+    const owner = parse(`${federation}
+      type Query { node(id: ID!): Node }
+      interface Node @key(fields: "id") { id: ID! name: String! }
+      type Product implements Node @key(fields: "id") { id: ID! name: String! price: Int }
+      type Bundle implements Node @key(fields: "id") { id: ID! name: String! }`);
+    const api = buildSchema(`
+      type Query { node(id: ID!): Node }
+      interface Node { id: ID! name: String! }
+      type Product implements Node { id: ID! name: String! price: Int }
+      type Bundle implements Node { id: ID! name: String! }`);
+    const names = searchSubgraphNames(queryTemplate(api, 'query ($id: ID!) { node(id: $id) { id name } }'));
+    expect(names).toMatchObject({ entityKind: 'interface', possibleTypes: ['Product', 'Bundle'] });
+    const composed = composeServices([
+      { name: 'owner', url: 'http://owner.invalid/graphql', typeDefs: owner },
+      { name: 'search', url: 'http://search.invalid/graphql', typeDefs: searchSubgraphTypeDefs([names]) },
+    ]);
+    expect(composed.errors?.map((error) => error.message)).toBeUndefined();
   });
 
   it('refuses two indexes that would be the same search field', () => {
