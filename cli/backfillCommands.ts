@@ -1,13 +1,9 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { auditEvery } from '../src/audit/auditEvery.ts';
-import { auditFailed, auditJsonLine, formatAuditReport } from '../src/audit/auditReportOutput.ts';
-import { runAudit, type AuditReport } from '../src/audit/runAudit.ts';
+import type { AuditReport } from '../src/audit/runAudit.ts';
 import { durationSeconds } from '../src/duration.ts';
-import { backfillProgress } from '../src/backfill/backfillProgress.ts';
-import { SINK_ACK_TIMEOUT_MS } from '../src/backfill/reindex.ts';
-import { runBackfill } from '../src/backfill/runBackfill.ts';
-import { loadIndex } from '../src/index/loadIndex.ts';
+import { SINK_ACK_TIMEOUT_MS } from '../src/backfill/sinkAckTimeout.ts';
 import { handleInterrupts, interruption } from '../src/interruption.ts';
+import { loadIndex } from './loadIndexLazily.ts';
 import { runAction } from './runAction.ts';
 
 function rateOption(text: string): number {
@@ -58,6 +54,7 @@ export function addBackfillCommands(program: Command): void {
     .action(runAction(async (configFile: string, options: { rate?: number; resume?: boolean; idsFile?: string; newVersion?: boolean; cleanup?: boolean; grace: number; ackTimeout: number }) => {
       handleInterrupts();
       const loaded = await loadIndex(configFile);
+      const [{ runBackfill }, { backfillProgress }] = await Promise.all([import('../src/backfill/runBackfill.ts'), import('../src/backfill/backfillProgress.ts')]);
       const summary = await runBackfill(
         loaded,
         {
@@ -104,6 +101,11 @@ differs). Each difference is settled (it agreed when checked again: a change in 
     )
     .action(runAction(async (configFile: string, options: { full?: boolean; sample: number; show: number; settle?: number; sla?: number; repair?: boolean; idsFile?: string; every?: number; metricsPort?: number; json?: boolean }) => {
       const loaded = await loadIndex(configFile);
+      const [{ auditEvery }, { auditFailed, auditJsonLine, formatAuditReport }, { runAudit }] = await Promise.all([
+        import('../src/audit/auditEvery.ts'),
+        import('../src/audit/auditReportOutput.ts'),
+        import('../src/audit/runAudit.ts'),
+      ]);
       const index = loaded.config.index;
       const auditOptions = {
         full: options.full === true,

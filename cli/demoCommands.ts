@@ -1,6 +1,4 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { runDemoGraph } from '../src/demo/runDemoGraph.ts';
-import { runDemo } from '../src/demo/runDemo.ts';
 import { runAction } from './runAction.ts';
 
 function nonNegativeNumber(text: string): number {
@@ -28,6 +26,7 @@ export function addDemoCommands(program: Command): void {
     .option('--changes-per-second <n>', 'mutations the change generator makes across the three subgraphs (0: none)', nonNegativeNumber, 1)
     .option('--quiet-changes', 'do not print each generated change (a count is printed every 30 s)')
     .action(runAction(async (options: { movies: number; changesPerSecond: number; quietChanges?: boolean }) => {
+      const { runDemo } = await import('../src/demo/runDemo.ts');
       await runDemo({ movies: options.movies, changesPerSecond: options.changesPerSecond, printChanges: options.quietChanges !== true });
     }));
 
@@ -40,6 +39,7 @@ export function addDemoCommands(program: Command): void {
     .option('--no-events', 'do not publish change events to Kafka (mutations still work)')
     .option('--kafka <brokers>', 'Kafka brokers for change events, comma-separated', '127.0.0.1:9092')
     .action(runAction(async (options: { movies: number; seed: number; events: boolean; kafka: string }) => {
+      const { runDemoGraph } = await import('../src/demo/runDemoGraph.ts');
       await runDemoGraph({
         movies: options.movies,
         seed: options.seed,

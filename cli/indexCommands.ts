@@ -1,12 +1,6 @@
 import type { Command } from 'commander';
 import { formatProblem } from '../src/config/configError.ts';
-import { generateAvroSchema } from '../src/generate/generateAvroSchema.ts';
-import { generateIndexTemplate } from '../src/generate/generateIndexTemplate.ts';
-import { loadIndex } from '../src/index/loadIndex.ts';
-import { describeTopology, pipelineTopology } from '../src/index/pipelineTopology.ts';
-import { provision } from '../src/provision/provisionCommand.ts';
-import { writeStarterConfig } from '../src/generate/writeStarterConfig.ts';
-import { checkSearchSubgraphComposes, searchSubgraphSdl } from '../src/search/searchSubgraphComposition.ts';
+import { loadIndex } from './loadIndexLazily.ts';
 import { runAction } from './runAction.ts';
 
 const say = (message: string): void => void process.stderr.write(`${message}\n`);
@@ -44,6 +38,7 @@ export function addIndexCommands(program: Command): void {
     .option('--schema <file>', SCHEMA_HELP)
     .action(runAction(async (configFile: string, options: SchemaOption) => {
       const loaded = await loadIndex(configFile, schemaOption(options));
+      const { generateAvroSchema } = await import('../src/generate/generateAvroSchema.ts');
       print(JSON.stringify(generateAvroSchema(loaded.shape, loaded.config).schema, null, 2));
     }));
   generate
@@ -53,6 +48,7 @@ export function addIndexCommands(program: Command): void {
     .option('--schema <file>', SCHEMA_HELP)
     .action(runAction(async (configFile: string, options: SchemaOption) => {
       const loaded = await loadIndex(configFile, schemaOption(options));
+      const { generateIndexTemplate } = await import('../src/generate/generateIndexTemplate.ts');
       print(JSON.stringify(generateIndexTemplate(loaded, loaded.config), null, 2));
     }));
 
@@ -64,6 +60,7 @@ export function addIndexCommands(program: Command): void {
     .action(runAction(async (configFiles: string[], options: SchemaOption) => {
       const indexes = [];
       for (const file of configFiles) indexes.push(await loadIndex(file, schemaOption(options)));
+      const { checkSearchSubgraphComposes, searchSubgraphSdl } = await import('../src/search/searchSubgraphComposition.ts');
       const composed = checkSearchSubgraphComposes(indexes);
       print(searchSubgraphSdl(indexes));
       if (composed) say(`composes with ${composed.supergraph}`);
@@ -77,6 +74,7 @@ export function addIndexCommands(program: Command): void {
     .action(runAction(async (configFile: string, options: SchemaOption) => {
       const loaded = await loadIndex(configFile, schemaOption(options));
       for (const warning of loaded.warnings) say(`warning: ${formatProblem(warning)}`);
+      const { describeTopology, pipelineTopology } = await import('../src/index/pipelineTopology.ts');
       print(describeTopology(pipelineTopology(loaded), loaded.config));
     }));
 
@@ -92,6 +90,7 @@ export function addIndexCommands(program: Command): void {
     .option('--create-source-topics', 'also create missing change-event topics (for local use; in production their owners do)')
     .action(runAction(async (configFile: string, options: SchemaOption & { dryRun?: boolean; createSourceTopics?: boolean }) => {
       const loaded = await loadIndex(configFile, schemaOption(options));
+      const { provision } = await import('../src/provision/provisionCommand.ts');
       await provision(loaded, { dryRun: options.dryRun === true, createSourceTopics: options.createSourceTopics === true }, print);
     }));
 }
@@ -110,6 +109,7 @@ export function addInitCommand(program: Command): void {
     .option('--topic-prefix <prefix>', 'event topics are <prefix>.<type>.changes', 'graph')
     .option('--out <file>', 'write the config here (never over an existing file) instead of printing it')
     .action(runAction(async (typeName: string, options: { schema?: string; gateway?: string; topicPrefix: string; out?: string }) => {
+      const { writeStarterConfig } = await import('../src/generate/writeStarterConfig.ts');
       const written = await writeStarterConfig({ typeName, ...options });
       if (options.out) say(`wrote ${options.out}; next: fedsearch validate ${options.out}`);
       else print(written);

@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { LOG_FORMATS } from '../src/logger.ts';
+import { LOG_FORMATS } from '../src/logFormat.ts';
 import { addStackCommands } from './stackCommands.ts';
 import { addDemoCommands } from './demoCommands.ts';
 import { addIndexCommands, addInitCommand } from './indexCommands.ts';

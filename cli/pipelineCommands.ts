@@ -1,9 +1,8 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { handleInterrupts, untilInterrupted } from '../src/interruption.ts';
-import { loadIndex } from '../src/index/loadIndex.ts';
-import { replayDeadLetters } from '../src/pipeline/replayDeadLetters.ts';
-import { runPipeline, type PipelineStage } from '../src/pipeline/runPipeline.ts';
+import type { PipelineStage } from '../src/pipeline/runPipeline.ts';
 import { durationSeconds } from '../src/duration.ts';
+import { loadIndex } from './loadIndexLazily.ts';
 import { runAction } from './runAction.ts';
 
 const say = (message: string): void => void process.stderr.write(`${message}\n`);
@@ -27,6 +26,7 @@ export function addPipelineCommands(program: Command): void {
     .addHelpText('after', '\nSIGTERM or Ctrl-C drains the batch in flight, commits, and exits 0; a second Ctrl-C stops at once.')
     .action(runAction(async (configFile: string, options: { stage: PipelineStage; metricsPort?: number }) => {
       handleInterrupts();
+      const { runPipeline } = await import('../src/pipeline/runPipeline.ts');
       const loaded = await loadIndex(configFile);
       const pipeline = await runPipeline(loaded, { stage: options.stage, ...(options.metricsPort !== undefined ? { metricsPort: options.metricsPort } : {}) });
       say(`${loaded.config.index}: pipeline (${options.stage}) running; metrics ${pipeline.metricsUrl}/metrics, health ${pipeline.metricsUrl}/healthz`);
@@ -41,6 +41,7 @@ export function addPipelineCommands(program: Command): void {
     .description('re-handle the dead-letter topic once the cause is fixed; reports how many succeeded')
     .option('--since <time>', 'replay letters from this time on (ISO time or 15m, 2h, 1d), even ones replayed before', parseSince)
     .action(runAction(async (configFile: string, options: { since?: Date }) => {
+      const { replayDeadLetters } = await import('../src/pipeline/replayDeadLetters.ts');
       const loaded = await loadIndex(configFile);
       const outcome = await replayDeadLetters(loaded, options.since ? { since: options.since } : {}, say);
       process.stdout.write(`${JSON.stringify(outcome)}\n`);

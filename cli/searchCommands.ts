@@ -1,14 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { GATEWAY_SECRET_HEADER, readSecretFile } from '../src/search/accessToken.ts';
-import { cursorKey } from '../src/search/searchCursor.ts';
-import { elasticsearchClient } from '../src/clients/elasticsearchClient.ts';
 import { handleInterrupts, untilInterrupted } from '../src/interruption.ts';
-import { loadIndex } from '../src/index/loadIndex.ts';
-import { formatSearchTable } from '../src/search/formatSearchTable.ts';
-import { parseSearchRequest } from '../src/search/searchRequest.ts';
-import { checkSearchSubgraphComposes } from '../src/search/searchSubgraphComposition.ts';
-import { serveSearch } from '../src/search/serveSearch.ts';
-import { SearchService } from '../src/search/searchService.ts';
+import { loadIndex } from './loadIndexLazily.ts';
 import { runAction } from './runAction.ts';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -32,6 +25,12 @@ export function addSearchCommands(program: Command): void {
     .option('--json', 'print the response as JSON')
     .action(runAction(async (configFile: string, options: { query?: string; filter?: string; facet?: string[]; select?: string[]; size: number; json?: boolean }) => {
       const loaded = await loadIndex(configFile);
+      const [{ elasticsearchClient }, { formatSearchTable }, { parseSearchRequest }, { SearchService }] = await Promise.all([
+        import('../src/clients/elasticsearchClient.ts'),
+        import('../src/search/formatSearchTable.ts'),
+        import('../src/search/searchRequest.ts'),
+        import('../src/search/searchService.ts'),
+      ]);
       const client = elasticsearchClient(loaded.config.elasticsearch);
       try {
         const selected: Record<string, string[]> = {};
@@ -79,6 +78,11 @@ export function addSearchCommands(program: Command): void {
       const gatewaySecret = options.gatewaySecretFile ? readSecretFile(options.gatewaySecretFile, 'gateway secret') : process.env.FEDSEARCH_GATEWAY_SECRET || undefined;
       const indexes = [];
       for (const file of configFiles) indexes.push(await loadIndex(file));
+      const [{ checkSearchSubgraphComposes }, { serveSearch }, { cursorKey }] = await Promise.all([
+        import('../src/search/searchSubgraphComposition.ts'),
+        import('../src/search/serveSearch.ts'),
+        import('../src/search/searchCursor.ts'),
+      ]);
       // A subgraph the graph cannot compose is refused here, with the reason, not by a gateway later.
       if (options.subgraphPort !== null) checkSearchSubgraphComposes(indexes);
       const running = await serveSearch(indexes, {

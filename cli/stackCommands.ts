@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { describeStatus, stackDown, stackStatus, stackUp } from '../src/stack/stack.ts';
 import { cacheRoot } from '../src/stack/stackPaths.ts';
 import { runAction } from './runAction.ts';
 
@@ -22,6 +21,7 @@ and FEDSEARCH_ES_PORT.`,
     .command('up')
     .description('start the services that are not running and wait until they answer (idempotent)')
     .action(runAction(async () => {
+      const { describeStatus, stackStatus, stackUp } = await import('../src/stack/stack.ts');
       await stackUp(say);
       for (const status of await stackStatus()) process.stdout.write(`${describeStatus(status)}\n`);
     }));
@@ -30,6 +30,7 @@ and FEDSEARCH_ES_PORT.`,
     .command('down')
     .description('stop exactly the processes `stack up` started (by their PID files); data is kept')
     .action(runAction(async () => {
+      const { stackDown } = await import('../src/stack/stack.ts');
       await stackDown(say);
     }));
 
@@ -37,6 +38,7 @@ and FEDSEARCH_ES_PORT.`,
     .command('status')
     .description('say what runs where; exits 3 when a service is not running')
     .action(runAction(async () => {
+      const { describeStatus, stackStatus } = await import('../src/stack/stack.ts');
       const statuses = await stackStatus();
       for (const status of statuses) process.stdout.write(`${describeStatus(status)}\n`);
       if (statuses.some((s) => s.state.state !== 'running')) process.exitCode = 3;

@@ -14,8 +14,7 @@ import { putIndexTemplate } from '../provision/provisionIndex.ts';
  * old version — or abandon it, leaving the alias where it was.
  */
 
-/** Default wait for the live sinks to acknowledge a reindex target (`backfill --ack-timeout`). */
-export const SINK_ACK_TIMEOUT_MS = 30_000;
+export { SINK_ACK_TIMEOUT_MS } from './sinkAckTimeout.ts';
 
 /** Puts the current template (it may have changed) and creates the next version from it, without the alias. */
 export async function createNextVersion(elasticsearch: Client, loaded: LoadedIndex, liveIndex: string): Promise<string> {
