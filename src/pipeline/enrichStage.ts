@@ -19,6 +19,7 @@ import {
 import type { GatewayFetcher } from './gatewayFetcher.ts';
 import type { PipelineMetrics } from './pipelineMetrics.ts';
 import { reverseLookup, type LookupClient } from './reverseLookup.ts';
+import { SharedRefresh } from './sharedRefresh.ts';
 
 export type { EnrichOutcome, PendingIds } from './enrichSteps.ts';
 
@@ -51,6 +52,8 @@ const SEND_CHUNK = 500;
 const IN_FLIGHT_MS = 1_000;
 /** How long the second lookup waits for the sink; past this it looks anyway (and says so). */
 const SINK_WAIT_MS = 60_000;
+/** At most one forced refresh this often, shared by every batch waiting (Elasticsearch's own default interval). */
+const REFRESH_INTERVAL_MS = 1_000;
 
 /**
  * Change events → primary ids (reverse lookups for related entities) → documents fetched from
@@ -59,9 +62,15 @@ const SINK_WAIT_MS = 60_000;
  */
 export class EnrichStage {
   private readonly routes: Map<string, Route[]>;
+  private readonly refreshes: SharedRefresh;
 
   constructor(private readonly deps: EnrichStageDeps) {
     this.routes = eventRoutes(deps.loaded);
+    this.refreshes = new SharedRefresh(
+      () => deps.elasticsearch.indices.refresh({ index: deps.topology.alias }),
+      REFRESH_INTERVAL_MS,
+      () => deps.metrics.forcedRefreshes.inc(),
+    );
   }
 
   get topics(): string[] {
@@ -114,7 +123,8 @@ export class EnrichStage {
    * A related change must reach every document that holds the related id, including one whose
    * fetch read the old state just before the change and was not yet searchable when the first
    * lookup ran (a credit added a moment before the person is renamed). So once the sink has
-   * written everything produced so far, the index is refreshed and searched again; documents
+   * written everything produced so far, the index is refreshed (a refresh shared with the other
+ * batches waiting, sharedRefresh.ts) and searched again; documents
    * only this second lookup finds are fetched too. The batch is committed after both, so a crash
    * in between redoes them. Returns the ids to fetch (those not fetched already).
    */
@@ -123,7 +133,7 @@ export class EnrichStage {
     alreadyFetched: PendingIds,
     heartbeat: () => Promise<void>,
   ): Promise<PendingIds> {
-    const { elasticsearch, metrics, logger, topology } = this.deps;
+    const { elasticsearch, metrics, logger } = this.deps;
     await (this.deps.sleep ?? sleep)(IN_FLIGHT_MS);
     await heartbeat();
     try {
@@ -131,7 +141,7 @@ export class EnrichStage {
     } catch (error) {
       logger.warn({ err: error }, `the sink did not catch up within ${SINK_WAIT_MS / 1000}s; looking up again anyway`);
     }
-    await elasticsearch.indices.refresh({ index: topology.alias });
+    await this.refreshes.after(performance.now());
     const late: PendingIds = new Map();
     await lookUpPrimaryIds(
       (target, ids) => reverseLookup(elasticsearch, target, ids),

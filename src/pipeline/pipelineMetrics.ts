@@ -8,6 +8,7 @@ export class PipelineMetrics {
   readonly eventsIn: Counter<'topic' | 'outcome'>;
   readonly reverseLookupFanout: Histogram<'entity_type'>;
   readonly reverseLookupLate: Counter<'entity_type'>;
+  readonly forcedRefreshes: Counter;
   readonly documentsFetched: Counter<'result'>;
   readonly gatewayLatency: Histogram<'outcome'>;
   readonly documentsWritten: Counter<'operation' | 'result'>;
@@ -30,6 +31,11 @@ export class PipelineMetrics {
       name: 'fedsearch_reverse_lookup_late_total',
       help: 'Primary documents only the second reverse lookup found (written while the first ran)',
       labelNames: ['entity_type'],
+      registers,
+    });
+    this.forcedRefreshes = new Counter({
+      name: 'fedsearch_index_refreshes_total',
+      help: 'Index refreshes the enrich stage forced before a second reverse lookup (shared between batches, at most one a second)',
       registers,
     });
     this.reverseLookupFanout = new Histogram({
