@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { AssignerProtocol, type Kafka } from 'kafkajs';
 import { pipelineTopology } from '../src/index/pipelineTopology.ts';
 import type { IndexHarness } from '../support/indexHarness.ts';
 import { waitForStableGroup } from './consumerGroups.ts';
 import { produceMovieEvents, waitUntilSearchable } from './movieEvents.ts';
+import { cpuMsOf, peakRssMiBOf } from './processStats.ts';
 
 const cli = new URL('../cli/fedsearch.js', import.meta.url).pathname;
 
@@ -11,6 +12,12 @@ export interface IndexerRun {
   entitiesPerSecond: number;
   /** Peak resident memory (VmHWM) of each `fedsearch run` process, MiB. */
   peakRssMiB: number[];
+  /** User + system CPU of all the processes while they indexed, per document, ms. */
+  cpuMsPerDocument: number;
+  /** Each process's CPU share of that work, ms per document. */
+  cpuMsPerDocumentByProcess: number[];
+  /** Partitions of the source topic with events each process's enrich consumer holds, and of the documents topic its sink holds. */
+  partitions: Array<{ events: number; documents: number }>;
 }
 
 /**
@@ -31,12 +38,24 @@ export async function runIndexerProcesses(h: IndexHarness, processes: number, id
     const topology = pipelineTopology(h.loaded);
     await waitForStableGroup(h.kafka, topology.enrichGroup, processes);
     await waitForStableGroup(h.kafka, topology.sinkGroup, processes);
+    const eventTopic = h.loaded.config.primary.events[0]?.topic as string;
+    const enrichPartitions = await assignedPartitions(h.kafka, topology.enrichGroup, eventTopic);
+    const sinkPartitions = await assignedPartitions(h.kafka, topology.sinkGroup, topology.documentsTopic);
+    const pids = children.map((child) => child.pid as number);
+    const cpuBefore = pids.map(cpuMsOf);
     const started = performance.now();
-    await produceMovieEvents(h.kafka, h.loaded.config.primary.events[0]?.topic as string, ids);
+    await produceMovieEvents(h.kafka, eventTopic, ids);
     await waitUntilSearchable(h.es, h.index, ids.length);
     const seconds = (performance.now() - started) / 1000;
-    const peakRssMiB = children.map((child) => peakRssOf(child.pid as number));
-    return { entitiesPerSecond: ids.length / seconds, peakRssMiB };
+    const cpuByProcess = pids.map((pid, n) => (cpuMsOf(pid) - (cpuBefore[n] as number)) / ids.length);
+    return {
+      entitiesPerSecond: ids.length / seconds,
+      peakRssMiB: pids.map(peakRssMiBOf),
+      cpuMsPerDocument: cpuByProcess.reduce((sum, ms) => sum + ms, 0),
+      cpuMsPerDocumentByProcess: cpuByProcess,
+      // Members are listed in no particular order; pair them up by rank, which is all the table shows.
+      partitions: enrichPartitions.map((events, n) => ({ events, documents: sinkPartitions[n] ?? 0 })),
+    };
   } finally {
     for (const child of children) {
       if (child.exitCode !== null) continue;
@@ -47,9 +66,15 @@ export async function runIndexerProcesses(h: IndexHarness, processes: number, id
   }
 }
 
-/** VmHWM from /proc: the most memory the process has held at once. */
-function peakRssOf(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kib = Number(/^VmHWM:\s+(\d+) kB/m.exec(status)?.[1] ?? Number.NaN);
-  return kib / 1024;
+/** How many partitions of `topic` each member of `groupId` holds, most first. */
+async function assignedPartitions(kafka: Kafka, groupId: string, topic: string): Promise<number[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const { groups } = await admin.describeGroups([groupId]);
+    const counts = (groups[0]?.members ?? []).map((member) => AssignerProtocol.MemberAssignment.decode(member.memberAssignment)?.assignment[topic]?.length ?? 0);
+    return counts.sort((a, b) => b - a);
+  } finally {
+    await admin.disconnect();
+  }
 }

@@ -1,10 +1,12 @@
 // `npm run bench`: everything measured side by side in one run, on this machine, against the
 // local stack, with the baselines from the same run. Prints markdown tables and writes them to
-// bench/results.md.
+// bench/results.md; the same figures to bench/results.json (keys in bench/benchResults.ts) and two
+// charts, bench/throughput.svg and bench/freshness.svg.
 //   FEDSEARCH_BENCH_MOVIES   studio size (default 100,000 movies)
 //   FEDSEARCH_BENCH_EVENTS   change events per end-to-end throughput run (default 20,000)
 //   FEDSEARCH_BENCH_NAIVE    events for the naive pipeline (default 2,000: it is slow)
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -18,7 +20,10 @@ import { stackDown, stackServices, stackUp } from '../src/stack/stack.ts';
 import { HUB_TALENT_ID } from '../subgraphs/data/generateStudio.ts';
 import { entityId } from '../subgraphs/data/studioRows.ts';
 import { createIndexHarness, type IndexHarness } from '../support/indexHarness.ts';
-import { runIndexerProcesses } from './indexerProcesses.ts';
+import type { BenchResults } from './benchResults.ts';
+import { renderCharts } from './charts.ts';
+import { startFastGraph } from './fastGraph.ts';
+import { runIndexerProcesses, type IndexerRun } from './indexerProcesses.ts';
 import { runNaivePipeline } from './naivePipeline.ts';
 import { percentile } from './percentile.ts';
 import { rawBulkRate, readAllDocuments } from './rawBulk.ts';
@@ -30,6 +35,11 @@ const NAIVE_EVENTS = Math.min(EVENTS, Number(process.env.FEDSEARCH_BENCH_NAIVE ?
 const CAPPED_ENTITIES = Math.min(MOVIES, 3_000);
 const HUB_MOVIES = 1_000;
 const SEARCH_CONNECTIONS = 10;
+/** Related-heavy traffic: this many talent renames a second, for this long. */
+const RENAMES_PER_SECOND = 20;
+const RENAME_SECONDS = 60;
+/** Partitions of the change-event and documents topics, even so that two processes can split them. */
+const PARTITIONS = 4;
 const SEARCH_SECONDS = 10;
 /** Discarded load before each measured one: first queries pay for cold caches and JIT on both sides. */
 const SEARCH_WARMUP_SECONDS = 2;
@@ -40,6 +50,7 @@ const movieIds = (count: number): string[] => Array.from({ length: count }, (_, 
 
 const started = await stackUp(say);
 say(`studio of ${MOVIES} movies…`);
+const evenPartitions = (yaml: string): string => yaml.replace('partitions: { documents: 3, dlq: 1 }', `partitions: { documents: ${PARTITIONS}, dlq: 1 }`);
 const main = await createIndexHarness({
   elasticsearchUrl: elasticsearchUrl(),
   kafkaBrokers: kafkaBrokers(),
@@ -47,11 +58,24 @@ const main = await createIndexHarness({
   hubTalentMovies: HUB_MOVIES,
   pipelineSettings: '  retries: 5\n',
 });
-/** A fresh, empty index (own topics and groups) over the same graph. */
-const freshIndex = (): Promise<IndexHarness> =>
-  createIndexHarness({ elasticsearchUrl: elasticsearchUrl(), kafkaBrokers: kafkaBrokers(), movies: MOVIES, graph: main.graph, pipelineSettings: '  retries: 5\n' });
+/** A fresh, empty index (own topics and groups) over the same graph, or over another gateway at `gatewayUrl`. */
+const freshIndex = (gatewayUrl = main.graph.gatewayUrl): Promise<IndexHarness> =>
+  createIndexHarness({
+    elasticsearchUrl: elasticsearchUrl(),
+    kafkaBrokers: kafkaBrokers(),
+    movies: MOVIES,
+    graph: { ...main.graph, gatewayUrl },
+    pipelineSettings: '  retries: 5\n',
+    sourcePartitions: PARTITIONS,
+    edit: evenPartitions,
+  });
 
 const rows: string[] = [];
+const results: Partial<BenchResults> = {
+  date: new Date().toISOString().slice(0, 10),
+  machine: { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown CPU', memoryGiB: Math.round(totalmem() / 2 ** 30) },
+  sizes: { movies: MOVIES, events: EVENTS, naiveEvents: NAIVE_EVENTS },
+};
 try {
   const ids = movieIds(EVENTS);
 
@@ -63,35 +87,58 @@ try {
   for (let start = 0; start < ids.length; start += 500) await fetcher.fetch(ids.slice(start, start + 500));
   const fetchRate = EVENTS / ((performance.now() - t) / 1000);
 
-  say(`end to end, one \`fedsearch run\` process: ${EVENTS} change events in Kafka → searchable…`);
-  const one = await freshIndex();
-  const oneRun = await runIndexerProcesses(one, 1, ids);
-  say('raw bulk: the same documents straight into Elasticsearch…');
-  const documents = await readAllDocuments(one.es, one.index, 'movieId');
-  const bulkRate = await rawBulkRate(one.es, `${one.index}_v90`, documents);
-  await one.dispose();
+  /** The throughput rows against one graph: fedsearch with 1 and 2 processes, raw bulk, naive. */
+  const throughput = async (graphName: string, gatewayUrl: string, fetchLimit: number) => {
+    say(`[${graphName}] end to end, one \`fedsearch run\` process: ${EVENTS} change events in Kafka → searchable…`);
+    const one = await freshIndex(gatewayUrl);
+    const oneRun = await runIndexerProcesses(one, 1, ids);
+    say(`[${graphName}] raw bulk: the same documents straight into Elasticsearch…`);
+    const documents = await readAllDocuments(one.es, one.index, 'movieId');
+    const bulkRate = await rawBulkRate(one.es, `${one.index}_v90`, documents);
+    await one.dispose();
+    say(`[${graphName}] end to end, two \`fedsearch run\` processes in one group…`);
+    const two = await freshIndex(gatewayUrl);
+    const twoRun = await runIndexerProcesses(two, 2, ids);
+    await two.dispose();
+    say(`[${graphName}] naive pipeline (one GraphQL request and one index request per event) over ${NAIVE_EVENTS} events…`);
+    const naive = await freshIndex(gatewayUrl);
+    const naiveRate = await runNaivePipeline(naive, ids.slice(0, NAIVE_EVENTS));
+    await naive.dispose();
 
-  say(`end to end, two \`fedsearch run\` processes in one group…`);
-  const two = await freshIndex();
-  const twoRun = await runIndexerProcesses(two, 2, ids);
-  await two.dispose();
+    const e2e = oneRun.entitiesPerSecond;
+    const cpu = (run: IndexerRun): string => `${fixed(run.cpuMsPerDocument, 3)} ms`;
+    const split = (run: IndexerRun): string => run.partitions.map((p) => `${p.events}/${p.documents}`).join(' and ');
+    rows.push(`| indexing throughput, ${graphName} (${EVENTS} change events in Kafka → searchable) | entities/s | fedsearch (1 process) vs this | CPU per document (user+system, all \`fedsearch run\` processes) |`, '|---|---|---|---|');
+    rows.push(`| **fedsearch, 1 \`fedsearch run\` process** | **${fixed(e2e)}** | 1.00 | ${cpu(oneRun)} |`);
+    rows.push(`| fedsearch, 2 processes in one consumer group (event/document partitions each: ${split(twoRun)}) | ${fixed(twoRun.entitiesPerSecond)} | ${fixed(e2e / twoRun.entitiesPerSecond, 2)} (2 vs 1: ${fixed(twoRun.entitiesPerSecond / e2e, 2)}×) | ${cpu(twoRun)} (${fixed(twoRun.cpuMsPerDocument / oneRun.cpuMsPerDocument, 2)}× of 1 process) |`);
+    rows.push(`| limit: gateway fetch alone, same batching (25/request, 4 in flight) | ${fixed(fetchLimit)} | ${fixed(e2e / fetchLimit, 2)} | |`);
+    rows.push(`| limit: raw bulk of the same documents into Elasticsearch (1,000/request, 2 in flight) | ${fixed(bulkRate)} | ${fixed(e2e / bulkRate, 2)} | |`);
+    rows.push(`| baseline: naive pipeline, one GraphQL + one index request per event (${NAIVE_EVENTS} events) | ${fixed(naiveRate)} | ${fixed(e2e / naiveRate, 1)}× faster | |`);
+    rows.push(`| peak RSS (VmHWM) of a \`fedsearch run\` process | 1 process: ${fixed(oneRun.peakRssMiB[0] ?? Number.NaN)} MiB; 2 processes: ${twoRun.peakRssMiB.map((m) => fixed(m)).join(' and ')} MiB | | |`, '');
+    return { oneRun, twoRun, row: { fedsearch1: e2e, fedsearch2: twoRun.entitiesPerSecond, rawBulk: bulkRate, naive: naiveRate, fetchLimit } };
+  };
 
-  say(`naive pipeline (one GraphQL request and one index request per event) over ${NAIVE_EVENTS} events…`);
-  const naive = await freshIndex();
-  const naiveRate = await runNaivePipeline(naive, ids.slice(0, NAIVE_EVENTS));
-  await naive.dispose();
+  const demo = await throughput('demo graph', main.graph.gatewayUrl, fetchRate);
+  results.demoGraph = demo.row;
 
-  const e2e = oneRun.entitiesPerSecond;
-  rows.push(`| indexing throughput (${EVENTS} change events in Kafka → searchable) | entities/s | fedsearch (1 process) vs this |`, '|---|---|---|');
-  rows.push(`| **fedsearch, 1 \`fedsearch run\` process** | **${fixed(e2e)}** | 1.00 |`);
-  rows.push(`| fedsearch, 2 processes in one consumer group | ${fixed(twoRun.entitiesPerSecond)} | ${fixed(e2e / twoRun.entitiesPerSecond, 2)} (2 vs 1: ${fixed(twoRun.entitiesPerSecond / e2e, 2)}×) |`);
-  rows.push(`| limit: gateway fetch alone, same batching (25/request, 4 in flight) | ${fixed(fetchRate)} | ${fixed(e2e / fetchRate, 2)} |`);
-  rows.push(`| limit: raw bulk of the same documents into Elasticsearch (1,000/request, 2 in flight) | ${fixed(bulkRate)} | ${fixed(e2e / bulkRate, 2)} |`);
-  rows.push(`| baseline: naive pipeline, one GraphQL + one index request per event (${NAIVE_EVENTS} events) | ${fixed(naiveRate)} | ${fixed(e2e / naiveRate, 1)}× faster |`);
-  rows.push(
-    `| peak RSS (VmHWM) of a \`fedsearch run\` process | 1 process: ${fixed(oneRun.peakRssMiB[0] ?? Number.NaN)} MiB; 2 processes: ${twoRun.peakRssMiB.map((m) => fixed(m)).join(' and ')} MiB | |`,
-    '',
-  );
+  say(`the fast graph: recording the demo graph's answers for ${EVENTS} movies, replayed by a gateway stand-in in its own process…`);
+  const fast = await startFastGraph(fetcher, main.loaded.query.rootKey, movieIds(Math.min(MOVIES, EVENTS + 500)), main.graph.gatewayUrl);
+  try {
+    const fastProbe = await freshIndex(fast.url);
+    const fastFetcher = new GatewayFetcher({ gateway: fastProbe.loaded.config.gateway, template: fastProbe.loaded.query, pipeline: fastProbe.loaded.config.pipeline });
+    await fastFetcher.fetch(movieIds(Math.min(MOVIES, EVENTS + 500)).slice(EVENTS));
+    t = performance.now();
+    for (let start = 0; start < ids.length; start += 500) await fastFetcher.fetch(ids.slice(start, start + 500));
+    const fastFetchRate = EVENTS / ((performance.now() - t) / 1000);
+    await fastFetcher.close();
+    await fastProbe.dispose();
+    const replayed = await throughput('fast graph (replay gateway)', fast.url, fastFetchRate);
+    results.fastGraph = replayed.row;
+    results.cpuMsPerDocument = { demoGraph: demo.oneRun.cpuMsPerDocument, fastGraph: replayed.oneRun.cpuMsPerDocument, fastGraph2Processes: replayed.twoRun.cpuMsPerDocument };
+    results.peakRssMiB = Math.max(...demo.oneRun.peakRssMiB, ...demo.twoRun.peakRssMiB, ...replayed.oneRun.peakRssMiB, ...replayed.twoRun.peakRssMiB);
+  } finally {
+    await fast.stop();
+  }
 
   // ── Backfill ────────────────────────────────────────────────────────────────────────────────
   say(`backfill of all ${MOVIES} movies, uncapped…`);
@@ -142,6 +189,13 @@ try {
   rows.push('| freshness: change → searchable | p50 ms | p95 ms | p99 ms |', '|---|---|---|---|');
   rows.push(`| subgraph mutation → fedsearch → searchable (60 mutations at 5/s) | ${fixed(percentile(freshness, 50))} | ${fixed(percentile(freshness, 95))} | ${fixed(percentile(freshness, 99))} |`);
   rows.push(`| baseline: a document written straight to Elasticsearch → searchable | ${fixed(percentile(direct, 50))} | ${fixed(percentile(direct, 95))} | ${fixed(percentile(direct, 99))} |`, '');
+  results.freshnessMs = { p50: percentile(freshness, 50), p95: percentile(freshness, 95), p99: percentile(freshness, 99) };
+
+  say(`related-heavy traffic: ${RENAMES_PER_SECOND} talent renames/s for ${RENAME_SECONDS} s, each until searchable…`);
+  const heavy = await relatedHeavy(pipeline.metricsUrl);
+  rows.push('| related-heavy traffic | renames | freshness p50 / p95 / p99 ms | forced index refreshes per minute | related batches per minute (one refresh each before) |', '|---|---|---|---|---|');
+  rows.push(`| ${RENAMES_PER_SECOND} talent renames/s for ${RENAME_SECONDS} s (each until a movie crediting them shows it) | ${heavy.renames} | ${fixed(heavy.p50)} / ${fixed(heavy.p95)} / ${fixed(heavy.p99)} | ${fixed(heavy.refreshesPerMinute)} | ${fixed(heavy.batchesPerMinute)} |`, '');
+  results.relatedHeavy = { renamesPerSecond: RENAMES_PER_SECOND, seconds: RENAME_SECONDS, freshnessP50Ms: heavy.p50, freshnessP99Ms: heavy.p99, refreshesPerMinute: heavy.refreshesPerMinute };
 
   say(`reverse-lookup fan-out: one talent in ${HUB_MOVIES} movies…`);
   const name = `Fan-Out ${Date.now()}`;
@@ -156,6 +210,7 @@ try {
   await pipeline.stop();
   rows.push('| reverse-lookup fan-out | ms |', '|---|---|');
   rows.push(`| one Talent change reflected in all ${HUB_MOVIES} movies that credit them | ${fixed(fanout)} |`, '');
+  results.fanout1000Ms = fanout;
 
   // ── Search: fedsearch's HTTP API against the same queries sent straight to Elasticsearch ──
   const search = await startSearchServer(main.configFile, main.env);
@@ -168,7 +223,7 @@ try {
     },
   ];
   rows.push(
-    `| search (${SEARCH_CONNECTIONS} connections, ${SEARCH_SECONDS} s each after ${SEARCH_WARMUP_SECONDS} s of warm-up, ${MOVIES} movies) | fedsearch p50 / p99 ms | fedsearch req/s | Elasticsearch direct p50 / p99 ms | direct req/s | overhead (p50 ratio, req/s ratio) |`,
+    `| search (${SEARCH_CONNECTIONS} connections unless marked, ${SEARCH_SECONDS} s each after ${SEARCH_WARMUP_SECONDS} s of warm-up, ${MOVIES} movies) | fedsearch p50 / p99 ms | fedsearch req/s | Elasticsearch direct p50 / p99 ms | direct req/s | overhead (p50 ratio, req/s ratio) |`,
     '|---|---|---|---|---|---|',
   );
   const failed: string[] = [];
@@ -177,6 +232,23 @@ try {
     return result;
   };
   try {
+    {
+      // One connection: latency with no queueing, fedsearch against the same body sent directly.
+      const [{ label, request }] = queries as [{ label: string; request: Record<string, unknown> }];
+      say(`search latency at 1 connection: ${label}…`);
+      const body = await elasticsearchBodyOf(main.loaded, main.es, request);
+      await loadTest(`${search.apiUrl}/v1/indexes/${main.index}/search`, JSON.stringify(request), 1, SEARCH_WARMUP_SECONDS);
+      await loadTest(`${elasticsearchUrl()}/${main.index}/_search`, JSON.stringify(body), 1, SEARCH_WARMUP_SECONDS);
+      const viaFedsearch = check(`fedsearch c1 ${label}`, await loadTest(`${search.apiUrl}/v1/indexes/${main.index}/search`, JSON.stringify(request), 1, SEARCH_SECONDS));
+      const viaElasticsearch = check(`direct c1 ${label}`, await loadTest(`${elasticsearchUrl()}/${main.index}/_search`, JSON.stringify(body), 1, SEARCH_SECONDS));
+      rows.push(
+        `| ${label}, **1 connection** | ${viaFedsearch.p50} / ${viaFedsearch.p99} | ${fixed(viaFedsearch.requestsPerSecond)} | ${viaElasticsearch.p50} / ${viaElasticsearch.p99} | ${fixed(viaElasticsearch.requestsPerSecond)} | ${fixed(viaFedsearch.p50 / Math.max(1, viaElasticsearch.p50), 2)}, ${fixed(viaFedsearch.requestsPerSecond / viaElasticsearch.requestsPerSecond, 2)} |`,
+      );
+      results.search = {
+        c1: { p50Ratio: viaFedsearch.p50 / Math.max(1, viaElasticsearch.p50), p50Ms: viaFedsearch.p50, p99Ms: viaFedsearch.p99, directP50Ms: viaElasticsearch.p50, directP99Ms: viaElasticsearch.p99 },
+        c10: { reqPerSecRatio: Number.NaN, reqPerSec: Number.NaN, directReqPerSec: Number.NaN, p50Ratio: Number.NaN },
+      };
+    }
     for (const { label, request } of queries) {
       say(`search load: ${label}…`);
       const body = await elasticsearchBodyOf(main.loaded, main.es, request);
@@ -184,6 +256,14 @@ try {
       await loadTest(`${elasticsearchUrl()}/${main.index}/_search`, JSON.stringify(body), SEARCH_CONNECTIONS, SEARCH_WARMUP_SECONDS);
       const viaFedsearch = check(`fedsearch ${label}`, await loadTest(`${search.apiUrl}/v1/indexes/${main.index}/search`, JSON.stringify(request), SEARCH_CONNECTIONS, SEARCH_SECONDS));
       const viaElasticsearch = check(`direct ${label}`, await loadTest(`${elasticsearchUrl()}/${main.index}/_search`, JSON.stringify(body), SEARCH_CONNECTIONS, SEARCH_SECONDS));
+      if (label === queries[0]?.label && results.search) {
+        results.search.c10 = {
+          reqPerSecRatio: viaFedsearch.requestsPerSecond / viaElasticsearch.requestsPerSecond,
+          reqPerSec: viaFedsearch.requestsPerSecond,
+          directReqPerSec: viaElasticsearch.requestsPerSecond,
+          p50Ratio: viaFedsearch.p50 / Math.max(1, viaElasticsearch.p50),
+        };
+      }
       rows.push(
         `| ${label} | ${viaFedsearch.p50} / ${viaFedsearch.p99} | ${fixed(viaFedsearch.requestsPerSecond)} | ${viaElasticsearch.p50} / ${viaElasticsearch.p99} | ${fixed(viaElasticsearch.requestsPerSecond)} | ${fixed(viaFedsearch.p50 / Math.max(1, viaElasticsearch.p50), 2)}, ${fixed(viaFedsearch.requestsPerSecond / viaElasticsearch.requestsPerSecond, 2)} |`,
       );
@@ -198,6 +278,12 @@ try {
   await stackDown(say, stackServices().filter((service) => started.has(service.name)));
 }
 
+say('CLI start-up: --help and validate, as a user runs them…');
+results.cli = cliTimings();
+rows.push('| the CLI (`node cli/fedsearch.js`, compiled dist/) | wall ms (median of 5) | peak memory MiB |', '|---|---|---|');
+rows.push(`| \`fedsearch --help\` | ${fixed(results.cli.helpWallMs)} | ${fixed(results.cli.helpPeakMiB)} |`);
+rows.push(`| \`fedsearch validate index-configs/movies.yaml --schema subgraphs/supergraph.graphql\` | ${fixed(results.cli.validateWallMs)} | |`, '');
+
 const header = [
   `# fedsearch benchmarks`,
   '',
@@ -208,5 +294,97 @@ const header = [
 ];
 const text = [...header, ...rows].join('\n');
 writeFileSync(new URL('./results.md', import.meta.url), `${text}\n`);
+const complete = results as BenchResults;
+writeFileSync(new URL('./results.json', import.meta.url), `${JSON.stringify(complete, null, 2)}\n`);
+const charts = await renderCharts(complete);
+writeFileSync(new URL('./throughput.svg', import.meta.url), charts.throughputSvg);
+writeFileSync(new URL('./freshness.svg', import.meta.url), charts.freshnessSvg);
 process.stdout.write(`${text}\n`);
 process.exit(0);
+
+/**
+ * 20 renames a second of talent credited in indexed movies, for a minute, against the live
+ * pipeline: how long until a movie crediting each shows the new name (polled together, every
+ * 100 ms), and how many index refreshes the enrich stage forced meanwhile (its metrics) against
+ * how many related batches it looked up (what one refresh per batch would have cost).
+ */
+async function relatedHeavy(metricsUrl: string): Promise<{ renames: number; p50: number; p95: number; p99: number; refreshesPerMinute: number; batchesPerMinute: number }> {
+  const sample = await main.es.search<{ cast: Array<{ talent: { talentId: string } | null }> }>({ index: main.index, size: 500, _source: ['cast.talent.talentId'], query: { match_all: {} } });
+  const talent = [...new Set(sample.hits.hits.flatMap((hit) => (hit._source?.cast ?? []).flatMap((credit) => (credit.talent ? [credit.talent.talentId] : []))))].filter((id) => id !== HUB_TALENT_ID);
+  const counters = async (): Promise<{ refreshes: number; batches: number }> => {
+    const text = await (await fetch(`${metricsUrl}/metrics`)).text();
+    const sum = (name: string): number => text.split('\n').filter((line) => line.startsWith(name)).reduce((total, line) => total + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+    return { refreshes: sum('fedsearch_index_refreshes_total'), batches: sum('fedsearch_reverse_lookup_fanout_count') };
+  };
+  const before = await counters();
+  const pending = new Map<string, number>();
+  const latencies: number[] = [];
+  const total = RENAMES_PER_SECOND * RENAME_SECONDS;
+  const started = performance.now();
+  const renames = (async () => {
+    for (let i = 0; i < total; i++) {
+      const due = started + (i * 1000) / RENAMES_PER_SECOND;
+      if (due > performance.now()) await sleep(due - performance.now());
+      const name = `Renamed ${i} ${Date.now()}`;
+      const from = performance.now();
+      void main.gql('mutation($id: ID!, $name: String) { updateTalent(talentId: $id, patch: { name: $name }) { talentId } }', { id: talent[i % talent.length] as string, name }).then(() => pending.set(name, from));
+    }
+  })();
+  const deadline = started + (RENAME_SECONDS + 120) * 1000;
+  let sent = false;
+  void renames.then(() => (sent = true));
+  while ((!sent || pending.size > 0) && performance.now() < deadline) {
+    await sleep(100);
+    if (pending.size === 0) continue;
+    const names = [...pending.keys()];
+    const found = await main.es.search({
+      index: main.index,
+      size: 0,
+      aggs: { cast: { nested: { path: 'cast' }, aggs: { names: { filter: { terms: { 'cast.talent.name.keyword': names } }, aggs: { name: { terms: { field: 'cast.talent.name.keyword', size: names.length } } } } } } },
+    });
+    const buckets = ((found.aggregations?.['cast'] as { names: { name: { buckets: Array<{ key: string }> } } } | undefined)?.names.name.buckets ?? []);
+    const now = performance.now();
+    for (const { key } of buckets) {
+      const from = pending.get(key);
+      if (from === undefined) continue;
+      latencies.push(now - from);
+      pending.delete(key);
+    }
+  }
+  const minutes = (performance.now() - started) / 60_000;
+  const after = await counters();
+  latencies.sort((a, b) => a - b);
+  return {
+    renames: latencies.length,
+    p50: percentile(latencies, 50),
+    p95: percentile(latencies, 95),
+    p99: percentile(latencies, 99),
+    refreshesPerMinute: (after.refreshes - before.refreshes) / minutes,
+    batchesPerMinute: (after.batches - before.batches) / minutes,
+  };
+}
+
+/** Wall time of the CLI as a user starts it (median of 5), and the peak memory of `--help` (GNU time, when installed). */
+function cliTimings(): BenchResults['cli'] {
+  const cli = new URL('../cli/fedsearch.js', import.meta.url).pathname;
+  const root = new URL('../', import.meta.url).pathname;
+  const env = { ...process.env };
+  delete env.NODE_ENV;
+  const wall = (args: string[]): number => {
+    const times: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const from = performance.now();
+      const result = spawnSync(process.execPath, [cli, ...args], { cwd: root, env, stdio: 'ignore' });
+      if (result.status !== 0) throw new Error(`fedsearch ${args.join(' ')} exited with ${result.status}`);
+      times.push(performance.now() - from);
+    }
+    return times.sort((a, b) => a - b)[2] as number;
+  };
+  const gnuTime = '/usr/bin/time';
+  const peak = existsSync(gnuTime) ? Number(spawnSync(gnuTime, ['-f', '%M', process.execPath, cli, '--help'], { env, encoding: 'utf8' }).stderr.trim().split('\n').at(-1)) / 1024 : Number.NaN;
+  return {
+    helpWallMs: wall(['--help']),
+    helpPeakMiB: peak,
+    validateWallMs: wall(['validate', 'index-configs/movies.yaml', '--schema', 'subgraphs/supergraph.graphql']),
+  };
+}

@@ -49,6 +49,8 @@ export async function createIndexHarness(options: {
   graph?: DemoGraph;
   /** Lines of the `pipeline:` section besides metricsPort (default: 2 retries, outages not waited out). */
   pipelineSettings?: string;
+  /** Partitions of each change-event topic (default 3). */
+  sourcePartitions?: number;
 }): Promise<IndexHarness> {
   const run = randomUUID().slice(0, 8);
   const index = `it_${run}`;
@@ -61,7 +63,7 @@ export async function createIndexHarness(options: {
   const kafka = new Kafka({ clientId: 'it-harness', brokers: options.kafkaBrokers, logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({ topics: Object.values(topics).map((topic) => ({ topic, numPartitions: 3 })), waitForLeaders: true });
+  await admin.createTopics({ topics: Object.values(topics).map((topic) => ({ topic, numPartitions: options.sourcePartitions ?? 3 })), waitForLeaders: true });
   await admin.disconnect();
 
   const graph = options.graph ?? await startDemoGraph({

@@ -1,0 +1,35 @@
+// What `npm run bench` writes to bench/results.json, from the same run as bench/results.md: the
+// figures a machine (CI, a dashboard, the chart) reads. Entities per second unless named.
+
+export interface ThroughputRow {
+  /** One `fedsearch run` process, change events in Kafka → searchable. */
+  fedsearch1: number;
+  /** Two `fedsearch run` processes in one consumer group. */
+  fedsearch2: number;
+  /** The same documents bulk-written straight into Elasticsearch. */
+  rawBulk: number;
+  /** One GraphQL request and one index request per event. */
+  naive: number;
+}
+
+export interface BenchResults {
+  date: string;
+  machine: { cores: number; cpu: string; memoryGiB: number };
+  sizes: { movies: number; events: number; naiveEvents: number };
+  /** Against the demo graph (Apollo resolvers in the bench process). */
+  demoGraph: ThroughputRow & { fetchLimit: number };
+  /** Against the replay gateway (precomputed answers in its own process): fedsearch's own ceiling. */
+  fastGraph: ThroughputRow & { fetchLimit: number };
+  /** User + system CPU of the `fedsearch run` processes per document indexed (1 process; 2 processes summed). */
+  cpuMsPerDocument: { demoGraph: number; fastGraph: number; fastGraph2Processes: number };
+  /** Peak resident memory (VmHWM) of a `fedsearch run` process, MiB. */
+  peakRssMiB: number;
+  freshnessMs: { p50: number; p95: number; p99: number };
+  relatedHeavy: { renamesPerSecond: number; seconds: number; freshnessP50Ms: number; freshnessP99Ms: number; refreshesPerMinute: number };
+  fanout1000Ms: number;
+  search: {
+    c1: { p50Ratio: number; p50Ms: number; p99Ms: number; directP50Ms: number; directP99Ms: number };
+    c10: { reqPerSecRatio: number; reqPerSec: number; directReqPerSec: number; p50Ratio: number };
+  };
+  cli: { helpWallMs: number; helpPeakMiB: number; validateWallMs: number };
+}
