@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { formatProblem } from '../src/config/configError.ts';
+import { UserError } from '../src/errors.ts';
 import { loadIndex } from './loadIndexLazily.ts';
 import { runAction } from './runAction.ts';
 
@@ -21,6 +22,16 @@ export function addIndexCommands(program: Command): void {
     .action(runAction(async (configFile: string, options: SchemaOption) => {
       const loaded = await loadIndex(configFile, schemaOption(options));
       for (const warning of loaded.warnings) say(`warning: ${formatProblem(warning)}`);
+      if (loaded.supergraph) {
+        // Indexing does not need the search subgraph, so a graph it would not join is a warning here (serve refuses it).
+        const { checkSearchSubgraphComposes } = await import('../src/search/searchSubgraphComposition.ts');
+        try {
+          checkSearchSubgraphComposes([loaded]);
+        } catch (error) {
+          if (!(error instanceof UserError)) throw error;
+          say(`warning: ${error.message}; \`fedsearch serve\` refuses it`);
+        }
+      }
       print(
         `${configFile}: ok — index ${loaded.config.index}, ${loaded.fields.length} fields` +
           (loaded.nestedPaths.length ? ` (nested: ${loaded.nestedPaths.join(', ')})` : '') +

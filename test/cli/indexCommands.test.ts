@@ -65,6 +65,17 @@ describe('fedsearch validate / generate / plan (offline, with --schema)', { time
     expect(result.stdout).toContain('ok — index movies');
   });
 
+  it('warns, with composition\'s reason and the index, when the search subgraph would not join the graph, and still accepts the config', async () => {
+    const schema = join(mkdtempSync(join(tmpdir(), 'fedsearch-cli-')), 'supergraph.graphql');
+    // The shop's products team already has a Query.searchProducts, of another type.
+    const shopSupergraph = join(root, 'subgraphs/shop/supergraph.graphql');
+    writeFileSync(schema, readFileSync(shopSupergraph, 'utf8').replace('  allProducts: [Product!]! @join__field(graph: PRODUCTS)', '  allProducts: [Product!]! @join__field(graph: PRODUCTS)\n  searchProducts: String @join__field(graph: PRODUCTS)'));
+    const result = await fedsearch(['validate', join(root, 'index-configs/shop-products.yaml'), '--schema', schema]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/^warning: the search subgraph for shop-products does not compose with .*supergraph\.graphql: Type of field "Query\.searchProducts" is incompatible across subgraphs.*; `fedsearch serve` refuses it\n$/);
+    expect(result.stdout).toContain('ok — index shop-products');
+  });
+
   it('exits 1 and lists every problem as file:line:col for a broken config', async () => {
     const broken = join(mkdtempSync(join(tmpdir(), 'fedsearch-cli-')), 'broken.yaml');
     writeFileSync(broken, readFileSync(movies, 'utf8').replace('timeoutMs: 10000', 'timeoutMs: soon').replace('      synopsis\n', '      synopsys\n'));
