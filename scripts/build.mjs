@@ -3,7 +3,7 @@
 // search page, the local stack's Maven projects, the demo graphs' SDL, the demo's config), and
 // stamps the build so cli/fedsearch.js can tell a stale dist/ from a fresh one.
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,5 +21,4 @@ for (const folder of ['src', 'subgraphs']) {
   });
 }
 cpSync(join(root, 'index-configs'), join(dist, 'index-configs'), { recursive: true });
-mkdirSync(dist, { recursive: true });
 writeFileSync(join(dist, 'build-stamp'), `${new Date().toISOString()}\n`);

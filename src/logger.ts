@@ -2,8 +2,6 @@ import { pino, type Logger } from 'pino';
 import { PinoPretty } from 'pino-pretty';
 import { logFormat, type LogFormat } from './logFormat.ts';
 
-export { LOG_FORMATS, logFormat, type LogFormat } from './logFormat.ts';
-
 /**
  * The logger of the long-running commands. Every line carries the index and the component; errors
  * add entity ids and topic/partition/offset as fields. FEDSEARCH_LOG_LEVEL sets the level (default

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { logFormat } from '../src/logger.ts';
+import { logFormat } from '../src/logFormat.ts';
 
 describe('logFormat', () => {
   it('writes readable lines to a terminal and JSON to anything else (a pipe, a file, a log shipper)', () => {

@@ -41,8 +41,9 @@ export function resolveRelatedLookups(
   supergraph: SupergraphSource | null,
 ): { lookups: RelatedLookup[]; problems: ConfigProblem[] } {
   // A field left out of the index (`excluded`) cannot be looked up.
-  const leaves = new Map([...leavesByPath(root)].filter(([path]) => indexedPaths.has(path)));
-  const objects = objectsByPath(root);
+  const nodes = nodesByPath(root);
+  const leaves = new Map([...nodes.leaves].filter(([path]) => indexedPaths.has(path)));
+  const { objects } = nodes;
   const problems: ConfigProblem[] = [];
   const lookups: RelatedLookup[] = [];
   for (const [i, related] of config.related.entries()) {
@@ -179,29 +180,19 @@ function parentOf(path: string): string {
   return path.includes('.') ? path.slice(0, path.lastIndexOf('.')) : '';
 }
 
-/** Every object of the document by its path ('' the root). */
-function objectsByPath(root: ObjectShape): Map<string, ObjectShape> {
-  const found = new Map<string, ObjectShape>([[root.path, root]]);
+/** Every object ('' the root) and every scalar or enum of the document, by path, in one walk. */
+function nodesByPath(root: ObjectShape): { objects: Map<string, ObjectShape>; leaves: Map<string, LeafShape> } {
+  const objects = new Map<string, ObjectShape>([[root.path, root]]);
+  const leaves = new Map<string, LeafShape>();
   const visit = (node: ObjectShape): void => {
     for (const child of node.fields) {
-      if (child.kind !== 'object' && child.kind !== 'abstract') continue;
-      found.set(child.path, child);
-      visit(child);
+      if (child.kind === 'scalar' || child.kind === 'enum') leaves.set(child.path, child);
+      else {
+        objects.set(child.path, child);
+        visit(child);
+      }
     }
   };
   visit(root);
-  return found;
-}
-
-/** Every scalar or enum of the document by its path. */
-function leavesByPath(root: ObjectShape): Map<string, LeafShape> {
-  const found = new Map<string, LeafShape>();
-  const visit = (node: ObjectShape): void => {
-    for (const child of node.fields) {
-      if (child.kind === 'scalar' || child.kind === 'enum') found.set(child.path, child);
-      else visit(child);
-    }
-  };
-  visit(root);
-  return found;
+  return { objects, leaves };
 }

@@ -126,6 +126,15 @@ export function shopSchemas(sink: ChangeEventSink): Record<ShopSubgraph, GraphQL
     await sink.publish(topic, key, event);
   };
   const notFound = (what: string): GraphQLError => new GraphQLError(`no ${what}`, { extensions: { code: 'NOT_FOUND' } });
+  /** A team's update of one of its rows: applied, published on its topic (keyed by the row's key), and returned; an unknown row is NOT_FOUND. */
+  const update = async <K, T extends object>(rows: Map<K, T>, key: K, patch: Partial<T>, change: { what: string; topic: string; entity: string }): Promise<T> => {
+    const before = rows.get(key);
+    if (!before) throw notFound(change.what);
+    const after = { ...before, ...patch };
+    rows.set(key, after);
+    await publish(change.topic, String(key), before, after, change.entity);
+    return after;
+  };
   type ProductRef = { sku: string; package?: string; variation?: { id: string } };
   const catalogRow = (ref: ProductRef): ProductRow | undefined =>
     ref.package !== undefined ? products.get(productKey(ref as { sku: string; package: string })) : [...products.values()].find((row) => row.sku === ref.sku && row.variation.id === ref.variation?.id);
@@ -140,14 +149,8 @@ export function shopSchemas(sink: ChangeEventSink): Record<ShopSubgraph, GraphQL
       resolvers: {
         User: { __resolveReference: (ref: { email: string }) => users.get(ref.email) ?? null },
         Mutation: {
-          renameUser: async (_: unknown, args: { email: string; name: string }) => {
-            const before = users.get(args.email);
-            if (!before) throw notFound(`user ${args.email}`);
-            const after = { ...before, name: args.name };
-            users.set(after.email, after);
-            await publish(SHOP_TOPICS.user, after.email, before, after, 'User');
-            return after;
-          },
+          renameUser: (_: unknown, args: { email: string; name: string }) =>
+            update(users, args.email, { name: args.name }, { what: `user ${args.email}`, topic: SHOP_TOPICS.user, entity: 'User' }),
         },
       },
     }),
@@ -175,14 +178,8 @@ export function shopSchemas(sink: ChangeEventSink): Record<ShopSubgraph, GraphQL
           totalProductsCreated: (ref: { email: string }) => [...products.values()].filter((row) => row.kind === 'Product' && row.createdBy === ref.email).length,
         },
         Mutation: {
-          renameProduct: async (_: unknown, args: { sku: string; package: string; name: string }) => {
-            const before = products.get(productKey(args));
-            if (!before) throw notFound(`product ${args.sku} ${args.package}`);
-            const after = { ...before, name: args.name };
-            products.set(productKey(after), after);
-            await publish(SHOP_TOPICS.product, productKey(after), before, after, 'Product');
-            return after;
-          },
+          renameProduct: (_: unknown, args: { sku: string; package: string; name: string }) =>
+            update(products, productKey(args), { name: args.name }, { what: `product ${args.sku} ${args.package}`, topic: SHOP_TOPICS.product, entity: 'Product' }),
           deleteProduct: async (_: unknown, args: { sku: string; package: string }) => {
             const before = products.get(productKey(args));
             if (!before) return false;
@@ -229,14 +226,8 @@ export function shopSchemas(sink: ChangeEventSink): Record<ShopSubgraph, GraphQL
           reviews: (ref: { email: string }) => [...reviews.values()].filter((row) => row.author === ref.email),
         },
         Mutation: {
-          rateReview: async (_: unknown, args: { id: number; stars: number }) => {
-            const before = reviews.get(args.id);
-            if (!before) throw notFound(`review ${args.id}`);
-            const after = { ...before, stars: args.stars };
-            reviews.set(after.id, after);
-            await publish(SHOP_TOPICS.review, String(after.id), before, after, 'Review');
-            return after;
-          },
+          rateReview: (_: unknown, args: { id: number; stars: number }) =>
+            update(reviews, args.id, { stars: args.stars }, { what: `review ${args.id}`, topic: SHOP_TOPICS.review, entity: 'Review' }),
         },
       },
     }),
