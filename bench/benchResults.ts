@@ -30,6 +30,8 @@ export interface BenchResults {
   search: {
     c1: { p50Ratio: number; p50Ms: number; p99Ms: number; directP50Ms: number; directP99Ms: number };
     c10: { reqPerSecRatio: number; reqPerSec: number; directReqPerSec: number; p50Ratio: number };
+    /** User + system CPU of the `fedsearch serve` process per request (text query, 10 connections), and of a pass-through proxy (the floor). */
+    cpuMsPerRequest: { fedsearch: number; passThroughProxy: number; passThroughReqPerSecRatio: number };
   };
   cli: { helpWallMs: number; helpPeakMiB: number; validateWallMs: number };
 }

@@ -52,6 +52,7 @@ const cli = new URL('../cli/fedsearch.js', import.meta.url).pathname;
 
 export interface SearchServerProcess {
   apiUrl: string;
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -59,9 +60,9 @@ export interface SearchServerProcess {
  * `fedsearch serve <config>` in a process of its own, as it runs in production, so the load
  * generator does not share its event loop (Elasticsearch has its own process too).
  */
-export async function startSearchServer(configFile: string, env: Record<string, string>): Promise<SearchServerProcess> {
+export async function startSearchServer(configFile: string, env: Record<string, string>, nodeOptions: string[] = []): Promise<SearchServerProcess> {
   const [port, subgraphPort] = [await freePort(), await freePort()];
-  const child: ChildProcess = spawn(process.execPath, [cli, 'serve', configFile, '--port', String(port), '--subgraph-port', String(subgraphPort)], {
+  const child: ChildProcess = spawn(process.execPath, [...nodeOptions, cli, 'serve', configFile, '--port', String(port), '--subgraph-port', String(subgraphPort)], {
     env: { ...process.env, ...env, FEDSEARCH_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -76,6 +77,7 @@ export async function startSearchServer(configFile: string, env: Record<string, 
   }
   return {
     apiUrl,
+    pid: child.pid as number,
     async stop() {
       if (child.exitCode !== null) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -83,6 +85,20 @@ export async function startSearchServer(configFile: string, env: Record<string, 
       await exited;
     },
   };
+}
+
+/**
+ * bench/passThroughProxy.ts in a process of its own, in front of `<elasticsearchUrl>/<index>/_search`:
+ * the floor of what any Node.js search service costs per request on this machine.
+ */
+export async function startPassThroughProxy(elasticsearchUrl: string, index: string): Promise<{ url: string; pid: number; stop(): void }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', new URL('./passThroughProxy.ts', import.meta.url).pathname, elasticsearchUrl, index, String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout?.once('data', () => resolve());
+    child.once('exit', (code) => reject(new Error(`the pass-through proxy exited with ${code}`)));
+  });
+  return { url: `http://127.0.0.1:${port}/`, pid: child.pid as number, stop: () => void child.kill('SIGTERM') };
 }
 
 function freePort(): Promise<number> {

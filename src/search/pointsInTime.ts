@@ -32,7 +32,7 @@ export class PointsInTime {
     return this.lastUse.size;
   }
 
-  /** A new point in time for a search's first page with a next page. */
+  /** A new point in time for the second page of a search (see SearchService.search). */
   async open(): Promise<string> {
     this.dropExpired();
     while (this.lastUse.size >= this.max) {

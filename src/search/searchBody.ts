@@ -32,8 +32,8 @@ export function requestedFacets(request: SearchRequest, fields: readonly Documen
 
 /**
  * The Elasticsearch request for one page of a search: text query, compiled filter, disjunctive
- * facets, sort with the id tie-breaker, highlights; for a page after the first, its point in time
- * and search_after (and no facets: the first page counted them). Everything the request names is
+ * facets, sort with the id tie-breaker, highlights; for a page after the first, search_after and
+ * its point in time if it has one (and no facets: the first page counted them). Everything the request names is
  * checked against the fields; unknown ones are FilterErrors or SearchRequestErrors.
  */
 export function searchBody(request: SearchRequest, target: SearchTarget, position: PagePosition | null): estypes.SearchRequest {
@@ -46,7 +46,7 @@ export function searchBody(request: SearchRequest, target: SearchTarget, positio
     selected.filter((s) => s.field.path !== path).map((s) => selection(s.field, s.values));
 
   return {
-    ...(position ? { pit: { id: position.pit, keep_alive: POINT_IN_TIME_KEEP_ALIVE } } : { index: target.index }),
+    ...(position?.pit ? { pit: { id: position.pit, keep_alive: POINT_IN_TIME_KEEP_ALIVE } } : { index: target.index }),
     size: pageSize(request) + 1,
     query: { bool: { must, filter } },
     // Selections narrow the hits but not the facets' own counts (disjunctive faceting).

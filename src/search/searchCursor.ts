@@ -3,9 +3,12 @@ import type { estypes } from '@elastic/elasticsearch';
 import { stableHash } from '../index/stableHash.ts';
 import { SearchRequestError, type SearchRequest } from './searchRequest.ts';
 
-/** Where a page after the first continues: the point in time it reads and the last hit's sort values. */
+/**
+ * Where a page after the first continues: the point in time it reads (null after the first page:
+ * the second opens one, see SearchService.search) and the last hit's sort values.
+ */
 export interface PagePosition {
-  pit: string;
+  pit: string | null;
   after: estypes.SortResults;
 }
 
@@ -25,9 +28,12 @@ export function cursorKey(configured: string | undefined): Buffer {
 interface Cursor extends PagePosition {
   /** The index and request it continues, so a cursor cannot be replayed elsewhere. */
   request: string;
+  /** When it was issued (ms since the epoch): a cursor lives POINT_IN_TIME_KEEP_ALIVE after that. */
+  issued: number;
 }
 
 const NOT_OURS = 'cursor: not a cursor this service issued';
+export const CURSOR_EXPIRED = 'cursor: expired (a cursor lives 2 minutes after its last use, and old ones are closed when many are open); search again without it';
 
 /**
  * Cursors are `<payload>.<HMAC-SHA256 of it>`, both base64url: a client can read its cursor but
@@ -38,11 +44,12 @@ export class CursorSigner {
   constructor(
     private readonly key: Buffer,
     private readonly index: string,
+    private readonly now: () => number = Date.now,
   ) {}
 
   /** The opaque `cursor` a client passes back for the page after `position`. */
   encode(position: PagePosition, request: SearchRequest): string {
-    const cursor: Cursor = { pit: position.pit, after: position.after, request: this.fingerprint(request) };
+    const cursor: Cursor = { pit: position.pit, after: position.after, request: this.fingerprint(request), issued: this.now() };
     const payload = Buffer.from(JSON.stringify(cursor), 'utf8').toString('base64url');
     return `${payload}.${this.sign(payload)}`;
   }
@@ -50,7 +57,7 @@ export class CursorSigner {
   /**
    * The position a cursor names, or a SearchRequestError if this service did not issue it for this
    * index and request, or its values are not sort values (each a string, a finite number or null;
-   * one per sort clause is checked against the body, see checkFitsSort).
+   * one per sort clause is checked against the body, see checkFitsSort), or it has expired.
    */
   decode(text: string, request: SearchRequest): PagePosition {
     const [payload, signature, extra] = text.split('.');
@@ -66,10 +73,12 @@ export class CursorSigner {
     }
     if (cursor.request !== this.fingerprint(request)) throw new SearchRequestError('cursor: it belongs to another query, filter, selection or sort', 'cursor');
     const fits =
-      typeof cursor.pit === 'string' &&
+      (typeof cursor.pit === 'string' || cursor.pit === null) &&
+      typeof cursor.issued === 'number' &&
       Array.isArray(cursor.after) &&
       cursor.after.every((value) => value === null || typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value)));
     if (!fits) throw new SearchRequestError(NOT_OURS, 'cursor');
+    if (this.now() - cursor.issued > POINT_IN_TIME_KEEP_ALIVE_MS) throw new SearchRequestError(CURSOR_EXPIRED, 'cursor');
     return { pit: cursor.pit, after: cursor.after };
   }
 

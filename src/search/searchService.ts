@@ -4,7 +4,7 @@ import type { DocumentField } from '../index/documentFields.ts';
 import type { LoadedIndex } from '../index/loadIndex.ts';
 import { valueAt } from '../valueAt.ts';
 import { facetPaths, pageSize, requestedFacets, searchBody, suggestBody, suggestFields, type SearchTarget } from './searchBody.ts';
-import { CursorSigner, cursorKey } from './searchCursor.ts';
+import { CURSOR_EXPIRED, CursorSigner, cursorKey } from './searchCursor.ts';
 import { PointsInTime } from './pointsInTime.ts';
 import { SearchRequestError, type SearchRequest } from './searchRequest.ts';
 
@@ -42,6 +42,8 @@ export interface SearchServiceOptions {
   cursorKey?: Buffer;
   /** Points in time this service keeps open per index at most; the least recently used is closed first. */
   maxOpenPointsInTime?: number;
+  /** The clock cursors and points in time age by (tests move it). */
+  now?: () => number;
 }
 
 /**
@@ -62,8 +64,8 @@ export class SearchService {
   ) {
     this.hitDisplay = loaded.display;
     this.target = { index: loaded.config.index, fields: loaded.fields, keyPaths: loaded.query.key.map((part) => part.documentPath) };
-    this.cursors = new CursorSigner(options.cursorKey ?? cursorKey(undefined), this.target.index);
-    this.pointsInTime = new PointsInTime(client, this.target.index, options.maxOpenPointsInTime);
+    this.cursors = new CursorSigner(options.cursorKey ?? cursorKey(undefined), this.target.index, options.now);
+    this.pointsInTime = new PointsInTime(client, this.target.index, options.maxOpenPointsInTime, options.now);
   }
 
   /** What the search page shows of a hit of this index. */
@@ -80,18 +82,30 @@ export class SearchService {
     return facetPaths(this.target.fields);
   }
 
-  /** `signal` aborts the Elasticsearch request (the caller's deadline passed). */
+  /**
+   * `signal` aborts the Elasticsearch request (the caller's deadline passed).
+   *
+   * Paging: the first page searches the alias and its cursor holds only the last hit's sort values
+   * (the id breaks ties), so a search that is never paged, most of them, costs Elasticsearch one
+   * request and holds no search context. The second page opens a point in time and every later
+   * page reads that snapshot; its last page closes it.
+   */
   async search(request: SearchRequest, signal?: AbortSignal): Promise<SearchResponse> {
     const position = request.cursor ? this.cursors.decode(request.cursor, request) : null;
-    const body = searchBody(request, this.target, position);
+    let body = searchBody(request, this.target, position);
     if (position) CursorSigner.checkFitsSort(position, body);
+    let pit = position?.pit ?? null;
+    if (position && pit === null) {
+      pit = await this.pointsInTime.open();
+      body = searchBody(request, this.target, { pit, after: position.after });
+    }
     let response: estypes.SearchResponse<Record<string, unknown>>;
     try {
       response = await this.client.search(body, signal ? { signal } : {});
     } catch (error) {
-      if (position && /search_context_missing|No search context found|point in time/i.test(String((error as Error).message))) {
-        this.pointsInTime.forget(position.pit);
-        throw new SearchRequestError('cursor: expired (a cursor lives 2 minutes after its last use, and old ones are closed when many are open); search again without it', 'cursor');
+      if (pit !== null && /search_context_missing|No search context found|point in time/i.test(String((error as Error).message))) {
+        this.pointsInTime.forget(pit);
+        throw new SearchRequestError(CURSOR_EXPIRED, 'cursor');
       }
       throw error;
     }
@@ -102,13 +116,10 @@ export class SearchService {
     const last = hits.at(-1);
     let nextCursor: string | null = null;
     if (more && last?.sort) {
-      // A point in time is opened only when there is a next page to read, so one-page searches
-      // (most of them) hold none; pages after the first read from that snapshot.
-      const pit = position ? this.pointsInTime.used(position.pit, response.pit_id) : await this.pointsInTime.open();
-      nextCursor = this.cursors.encode({ pit, after: last.sort }, request);
-    } else if (position) {
+      nextCursor = this.cursors.encode({ pit: pit === null ? null : this.pointsInTime.used(pit, response.pit_id), after: last.sort }, request);
+    } else if (pit !== null) {
       // The last page: nobody needs this snapshot any more.
-      this.pointsInTime.close(response.pit_id ?? position.pit);
+      this.pointsInTime.close(response.pit_id ?? pit);
     }
     return {
       total: typeof response.hits.total === 'number' ? response.hits.total : (response.hits.total?.value ?? 0),

@@ -17,6 +17,7 @@ const results: BenchResults = {
   search: {
     c1: { p50Ratio: 1.1, p50Ms: 3, p99Ms: 9, directP50Ms: 2.7, directP99Ms: 8 },
     c10: { reqPerSecRatio: 0.9, reqPerSec: 900, directReqPerSec: 1000, p50Ratio: 1.2 },
+    cpuMsPerRequest: { fedsearch: 1.5, passThroughProxy: 0.7, passThroughReqPerSecRatio: 0.97 },
   },
   cli: { helpWallMs: 120, helpPeakMiB: 60, validateWallMs: 300 },
 };

@@ -239,8 +239,10 @@ describe('search against the real index of the demo graph', () => {
   it('closes the point in time of a scroll on its last page', async () => {
     const scroller = new SearchService(h.loaded, h.es);
     const first = await scroller.search({ size: 500 });
-    // The cursor's payload is readable (only its signature is secret): it names the point in time.
-    const pit = (JSON.parse(Buffer.from((first.nextCursor as string).split('.')[0] as string, 'base64url').toString('utf8')) as { pit: string }).pit;
+    // The second page opens the point in time; the cursor's payload is readable (only its signature
+    // is secret): it names the point in time.
+    const second = await scroller.search({ size: 500, cursor: first.nextCursor as string });
+    const pit = (JSON.parse(Buffer.from((second.nextCursor as string).split('.')[0] as string, 'base64url').toString('utf8')) as { pit: string }).pit;
     const pitAnswers = async (): Promise<boolean> => {
       try {
         await h.es.search({ pit: { id: pit }, size: 0 });
@@ -250,7 +252,7 @@ describe('search against the real index of the demo graph', () => {
       }
     };
     expect(await pitAnswers()).toBe(true);
-    let cursor = first.nextCursor;
+    let cursor = second.nextCursor;
     while (cursor) cursor = (await scroller.search({ size: 500, cursor })).nextCursor;
     await expect.poll(pitAnswers, { timeout: 10_000 }).toBe(false);
   });

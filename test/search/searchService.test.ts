@@ -105,25 +105,28 @@ describe('SearchService.search', () => {
     });
   });
 
-  it('gives a next-page cursor only when there is a next page, and opens a point in time only then', async () => {
+  it('gives a next-page cursor only when there is a next page; the second page opens a point in time that later pages read', async () => {
     const lastPage = fakeElasticsearch([answer([movie(1), movie(2)])]);
     expect((await new SearchService(loaded, lastPage.client).search({ size: 2 })).nextCursor).toBeNull();
     expect(lastPage.opened).toEqual([]);
 
     const es = fakeElasticsearch([
       answer([movie(1), movie(2), movie(3)]),
+      answer([movie(3), movie(4), movie(5)]),
       // Elasticsearch may hand back a new id for the point in time: the next cursor carries that one.
-      answer([movie(3), movie(4), movie(5)], { pit_id: 'pit-renewed' }),
-      answer([movie(5)]),
+      answer([movie(5), movie(6), movie(7)], { pit_id: 'pit-renewed' }),
+      answer([movie(7)]),
     ]);
     const service = new SearchService(loaded, es.client);
     const request = { filter: 'genres == "comedy"', size: 2 };
     const first = await service.search(request);
     expect(first.hits.map((hit) => hit.id)).toEqual(['m-000001', 'm-000002']);
     expect(first.nextCursor).not.toBeNull();
-    expect(es.opened).toEqual([{ index: 'movies', keep_alive: '2m' }]);
+    // A first page holds no search context, whether or not anyone reads the next one.
+    expect(es.opened).toEqual([]);
 
     const second = await service.search({ ...request, cursor: first.nextCursor as string });
+    expect(es.opened).toEqual([{ index: 'movies', keep_alive: '2m' }]);
     expect(es.searches[1]).toMatchObject({ pit: { id: 'pit-1', keep_alive: '2m' }, search_after: ['m-000002'] });
     expect(es.searches[1]).not.toHaveProperty('index');
     expect(second.hits.map((hit) => hit.id)).toEqual(['m-000003', 'm-000004']);
@@ -131,11 +134,28 @@ describe('SearchService.search', () => {
     expect(second.facets).toEqual({});
 
     const third = await service.search({ ...request, cursor: second.nextCursor as string });
-    expect(es.searches[2]).toMatchObject({ pit: { id: 'pit-renewed' }, search_after: ['m-000004'] });
-    expect(third.nextCursor).toBeNull();
+    expect(es.searches[2]).toMatchObject({ pit: { id: 'pit-1' }, search_after: ['m-000004'] });
+    expect(third.hits.map((hit) => hit.id)).toEqual(['m-000005', 'm-000006']);
+    const fourth = await service.search({ ...request, cursor: third.nextCursor as string });
+    expect(es.searches[3]).toMatchObject({ pit: { id: 'pit-renewed' }, search_after: ['m-000006'] });
+    expect(fourth.nextCursor).toBeNull();
     expect(es.opened).toHaveLength(1);
     // The last page closes the scroll's point in time.
     expect(es.closed).toEqual(['pit-renewed']);
+  });
+
+  it('a cursor expires 2 minutes after the page that issued it, with or without a point in time', async () => {
+    let now = 0;
+    const es = fakeElasticsearch([answer([movie(1), movie(2)]), answer([movie(2), movie(3)])]);
+    const service = new SearchService(loaded, es.client, { now: () => now });
+    const first = (await service.search({ size: 1 })).nextCursor as string;
+    now = 119_000;
+    const second = (await service.search({ size: 1, cursor: first })).nextCursor as string;
+    now = 119_000 + 121_000;
+    const expired = { message: 'cursor: expired (a cursor lives 2 minutes after its last use, and old ones are closed when many are open); search again without it', field: 'cursor' };
+    expect(badSearchRequest(await rejection(service.search({ size: 1, cursor: second })))).toEqual(expired);
+    expect(badSearchRequest(await rejection(service.search({ size: 1, cursor: first })))).toEqual(expired);
+    expect(es.searches).toHaveLength(2);
   });
 
   it('a forged cursor is refused: changed, signed with another key, or of another index', async () => {
@@ -163,16 +183,21 @@ describe('SearchService.search', () => {
   });
 
   it('keeps at most maxOpenPointsInTime open, closing the least recently used first', async () => {
-    const es = fakeElasticsearch(Array.from({ length: 5 }, () => answer([movie(1), movie(2)])));
+    const es = fakeElasticsearch(Array.from({ length: 9 }, () => answer([movie(1), movie(2)])));
     const service = new SearchService(loaded, es.client, { maxOpenPointsInTime: 2 });
+    /** The cursor of a scroll's second page (which opened its point in time). */
+    const secondPage = async (filter: string): Promise<string> => {
+      const first = (await service.search({ size: 1, filter })).nextCursor as string;
+      return (await service.search({ size: 1, filter, cursor: first })).nextCursor as string;
+    };
     const cursors = [];
-    for (let i = 0; i < 3; i++) cursors.push((await service.search({ size: 1, filter: `releaseYear > ${i}` })).nextCursor as string);
+    for (let i = 0; i < 3; i++) cursors.push(await secondPage(`releaseYear > ${i}`));
     expect(es.opened).toHaveLength(3);
     expect(es.closed).toEqual(['pit-1']);
     // The second scroll goes on (and becomes the most recently used); the next new one closes the third.
     await service.search({ size: 1, filter: 'releaseYear > 1', cursor: cursors[1] as string });
     expect(es.closed).toEqual(['pit-1']);
-    await service.search({ size: 1, filter: 'releaseYear > 9' });
+    await secondPage('releaseYear > 9');
     expect(es.closed).toEqual(['pit-1', 'pit-3']);
   });
 

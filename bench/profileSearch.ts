@@ -1,0 +1,63 @@
+// What `fedsearch serve` costs per search, beside the same bodies sent straight to Elasticsearch:
+// a studio of N movies (default 20,000) backfilled, one `fedsearch serve` child (with
+// `--cpu-prof` when FEDSEARCH_PROFILE=1; the profile lands in FEDSEARCH_PROFILE_DIR, default
+// .fedsearch/profiles), autocannon at 1 and 10 connections for each query. Prints latency,
+// req/s and the serve process's CPU per request (main thread and V8's helper threads), beside a
+// pass-through proxy (bench/passThroughProxy.ts) as the floor.
+//   N=20000 npx tsx bench/profileSearch.ts
+import { runBackfill } from '../src/backfill/runBackfill.ts';
+import { elasticsearchUrl } from '../src/stack/elasticsearchService.ts';
+import { kafkaBrokers } from '../src/stack/kafkaService.ts';
+import { createIndexHarness } from '../support/indexHarness.ts';
+import { cpuMsByThread, cpuMsOf } from './processStats.ts';
+import { elasticsearchBodyOf, loadTest, startPassThroughProxy, startSearchServer } from './searchLoad.ts';
+
+const N = Number(process.env.N ?? 20_000);
+const SECONDS = Number(process.env.SECONDS ?? 8);
+const PROFILE_DIR = process.env.FEDSEARCH_PROFILE_DIR ?? new URL('../.fedsearch/profiles/', import.meta.url).pathname;
+const profile = process.env.FEDSEARCH_PROFILE === '1';
+const quiet = { update: () => {}, note: () => {}, stop: () => {} };
+
+const h = await createIndexHarness({ elasticsearchUrl: elasticsearchUrl(), kafkaBrokers: kafkaBrokers(), movies: N });
+await runBackfill(h.loaded, { rate: Number.POSITIVE_INFINITY, resume: false, newVersion: false, cleanup: false, graceSeconds: 0 }, quiet);
+// The floor: a pass-through proxy in its own process, ES's bytes in and out, no parsing.
+const proxy = await startPassThroughProxy(elasticsearchUrl(), h.index);
+const server = await startSearchServer(h.configFile, h.env, profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []);
+const queries: Array<{ label: string; request: Record<string, unknown> }> = [
+  { label: 'text', request: { query: 'shadow river', facets: [] } },
+  { label: 'text + filter + facets', request: { query: 'shadow river', filter: 'releaseYear >= 1990 AND production.status IN ["RELEASED", "POST_PRODUCTION"]' } },
+];
+try {
+  for (const { label, request } of queries) {
+    const viaFedsearch = `${server.apiUrl}/v1/indexes/${h.index}/search`;
+    const direct = `${elasticsearchUrl()}/${h.index}/_search`;
+    const body = JSON.stringify(await elasticsearchBodyOf(h.loaded, h.es, request));
+    for (const connections of [1, 10]) {
+      await loadTest(viaFedsearch, JSON.stringify(request), connections, 2);
+      await loadTest(direct, body, connections, 2);
+      const before = cpuMsOf(server.pid);
+      const threadsBefore = cpuMsByThread(server.pid);
+      const fed = await loadTest(viaFedsearch, JSON.stringify(request), connections, SECONDS);
+      const requests = fed.requestsPerSecond * SECONDS;
+      const cpuPerRequest = (cpuMsOf(server.pid) - before) / requests;
+      const threads = [...cpuMsByThread(server.pid)]
+        .map(([name, ms]) => [name === `${server.pid} node` ? 'main' : 'other', (ms - (threadsBefore.get(name) ?? 0)) / requests] as const)
+        .reduce((sum, [name, ms]) => sum.set(name, (sum.get(name) ?? 0) + ms), new Map<string, number>());
+      const threadsText = [...threads].map(([name, ms]) => `${name} ${ms.toFixed(2)}`).join(', ');
+      const es = await loadTest(direct, body, connections, SECONDS);
+      await loadTest(proxy.url, body, connections, 2);
+      const proxyBefore = cpuMsOf(proxy.pid);
+      const passed = await loadTest(proxy.url, body, connections, SECONDS);
+      const proxyCpu = (cpuMsOf(proxy.pid) - proxyBefore) / (passed.requestsPerSecond * SECONDS);
+      console.log(
+        `${label} c${connections}: fedsearch p50 ${fed.p50} p99 ${fed.p99} ${fed.requestsPerSecond.toFixed(0)}/s | direct p50 ${es.p50} p99 ${es.p99} ${es.requestsPerSecond.toFixed(0)}/s | p50 ${(fed.p50 / Math.max(1, es.p50)).toFixed(2)}× req/s ${(fed.requestsPerSecond / es.requestsPerSecond).toFixed(2)}× | serve CPU ${cpuPerRequest.toFixed(3)} ms/request | pass-through proxy p50 ${passed.p50} ${passed.requestsPerSecond.toFixed(0)}/s CPU ${proxyCpu.toFixed(3)} ms/request | failures ${fed.failures + es.failures + passed.failures}\n  serve threads ms/request: ${threadsText}`,
+      );
+    }
+  }
+} finally {
+  proxy.stop();
+  await server.stop();
+  await h.dispose();
+}
+if (profile) console.log(`profile in ${PROFILE_DIR}`);
+process.exit(0);
