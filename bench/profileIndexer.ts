@@ -1,7 +1,8 @@
 // Where a `fedsearch run` process spends its CPU when the graph costs next to nothing: a studio of
 // N movies (default 4,000), their answers replayed by the fast graph (bench/replayGateway.ts), one
-// `fedsearch run --cpu-prof` child indexing N change events. Prints the rate and CPU per document;
-// the profile lands in FEDSEARCH_PROFILE_DIR (default .fedsearch/profiles) for Chrome DevTools.
+// `fedsearch run` child (with `--cpu-prof` unless FEDSEARCH_PROFILE=0) indexing N change events.
+// Prints the rate, CPU per document and resident memory (peak after start-up, and after
+// indexing); the profile lands in FEDSEARCH_PROFILE_DIR (default .fedsearch/profiles) for Chrome DevTools.
 //   N=4000 npx tsx bench/profileIndexer.ts
 import { spawn } from 'node:child_process';
 import { GatewayFetcher } from '../src/pipeline/gatewayFetcher.ts';
@@ -13,7 +14,7 @@ import { createIndexHarness } from '../support/indexHarness.ts';
 import { startFastGraph } from './fastGraph.ts';
 import { waitForStableGroup } from './consumerGroups.ts';
 import { produceMovieEvents, waitUntilSearchable } from './movieEvents.ts';
-import { cpuMsOf } from './processStats.ts';
+import { cpuMsOf, peakRssMiBOf } from './processStats.ts';
 const N = Number(process.env.N ?? 4000);
 const PROFILE_DIR = process.env.FEDSEARCH_PROFILE_DIR ?? new URL('../.fedsearch/profiles/', import.meta.url).pathname;
 const ids = Array.from({ length: N }, (_, i) => entityId('mov', i + 1));
@@ -21,16 +22,20 @@ const main = await createIndexHarness({ elasticsearchUrl: elasticsearchUrl(), ka
 const fetcher = new GatewayFetcher({ gateway: main.loaded.config.gateway, template: main.loaded.query, pipeline: main.loaded.config.pipeline });
 const fast = await startFastGraph(fetcher, main.loaded.query.rootKey, ids, main.graph.gatewayUrl);
 const h = await createIndexHarness({ elasticsearchUrl: elasticsearchUrl(), kafkaBrokers: kafkaBrokers(), movies: N, graph: { ...main.graph, gatewayUrl: fast.url }, pipelineSettings: '  retries: 5\n' });
-const child = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, new URL('../cli/fedsearch.js', import.meta.url).pathname, 'run', h.configFile], { env: { ...process.env, ...h.env, FEDSEARCH_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'inherit'] });
+const profile = process.env.FEDSEARCH_PROFILE !== '0';
+const child = spawn(process.execPath, [...(profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []), new URL('../cli/fedsearch.js', import.meta.url).pathname, 'run', h.configFile], { env: { ...process.env, ...h.env, FEDSEARCH_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'inherit'] });
 const t = pipelineTopology(h.loaded);
 await waitForStableGroup(h.kafka, t.enrichGroup, 1);
 await waitForStableGroup(h.kafka, t.sinkGroup, 1);
+const idleRssMiB = peakRssMiBOf(child.pid as number);
 const before = cpuMsOf(child.pid as number);
 const start = performance.now();
 await produceMovieEvents(h.kafka, h.loaded.config.primary.events[0]?.topic as string, ids);
 await waitUntilSearchable(h.es, h.index, ids.length);
 const secs = (performance.now() - start) / 1000;
-console.log(`profile in ${PROFILE_DIR}; rate ${(N / secs).toFixed(0)}/s cpu/doc ${((cpuMsOf(child.pid as number) - before) / N).toFixed(3)} ms`);
+console.log(
+  `${profile ? `profile in ${PROFILE_DIR}; ` : ''}rate ${(N / secs).toFixed(0)}/s cpu/doc ${((cpuMsOf(child.pid as number) - before) / N).toFixed(3)} ms; peak RSS after start-up ${idleRssMiB.toFixed(0)} MiB, after indexing ${peakRssMiBOf(child.pid as number).toFixed(0)} MiB`,
+);
 const exited = new Promise((r) => child.once('exit', r));
 child.kill('SIGTERM');
 await exited;

@@ -122,19 +122,20 @@ export class EnrichStage {
   /**
    * A related change must reach every document that holds the related id, including one whose
    * fetch read the old state just before the change and was not yet searchable when the first
-   * lookup ran (a credit added a moment before the person is renamed). So once the sink has
-   * written everything produced so far, the index is refreshed (a refresh shared with the other
- * batches waiting, sharedRefresh.ts) and searched again; documents
-   * only this second lookup finds are fetched too. The batch is committed after both, so a crash
+   * lookup ran (a credit added a moment before the person is renamed). So once those fetches have
+   * landed (`inFlightLanded`) and the sink has written everything produced so far, the index is
+   * refreshed (a refresh shared with the other batches waiting, sharedRefresh.ts) and searched
+   * again; documents only this second lookup finds are fetched too. The batch is committed after both, so a crash
    * in between redoes them. Returns the ids to fetch (those not fetched already).
    */
   private async lookUpAgainWhenSettled(
     related: Map<Route, PendingIds>,
     alreadyFetched: PendingIds,
+    inFlightLanded: Promise<unknown>,
     heartbeat: () => Promise<void>,
   ): Promise<PendingIds> {
     const { elasticsearch, metrics, logger } = this.deps;
-    await (this.deps.sleep ?? sleep)(IN_FLIGHT_MS);
+    await inFlightLanded;
     await heartbeat();
     try {
       await this.deps.sinkCaughtUp(SINK_WAIT_MS, heartbeat);
@@ -166,6 +167,9 @@ export class EnrichStage {
     const { metrics, logger, deadLetters, elasticsearch } = this.deps;
     const where = { topic: batch.topic, partition: batch.partition };
     const { primary, related, letters, decoded } = routeEvents(batch.messages, this.routes.get(batch.topic) ?? [], where);
+    // Fetches in flight when these related changes were read land meanwhile: the wait for them
+    // starts now and runs beside this batch's own lookups and fetches, not after them.
+    const inFlightLanded = related.size > 0 ? (this.deps.sleep ?? sleep)(IN_FLIGHT_MS) : Promise.resolve();
     if (decoded > 0) metrics.eventsIn.inc({ topic: batch.topic, outcome: 'decoded' }, decoded);
     for (const letter of letters) {
       metrics.eventsIn.inc({ topic: batch.topic, outcome: 'undecodable' });
@@ -180,7 +184,7 @@ export class EnrichStage {
 
     const outcome = await this.enrich(primary, heartbeat);
     if (related.size > 0) {
-      const late = await this.lookUpAgainWhenSettled(related, primary, heartbeat);
+      const late = await this.lookUpAgainWhenSettled(related, primary, inFlightLanded, heartbeat);
       const lateOutcome = await this.enrich(late, heartbeat);
       for (const failure of lateOutcome.failed) outcome.failed.push(failure);
       for (const [id, tsMs] of late) primary.set(id, tsMs);
