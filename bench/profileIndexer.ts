@@ -3,6 +3,7 @@
 // `fedsearch run` child (with `--cpu-prof` unless FEDSEARCH_PROFILE=0) indexing N change events.
 // Prints the rate, CPU per document and resident memory (peak after start-up, and after
 // indexing); the profile lands in FEDSEARCH_PROFILE_DIR (default .fedsearch/profiles) for Chrome DevTools.
+// FEDSEARCH_NODE_ARGS passes Node/V8 flags to the child (e.g. --max-old-space-size=96).
 //   N=4000 npx tsx bench/profileIndexer.ts
 import { spawn } from 'node:child_process';
 import { GatewayFetcher } from '../src/pipeline/gatewayFetcher.ts';
@@ -23,7 +24,7 @@ const fetcher = new GatewayFetcher({ gateway: main.loaded.config.gateway, templa
 const fast = await startFastGraph(fetcher, main.loaded.query.rootKey, ids, main.graph.gatewayUrl);
 const h = await createIndexHarness({ elasticsearchUrl: elasticsearchUrl(), kafkaBrokers: kafkaBrokers(), movies: N, graph: { ...main.graph, gatewayUrl: fast.url }, pipelineSettings: '  retries: 5\n' });
 const profile = process.env.FEDSEARCH_PROFILE !== '0';
-const child = spawn(process.execPath, [...(profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []), new URL('../cli/fedsearch.js', import.meta.url).pathname, 'run', h.configFile], { env: { ...process.env, ...h.env, FEDSEARCH_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'inherit'] });
+const child = spawn(process.execPath, [...(profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []), ...(process.env.FEDSEARCH_NODE_ARGS ? process.env.FEDSEARCH_NODE_ARGS.split(' ') : []), new URL('../cli/fedsearch.js', import.meta.url).pathname, 'run', h.configFile], { env: { ...process.env, ...h.env, FEDSEARCH_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'inherit'] });
 const t = pipelineTopology(h.loaded);
 await waitForStableGroup(h.kafka, t.enrichGroup, 1);
 await waitForStableGroup(h.kafka, t.sinkGroup, 1);
