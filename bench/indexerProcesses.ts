@@ -4,6 +4,7 @@ import { pipelineTopology } from '../src/index/pipelineTopology.ts';
 import type { IndexHarness } from '../support/indexHarness.ts';
 import { waitForStableGroup } from './consumerGroups.ts';
 import { produceMovieEvents, waitUntilSearchable } from './movieEvents.ts';
+import { stopChild } from './childProcesses.ts';
 import { cpuMsOf, peakRssMiBOf } from './processStats.ts';
 
 const cli = new URL('../cli/fedsearch.js', import.meta.url).pathname;
@@ -57,12 +58,7 @@ export async function runIndexerProcesses(h: IndexHarness, processes: number, id
       partitions: enrichPartitions.map((events, n) => ({ events, documents: sinkPartitions[n] ?? 0 })),
     };
   } finally {
-    for (const child of children) {
-      if (child.exitCode !== null) continue;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-    }
+    for (const child of children) await stopChild(child);
   }
 }
 

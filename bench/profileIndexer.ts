@@ -15,6 +15,7 @@ import { createIndexHarness } from '../support/indexHarness.ts';
 import { startFastGraph } from './fastGraph.ts';
 import { waitForStableGroup } from './consumerGroups.ts';
 import { produceMovieEvents, waitUntilSearchable } from './movieEvents.ts';
+import { stopChild } from './childProcesses.ts';
 import { cpuMsOf, peakRssMiBOf } from './processStats.ts';
 const N = Number(process.env.N ?? 4000);
 const PROFILE_DIR = process.env.FEDSEARCH_PROFILE_DIR ?? new URL('../.fedsearch/profiles/', import.meta.url).pathname;
@@ -37,9 +38,7 @@ const secs = (performance.now() - start) / 1000;
 console.log(
   `${profile ? `profile in ${PROFILE_DIR}; ` : ''}rate ${(N / secs).toFixed(0)}/s cpu/doc ${((cpuMsOf(child.pid as number) - before) / N).toFixed(3)} ms; peak RSS after start-up ${idleRssMiB.toFixed(0)} MiB, after indexing ${peakRssMiBOf(child.pid as number).toFixed(0)} MiB`,
 );
-const exited = new Promise((r) => child.once('exit', r));
-child.kill('SIGTERM');
-await exited;
+await stopChild(child);
 await fast.stop();
 await h.dispose();
 await main.dispose();

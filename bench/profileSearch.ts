@@ -9,8 +9,7 @@ import { runBackfill } from '../src/backfill/runBackfill.ts';
 import { elasticsearchUrl } from '../src/stack/elasticsearchService.ts';
 import { kafkaBrokers } from '../src/stack/kafkaService.ts';
 import { createIndexHarness } from '../support/indexHarness.ts';
-import { cpuMsByThread, cpuMsOf } from './processStats.ts';
-import { elasticsearchBodyOf, loadTest, startPassThroughProxy, startSearchServer } from './searchLoad.ts';
+import { loadBothSides, loadTest, loadTestWithCpu, searchPair, startPassThroughProxy, startSearchServer } from './searchLoad.ts';
 
 const N = Number(process.env.N ?? 20_000);
 const SECONDS = Number(process.env.SECONDS ?? 8);
@@ -29,33 +28,18 @@ const queries: Array<{ label: string; request: Record<string, unknown> }> = [
 ];
 try {
   for (const { label, request } of queries) {
-    const viaFedsearch = `${server.apiUrl}/v1/indexes/${h.index}/search`;
-    const direct = `${elasticsearchUrl()}/${h.index}/_search`;
-    const body = JSON.stringify(await elasticsearchBodyOf(h.loaded, h.es, request));
+    const pair = await searchPair(server, h.loaded, h.es, elasticsearchUrl(), request);
     for (const connections of [1, 10]) {
-      await loadTest(viaFedsearch, JSON.stringify(request), connections, 2);
-      await loadTest(direct, body, connections, 2);
-      const before = cpuMsOf(server.pid);
-      const threadsBefore = cpuMsByThread(server.pid);
-      const fed = await loadTest(viaFedsearch, JSON.stringify(request), connections, SECONDS);
-      const requests = fed.requestsPerSecond * SECONDS;
-      const cpuPerRequest = (cpuMsOf(server.pid) - before) / requests;
-      const threads = [...cpuMsByThread(server.pid)]
-        .map(([name, ms]) => [name === `${server.pid} node` ? 'main' : 'other', (ms - (threadsBefore.get(name) ?? 0)) / requests] as const)
-        .reduce((sum, [name, ms]) => sum.set(name, (sum.get(name) ?? 0) + ms), new Map<string, number>());
-      const threadsText = [...threads].map(([name, ms]) => `${name} ${ms.toFixed(2)}`).join(', ');
-      const es = await loadTest(direct, body, connections, SECONDS);
-      await loadTest(proxy.url, body, connections, 2);
-      const proxyBefore = cpuMsOf(proxy.pid);
-      const passed = await loadTest(proxy.url, body, connections, SECONDS);
-      const proxyCpu = (cpuMsOf(proxy.pid) - proxyBefore) / (passed.requestsPerSecond * SECONDS);
+      const { viaFedsearch: fed, direct: es } = await loadBothSides(pair, connections, SECONDS, 2);
+      await loadTest(proxy.url, pair.direct.body, connections, 2);
+      const passed = await loadTestWithCpu(proxy.url, pair.direct.body, connections, SECONDS, proxy.pid);
       console.log(
-        `${label} c${connections}: fedsearch p50 ${fed.p50} p99 ${fed.p99} ${fed.requestsPerSecond.toFixed(0)}/s | direct p50 ${es.p50} p99 ${es.p99} ${es.requestsPerSecond.toFixed(0)}/s | p50 ${(fed.p50 / Math.max(1, es.p50)).toFixed(2)}× req/s ${(fed.requestsPerSecond / es.requestsPerSecond).toFixed(2)}× | serve CPU ${cpuPerRequest.toFixed(3)} ms/request | pass-through proxy p50 ${passed.p50} ${passed.requestsPerSecond.toFixed(0)}/s CPU ${proxyCpu.toFixed(3)} ms/request | failures ${fed.failures + es.failures + passed.failures}\n  serve threads ms/request: ${threadsText}`,
+        `${label} c${connections}: fedsearch p50 ${fed.p50} p99 ${fed.p99} ${fed.requestsPerSecond.toFixed(0)}/s | direct p50 ${es.p50} p99 ${es.p99} ${es.requestsPerSecond.toFixed(0)}/s | p50 ${(fed.p50 / Math.max(1, es.p50)).toFixed(2)}× req/s ${(fed.requestsPerSecond / es.requestsPerSecond).toFixed(2)}× | serve CPU ${fed.cpuMsPerRequest.toFixed(3)} ms/request | pass-through proxy p50 ${passed.p50} ${passed.requestsPerSecond.toFixed(0)}/s CPU ${passed.cpuMsPerRequest.toFixed(3)} ms/request | failures ${fed.failures + es.failures + passed.failures}\n  serve threads ms/request: main ${fed.mainThreadCpuMsPerRequest.toFixed(2)}, other ${(fed.cpuMsPerRequest - fed.mainThreadCpuMsPerRequest).toFixed(2)}`,
       );
     }
   }
 } finally {
-  proxy.stop();
+  await proxy.stop();
   await server.stop();
   await h.dispose();
 }

@@ -26,9 +26,8 @@ import { startFastGraph } from './fastGraph.ts';
 import { runIndexerProcesses, type IndexerRun } from './indexerProcesses.ts';
 import { runNaivePipeline } from './naivePipeline.ts';
 import { percentile } from './percentile.ts';
-import { cpuMsOf } from './processStats.ts';
 import { rawBulkRate, readAllDocuments } from './rawBulk.ts';
-import { elasticsearchBodyOf, loadTest, startPassThroughProxy, startSearchServer, type LoadResult } from './searchLoad.ts';
+import { loadBothSides, loadTest, loadTestWithCpu, searchPair, startPassThroughProxy, startSearchServer, type LoadResult, type SearchPair } from './searchLoad.ts';
 
 const MOVIES = Number(process.env.FEDSEARCH_BENCH_MOVIES ?? 100_000);
 const EVENTS = Math.min(MOVIES, Number(process.env.FEDSEARCH_BENCH_EVENTS ?? 20_000));
@@ -223,64 +222,56 @@ try {
   );
   const failed: string[] = [];
   let searchCpuRow = '';
-  const check = (label: string, result: LoadResult): LoadResult => {
+  const check = <Result extends LoadResult>(label: string, result: Result): Result => {
     if (result.failures > 0) failed.push(`${label}: ${result.failures} failed requests`);
     return result;
   };
+  const pairOf = (request: Record<string, unknown>): Promise<SearchPair> => searchPair(search, main.loaded, main.es, elasticsearchUrl(), request);
+  const overhead = (viaFedsearch: LoadResult, direct: LoadResult): string =>
+    `${fixed(viaFedsearch.p50 / Math.max(1, direct.p50), 2)}, ${fixed(viaFedsearch.requestsPerSecond / direct.requestsPerSecond, 2)}`;
+  const searchRow = (label: string, viaFedsearch: LoadResult, direct: LoadResult): string =>
+    `| ${label} | ${viaFedsearch.p50} / ${viaFedsearch.p99} | ${fixed(viaFedsearch.requestsPerSecond)} | ${direct.p50} / ${direct.p99} | ${fixed(direct.requestsPerSecond)} | ${overhead(viaFedsearch, direct)} |`;
   try {
     {
       // One connection: latency with no queueing, fedsearch against the same body sent directly.
       const [{ label, request }] = queries as [{ label: string; request: Record<string, unknown> }];
       say(`search latency at 1 connection: ${label}…`);
-      const body = await elasticsearchBodyOf(main.loaded, main.es, request);
-      await loadTest(`${search.apiUrl}/v1/indexes/${main.index}/search`, JSON.stringify(request), 1, SEARCH_WARMUP_SECONDS);
-      await loadTest(`${elasticsearchUrl()}/${main.index}/_search`, JSON.stringify(body), 1, SEARCH_WARMUP_SECONDS);
-      const viaFedsearch = check(`fedsearch c1 ${label}`, await loadTest(`${search.apiUrl}/v1/indexes/${main.index}/search`, JSON.stringify(request), 1, SEARCH_SECONDS));
-      const viaElasticsearch = check(`direct c1 ${label}`, await loadTest(`${elasticsearchUrl()}/${main.index}/_search`, JSON.stringify(body), 1, SEARCH_SECONDS));
-      rows.push(
-        `| ${label}, **1 connection** | ${viaFedsearch.p50} / ${viaFedsearch.p99} | ${fixed(viaFedsearch.requestsPerSecond)} | ${viaElasticsearch.p50} / ${viaElasticsearch.p99} | ${fixed(viaElasticsearch.requestsPerSecond)} | ${fixed(viaFedsearch.p50 / Math.max(1, viaElasticsearch.p50), 2)}, ${fixed(viaFedsearch.requestsPerSecond / viaElasticsearch.requestsPerSecond, 2)} |`,
-      );
+      const { viaFedsearch, direct } = await loadBothSides(await pairOf(request), 1, SEARCH_SECONDS, SEARCH_WARMUP_SECONDS);
+      check(`fedsearch c1 ${label}`, viaFedsearch);
+      check(`direct c1 ${label}`, direct);
+      rows.push(searchRow(`${label}, **1 connection**`, viaFedsearch, direct));
       results.search = {
-        c1: { p50Ratio: viaFedsearch.p50 / Math.max(1, viaElasticsearch.p50), p50Ms: viaFedsearch.p50, p99Ms: viaFedsearch.p99, directP50Ms: viaElasticsearch.p50, directP99Ms: viaElasticsearch.p99 },
+        c1: { p50Ratio: viaFedsearch.p50 / Math.max(1, direct.p50), p50Ms: viaFedsearch.p50, p99Ms: viaFedsearch.p99, directP50Ms: direct.p50, directP99Ms: direct.p99 },
         c10: { reqPerSecRatio: Number.NaN, reqPerSec: Number.NaN, directReqPerSec: Number.NaN, p50Ratio: Number.NaN },
         cpuMsPerRequest: { fedsearch: Number.NaN, passThroughProxy: Number.NaN, passThroughReqPerSecRatio: Number.NaN },
       };
     }
     for (const { label, request } of queries) {
       say(`search load: ${label}…`);
-      let passThroughRow = '';
-      const body = await elasticsearchBodyOf(main.loaded, main.es, request);
-      await loadTest(`${search.apiUrl}/v1/indexes/${main.index}/search`, JSON.stringify(request), SEARCH_CONNECTIONS, SEARCH_WARMUP_SECONDS);
-      await loadTest(`${elasticsearchUrl()}/${main.index}/_search`, JSON.stringify(body), SEARCH_CONNECTIONS, SEARCH_WARMUP_SECONDS);
-      const serveCpuBefore = cpuMsOf(search.pid);
-      const viaFedsearch = check(`fedsearch ${label}`, await loadTest(`${search.apiUrl}/v1/indexes/${main.index}/search`, JSON.stringify(request), SEARCH_CONNECTIONS, SEARCH_SECONDS));
-      const serveCpuPerRequest = (cpuMsOf(search.pid) - serveCpuBefore) / (viaFedsearch.requestsPerSecond * SEARCH_SECONDS);
-      const viaElasticsearch = check(`direct ${label}`, await loadTest(`${elasticsearchUrl()}/${main.index}/_search`, JSON.stringify(body), SEARCH_CONNECTIONS, SEARCH_SECONDS));
+      const pair = await pairOf(request);
+      const { viaFedsearch, direct } = await loadBothSides(pair, SEARCH_CONNECTIONS, SEARCH_SECONDS, SEARCH_WARMUP_SECONDS);
+      check(`fedsearch ${label}`, viaFedsearch);
+      check(`direct ${label}`, direct);
+      rows.push(searchRow(label, viaFedsearch, direct));
       if (label === queries[0]?.label && results.search) {
         results.search.c10 = {
-          reqPerSecRatio: viaFedsearch.requestsPerSecond / viaElasticsearch.requestsPerSecond,
+          reqPerSecRatio: viaFedsearch.requestsPerSecond / direct.requestsPerSecond,
           reqPerSec: viaFedsearch.requestsPerSecond,
-          directReqPerSec: viaElasticsearch.requestsPerSecond,
-          p50Ratio: viaFedsearch.p50 / Math.max(1, viaElasticsearch.p50),
+          directReqPerSec: direct.requestsPerSecond,
+          p50Ratio: viaFedsearch.p50 / Math.max(1, direct.p50),
         };
         // The floor: the same body through a Node.js proxy that only passes bytes through.
         const proxy = await startPassThroughProxy(elasticsearchUrl(), main.index);
         try {
-          await loadTest(proxy.url, JSON.stringify(body), SEARCH_CONNECTIONS, SEARCH_WARMUP_SECONDS);
-          const proxyCpuBefore = cpuMsOf(proxy.pid);
-          const passed = check(`pass-through ${label}`, await loadTest(proxy.url, JSON.stringify(body), SEARCH_CONNECTIONS, SEARCH_SECONDS));
-          const proxyCpuPerRequest = (cpuMsOf(proxy.pid) - proxyCpuBefore) / (passed.requestsPerSecond * SEARCH_SECONDS);
-          results.search.cpuMsPerRequest = { fedsearch: serveCpuPerRequest, passThroughProxy: proxyCpuPerRequest, passThroughReqPerSecRatio: passed.requestsPerSecond / viaElasticsearch.requestsPerSecond };
-          passThroughRow = `| ${label} through a pass-through Node.js proxy (bytes in, bytes out: the floor of any service in front) | ${passed.p50} / ${passed.p99} | ${fixed(passed.requestsPerSecond)} | | | ${fixed(passed.p50 / Math.max(1, viaElasticsearch.p50), 2)}, ${fixed(passed.requestsPerSecond / viaElasticsearch.requestsPerSecond, 2)} |`;
-          searchCpuRow = `CPU per request at ${SEARCH_CONNECTIONS} connections (${label}, user + system): \`fedsearch serve\` ${fixed(serveCpuPerRequest, 2)} ms, the pass-through proxy ${fixed(proxyCpuPerRequest, 2)} ms.`;
+          await loadTest(proxy.url, pair.direct.body, SEARCH_CONNECTIONS, SEARCH_WARMUP_SECONDS);
+          const passed = check(`pass-through ${label}`, await loadTestWithCpu(proxy.url, pair.direct.body, SEARCH_CONNECTIONS, SEARCH_SECONDS, proxy.pid));
+          results.search.cpuMsPerRequest = { fedsearch: viaFedsearch.cpuMsPerRequest, passThroughProxy: passed.cpuMsPerRequest, passThroughReqPerSecRatio: passed.requestsPerSecond / direct.requestsPerSecond };
+          rows.push(`| ${label} through a pass-through Node.js proxy (bytes in, bytes out: the floor of any service in front) | ${passed.p50} / ${passed.p99} | ${fixed(passed.requestsPerSecond)} | | | ${overhead(passed, direct)} |`);
+          searchCpuRow = `CPU per request at ${SEARCH_CONNECTIONS} connections (${label}, user + system): \`fedsearch serve\` ${fixed(viaFedsearch.cpuMsPerRequest, 2)} ms, the pass-through proxy ${fixed(passed.cpuMsPerRequest, 2)} ms.`;
         } finally {
-          proxy.stop();
+          await proxy.stop();
         }
       }
-      rows.push(
-        `| ${label} | ${viaFedsearch.p50} / ${viaFedsearch.p99} | ${fixed(viaFedsearch.requestsPerSecond)} | ${viaElasticsearch.p50} / ${viaElasticsearch.p99} | ${fixed(viaElasticsearch.requestsPerSecond)} | ${fixed(viaFedsearch.p50 / Math.max(1, viaElasticsearch.p50), 2)}, ${fixed(viaFedsearch.requestsPerSecond / viaElasticsearch.requestsPerSecond, 2)} |`,
-      );
-      if (passThroughRow) rows.push(passThroughRow);
     }
   } finally {
     await search.stop();

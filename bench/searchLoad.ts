@@ -6,6 +6,8 @@ import type { Client } from '@elastic/elasticsearch';
 import type { LoadedIndex } from '../src/index/loadIndex.ts';
 import { parseSearchRequest } from '../src/search/searchRequest.ts';
 import { SearchService } from '../src/search/searchService.ts';
+import { startBenchServer, stopChild, type BenchServer } from './childProcesses.ts';
+import { cpuMsOf, mainThreadCpuMsOf } from './processStats.ts';
 
 export interface LoadResult {
   p50: number;
@@ -26,12 +28,59 @@ export async function loadTest(url: string, body: string, connections: number, s
   };
 }
 
+export interface LoadResultWithCpu extends LoadResult {
+  /** User + system CPU of the serving process per request, ms. */
+  cpuMsPerRequest: number;
+  /** The part of it on the process's main thread (the rest is V8's helper threads: GC, compilers). */
+  mainThreadCpuMsPerRequest: number;
+}
+
+/** loadTest, and the CPU the serving process `pid` used per request meanwhile. */
+export async function loadTestWithCpu(url: string, body: string, connections: number, seconds: number, pid: number): Promise<LoadResultWithCpu> {
+  const [before, mainBefore] = [cpuMsOf(pid), mainThreadCpuMsOf(pid)];
+  const result = await loadTest(url, body, connections, seconds);
+  const requests = result.requestsPerSecond * seconds;
+  return { ...result, cpuMsPerRequest: (cpuMsOf(pid) - before) / requests, mainThreadCpuMsPerRequest: (mainThreadCpuMsOf(pid) - mainBefore) / requests };
+}
+
+/** One search as a user sends it to `fedsearch serve` (`pid`), and the Elasticsearch body it becomes, sent straight to `_search`. */
+export interface SearchPair {
+  viaFedsearch: { url: string; body: string; pid: number };
+  direct: { url: string; body: string };
+}
+
+/** The SearchPair of `request` against `server` and the cluster at `elasticsearchUrl` (the index's own). */
+export async function searchPair(server: SearchServerProcess, loaded: LoadedIndex, client: Client, elasticsearchUrl: string, request: Record<string, unknown>): Promise<SearchPair> {
+  const index = loaded.config.index;
+  return {
+    viaFedsearch: { url: `${server.apiUrl}/v1/indexes/${index}/search`, body: JSON.stringify(request), pid: server.pid },
+    direct: { url: `${elasticsearchUrl}/${index}/_search`, body: JSON.stringify(await elasticsearchBodyOf(loaded, client, request)) },
+  };
+}
+
+/**
+ * Both sides of a SearchPair at `connections`: both warmed up first (cold caches and JIT), then
+ * each measured for `seconds`, fedsearch first.
+ */
+export async function loadBothSides(
+  pair: SearchPair,
+  connections: number,
+  seconds: number,
+  warmupSeconds: number,
+): Promise<{ viaFedsearch: LoadResultWithCpu; direct: LoadResult }> {
+  await loadTest(pair.viaFedsearch.url, pair.viaFedsearch.body, connections, warmupSeconds);
+  await loadTest(pair.direct.url, pair.direct.body, connections, warmupSeconds);
+  const viaFedsearch = await loadTestWithCpu(pair.viaFedsearch.url, pair.viaFedsearch.body, connections, seconds, pair.viaFedsearch.pid);
+  const direct = await loadTest(pair.direct.url, pair.direct.body, connections, seconds);
+  return { viaFedsearch, direct };
+}
+
 /**
  * The exact Elasticsearch request body fedsearch sends for `request`: the service runs once
  * against a client that records what it is asked, so the straight-to-ES baseline does the same
  * work (same query, aggregations, highlights, size).
  */
-export async function elasticsearchBodyOf(loaded: LoadedIndex, client: Client, request: unknown): Promise<Record<string, unknown>> {
+async function elasticsearchBodyOf(loaded: LoadedIndex, client: Client, request: unknown): Promise<Record<string, unknown>> {
   let captured: Record<string, unknown> | undefined;
   const recording = new Proxy(client, {
     get(target, property, receiver) {
@@ -75,30 +124,15 @@ export async function startSearchServer(configFile: string, env: Record<string, 
     if (Date.now() > deadline) throw new Error('fedsearch serve did not answer within 60 s');
     await sleep(250);
   }
-  return {
-    apiUrl,
-    pid: child.pid as number,
-    async stop() {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
+  return { apiUrl, pid: child.pid as number, stop: () => stopChild(child) };
 }
 
 /**
  * bench/passThroughProxy.ts in a process of its own, in front of `<elasticsearchUrl>/<index>/_search`:
  * the floor of what any Node.js search service costs per request on this machine.
  */
-export async function startPassThroughProxy(elasticsearchUrl: string, index: string): Promise<{ url: string; pid: number; stop(): void }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', new URL('./passThroughProxy.ts', import.meta.url).pathname, elasticsearchUrl, index, String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise<void>((resolve, reject) => {
-    child.stdout?.once('data', () => resolve());
-    child.once('exit', (code) => reject(new Error(`the pass-through proxy exited with ${code}`)));
-  });
-  return { url: `http://127.0.0.1:${port}/`, pid: child.pid as number, stop: () => void child.kill('SIGTERM') };
+export function startPassThroughProxy(elasticsearchUrl: string, index: string): Promise<BenchServer> {
+  return startBenchServer('./passThroughProxy.ts', [elasticsearchUrl, index, '0'], 'the pass-through proxy');
 }
 
 function freePort(): Promise<number> {

@@ -125,8 +125,8 @@ export class EnrichStage {
    * lookup ran (a credit added a moment before the person is renamed). So once those fetches have
    * landed (`inFlightLanded`) and the sink has written everything produced so far, the index is
    * refreshed (a refresh shared with the other batches waiting, sharedRefresh.ts) and searched
-   * again; documents only this second lookup finds are fetched too. The batch is committed after both, so a crash
-   * in between redoes them. Returns the ids to fetch (those not fetched already).
+   * again; documents only this second lookup finds are fetched too. The batch is committed after
+   * both, so a crash in between redoes them. Returns the ids to fetch (those not fetched already).
    */
   private async lookUpAgainWhenSettled(
     related: Map<Route, PendingIds>,

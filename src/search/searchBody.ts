@@ -33,8 +33,8 @@ export function requestedFacets(request: SearchRequest, fields: readonly Documen
 /**
  * The Elasticsearch request for one page of a search: text query, compiled filter, disjunctive
  * facets, sort with the id tie-breaker, highlights; for a page after the first, search_after and
- * its point in time if it has one (and no facets: the first page counted them). Everything the request names is
- * checked against the fields; unknown ones are FilterErrors or SearchRequestErrors.
+ * its point in time if it has one (and no facets: the first page counted them). Everything the
+ * request names is checked against the fields; unknown ones are FilterErrors or SearchRequestErrors.
  */
 export function searchBody(request: SearchRequest, target: SearchTarget, position: PagePosition | null): estypes.SearchRequest {
   const facets = requestedFacets(request, target.fields);

@@ -33,7 +33,7 @@ interface Cursor extends PagePosition {
 }
 
 const NOT_OURS = 'cursor: not a cursor this service issued';
-export const CURSOR_EXPIRED = 'cursor: expired (a cursor lives 2 minutes after its last use, and old ones are closed when many are open); search again without it';
+export const CURSOR_EXPIRED = `cursor: expired (a cursor lives ${POINT_IN_TIME_KEEP_ALIVE_MS / 60_000} minutes after its last use, and old ones are closed when many are open); search again without it`;
 
 /**
  * Cursors are `<payload>.<HMAC-SHA256 of it>`, both base64url: a client can read its cursor but
