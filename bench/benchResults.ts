@@ -26,7 +26,10 @@ export interface BenchResults {
   peakRssMiB: number;
   freshnessMs: { p50: number; p95: number; p99: number };
   relatedHeavy: { renamesPerSecond: number; seconds: number; freshnessP50Ms: number; freshnessP99Ms: number; refreshesPerMinute: number };
+  /** One person credited in 1,000 indexed movies renamed, until all 1,000 are searchable with it: median ms on the demo graph. */
   fanout1000Ms: number;
+  /** Every round of that, on both graphs, and the demo graph fetching those 1,000 movies alone (its bound). */
+  fanout: { demoGraphMs: number[]; demoGraphFetchAloneMs: number; fastGraphMs: number[] };
   search: {
     c1: { p50Ratio: number; p50Ms: number; p99Ms: number; directP50Ms: number; directP99Ms: number };
     c10: { reqPerSecRatio: number; reqPerSec: number; directReqPerSec: number; p50Ratio: number };

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
 import { AssignerProtocol, type Kafka } from 'kafkajs';
 import { pipelineTopology } from '../src/index/pipelineTopology.ts';
 import type { IndexHarness } from '../support/indexHarness.ts';
@@ -60,6 +61,36 @@ export async function runIndexerProcesses(h: IndexHarness, processes: number, id
   } finally {
     for (const child of children) await stopChild(child);
   }
+}
+
+/**
+ * One `fedsearch run` process over the harness's index, as an operator runs it (its own process,
+ * not the bench's event loop, which also runs the demo graph), once both its consumers have joined.
+ */
+export async function startIndexerProcess(h: IndexHarness): Promise<{ pid: number; metricsUrl: string; stop(): Promise<void> }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [cli, 'run', h.configFile, '--metrics-port', String(port)], {
+    env: { ...process.env, ...h.env, FEDSEARCH_LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  try {
+    const topology = pipelineTopology(h.loaded);
+    await waitForStableGroup(h.kafka, topology.enrichGroup, 1);
+    await waitForStableGroup(h.kafka, topology.sinkGroup, 1);
+  } catch (error) {
+    await stopChild(child);
+    throw error;
+  }
+  return { pid: child.pid as number, metricsUrl: `http://127.0.0.1:${port}`, stop: () => stopChild(child) };
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  if (address === null || typeof address === 'string') throw new Error('no free port');
+  return address.port;
 }
 
 /** How many partitions of `topic` each member of `groupId` holds, most first. */

@@ -6,6 +6,8 @@
 //   node --import tsx bench/replayGateway.ts <answers.json> <port>
 // answers.json: { "rootKey": "movie", "documents": { "<id>": { … } }, "introspection": "<the gateway's
 // answer to the introspection query>" }. Prints the URL when ready.
+// `POST /replace {"from": "…", "to": "…"}` changes a string value in every recorded answer (a person
+// renamed in the replayed graph), for the fan-out measured against it.
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 
@@ -22,6 +24,18 @@ const server = createServer((request, response) => {
   const chunks: Buffer[] = [];
   request.on('data', (chunk: Buffer) => chunks.push(chunk));
   request.on('end', () => {
+    if (request.url === '/replace') {
+      const { from, to } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { from: string; to: string };
+      let changed = 0;
+      for (const [id, text] of serialized) {
+        const replaced = text.split(JSON.stringify(from)).join(JSON.stringify(to));
+        if (replaced !== text) changed++;
+        serialized.set(id, replaced);
+      }
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ changed }));
+      return;
+    }
     const { query = '', variables = {} } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { query?: string; variables?: Record<string, string> };
     if (query.includes('__schema')) {
       response.writeHead(200, { 'content-type': 'application/json' });

@@ -3,6 +3,7 @@ import type { Consumer, EachBatchPayload, Producer } from 'kafkajs';
 import type { LoadedIndex } from '../index/loadIndex.ts';
 import type { PipelineTopology } from '../index/pipelineTopology.ts';
 import type { Logger } from '../logger.ts';
+import { CoalescingSender } from './coalescingSender.ts';
 import { commitBatch } from './commitBatch.ts';
 import type { DeadLetter, DeadLetterQueue } from './deadLetters.ts';
 import type { DocumentCodec } from './documentCodec.ts';
@@ -28,7 +29,7 @@ export interface EnrichStageDeps {
   topology: Pick<PipelineTopology, 'alias' | 'documentsTopic' | 'enrichGroup'>;
   /** Reverse lookups, and the refresh before the second one. */
   elasticsearch: LookupClient & { indices: { refresh(request: { index: string }): Promise<unknown> } };
-  fetcher: Pick<GatewayFetcher, 'fetch'>;
+  fetcher: Pick<GatewayFetcher, 'fetchInChunks'>;
   producer: Pick<Producer, 'send'>;
   codec: Pick<DocumentCodec, 'toMessage'>;
   deadLetters: Pick<DeadLetterQueue, 'send'>;
@@ -97,18 +98,27 @@ export class EnrichStage {
    */
   async enrich(ids: PendingIds, heartbeat: () => Promise<void> = async () => {}): Promise<EnrichOutcome> {
     const { fetcher, codec, producer, topology, metrics, logger } = this.deps;
-    if (ids.size === 0) return { written: 0, deleted: 0, failed: [] };
-    const results = await fetcher.fetch([...ids.keys()], heartbeat);
-    await heartbeat();
-    for (const result of results.values()) metrics.documentsFetched.inc({ result: result.kind });
-    const { messages, outcome } = documentMessages(results, ids, codec);
-    for (const failure of outcome.failed) {
-      if (results.get(failure.id)?.kind !== 'failed') logger.error({ entityId: failure.id }, failure.reason);
-    }
-    for (let start = 0; start < messages.length; start += SEND_CHUNK) {
-      await producer.send({ topic: topology.documentsTopic, acks: -1, messages: messages.slice(start, start + SEND_CHUNK) });
+    const outcome: EnrichOutcome = { written: 0, deleted: 0, failed: [] };
+    if (ids.size === 0) return outcome;
+    // Documents go out as their requests settle, not after the last one: a change fanning out to
+    // a thousand documents is being written while the rest are fetched.
+    const sender = new CoalescingSender(async (messages) => {
+      await producer.send({ topic: topology.documentsTopic, acks: -1, messages });
       await heartbeat();
-    }
+    }, SEND_CHUNK);
+    await fetcher.fetchInChunks([...ids.keys()], heartbeat, (results) => {
+      for (const result of results.values()) metrics.documentsFetched.inc({ result: result.kind });
+      const { messages, outcome: part } = documentMessages(results, ids, codec);
+      for (const failure of part.failed) {
+        if (results.get(failure.id)?.kind !== 'failed') logger.error({ entityId: failure.id }, failure.reason);
+        outcome.failed.push(failure);
+      }
+      outcome.written += part.written;
+      outcome.deleted += part.deleted;
+      sender.add(messages);
+    });
+    await heartbeat();
+    await sender.flushed();
     return outcome;
   }
 

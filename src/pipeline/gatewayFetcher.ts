@@ -100,10 +100,30 @@ export class GatewayFetcher {
   }
 
   /**
-   * `whileWaiting` runs before every retry (e.g. a Kafka consumer's heartbeat, so a consumer
-   * waiting out an outage keeps its partitions).
+   * Every id's result, in the order asked for. `whileWaiting` runs before every retry (e.g. a
+   * Kafka consumer's heartbeat, so a consumer waiting out an outage keeps its partitions).
    */
   async fetch(ids: readonly string[], whileWaiting: () => Promise<void> = async () => {}): Promise<Map<string, FetchResult>> {
+    const unique = [...new Set(ids)];
+    const settled = new Map<string, FetchResult>();
+    await this.fetchInChunks(unique, whileWaiting, (results) => {
+      for (const [id, result] of results) settled.set(id, result);
+    });
+    // In the order asked for, whatever order the chunks finished in.
+    return new Map(unique.map((id) => [id, settled.get(id) ?? { kind: 'failed', reason: 'no result (fetcher bug)' }]));
+  }
+
+  /**
+   * The same results, handed to `onChunk` a request's worth at a time as each request settles,
+   * so a caller can write the first documents while later ones are still being fetched (one
+   * change fanning out to a thousand documents). Resolves once every chunk's `onChunk` has; the
+   * first `onChunk` to fail fails the whole call.
+   */
+  async fetchInChunks(
+    ids: readonly string[],
+    whileWaiting: () => Promise<void>,
+    onChunk: (results: ReadonlyMap<string, FetchResult>) => Promise<void> | void,
+  ): Promise<void> {
     const unique = [...new Set(ids)];
     const { batchSize } = this.options.pipeline;
     // An id the key cannot take (not an Int for `$id: Int!`) fails alone, without a request.
@@ -114,9 +134,10 @@ export class GatewayFetcher {
     const sendable = unique.filter((id) => !unsendable.has(id));
     const chunks: string[][] = [];
     for (let start = 0; start < sendable.length; start += batchSize) chunks.push(sendable.slice(start, start + batchSize));
-    const settled = new Map([...unsendable, ...(await Promise.all(chunks.map((chunk) => this.fetchChunk(chunk, whileWaiting)))).flatMap((results) => [...results])]);
-    // In the order asked for, whatever order the chunks finished in.
-    return new Map(unique.map((id) => [id, settled.get(id) ?? { kind: 'failed', reason: 'no result (fetcher bug)' }]));
+    await Promise.all([
+      ...(unsendable.size > 0 ? [(async () => onChunk(unsendable))()] : []),
+      ...chunks.map(async (chunk) => onChunk(await this.fetchChunk(chunk, whileWaiting))),
+    ]);
   }
 
   /**

@@ -14,6 +14,7 @@ const results: BenchResults = {
   freshnessMs: { p50: 412, p95: 873, p99: 1234 },
   relatedHeavy: { renamesPerSecond: 20, seconds: 30, freshnessP50Ms: 1567, freshnessP99Ms: 4789, refreshesPerMinute: 60 },
   fanout1000Ms: 950,
+  fanout: { demoGraphMs: [900, 950, 1010], demoGraphFetchAloneMs: 700, fastGraphMs: [400, 420, 450] },
   search: {
     c1: { p50Ratio: 1.1, p50Ms: 3, p99Ms: 9, directP50Ms: 2.7, directP99Ms: 8 },
     c10: { reqPerSecRatio: 0.9, reqPerSec: 900, directReqPerSec: 1000, p50Ratio: 1.2 },

@@ -90,7 +90,14 @@ describe('enrich steps', () => {
 });
 
 /** An EnrichStage over fakes: the index answers reverse lookups from `lookups` in turn, the gateway finds every id. */
-function stage(options: { lookups: string[][]; failing?: string[] }) {
+function stage(options: {
+  lookups: string[][];
+  failing?: string[];
+  /** Ids per gateway request (default: all in one). */
+  chunkSize?: number;
+  /** Awaited before each request after the first settles (default: none). */
+  beforeLaterChunk?: () => Promise<void>;
+}) {
   const events: string[] = [];
   const fetched: string[][] = [];
   let lookup = 0;
@@ -111,9 +118,15 @@ function stage(options: { lookups: string[][]; failing?: string[] }) {
     topology: { alias: 'movies', documentsTopic: 'movies.documents', enrichGroup: 'movies-enrich' },
     elasticsearch,
     fetcher: {
-      async fetch(ids) {
+      async fetchInChunks(ids, _whileWaiting, onChunk) {
         fetched.push([...ids]);
-        return new Map(ids.map((id): [string, FetchResult] => [id, options.failing?.includes(id) ? { kind: 'failed', reason: 'HTTP 500' } : { kind: 'missing', version: 1 }]));
+        const size = options.chunkSize ?? ids.length;
+        for (let start = 0; start < ids.length; start += size) {
+          if (start > 0) await options.beforeLaterChunk?.();
+          const chunk = ids.slice(start, start + size);
+          events.push(`fetched ${chunk.join(',')}`);
+          await onChunk(new Map(chunk.map((id): [string, FetchResult] => [id, options.failing?.includes(id) ? { kind: 'failed', reason: 'HTTP 500' } : { kind: 'missing', version: 1 }])));
+        }
       },
     },
     producer: {
@@ -140,9 +153,27 @@ describe('EnrichStage', () => {
     const renamed = change({ after: { talentId: 't1' }, ts_ms: 3 });
     await consumer.deliver('studio.talent.changes', [renamed]);
     expect(fetched).toEqual([['m1'], ['m2']]);
-    expect(events).toEqual(['lookup m1', 'send m1', 'sink caught up', 'refresh', 'lookup m1,m2', 'send m2', 'dead letters 0']);
+    expect(events).toEqual(['lookup m1', 'fetched m1', 'send m1', 'sink caught up', 'refresh', 'lookup m1,m2', 'fetched m2', 'send m2', 'dead letters 0']);
     expect(consumer.commits).toEqual([{ topic: 'studio.talent.changes', partition: 0, offset: String(Number(renamed.offset) + 1) }]);
     expect(await counterValue(m.registry, 'fedsearch_reverse_lookup_late_total', { entity_type: 'Talent' })).toBe(1);
+  });
+
+  it('writes the first documents of a fan-out while later ones are still being fetched, and commits after all', async () => {
+    let firstSent!: () => void;
+    const sentBeforeRest = new Promise<void>((resolve) => (firstSent = resolve));
+    const { enrich, events } = stage({ lookups: [['m1', 'm2', 'm3', 'm4']], chunkSize: 2, beforeLaterChunk: () => sentBeforeRest });
+    const consumer = fakeConsumer();
+    await enrich.run(consumer.consumer);
+    // The later request waits until the first documents are sent: a stage that sent only after
+    // fetching everything would never get there.
+    const watch = setInterval(() => events.includes('send m1,m2') && firstSent(), 1);
+    try {
+      await consumer.deliver('studio.talent.changes', [change({ after: { talentId: 't1' }, ts_ms: 3 })]);
+    } finally {
+      clearInterval(watch);
+    }
+    expect(events.slice(0, 5)).toEqual(['lookup m1,m2,m3,m4', 'fetched m1,m2', 'send m1,m2', 'fetched m3,m4', 'send m3,m4']);
+    expect(consumer.commits).toHaveLength(1);
   });
 
   it('dead-letters a fetch that kept failing, with its event time, before it commits', async () => {
@@ -154,7 +185,7 @@ describe('EnrichStage', () => {
       ['event', null, 'nope'],
       ['refetch', 'm9', JSON.stringify({ id: 'm9', tsMs: 42 })],
     ]);
-    expect(events).toEqual(['dead letters 2']);
+    expect(events).toEqual(['fetched m9', 'dead letters 2']);
     expect(consumer.commits).toHaveLength(1);
   });
 });
