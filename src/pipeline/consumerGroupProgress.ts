@@ -25,15 +25,14 @@ export function hasCaughtUp(position: PartitionOffsets, end: PartitionOffsets): 
 }
 
 /**
- * Resolves once `groupId` has committed up to the end offsets `topic` had when this was called,
- * running `onPoll` between polls (a consumer's heartbeat); rejects after `timeoutMs`.
+ * Resolves once `groupId` has committed up to the end offsets `topic` had when this was called;
+ * rejects after `timeoutMs`.
  */
 export async function waitForGroup(
   admin: OffsetsAdmin,
   groupId: string,
   topic: string,
   timeoutMs: number,
-  onPoll: () => Promise<void> = async () => {},
   pollMs = 250,
 ): Promise<void> {
   const end = await endOffsets(admin, topic);
@@ -42,6 +41,5 @@ export async function waitForGroup(
     if (hasCaughtUp(await committedOffsets(admin, groupId, topic), end)) return;
     if (Date.now() > deadline) throw new InfrastructureError(`the sink (${groupId}) did not catch up on ${topic} within ${timeoutMs / 1000}s`);
     await sleep(pollMs);
-    await onPoll();
   }
 }

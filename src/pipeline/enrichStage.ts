@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Consumer, EachBatchPayload, Producer } from 'kafkajs';
+import type { Batch, Consumer, EachBatchPayload, Producer } from 'kafkajs';
 import type { LoadedIndex } from '../index/loadIndex.ts';
 import type { PipelineTopology } from '../index/pipelineTopology.ts';
 import type { Logger } from '../logger.ts';
 import { CoalescingSender } from './coalescingSender.ts';
-import { commitBatch } from './commitBatch.ts';
+import { OrderedCommits } from './orderedCommits.ts';
 import type { DeadLetter, DeadLetterQueue } from './deadLetters.ts';
 import type { DocumentCodec } from './documentCodec.ts';
 import {
@@ -35,11 +35,8 @@ export interface EnrichStageDeps {
   deadLetters: Pick<DeadLetterQueue, 'send'>;
   metrics: PipelineMetrics;
   logger: Logger;
-  /**
-   * Resolves once the sink has written everything on the documents topic so far (polling, with
-   * `onPoll` between polls), or rejects after `timeoutMs`.
-   */
-  sinkCaughtUp(timeoutMs: number, onPoll: () => Promise<void>): Promise<void>;
+  /** Resolves once the sink has written everything on the documents topic so far, or rejects after `timeoutMs`. */
+  sinkCaughtUp(timeoutMs: number): Promise<void>;
   /** How the second lookup waits for fetches in flight (a test passes one that does not). */
   sleep?: (ms: number) => Promise<unknown>;
 }
@@ -53,6 +50,8 @@ const SEND_CHUNK = 500;
 const IN_FLIGHT_MS = 1_000;
 /** How long the second lookup waits for the sink; past this it looks anyway (and says so). */
 const SINK_WAIT_MS = 60_000;
+/** Batches of one partition whose second lookup may run in the background before the partition waits for the oldest. */
+const MAX_SETTLING_BATCHES = 4;
 /** At most one forced refresh this often, shared by every batch waiting (Elasticsearch's own default interval). */
 const REFRESH_INTERVAL_MS = 1_000;
 
@@ -64,6 +63,9 @@ const REFRESH_INTERVAL_MS = 1_000;
 export class EnrichStage {
   private readonly routes: Map<string, Route[]>;
   private readonly refreshes: SharedRefresh;
+  private readonly commits: OrderedCommits;
+  private consumer: Consumer | null = null;
+  private batchesInFlight = 0;
 
   constructor(private readonly deps: EnrichStageDeps) {
     this.routes = eventRoutes(deps.loaded);
@@ -72,6 +74,25 @@ export class EnrichStage {
       REFRESH_INTERVAL_MS,
       () => deps.metrics.forcedRefreshes.inc(),
     );
+    this.commits = new OrderedCommits({
+      commit: async (topic, partition, offset) => {
+        try {
+          await this.consumer?.commitOffsets([{ topic, partition, offset }]);
+        } catch (error) {
+          // Not lost: a later batch's commit covers this one, or the partition's next owner redoes it.
+          deps.logger.warn({ err: error, topic, partition, offset }, 'committing the enrich offset failed');
+        }
+      },
+      redo: (topic, partition, offset, error) => {
+        deps.logger.error({ err: error, topic, partition, offset }, 'the second reverse lookup of a batch failed; reading the partition again from that batch');
+        try {
+          this.consumer?.seek({ topic, partition, offset });
+        } catch (seekError) {
+          // A consumer that stopped or lost the partition reads it from its last commit anyway.
+          deps.logger.warn({ err: seekError, topic, partition, offset }, 'could not seek back; the partition is read again from its last commit');
+        }
+      },
+    });
   }
 
   get topics(): string[] {
@@ -80,15 +101,43 @@ export class EnrichStage {
 
   /** Subscribes to every event topic of the index and processes batches until the consumer stops. */
   async run(consumer: Consumer): Promise<void> {
+    this.consumer = consumer;
+    // After a rebalance a partition is read from its last commit, by whichever member holds it:
+    // second lookups still running from before commit nothing.
+    consumer.on(consumer.events.REBALANCING, () => this.commits.reset());
+    consumer.on(consumer.events.GROUP_JOIN, () => this.commits.reset());
     await consumer.subscribe({ topics: this.topics, fromBeginning: true });
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      // A batch of related events holds its partition for its second lookup (about a second or
-      // more); other partitions go on meanwhile.
       partitionsConsumedConcurrently: 8,
       eachBatch: (payload) => this.handleBatch(payload, consumer),
     });
+  }
+
+  /**
+   * Before the consumer stops: no new batches, and the batches under way (second lookups
+   * included) finished and committed, for up to `timeoutMs`; what is left is read again by the
+   * next run (at-least-once).
+   */
+  async drain(timeoutMs: number): Promise<void> {
+    const consumer = this.consumer;
+    if (!consumer) return;
+    consumer.pause(this.topics.map((topic) => ({ topic })));
+    const deadline = performance.now() + timeoutMs;
+    const done = async (): Promise<void> => {
+      while (this.batchesInFlight > 0 && performance.now() < deadline) await sleep(20);
+      await this.commits.settled();
+    };
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
+    try {
+      if ((await Promise.race([done(), timedOut])) === 'timeout') {
+        this.deps.logger.warn(`second reverse lookups still running after ${timeoutMs / 1000}s; their batches are read again next run`);
+      }
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /**
@@ -136,19 +185,14 @@ export class EnrichStage {
    * landed (`inFlightLanded`) and the sink has written everything produced so far, the index is
    * refreshed (a refresh shared with the other batches waiting, sharedRefresh.ts) and searched
    * again; documents only this second lookup finds are fetched too. The batch is committed after
-   * both, so a crash in between redoes them. Returns the ids to fetch (those not fetched already).
+   * both, so a crash in between redoes them. It runs in the background (the partition goes on;
+   * the consumer heartbeats by itself meanwhile). Returns the ids to fetch (those not fetched already).
    */
-  private async lookUpAgainWhenSettled(
-    related: Map<Route, PendingIds>,
-    alreadyFetched: PendingIds,
-    inFlightLanded: Promise<unknown>,
-    heartbeat: () => Promise<void>,
-  ): Promise<PendingIds> {
+  private async lookUpAgainWhenSettled(related: Map<Route, PendingIds>, alreadyFetched: PendingIds, inFlightLanded: Promise<unknown>): Promise<PendingIds> {
     const { elasticsearch, metrics, logger } = this.deps;
     await inFlightLanded;
-    await heartbeat();
     try {
-      await this.deps.sinkCaughtUp(SINK_WAIT_MS, heartbeat);
+      await this.deps.sinkCaughtUp(SINK_WAIT_MS);
     } catch (error) {
       logger.warn({ err: error }, `the sink did not catch up within ${SINK_WAIT_MS / 1000}s; looking up again anyway`);
     }
@@ -163,52 +207,83 @@ export class EnrichStage {
           metrics.reverseLookupLate.inc({ entity_type: route.entityType }, added);
           logger.info({ entityType: route.entityType, late: added }, 'the second reverse lookup found documents written meanwhile');
         }
-        await heartbeat();
       },
       new Set(alreadyFetched.keys()),
     );
     return late;
   }
 
-  /** decode → route → look up → fetch and produce → (second look-up) → dead letters → commit. */
+  /**
+   * decode → route → look up → fetch and produce → dead letters → resolve, so the partition goes
+   * on; the second lookup of related changes (and what it finds) runs in the background, and the
+   * batch is committed once that and every earlier batch of the partition are done.
+   */
   private async handleBatch(payload: EachBatchPayload, consumer: Consumer): Promise<void> {
     const { batch, heartbeat, resolveOffset, isRunning, isStale } = payload;
     if (batch.isEmpty() || !isRunning() || isStale()) return;
-    const { metrics, logger, deadLetters, elasticsearch } = this.deps;
-    const where = { topic: batch.topic, partition: batch.partition };
-    const { primary, related, letters, decoded } = routeEvents(batch.messages, this.routes.get(batch.topic) ?? [], where);
-    // Fetches in flight when these related changes were read land meanwhile: the wait for them
-    // starts now and runs beside this batch's own lookups and fetches, not after them.
-    const inFlightLanded = related.size > 0 ? (this.deps.sleep ?? sleep)(IN_FLIGHT_MS) : Promise.resolve();
-    if (decoded > 0) metrics.eventsIn.inc({ topic: batch.topic, outcome: 'decoded' }, decoded);
-    for (const letter of letters) {
-      metrics.eventsIn.inc({ topic: batch.topic, outcome: 'undecodable' });
-      logger.warn({ ...letter.source, reason: letter.reason }, 'undecodable change event sent to the dead-letter topic');
-    }
+    this.batchesInFlight++;
+    try {
+      const ticket = this.commits.ticket(batch.topic, batch.partition);
+      const { metrics, logger, elasticsearch } = this.deps;
+      const where = { topic: batch.topic, partition: batch.partition };
+      const { primary, related, letters, decoded } = routeEvents(batch.messages, this.routes.get(batch.topic) ?? [], where);
+      // Fetches in flight when these related changes were read land meanwhile: the wait for them
+      // starts now and runs beside this batch's own lookups and fetches, not after them.
+      const inFlightLanded = related.size > 0 ? (this.deps.sleep ?? sleep)(IN_FLIGHT_MS) : Promise.resolve();
+      if (decoded > 0) metrics.eventsIn.inc({ topic: batch.topic, outcome: 'decoded' }, decoded);
+      for (const letter of letters) {
+        metrics.eventsIn.inc({ topic: batch.topic, outcome: 'undecodable' });
+        logger.warn({ ...letter.source, reason: letter.reason }, 'undecodable change event sent to the dead-letter topic');
+      }
 
-    await lookUpPrimaryIds((target, ids) => reverseLookup(elasticsearch, target, ids), related, primary, async (route, ids, found) => {
-      metrics.reverseLookupFanout.observe({ entity_type: route.entityType }, found.length);
-      logger.debug({ entityType: route.entityType, related: ids.size, primary: found.length }, 'reverse lookup');
-      await heartbeat();
-    });
+      await lookUpPrimaryIds((target, ids) => reverseLookup(elasticsearch, target, ids), related, primary, async (route, ids, found) => {
+        metrics.reverseLookupFanout.observe({ entity_type: route.entityType }, found.length);
+        logger.debug({ entityType: route.entityType, related: ids.size, primary: found.length }, 'reverse lookup');
+        await heartbeat();
+      });
+      const outcome = await this.enrich(primary, heartbeat);
+      await this.deadLetter(batch, outcome.failed, primary, letters);
 
-    const outcome = await this.enrich(primary, heartbeat);
-    if (related.size > 0) {
-      const late = await this.lookUpAgainWhenSettled(related, primary, inFlightLanded, heartbeat);
-      const lateOutcome = await this.enrich(late, heartbeat);
-      for (const failure of lateOutcome.failed) outcome.failed.push(failure);
-      for (const [id, tsMs] of late) primary.set(id, tsMs);
+      const settled = related.size > 0 ? this.settleRelated(batch, related, primary, inFlightLanded) : Promise.resolve();
+      // Sent back (an earlier batch's second lookup failed) or reassigned while this ran: the
+      // partition is read again from before this batch, which is redone then.
+      const offsets = { first: batch.firstOffset() ?? batch.lastOffset(), next: nextOffset(batch) };
+      if (isStale() || !this.commits.add(batch.topic, batch.partition, ticket, offsets, settled)) {
+        settled.catch(() => undefined);
+        return;
+      }
+      resolveOffset(batch.lastOffset());
+      metrics.consumerLag.set({ group: this.deps.topology.enrichGroup, topic: batch.topic, partition: String(batch.partition) }, Number(batch.offsetLag()));
+      // Bounded: a partition whose second lookups fall behind waits for the oldest.
+      await this.commits.below(batch.topic, batch.partition, MAX_SETTLING_BATCHES, heartbeat);
+    } finally {
+      this.batchesInFlight--;
     }
-    for (const failure of outcome.failed) {
+  }
+
+  /** The second lookup of a batch's related changes, the documents only it finds, and their dead letters. */
+  private async settleRelated(batch: Batch, related: Map<Route, PendingIds>, primary: PendingIds, inFlightLanded: Promise<unknown>): Promise<void> {
+    const late = await this.lookUpAgainWhenSettled(related, primary, inFlightLanded);
+    const outcome = await this.enrich(late);
+    await this.deadLetter(batch, outcome.failed, late, []);
+  }
+
+  /** Failed fetches (with their event times) and undecodable events to the dead-letter topic, before the batch can commit. */
+  private async deadLetter(batch: Batch, failed: EnrichOutcome['failed'], eventTimes: PendingIds, letters: DeadLetter[]): Promise<void> {
+    const { logger, metrics, deadLetters } = this.deps;
+    for (const failure of failed) {
       logger.error(
         { entityId: failure.id, topic: batch.topic, partition: batch.partition, offsets: `${batch.firstOffset()}-${batch.lastOffset()}` },
         `fetch failed after retries, sent to the dead-letter topic: ${failure.reason}`,
       );
-      letters.push(refetchLetter(failure, primary.get(failure.id) ?? null));
+      letters.push(refetchLetter(failure, eventTimes.get(failure.id) ?? null));
     }
+    if (letters.length === 0) return;
     await deadLetters.send(letters);
     for (const letter of letters) metrics.deadLetters.inc({ stage: 'enrich', kind: letter.kind });
-
-    await commitBatch(consumer, batch, resolveOffset, metrics, this.deps.topology.enrichGroup);
   }
+}
+
+function nextOffset(batch: Batch): string {
+  return (BigInt(batch.lastOffset()) + 1n).toString();
 }

@@ -21,6 +21,9 @@ import { PipelineMetrics } from './pipelineMetrics.ts';
 import { pipelineTopology, type PipelineTopology } from '../index/pipelineTopology.ts';
 import { SinkStage } from './sinkStage.ts';
 
+/** How long a stopping pipeline lets the enrich stage's background second lookups finish and commit. */
+const DRAIN_TIMEOUT_MS = 15_000;
+
 /** Where /metrics listens unless told otherwise; a second indexer on the host gets any free port. */
 export const DEFAULT_PIPELINE_METRICS_PORT = 9464;
 
@@ -66,7 +69,7 @@ export async function runPipeline(
       deadLetters,
       metrics,
       logger,
-      sinkCaughtUp: (timeoutMs, onPoll) => sinkProgress.caughtUp(timeoutMs, onPoll),
+      sinkCaughtUp: (timeoutMs) => sinkProgress.caughtUp(timeoutMs),
     });
     const reindexTarget = resources.add(
       'the reindex target watch',
@@ -102,8 +105,11 @@ export async function runPipeline(
       enrich,
       sinkCaughtUp: (timeoutMs) => sinkProgress.caughtUp(timeoutMs),
       async stop() {
-        // Newest first: the consumers' disconnect lets the batch in flight finish (and commit)
-        // while the producer, the offsets admin and Elasticsearch are still there for it.
+        // The enrich stage's second lookups run beside its consumer: they finish and commit
+        // first, while the sink (which they wait for) still runs. Then newest first: the
+        // consumers' disconnect lets the batch in flight finish (and commit) while the producer,
+        // the offsets admin and Elasticsearch are still there for it.
+        if (consume && options.stage !== 'sink') await enrich.drain(DRAIN_TIMEOUT_MS);
         await resources.closeAll();
         logger.info('pipeline stopped');
       },
@@ -153,8 +159,8 @@ class SinkProgress {
     private readonly topology: PipelineTopology,
   ) {}
 
-  async caughtUp(timeoutMs = 600_000, onPoll?: () => Promise<void>): Promise<void> {
-    await waitForGroup(await this.connected(), this.topology.sinkGroup, this.topology.documentsTopic, timeoutMs, onPoll);
+  async caughtUp(timeoutMs = 600_000): Promise<void> {
+    await waitForGroup(await this.connected(), this.topology.sinkGroup, this.topology.documentsTopic, timeoutMs);
   }
 
   async close(): Promise<void> {

@@ -27,16 +27,14 @@ describe('consumer group progress', () => {
     expect(hasCaughtUp(new Map(), new Map([[0, 0n]]))).toBe(true);
   });
 
-  it('waits for the end offsets of when it was asked, heartbeating between polls', async () => {
+  it('waits for the end offsets of when it was asked', async () => {
     const fake = admin({ 0: 4, 1: 2 }, [{ 0: 1 }, { 0: 4, 1: 1 }, { 0: 4, 1: 2 }]);
-    let heartbeats = 0;
-    await waitForGroup(fake, 'g', 't', 5_000, async () => void heartbeats++, 1);
+    await waitForGroup(fake, 'g', 't', 5_000, 1);
     expect(fake.polls).toBe(3);
-    expect(heartbeats).toBe(2);
   });
 
   it('gives up after the timeout, naming the group and the topic', async () => {
-    await expect(waitForGroup(admin({ 0: 4 }, [{ 0: 1 }]), 'movies-sink', 'movies.documents', 20, async () => {}, 5)).rejects.toThrow(
+    await expect(waitForGroup(admin({ 0: 4 }, [{ 0: 1 }]), 'movies-sink', 'movies.documents', 20, 5)).rejects.toThrow(
       'the sink (movies-sink) did not catch up on movies.documents within 0.02s',
     );
   });

@@ -97,6 +97,10 @@ function stage(options: {
   chunkSize?: number;
   /** Awaited before each request after the first settles (default: none). */
   beforeLaterChunk?: () => Promise<void>;
+  /** How long "the sink caught up" takes (default: at once). */
+  sinkCaughtUp?: () => Promise<void>;
+  /** Reverse lookups that fail, by call number from 0 (default: none). */
+  failingLookups?: number[];
 }) {
   const events: string[] = [];
   const fetched: string[][] = [];
@@ -105,6 +109,11 @@ function stage(options: {
   const stageMetrics = metrics();
   const elasticsearch = {
     async search(): Promise<estypes.SearchResponse> {
+      if (options.failingLookups?.includes(lookup)) {
+        lookup++;
+        events.push('lookup failed');
+        throw new Error('Elasticsearch unreachable');
+      }
       const ids = options.lookups[Math.min(lookup++, options.lookups.length - 1)] ?? [];
       events.push(`lookup ${ids.join(',')}`);
       return { took: 1, timed_out: false, _shards: { total: 1, successful: 1, failed: 0 }, hits: { total: { value: ids.length, relation: 'eq' }, hits: ids.map((_id) => ({ _id, _index: 'movies' })) } };
@@ -139,7 +148,10 @@ function stage(options: {
     deadLetters: { send: async (letters) => { events.push(`dead letters ${letters.length}`); await deadLetters.send([...letters]); } },
     metrics: stageMetrics,
     logger: silentLogger,
-    sinkCaughtUp: async () => void events.push('sink caught up'),
+    sinkCaughtUp: async () => {
+      await options.sinkCaughtUp?.();
+      events.push('sink caught up');
+    },
     sleep: async () => undefined,
   });
   return { enrich, events, fetched, deadLetters, metrics: stageMetrics };
@@ -152,8 +164,9 @@ describe('EnrichStage', () => {
     await enrich.run(consumer.consumer);
     const renamed = change({ after: { talentId: 't1' }, ts_ms: 3 });
     await consumer.deliver('studio.talent.changes', [renamed]);
+    await enrich.drain(5_000);
     expect(fetched).toEqual([['m1'], ['m2']]);
-    expect(events).toEqual(['lookup m1', 'fetched m1', 'send m1', 'sink caught up', 'refresh', 'lookup m1,m2', 'fetched m2', 'send m2', 'dead letters 0']);
+    expect(events).toEqual(['lookup m1', 'fetched m1', 'send m1', 'sink caught up', 'refresh', 'lookup m1,m2', 'fetched m2', 'send m2']);
     expect(consumer.commits).toEqual([{ topic: 'studio.talent.changes', partition: 0, offset: String(Number(renamed.offset) + 1) }]);
     expect(await counterValue(m.registry, 'fedsearch_reverse_lookup_late_total', { entity_type: 'Talent' })).toBe(1);
   });
@@ -172,6 +185,7 @@ describe('EnrichStage', () => {
     } finally {
       clearInterval(watch);
     }
+    await enrich.drain(5_000);
     expect(events.slice(0, 5)).toEqual(['lookup m1,m2,m3,m4', 'fetched m1,m2', 'send m1,m2', 'fetched m3,m4', 'send m3,m4']);
     expect(consumer.commits).toHaveLength(1);
   });
@@ -181,11 +195,50 @@ describe('EnrichStage', () => {
     const consumer = fakeConsumer();
     await enrich.run(consumer.consumer);
     await consumer.deliver('studio.movie.changes', [change({ after: { movieId: 'm9' }, ts_ms: 42 }), change('nope')]);
+    await enrich.drain(5_000);
     expect(deadLetters.letters.map((l) => [l.kind, l.entityId, l.value?.toString()])).toEqual([
       ['event', null, 'nope'],
       ['refetch', 'm9', JSON.stringify({ id: 'm9', tsMs: 42 })],
     ]);
     expect(events).toEqual(['fetched m9', 'dead letters 2']);
     expect(consumer.commits).toHaveLength(1);
+  });
+
+  /**
+   * Two talent renames on one partition, delivered one after the other while "the sink caught up"
+   * is held back; `release` lets the second lookups go on.
+   */
+  async function twoRenamesWhileTheSinkLags(options: Parameters<typeof stage>[0]) {
+    let release!: () => void;
+    const sinkGate = new Promise<void>((resolve) => (release = resolve));
+    const staged = stage({ ...options, sinkCaughtUp: () => sinkGate });
+    const consumer = fakeConsumer();
+    await staged.enrich.run(consumer.consumer);
+    const renamed = change({ after: { talentId: 't1' }, ts_ms: 3 });
+    const renamedToo = change({ after: { talentId: 't2' }, ts_ms: 4 });
+    await consumer.deliver('studio.talent.changes', [renamed]);
+    await consumer.deliver('studio.talent.changes', [renamedToo]);
+    return { ...staged, consumer, renamed, renamedToo, release };
+  }
+
+  it('does not hold a partition for the second lookup: the next batch is written meanwhile, and offsets are committed in batch order', async () => {
+    const { enrich, events, consumer, renamed, renamedToo, release } = await twoRenamesWhileTheSinkLags({ lookups: [['m1'], ['m5'], ['m1'], ['m5']] });
+    // The second batch of the partition was looked up, fetched and sent while the first waits for
+    // the sink; neither is committed yet.
+    expect(events).toEqual(['lookup m1', 'fetched m1', 'send m1', 'lookup m5', 'fetched m5', 'send m5']);
+    expect(consumer.commits).toEqual([]);
+    release();
+    await enrich.drain(5_000);
+    expect(consumer.commits.map((commit) => commit.offset)).toEqual([String(Number(renamed.offset) + 1), String(Number(renamedToo.offset) + 1)]);
+  });
+
+  it('sends the partition back to a batch whose second lookup failed, and commits neither it nor a later batch', async () => {
+    // Lookups in call order: batch 1's first, batch 2's first, batch 1's second (fails), batch 2's second.
+    const { enrich, events, consumer, renamed, release } = await twoRenamesWhileTheSinkLags({ lookups: [['m1'], ['m2'], [], ['m2']], failingLookups: [2] });
+    release();
+    await enrich.drain(5_000);
+    expect(events).toContain('lookup failed');
+    expect(consumer.seeks).toEqual([{ topic: 'studio.talent.changes', partition: 0, offset: renamed.offset }]);
+    expect(consumer.commits).toEqual([]);
   });
 });

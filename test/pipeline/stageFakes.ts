@@ -41,6 +41,8 @@ export function filmCodec(): DocumentCodec {
 export interface FakeConsumer {
   consumer: Consumer;
   commits: Array<{ topic: string; partition: number; offset: string }>;
+  /** Where the stage sent a partition back to (consumer.seek). */
+  seeks: Array<{ topic: string; partition: number; offset: string }>;
   /** Runs the stage's eachBatch on one batch of these messages. */
   deliver(topic: string, messages: KafkaMessage[], options?: { partition?: number; running?: () => boolean }): Promise<void>;
 }
@@ -48,16 +50,22 @@ export interface FakeConsumer {
 export function fakeConsumer(): FakeConsumer {
   let eachBatch: ((payload: EachBatchPayload) => Promise<void>) | undefined;
   const commits: FakeConsumer['commits'] = [];
+  const seeks: FakeConsumer['seeks'] = [];
   const consumer = {
     subscribe: async () => undefined,
     run: async (config: { eachBatch?: (payload: EachBatchPayload) => Promise<void> }) => {
       eachBatch = config.eachBatch;
     },
     commitOffsets: async (offsets: FakeConsumer['commits']) => void commits.push(...offsets),
-  } as unknown as Consumer; // Only the three methods the stages call; the rest of Consumer is unused.
+    seek: (offset: FakeConsumer['seeks'][number]) => void seeks.push(offset),
+    pause: () => undefined,
+    on: () => () => undefined,
+    events: { REBALANCING: 'consumer.rebalancing', GROUP_JOIN: 'consumer.group_join' },
+  } as unknown as Consumer; // Only what the stages call; the rest of Consumer is unused.
   return {
     consumer,
     commits,
+    seeks,
     async deliver(topic, messages, options = {}) {
       if (!eachBatch) throw new Error('the stage has not called consumer.run');
       const first = messages[0]?.offset ?? '0';
