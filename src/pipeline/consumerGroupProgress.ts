@@ -24,22 +24,78 @@ export function hasCaughtUp(position: PartitionOffsets, end: PartitionOffsets): 
   return [...end].every(([partition, high]) => (position.get(partition) ?? 0n) >= high);
 }
 
+interface GroupWaiter {
+  /** The topic's end offsets read after this waiter asked (none yet: the next poll reads them). */
+  end: PartitionOffsets | null;
+  timeoutMs: number;
+  deadline: number;
+  resolve(): void;
+  reject(error: Error): void;
+}
+
 /**
- * Resolves once `groupId` has committed up to the end offsets `topic` had when this was called;
- * rejects after `timeoutMs`.
+ * "Has `groupId` committed everything `topic` held when I asked?" for any number of askers at once:
+ * one poll every `pollMs` (the topic's end offsets, then the group's commits) serves them all, so
+ * dozens of batches waiting for the sink cost the group coordinator two requests a poll, not two
+ * each. A waiter is measured against the first end offsets read after it asked.
  */
-export async function waitForGroup(
-  admin: OffsetsAdmin,
-  groupId: string,
-  topic: string,
-  timeoutMs: number,
-  pollMs = 250,
-): Promise<void> {
-  const end = await endOffsets(admin, topic);
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (hasCaughtUp(await committedOffsets(admin, groupId, topic), end)) return;
-    if (Date.now() > deadline) throw new InfrastructureError(`the sink (${groupId}) did not catch up on ${topic} within ${timeoutMs / 1000}s`);
-    await sleep(pollMs);
+export class GroupCatchUp {
+  private waiters: GroupWaiter[] = [];
+  private polling: Promise<void> | null = null;
+
+  constructor(
+    private readonly admin: () => Promise<OffsetsAdmin>,
+    private readonly groupId: string,
+    private readonly topic: string,
+    private readonly pollMs = 250,
+  ) {}
+
+  /** Resolves once the group has caught up with what the topic held now; rejects after `timeoutMs`. */
+  caughtUp(timeoutMs: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.waiters.push({ end: null, timeoutMs, deadline: Date.now() + timeoutMs, resolve, reject });
+      this.start();
+    });
+  }
+
+  private start(): void {
+    if (this.polling) return;
+    this.polling = (async () => {
+      try {
+        // The loop ends and `polling` is cleared with no await in between: no waiter is stranded.
+        while (this.waiters.length > 0) {
+          await this.pollOnce();
+          if (this.waiters.length > 0) await sleep(this.pollMs);
+        }
+      } finally {
+        this.polling = null;
+      }
+    })();
+  }
+
+  private async pollOnce(): Promise<void> {
+    let position: PartitionOffsets | null = null;
+    let failure: unknown = null;
+    try {
+      const admin = await this.admin();
+      const asked = this.waiters.filter((waiter) => waiter.end === null);
+      const end = await endOffsets(admin, this.topic);
+      for (const waiter of asked) waiter.end = end;
+      position = await committedOffsets(admin, this.groupId, this.topic);
+    } catch (error) {
+      // Tried again next poll; a waiter whose time runs out meanwhile is told why.
+      failure = error;
+    }
+    const now = Date.now();
+    this.waiters = this.waiters.filter((waiter) => {
+      if (position && waiter.end && hasCaughtUp(position, waiter.end)) {
+        waiter.resolve();
+        return false;
+      }
+      if (now <= waiter.deadline) return true;
+      const why = failure ? ` (last poll: ${(failure as Error).message})` : '';
+      waiter.reject(new InfrastructureError(`the sink (${this.groupId}) did not catch up on ${this.topic} within ${waiter.timeoutMs / 1000}s${why}`));
+      return false;
+    });
   }
 }

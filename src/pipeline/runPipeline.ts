@@ -9,7 +9,7 @@ import { createLogger, type Logger } from '../logger.ts';
 import { readIndexMetadata, type IndexMetadata } from '../index/indexMetadata.ts';
 import { ResourceStack } from './resourceStack.ts';
 import { ReindexTargetWatch } from './reindexTargetWatch.ts';
-import { waitForGroup } from './consumerGroupProgress.ts';
+import { GroupCatchUp } from './consumerGroupProgress.ts';
 import { KAFKA_CONSUMER_RETRIES } from '../retryPolicy.ts';
 import { avroFingerprint } from '../index/stableHash.ts';
 import { DeadLetterQueue } from './deadLetters.ts';
@@ -147,20 +147,24 @@ function gatewayFetcher(loaded: LoadedIndex, metrics: PipelineMetrics): GatewayF
 }
 
 /**
- * "Has the sink caught up?" over one admin connection: the enrich stage asks after each batch of
- * related-entity events, and a connection per ask would be a connect and disconnect per batch.
- * Connected on first use; a failed connect is tried again next time.
+ * "Has the sink caught up?" over one admin connection and one shared poll: the enrich stage asks
+ * for each batch of related-entity events (many at once, in the background), and a connection
+ * or a poll per ask would load the group coordinator. Connected on first use; a failed connect is
+ * tried again at the next poll.
  */
 class SinkProgress {
   private admin: Promise<Admin> | undefined;
+  private readonly catchUp: GroupCatchUp;
 
   constructor(
     private readonly kafka: Kafka,
-    private readonly topology: PipelineTopology,
-  ) {}
+    topology: PipelineTopology,
+  ) {
+    this.catchUp = new GroupCatchUp(() => this.connected(), topology.sinkGroup, topology.documentsTopic);
+  }
 
-  async caughtUp(timeoutMs = 600_000): Promise<void> {
-    await waitForGroup(await this.connected(), this.topology.sinkGroup, this.topology.documentsTopic, timeoutMs);
+  caughtUp(timeoutMs = 600_000): Promise<void> {
+    return this.catchUp.caughtUp(timeoutMs);
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { committedOffsets, hasCaughtUp, waitForGroup, type OffsetsAdmin } from '../../src/pipeline/consumerGroupProgress.ts';
+import { committedOffsets, GroupCatchUp, hasCaughtUp, type OffsetsAdmin } from '../../src/pipeline/consumerGroupProgress.ts';
 
 /** A topic with fixed end offsets and a group whose committed offsets move on each poll. */
 function admin(high: Record<number, number>, committedByPoll: Array<Record<number, number>>): OffsetsAdmin & { polls: number } {
@@ -29,13 +29,27 @@ describe('consumer group progress', () => {
 
   it('waits for the end offsets of when it was asked', async () => {
     const fake = admin({ 0: 4, 1: 2 }, [{ 0: 1 }, { 0: 4, 1: 1 }, { 0: 4, 1: 2 }]);
-    await waitForGroup(fake, 'g', 't', 5_000, 1);
+    await new GroupCatchUp(async () => fake, 'g', 't', 1).caughtUp(5_000);
     expect(fake.polls).toBe(3);
   });
 
-  it('gives up after the timeout, naming the group and the topic', async () => {
-    await expect(waitForGroup(admin({ 0: 4 }, [{ 0: 1 }]), 'movies-sink', 'movies.documents', 20, 5)).rejects.toThrow(
+  it('serves every waiter from one poll of the coordinator', async () => {
+    const fake = admin({ 0: 4 }, [{ 0: 1 }, { 0: 2 }, { 0: 4 }]);
+    const watch = new GroupCatchUp(async () => fake, 'g', 't', 1);
+    await Promise.all(Array.from({ length: 20 }, () => watch.caughtUp(5_000)));
+    expect(fake.polls).toBe(3);
+    // A later waiter starts a poll again.
+    await watch.caughtUp(5_000);
+    expect(fake.polls).toBe(4);
+  });
+
+  it('gives up after the timeout, naming the group and the topic, and says why the last poll failed', async () => {
+    await expect(new GroupCatchUp(async () => admin({ 0: 4 }, [{ 0: 1 }]), 'movies-sink', 'movies.documents', 5).caughtUp(20)).rejects.toThrow(
       'the sink (movies-sink) did not catch up on movies.documents within 0.02s',
     );
+    const unreachable = async (): Promise<OffsetsAdmin> => {
+      throw new Error('broker down');
+    };
+    await expect(new GroupCatchUp(unreachable, 'movies-sink', 'movies.documents', 5).caughtUp(20)).rejects.toThrow('(last poll: broker down)');
   });
 });
