@@ -1,6 +1,7 @@
 import type { IndexConfig } from '../config/indexConfig.ts';
 import type { LoadedIndex } from './loadIndex.ts';
 import { redactUrl } from '../redactUrl.ts';
+import { lookupFields } from './relatedLookups.ts';
 
 /** One event source of the pipeline, and what becomes of its events. */
 export interface TopologySource {
@@ -32,7 +33,6 @@ export function pipelineTopology(loaded: Pick<LoadedIndex, 'config' | 'names' | 
   const { config, names } = loaded;
   const idOf = (source: IndexConfig['primary']['events'][number]): string =>
     source.idFromKey ? 'message key' : source.idPaths ? Object.entries(source.idPaths).map(([field, path]) => `${field}=${path}`).join(', ') : (source.idPath as string);
-  const nestedPathOf = (lookup: string): string | null => loaded.fields.find((field) => field.path === lookup)?.nestedPath ?? null;
   return {
     alias: names.alias,
     versionedIndexPrefix: names.versionPrefix,
@@ -44,12 +44,12 @@ export function pipelineTopology(loaded: Pick<LoadedIndex, 'config' | 'names' | 
         reverseLookup: null,
       })),
       ...config.related.flatMap((related, i) => {
-        const paths = loaded.relatedLookups[i]?.paths ?? [related.lookup];
+        const where = lookupFields(loaded.relatedLookups[i] ?? { paths: [related.lookup] }, loaded.fields);
         return related.events.map((source) => ({
           topic: source.topic,
           entityType: related.type,
           id: idOf(source),
-          reverseLookup: { path: paths.join(' + '), nestedPath: nestedPathOf(paths[0] as string) },
+          reverseLookup: { path: where.paths.join(' + '), nestedPath: where.nestedPath },
         }));
       }),
     ],

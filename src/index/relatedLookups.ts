@@ -3,6 +3,7 @@ import type { IndexConfig, RelatedEntity } from '../config/indexConfig.ts';
 import type { KeyPart } from '../graph/entityKey.ts';
 import { entityKeys, fieldSetPaths, type SupergraphSource } from '../graph/supergraph.ts';
 import { didYouMean, suggestionList } from '../suggestions.ts';
+import type { DocumentField } from './documentFields.ts';
 import type { LeafShape, ObjectShape } from './documentShape.ts';
 
 /**
@@ -20,6 +21,26 @@ export interface RelatedLookup {
   key: KeyPart[];
   /** The document path holding each key part, in key order. */
   paths: string[];
+}
+
+/** Where a related entity's lookup searches the index. */
+export interface LookupFields {
+  /** The document paths, in key order. */
+  paths: string[];
+  /** The field queried for each path: its exact (keyword) form. */
+  exactFields: string[];
+  /** The nested object the paths are in, for a nested query; null outside one. */
+  nestedPath: string | null;
+}
+
+/** The fields `lookup` searches, read from the index's fields (the one place the enrich stage and `fedsearch plan` get them). */
+export function lookupFields(lookup: Pick<RelatedLookup, 'paths'>, fields: readonly DocumentField[]): LookupFields {
+  const byPath = lookup.paths.map((path) => fields.find((field) => field.path === path));
+  return {
+    paths: lookup.paths,
+    exactFields: byPath.map((field, i) => field?.exactField ?? (lookup.paths[i] as string)),
+    nestedPath: byPath[0]?.nestedPath ?? null,
+  };
 }
 
 interface LookupPair {

@@ -2,6 +2,7 @@ import type { KafkaMessage, Message } from 'kafkajs';
 import type { EventSource } from '../config/indexConfig.ts';
 import type { KeyPart } from '../graph/entityKey.ts';
 import type { LoadedIndex } from '../index/loadIndex.ts';
+import { lookupFields } from '../index/relatedLookups.ts';
 import type { DeadLetter } from './deadLetters.ts';
 import { decodeChangeEvent } from './decodeChangeEvent.ts';
 import { DocumentTooLargeError, type DocumentCodec } from './documentCodec.ts';
@@ -38,13 +39,8 @@ export function eventRoutes(loaded: Pick<LoadedIndex, 'config' | 'fields' | 'nam
   for (const source of config.primary.events) add(source.topic, { entityType: config.primary.type, source, key: loaded.query.key, lookup: null });
   for (const [i, related] of config.related.entries()) {
     const resolved = loaded.relatedLookups[i] as LoadedIndex['relatedLookups'][number];
-    const fields = resolved.paths.map((path) => loaded.fields.find((candidate) => candidate.path === path));
-    const lookup: LookupTarget = {
-      index: loaded.names.alias,
-      fields: fields.map((field, j) => field?.exactField ?? (resolved.paths[j] as string)),
-      nestedPath: fields[0]?.nestedPath ?? null,
-      key: resolved.key,
-    };
+    const where = lookupFields(resolved, loaded.fields);
+    const lookup: LookupTarget = { index: loaded.names.alias, fields: where.exactFields, nestedPath: where.nestedPath, key: resolved.key };
     for (const source of related.events) add(source.topic, { entityType: related.type, source, key: resolved.key, lookup });
   }
   return routes;
