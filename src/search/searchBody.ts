@@ -45,8 +45,8 @@ export function searchBody(request: SearchRequest, target: SearchTarget, positio
   const selectionsExcept = (path: string | null): Query[] =>
     selected.filter((s) => s.field.path !== path).map((s) => selection(s.field, s.values));
 
-  return {
-    ...(position?.pit ? { pit: { id: position.pit, keep_alive: POINT_IN_TIME_KEEP_ALIVE } } : { index: target.index }),
+  const body: estypes.SearchRequest = {
+    index: target.index,
     size: pageSize(request) + 1,
     query: { bool: { must, filter } },
     // Selections narrow the hits but not the facets' own counts (disjunctive faceting).
@@ -66,6 +66,13 @@ export function searchBody(request: SearchRequest, target: SearchTarget, positio
       ? { highlight: { fields: Object.fromEntries(textFields(target.fields).filter((f) => !f.nested).map((f) => [f.textField as string, {}])) } }
       : {}),
   };
+  return position?.pit ? inPointInTime(body, position.pit) : body;
+}
+
+/** The same search over a point in time instead of the index (a point in time names its indices itself). */
+export function inPointInTime(body: estypes.SearchRequest, pit: string): estypes.SearchRequest {
+  const { index: _index, ...rest } = body;
+  return { pit: { id: pit, keep_alive: POINT_IN_TIME_KEEP_ALIVE }, ...rest };
 }
 
 /** The fields whose values are suggested as you type. */

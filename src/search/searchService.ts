@@ -3,7 +3,7 @@ import type { estypes } from '@elastic/elasticsearch';
 import type { DocumentField } from '../index/documentFields.ts';
 import type { LoadedIndex } from '../index/loadIndex.ts';
 import { valueAt } from '../valueAt.ts';
-import { facetPaths, pageSize, requestedFacets, searchBody, suggestBody, suggestFields, type SearchTarget } from './searchBody.ts';
+import { facetPaths, inPointInTime, pageSize, requestedFacets, searchBody, suggestBody, suggestFields, type SearchTarget } from './searchBody.ts';
 import { CURSOR_EXPIRED, CursorSigner, cursorKey } from './searchCursor.ts';
 import { PointsInTime } from './pointsInTime.ts';
 import { SearchRequestError, type SearchRequest } from './searchRequest.ts';
@@ -97,7 +97,7 @@ export class SearchService {
     let pit = position?.pit ?? null;
     if (position && pit === null) {
       pit = await this.pointsInTime.open();
-      body = searchBody(request, this.target, { pit, after: position.after });
+      body = inPointInTime(body, pit);
     }
     let response: estypes.SearchResponse<Record<string, unknown>>;
     try {
