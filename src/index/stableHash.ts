@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 
 /** A short hash of a JSON value that ignores key order, so equal bodies hash equal. */
 export function stableHash(value: unknown): string {
-  return createHash('sha256').update(JSON.stringify(sortKeys(value))).digest('hex').slice(0, 16);
+  return hashOf(sortKeys(value));
 }
 
 /**
@@ -11,25 +11,22 @@ export function stableHash(value: unknown): string {
  * select is absent from the graph's answer, and null once through the Avro documents topic).
  */
 export function documentHash(document: unknown): string {
-  return stableHash(withoutNulls(document));
+  return hashOf(sortKeys(document, { dropNulls: true }));
 }
 
-function withoutNulls(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(withoutNulls);
-  if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null && v !== undefined).map(([k, v]) => [k, withoutNulls(v)]));
-  }
-  return value;
+function hashOf(canonical: unknown): string {
+  return createHash('sha256').update(JSON.stringify(canonical)).digest('hex').slice(0, 16);
 }
 
-export function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
+/** The value with every object's keys in order, undefined members (and with `dropNulls`, null ones) left out: one walk. */
+export function sortKeys(value: unknown, options: { dropNulls?: boolean } = {}): unknown {
+  if (Array.isArray(value)) return value.map((item) => sortKeys(item, options));
   if (value !== null && typeof value === 'object') {
     return Object.fromEntries(
       Object.entries(value)
-        .filter(([, v]) => v !== undefined)
+        .filter(([, v]) => v !== undefined && !(options.dropNulls && v === null))
         .sort(([a], [b]) => a.localeCompare(b))
-        .map(([k, v]) => [k, sortKeys(v)]),
+        .map(([k, v]) => [k, sortKeys(v, options)]),
     );
   }
   return value;
