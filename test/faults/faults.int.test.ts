@@ -28,7 +28,7 @@ const say = (message: string): void => void process.stderr.write(`[faults] ${mes
 
 interface Indexer {
   child: ChildProcess;
-  /** The last 20 kB of its stderr, for a failure message. */
+  /** The last 20 kB of its output, for a failure message. */
   log(): string;
 }
 
@@ -43,9 +43,12 @@ describe('fault injection: each fault ends with a clean `fedsearch audit --full`
     let log = '';
     const child = spawn(process.execPath, [cli, 'run', h.configFile], {
       env: { ...process.env, ...h.env, FEDSEARCH_LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'ignore', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
-    child.stderr?.on('data', (chunk: Buffer) => void (log = `${log}${chunk.toString('utf8')}`.slice(-20_000)));
+    // Its log lines (stdout, warnings and errors) and what it says (stderr), for a failure message.
+    const keep = (chunk: Buffer): void => void (log = `${log}${chunk.toString('utf8')}`.slice(-20_000));
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
     const indexer = { child, log: () => log };
     indexers.push(indexer);
     return indexer;
@@ -123,7 +126,13 @@ describe('fault injection: each fault ends with a clean `fedsearch audit --full`
   };
 
   const expectCleanAudit = async (): Promise<void> => {
-    const report = await auditEventuallyClean(h, 180_000);
+    let report: string;
+    try {
+      report = await auditEventuallyClean(h, 180_000);
+    } catch (error) {
+      // What the indexers logged says why (a consumer that crashed, a stage that waits).
+      throw new Error(`${(error as Error).message}\n${indexerLogs()}`);
+    }
     for (const line of CLEAN_AUDIT) expect(report).toMatch(line);
   };
 
@@ -203,11 +212,7 @@ describe('fault injection: each fault ends with a clean `fedsearch audit --full`
     const after = await stopChanges();
     expect(generatorErrors).toEqual([]);
     expect(totalOf(before) + totalOf(after)).toBeGreaterThan(50);
-    try {
-      await expectCleanAudit();
-    } catch (error) {
-      throw new Error(`${(error as Error).message}\n${indexerLogs()}`);
-    }
+    await expectCleanAudit();
     expect(await deadLetterCount()).toBe(deadLettersBefore);
     expect(indexers.filter(isRunning)).toHaveLength(1);
   }, 300_000);
