@@ -42,10 +42,31 @@ export async function readIndexMetadata(client: Client, index: string): Promise<
   }
 }
 
+/**
+ * The metadata index keeps its documents as they are and indexes none of their fields: everything
+ * in it is read by id, and `avroSchemas` is keyed by fingerprint, so a dynamic mapping would add
+ * fields for every schema version ever provisioned in the cluster until Elasticsearch's limit of
+ * 1,000 fields refuses the next write. Created that way, or switched to it (an index made by an
+ * earlier fedsearch keeps the fields it has and gains no more).
+ */
+async function ensureMetadataIndex(client: Client): Promise<void> {
+  if (await client.indices.exists({ index: METADATA_INDEX })) {
+    await client.indices.putMapping({ index: METADATA_INDEX, dynamic: false });
+    return;
+  }
+  try {
+    await client.indices.create({ index: METADATA_INDEX, mappings: { dynamic: false } });
+  } catch (error) {
+    // Another provisioning process created it a moment ago, the same way.
+    if ((error as { meta?: { body?: { error?: { type?: string } } } }).meta?.body?.error?.type !== 'resource_already_exists_exception') throw error;
+  }
+}
+
 export async function writeIndexMetadata(
   client: Client,
   entry: Omit<IndexMetadata, 'avroSchemas' | 'currentAvroFingerprint' | 'provisionedAt'> & { avroSchema: object },
 ): Promise<IndexMetadata> {
+  await ensureMetadataIndex(client);
   const previous = await readIndexMetadata(client, entry.index);
   const fingerprint = stableHash(entry.avroSchema);
   const { avroSchema, ...rest } = entry;

@@ -123,6 +123,9 @@ describe('provision against the real stack, with documents from the real gateway
     });
     expect(record._source?.liveIndex).toBe(`${index}_v1`);
     expect(Object.keys(record._source?.avroSchemas ?? {})).toEqual([record._source?.currentAvroFingerprint]);
+    // Schemas keyed by fingerprint would otherwise grow the mapping until the cluster's field limit.
+    const metadataMapping = await es.indices.getMapping({ index: METADATA_INDEX });
+    expect(String(metadataMapping[METADATA_INDEX]?.mappings.dynamic)).toBe('false');
   });
 
   it('changes nothing when run again', async () => {
