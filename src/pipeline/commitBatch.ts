@@ -14,8 +14,16 @@ export async function commitBatch(
   group: string,
 ): Promise<void> {
   resolveOffset(batch.lastOffset());
-  await consumer.commitOffsets([
-    { topic: batch.topic, partition: batch.partition, offset: (BigInt(batch.lastOffset()) + 1n).toString() },
-  ]);
+  await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: nextOffset(batch) }]);
+  recordLag(metrics, group, batch);
+}
+
+/** The offset a group commits once `batch` is done: the one after its last. */
+export function nextOffset(batch: Batch): string {
+  return (BigInt(batch.lastOffset()) + 1n).toString();
+}
+
+/** How far behind its partition the group is after `batch`. */
+export function recordLag(metrics: PipelineMetrics, group: string, batch: Batch): void {
   metrics.consumerLag.set({ group, topic: batch.topic, partition: String(batch.partition) }, Number(batch.offsetLag()));
 }

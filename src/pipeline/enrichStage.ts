@@ -4,6 +4,7 @@ import type { LoadedIndex } from '../index/loadIndex.ts';
 import type { PipelineTopology } from '../index/pipelineTopology.ts';
 import type { Logger } from '../logger.ts';
 import { CoalescingSender } from './coalescingSender.ts';
+import { nextOffset, recordLag } from './commitBatch.ts';
 import { OrderedCommits } from './orderedCommits.ts';
 import type { DeadLetter, DeadLetterQueue } from './deadLetters.ts';
 import type { DocumentCodec } from './documentCodec.ts';
@@ -111,7 +112,7 @@ export class EnrichStage {
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: 8,
-      eachBatch: (payload) => this.handleBatch(payload, consumer),
+      eachBatch: (payload) => this.handleBatch(payload),
     });
   }
 
@@ -218,7 +219,7 @@ export class EnrichStage {
    * on; the second lookup of related changes (and what it finds) runs in the background, and the
    * batch is committed once that and every earlier batch of the partition are done.
    */
-  private async handleBatch(payload: EachBatchPayload, consumer: Consumer): Promise<void> {
+  private async handleBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, heartbeat, resolveOffset, isRunning, isStale } = payload;
     if (batch.isEmpty() || !isRunning() || isStale()) return;
     this.batchesInFlight++;
@@ -253,7 +254,7 @@ export class EnrichStage {
         return;
       }
       resolveOffset(batch.lastOffset());
-      metrics.consumerLag.set({ group: this.deps.topology.enrichGroup, topic: batch.topic, partition: String(batch.partition) }, Number(batch.offsetLag()));
+      recordLag(metrics, this.deps.topology.enrichGroup, batch);
       // Bounded: a partition whose second lookups fall behind waits for the oldest.
       await this.commits.below(batch.topic, batch.partition, MAX_SETTLING_BATCHES, heartbeat);
     } finally {
@@ -282,8 +283,4 @@ export class EnrichStage {
     await deadLetters.send(letters);
     for (const letter of letters) metrics.deadLetters.inc({ stage: 'enrich', kind: letter.kind });
   }
-}
-
-function nextOffset(batch: Batch): string {
-  return (BigInt(batch.lastOffset()) + 1n).toString();
 }
