@@ -3,6 +3,8 @@ import type { Kafka } from 'kafkajs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HUB_TALENT_ID } from '../subgraphs/data/generateStudio.ts';
 import type { IndexHarness } from '../support/indexHarness.ts';
+import { startIndexerProcess } from './indexerProcesses.ts';
+import { produceMovieEvents, waitUntilSearchable } from './movieEvents.ts';
 
 /** How a person credited in many movies gets a new name: in the graph, and as a change event fedsearch reads. */
 export type Rename = (oldName: string, newName: string) => Promise<void>;
@@ -29,6 +31,22 @@ export async function timeFanout(h: IndexHarness, movies: number, rounds: number
     await sleep(1_000);
   }
   return times;
+}
+
+/**
+ * The fan-out against the replay gateway at `replayUrl`: a `fedsearch run` process indexes `ids`
+ * from change events (the replay gateway has no list to backfill from), then `timeFanout` with the
+ * rename replayed.
+ */
+export async function timeFanoutOnReplay(h: IndexHarness, replayUrl: string, ids: readonly string[], movies: number, rounds: number): Promise<number[]> {
+  const indexer = await startIndexerProcess(h);
+  try {
+    await produceMovieEvents(h.kafka, h.loaded.config.primary.events[0]?.topic as string, ids);
+    await waitUntilSearchable(h.es, h.index, ids.length);
+    return await timeFanout(h, movies, rounds, renameInReplay(h, replayUrl));
+  } finally {
+    await indexer.stop();
+  }
 }
 
 /** On the demo graph: the talent subgraph's mutation, which publishes the change event itself. */

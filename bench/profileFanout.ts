@@ -13,10 +13,9 @@ import { elasticsearchUrl } from '../src/stack/elasticsearchService.ts';
 import { kafkaBrokers } from '../src/stack/kafkaService.ts';
 import { entityId } from '../subgraphs/data/studioRows.ts';
 import { createIndexHarness } from '../support/indexHarness.ts';
-import { renameInReplay, renameThroughGraph, timeFanout } from './fanout.ts';
+import { renameThroughGraph, timeFanout, timeFanoutOnReplay } from './fanout.ts';
 import { startFastGraph } from './fastGraph.ts';
 import { startIndexerProcess } from './indexerProcesses.ts';
-import { produceMovieEvents, waitUntilSearchable } from './movieEvents.ts';
 
 const N = Number(process.env.N ?? 3000);
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
@@ -28,11 +27,7 @@ if (process.env.FAST === '1') {
   const fetcher = new GatewayFetcher({ gateway: main.loaded.config.gateway, template: main.loaded.query, pipeline: main.loaded.config.pipeline });
   const fast = await startFastGraph(fetcher, main.loaded.query.rootKey, ids, main.graph.gatewayUrl);
   const h = await createIndexHarness({ elasticsearchUrl: elasticsearchUrl(), kafkaBrokers: kafkaBrokers(), movies: N, graph: { ...main.graph, gatewayUrl: fast.url } });
-  const indexer = await startIndexerProcess(h);
-  await produceMovieEvents(h.kafka, h.loaded.config.primary.events[0]?.topic as string, ids);
-  await waitUntilSearchable(h.es, h.index, N);
-  times = await timeFanout(h, HUB_MOVIES, ROUNDS, renameInReplay(h, fast.url));
-  await indexer.stop();
+  times = await timeFanoutOnReplay(h, fast.url, ids, HUB_MOVIES, ROUNDS);
   await fast.stop();
   await h.dispose();
 } else {

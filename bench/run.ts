@@ -21,8 +21,7 @@ import { entityId } from '../subgraphs/data/studioRows.ts';
 import { createIndexHarness, type IndexHarness } from '../support/indexHarness.ts';
 import type { BenchResults } from './benchResults.ts';
 import { renderCharts } from './charts.ts';
-import { renameInReplay, renameThroughGraph, timeFanout } from './fanout.ts';
-import { produceMovieEvents, waitUntilSearchable } from './movieEvents.ts';
+import { renameThroughGraph, timeFanout, timeFanoutOnReplay } from './fanout.ts';
 import { startFastGraph } from './fastGraph.ts';
 import { runIndexerProcesses, startIndexerProcess, type IndexerRun } from './indexerProcesses.ts';
 import { runNaivePipeline } from './naivePipeline.ts';
@@ -137,11 +136,7 @@ try {
 
     say(`[fast graph (replay gateway)] reverse-lookup fan-out: one talent in ${HUB_MOVIES} movies, ${FANOUT_ROUNDS} times…`);
     const hub = await freshIndex(fast.url);
-    const hubIndexer = await startIndexerProcess(hub);
-    await produceMovieEvents(hub.kafka, hub.loaded.config.primary.events[0]?.topic as string, movieIds(HUB_MOVIES));
-    await waitUntilSearchable(hub.es, hub.index, HUB_MOVIES);
-    fastFanout = (await timeFanout(hub, HUB_MOVIES, FANOUT_ROUNDS, renameInReplay(hub, fast.url))).sort((a, b) => a - b);
-    await hubIndexer.stop();
+    fastFanout = (await timeFanoutOnReplay(hub, fast.url, movieIds(HUB_MOVIES), HUB_MOVIES, FANOUT_ROUNDS)).sort((a, b) => a - b);
     await hub.dispose();
   } finally {
     await fast.stop();
