@@ -1,20 +1,24 @@
-import type { Batch, Consumer } from 'kafkajs';
+import type { Batch, EachBatchPayload } from 'kafkajs';
 import type { PipelineMetrics } from './pipelineMetrics.ts';
 
 /**
  * Marks a fully handled batch as done: resolves its last offset, commits the next one, and
  * records how far behind the partition the group still is. Called only once the next step holds
  * the batch's work durably — that order is the at-least-once guarantee.
+ *
+ * The commit goes through the batch's own `commitOffsetsIfNecessary`, not `consumer.commitOffsets`:
+ * the latter wraps a refusal in kafkajs's retrier, which turns "the coordinator is not aware of
+ * this member" (a member evicted while it waited) into a non-retriable error that stops the
+ * consumer for good; unwrapped, kafkajs's runner rejoins the group and the batch is read again.
  */
 export async function commitBatch(
-  consumer: Consumer,
-  batch: Batch,
-  resolveOffset: (offset: string) => void,
+  payload: Pick<EachBatchPayload, 'batch' | 'resolveOffset' | 'commitOffsetsIfNecessary'>,
   metrics: PipelineMetrics,
   group: string,
 ): Promise<void> {
+  const { batch, resolveOffset, commitOffsetsIfNecessary } = payload;
   resolveOffset(batch.lastOffset());
-  await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: nextOffset(batch) }]);
+  await commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: nextOffset(batch) }] }] });
   recordLag(metrics, group, batch);
 }
 

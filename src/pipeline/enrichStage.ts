@@ -5,6 +5,7 @@ import type { PipelineTopology } from '../index/pipelineTopology.ts';
 import type { Logger } from '../logger.ts';
 import { CoalescingSender } from './coalescingSender.ts';
 import { nextOffset, recordLag } from './commitBatch.ts';
+import { heartbeatWhile } from './heartbeatWhile.ts';
 import { OrderedCommits } from './orderedCommits.ts';
 import type { DeadLetter, DeadLetterQueue } from './deadLetters.ts';
 import type { DocumentCodec } from './documentCodec.ts';
@@ -237,13 +238,16 @@ export class EnrichStage {
         logger.warn({ ...letter.source, reason: letter.reason }, 'undecodable change event sent to the dead-letter topic');
       }
 
-      await lookUpPrimaryIds((target, ids) => reverseLookup(elasticsearch, target, ids), related, primary, async (route, ids, found) => {
-        metrics.reverseLookupFanout.observe({ entity_type: route.entityType }, found.length);
-        logger.debug({ entityType: route.entityType, related: ids.size, primary: found.length }, 'reverse lookup');
-        await heartbeat();
-      });
-      const outcome = await this.enrich(primary, heartbeat);
-      await this.deadLetter(batch, outcome.failed, primary, letters);
+      // Each call below may outlast the session timeout (Elasticsearch or the graph stalled).
+      await heartbeatWhile(
+        lookUpPrimaryIds((target, ids) => reverseLookup(elasticsearch, target, ids), related, primary, async (route, ids, found) => {
+          metrics.reverseLookupFanout.observe({ entity_type: route.entityType }, found.length);
+          logger.debug({ entityType: route.entityType, related: ids.size, primary: found.length }, 'reverse lookup');
+        }),
+        heartbeat,
+      );
+      const outcome = await heartbeatWhile(this.enrich(primary, heartbeat), heartbeat);
+      await heartbeatWhile(this.deadLetter(batch, outcome.failed, primary, letters), heartbeat);
 
       const settled = related.size > 0 ? this.settleRelated(batch, related, primary, inFlightLanded) : Promise.resolve();
       // Sent back (an earlier batch's second lookup failed) or reassigned while this ran: the

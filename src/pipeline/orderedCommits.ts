@@ -1,3 +1,5 @@
+import { heartbeatWhile } from './heartbeatWhile.ts';
+
 /** What a batch holds from its start: `add` refuses it if its partition was sent back or the group rebalanced since. */
 export interface CommitTicket {
   readonly generation: number;
@@ -87,15 +89,7 @@ export class OrderedCommits {
    */
   async below(topic: string, partition: number, max: number, whileWaiting: () => Promise<void> = async () => {}, everyMs = 1_000): Promise<void> {
     const lane = this.lane(topic, partition);
-    while (lane.links.length >= max) {
-      let timer: NodeJS.Timeout | undefined;
-      const tick = new Promise<'tick'>((resolve) => (timer = setTimeout(() => resolve('tick'), everyMs)));
-      try {
-        if ((await Promise.race([lane.links[0], tick])) === 'tick') await whileWaiting();
-      } finally {
-        clearTimeout(timer);
-      }
-    }
+    while (lane.links.length >= max) await heartbeatWhile(lane.links[0] as Promise<unknown>, whileWaiting, everyMs);
   }
 
   /** Resolves once every batch queued so far is committed or skipped. */

@@ -60,7 +60,7 @@ export async function replayDeadLetters(loaded: LoadedIndex, options: { since?: 
         .run({
           autoCommit: false,
           eachBatchAutoResolve: false,
-          eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
+          eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary }) => {
             for (const message of batch.messages) {
               if (BigInt(message.offset) >= (end.get(batch.partition) ?? 0n)) break;
               const letter = readDeadLetter(message);
@@ -73,7 +73,7 @@ export async function replayDeadLetters(loaded: LoadedIndex, options: { since?: 
                   messages: [{ key: message.key, value: message.value, headers: { ...message.headers, 'fedsearch-dlq-reason': reason } }],
                 });
               if (action.kind === 'refetch') {
-                const result = await pipeline.enrich.enrich(new Map([[action.entityId, null]]));
+                const result = await pipeline.enrich.enrich(new Map([[action.entityId, null]]), heartbeat);
                 const failure = result.failed[0];
                 if (failure) {
                   outcome.failedAgain++;
@@ -88,7 +88,8 @@ export async function replayDeadLetters(loaded: LoadedIndex, options: { since?: 
               }
               resolveOffset(message.offset);
               position.set(batch.partition, BigInt(message.offset) + 1n);
-              await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(message.offset) + 1n).toString() }]);
+              // Unwrapped by kafkajs's retrier (see commitBatch.ts): an evicted member rejoins, not crashes.
+              await commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: (BigInt(message.offset) + 1n).toString() }] }] });
               await heartbeat();
             }
             if (done()) resolve();

@@ -8,6 +8,7 @@ import type { DocumentCodec, DocumentRecord } from './documentCodec.ts';
 import type { PipelineMetrics } from './pipelineMetrics.ts';
 import type { PipelineTopology } from '../index/pipelineTopology.ts';
 import { commitBatch } from './commitBatch.ts';
+import { HEARTBEAT_EVERY_MS, heartbeatWhile } from './heartbeatWhile.ts';
 
 /** The one Elasticsearch call the sink makes; a Client is one, and a test can pass a fake. */
 export interface BulkClient {
@@ -25,6 +26,8 @@ export interface SinkStageDeps {
   extraTargets?: () => string[];
   /** How the backoff waits (a test passes one that does not). */
   sleep?: (ms: number) => Promise<unknown>;
+  /** How often a batch waiting on Elasticsearch heartbeats (default HEARTBEAT_EVERY_MS). */
+  heartbeatEveryMs?: number;
 }
 
 interface PendingWrite {
@@ -50,14 +53,17 @@ export class SinkStage {
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: 3,
-      eachBatch: (payload) => this.handleBatch(payload, consumer),
+      eachBatch: (payload) => this.handleBatch(payload),
     });
   }
 
-  private async handleBatch(payload: EachBatchPayload, consumer: Consumer): Promise<void> {
-    const { batch, heartbeat, resolveOffset, isRunning, isStale } = payload;
+  private async handleBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch, heartbeat, isRunning, isStale } = payload;
     if (batch.isEmpty() || !isRunning() || isStale()) return;
     const { codec, deadLetters, metrics, logger, topology } = this.deps;
+    // A bulk request can outlast the session timeout (Elasticsearch frozen, a GC pause): without
+    // heartbeats meanwhile the member is evicted and its commit refused.
+    const whileWaiting = <T>(work: Promise<T>): Promise<T> => heartbeatWhile(work, heartbeat, this.deps.heartbeatEveryMs ?? HEARTBEAT_EVERY_MS);
     const letters: DeadLetter[] = [];
     // Within a batch only the newest version of each document matters (what compaction keeps).
     const latest = new Map<string, PendingWrite>();
@@ -73,7 +79,7 @@ export class SinkStage {
       }
     }
 
-    let retries: Retries = await this.write([...latest.values()], letters, batch.partition);
+    let retries: Retries = await whileWaiting(this.write([...latest.values()], letters, batch.partition));
     for (let attempt = 1; retries.size > 0; attempt++) {
       const delay = backoffDelay(ELASTICSEARCH_BACKOFF, attempt);
       for (const reason of retries.values()) metrics.retries.inc({ stage: 'sink', reason });
@@ -82,12 +88,12 @@ export class SinkStage {
       await heartbeat();
       // On shutdown or rebalance, stop without committing: the batch is read again later.
       if (!isRunning() || isStale()) throw new Error('sink stopping with writes pending; the batch will be redelivered');
-      retries = await this.write([...retries.keys()], letters, batch.partition);
+      retries = await whileWaiting(this.write([...retries.keys()], letters, batch.partition));
     }
 
-    await deadLetters.send(letters);
+    await whileWaiting(deadLetters.send(letters));
     for (const _ of letters) metrics.deadLetters.inc({ stage: 'sink', kind: 'document' });
-    await commitBatch(consumer, batch, resolveOffset, metrics, topology.sinkGroup);
+    await commitBatch(payload, metrics, topology.sinkGroup);
   }
 
   /** One bulk request; returns the writes to retry, with why. Permanent failures become dead letters. */

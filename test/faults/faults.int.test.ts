@@ -28,9 +28,14 @@ const say = (message: string): void => void process.stderr.write(`[faults] ${mes
 
 interface Indexer {
   child: ChildProcess;
-  /** The last 20 kB of its output, for a failure message. */
+  /** Every error it logged, then the last 20 kB of its output, for a failure message. */
   log(): string;
+  /** The error lines it logged. */
+  errors(): readonly string[];
 }
+
+/** pino's level for error and worse: such lines are kept whole, however much follows them. */
+const ERROR_LEVEL = /"level":(5|6)\d\b/;
 
 describe('fault injection: each fault ends with a clean `fedsearch audit --full`', () => {
   let h: IndexHarness;
@@ -40,16 +45,26 @@ describe('fault injection: each fault ends with a clean `fedsearch audit --full`
   let generatorErrors: Array<{ kind: ChangeKind; message: string }> = [];
 
   const startIndexer = (): Indexer => {
-    let log = '';
+    let tail = '';
+    let partial = '';
+    const errors: string[] = [];
     const child = spawn(process.execPath, [cli, 'run', h.configFile], {
       env: { ...process.env, ...h.env, FEDSEARCH_LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     // Its log lines (stdout, warnings and errors) and what it says (stderr), for a failure message.
-    const keep = (chunk: Buffer): void => void (log = `${log}${chunk.toString('utf8')}`.slice(-20_000));
+    // A crash is one error line that hundreds of warnings may follow: errors are kept apart.
+    const keep = (chunk: Buffer): void => {
+      const text = chunk.toString('utf8');
+      tail = `${tail}${text}`.slice(-20_000);
+      const lines = `${partial}${text}`.split('\n');
+      partial = lines.pop() ?? '';
+      errors.push(...lines.filter((line) => ERROR_LEVEL.test(line)).map((line) => line.slice(0, 4_000)));
+    };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
-    const indexer = { child, log: () => log };
+    const log = (): string => `errors (${errors.length}):\n${errors.slice(0, 20).join('\n')}\n--- last output:\n${tail}`;
+    const indexer = { child, log, errors: () => errors };
     indexers.push(indexer);
     return indexer;
   };
@@ -134,6 +149,10 @@ describe('fault injection: each fault ends with a clean `fedsearch audit --full`
       throw new Error(`${(error as Error).message}\n${indexerLogs()}`);
     }
     for (const line of CLEAN_AUDIT) expect(report).toMatch(line);
+    // fedsearch starts a consumer kafkajs gave up on again, so the audit is clean anyway; but
+    // such a crash is a bug to find (the one seen: a sink member evicted while Elasticsearch was frozen).
+    const givenUp = indexers.flatMap((indexer) => indexer.errors().filter((line) => line.includes('"restart":false')));
+    expect(givenUp).toEqual([]);
   };
 
   const indexerLogs = (): string => indexers.map((indexer, n) => `--- indexer ${n} (exit ${indexer.child.exitCode ?? indexer.child.signalCode})\n${indexer.log()}`).join('\n');

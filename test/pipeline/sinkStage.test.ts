@@ -1,5 +1,6 @@
 import type { estypes } from '@elastic/elasticsearch';
 import type { KafkaMessage } from 'kafkajs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { SinkStage, type BulkClient, type SinkStageDeps } from '../../src/pipeline/sinkStage.ts';
 import { counterValue, fakeConsumer, filmCodec, kafkaMessage, metrics, recordingDeadLetters, silentLogger } from './stageFakes.ts';
@@ -41,7 +42,7 @@ function fakeElasticsearch(answer: (operation: { action: 'index' | 'delete'; _in
   return { client, requests, items: () => requests };
 }
 
-function sink(elasticsearch: BulkClient, options: Partial<Pick<SinkStageDeps, 'extraTargets' | 'deadLetters'>> = {}) {
+function sink(elasticsearch: BulkClient, options: Partial<Pick<SinkStageDeps, 'extraTargets' | 'deadLetters' | 'heartbeatEveryMs'>> = {}) {
   const deadLetters = recordingDeadLetters();
   const stageMetrics = metrics();
   const waits: number[] = [];
@@ -88,6 +89,30 @@ describe('SinkStage', () => {
       delete: { _index: 'films', _id: 'f3', version: 4, version_type: 'external_gte' },
     });
     expect(consumer.commits).toEqual([{ topic: topology.documentsTopic, partition: 2, offset: String(Number(messages.at(-1)?.offset) + 1) }]);
+  });
+
+  it("commits with the batch's own commit, which kafkajs's runner survives when the member was evicted (consumer.commitOffsets crashes it)", async () => {
+    const { stage } = sink(fakeElasticsearch(() => 201).client);
+    const consumer = fakeConsumer();
+    await stage.run(consumer.consumer);
+    await consumer.deliver(topology.documentsTopic, [document('f1', 1)]);
+    expect(consumer.commits).toHaveLength(1);
+    expect(consumer.consumerCommits()).toBe(0);
+  });
+
+  it('heartbeats while a bulk request hangs (Elasticsearch frozen), so the group keeps the member', async () => {
+    const slow: BulkClient = {
+      bulk: async (request) => {
+        await sleep(150);
+        return fakeElasticsearch(() => 201).client.bulk(request);
+      },
+    };
+    const { stage } = sink(slow, { heartbeatEveryMs: 20 });
+    const consumer = fakeConsumer();
+    await stage.run(consumer.consumer);
+    await consumer.deliver(topology.documentsTopic, [document('f1', 1)]);
+    expect(consumer.heartbeats()).toBeGreaterThanOrEqual(3);
+    expect(consumer.commits).toHaveLength(1);
   });
 
   it('counts a 409 as stale (a newer version is already there), not as a failure', async () => {

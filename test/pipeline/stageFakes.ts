@@ -41,6 +41,10 @@ export function filmCodec(): DocumentCodec {
 export interface FakeConsumer {
   consumer: Consumer;
   commits: Array<{ topic: string; partition: number; offset: string }>;
+  /** The commits made with consumer.commitOffsets (outside a batch's own commit); also in `commits`. */
+  consumerCommits: () => number;
+  /** How many times the stage heartbeat inside a batch. */
+  heartbeats: () => number;
   /** Where the stage sent a partition back to (consumer.seek). */
   seeks: Array<{ topic: string; partition: number; offset: string }>;
   /** Runs the stage's eachBatch on one batch of these messages. */
@@ -51,12 +55,17 @@ export function fakeConsumer(): FakeConsumer {
   let eachBatch: ((payload: EachBatchPayload) => Promise<void>) | undefined;
   const commits: FakeConsumer['commits'] = [];
   const seeks: FakeConsumer['seeks'] = [];
+  let heartbeats = 0;
+  let consumerCommits = 0;
   const consumer = {
     subscribe: async () => undefined,
     run: async (config: { eachBatch?: (payload: EachBatchPayload) => Promise<void> }) => {
       eachBatch = config.eachBatch;
     },
-    commitOffsets: async (offsets: FakeConsumer['commits']) => void commits.push(...offsets),
+    commitOffsets: async (offsets: FakeConsumer['commits']) => {
+      consumerCommits++;
+      commits.push(...offsets);
+    },
     seek: (offset: FakeConsumer['seeks'][number]) => void seeks.push(offset),
     pause: () => undefined,
     on: () => () => undefined,
@@ -66,6 +75,8 @@ export function fakeConsumer(): FakeConsumer {
     consumer,
     commits,
     seeks,
+    heartbeats: () => heartbeats,
+    consumerCommits: () => consumerCommits,
     async deliver(topic, messages, options = {}) {
       if (!eachBatch) throw new Error('the stage has not called consumer.run');
       const first = messages[0]?.offset ?? '0';
@@ -85,9 +96,14 @@ export function fakeConsumer(): FakeConsumer {
       await eachBatch({
         batch,
         resolveOffset: () => undefined,
-        heartbeat: async () => undefined,
+        heartbeat: async () => void heartbeats++,
         pause: () => () => undefined,
-        commitOffsetsIfNecessary: async () => undefined,
+        // What kafkajs does with explicit offsets: commits them (a stage commits a batch this way).
+        commitOffsetsIfNecessary: async (offsets?: { topics: Array<{ topic: string; partitions: Array<{ partition: number; offset: string }> }> }) => {
+          for (const { topic: committed, partitions } of offsets?.topics ?? []) {
+            for (const { partition, offset } of partitions) commits.push({ topic: committed, partition, offset });
+          }
+        },
         uncommittedOffsets: () => ({ topics: [] }),
         isRunning: running,
         isStale: () => false,
