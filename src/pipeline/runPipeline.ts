@@ -1,5 +1,5 @@
 import type { Client } from '@elastic/elasticsearch';
-import type { Admin, Consumer, Kafka } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 import { elasticsearchClient } from '../clients/elasticsearchClient.ts';
 import { kafkaClient } from '../clients/kafkaClient.ts';
 import { asInfrastructureError, InfrastructureError, UserError } from '../errors.ts';
@@ -10,7 +10,6 @@ import { readIndexMetadata, type IndexMetadata } from '../index/indexMetadata.ts
 import { ResourceStack } from './resourceStack.ts';
 import { ReindexTargetWatch } from './reindexTargetWatch.ts';
 import { GroupCatchUp } from './consumerGroupProgress.ts';
-import { KAFKA_CONSUMER_RETRIES } from '../retryPolicy.ts';
 import { avroFingerprint } from '../index/stableHash.ts';
 import { DeadLetterQueue } from './deadLetters.ts';
 import { DocumentCodec } from './documentCodec.ts';
@@ -20,6 +19,7 @@ import { metricsPort, startMetricsServer } from './metricsServer.ts';
 import { PipelineMetrics } from './pipelineMetrics.ts';
 import { pipelineTopology, type PipelineTopology } from '../index/pipelineTopology.ts';
 import { SinkStage } from './sinkStage.ts';
+import { StageConsumers } from './stageConsumers.ts';
 
 /** How long a stopping pipeline lets the enrich stage's background second lookups finish and commit. */
 const DRAIN_TIMEOUT_MS = 15_000;
@@ -78,7 +78,7 @@ export async function runPipeline(
     );
     const sink = new SinkStage({ topology, elasticsearch, codec, deadLetters, metrics, logger, extraTargets: () => reindexTarget.targets() });
 
-    const consumers = new StageConsumers(kafka, resources, logger);
+    const consumers = resources.add('the stage consumers', new StageConsumers(kafka, logger), (stages) => stages.stop());
     if (consume && options.stage !== 'sink') {
       await requireTopics(kafka, enrich.topics, config.sourceFile);
       await consumers.start(topology.enrichGroup, (consumer) => enrich.run(consumer));
@@ -94,7 +94,7 @@ export async function runPipeline(
       'the metrics server',
       await startMetricsServer(metrics, metricsPort(options.metricsPort ?? config.pipeline.metricsPort, DEFAULT_PIPELINE_METRICS_PORT), () => ({
         ok: consumers.crashed.length === 0,
-        detail: { stage: options.stage, consumers: consumers.count, crashed: consumers.crashed },
+        detail: { stage: options.stage, consumers: consumers.count, crashed: consumers.crashed, restarts: consumers.restarts },
       })),
       (started) => started.close(),
     );
@@ -182,33 +182,6 @@ class SinkProgress {
       throw error;
     });
     return this.admin;
-  }
-}
-
-/** The stages' consumers: each registered for clean-up as it starts, crashes remembered for /healthz. */
-class StageConsumers {
-  readonly crashed: string[] = [];
-  count = 0;
-
-  constructor(
-    private readonly kafka: Kafka,
-    private readonly resources: ResourceStack,
-    private readonly logger: Logger,
-  ) {}
-
-  async start(groupId: string, run: (consumer: Consumer) => Promise<void>): Promise<void> {
-    const consumer = this.resources.add(
-      `the ${groupId} consumer`,
-      this.kafka.consumer({ groupId, sessionTimeout: 30_000, heartbeatInterval: 3_000, retry: { retries: KAFKA_CONSUMER_RETRIES } }),
-      (c) => c.disconnect(),
-    );
-    this.count++;
-    consumer.on(consumer.events.CRASH, (event) => {
-      this.logger.error({ groupId, err: event.payload.error, restart: event.payload.restart }, 'consumer crashed');
-      if (!event.payload.restart) this.crashed.push(groupId);
-    });
-    await consumer.connect();
-    await run(consumer);
   }
 }
 

@@ -1,0 +1,88 @@
+import type { Consumer, ConsumerConfig, ConsumerCrashEvent } from 'kafkajs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import { StageConsumers } from '../../src/pipeline/stageConsumers.ts';
+import { silentLogger } from './stageFakes.ts';
+
+interface FakeMember {
+  groupId: string;
+  running: boolean;
+  disconnected: boolean;
+  crash(restart: boolean): void;
+}
+
+/** A Kafka client whose consumers record their life and can be made to crash the way kafkajs reports it. */
+function fakeKafka() {
+  const members: FakeMember[] = [];
+  return {
+    members,
+    consumer(config: ConsumerConfig): Consumer {
+      let onCrash: ((event: ConsumerCrashEvent) => void) | undefined;
+      const member: FakeMember = {
+        groupId: config.groupId,
+        running: false,
+        disconnected: false,
+        crash: (restart) => {
+          if (!restart) member.running = false;
+          onCrash?.({ id: '0', type: 'consumer.crash', timestamp: Date.now(), payload: { error: new Error('The coordinator is not aware of this member'), groupId: config.groupId, restart } });
+        },
+      };
+      members.push(member);
+      return {
+        events: { CRASH: 'consumer.crash' },
+        on: (_event: string, handler: (event: ConsumerCrashEvent) => void) => {
+          onCrash = handler;
+          return () => undefined;
+        },
+        connect: async () => undefined,
+        disconnect: async () => void (member.disconnected = true),
+      } as unknown as Consumer; // Only what StageConsumers calls.
+    },
+  };
+}
+
+const runs = (kafka: ReturnType<typeof fakeKafka>) => async (consumer: Consumer) => {
+  const member = kafka.members.at(-1);
+  if (member) member.running = true;
+  void consumer;
+};
+
+describe('StageConsumers', () => {
+  it('starts a consumer kafkajs gave up on again, as a new member of the same group, and reports it crashed only meanwhile', async () => {
+    const kafka = fakeKafka();
+    const consumers = new StageConsumers(kafka, silentLogger, 30);
+    await consumers.start('films-enrich', runs(kafka));
+    await consumers.start('films-sink', runs(kafka));
+    kafka.members[1]?.crash(false);
+    expect(consumers.crashed).toEqual(['films-sink']);
+    await sleep(80);
+    expect(kafka.members).toHaveLength(3);
+    expect(kafka.members[2]).toMatchObject({ groupId: 'films-sink', running: true });
+    expect(kafka.members[1]?.disconnected).toBe(true);
+    expect(consumers.crashed).toEqual([]);
+    expect(consumers.restarts).toEqual({ 'films-enrich': 0, 'films-sink': 1 });
+    await consumers.stop();
+  });
+
+  it('leaves a crash kafkajs restarts by itself to kafkajs', async () => {
+    const kafka = fakeKafka();
+    const consumers = new StageConsumers(kafka, silentLogger, 10);
+    await consumers.start('films-sink', runs(kafka));
+    kafka.members[0]?.crash(true);
+    await sleep(40);
+    expect(kafka.members).toHaveLength(1);
+    expect(consumers.crashed).toEqual([]);
+    await consumers.stop();
+  });
+
+  it('starts nothing again once stopped', async () => {
+    const kafka = fakeKafka();
+    const consumers = new StageConsumers(kafka, silentLogger, 20);
+    await consumers.start('films-sink', runs(kafka));
+    kafka.members[0]?.crash(false);
+    await consumers.stop();
+    await sleep(60);
+    expect(kafka.members).toHaveLength(1);
+    expect(kafka.members[0]?.disconnected).toBe(true);
+  });
+});
