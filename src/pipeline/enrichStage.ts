@@ -39,17 +39,19 @@ export interface EnrichStageDeps {
   logger: Logger;
   /** Resolves once the sink has written everything on the documents topic so far, or rejects after `timeoutMs`. */
   sinkCaughtUp(timeoutMs: number): Promise<void>;
-  /** How the second lookup waits for fetches in flight (a test passes one that does not). */
+  /** How the second lookup waits for other processes' fetches in flight (a test passes one that does not). */
   sleep?: (ms: number) => Promise<unknown>;
 }
 
 const SEND_CHUNK = 500;
 
 /**
- * Time for a fetch that read a related entity's old state just before it changed to reach the
- * documents topic: the gap between a gateway answer and its produce is milliseconds, not seconds.
+ * Time for a fetch under way in another process (a second `fedsearch run` of the group) that read
+ * a related entity's old state just before it changed to reach the documents topic: that gap is
+ * milliseconds unless the graph is slow. Fetches under way in this process are waited for exactly.
  */
-const IN_FLIGHT_MS = 1_000;
+const OTHER_PROCESS_IN_FLIGHT_MS = 1_000;
+
 /** How long the second lookup waits for the sink; past this it looks anyway (and says so). */
 const SINK_WAIT_MS = 60_000;
 /** Batches of one partition whose second lookup may run in the background before the partition waits for the oldest. */
@@ -68,6 +70,8 @@ export class EnrichStage {
   private readonly commits: OrderedCommits;
   private consumer: Consumer | null = null;
   private batchesInFlight = 0;
+  /** Each enrich call under way (fetching or producing), settled or not: what a second lookup waits for. */
+  private readonly enriching = new Set<Promise<void>>();
 
   constructor(private readonly deps: EnrichStageDeps) {
     this.routes = eventRoutes(deps.loaded);
@@ -147,7 +151,23 @@ export class EnrichStage {
    * documents topic. Shared by the live consumer, backfill and replay. Failed ids are returned
    * for the caller to dead-letter.
    */
-  async enrich(ids: PendingIds, heartbeat: () => Promise<void> = async () => {}): Promise<EnrichOutcome> {
+  enrich(ids: PendingIds, heartbeat: () => Promise<void> = async () => {}): Promise<EnrichOutcome> {
+    const work = this.fetchAndProduce(ids, heartbeat);
+    const settled = work.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.enriching.add(settled);
+    void settled.then(() => this.enriching.delete(settled));
+    return work;
+  }
+
+  /** Resolves once every enrich call under way now has produced its documents (or failed). */
+  private enrichesUnderWay(): Promise<unknown> {
+    return Promise.all([...this.enriching]);
+  }
+
+  private async fetchAndProduce(ids: PendingIds, heartbeat: () => Promise<void>): Promise<EnrichOutcome> {
     const { fetcher, codec, producer, topology, metrics, logger } = this.deps;
     const outcome: EnrichOutcome = { written: 0, deleted: 0, failed: [] };
     if (ids.size === 0) return outcome;
@@ -229,9 +249,11 @@ export class EnrichStage {
       const { metrics, logger, elasticsearch } = this.deps;
       const where = { topic: batch.topic, partition: batch.partition };
       const { primary, related, letters, decoded } = routeEvents(batch.messages, this.routes.get(batch.topic) ?? [], where);
-      // Fetches in flight when these related changes were read land meanwhile: the wait for them
-      // starts now and runs beside this batch's own lookups and fetches, not after them.
-      const inFlightLanded = related.size > 0 ? (this.deps.sleep ?? sleep)(IN_FLIGHT_MS) : Promise.resolve();
+      // A fetch under way when these related changes were read may have read the old state: the
+      // second lookup waits until every such fetch of this process has produced its documents
+      // (however slow the graph), and a moment for other processes' — a wait that runs beside
+      // this batch's own lookups and fetches, not after them.
+      const inFlightLanded = related.size > 0 ? Promise.all([this.enrichesUnderWay(), (this.deps.sleep ?? sleep)(OTHER_PROCESS_IN_FLIGHT_MS)]) : Promise.resolve();
       if (decoded > 0) metrics.eventsIn.inc({ topic: batch.topic, outcome: 'decoded' }, decoded);
       for (const letter of letters) {
         metrics.eventsIn.inc({ topic: batch.topic, outcome: 'undecodable' });

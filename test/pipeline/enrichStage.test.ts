@@ -95,6 +95,8 @@ function stage(options: {
   failing?: string[];
   /** Ids per gateway request (default: all in one). */
   chunkSize?: number;
+  /** Awaited before fetching these ids (default: none). */
+  beforeFetch?: (ids: readonly string[]) => Promise<void>;
   /** Awaited before each request after the first settles (default: none). */
   beforeLaterChunk?: () => Promise<void>;
   /** How long "the sink caught up" takes (default: at once). */
@@ -129,6 +131,7 @@ function stage(options: {
     fetcher: {
       async fetchInChunks(ids, _whileWaiting, onChunk) {
         fetched.push([...ids]);
+        await options.beforeFetch?.(ids);
         const size = options.chunkSize ?? ids.length;
         for (let start = 0; start < ids.length; start += size) {
           if (start > 0) await options.beforeLaterChunk?.();
@@ -169,6 +172,36 @@ describe('EnrichStage', () => {
     expect(events).toEqual(['lookup m1', 'fetched m1', 'send m1', 'sink caught up', 'refresh', 'lookup m1,m2', 'fetched m2', 'send m2']);
     expect(consumer.commits).toEqual([{ topic: 'studio.talent.changes', partition: 0, offset: String(Number(renamed.offset) + 1) }]);
     expect(await counterValue(m.registry, 'fedsearch_reverse_lookup_late_total', { entity_type: 'Talent' })).toBe(1);
+  });
+
+  it('looks a related change up again only once the fetches under way when it was read have produced their documents, however slow', async () => {
+    // m9 is being fetched (its credit just added, the talent's old name read) when t1's rename is read.
+    let answerM9!: () => void;
+    const m9Answered = new Promise<void>((resolve) => (answerM9 = resolve));
+    let fetchingM9!: () => void;
+    const m9Asked = new Promise<void>((resolve) => (fetchingM9 = resolve));
+    const { enrich, events } = stage({
+      lookups: [['m1'], ['m1', 'm9']],
+      beforeFetch: (ids) => {
+        if (!ids.includes('m9')) return Promise.resolve();
+        fetchingM9();
+        return m9Answered;
+      },
+    });
+    const consumer = fakeConsumer();
+    await enrich.run(consumer.consumer);
+    const creditAdded = consumer.deliver('studio.movie.changes', [change({ after: { movieId: 'm9' }, ts_ms: 1 })], { partition: 1 });
+    await m9Asked;
+    const renamed = consumer.deliver('studio.talent.changes', [change({ after: { talentId: 't1' }, ts_ms: 2 })]);
+    await renamed;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(events).not.toContain('sink caught up');
+    answerM9();
+    await creditAdded;
+    await enrich.drain(5_000);
+    expect(events.indexOf('send m9')).toBeGreaterThan(-1);
+    expect(events.indexOf('send m9')).toBeLessThan(events.indexOf('sink caught up'));
+    expect(events.slice(events.indexOf('sink caught up'))).toEqual(['sink caught up', 'refresh', 'lookup m1,m9', 'fetched m9', 'send m9']);
   });
 
   it('writes the first documents of a fan-out while later ones are still being fetched, and commits after all', async () => {
