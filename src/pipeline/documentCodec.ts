@@ -88,8 +88,10 @@ export class DocumentCodec {
     if (message.value.length > this.maxDocumentBytes) throw new DocumentTooLargeError(id, message.value.length, this.maxDocumentBytes);
     const problem = avroBoundsProblem(type, message.value);
     if (problem) throw new Error(`document ${id} is not valid Avro of schema ${fingerprint}: ${problem}`);
-    // Round-trip through JSON: Avro decodes to class instances, Elasticsearch wants plain objects.
-    return { id, document: JSON.parse(JSON.stringify(type.fromBuffer(message.value))) as Record<string, unknown>, version, eventTsMs };
+    // Avro decodes records to instances of generated classes whose fields are own properties and
+    // whose methods are on the prototype: the bulk request's JSON.stringify writes exactly the
+    // document, so no copy into plain objects (which cost a stringify and a parse per document).
+    return { id, document: type.fromBuffer(message.value) as Record<string, unknown>, version, eventTsMs };
   }
 }
 
