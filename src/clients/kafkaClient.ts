@@ -1,6 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { Kafka, logLevel, type SASLOptions } from 'kafkajs';
 import type { KafkaSettings } from '../config/indexConfig.ts';
+import { stopIdleRequestQueueLoop } from './kafkajsIdleLoop.ts';
+
+// Once per process, before any connection opens (kafkajsIdleLoop.ts says why).
+stopIdleRequestQueueLoop();
 
 /** A kafkajs client for the config's brokers, with TLS and SASL when configured. */
 export function kafkaClient(settings: KafkaSettings, clientIdSuffix = ''): Kafka {
