@@ -22,6 +22,8 @@ export interface BenchResults {
   fastGraph: ThroughputRow & { fetchLimit: number };
   /** User + system CPU of the `fedsearch run` processes per document indexed (1 process; 2 processes summed). */
   cpuMsPerDocument: { demoGraph: number; fastGraph: number; fastGraph2Processes: number };
+  /** The same over the warm-up documents each run indexes first, with its processes cold. */
+  cpuMsPerDocumentCold: { demoGraph: number; fastGraph: number; fastGraph2Processes: number };
   /** Peak resident memory (VmHWM) of a `fedsearch run` process, MiB. */
   peakRssMiB: number;
   freshnessMs: { p50: number; p95: number; p99: number };

@@ -14,8 +14,10 @@ export interface IndexerRun {
   entitiesPerSecond: number;
   /** Peak resident memory (VmHWM) of each `fedsearch run` process, MiB. */
   peakRssMiB: number[];
-  /** User + system CPU of all the processes while they indexed, per document, ms. */
+  /** User + system CPU of all the processes while they indexed, per document, ms (after the warm-up). */
   cpuMsPerDocument: number;
+  /** The same over the warm-up documents, indexed first by the cold processes (NaN without a warm-up). */
+  cpuMsPerDocumentCold: number;
   /** Each process's CPU share of that work, ms per document. */
   cpuMsPerDocumentByProcess: number[];
   /** Partitions of the source topic with events each process's enrich consumer holds, and of the documents topic its sink holds. */
@@ -24,10 +26,12 @@ export interface IndexerRun {
 
 /**
  * End-to-end throughput of `processes` × `fedsearch run` in one consumer group: once they have
- * joined, change events for `ids` go into Kafka, and the clock stops when every document is
- * searchable. The index starts empty, so the count says when the last one landed.
+ * joined and indexed the `warmUp` ids (not timed: a long-running indexer is warm, and the fetch
+ * limit it is compared with is measured after the same warm-up), change events for `ids` go into
+ * Kafka, and the clock stops when every document is searchable. The index starts empty, so the
+ * count says when the last one landed.
  */
-export async function runIndexerProcesses(h: IndexHarness, processes: number, ids: readonly string[]): Promise<IndexerRun> {
+export async function runIndexerProcesses(h: IndexHarness, processes: number, ids: readonly string[], warmUp: readonly string[] = []): Promise<IndexerRun> {
   const children: ChildProcess[] = [];
   try {
     for (let n = 0; n < processes; n++) {
@@ -44,10 +48,15 @@ export async function runIndexerProcesses(h: IndexHarness, processes: number, id
     const enrichPartitions = await assignedPartitions(h.kafka, topology.enrichGroup, eventTopic);
     const sinkPartitions = await assignedPartitions(h.kafka, topology.sinkGroup, topology.documentsTopic);
     const pids = children.map((child) => child.pid as number);
+    const cpuCold = pids.map(cpuMsOf);
+    if (warmUp.length > 0) {
+      await produceMovieEvents(h.kafka, eventTopic, warmUp);
+      await waitUntilSearchable(h.es, h.index, warmUp.length);
+    }
     const cpuBefore = pids.map(cpuMsOf);
     const started = performance.now();
     await produceMovieEvents(h.kafka, eventTopic, ids);
-    await waitUntilSearchable(h.es, h.index, ids.length);
+    await waitUntilSearchable(h.es, h.index, warmUp.length + ids.length);
     const seconds = (performance.now() - started) / 1000;
     const cpuByProcess = pids.map((pid, n) => (cpuMsOf(pid) - (cpuBefore[n] as number)) / ids.length);
     return {
@@ -55,6 +64,7 @@ export async function runIndexerProcesses(h: IndexHarness, processes: number, id
       peakRssMiB: pids.map(peakRssMiBOf),
       cpuMsPerDocument: cpuByProcess.reduce((sum, ms) => sum + ms, 0),
       cpuMsPerDocumentByProcess: cpuByProcess,
+      cpuMsPerDocumentCold: pids.reduce((sum, _, n) => sum + ((cpuBefore[n] as number) - (cpuCold[n] as number)), 0) / warmUp.length,
       // Members are listed in no particular order; pair them up by rank, which is all the table shows.
       partitions: enrichPartitions.map((events, n) => ({ events, documents: sinkPartitions[n] ?? 0 })),
     };

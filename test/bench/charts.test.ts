@@ -10,6 +10,7 @@ const results: BenchResults = {
   demoGraph: { fedsearch1: 4321, fedsearch2: 7654, rawBulk: 23456, naive: 187, fetchLimit: 9876 },
   fastGraph: { fedsearch1: 12345, fedsearch2: 19876, rawBulk: 24680, naive: 211, fetchLimit: 31415 },
   cpuMsPerDocument: { demoGraph: 0.5, fastGraph: 0.3, fastGraph2Processes: 0.35 },
+  cpuMsPerDocumentCold: { demoGraph: 0.7, fastGraph: 0.5, fastGraph2Processes: 0.6 },
   peakRssMiB: 180,
   freshnessMs: { p50: 412, p95: 873, p99: 1234 },
   relatedHeavy: { renamesPerSecond: 20, seconds: 30, freshnessP50Ms: 1567, freshnessP99Ms: 4789, refreshesPerMinute: 60 },

@@ -1,0 +1,44 @@
+// CPU per document of one `fedsearch run` process against two in one consumer group, on the fast
+// graph (bench/replayGateway.ts), as bench/run.ts measures them: each run indexes WARM others
+// first (default 500, untimed) and then N change events (default 6,000). Prints both runs' CPU per
+// document warm and cold (over the warm-up documents) and their ratios: the quick loop for the
+// "2 processes vs 1" row of the bench.
+//   N=6000 WARM=500 npx tsx bench/profileScaleOut.ts
+import { GatewayFetcher } from '../src/pipeline/gatewayFetcher.ts';
+import { elasticsearchUrl } from '../src/stack/elasticsearchService.ts';
+import { kafkaBrokers } from '../src/stack/kafkaService.ts';
+import { entityId } from '../subgraphs/data/studioRows.ts';
+import { createIndexHarness } from '../support/indexHarness.ts';
+import { startFastGraph } from './fastGraph.ts';
+import { runIndexerProcesses, type IndexerRun } from './indexerProcesses.ts';
+
+const N = Number(process.env.N ?? 6000);
+const WARM = Number(process.env.WARM ?? 500);
+const PARTITIONS = 4;
+const all = Array.from({ length: N + WARM }, (_, i) => entityId('mov', i + 1));
+const ids = all.slice(0, N);
+const warmUp = all.slice(N);
+const harness = { elasticsearchUrl: elasticsearchUrl(), kafkaBrokers: kafkaBrokers(), movies: N + WARM, pipelineSettings: '  retries: 5\n' };
+const main = await createIndexHarness(harness);
+const fetcher = new GatewayFetcher({ gateway: main.loaded.config.gateway, template: main.loaded.query, pipeline: main.loaded.config.pipeline });
+const fast = await startFastGraph(fetcher, main.loaded.query.rootKey, all, main.graph.gatewayUrl);
+const evenPartitions = (yaml: string): string => yaml.replace('partitions: { documents: 3, dlq: 1 }', `partitions: { documents: ${PARTITIONS}, dlq: 1 }`);
+
+const run = async (processes: number): Promise<IndexerRun> => {
+  const h = await createIndexHarness({ ...harness, graph: { ...main.graph, gatewayUrl: fast.url }, sourcePartitions: PARTITIONS, edit: evenPartitions });
+  try {
+    return await runIndexerProcesses(h, processes, ids, warmUp);
+  } finally {
+    await h.dispose();
+  }
+};
+const one = await run(1);
+const two = await run(2);
+const ms = (value: number): string => `${value.toFixed(3)} ms`;
+console.log(`1 process:  ${one.entitiesPerSecond.toFixed(0)}/s, cpu/doc ${ms(one.cpuMsPerDocument)} warm, ${ms(one.cpuMsPerDocumentCold)} cold`);
+console.log(`2 processes: ${two.entitiesPerSecond.toFixed(0)}/s, cpu/doc ${ms(two.cpuMsPerDocument)} warm (${two.cpuMsPerDocumentByProcess.map(ms).join(' + ')}), ${ms(two.cpuMsPerDocumentCold)} cold`);
+console.log(`2 vs 1: warm ${(two.cpuMsPerDocument / one.cpuMsPerDocument).toFixed(2)}×, cold ${(two.cpuMsPerDocumentCold / one.cpuMsPerDocumentCold).toFixed(2)}×`);
+await fetcher.close();
+await fast.stop();
+await main.dispose();
+process.exit(0);
