@@ -16,10 +16,15 @@ export async function commitBatch(
   metrics: PipelineMetrics,
   group: string,
 ): Promise<void> {
-  const { batch, resolveOffset, commitOffsetsIfNecessary } = payload;
-  resolveOffset(batch.lastOffset());
-  await commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: nextOffset(batch) }] }] });
-  recordLag(metrics, group, batch);
+  payload.resolveOffset(payload.batch.lastOffset());
+  await commitNext(payload, nextOffset(payload.batch));
+  recordLag(metrics, group, payload.batch);
+}
+
+/** Commits `offset` as the next one the group reads in the batch's partition, through the batch (see commitBatch). */
+export async function commitNext(payload: Pick<EachBatchPayload, 'batch' | 'commitOffsetsIfNecessary'>, offset: string): Promise<void> {
+  const { batch } = payload;
+  await payload.commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset }] }] });
 }
 
 /** The offset a group commits once `batch` is done: the one after its last. */

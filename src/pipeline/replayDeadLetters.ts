@@ -6,6 +6,7 @@ import { runPipeline } from './runPipeline.ts';
 import { eventRoutes } from './enrichSteps.ts';
 import { replayAction } from './replayAction.ts';
 import { committedOffsets, endOffsets, hasCaughtUp } from './consumerGroupProgress.ts';
+import { commitNext } from './commitBatch.ts';
 
 export interface ReplayReport {
   read: number;
@@ -87,9 +88,9 @@ export async function replayDeadLetters(loaded: LoadedIndex, options: { since?: 
                 await keepDead(action.reason);
               }
               resolveOffset(message.offset);
-              position.set(batch.partition, BigInt(message.offset) + 1n);
-              // Unwrapped by kafkajs's retrier (see commitBatch.ts): an evicted member rejoins, not crashes.
-              await commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: (BigInt(message.offset) + 1n).toString() }] }] });
+              const next = BigInt(message.offset) + 1n;
+              position.set(batch.partition, next);
+              await commitNext({ batch, commitOffsetsIfNecessary }, next.toString());
               await heartbeat();
             }
             if (done()) resolve();
