@@ -1,6 +1,9 @@
 import { pino, type Logger } from 'pino';
-import { PinoPretty } from 'pino-pretty';
+import { lazyRequire } from './lazyRequire.ts';
 import { logFormat, type LogFormat } from './logFormat.ts';
+
+/** pino-pretty, loaded only for the readable format (a service logging JSON never needs it). */
+const pinoPretty = lazyRequire<typeof import('pino-pretty')>('pino-pretty');
 
 /**
  * The logger of the long-running commands. Every line carries the index and the component; errors
@@ -11,7 +14,7 @@ export function createLogger(index: string, component: string): Logger {
   const options = { level: process.env.FEDSEARCH_LOG_LEVEL ?? 'info', base: { index, component } };
   if (logFormat() === 'json') return pino(options);
   // Synchronous, in this thread: lines stay in order with what the commands print themselves.
-  const pretty = PinoPretty({
+  const pretty = pinoPretty().PinoPretty({
     sync: true,
     destination: 1,
     colorize: process.stdout.isTTY === true,

@@ -1,4 +1,3 @@
-import { composeServices } from '@apollo/composition';
 import {
   getNamedType,
   isEnumType,
@@ -15,6 +14,7 @@ import { didYouMean } from '../suggestions.ts';
 import type { KeyPart } from './entityKey.ts';
 import { supergraphApiSchema } from './loadGraphSchema.ts';
 import { entityKeys, normalizeFieldSet, type SubgraphSource, type SupergraphSource } from './supergraph.ts';
+import { composition } from './federationLibraries.ts';
 
 // Fetching an entity by its @key, for types the graph gives no root field (`User @key(fields:
 // "email")`, reachable only as `Product.createdBy`). The gateway's API schema has no entry point for
@@ -92,7 +92,7 @@ export function planFetchByKey(supergraph: SupergraphSource, graphSchema: GraphQ
   }));
   const entryField = `_fedsearch_${typeName}`;
   const entrySdl = entrySubgraphSdl(graphSchema, typeName, keyFields, entryField, key);
-  const composed = composeServices([
+  const composed = composition().composeServices([
     ...supergraph.subgraphs,
     { name: ENTRY_SUBGRAPH, url: 'http://fedsearch.invalid/graphql', typeDefs: parse(entrySdl) },
   ]);

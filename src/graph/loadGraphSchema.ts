@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { printSchema as printFederationSchema, Supergraph } from '@apollo/federation-internals';
 import {
   buildClientSchema,
   buildSchema,
@@ -10,6 +9,7 @@ import {
 import { InfrastructureError, UserError } from '../errors.ts';
 import { redactUrl, redactUrlsIn } from '../redactUrl.ts';
 import type { GatewaySettings } from '../config/indexConfig.ts';
+import { federationInternals } from './federationLibraries.ts';
 import { isSupergraphSdl, supergraphFromSdl, type SupergraphSource } from './supergraph.ts';
 
 export type SchemaSource = { schemaFile: string } | { gateway: GatewaySettings };
@@ -64,7 +64,8 @@ function graphFromFile(file: string): LoadedGraph {
 export function supergraphApiSchema(supergraphSdl: string): GraphQLSchema {
   // Printed and rebuilt with our own graphql: federation-internals may load another copy of
   // graphql-js (CJS vs ESM), and a schema from another copy fails graphql's instanceof checks.
-  return buildSchema(printFederationSchema(Supergraph.build(supergraphSdl).apiSchema()));
+  const { printSchema, Supergraph } = federationInternals();
+  return buildSchema(printSchema(Supergraph.build(supergraphSdl).apiSchema()));
 }
 
 async function introspectGateway(gateway: { url: string; headers: Record<string, string>; timeoutMs: number }): Promise<GraphQLSchema> {

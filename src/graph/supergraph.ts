@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { Supergraph } from '@apollo/federation-internals';
 import { Kind, parse, print, type DefinitionNode, type DocumentNode, type SelectionSetNode, type StringValueNode } from 'graphql';
 import { UserError } from '../errors.ts';
+import { federationInternals } from './federationLibraries.ts';
 
 /** One subgraph of a composed supergraph: its name, where it is served, and its own SDL. */
 export interface SubgraphSource {
@@ -52,7 +52,7 @@ export function supergraphFromSdl(sdl: string, file: string): SupergraphSource {
     );
   }
   try {
-    const subgraphs = Supergraph.build(sdl).subgraphs();
+    const subgraphs = federationInternals().Supergraph.build(sdl).subgraphs();
     return {
       file,
       sdl,

@@ -1,8 +1,8 @@
-import { composeServices } from '@apollo/composition';
 import { print } from 'graphql';
 import { UserError } from '../errors.ts';
 import type { LoadedIndex } from '../index/loadIndex.ts';
 import { searchSubgraphNames, searchSubgraphTypeDefs } from './searchSubgraph.ts';
+import { composition } from '../graph/federationLibraries.ts';
 
 /** Name of the search subgraph in a composed graph. */
 export const SEARCH_SUBGRAPH_NAME = 'search';
@@ -28,7 +28,7 @@ export function checkSearchSubgraphComposes(indexes: readonly LoadedIndex[]): { 
   } catch (error) {
     throw new UserError(`the search subgraph for ${served}: ${(error as Error).message}`);
   }
-  const result = composeServices([
+  const result = composition().composeServices([
     ...supergraph.subgraphs.filter((subgraph) => subgraph.name !== SEARCH_SUBGRAPH_NAME),
     { name: SEARCH_SUBGRAPH_NAME, url: 'http://search.invalid/graphql', typeDefs },
   ]);
