@@ -1,4 +1,6 @@
 import { Command, Option } from 'commander';
+import { UserError } from '../src/errors.ts';
+import { heapGrowingPercent, limitHeapGrowth } from '../src/heapGrowth.ts';
 import { LOG_FORMATS } from '../src/logFormat.ts';
 import { addStackCommands } from './stackCommands.ts';
 import { addDemoCommands } from './demoCommands.ts';
@@ -6,6 +8,15 @@ import { addIndexCommands, addInitCommand } from './indexCommands.ts';
 import { addPipelineCommands } from './pipelineCommands.ts';
 import { addBackfillCommands } from './backfillCommands.ts';
 import { addSearchCommands } from './searchCommands.ts';
+
+// Before any command loads its libraries: start-up is part of a process's peak memory.
+try {
+  limitHeapGrowth(heapGrowingPercent());
+} catch (error) {
+  if (!(error instanceof UserError)) throw error;
+  process.stderr.write(`fedsearch: ${error.message}\n`);
+  process.exit(error.exitCode);
+}
 
 const program = new Command('fedsearch')
   .description(
