@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import type { AuditReport } from '../src/audit/runAudit.ts';
-import { durationSeconds } from '../src/duration.ts';
+import { durationArgument } from './durationArgument.ts';
 import { SINK_ACK_TIMEOUT_MS } from '../src/backfill/sinkAckTimeout.ts';
 import { handleInterrupts, interruption } from '../src/interruption.ts';
 import { loadIndex } from './loadIndexLazily.ts';
@@ -18,12 +18,6 @@ const say = (message: string): void => void process.stderr.write(`${message}\n`)
 function seconds(text: string): number {
   const value = Number(text);
   if (!(value >= 0)) throw new InvalidArgumentError('expected seconds (≥ 0)');
-  return value;
-}
-
-function duration(text: string): number {
-  const value = durationSeconds(text);
-  if (value === null) throw new InvalidArgumentError('expected a duration such as 30s, 15m, 2h or 1d');
   return value;
 }
 
@@ -86,10 +80,10 @@ export function addBackfillCommands(program: Command): void {
     .option('--sample <n>', 'documents to compare without --full', count, 200)
     .option('--show <n>', 'ids to print of each class', count, 10)
     .option('--settle <seconds>', 'wait before checking a difference again (default: audit.settleSeconds, 10)', seconds)
-    .option('--sla <duration>', 'a difference younger than this is within the SLA, not a failure, e.g. 30s (default: audit.sla, 0)', duration)
+    .option('--sla <duration>', 'a difference younger than this is within the SLA, not a failure, e.g. 30s (default: audit.sla, 0)', durationArgument)
     .option('--repair', 're-enqueue every persistent difference, then check them again')
     .option('--ids-file <file>', "every id the graph has, one a line, instead of listing them with backfill.query")
-    .option('--every <duration>', 'keep auditing on this schedule (e.g. 1h), with Prometheus metrics; Ctrl-C stops', duration)
+    .option('--every <duration>', 'keep auditing on this schedule (e.g. 1h), with Prometheus metrics; Ctrl-C stops', durationArgument)
     .option('--metrics-port <port>', 'port of /metrics with --every (default: audit.metricsPort, else 9465 or any free port when taken)', (v) => Number(v))
     .option('--json', 'print one JSON line per run (for log pipelines) instead of the report')
     .addHelpText(

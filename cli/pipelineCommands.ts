@@ -1,7 +1,8 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { handleInterrupts, untilInterrupted } from '../src/interruption.ts';
+import { handleInterrupts, stopWithin, untilInterrupted } from '../src/interruption.ts';
 import type { PipelineStage } from '../src/pipeline/runPipeline.ts';
 import { durationSeconds } from '../src/duration.ts';
+import { durationArgument } from './durationArgument.ts';
 import { loadIndex } from './loadIndexLazily.ts';
 import { runAction } from './runAction.ts';
 
@@ -23,8 +24,14 @@ export function addPipelineCommands(program: Command): void {
     .description('run the streaming indexer: change events → reverse lookups → gateway → documents topic → Elasticsearch')
     .addOption(new Option('--stage <stage>', 'which stage(s) this process runs').choices(['enrich', 'sink', 'all']).default('all'))
     .option('--metrics-port <port>', 'port of /metrics and /healthz (default: pipeline.metricsPort, else 9464 or any free port when another process has it)', (v) => Number(v))
-    .addHelpText('after', '\nSIGTERM or Ctrl-C drains the batch in flight, commits, and exits 0; a second Ctrl-C stops at once.')
-    .action(runAction(async (configFile: string, options: { stage: PipelineStage; metricsPort?: number }) => {
+    .addOption(new Option('--stop-timeout <duration>', 'how long a clean stop may take before the process exits anyway (code 2)').argParser(durationArgument).default(30, '30s'))
+    .addHelpText(
+      'after',
+      '\nSIGTERM or Ctrl-C drains the batch in flight, commits, and exits 0; a second Ctrl-C stops at once.\n' +
+        'A drain that takes longer than --stop-timeout (a service stopped answering) exits 2; nothing is lost:\n' +
+        'what was not committed is read again at the next start.',
+    )
+    .action(runAction(async (configFile: string, options: { stage: PipelineStage; metricsPort?: number; stopTimeout: number }) => {
       handleInterrupts();
       const { runPipeline } = await import('../src/pipeline/runPipeline.ts');
       const loaded = await loadIndex(configFile);
@@ -32,7 +39,7 @@ export function addPipelineCommands(program: Command): void {
       say(`${loaded.config.index}: pipeline (${options.stage}) running; metrics ${pipeline.metricsUrl}/metrics, health ${pipeline.metricsUrl}/healthz`);
       await untilInterrupted();
       say('draining…');
-      await pipeline.stop();
+      await stopWithin(pipeline.stop(), options.stopTimeout, `${loaded.config.index}: the pipeline`);
     }));
 
   program

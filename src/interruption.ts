@@ -14,13 +14,16 @@ export class InterruptedError extends Error {
   readonly exitCode = 0;
 }
 
+/** What the commands say to the person at the terminal goes to stderr, one line each. */
+const toStderr = (message: string): void => void process.stderr.write(`${message}\n`);
+
 const controller = new AbortController();
 let installed = false;
 
 /** Aborted on the first SIGINT or SIGTERM once handleInterrupts() has been called. */
 export const interruption: AbortSignal = controller.signal;
 
-export function handleInterrupts(say: (message: string) => void = (message) => void process.stderr.write(`${message}\n`)): void {
+export function handleInterrupts(say: (message: string) => void = toStderr): void {
   if (installed) return;
   installed = true;
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -46,4 +49,24 @@ export function untilInterrupted(): Promise<void> {
 /** Throws an InterruptedError saying `what` stopped, once a signal has come. */
 export function throwIfInterrupted(what: string, signal: AbortSignal = interruption): void {
   if (signal.aborted) throw new InterruptedError(what);
+}
+
+/**
+ * Waits for a clean stop that was asked for, at most `seconds`: a stop that hangs (a service that
+ * stopped answering in the middle of a batch) must not keep a process its operator asked to end
+ * alive for minutes. Past the deadline it says what did not finish and exits 2 (a service failing)
+ * at once; what was not committed is read again by the next start, so nothing is lost.
+ */
+export async function stopWithin(stopping: Promise<void>, seconds: number, what: string, say: (message: string) => void = toStderr): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), seconds * 1000);
+  });
+  try {
+    if ((await Promise.race([stopping, deadline])) !== 'late') return;
+  } finally {
+    clearTimeout(timer);
+  }
+  say(`${what} did not stop within ${seconds}s (is a service not answering?); exiting without finishing: what was not committed is read again at the next start`);
+  process.exit(2);
 }

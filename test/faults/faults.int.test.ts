@@ -44,11 +44,11 @@ describe('fault injection: each fault ends with a clean `fedsearch audit --full`
   let generator: RunningChangeGenerator | undefined;
   let generatorErrors: Array<{ kind: ChangeKind; message: string }> = [];
 
-  const startIndexer = (): Indexer => {
+  const startIndexer = (args: readonly string[] = []): Indexer => {
     let tail = '';
     let partial = '';
     const errors: string[] = [];
-    const child = spawn(process.execPath, [cli, 'run', h.configFile], {
+    const child = spawn(process.execPath, [cli, 'run', h.configFile, ...args], {
       env: { ...process.env, ...h.env, FEDSEARCH_LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -211,6 +211,38 @@ describe('fault injection: each fault ends with a clean `fedsearch audit --full`
     const counts = await stopChanges();
     expect(generatorErrors).toEqual([]);
     expect(totalOf(counts)).toBeGreaterThan(FAULT_SECONDS * CHANGES_PER_SECOND * 0.8);
+    await expectCleanAudit();
+    expect(await deadLetterCount()).toBe(deadLettersBefore);
+  }, 300_000);
+
+  it('SIGTERM while Elasticsearch is frozen: the indexer exits 2 at its --stop-timeout, and the next one loses nothing', async () => {
+    for (const running of indexers.filter(isRunning)) await stopIndexer(running);
+    const indexer = startIndexer(['--stop-timeout', '5s']);
+    await waitForMembers(1);
+    const deadLettersBefore = await deadLetterCount();
+    const pid = readPidFile(servicePaths('elasticsearch').pidFile) as number;
+    startChanges();
+    await sleep(2_000);
+    process.kill(pid, 'SIGSTOP');
+    let exit: number | string | null = 'still running after 60 s';
+    try {
+      // Writes and lookups now hang in the middle of their batches (up to the clients' 30 s request
+      // timeouts): a clean stop cannot finish within 5 s.
+      await sleep(3_000);
+      const exited = new Promise<number | null>((resolve) => indexer.child.once('exit', (code) => resolve(code)));
+      indexer.child.kill('SIGTERM');
+      exit = await Promise.race([exited, sleep(60_000, exit)]);
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    expect(exit, indexer.log()).toBe(2);
+    expect(indexer.log()).toContain(`${h.index}: the pipeline did not stop within 5s`);
+    startIndexer();
+    await waitForMembers(1);
+    await sleep(3_000);
+    const counts = await stopChanges();
+    expect(generatorErrors).toEqual([]);
+    expect(totalOf(counts)).toBeGreaterThan(30);
     await expectCleanAudit();
     expect(await deadLetterCount()).toBe(deadLettersBefore);
   }, 300_000);
