@@ -1,6 +1,8 @@
 // What `npm run bench` writes to bench/results.json, from the same run as bench/results.md: the
 // figures a machine (CI, a dashboard, the chart) reads. Entities per second unless named.
 
+import type { MachineCpu } from './machineCpu.ts';
+
 export interface ThroughputRow {
   /** One `fedsearch run` process, change events in Kafka → searchable. */
   fedsearch1: number;
@@ -24,6 +26,8 @@ export interface BenchResults {
   cpuMsPerDocument: { demoGraph: number; fastGraph: number; fastGraph2Processes: number };
   /** The same over the warm-up documents each run indexes first, with its processes cold. */
   cpuMsPerDocumentCold: { demoGraph: number; fastGraph: number; fastGraph2Processes: number };
+  /** Where the machine's cores went while the timed documents were indexed: shares (0–1) of all cores' time by process, the rest, idle. */
+  machineCpu: { demoGraph: MachineCpu; fastGraph: MachineCpu; fastGraph2Processes: MachineCpu };
   /** Peak resident memory (VmHWM) of a `fedsearch run` process, MiB. */
   peakRssMiB: number;
   freshnessMs: { p50: number; p95: number; p99: number };

@@ -6,6 +6,7 @@ import type { IndexHarness } from '../support/indexHarness.ts';
 import { waitForStableGroup } from './consumerGroups.ts';
 import { produceMovieEvents, waitUntilSearchable } from './movieEvents.ts';
 import { stopChild } from './childProcesses.ts';
+import { measureMachineCpu, type MachineCpu } from './machineCpu.ts';
 import { cpuMsOf, peakRssMiBOf } from './processStats.ts';
 
 const cli = new URL('../cli/fedsearch.js', import.meta.url).pathname;
@@ -22,6 +23,8 @@ export interface IndexerRun {
   cpuMsPerDocumentByProcess: number[];
   /** Partitions of the source topic with events each process's enrich consumer holds, and of the documents topic its sink holds. */
   partitions: Array<{ events: number; documents: number }>;
+  /** Where the machine's cores went while the timed documents were indexed: `fedsearch run` and the processes given to observe. */
+  machineCpu: MachineCpu;
 }
 
 /**
@@ -29,9 +32,16 @@ export interface IndexerRun {
  * joined and indexed the `warmUp` ids (not timed: a long-running indexer is warm, and the fetch
  * limit it is compared with is measured after the same warm-up), change events for `ids` go into
  * Kafka, and the clock stops when every document is searchable. The index starts empty, so the
- * count says when the last one landed.
+ * count says when the last one landed. `observe` names other processes (Elasticsearch, Kafka, the
+ * graph) whose share of the machine's CPU over the timed part is reported beside fedsearch's.
  */
-export async function runIndexerProcesses(h: IndexHarness, processes: number, ids: readonly string[], warmUp: readonly string[] = []): Promise<IndexerRun> {
+export async function runIndexerProcesses(
+  h: IndexHarness,
+  processes: number,
+  ids: readonly string[],
+  warmUp: readonly string[] = [],
+  observe: Record<string, readonly number[]> = {},
+): Promise<IndexerRun> {
   const children: ChildProcess[] = [];
   try {
     for (let n = 0; n < processes; n++) {
@@ -54,10 +64,12 @@ export async function runIndexerProcesses(h: IndexHarness, processes: number, id
       await waitUntilSearchable(h.es, h.index, warmUp.length);
     }
     const cpuBefore = pids.map(cpuMsOf);
+    const machineCpu = measureMachineCpu({ 'fedsearch run': pids, ...observe });
     const started = performance.now();
     await produceMovieEvents(h.kafka, eventTopic, ids);
     await waitUntilSearchable(h.es, h.index, warmUp.length + ids.length);
     const seconds = (performance.now() - started) / 1000;
+    const machine = machineCpu();
     const cpuByProcess = pids.map((pid, n) => (cpuMsOf(pid) - (cpuBefore[n] as number)) / ids.length);
     return {
       entitiesPerSecond: ids.length / seconds,
@@ -67,6 +79,7 @@ export async function runIndexerProcesses(h: IndexHarness, processes: number, id
       cpuMsPerDocumentCold: pids.reduce((sum, _, n) => sum + ((cpuBefore[n] as number) - (cpuCold[n] as number)), 0) / warmUp.length,
       // Members are listed in no particular order; pair them up by rank, which is all the table shows.
       partitions: enrichPartitions.map((events, n) => ({ events, documents: sinkPartitions[n] ?? 0 })),
+      machineCpu: machine,
     };
   } finally {
     for (const child of children) await stopChild(child);

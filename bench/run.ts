@@ -15,7 +15,7 @@ import { runBackfill } from '../src/backfill/runBackfill.ts';
 import { GatewayFetcher } from '../src/pipeline/gatewayFetcher.ts';
 import { elasticsearchUrl } from '../src/stack/elasticsearchService.ts';
 import { kafkaBrokers } from '../src/stack/kafkaService.ts';
-import { stackDown, stackServices, stackUp } from '../src/stack/stack.ts';
+import { stackDown, stackServices, stackStatus, stackUp } from '../src/stack/stack.ts';
 import { HUB_TALENT_ID } from '../subgraphs/data/generateStudio.ts';
 import { entityId } from '../subgraphs/data/studioRows.ts';
 import { createIndexHarness, type IndexHarness } from '../support/indexHarness.ts';
@@ -24,6 +24,7 @@ import { renderCharts } from './charts.ts';
 import { renameThroughGraph, timeFanout, timeFanoutOnReplay } from './fanout.ts';
 import { startFastGraph } from './fastGraph.ts';
 import { runIndexerProcesses, startIndexerProcess, type IndexerRun } from './indexerProcesses.ts';
+import { describeMachineCpu } from './machineCpu.ts';
 import { runNaivePipeline } from './naivePipeline.ts';
 import { percentile } from './percentile.ts';
 import { rawBulkRate, readAllDocuments } from './rawBulk.ts';
@@ -89,18 +90,22 @@ try {
   const fetcher = new GatewayFetcher({ gateway: main.loaded.config.gateway, template: main.loaded.query, pipeline: main.loaded.config.pipeline });
   const fetchRate = await fetchLimit(fetcher, ids);
 
+  // Whose CPU the indexing runs compete with: the stack's services (by title) and this process.
+  const stackPids = Object.fromEntries((await stackStatus()).flatMap(({ service, state }) => (state.state === 'stopped' ? [] : [[service.title.replace(/ [\d.]+$/, ''), [state.pid]]])));
+
   /** The throughput rows against one graph: fedsearch with 1 and 2 processes, raw bulk, naive. */
-  const throughput = async (graphName: string, gatewayUrl: string, fetchLimit: number) => {
+  const throughput = async (graphName: string, gatewayUrl: string, fetchLimit: number, graphProcesses: Record<string, number[]>) => {
+    const observe = { ...stackPids, ...graphProcesses };
     say(`[${graphName}] end to end, one \`fedsearch run\` process: ${EVENTS} change events in Kafka → searchable…`);
     const one = await freshIndex(gatewayUrl);
-    const oneRun = await runIndexerProcesses(one, 1, ids, WARM_UP_IDS);
+    const oneRun = await runIndexerProcesses(one, 1, ids, WARM_UP_IDS, observe);
     say(`[${graphName}] raw bulk: the same documents straight into Elasticsearch…`);
     const documents = await readAllDocuments(one.es, one.index, 'movieId');
     const bulkRate = await rawBulkRate(one.es, `${one.index}_v90`, documents);
     await one.dispose();
     say(`[${graphName}] end to end, two \`fedsearch run\` processes in one group…`);
     const two = await freshIndex(gatewayUrl);
-    const twoRun = await runIndexerProcesses(two, 2, ids, WARM_UP_IDS);
+    const twoRun = await runIndexerProcesses(two, 2, ids, WARM_UP_IDS, observe);
     await two.dispose();
     say(`[${graphName}] naive pipeline (one GraphQL request and one index request per event) over ${NAIVE_EVENTS} events…`);
     const naive = await freshIndex(gatewayUrl);
@@ -117,10 +122,11 @@ try {
     rows.push(`| limit: raw bulk of the same documents into Elasticsearch (1,000/request, 2 in flight) | ${fixed(bulkRate)} | ${fixed(e2e / bulkRate, 2)} | |`);
     rows.push(`| baseline: naive pipeline, one GraphQL + one index request per event (${NAIVE_EVENTS} events) | ${fixed(naiveRate)} | ${fixed(e2e / naiveRate, 1)}× faster | |`);
     rows.push(`| peak RSS (VmHWM) of a \`fedsearch run\` process | 1 process: ${fixed(oneRun.peakRssMiB[0] ?? Number.NaN)} MiB; 2 processes: ${twoRun.peakRssMiB.map((m) => fixed(m)).join(' and ')} MiB | | |`, '');
+    rows.push(`Where the machine's cores went while the timed documents were indexed (share of both cores' time): 1 process — ${describeMachineCpu(oneRun.machineCpu)}; 2 processes — ${describeMachineCpu(twoRun.machineCpu)}.`, '');
     return { oneRun, twoRun, row: { fedsearch1: e2e, fedsearch2: twoRun.entitiesPerSecond, rawBulk: bulkRate, naive: naiveRate, fetchLimit } };
   };
 
-  const demo = await throughput('demo graph', main.graph.gatewayUrl, fetchRate);
+  const demo = await throughput('demo graph', main.graph.gatewayUrl, fetchRate, { 'bench (demo graph, load)': [process.pid] });
   results.demoGraph = demo.row;
 
   say(`the fast graph: recording the demo graph's answers for ${EVENTS} movies, replayed by a gateway stand-in in its own process…`);
@@ -131,10 +137,11 @@ try {
     const fastFetchRate = await fetchLimit(fastFetcher, ids);
     await fastFetcher.close();
     await fastProbe.dispose();
-    const replayed = await throughput('fast graph (replay gateway)', fast.url, fastFetchRate);
+    const replayed = await throughput('fast graph (replay gateway)', fast.url, fastFetchRate, { 'replay gateway': [fast.pid], 'bench (load)': [process.pid] });
     results.fastGraph = replayed.row;
     results.cpuMsPerDocument = { demoGraph: demo.oneRun.cpuMsPerDocument, fastGraph: replayed.oneRun.cpuMsPerDocument, fastGraph2Processes: replayed.twoRun.cpuMsPerDocument };
     results.cpuMsPerDocumentCold = { demoGraph: demo.oneRun.cpuMsPerDocumentCold, fastGraph: replayed.oneRun.cpuMsPerDocumentCold, fastGraph2Processes: replayed.twoRun.cpuMsPerDocumentCold };
+    results.machineCpu = { demoGraph: demo.oneRun.machineCpu, fastGraph: replayed.oneRun.machineCpu, fastGraph2Processes: replayed.twoRun.machineCpu };
     results.peakRssMiB = Math.max(...demo.oneRun.peakRssMiB, ...demo.twoRun.peakRssMiB, ...replayed.oneRun.peakRssMiB, ...replayed.twoRun.peakRssMiB);
 
     say(`[fast graph (replay gateway)] reverse-lookup fan-out: one talent in ${HUB_MOVIES} movies, ${FANOUT_ROUNDS} times…`);
