@@ -1,8 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { cpuMsOf } from './processStats.ts';
-
-/** Clock ticks per second of /proc's CPU times (USER_HZ). */
-const TICKS_PER_SECOND = 100;
+import { cpuMsOf, TICKS_PER_SECOND } from './processStats.ts';
 
 /** Where a machine's CPU went over a window: each named process's share, the rest, and idle (fractions of all cores' time). */
 export interface MachineCpu {
@@ -25,25 +22,29 @@ function machineMs(): { busy: number; idle: number } {
 /**
  * Starts measuring: call the result when the window ends. Processes are named by pid groups (a
  * name may cover several processes, e.g. two `fedsearch run`); a process gone before the end
- * counts for what it had used at the start only.
+ * counts for nothing, not knowing what it used in the window.
  */
 export function measureMachineCpu(processes: Record<string, readonly number[]>): () => MachineCpu {
-  const cpuOf = (pids: readonly number[]): number => pids.reduce((sum, pid) => {
+  const cpuOrNull = (pid: number): number | null => {
     try {
-      return sum + cpuMsOf(pid);
+      return cpuMsOf(pid);
     } catch {
-      return sum;
+      return null;
     }
-  }, 0);
+  };
+  const startOf = new Map(Object.values(processes).flat().map((pid) => [pid, cpuOrNull(pid)]));
+  const usedSinceStart = (pid: number): number => {
+    const [start, end] = [startOf.get(pid) ?? null, cpuOrNull(pid)];
+    return start === null || end === null ? 0 : end - start;
+  };
   const before = machineMs();
-  const startOf = Object.fromEntries(Object.entries(processes).map(([name, pids]) => [name, cpuOf(pids)]));
   return () => {
     const after = machineMs();
     const total = after.busy - before.busy + (after.idle - before.idle);
     const shares: Record<string, number> = {};
     let named = 0;
     for (const [name, pids] of Object.entries(processes)) {
-      const used = cpuOf(pids) - (startOf[name] as number);
+      const used = pids.reduce((sum, pid) => sum + usedSinceStart(pid), 0);
       shares[name] = used / total;
       named += used;
     }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 
 /** Clock ticks per second of /proc's CPU times (USER_HZ: 100 on Linux everywhere that matters). */
-const TICKS_PER_SECOND = 100;
+export const TICKS_PER_SECOND = 100;
 
 /** User + system CPU a process has used so far, ms (/proc/<pid>/stat utime + stime). */
 export function cpuMsOf(pid: number): number {

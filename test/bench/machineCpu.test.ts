@@ -7,17 +7,21 @@ describe('measureMachineCpu', () => {
   it('charges a busy process with its share of the cores and accounts for all of their time', async () => {
     const busy = spawn(process.execPath, ['-e', 'const end = Date.now() + 5000; while (Date.now() < end);'], { stdio: 'ignore' });
     const sleeping = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 5000)'], { stdio: 'ignore' });
+    // Busy when the window opens, gone before it closes: what it used is unknown, so nothing.
+    const ended = spawn(process.execPath, ['-e', 'const end = Date.now() + 500; while (Date.now() < end);'], { stdio: 'ignore' });
     try {
       await sleep(200);
-      const stop = measureMachineCpu({ busy: [busy.pid as number], sleeping: [sleeping.pid as number], gone: [2 ** 22 + 1] });
+      const stop = measureMachineCpu({ busy: [busy.pid as number], sleeping: [sleeping.pid as number], gone: [2 ** 22 + 1], ended: [ended.pid as number] });
       await sleep(1_000);
       const cpu = stop();
       expect(cpu.shares.busy).toBeGreaterThan(0.2);
       expect(cpu.shares.sleeping).toBeLessThan(0.05);
       expect(cpu.shares.gone).toBe(0);
+      expect(ended.exitCode, 'the short-lived process ended within the window').toBe(0);
+      expect(cpu.shares.ended).toBe(0);
       const sum = Object.values(cpu.shares).reduce((a, b) => a + b, 0) + cpu.other + cpu.idle;
       expect(sum).toBeCloseTo(1, 1);
-      expect(describeMachineCpu(cpu)).toMatch(/^busy \d+%, sleeping \d+%, gone 0%, other \d+%, idle \d+%$/);
+      expect(describeMachineCpu(cpu)).toMatch(/^busy \d+%, sleeping \d+%, gone 0%, ended 0%, other \d+%, idle \d+%$/);
     } finally {
       busy.kill();
       sleeping.kill();
