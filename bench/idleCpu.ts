@@ -4,43 +4,27 @@
 // After both have joined their groups and settled, CPU (user + system, from /proc) is sampled over
 // ROUNDS windows of SECONDS each; prints ms of CPU per second for each, percentiles and the ratio.
 //   ROUNDS=6 SECONDS=10 npx tsx bench/idleCpu.ts
-import { spawn, type ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { pipelineTopology } from '../src/index/pipelineTopology.ts';
 import { elasticsearchUrl } from '../src/stack/elasticsearchService.ts';
 import { kafkaBrokers } from '../src/stack/kafkaService.ts';
-import { createIndexHarness, type IndexHarness } from '../support/indexHarness.ts';
-import { stopChild } from './childProcesses.ts';
-import { waitForStableGroup } from './consumerGroups.ts';
+import { createIndexHarness } from '../support/indexHarness.ts';
+import { startIndexerProcess } from './indexerProcesses.ts';
 import { percentile } from './percentile.ts';
 import { cpuMsOf } from './processStats.ts';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 6);
 const SECONDS = Number(process.env.SECONDS ?? 10);
-const cli = new URL('../cli/fedsearch.js', import.meta.url).pathname;
-
-const indexer = async (h: IndexHarness, env: Record<string, string>): Promise<ChildProcess> => {
-  const child = spawn(process.execPath, [cli, 'run', h.configFile], {
-    env: { ...process.env, ...h.env, FEDSEARCH_LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const topology = pipelineTopology(h.loaded);
-  await waitForStableGroup(h.kafka, topology.enrichGroup, 1);
-  await waitForStableGroup(h.kafka, topology.sinkGroup, 1);
-  return child;
-};
-
 const harness = () => createIndexHarness({ elasticsearchUrl: elasticsearchUrl(), kafkaBrokers: kafkaBrokers(), movies: 100, pipelineSettings: '  retries: 5\n' });
 const released = await harness();
 const fixed = await harness();
-const children = [await indexer(released, { FEDSEARCH_KAFKAJS_IDLE_FIX: 'off' }), await indexer(fixed, {})];
+const children = [await startIndexerProcess(released, { FEDSEARCH_KAFKAJS_IDLE_FIX: 'off' }), await startIndexerProcess(fixed)];
 try {
   await sleep(10_000); // start-up's JIT and GC settle
   const samples: number[][] = [[], []];
   for (let round = 0; round < ROUNDS; round++) {
-    const before = children.map((child) => cpuMsOf(child.pid as number));
+    const before = children.map((child) => cpuMsOf(child.pid));
     await sleep(SECONDS * 1000);
-    children.forEach((child, n) => samples[n]?.push((cpuMsOf(child.pid as number) - (before[n] as number)) / SECONDS));
+    children.forEach((child, n) => samples[n]?.push((cpuMsOf(child.pid) - (before[n] as number)) / SECONDS));
   }
   const describe = (values: number[]): string => `p50 ${percentile(values, 50).toFixed(1)}, p90 ${percentile(values, 90).toFixed(1)} ms/s`;
   const [asReleased = [], withFix = []] = samples.map((values) => [...values].sort((a, b) => a - b));
@@ -49,7 +33,7 @@ try {
   console.log(`  with the fix:        ${describe(withFix)}`);
   console.log(`  ratio (p50): ${(percentile(withFix, 50) / percentile(asReleased, 50)).toFixed(2)}`);
 } finally {
-  for (const child of children) await stopChild(child);
+  for (const child of children) await child.stop();
   await released.dispose();
   await fixed.dispose();
 }

@@ -89,11 +89,12 @@ export async function runIndexerProcesses(
 /**
  * One `fedsearch run` process over the harness's index, as an operator runs it (its own process,
  * not the bench's event loop, which also runs the demo graph), once both its consumers have joined.
+ * `env` adds to its environment (e.g. FEDSEARCH_KAFKAJS_IDLE_FIX=off).
  */
-export async function startIndexerProcess(h: IndexHarness): Promise<{ pid: number; metricsUrl: string; stop(): Promise<void> }> {
+export async function startIndexerProcess(h: IndexHarness, env: Record<string, string> = {}): Promise<{ pid: number; metricsUrl: string; stop(): Promise<void> }> {
   const port = await freePort();
   const child = spawn(process.execPath, [cli, 'run', h.configFile, '--metrics-port', String(port)], {
-    env: { ...process.env, ...h.env, FEDSEARCH_LOG_LEVEL: 'warn' },
+    env: { ...process.env, ...h.env, FEDSEARCH_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   try {

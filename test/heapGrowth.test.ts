@@ -1,7 +1,7 @@
-import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../src/errors.ts';
 import { DEFAULT_HEAP_GROWING_PERCENT, heapGrowingPercent, limitHeapGrowth } from '../src/heapGrowth.ts';
+import { runModuleScript } from './support/moduleScript.ts';
 
 // A process that allocates fast and keeps a little, as an indexer does, set up the way the CLI
 // sets itself up; prints the largest heap V8 let it have.
@@ -19,7 +19,7 @@ process.stdout.write(String(peak / 2 ** 20));
 `;
 
 function peakHeapMiB(env: NodeJS.ProcessEnv): number {
-  const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', CHURN], { env: { ...process.env, ...env }, encoding: 'utf8' });
+  const child = runModuleScript(CHURN, env);
   expect(child.status, child.stderr).toBe(0);
   return Number(child.stdout);
 }

@@ -1,5 +1,5 @@
-import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { runModuleScript } from './support/moduleScript.ts';
 
 const interruption = new URL('../src/interruption.ts', import.meta.url).pathname;
 
@@ -13,8 +13,8 @@ await stopWithin(stop, ${seconds}, 'movies: the pipeline');
 clearInterval(keepAlive);
 process.stderr.write('stopped cleanly');
 `;
-  const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 });
-  return { status: child.status, stderr: child.stderr };
+  const { status, stderr } = runModuleScript(script);
+  return { status, stderr };
 }
 
 describe('stopWithin', () => {

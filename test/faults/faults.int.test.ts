@@ -17,6 +17,7 @@ import { readPidFile } from '../../src/stack/processControl.ts';
 import { startChangeGenerator, type ChangeKind, type RunningChangeGenerator } from '../../subgraphs/changeGenerator.ts';
 import { auditEventuallyClean, CLEAN_AUDIT } from '../support/cliAudit.ts';
 import { createIndexHarness, eventually, type IndexHarness } from '../../support/indexHarness.ts';
+import { exitOf } from '../support/userCli.ts';
 
 const SLOW = process.env.FEDSEARCH_SLOW === '1';
 const MOVIES = SLOW ? 3_000 : 400;
@@ -229,7 +230,7 @@ describe('fault injection: each fault ends with a clean `fedsearch audit --full`
       // Writes and lookups now hang in the middle of their batches (up to the clients' 30 s request
       // timeouts): a clean stop cannot finish within 5 s.
       await sleep(3_000);
-      const exited = new Promise<number | null>((resolve) => indexer.child.once('exit', (code) => resolve(code)));
+      const exited = exitOf(indexer.child).then(({ code }) => code);
       indexer.child.kill('SIGTERM');
       exit = await Promise.race([exited, sleep(60_000, exit)]);
     } finally {
