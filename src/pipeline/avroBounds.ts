@@ -106,8 +106,27 @@ class BoundedReader {
     return length;
   }
 
-  /** A zig-zag varint, at most 10 bytes, within the safe integers. */
+  /**
+   * A zig-zag varint, at most 10 bytes, within the safe integers. Read with plain numbers (exact
+   * up to 7 bytes, 49 bits: every length and count a real document has); longer ones go through
+   * BigInt, which is exact but costs a tenth of the sink's decoding when used for every number.
+   */
   private long(path: string): number {
+    let unsigned = 0;
+    let scale = 1;
+    const start = this.offset;
+    for (let i = 0; i < 7; i++) {
+      if (this.offset >= this.buffer.length) throw new AvroBoundsError(`${where(path)}: the value ends inside a number`);
+      const byte = this.buffer[this.offset++] as number;
+      unsigned += (byte & 0x7f) * scale;
+      if ((byte & 0x80) === 0) return unsigned % 2 === 0 ? unsigned / 2 : -(unsigned + 1) / 2;
+      scale *= 128;
+    }
+    this.offset = start;
+    return this.longBig(path);
+  }
+
+  private longBig(path: string): number {
     let result = 0n;
     let shift = 0n;
     for (let i = 0; i < 10; i++) {

@@ -1,4 +1,6 @@
+import { STATUS_CODES } from 'node:http';
 import PQueue from 'p-queue';
+import { Agent, request as httpRequest } from 'undici';
 import pRetry, { AbortError } from 'p-retry';
 import type { IndexConfig, PipelineSettings } from '../config/indexConfig.ts';
 import type { QueryTemplate } from '../graph/validateQueryTemplate.ts';
@@ -89,6 +91,12 @@ interface ReadAnswer {
  */
 export class GatewayFetcher {
   private readonly queue: PQueue;
+  /**
+   * The gateway's connections, kept alive between requests. undici's own request API rather than
+   * fetch(): fetch's web streams, resource timing and Response objects cost about 0.35 ms of CPU
+   * per request more (half of what a 25-entity request costs the indexer on a fast graph).
+   */
+  private readonly http: Agent;
   /** For a fragment query: the in-process gateway over the supergraph's subgraphs, started on first use. */
   private byKey: Promise<FetchByKeyGateway> | null = null;
 
@@ -97,6 +105,7 @@ export class GatewayFetcher {
     private readonly hooks: GatewayFetcherHooks = {},
   ) {
     this.queue = new PQueue({ concurrency: options.pipeline.concurrency, ...rateCap(options.pipeline.maxRequestsPerSecond) });
+    this.http = new Agent({ connections: options.pipeline.concurrency });
   }
 
   /**
@@ -231,6 +240,7 @@ export class GatewayFetcher {
     const byKey = this.byKey;
     this.byKey = null;
     if (byKey) await (await byKey).stop();
+    await this.http.close();
   }
 
   /** One request for `ids`; throws GatewayRequestError unless the graph answered with data. */
@@ -275,21 +285,23 @@ export class GatewayFetcher {
     const url = this.options.gateway.url;
     if (url === null) throw new GatewayRequestError('gateway.url is not set: a root-field query is sent to a gateway', null);
     const request = JSON.stringify({ query: batch.text, variables: batch.variables(ids) });
-    let response: Response;
+    let status: number;
     let text: string;
     try {
-      response = await fetch(url, {
+      const response = await httpRequest(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
         body: request,
+        dispatcher: this.http,
         signal: AbortSignal.timeout(timeoutMs),
       });
-      text = await response.text();
+      status = response.statusCode;
+      text = await response.body.text();
     } catch (error) {
       throw transportError(error, url, timeoutMs);
     }
     const body = parseBody(text);
-    if (!response.ok) throw httpError(response, body, text, url);
+    if (status < 200 || status > 299) throw httpError(status, body, text, url);
     if (!body || !isRecord(body.data)) {
       const messages = body ? errorMessages(body.errors).join('; ') : '';
       const detail = messages ? `: ${messages}` : body ? ' and without errors' : ` (not JSON: ${snippet(text)})`;
@@ -375,20 +387,22 @@ function describeError(error: GraphQLResponseError, path: unknown): string {
 }
 
 function transportError(error: unknown, url: string, timeoutMs: number): GatewayRequestError {
-  if (error instanceof Error && error.name === 'TimeoutError') {
+  // The deadline's abort reason is a DOMException, not an Error, on Node 20.
+  if ((error as { name?: unknown } | null)?.name === 'TimeoutError') {
     return new GatewayRequestError(`the gateway at ${redactUrl(url)} did not answer within ${timeoutMs} ms`, 'timeout');
   }
-  // undici reports "fetch failed" and puts what happened (ECONNREFUSED, reset, DNS) in `cause`.
+  // fetch() reports "fetch failed" and puts what happened (ECONNREFUSED, reset, DNS) in `cause`;
+  // undici's request throws what happened itself.
   const cause = error instanceof Error ? (error.cause as { message?: string; code?: string } | undefined) : undefined;
   const detail = cause?.message || cause?.code || (error as Error).message;
   return new GatewayRequestError(`cannot reach the gateway at ${redactUrl(url)}: ${redactUrlsIn(detail)}`, 'network');
 }
 
-function httpError(response: Response, body: { errors?: unknown } | null, text: string, url: string): GatewayRequestError {
+function httpError(status: number, body: { errors?: unknown } | null, text: string, url: string): GatewayRequestError {
   const detail = (body && errorMessages(body.errors).join('; ')) || snippet(text);
-  const message = `the gateway at ${redactUrl(url)} answered HTTP ${response.status} ${response.statusText}${detail ? `: ${detail}` : ''}`;
-  if (response.status === 429) return new GatewayRequestError(message, 'http_429');
-  if (response.status >= 500) return new GatewayRequestError(message, 'http_5xx');
+  const message = `the gateway at ${redactUrl(url)} answered HTTP ${status} ${STATUS_CODES[status] ?? ''}${detail ? `: ${detail}` : ''}`;
+  if (status === 429) return new GatewayRequestError(message, 'http_429');
+  if (status >= 500) return new GatewayRequestError(message, 'http_5xx');
   return new GatewayRequestError(message, null);
 }
 

@@ -36,6 +36,26 @@ describe('avroBoundsProblem', () => {
     expect(avroBoundsProblem(avro.Type.forSchema('long'), Buffer.from([0x02, 0x02]))).toBe('1 byte(s) left over after the value');
   });
 
+  it('reads every count as avsc writes it, from one byte to the largest safe integer', () => {
+    const longType = avro.Type.forSchema('long');
+    // The test's own varint: avsc refuses to write longs near 2^53.
+    const listOfNulls = avro.Type.forSchema({ type: 'array', items: 'null' });
+    fc.assert(
+      fc.property(fc.integer({ min: 100_001, max: Number.MAX_SAFE_INTEGER }), (count) => {
+        const claim = Buffer.from([...varint(count), 0x00]);
+        expect(avroBoundsProblem(listOfNulls, claim)).toBe(`the value: a block of ${count} elements in 1 bytes`);
+      }),
+      { numRuns: 2_000 },
+    );
+    fc.assert(
+      fc.property(fc.integer({ min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER }), (n) => {
+        expect(avroBoundsProblem(longType, Buffer.from(varint(n)))).toBeNull();
+      }),
+      { numRuns: 2_000 },
+    );
+    expect(avroBoundsProblem(longType, Buffer.from(varint(2 ** 53 + 2)))).toBe('the value: a number beyond 2^53');
+  });
+
   it('names the field of the movie document where a cut-short value ends', () => {
     for (let i = 0; i < 50; i++) {
       const good = movieType.toBuffer(movieType.random());
