@@ -30,6 +30,9 @@ export interface SinkStageDeps {
   heartbeatEveryMs?: number;
 }
 
+/** The parts of a bulk answer the sink reads (Elasticsearch's `filter_path`). */
+const BULK_RESPONSE_FIELDS = ['errors', 'items.*.status', 'items.*.error', 'items.*._index'];
+
 interface PendingWrite {
   record: DocumentRecord;
   message: KafkaMessage;
@@ -101,43 +104,56 @@ export class SinkStage {
     const { elasticsearch, topology, metrics, logger } = this.deps;
     const targets = [topology.alias, ...(this.deps.extraTargets?.() ?? [])];
     const operations: Array<estypes.BulkOperationContainer | Record<string, unknown>> = [];
-    const slots: PendingWrite[] = [];
+    const slots: Array<{ write: PendingWrite; target: string }> = [];
     for (const write of writes) {
       for (const target of targets) {
         const meta = { _index: target, _id: write.record.id, version: write.record.version, version_type: 'external_gte' as const };
         if (write.record.document === null) operations.push({ delete: meta });
         else operations.push({ index: meta }, write.record.document);
-        slots.push(write);
+        slots.push({ write, target });
       }
     }
     let response: estypes.BulkResponse;
     try {
-      response = await elasticsearch.bulk({ operations });
+      // Only what is read below comes back: each item's status, error and concrete index, in
+      // request order (a full answer repeats id, version, shards and sequence numbers for each).
+      response = await elasticsearch.bulk({ operations, filter_path: BULK_RESPONSE_FIELDS });
     } catch (error) {
       logger.warn({ err: error, documents: writes.length }, 'bulk request failed');
       return new Map(writes.map((write) => [write, elasticsearchRetryReason(null) as RetryReason]));
     }
     const retry: Retries = new Map();
-    response.items.forEach((item, position) => {
-      const write = slots[position] as PendingWrite;
+    // Counted here and added once: a labelled counter looks its labels up at every inc.
+    const written = { index: { ok: 0, stale: 0, 'dead-lettered': 0 }, delete: { ok: 0, stale: 0, 'dead-lettered': 0 } };
+    const now = Date.now();
+    (response.items ?? []).forEach((item, position) => {
+      const { write, target } = slots[position] as { write: PendingWrite; target: string };
       const operation = write.record.document === null ? 'delete' : 'index';
       const result = item.index ?? item.delete;
       const status = result?.status ?? 500;
       if (status < 300 || (operation === 'delete' && status === 404)) {
-        metrics.documentsWritten.inc({ operation, result: 'ok' });
-        if (write.record.eventTsMs !== null) metrics.endToEndLatency.observe(Math.max(0, Date.now() - write.record.eventTsMs) / 1000);
+        written[operation].ok++;
+        if (write.record.eventTsMs !== null) metrics.endToEndLatency.observe(Math.max(0, now - write.record.eventTsMs) / 1000);
       } else if (status === 409) {
         // A newer version is already there: this document is stale, which is exactly the point.
-        metrics.documentsWritten.inc({ operation, result: 'stale' });
+        written[operation].stale++;
       } else if (elasticsearchRetryReason(status) !== null) {
         retry.set(write, elasticsearchRetryReason(status) as RetryReason);
       } else {
-        const reason = `Elasticsearch refused ${operation} of ${write.record.id} in ${result?._index}: ${result?.error?.type}: ${result?.error?.reason}`;
+        const reason = `Elasticsearch refused ${operation} of ${write.record.id} in ${result?._index ?? target}: ${result?.error?.type}: ${result?.error?.reason}`;
         logger.error({ entityId: write.record.id, topic: topology.documentsTopic, partition, offset: write.message.offset }, reason);
-        metrics.documentsWritten.inc({ operation, result: 'dead-lettered' });
+        written[operation]['dead-lettered']++;
         letters.push(this.documentLetter(write.message, partition, reason, write.record.id));
       }
     });
+    if ((response.items?.length ?? 0) < slots.length) {
+      // Not an answer to this request: every write is tried again.
+      logger.warn({ documents: writes.length, items: response.items?.length ?? 0 }, 'bulk answer with fewer items than operations');
+      for (const { write } of slots.slice(response.items?.length ?? 0)) retry.set(write, elasticsearchRetryReason(null) as RetryReason);
+    }
+    for (const operation of ['index', 'delete'] as const) {
+      for (const [result, count] of Object.entries(written[operation])) if (count > 0) metrics.documentsWritten.inc({ operation, result }, count);
+    }
     return retry;
   }
 

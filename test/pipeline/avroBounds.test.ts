@@ -71,6 +71,24 @@ describe('avroBoundsProblem', () => {
     }
   });
 
+  it('walks recursive records and maps, naming where a cut-short value ends', () => {
+    const node = avro.Type.forSchema({
+      type: 'record',
+      name: 'Node',
+      fields: [
+        { name: 'label', type: 'string' },
+        { name: 'tags', type: { type: 'map', values: { type: 'array', items: 'long' } } },
+        { name: 'next', type: ['null', 'Node'] },
+      ],
+    });
+    const list = { label: 'a', tags: { x: [1, 2] }, next: { label: 'b', tags: {}, next: { label: 'c', tags: { y: [300] }, next: null } } };
+    const encoded = node.toBuffer(list);
+    expect(avroBoundsProblem(node, encoded)).toBeNull();
+    for (let i = 0; i < 100; i++) expect(avroBoundsProblem(node, node.toBuffer(node.random()))).toBeNull();
+    expect(avroBoundsProblem(node, encoded.subarray(0, encoded.length - 1))).toBe('next.next.next: the value ends inside a number');
+    expect(avroBoundsProblem(node, encoded.subarray(0, encoded.length - 4))).toBe('next.next.tags[0][0]: the value ends inside a number');
+  });
+
   it('on random bytes, says what is wrong or lets through only what avsc decodes', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 400 }), (bytes) => {

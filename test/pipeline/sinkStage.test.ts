@@ -72,6 +72,25 @@ function writes(operations: Array<Record<string, unknown>>): Array<[string, stri
 }
 
 describe('SinkStage', () => {
+  it('asks Elasticsearch for only the parts of the bulk answer it reads, and retries writes an answer leaves out', async () => {
+    const sent: estypes.BulkRequest[] = [];
+    const client: BulkClient = {
+      async bulk(request) {
+        sent.push(request);
+        // Every answer covers only the first write asked for.
+        return { errors: false, items: [{ index: { _index: 'films_v1', status: 201 } }], took: 1 } as estypes.BulkResponse;
+      },
+    };
+    const { stage, waits } = sink(client);
+    const consumer = fakeConsumer();
+    await stage.run(consumer.consumer);
+    await consumer.deliver(topology.documentsTopic, [document('f1', 1), document('f2', 1)]);
+    expect(sent[0]?.filter_path).toEqual(['errors', 'items.*.status', 'items.*.error', 'items.*._index']);
+    expect(writes(sent[1]?.operations as Array<Record<string, unknown>>)).toEqual([['films', 'f2', 1, 'Title of f2']]);
+    expect(waits).toHaveLength(1);
+    expect(consumer.commits).toHaveLength(1);
+  });
+
   it('writes only the newest version of each document in a batch, with its version as the external version, and commits after', async () => {
     const es = fakeElasticsearch(() => 201);
     const { stage } = sink(es.client);
