@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { Kafka, logLevel, type SASLOptions } from 'kafkajs';
 import type { KafkaSettings } from '../config/indexConfig.ts';
+import { growEncodersWithoutZeroing } from './kafkajsEncoderGrowth.ts';
 import { stopIdleRequestQueueLoop } from './kafkajsIdleLoop.ts';
 
-// Once per process, before any connection opens (kafkajsIdleLoop.ts says why).
+// Once per process, before any connection opens (kafkajsIdleLoop.ts and kafkajsEncoderGrowth.ts say why).
 stopIdleRequestQueueLoop();
+growEncodersWithoutZeroing();
 
 /** A kafkajs client for the config's brokers, with TLS and SASL when configured. */
 export function kafkaClient(settings: KafkaSettings, clientIdSuffix = ''): Kafka {

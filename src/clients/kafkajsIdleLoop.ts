@@ -1,9 +1,4 @@
-import { createRequire } from 'node:module';
-
-const require = createRequire(import.meta.url);
-
-/** The kafkajs release whose request queue spins while idle (the last release; the project is unmaintained). */
-const SPINNING_RELEASE = '2.2.4';
+import { kafkajsInternal, kafkajsVersion, KNOWN_KAFKAJS_RELEASE } from './kafkajsInternals.ts';
 
 /** kafkajs's own wait before it checks requests held by client-side throttling again. */
 const CHECK_PENDING_REQUESTS_INTERVAL_MS = 10;
@@ -32,7 +27,7 @@ type RequestQueueClass = { prototype: RequestQueueInternals };
  */
 export function stopIdleRequestQueueLoop(requestQueue: RequestQueueClass = loadRequestQueue(), version = kafkajsVersion(), env = process.env): boolean {
   // The escape hatch (and the benchmark's baseline): kafkajs exactly as released.
-  if (version !== SPINNING_RELEASE || env['FEDSEARCH_KAFKAJS_IDLE_FIX'] === 'off') return false;
+  if (version !== KNOWN_KAFKAJS_RELEASE || env['FEDSEARCH_KAFKAJS_IDLE_FIX'] === 'off') return false;
   requestQueue.prototype.scheduleCheckPendingRequests = function scheduleCheckPendingRequests(this: RequestQueueInternals): void {
     if (this.throttleCheckTimeoutId) return;
     const untilUnthrottled = this.throttledUntil - Date.now();
@@ -49,10 +44,5 @@ export function stopIdleRequestQueueLoop(requestQueue: RequestQueueClass = loadR
 }
 
 export function loadRequestQueue(): RequestQueueClass {
-  // kafkajs has no exports map, so its internal module is reachable by path (CommonJS).
-  return require('kafkajs/src/network/requestQueue/index.js') as RequestQueueClass;
-}
-
-function kafkajsVersion(): string {
-  return (require('kafkajs/package.json') as { version: string }).version;
+  return kafkajsInternal<RequestQueueClass>('network/requestQueue/index.js');
 }
