@@ -1,15 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { Kafka, logLevel, type SASLOptions } from 'kafkajs';
+import type { Kafka as KafkaClient, SASLOptions } from 'kafkajs';
 import type { KafkaSettings } from '../config/indexConfig.ts';
-import { growEncodersWithoutZeroing } from './kafkajsEncoderGrowth.ts';
-import { stopIdleRequestQueueLoop } from './kafkajsIdleLoop.ts';
-
-// Once per process, before any connection opens (kafkajsIdleLoop.ts and kafkajsEncoderGrowth.ts say why).
-stopIdleRequestQueueLoop();
-growEncodersWithoutZeroing();
+import { Kafka, logLevel } from './kafkajs.ts';
 
 /** A kafkajs client for the config's brokers, with TLS and SASL when configured. */
-export function kafkaClient(settings: KafkaSettings, clientIdSuffix = ''): Kafka {
+export function kafkaClient(settings: KafkaSettings, clientIdSuffix = ''): KafkaClient {
   const sasl: SASLOptions | undefined = settings.sasl
     ? ({ mechanism: settings.sasl.mechanism, username: settings.sasl.username, password: settings.sasl.password } as SASLOptions)
     : undefined;

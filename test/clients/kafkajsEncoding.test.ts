@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { growEncodersWithoutZeroing, type EncoderClass } from '../../src/clients/kafkajsEncoderGrowth.ts';
+import { growEncodersWithoutZeroing, speedUpKafkajsEncoding, type EncoderClass } from '../../src/clients/kafkajsEncoding.ts';
+import { runModuleScript } from '../support/moduleScript.ts';
 
 const require = createRequire(import.meta.url);
 type RecordEncoder = (record: { offsetDelta: number; key: Buffer; value: Buffer; headers: Record<string, string> }) => { buffer: Buffer };
@@ -42,7 +43,7 @@ describe('kafkajs encoder growth without zero-filling', () => {
         { numRuns: 300, seed: 11 },
       );
       const released = records.map((record) => Buffer.from(encodeRecord(record).buffer));
-      expect(growEncodersWithoutZeroing(Encoder, '2.2.4', {})).toBe(true);
+      expect(growEncodersWithoutZeroing(Encoder)).toBe(true);
       records.forEach((record, i) => {
         dirtyBufferPool();
         expect(encodeRecord(record).buffer.equals(released[i] as Buffer)).toBe(true);
@@ -52,11 +53,37 @@ describe('kafkajs encoder growth without zero-filling', () => {
     }
   });
 
-  it('leaves any other kafkajs release alone, and this one when FEDSEARCH_KAFKAJS_ENCODER_FIX=off', () => {
-    const ensureAvailable = (): void => undefined;
-    const encoder = { prototype: { buf: Buffer.alloc(0), offset: 0, ensureAvailable }, nextPowerOfTwo: (n: number) => n };
-    expect(growEncodersWithoutZeroing(encoder, '2.2.3', {})).toBe(false);
-    expect(growEncodersWithoutZeroing(encoder, '2.2.4', { FEDSEARCH_KAFKAJS_ENCODER_FIX: 'off' })).toBe(false);
-    expect(encoder.prototype.ensureAvailable).toBe(ensureAvailable);
+  it('leaves any other kafkajs release alone, and this one when FEDSEARCH_KAFKAJS_ENCODING_FIX=off', () => {
+    expect(speedUpKafkajsEncoding({}, '2.2.3')).toEqual({ encoderGrowth: false, nativeChecksum: false });
+    expect(speedUpKafkajsEncoding({ FEDSEARCH_KAFKAJS_ENCODING_FIX: 'off' }, '2.2.4')).toEqual({ encoderGrowth: false, nativeChecksum: false });
+  });
+});
+
+describe('kafkajs record batch checksum', () => {
+  // In a process of its own: the checksum can only be put in place before kafkajs first loads.
+  const script = (env: string): string => `
+    process.env.FEDSEARCH_KAFKAJS_ENCODING_FIX = ${JSON.stringify(env)};
+    const { createRequire } = await import('node:module');
+    const { randomBytes } = await import('node:crypto');
+    await import(${JSON.stringify(new URL('../../src/clients/kafkajs.ts', import.meta.url).pathname)});
+    const require = createRequire(${JSON.stringify(import.meta.url)});
+    const used = require('kafkajs/src/protocol/recordBatch/crc32C/index.js');
+    const released = require('kafkajs/src/protocol/recordBatch/crc32C/crc32C.js');
+    let same = 0;
+    const sizes = [0, 1, 7, 8, 9, 63, 64, 65, 1000, 4096, 100000];
+    for (const size of sizes) for (let i = 0; i < 20; i++) {
+      const bytes = randomBytes(size);
+      if (used(bytes) === released(bytes)) same++;
+    }
+    console.log(JSON.stringify({ native: used.name === 'nativeCrc32c', same, of: sizes.length * 20 }));`;
+
+  it('is computed natively once kafkajs is loaded through src/clients/kafkajs.ts, with the same values as kafkajs computes', () => {
+    const child = runModuleScript(script(''));
+    expect(child.stderr).toBe('');
+    expect(JSON.parse(child.stdout)).toEqual({ native: true, same: 220, of: 220 });
+  });
+
+  it('stays kafkajs\'s own with FEDSEARCH_KAFKAJS_ENCODING_FIX=off', () => {
+    expect(JSON.parse(runModuleScript(script('off')).stdout)).toEqual({ native: false, same: 220, of: 220 });
   });
 });
