@@ -287,6 +287,7 @@ export class GatewayFetcher {
     const request = JSON.stringify({ query: batch.text, variables: batch.variables(ids) });
     let status: number;
     let text: string;
+    let location: string | undefined;
     try {
       const response = await httpRequest(url, {
         method: 'POST',
@@ -296,12 +297,14 @@ export class GatewayFetcher {
         signal: AbortSignal.timeout(timeoutMs),
       });
       status = response.statusCode;
+      const redirect = response.headers['location'];
+      location = Array.isArray(redirect) ? redirect[0] : redirect;
       text = await response.body.text();
     } catch (error) {
       throw transportError(error, url, timeoutMs);
     }
     const body = parseBody(text);
-    if (status < 200 || status > 299) throw httpError(status, body, text, url);
+    if (status < 200 || status > 299) throw httpError(status, body, text, url, location);
     if (!body || !isRecord(body.data)) {
       const messages = body ? errorMessages(body.errors).join('; ') : '';
       const detail = messages ? `: ${messages}` : body ? ' and without errors' : ` (not JSON: ${snippet(text)})`;
@@ -398,12 +401,23 @@ function transportError(error: unknown, url: string, timeoutMs: number): Gateway
   return new GatewayRequestError(`cannot reach the gateway at ${redactUrl(url)}: ${redactUrlsIn(detail)}`, 'network');
 }
 
-function httpError(status: number, body: { errors?: unknown } | null, text: string, url: string): GatewayRequestError {
-  const detail = (body && errorMessages(body.errors).join('; ')) || snippet(text);
+function httpError(status: number, body: { errors?: unknown } | null, text: string, url: string, location?: string): GatewayRequestError {
+  // Redirects are not followed: a GraphQL POST sent on elsewhere may change method or lose its body.
+  const moved = status >= 300 && status < 400 && location ? `it redirects to ${redirectTarget(location, url)}; set gateway.url to that address` : '';
+  const detail = moved || (body && errorMessages(body.errors).join('; ')) || snippet(text);
   const message = `the gateway at ${redactUrl(url)} answered HTTP ${status} ${STATUS_CODES[status] ?? ''}${detail ? `: ${detail}` : ''}`;
   if (status === 429) return new GatewayRequestError(message, 'http_429');
   if (status >= 500) return new GatewayRequestError(message, 'http_5xx');
   return new GatewayRequestError(message, null);
+}
+
+/** Where a redirect points, absolute and without credentials. */
+function redirectTarget(location: string, url: string): string {
+  try {
+    return redactUrl(new URL(location, url).href);
+  } catch {
+    return redactUrlsIn(snippet(location));
+  }
 }
 
 function parseBody(text: string): { data?: unknown; errors?: unknown } | null {

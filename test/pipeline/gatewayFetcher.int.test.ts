@@ -210,7 +210,7 @@ describe('GatewayFetcher against the demo graph', () => {
 });
 
 /** What the scripted gateway answers to one request. */
-type Script = (request: { query: string; variables: Record<string, string> }, n: number) => { status?: number; body?: unknown; delayMs?: number };
+type Script = (request: { query: string; variables: Record<string, string> }, n: number) => { status?: number; body?: unknown; delayMs?: number; headers?: Record<string, string> };
 
 describe('GatewayFetcher against a scripted gateway', () => {
   let server: Server;
@@ -244,10 +244,10 @@ describe('GatewayFetcher against a scripted gateway', () => {
         maxInFlight = Math.max(maxInFlight, inFlight);
         // Answered or abandoned by the client (a timeout): either way no longer in flight.
         res.once('close', () => inFlight--);
-        const { status = 200, body = {}, delayMs = 0 } = script(request, received.length);
+        const { status = 200, body = {}, delayMs = 0, headers = {} } = script(request, received.length);
         setTimeout(() => {
           if (res.destroyed) return;
-          res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+          res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
         }, delayMs);
       });
     });
@@ -347,6 +347,15 @@ describe('GatewayFetcher against a scripted gateway', () => {
     const results = await fetcher().fetch(['mov-1']);
     expect(reasonOf(results.get('mov-1'))).toBe(
       `the gateway at ${url} answered HTTP 400 Bad Request: Unknown type "Movie" (GRAPHQL_VALIDATION_FAILED) (gave up after 1 attempt)`,
+    );
+    expect(received).toHaveLength(1);
+  });
+
+  it('names where a redirecting gateway points instead of following it, and does not retry', async () => {
+    script = () => ({ status: 308, headers: { location: 'https://user:secret@gateway.example/graphql' } });
+    const results = await fetcher().fetch(['mov-1']);
+    expect(reasonOf(results.get('mov-1'))).toBe(
+      `the gateway at ${url} answered HTTP 308 Permanent Redirect: it redirects to https://gateway.example/graphql (credentials and query hidden); set gateway.url to that address (gave up after 1 attempt)`,
     );
     expect(received).toHaveLength(1);
   });
