@@ -30,7 +30,7 @@ export interface SinkStageDeps {
   heartbeatEveryMs?: number;
 }
 
-/** The parts of a bulk answer the sink reads (Elasticsearch's `filter_path`). */
+/** The parts of a bulk answer the sink asks for (Elasticsearch's `filter_path`): `errors` is kept so a trimmed answer still says whether any item failed. */
 const BULK_RESPONSE_FIELDS = ['errors', 'items.*.status', 'items.*.error', 'items.*._index'];
 
 interface PendingWrite {
@@ -122,11 +122,18 @@ export class SinkStage {
       logger.warn({ err: error, documents: writes.length }, 'bulk request failed');
       return new Map(writes.map((write) => [write, elasticsearchRetryReason(null) as RetryReason]));
     }
+    const items = response.items ?? [];
+    if (items.length !== slots.length) {
+      // Not an answer to this request (a proxy in front of Elasticsearch, say): items are matched
+      // to writes by position, so none of them can be trusted, and every write is tried again.
+      logger.warn({ documents: writes.length, operations: slots.length, items: items.length }, 'bulk answer with a different number of items than operations: every write is tried again');
+      return new Map(writes.map((write) => [write, 'other' as RetryReason]));
+    }
     const retry: Retries = new Map();
     // Counted here and added once: a labelled counter looks its labels up at every inc.
     const written = { index: { ok: 0, stale: 0, 'dead-lettered': 0 }, delete: { ok: 0, stale: 0, 'dead-lettered': 0 } };
     const now = Date.now();
-    (response.items ?? []).forEach((item, position) => {
+    items.forEach((item, position) => {
       const { write, target } = slots[position] as { write: PendingWrite; target: string };
       const operation = write.record.document === null ? 'delete' : 'index';
       const result = item.index ?? item.delete;
@@ -146,11 +153,6 @@ export class SinkStage {
         letters.push(this.documentLetter(write.message, partition, reason, write.record.id));
       }
     });
-    if ((response.items?.length ?? 0) < slots.length) {
-      // Not an answer to this request: every write is tried again.
-      logger.warn({ documents: writes.length, items: response.items?.length ?? 0 }, 'bulk answer with fewer items than operations');
-      for (const { write } of slots.slice(response.items?.length ?? 0)) retry.set(write, elasticsearchRetryReason(null) as RetryReason);
-    }
     for (const operation of ['index', 'delete'] as const) {
       for (const [result, count] of Object.entries(written[operation])) if (count > 0) metrics.documentsWritten.inc({ operation, result }, count);
     }

@@ -72,23 +72,29 @@ function writes(operations: Array<Record<string, unknown>>): Array<[string, stri
 }
 
 describe('SinkStage', () => {
-  it('asks Elasticsearch for only the parts of the bulk answer it reads, and retries writes an answer leaves out', async () => {
-    const sent: estypes.BulkRequest[] = [];
-    const client: BulkClient = {
-      async bulk(request) {
-        sent.push(request);
-        // Every answer covers only the first write asked for.
-        return { errors: false, items: [{ index: { _index: 'films_v1', status: 201 } }], took: 1 } as estypes.BulkResponse;
-      },
-    };
-    const { stage, waits } = sink(client);
-    const consumer = fakeConsumer();
-    await stage.run(consumer.consumer);
-    await consumer.deliver(topology.documentsTopic, [document('f1', 1), document('f2', 1)]);
-    expect(sent[0]?.filter_path).toEqual(['errors', 'items.*.status', 'items.*.error', 'items.*._index']);
-    expect(writes(sent[1]?.operations as Array<Record<string, unknown>>)).toEqual([['films', 'f2', 1, 'Title of f2']]);
-    expect(waits).toHaveLength(1);
-    expect(consumer.commits).toHaveLength(1);
+  it('asks Elasticsearch for only the parts of the bulk answer it reads, and writes everything again after an answer that does not match the request', async () => {
+    for (const answered of [1, 3]) {
+      const sent: estypes.BulkRequest[] = [];
+      const client: BulkClient = {
+        async bulk(request) {
+          sent.push(request);
+          // The first answer has the wrong number of items (fewer, or more, than the 2 writes); the next is right.
+          const items = Array.from({ length: sent.length === 1 ? answered : 2 }, () => ({ index: { _index: 'films_v1', status: 201 } }));
+          return { errors: false, items, took: 1 } as estypes.BulkResponse;
+        },
+      };
+      const { stage, waits, metrics: m } = sink(client);
+      const consumer = fakeConsumer();
+      await stage.run(consumer.consumer);
+      await consumer.deliver(topology.documentsTopic, [document('f1', 1), document('f2', 1)]);
+      expect(sent[0]?.filter_path).toEqual(['errors', 'items.*.status', 'items.*.error', 'items.*._index']);
+      expect(writes(sent[1]?.operations as Array<Record<string, unknown>>).map(([, id]) => id)).toEqual(['f1', 'f2']);
+      expect(waits).toHaveLength(1);
+      expect(await counterValue(m.registry, 'fedsearch_retries_total', { stage: 'sink', reason: 'other' })).toBe(2);
+      // Only the matching answer counts writes: nothing is counted twice.
+      expect(await counterValue(m.registry, 'fedsearch_documents_written_total', { operation: 'index', result: 'ok' })).toBe(2);
+      expect(consumer.commits).toHaveLength(1);
+    }
   });
 
   it('writes only the newest version of each document in a batch, with its version as the external version, and commits after', async () => {
