@@ -11,6 +11,13 @@ describe('redactUrl', () => {
     expect(redactUrl('not a url')).toBe('not a url');
   });
 
+  it('drops the same parts from text that starts like a URL but does not parse', () => {
+    expect(redactUrl('https://user:secret@gw.example:99999/graphql?token=abc')).toBe('https://gw.example:99999/graphql (credentials and query hidden)');
+    expect(redactUrl('https://user:secret@[bad/graphql#frag')).toBe('https://[bad/graphql (credentials and query hidden)');
+    expect(redactUrl('https://a:b@c@gw.example:99999')).toBe('https://gw.example:99999 (credentials and query hidden)');
+    expect(redactUrl('https://gw.example:99999/graphql')).toBe('https://gw.example:99999/graphql');
+  });
+
   it('redacts every URL inside a client library message', () => {
     expect(redactUrlsIn('connect ECONNREFUSED for http://elastic:changeme@es:9200/_bulk?pretty, retrying')).toBe(
       'connect ECONNREFUSED for http://es:9200/_bulk (credentials and query hidden), retrying',

@@ -11,6 +11,11 @@ import { decodeId, encodeId, idOfDocument, type KeyPart } from '../graph/entityK
 import type { FetchByKeyGateway } from '../graph/fetchByKeyGateway.ts';
 import { redactUrl, redactUrlsIn } from '../redactUrl.ts';
 
+/** 307/308 redirects followed per request before the answer counts as an error. */
+const MAX_REDIRECTS = 3;
+/** Headers not sent on when a redirect leads to another origin. */
+const CREDENTIAL_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie']);
+
 /**
  * What the gateway said about one entity. `version` is when the request that answered was sent
  * (µs, see fetchVersion); a missing entity is one the graph no longer has (→ delete).
@@ -235,12 +240,15 @@ export class GatewayFetcher {
     return settled;
   }
 
-  /** Stops the in-process gateway of a fetch by key, if one was started. */
+  /** Closes the gateway connections, and stops the in-process gateway of a fetch by key if one was started. */
   async close(): Promise<void> {
     const byKey = this.byKey;
     this.byKey = null;
-    if (byKey) await (await byKey).stop();
-    await this.http.close();
+    try {
+      if (byKey) await (await byKey).stop();
+    } finally {
+      await this.http.close();
+    }
   }
 
   /** One request for `ids`; throws GatewayRequestError unless the graph answered with data. */
@@ -288,23 +296,28 @@ export class GatewayFetcher {
     let status: number;
     let text: string;
     let location: string | undefined;
-    try {
-      const response = await httpRequest(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
-        body: request,
-        dispatcher: this.http,
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      status = response.statusCode;
-      const redirect = response.headers['location'];
-      location = Array.isArray(redirect) ? redirect[0] : redirect;
-      text = await response.body.text();
-    } catch (error) {
-      throw transportError(error, url, timeoutMs);
+    let target = url;
+    let sentHeaders: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json', ...headers };
+    const deadline = AbortSignal.timeout(timeoutMs);
+    for (let hops = 0; ; hops++) {
+      try {
+        const response = await httpRequest(target, { method: 'POST', headers: sentHeaders, body: request, dispatcher: this.http, signal: deadline });
+        status = response.statusCode;
+        const redirect = response.headers['location'];
+        location = Array.isArray(redirect) ? redirect[0] : redirect;
+        text = await response.body.text();
+      } catch (error) {
+        throw transportError(error, target, timeoutMs);
+      }
+      // 307 and 308 keep the method and the body, so the same POST is sent on (as fetch() did);
+      // any other redirect would turn it into a GET, and is reported by httpError below.
+      const next = (status === 307 || status === 308) && location !== undefined && hops < MAX_REDIRECTS ? resolveLocation(location, target) : null;
+      if (next === null) break;
+      if (next.origin !== new URL(target).origin) sentHeaders = withoutCredentialHeaders(sentHeaders);
+      target = next.href;
     }
     const body = parseBody(text);
-    if (status < 200 || status > 299) throw httpError(status, body, text, url, location);
+    if (status < 200 || status > 299) throw httpError(status, body, text, target, location);
     if (!body || !isRecord(body.data)) {
       const messages = body ? errorMessages(body.errors).join('; ') : '';
       const detail = messages ? `: ${messages}` : body ? ' and without errors' : ` (not JSON: ${snippet(text)})`;
@@ -394,15 +407,15 @@ function transportError(error: unknown, url: string, timeoutMs: number): Gateway
   if ((error as { name?: unknown } | null)?.name === 'TimeoutError') {
     return new GatewayRequestError(`the gateway at ${redactUrl(url)} did not answer within ${timeoutMs} ms`, 'timeout');
   }
-  // fetch() reports "fetch failed" and puts what happened (ECONNREFUSED, reset, DNS) in `cause`;
-  // undici's request throws what happened itself.
+  // undici's request throws what happened itself (ECONNREFUSED, reset, DNS); an error that wraps
+  // another puts it in `cause`.
   const cause = error instanceof Error ? (error.cause as { message?: string; code?: string } | undefined) : undefined;
   const detail = cause?.message || cause?.code || (error as Error).message;
   return new GatewayRequestError(`cannot reach the gateway at ${redactUrl(url)}: ${redactUrlsIn(detail)}`, 'network');
 }
 
 function httpError(status: number, body: { errors?: unknown } | null, text: string, url: string, location?: string): GatewayRequestError {
-  // Redirects are not followed: a GraphQL POST sent on elsewhere may change method or lose its body.
+  // A redirect that is not followed (301, 302, 303 turn a POST into a GET; or too many hops).
   const moved = status >= 300 && status < 400 && location ? `it redirects to ${redirectTarget(location, url)}; set gateway.url to that address` : '';
   const detail = moved || (body && errorMessages(body.errors).join('; ')) || snippet(text);
   const message = `the gateway at ${redactUrl(url)} answered HTTP ${status} ${STATUS_CODES[status] ?? ''}${detail ? `: ${detail}` : ''}`;
@@ -413,11 +426,21 @@ function httpError(status: number, body: { errors?: unknown } | null, text: stri
 
 /** Where a redirect points, absolute and without credentials. */
 function redirectTarget(location: string, url: string): string {
+  const resolved = resolveLocation(location, url);
+  return resolved === null ? redactUrlsIn(snippet(location)) : redactUrl(resolved.href);
+}
+
+function resolveLocation(location: string, url: string): URL | null {
   try {
-    return redactUrl(new URL(location, url).href);
+    return new URL(location, url);
   } catch {
-    return redactUrlsIn(snippet(location));
+    return null;
   }
+}
+
+/** Headers sent on to another origin lose what authenticates to the first one, as fetch() and browsers do. */
+function withoutCredentialHeaders(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => !CREDENTIAL_HEADERS.has(name.toLowerCase())));
 }
 
 function parseBody(text: string): { data?: unknown; errors?: unknown } | null {

@@ -49,13 +49,20 @@ const reasonOf = (result: FetchResult | undefined): string => {
   return result.reason;
 };
 
+/** Every fetcher a test makes, closed after it (each holds its own keep-alive connections). */
+const opened: GatewayFetcher[] = [];
+const tracked = (fetcher: GatewayFetcher): GatewayFetcher => (opened.push(fetcher), fetcher);
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((fetcher) => fetcher.close()));
+});
+
 describe('GatewayFetcher against the demo graph', () => {
   let graph: DemoGraph;
   let config: IndexConfig;
   let template: QueryTemplate;
 
   const fetcher = (pipeline: Partial<PipelineSettings> = {}, hooks: GatewayFetcherHooks = {}, gateway = config.gateway): GatewayFetcher =>
-    new GatewayFetcher({ gateway, template, pipeline: { ...FAST, ...pipeline } }, hooks);
+    tracked(new GatewayFetcher({ gateway, template, pipeline: { ...FAST, ...pipeline } }, hooks));
 
   /** The template's query for one entity, sent as is: what a document must equal. */
   const singleQuery = async (id: string): Promise<unknown> => {
@@ -216,14 +223,14 @@ describe('GatewayFetcher against a scripted gateway', () => {
   let server: Server;
   let url: string;
   let script: Script = () => ({ body: {} });
-  let received: Array<{ query: string; variables: Record<string, string>; headers: IncomingHttpHeaders }> = [];
+  let received: Array<{ query: string; variables: Record<string, string>; headers: IncomingHttpHeaders; path: string }> = [];
   let inFlight = 0;
   let maxInFlight = 0;
 
   // Any valid template will do: the scripted gateway does not read the query.
   let template: QueryTemplate;
   const fetcher = (pipeline: Partial<PipelineSettings> = {}, hooks: GatewayFetcherHooks = {}, timeoutMs = 2_000): GatewayFetcher =>
-    new GatewayFetcher({ gateway: { url, headers: { 'x-test': 'yes' }, timeoutMs, supergraph: null, subgraphs: {} }, template, pipeline: { ...FAST, ...pipeline } }, hooks);
+    tracked(new GatewayFetcher({ gateway: { url, headers: { 'x-test': 'yes' }, timeoutMs, supergraph: null, subgraphs: {} }, template, pipeline: { ...FAST, ...pipeline } }, hooks));
 
   /** Answers each eN with `{ movieId }`, or as `answer(id)` says. */
   const entities =
@@ -239,7 +246,7 @@ describe('GatewayFetcher against a scripted gateway', () => {
       req.on('data', (chunk: Buffer) => (text += chunk.toString()));
       req.on('end', () => {
         const request = JSON.parse(text) as { query: string; variables: Record<string, string> };
-        received.push({ ...request, headers: req.headers });
+        received.push({ ...request, headers: req.headers, path: req.url ?? '' });
         inFlight++;
         maxInFlight = Math.max(maxInFlight, inFlight);
         // Answered or abandoned by the client (a timeout): either way no longer in flight.
@@ -351,13 +358,60 @@ describe('GatewayFetcher against a scripted gateway', () => {
     expect(received).toHaveLength(1);
   });
 
-  it('names where a redirecting gateway points instead of following it, and does not retry', async () => {
-    script = () => ({ status: 308, headers: { location: 'https://user:secret@gateway.example/graphql' } });
+  it('follows 307 and 308 with the same request, without credentials once it leads to another origin', async () => {
+    // Another origin: the same kind of scripted answer on another port.
+    const elsewhere: Array<{ path: string; body: string; headers: IncomingHttpHeaders }> = [];
+    const other = createServer((req, res) => {
+      let text = '';
+      req.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      req.on('end', () => {
+        elsewhere.push({ path: req.url ?? '', body: text, headers: req.headers });
+        const { variables } = JSON.parse(text) as { variables: Record<string, string> };
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ data: entities()(variables) }));
+      });
+    });
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    try {
+      const otherUrl = `http://127.0.0.1:${(other.address() as AddressInfo).port}/v3/graphql`;
+      script = (_, n) => (n === 1 ? { status: 308, headers: { location: '/v2/graphql' } } : { status: 307, headers: { location: otherUrl } });
+      const headers = { 'x-test': 'yes', authorization: 'Bearer secret' };
+      const results = await tracked(new GatewayFetcher({ gateway: { url, headers, timeoutMs: 2_000, supergraph: null, subgraphs: {} }, template, pipeline: FAST })).fetch(['mov-1']);
+      expect(expectFound(results.get('mov-1'))).toEqual({ movieId: 'mov-1' });
+      expect(received.map((request) => [request.path, request.headers['authorization']])).toEqual([
+        ['/graphql', 'Bearer secret'],
+        ['/v2/graphql', 'Bearer secret'],
+      ]);
+      expect(elsewhere).toHaveLength(1);
+      expect(elsewhere[0]?.path).toBe('/v3/graphql');
+      expect(JSON.parse(elsewhere[0]?.body ?? '')).toEqual({ query: received[0]?.query, variables: received[0]?.variables });
+      expect(elsewhere[0]?.headers['authorization']).toBeUndefined();
+      expect(elsewhere[0]?.headers['x-test']).toBe('yes');
+    } finally {
+      await new Promise((resolve) => other.close(resolve));
+    }
+  });
+
+  it('names where a redirect that would turn the POST into a GET points, without credentials, and does not retry', async () => {
+    script = () => ({ status: 302, headers: { location: 'https://user:secret@gateway.example/graphql' } });
     const results = await fetcher().fetch(['mov-1']);
     expect(reasonOf(results.get('mov-1'))).toBe(
-      `the gateway at ${url} answered HTTP 308 Permanent Redirect: it redirects to https://gateway.example/graphql (credentials and query hidden); set gateway.url to that address (gave up after 1 attempt)`,
+      `the gateway at ${url} answered HTTP 302 Found: it redirects to https://gateway.example/graphql (credentials and query hidden); set gateway.url to that address (gave up after 1 attempt)`,
     );
     expect(received).toHaveLength(1);
+    // A Location URL cannot parse (a bad port) loses its credentials all the same.
+    script = () => ({ status: 301, headers: { location: 'https://user:secret@gateway.example:99999/graphql?token=abc' } });
+    expect(reasonOf((await fetcher().fetch(['mov-1'])).get('mov-1'))).toBe(
+      `the gateway at ${url} answered HTTP 301 Moved Permanently: it redirects to https://gateway.example:99999/graphql (credentials and query hidden); set gateway.url to that address (gave up after 1 attempt)`,
+    );
+  });
+
+  it('stops following a gateway that keeps redirecting', async () => {
+    script = () => ({ status: 308, headers: { location: url } });
+    const results = await fetcher().fetch(['mov-1']);
+    expect(reasonOf(results.get('mov-1'))).toBe(
+      `the gateway at ${url} answered HTTP 308 Permanent Redirect: it redirects to ${url}; set gateway.url to that address (gave up after 1 attempt)`,
+    );
+    expect(received).toHaveLength(4);
   });
 
   it('times out a gateway that does not answer', async () => {
