@@ -2,8 +2,11 @@
 // graph (bench/replayGateway.ts), as bench/run.ts measures them: each run indexes WARM others
 // first (default 500, untimed) and then N change events (default 6,000). Prints both runs' CPU per
 // document warm and cold (over the warm-up documents) and their ratios: the quick loop for the
-// "2 processes vs 1" row of the bench.
-//   N=6000 WARM=500 npx tsx bench/profileScaleOut.ts
+// "2 processes vs 1" row of the bench. BURN=1 adds a third run: one process while a busy loop in
+// a process of its own takes one core, to tell contention for the cores from what a second
+// indexer itself adds (smaller batches, its own consumers and connections).
+//   N=6000 WARM=500 [BURN=1] npx tsx bench/profileScaleOut.ts
+import { spawn } from 'node:child_process';
 import { GatewayFetcher } from '../src/pipeline/gatewayFetcher.ts';
 import { elasticsearchUrl } from '../src/stack/elasticsearchService.ts';
 import { kafkaBrokers } from '../src/stack/kafkaService.ts';
@@ -11,6 +14,7 @@ import { entityId } from '../subgraphs/data/studioRows.ts';
 import { createIndexHarness } from '../support/indexHarness.ts';
 import { startFastGraph } from './fastGraph.ts';
 import { runIndexerProcesses, type IndexerRun } from './indexerProcesses.ts';
+import { stopChild } from './childProcesses.ts';
 
 const N = Number(process.env.N ?? 6000);
 const WARM = Number(process.env.WARM ?? 500);
@@ -24,18 +28,24 @@ const fetcher = new GatewayFetcher({ gateway: main.loaded.config.gateway, templa
 const fast = await startFastGraph(fetcher, main.loaded.query.rootKey, all, main.graph.gatewayUrl);
 const evenPartitions = (yaml: string): string => yaml.replace('partitions: { documents: 3, dlq: 1 }', `partitions: { documents: ${PARTITIONS}, dlq: 1 }`);
 
-const run = async (processes: number): Promise<IndexerRun> => {
+const run = async (processes: number, burn = false): Promise<IndexerRun> => {
   const h = await createIndexHarness({ ...harness, graph: { ...main.graph, gatewayUrl: fast.url }, sourcePartitions: PARTITIONS, edit: evenPartitions });
+  const burner = burn ? spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }) : null;
   try {
     return await runIndexerProcesses(h, processes, ids, warmUp);
   } finally {
+    if (burner !== null) await stopChild(burner);
     await h.dispose();
   }
 };
 const one = await run(1);
+const oneBurning = process.env.BURN === '1' ? await run(1, true) : null;
 const two = await run(2);
 const ms = (value: number): string => `${value.toFixed(3)} ms`;
 console.log(`1 process:  ${one.entitiesPerSecond.toFixed(0)}/s, cpu/doc ${ms(one.cpuMsPerDocument)} warm, ${ms(one.cpuMsPerDocumentCold)} cold`);
+if (oneBurning !== null) {
+  console.log(`1 process beside a busy loop: ${oneBurning.entitiesPerSecond.toFixed(0)}/s, cpu/doc ${ms(oneBurning.cpuMsPerDocument)} warm (${(oneBurning.cpuMsPerDocument / one.cpuMsPerDocument).toFixed(2)}× of 1 process alone)`);
+}
 console.log(`2 processes: ${two.entitiesPerSecond.toFixed(0)}/s, cpu/doc ${ms(two.cpuMsPerDocument)} warm (${two.cpuMsPerDocumentByProcess.map(ms).join(' + ')}), ${ms(two.cpuMsPerDocumentCold)} cold`);
 console.log(`2 vs 1: warm ${(two.cpuMsPerDocument / one.cpuMsPerDocument).toFixed(2)}×, cold ${(two.cpuMsPerDocumentCold / one.cpuMsPerDocumentCold).toFixed(2)}×`);
 await fetcher.close();

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from '@elastic/elasticsearch';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel } from '../src/clients/kafkajs.ts';
 import { loadIndex, type LoadedIndex } from '../src/index/loadIndex.ts';
 import { METADATA_INDEX } from '../src/index/indexMetadata.ts';
 import { provision } from '../src/provision/provisionCommand.ts';

@@ -1,5 +1,5 @@
 import { createRequire, Module } from 'node:module';
-import { kafkajsInternal, kafkajsVersion, KNOWN_KAFKAJS_RELEASE } from './kafkajsInternals.ts';
+import { kafkajsInternal, kafkajsInternalPath, kafkajsVersion, KNOWN_KAFKAJS_RELEASE } from './kafkajsInternals.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -39,10 +39,14 @@ export function speedUpKafkajsEncoding(env = process.env, version = kafkajsVersi
   return { encoderGrowth: growEncodersWithoutZeroing(), nativeChecksum };
 }
 
-export function growEncodersWithoutZeroing(encoder: EncoderClass = kafkajsInternal<EncoderClass>('protocol/encoder.js')): boolean {
+/** `allocate` is how a grown buffer is made: uninitialised memory here; a test passes memory full of garbage on purpose. */
+export function growEncodersWithoutZeroing(
+  encoder: EncoderClass = kafkajsInternal<EncoderClass>('protocol/encoder.js'),
+  allocate: (size: number) => Buffer = Buffer.allocUnsafe,
+): boolean {
   encoder.prototype.ensureAvailable = function ensureAvailable(this: EncoderInternals, length: number): void {
     if (this.offset + length <= this.buf.length) return;
-    const grown = Buffer.allocUnsafe(encoder.nextPowerOfTwo(this.offset + length));
+    const grown = allocate(encoder.nextPowerOfTwo(this.offset + length));
     this.buf.copy(grown, 0, 0, this.offset);
     this.buf = grown;
   };
@@ -51,7 +55,7 @@ export function growEncodersWithoutZeroing(encoder: EncoderClass = kafkajsIntern
 
 /** Puts the native CRC-32C where kafkajs will require its own; false when kafkajs already has its own or the native package does not load. */
 function useNativeChecksum(): boolean {
-  const path = require.resolve(`kafkajs/src/${CHECKSUM_MODULE}`);
+  const path = kafkajsInternalPath(CHECKSUM_MODULE);
   if (require.cache[path]) return false;
   let crc32c: (input: Buffer) => number;
   try {

@@ -14,5 +14,10 @@ export function kafkajsVersion(): string {
 
 /** An internal kafkajs module: kafkajs has no exports map, so it is reachable by path (CommonJS). */
 export function kafkajsInternal<T>(path: string): T {
-  return require(`kafkajs/src/${path}`) as T;
+  return require(kafkajsInternalPath(path)) as T;
+}
+
+/** Where that module's file is (its key in require's cache). */
+export function kafkajsInternalPath(path: string): string {
+  return require.resolve(`kafkajs/src/${path}`);
 }

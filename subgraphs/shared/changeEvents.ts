@@ -1,4 +1,5 @@
-import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
+import type { Producer } from 'kafkajs';
+import { Kafka, logLevel, Partitioners } from '../../src/clients/kafkajs.ts';
 
 /** A CDC-shaped change event, as Debezium emits them: the row before and after the change. */
 export interface ChangeEvent<T> {

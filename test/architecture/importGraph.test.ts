@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { fileCycles, importEdges, layerViolations } from './importGraph.ts';
+import { fileCycles, importEdges, layerViolations, valueImportsOf } from './importGraph.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -23,6 +23,13 @@ describe('the import graph of src/ and cli/', () => {
   it('src/ never imports cli/, test/ or bench/', () => {
     const outward = edges.filter(({ from, to }) => from.startsWith('src/') && /^(cli|test|bench)\//.test(to));
     expect(outward).toEqual([]);
+  });
+});
+
+describe('kafkajs', () => {
+  it('is loaded only through src/clients/kafkajs.ts, which applies fedsearch\'s fixes before it loads', () => {
+    const files = ['src', 'cli', 'bench', 'test', 'support', 'subgraphs', 'scripts'].flatMap((dir) => valueImportsOf(root, dir, 'kafkajs'));
+    expect(files).toEqual(['src/clients/kafkajs.ts']);
   });
 });
 

@@ -32,21 +32,48 @@ const IMPORT = /(?:^|\n)\s*(?:import|export)\b[^'"]*?from\s*['"](\.{1,2}\/[^'"]+
 /** Every relative import of the .ts files under `dir` (recursively), as repository paths. */
 export function importEdges(root: string, dir: string): ImportEdge[] {
   const edges: ImportEdge[] = [];
+  for (const path of tsFiles(root, dir)) {
+    const text = readFileSync(join(root, path), 'utf8');
+    for (const match of text.matchAll(IMPORT)) {
+      const specifier = match[1] ?? match[2];
+      if (specifier !== undefined) edges.push({ from: path, to: relative(root, resolve(root, dirname(path), specifier)) });
+    }
+  }
+  return edges;
+}
+
+/**
+ * The .ts files under `dir` that load package `name` for its values — `import { X }`, a default
+ * or namespace import, `require()` or `import()` — as opposed to types alone (`import type`,
+ * `{ type X }`), which leave nothing at run time.
+ */
+export function valueImportsOf(root: string, dir: string, name: string): string[] {
+  const quoted = `['"]${name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}['"]`;
+  const statement = new RegExp(`(?:^|\\n)\\s*import\\s+(type\\s+)?([^'"]*?)\\s*from\\s*${quoted}`, 'g');
+  const call = new RegExp(`\\b(?:require|import)\\(\\s*${quoted}\\s*\\)`);
+  return tsFiles(root, dir).filter((path) => {
+    const text = readFileSync(join(root, path), 'utf8');
+    if (call.test(text)) return true;
+    return [...text.matchAll(statement)].some(([, typeOnly, clause = '']) => {
+      if (typeOnly) return false;
+      const named = /^\{([^}]*)\}$/.exec(clause.trim());
+      if (named === null) return true; // a default or namespace import
+      return (named[1] ?? '').split(',').some((specifier) => specifier.trim() !== '' && !/^type\s/.test(specifier.trim()));
+    });
+  });
+}
+
+function tsFiles(root: string, dir: string): string[] {
+  const files: string[] = [];
   const walk = (folder: string): void => {
     for (const entry of readdirSync(join(root, folder), { withFileTypes: true })) {
       const path = join(folder, entry.name);
       if (entry.isDirectory()) walk(path);
-      else if (entry.name.endsWith('.ts')) {
-        const text = readFileSync(join(root, path), 'utf8');
-        for (const match of text.matchAll(IMPORT)) {
-          const specifier = match[1] ?? match[2];
-          if (specifier !== undefined) edges.push({ from: path, to: relative(root, resolve(root, dirname(path), specifier)) });
-        }
-      }
+      else if (entry.name.endsWith('.ts')) files.push(path);
     }
   };
   walk(dir);
-  return edges;
+  return files;
 }
 
 /** `src/pipeline/sinkStage.ts` → `pipeline`; `src/errors.ts` → `(root)`; outside src/ → null. */

@@ -5,7 +5,7 @@
 // restarting Kafka here disturbs no other test. FEDSEARCH_SLOW=1 runs a bigger studio faster.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AssignerProtocol } from 'kafkajs';
+import { AssignerProtocol } from '../../src/clients/kafkajs.ts';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { BackfillProgress } from '../../src/backfill/backfillProgress.ts';
 import { runBackfill } from '../../src/backfill/runBackfill.ts';

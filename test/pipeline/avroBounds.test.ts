@@ -10,15 +10,16 @@ const loaded = moviesIndex();
 const movieType = avro.Type.forSchema(generateAvroSchema(loaded.shape, loaded.config).schema as avro.Schema);
 const listOfStrings = avro.Type.forSchema({ type: 'array', items: 'string' });
 
-/** Zig-zag varint, as Avro writes longs. */
-const varint = (n: number): number[] => {
-  let z = n >= 0 ? n * 2 : -n * 2 - 1;
+/** Zig-zag varint, as Avro writes longs; in BigInt, exact beyond 2^53 (avsc refuses to write longs near it). */
+const varint = (n: number | bigint): number[] => {
+  const v = BigInt(n);
+  let z = v >= 0n ? v * 2n : -v * 2n - 1n;
   const bytes: number[] = [];
-  while (z >= 0x80) {
-    bytes.push((z % 0x80) | 0x80);
-    z = Math.floor(z / 0x80);
+  while (z >= 0x80n) {
+    bytes.push(Number(z % 0x80n) | 0x80);
+    z /= 0x80n;
   }
-  bytes.push(z);
+  bytes.push(Number(z));
   return bytes;
 };
 
@@ -36,9 +37,8 @@ describe('avroBoundsProblem', () => {
     expect(avroBoundsProblem(avro.Type.forSchema('long'), Buffer.from([0x02, 0x02]))).toBe('1 byte(s) left over after the value');
   });
 
-  it('reads every count as avsc writes it, from one byte to the largest safe integer', () => {
+  it('reads every count exactly, positive and negative, up to the largest safe integer, and refuses 2^53', () => {
     const longType = avro.Type.forSchema('long');
-    // The test's own varint: avsc refuses to write longs near 2^53.
     const listOfNulls = avro.Type.forSchema({ type: 'array', items: 'null' });
     fc.assert(
       fc.property(fc.integer({ min: 100_001, max: Number.MAX_SAFE_INTEGER }), (count) => {
@@ -47,13 +47,20 @@ describe('avroBoundsProblem', () => {
       }),
       { numRuns: 2_000 },
     );
+    // A negative count is followed by the block's size in bytes (here 0), and read as its magnitude.
     fc.assert(
-      fc.property(fc.integer({ min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER }), (n) => {
-        expect(avroBoundsProblem(longType, Buffer.from(varint(n)))).toBeNull();
+      fc.property(fc.integer({ min: Number.MIN_SAFE_INTEGER, max: -100_001 }), (count) => {
+        const claim = Buffer.from([...varint(count), ...varint(0)]);
+        expect(avroBoundsProblem(listOfNulls, claim)).toBe(`the value: a block of ${-count} elements in 0 bytes`);
       }),
       { numRuns: 2_000 },
     );
-    expect(avroBoundsProblem(longType, Buffer.from(varint(2 ** 53 + 2)))).toBe('the value: a number beyond 2^53');
+    for (const n of [Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER, 0, -1, 2 ** 49, -(2 ** 49) - 1]) {
+      expect(avroBoundsProblem(longType, Buffer.from(varint(n)))).toBeNull();
+    }
+    for (const n of [2n ** 53n, -(2n ** 53n), 2n ** 53n + 2n, 2n ** 62n]) {
+      expect(avroBoundsProblem(longType, Buffer.from(varint(n)))).toBe('the value: a number beyond 2^53');
+    }
   });
 
   it('names the field of the movie document where a cut-short value ends', () => {

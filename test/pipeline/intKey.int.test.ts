@@ -12,7 +12,7 @@ import { startStandaloneServer } from '@apollo/server/standalone';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { Client } from '@elastic/elasticsearch';
 import { parse } from 'graphql';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel } from '../../src/clients/kafkajs.ts';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { apolloServerOptions } from '../../src/apolloServerOptions.ts';
 import { METADATA_INDEX } from '../../src/index/indexMetadata.ts';

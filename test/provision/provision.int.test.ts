@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Client } from '@elastic/elasticsearch';
 import avro from 'avsc';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel } from '../../src/clients/kafkajs.ts';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parseIndexConfig } from '../../src/config/loadIndexConfig.ts';
 import { UserError } from '../../src/errors.ts';

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel } from '../../src/clients/kafkajs.ts';
 import { describe, expect, inject, it } from 'vitest';
 import { findJava } from '../../src/stack/java.ts';
 import { kafkaService, storageFormatArgs } from '../../src/stack/kafkaService.ts';

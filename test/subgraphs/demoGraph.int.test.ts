@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel, type Consumer } from 'kafkajs';
+import type { Consumer } from 'kafkajs';
+import { Kafka, logLevel } from '../../src/clients/kafkajs.ts';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startDemoGraph, type DemoGraph } from '../../subgraphs/startDemoGraph.ts';
 import type { ChangeEvent } from '../../subgraphs/shared/changeEvents.ts';
