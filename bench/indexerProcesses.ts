@@ -8,7 +8,9 @@ import { waitForStableGroup } from './consumerGroups.ts';
 import { produceMovieEvents, waitUntilSearchable } from './movieEvents.ts';
 import { stopChild } from './childProcesses.ts';
 import { measureMachineCpu, type MachineCpu } from './machineCpu.ts';
-import { cpuMsOf, peakRssMiBOf } from './processStats.ts';
+import { contextSwitchesOf, cpuMsOf, mainThreadCpuMsOf, peakRssMiBOf } from './processStats.ts';
+import { metricSum, scrape } from './prometheusText.ts';
+import { startReferenceWork } from './referenceWork.ts';
 
 const cli = new URL('../cli/fedsearch.js', import.meta.url).pathname;
 
@@ -20,12 +22,72 @@ export interface IndexerRun {
   cpuMsPerDocument: number;
   /** The same over the warm-up documents, indexed first by the cold processes (NaN without a warm-up). */
   cpuMsPerDocumentCold: number;
+  /** The part of it on the processes' main threads (the event loop; the rest is V8's compiler and GC threads, libuv's pool). */
+  mainThreadCpuMsPerDocument: number;
   /** Each process's CPU share of that work, ms per document. */
   cpuMsPerDocumentByProcess: number[];
   /** Partitions of the source topic with events each process's enrich consumer holds, and of the documents topic its sink holds. */
   partitions: Array<{ events: number; documents: number }>;
   /** Where the machine's cores went while the timed documents were indexed: `fedsearch run` and the processes given to observe. */
   machineCpu: MachineCpu;
+  /** How the timed documents were batched, over all processes (from their /metrics). */
+  batching: Batching;
+  /**
+   * The CPU a fixed piece of work took, every 50 ms in a process of its own, over the timed part
+   * (median): how fast the machine itself ran under this load (bench/referenceWork.ts).
+   */
+  referenceWork: { medianCpuMs: number; units: number };
+  /** Context switches of the `fedsearch run` processes' threads per 1,000 timed documents: waits (voluntary) and preemptions (involuntary). */
+  contextSwitchesPer1000Documents: { voluntary: number; involuntary: number };
+  /** The timed part on the monotonic clock in µs, the clock of `--cpu-prof` timestamps: to cut a profile to it. */
+  timedMonotonicUs: { start: number; end: number };
+}
+
+/** Batches and requests over the timed part of a run: fewer, larger ones cost less per document. */
+export interface Batching {
+  enrichBatches: number;
+  eventsPerEnrichBatch: number;
+  gatewayRequests: number;
+  entitiesPerGatewayRequest: number;
+  produceRequests: number;
+  documentsPerProduce: number;
+  sinkBatches: number;
+  documentsPerSinkBatch: number;
+}
+
+/** The counters Batching is computed from, summed over the processes' /metrics pages. */
+async function batchCounters(metricsUrls: readonly string[]): Promise<Record<'enrichBatches' | 'events' | 'gatewayRequests' | 'fetched' | 'produceRequests' | 'produced' | 'sinkBatches' | 'documents', number>> {
+  const pages = await Promise.all(metricsUrls.map(scrape));
+  const sum = (name: string, having: Record<string, string> = {}): number => pages.reduce((total, page) => total + metricSum(page, name, having), 0);
+  return {
+    enrichBatches: sum('fedsearch_batch_messages_count', { stage: 'enrich' }),
+    events: sum('fedsearch_batch_messages_sum', { stage: 'enrich' }),
+    gatewayRequests: sum('fedsearch_gateway_request_seconds_count'),
+    fetched: sum('fedsearch_documents_fetched_total'),
+    produceRequests: sum('fedsearch_documents_per_produce_count'),
+    produced: sum('fedsearch_documents_per_produce_sum'),
+    sinkBatches: sum('fedsearch_batch_messages_count', { stage: 'sink' }),
+    documents: sum('fedsearch_batch_messages_sum', { stage: 'sink' }),
+  };
+}
+
+function batchingBetween(before: Awaited<ReturnType<typeof batchCounters>>, after: Awaited<ReturnType<typeof batchCounters>>): Batching {
+  const d = (key: keyof typeof before): number => after[key] - before[key];
+  return {
+    enrichBatches: d('enrichBatches'),
+    eventsPerEnrichBatch: d('events') / d('enrichBatches'),
+    gatewayRequests: d('gatewayRequests'),
+    entitiesPerGatewayRequest: d('fetched') / d('gatewayRequests'),
+    produceRequests: d('produceRequests'),
+    documentsPerProduce: d('produced') / d('produceRequests'),
+    sinkBatches: d('sinkBatches'),
+    documentsPerSinkBatch: d('documents') / d('sinkBatches'),
+  };
+}
+
+/** "8 enrich batches of 750 events, 243 gateway requests of 24.7 entities, 60 produce requests of 100 documents, 14 sink batches of 429 documents". */
+export function describeBatching(b: Batching): string {
+  return `${b.enrichBatches} enrich batches of ${b.eventsPerEnrichBatch.toFixed(0)} events, ${b.gatewayRequests} gateway requests of ${b.entitiesPerGatewayRequest.toFixed(1)} entities, ${b.produceRequests} produce requests of ${b.documentsPerProduce.toFixed(0)} documents, ${b.sinkBatches} sink batches of ${b.documentsPerSinkBatch.toFixed(0)} documents`;
 }
 
 /**
@@ -42,19 +104,26 @@ export async function runIndexerProcesses(
   ids: readonly string[],
   warmUp: readonly string[] = [],
   observe: Record<string, readonly number[]> = {},
+  child: { env?: Record<string, string>; nodeArgs?: string[] } = {},
 ): Promise<IndexerRun> {
+  const reference = await startReferenceWork();
   const children: ChildProcess[] = [];
+  const metricsUrls: string[] = [];
   try {
     for (let n = 0; n < processes; n++) {
-      const child = spawn(process.execPath, [cli, 'run', h.configFile], {
-        env: { ...process.env, ...h.env, FEDSEARCH_LOG_LEVEL: 'warn' },
+      const port = await freePort();
+      metricsUrls.push(`http://127.0.0.1:${port}`);
+      const indexer = spawn(process.execPath, [...(child.nodeArgs ?? []), cli, 'run', h.configFile, '--metrics-port', String(port)], {
+        env: { ...process.env, ...h.env, FEDSEARCH_LOG_LEVEL: 'warn', ...child.env },
         stdio: ['ignore', 'ignore', 'inherit'],
       });
-      children.push(child);
+      children.push(indexer);
     }
     const topology = pipelineTopology(h.loaded);
-    await waitForStableGroup(h.kafka, topology.enrichGroup, processes);
-    await waitForStableGroup(h.kafka, topology.sinkGroup, processes);
+    await unlessOneExits(children, async () => {
+      await waitForStableGroup(h.kafka, topology.enrichGroup, processes);
+      await waitForStableGroup(h.kafka, topology.sinkGroup, processes);
+    });
     const eventTopic = h.loaded.config.primary.events[0]?.topic as string;
     const enrichPartitions = await assignedPartitions(h.kafka, topology.enrichGroup, eventTopic);
     const sinkPartitions = await assignedPartitions(h.kafka, topology.sinkGroup, topology.documentsTopic);
@@ -64,26 +133,62 @@ export async function runIndexerProcesses(
       await produceMovieEvents(h.kafka, eventTopic, warmUp);
       await waitUntilSearchable(h.es, h.index, warmUp.length);
     }
+    const countersBefore = await batchCounters(metricsUrls);
+    const switchesBefore = pids.map(contextSwitchesOf);
     const cpuBefore = pids.map(cpuMsOf);
+    const mainThreadBefore = pids.map(mainThreadCpuMsOf);
     const machineCpu = measureMachineCpu({ 'fedsearch run': pids, ...observe });
+    reference.start();
+    const monotonicUs = (): number => Number(process.hrtime.bigint() / 1000n);
+    const timedStart = monotonicUs();
     const started = performance.now();
     await produceMovieEvents(h.kafka, eventTopic, ids);
     await waitUntilSearchable(h.es, h.index, warmUp.length + ids.length);
     const seconds = (performance.now() - started) / 1000;
+    const referenceWork = await reference.stop();
+    const timedMonotonicUs = { start: timedStart, end: monotonicUs() };
     const machine = machineCpu();
     const cpuByProcess = pids.map((pid, n) => (cpuMsOf(pid) - (cpuBefore[n] as number)) / ids.length);
+    const mainThreadCpu = pids.reduce((sum, pid, n) => sum + mainThreadCpuMsOf(pid) - (mainThreadBefore[n] as number), 0) / ids.length;
+    const batching = batchingBetween(countersBefore, await batchCounters(metricsUrls));
+    const switchesAfter = pids.map(contextSwitchesOf);
+    const switched = (kind: 'voluntary' | 'involuntary'): number =>
+      (1000 * switchesAfter.reduce((sum, after, n) => sum + after[kind] - (switchesBefore[n]?.[kind] ?? 0), 0)) / ids.length;
     return {
       entitiesPerSecond: ids.length / seconds,
       peakRssMiB: pids.map(peakRssMiBOf),
       cpuMsPerDocument: cpuByProcess.reduce((sum, ms) => sum + ms, 0),
       cpuMsPerDocumentByProcess: cpuByProcess,
+      mainThreadCpuMsPerDocument: mainThreadCpu,
       cpuMsPerDocumentCold: pids.reduce((sum, _, n) => sum + ((cpuBefore[n] as number) - (cpuCold[n] as number)), 0) / warmUp.length,
       // Members are listed in no particular order; pair them up by rank, which is all the table shows.
       partitions: enrichPartitions.map((events, n) => ({ events, documents: sinkPartitions[n] ?? 0 })),
       machineCpu: machine,
+      batching,
+      timedMonotonicUs,
+      referenceWork,
+      contextSwitchesPer1000Documents: { voluntary: switched('voluntary'), involuntary: switched('involuntary') },
     };
   } finally {
-    for (const child of children) await stopChild(child);
+    for (const indexer of children) await stopChild(indexer);
+    await reference.stop();
+  }
+}
+
+/** `work`, failing at once with the exit status when one of `children` exits before it is done (a bad option, say). */
+async function unlessOneExits(children: readonly ChildProcess[], work: () => Promise<void>): Promise<void> {
+  const listeners: Array<() => void> = [];
+  const exited = new Promise<never>((_, reject) => {
+    for (const indexer of children) {
+      const listener = (): void => reject(new Error(`a fedsearch run process exited (${indexer.exitCode ?? indexer.signalCode}) before its consumers joined; its stderr is above`));
+      indexer.once('exit', listener);
+      listeners.push(() => indexer.off('exit', listener));
+    }
+  });
+  try {
+    await Promise.race([work(), exited]);
+  } finally {
+    listeners.forEach((remove) => remove());
   }
 }
 

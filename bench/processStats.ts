@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** Clock ticks per second of /proc's CPU times (USER_HZ: 100 on Linux everywhere that matters). */
 export const TICKS_PER_SECOND = 100;
@@ -27,4 +27,21 @@ export function peakRssMiBOf(pid: number): number {
 /** User + system CPU the main thread of a process (the event loop, not V8's helper threads) has used so far, ms. */
 export function mainThreadCpuMsOf(pid: number): number {
   return cpuMsOfStat(readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8'));
+}
+
+/** Context switches of all a process's threads so far (/proc/<pid>/task/<tid>/status): waits it chose (voluntary) and preemptions (involuntary). */
+export function contextSwitchesOf(pid: number): { voluntary: number; involuntary: number } {
+  let voluntary = 0;
+  let involuntary = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    let status: string;
+    try {
+      status = readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8');
+    } catch {
+      continue; // a thread that ended meanwhile
+    }
+    voluntary += Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+    involuntary += Number(/^nonvoluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+  }
+  return { voluntary, involuntary };
 }

@@ -19,6 +19,7 @@ import { waitForStableGroup } from './consumerGroups.ts';
 import { produceMovieEvents, waitUntilSearchable } from './movieEvents.ts';
 import { stopChild } from './childProcesses.ts';
 import { cpuMsOf, peakRssMiBOf } from './processStats.ts';
+import { metricSum, scrape } from './prometheusText.ts';
 const N = Number(process.env.N ?? 4000);
 const PROFILE_DIR = process.env.FEDSEARCH_PROFILE_DIR ?? new URL('../.fedsearch/profiles/', import.meta.url).pathname;
 const ids = Array.from({ length: N }, (_, i) => entityId('mov', i + 1));
@@ -57,18 +58,16 @@ process.exit(0);
 async function printTimeline(): Promise<void> {
   const metricsUrl = /(http:\/\/127\.0\.0\.1:\d+)\/metrics/.exec(childStderr)?.[1];
   if (!metricsUrl) throw new Error('the child did not print its /metrics address');
-  const total = (text: string, metric: string): number =>
-    text.split('\n').reduce((sum, line) => (line.startsWith(metric) ? sum + Number(line.split(' ').at(-1)) : sum), 0);
   for (;;) {
-    const text = await (await fetch(`${metricsUrl}/metrics`)).text();
+    const text = await scrape(metricsUrl);
     const { count } = await h.es.count({ index: h.index });
     const column = (label: string, value: number): string => `${label} ${value.toFixed(0).padStart(6)}`;
     console.log(
       [
         `${(performance.now() - start).toFixed(0).padStart(6)} ms`,
-        column('events', total(text, 'fedsearch_events_total')),
-        column('fetched', total(text, 'fedsearch_documents_fetched_total')),
-        column('written', total(text, 'fedsearch_documents_written_total')),
+        column('events', metricSum(text, 'fedsearch_events_total')),
+        column('fetched', metricSum(text, 'fedsearch_documents_fetched_total')),
+        column('written', metricSum(text, 'fedsearch_documents_written_total')),
         column('searchable', count),
         column('cpu ms', cpuMsOf(child.pid as number) - before),
       ].join('  '),

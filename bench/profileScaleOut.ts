@@ -13,7 +13,7 @@ import { kafkaBrokers } from '../src/stack/kafkaService.ts';
 import { entityId } from '../subgraphs/data/studioRows.ts';
 import { createIndexHarness } from '../support/indexHarness.ts';
 import { startFastGraph } from './fastGraph.ts';
-import { runIndexerProcesses, type IndexerRun } from './indexerProcesses.ts';
+import { describeBatching, runIndexerProcesses, type IndexerRun } from './indexerProcesses.ts';
 import { stopChild } from './childProcesses.ts';
 
 const N = Number(process.env.N ?? 6000);
@@ -32,7 +32,15 @@ const run = async (processes: number, burn = false): Promise<IndexerRun> => {
   const h = await createIndexHarness({ ...harness, graph: { ...main.graph, gatewayUrl: fast.url }, sourcePartitions: PARTITIONS, edit: evenPartitions });
   const burner = burn ? spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }) : null;
   try {
-    return await runIndexerProcesses(h, processes, ids, warmUp);
+    // PROFILE_DIR: each `fedsearch run` writes a CPU profile there; the timed part's window is printed to cut it.
+    // NODE_ARGS: more options for the indexers' node (V8 flags, say), split at spaces.
+    const nodeArgs = [
+      ...(process.env.NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+      ...(process.env.PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROFILE_DIR}/${processes}${burn ? 'b' : ''}`] : []),
+    ];
+    const result = await runIndexerProcesses(h, processes, ids, warmUp, {}, { nodeArgs });
+    if (process.env.PROFILE_DIR) console.log(`${processes}${burn ? 'b' : ''}: timed part ${result.timedMonotonicUs.start}..${result.timedMonotonicUs.end} µs`);
+    return result;
   } finally {
     if (burner !== null) await stopChild(burner);
     await h.dispose();
@@ -42,11 +50,14 @@ const one = await run(1);
 const oneBurning = process.env.BURN === '1' ? await run(1, true) : null;
 const two = await run(2);
 const ms = (value: number): string => `${value.toFixed(3)} ms`;
-console.log(`1 process:  ${one.entitiesPerSecond.toFixed(0)}/s, cpu/doc ${ms(one.cpuMsPerDocument)} warm, ${ms(one.cpuMsPerDocumentCold)} cold`);
+console.log(`1 process:  ${one.entitiesPerSecond.toFixed(0)}/s, cpu/doc ${ms(one.cpuMsPerDocument)} warm (main thread ${ms(one.mainThreadCpuMsPerDocument)}), ${ms(one.cpuMsPerDocumentCold)} cold`);
 if (oneBurning !== null) {
   console.log(`1 process beside a busy loop: ${oneBurning.entitiesPerSecond.toFixed(0)}/s, cpu/doc ${ms(oneBurning.cpuMsPerDocument)} warm (${(oneBurning.cpuMsPerDocument / one.cpuMsPerDocument).toFixed(2)}× of 1 process alone)`);
 }
-console.log(`2 processes: ${two.entitiesPerSecond.toFixed(0)}/s, cpu/doc ${ms(two.cpuMsPerDocument)} warm (${two.cpuMsPerDocumentByProcess.map(ms).join(' + ')}), ${ms(two.cpuMsPerDocumentCold)} cold`);
+console.log(`2 processes: ${two.entitiesPerSecond.toFixed(0)}/s, cpu/doc ${ms(two.cpuMsPerDocument)} warm (${two.cpuMsPerDocumentByProcess.map(ms).join(' + ')}; main threads ${ms(two.mainThreadCpuMsPerDocument)}), ${ms(two.cpuMsPerDocumentCold)} cold`);
+for (const [what, r] of [['1 process', one], ['beside a busy loop', oneBurning], ['2 processes', two]] as const) {
+  if (r !== null) console.log(`  ${what}: ${describeBatching(r.batching)}; reference work ${ms(r.referenceWork.medianCpuMs)} CPU (median of ${r.referenceWork.units}); context switches per 1,000 documents ${r.contextSwitchesPer1000Documents.voluntary.toFixed(0)} voluntary, ${r.contextSwitchesPer1000Documents.involuntary.toFixed(0)} involuntary`);
+}
 console.log(`2 vs 1: warm ${(two.cpuMsPerDocument / one.cpuMsPerDocument).toFixed(2)}×, cold ${(two.cpuMsPerDocumentCold / one.cpuMsPerDocumentCold).toFixed(2)}×`);
 await fetcher.close();
 await fast.stop();

@@ -25,6 +25,7 @@ import { renameThroughGraph, timeFanout, timeFanoutOnReplay } from './fanout.ts'
 import { startFastGraph } from './fastGraph.ts';
 import { runIndexerProcesses, startIndexerProcess, type IndexerRun } from './indexerProcesses.ts';
 import { describeMachineCpu } from './machineCpu.ts';
+import { metricSum, scrape } from './prometheusText.ts';
 import { runNaivePipeline } from './naivePipeline.ts';
 import { percentile } from './percentile.ts';
 import { rawBulkRate, readAllDocuments } from './rawBulk.ts';
@@ -335,9 +336,8 @@ async function relatedHeavy(metricsUrl: string): Promise<{ renames: number; p50:
   const sample = await main.es.search<{ cast: Array<{ talent: { talentId: string } | null }> }>({ index: main.index, size: 500, _source: ['cast.talent.talentId'], query: { match_all: {} } });
   const talent = [...new Set(sample.hits.hits.flatMap((hit) => (hit._source?.cast ?? []).flatMap((credit) => (credit.talent ? [credit.talent.talentId] : []))))].filter((id) => id !== HUB_TALENT_ID);
   const counters = async (): Promise<{ refreshes: number; batches: number }> => {
-    const text = await (await fetch(`${metricsUrl}/metrics`)).text();
-    const sum = (name: string): number => text.split('\n').filter((line) => line.startsWith(name)).reduce((total, line) => total + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
-    return { refreshes: sum('fedsearch_index_refreshes_total'), batches: sum('fedsearch_reverse_lookup_fanout_count') };
+    const text = await scrape(metricsUrl);
+    return { refreshes: metricSum(text, 'fedsearch_index_refreshes_total'), batches: metricSum(text, 'fedsearch_reverse_lookup_fanout_count') };
   };
   const before = await counters();
   const pending = new Map<string, number>();

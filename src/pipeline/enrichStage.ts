@@ -174,6 +174,7 @@ export class EnrichStage {
     // Documents go out as their requests settle, not after the last one: a change fanning out to
     // a thousand documents is being written while the rest are fetched.
     const sender = new CoalescingSender(async (messages) => {
+      metrics.documentsPerProduce.observe(messages.length);
       await producer.send({ topic: topology.documentsTopic, acks: -1, messages });
       await heartbeat();
     }, SEND_CHUNK);
@@ -247,6 +248,7 @@ export class EnrichStage {
     try {
       const ticket = this.commits.ticket(batch.topic, batch.partition);
       const { metrics, logger, elasticsearch } = this.deps;
+      metrics.batchMessages.observe({ stage: 'enrich' }, batch.messages.length);
       const where = { topic: batch.topic, partition: batch.partition };
       const { primary, related, letters, decoded } = routeEvents(batch.messages, this.routes.get(batch.topic) ?? [], where);
       // A fetch under way when these related changes were read may have read the old state: the

@@ -16,6 +16,8 @@ export class PipelineMetrics {
   readonly consumerLag: Gauge<'group' | 'topic' | 'partition'>;
   readonly retries: Counter<'stage' | 'reason'>;
   readonly deadLetters: Counter<'stage' | 'kind'>;
+  readonly batchMessages: Histogram<'stage'>;
+  readonly documentsPerProduce: Histogram;
 
   constructor(index: string) {
     this.registry.setDefaultLabels({ index });
@@ -80,6 +82,19 @@ export class PipelineMetrics {
       name: 'fedsearch_retries_total',
       help: 'Retries of gateway fetches and Elasticsearch bulk items',
       labelNames: ['stage', 'reason'],
+      registers,
+    });
+    this.batchMessages = new Histogram({
+      name: 'fedsearch_batch_messages',
+      help: 'Messages per batch a stage handles (a partition\'s share of one Kafka fetch): small batches cost more per message',
+      labelNames: ['stage'],
+      buckets: [1, 10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000],
+      registers,
+    });
+    this.documentsPerProduce = new Histogram({
+      name: 'fedsearch_documents_per_produce',
+      help: 'Documents per produce request to the documents topic (what settles while one is in flight goes into the next)',
+      buckets: [1, 5, 10, 25, 50, 100, 250, 500],
       registers,
     });
     this.deadLetters = new Counter({

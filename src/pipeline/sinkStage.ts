@@ -64,6 +64,7 @@ export class SinkStage {
     const { batch, heartbeat, isRunning, isStale } = payload;
     if (batch.isEmpty() || !isRunning() || isStale()) return;
     const { codec, deadLetters, metrics, logger, topology } = this.deps;
+    metrics.batchMessages.observe({ stage: 'sink' }, batch.messages.length);
     // A bulk request can outlast the session timeout (Elasticsearch frozen, a GC pause): without
     // heartbeats meanwhile the member is evicted and its commit refused.
     const whileWaiting = <T>(work: Promise<T>): Promise<T> => heartbeatWhile(work, heartbeat, this.deps.heartbeatEveryMs ?? HEARTBEAT_EVERY_MS);

@@ -233,6 +233,8 @@ describe('streaming indexer against the real stack and demo graph', () => {
     expect(metrics).toMatch(/fedsearch_documents_written_total\{[^}]*operation="index",result="ok"[^}]*\} [1-9]/);
     expect(metrics).toContain('fedsearch_reverse_lookup_fanout_bucket');
     expect(metrics).toContain('fedsearch_end_to_end_seconds_count');
+    expect(metrics).toMatch(/fedsearch_documents_per_produce_count\{[^}]*\} [1-9]/);
+    for (const stage of ['enrich', 'sink']) expect(metrics).toMatch(new RegExp(`fedsearch_batch_messages_count\\{[^}]*stage="${stage}"[^}]*\\} [1-9]`));
     expect(metrics).toMatch(/fedsearch_dead_letters_total\{[^}]*kind="event"/);
     const health = await fetch(`${pipeline.metricsUrl}/healthz`);
     expect(health.status).toBe(200);
