@@ -1,6 +1,7 @@
 // What `npm run bench` writes to bench/results.json, from the same run as bench/results.md: the
 // figures a machine (CI, a dashboard, the chart) reads. Entities per second unless named.
 
+import type { Batching } from './indexerProcesses.ts';
 import type { MachineCpu } from './machineCpu.ts';
 
 export interface ThroughputRow {
@@ -26,6 +27,10 @@ export interface BenchResults {
   cpuMsPerDocument: { demoGraph: number; fastGraph: number; fastGraph2Processes: number };
   /** The same over the warm-up documents each run indexes first, with its processes cold. */
   cpuMsPerDocumentCold: { demoGraph: number; fastGraph: number; fastGraph2Processes: number };
+  /** The part of cpuMsPerDocument on the processes' main threads (the rest: V8's GC and compiler threads, libuv's pool). */
+  mainThreadCpuMsPerDocument: { demoGraph: number; fastGraph: number; fastGraph2Processes: number };
+  /** How the timed documents were batched (enrich batches, gateway requests, produce requests, sink batches), over all processes. */
+  batching: { fastGraph: Batching; fastGraph2Processes: Batching };
   /** Where the machine's cores went while the timed documents were indexed: shares (0–1) of all cores' time by process, the rest, idle. */
   machineCpu: { demoGraph: MachineCpu; fastGraph: MachineCpu; fastGraph2Processes: MachineCpu };
   /** Peak resident memory (VmHWM) of a `fedsearch run` process, MiB. */

@@ -34,9 +34,9 @@ export interface IndexerRun {
   batching: Batching;
   /**
    * The CPU a fixed piece of work took, every 50 ms in a process of its own, over the timed part
-   * (median): how fast the machine itself ran under this load (bench/referenceWork.ts).
+   * (median): how fast the machine itself ran under this load (bench/referenceWork.ts); null unless asked for.
    */
-  referenceWork: { medianCpuMs: number; units: number };
+  referenceWork: { medianCpuMs: number; units: number } | null;
   /** Context switches of the `fedsearch run` processes' threads per 1,000 timed documents: waits (voluntary) and preemptions (involuntary). */
   contextSwitchesPer1000Documents: { voluntary: number; involuntary: number };
   /** The timed part on the monotonic clock in µs, the clock of `--cpu-prof` timestamps: to cut a profile to it. */
@@ -104,17 +104,18 @@ export async function runIndexerProcesses(
   ids: readonly string[],
   warmUp: readonly string[] = [],
   observe: Record<string, readonly number[]> = {},
-  child: { env?: Record<string, string>; nodeArgs?: string[] } = {},
+  options: { env?: Record<string, string>; nodeArgs?: string[]; referenceWork?: boolean } = {},
 ): Promise<IndexerRun> {
-  const reference = await startReferenceWork();
+  // Off unless asked: it is a little load of its own beside the indexers.
+  const reference = options.referenceWork ? await startReferenceWork() : null;
   const children: ChildProcess[] = [];
   const metricsUrls: string[] = [];
   try {
     for (let n = 0; n < processes; n++) {
       const port = await freePort();
       metricsUrls.push(`http://127.0.0.1:${port}`);
-      const indexer = spawn(process.execPath, [...(child.nodeArgs ?? []), cli, 'run', h.configFile, '--metrics-port', String(port)], {
-        env: { ...process.env, ...h.env, FEDSEARCH_LOG_LEVEL: 'warn', ...child.env },
+      const indexer = spawn(process.execPath, [...(options.nodeArgs ?? []), cli, 'run', h.configFile, '--metrics-port', String(port)], {
+        env: { ...process.env, ...h.env, FEDSEARCH_LOG_LEVEL: 'warn', ...options.env },
         stdio: ['ignore', 'ignore', 'inherit'],
       });
       children.push(indexer);
@@ -138,14 +139,14 @@ export async function runIndexerProcesses(
     const cpuBefore = pids.map(cpuMsOf);
     const mainThreadBefore = pids.map(mainThreadCpuMsOf);
     const machineCpu = measureMachineCpu({ 'fedsearch run': pids, ...observe });
-    reference.start();
+    reference?.start();
     const monotonicUs = (): number => Number(process.hrtime.bigint() / 1000n);
     const timedStart = monotonicUs();
     const started = performance.now();
     await produceMovieEvents(h.kafka, eventTopic, ids);
     await waitUntilSearchable(h.es, h.index, warmUp.length + ids.length);
     const seconds = (performance.now() - started) / 1000;
-    const referenceWork = await reference.stop();
+    const referenceWork = (await reference?.stop()) ?? null;
     const timedMonotonicUs = { start: timedStart, end: monotonicUs() };
     const machine = machineCpu();
     const cpuByProcess = pids.map((pid, n) => (cpuMsOf(pid) - (cpuBefore[n] as number)) / ids.length);
@@ -171,7 +172,7 @@ export async function runIndexerProcesses(
     };
   } finally {
     for (const indexer of children) await stopChild(indexer);
-    await reference.stop();
+    await reference?.stop();
   }
 }
 

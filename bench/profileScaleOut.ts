@@ -38,7 +38,7 @@ const run = async (processes: number, burn = false): Promise<IndexerRun> => {
       ...(process.env.NODE_ARGS?.split(' ').filter(Boolean) ?? []),
       ...(process.env.PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROFILE_DIR}/${processes}${burn ? 'b' : ''}`] : []),
     ];
-    const result = await runIndexerProcesses(h, processes, ids, warmUp, {}, { nodeArgs });
+    const result = await runIndexerProcesses(h, processes, ids, warmUp, {}, { nodeArgs, referenceWork: true });
     if (process.env.PROFILE_DIR) console.log(`${processes}${burn ? 'b' : ''}: timed part ${result.timedMonotonicUs.start}..${result.timedMonotonicUs.end} µs`);
     return result;
   } finally {
@@ -56,7 +56,7 @@ if (oneBurning !== null) {
 }
 console.log(`2 processes: ${two.entitiesPerSecond.toFixed(0)}/s, cpu/doc ${ms(two.cpuMsPerDocument)} warm (${two.cpuMsPerDocumentByProcess.map(ms).join(' + ')}; main threads ${ms(two.mainThreadCpuMsPerDocument)}), ${ms(two.cpuMsPerDocumentCold)} cold`);
 for (const [what, r] of [['1 process', one], ['beside a busy loop', oneBurning], ['2 processes', two]] as const) {
-  if (r !== null) console.log(`  ${what}: ${describeBatching(r.batching)}; reference work ${ms(r.referenceWork.medianCpuMs)} CPU (median of ${r.referenceWork.units}); context switches per 1,000 documents ${r.contextSwitchesPer1000Documents.voluntary.toFixed(0)} voluntary, ${r.contextSwitchesPer1000Documents.involuntary.toFixed(0)} involuntary`);
+  if (r !== null) console.log(`  ${what}: ${describeBatching(r.batching)}; reference work ${ms(r.referenceWork?.medianCpuMs ?? Number.NaN)} CPU (median of ${r.referenceWork?.units}); context switches per 1,000 documents ${r.contextSwitchesPer1000Documents.voluntary.toFixed(0)} voluntary, ${r.contextSwitchesPer1000Documents.involuntary.toFixed(0)} involuntary`);
 }
 console.log(`2 vs 1: warm ${(two.cpuMsPerDocument / one.cpuMsPerDocument).toFixed(2)}×, cold ${(two.cpuMsPerDocumentCold / one.cpuMsPerDocumentCold).toFixed(2)}×`);
 await fetcher.close();

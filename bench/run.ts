@@ -23,7 +23,7 @@ import type { BenchResults } from './benchResults.ts';
 import { renderCharts } from './charts.ts';
 import { renameThroughGraph, timeFanout, timeFanoutOnReplay } from './fanout.ts';
 import { startFastGraph } from './fastGraph.ts';
-import { runIndexerProcesses, startIndexerProcess, type IndexerRun } from './indexerProcesses.ts';
+import { describeBatching, runIndexerProcesses, startIndexerProcess, type IndexerRun } from './indexerProcesses.ts';
 import { describeMachineCpu } from './machineCpu.ts';
 import { metricSum, scrape } from './prometheusText.ts';
 import { runNaivePipeline } from './naivePipeline.ts';
@@ -114,7 +114,8 @@ try {
     await naive.dispose();
 
     const e2e = oneRun.entitiesPerSecond;
-    const cpu = (run: IndexerRun): string => `${fixed(run.cpuMsPerDocument, 3)} ms (cold, the first ${WARM_UP_IDS.length}: ${fixed(run.cpuMsPerDocumentCold, 3)} ms)`;
+    const cpu = (run: IndexerRun): string =>
+      `${fixed(run.cpuMsPerDocument, 3)} ms, main thread ${fixed(run.mainThreadCpuMsPerDocument, 3)} ms (cold, the first ${WARM_UP_IDS.length}: ${fixed(run.cpuMsPerDocumentCold, 3)} ms)`;
     const split = (run: IndexerRun): string => run.partitions.map((p) => `${p.events}/${p.documents}`).join(' and ');
     rows.push(`| indexing throughput, ${graphName} (${EVENTS} change events in Kafka → searchable, after ${WARM_UP_IDS.length} others not timed) | entities/s | fedsearch (1 process) vs this | CPU per document (user+system, all \`fedsearch run\` processes) |`, '|---|---|---|---|');
     rows.push(`| **fedsearch, 1 \`fedsearch run\` process** | **${fixed(e2e)}** | 1.00 | ${cpu(oneRun)} |`);
@@ -124,6 +125,7 @@ try {
     rows.push(`| baseline: naive pipeline, one GraphQL + one index request per event (${NAIVE_EVENTS} events) | ${fixed(naiveRate)} | ${fixed(e2e / naiveRate, 1)}× faster | |`);
     rows.push(`| peak RSS (VmHWM) of a \`fedsearch run\` process | 1 process: ${fixed(oneRun.peakRssMiB[0] ?? Number.NaN)} MiB; 2 processes: ${twoRun.peakRssMiB.map((m) => fixed(m)).join(' and ')} MiB | | |`, '');
     rows.push(`Where the machine's cores went while the timed documents were indexed (share of both cores' time): 1 process — ${describeMachineCpu(oneRun.machineCpu)}; 2 processes — ${describeMachineCpu(twoRun.machineCpu)}.`, '');
+    rows.push(`How the timed documents were batched: 1 process — ${describeBatching(oneRun.batching)}; 2 processes — ${describeBatching(twoRun.batching)}.`, '');
     return { oneRun, twoRun, row: { fedsearch1: e2e, fedsearch2: twoRun.entitiesPerSecond, rawBulk: bulkRate, naive: naiveRate, fetchLimit } };
   };
 
@@ -142,6 +144,8 @@ try {
     results.fastGraph = replayed.row;
     results.cpuMsPerDocument = { demoGraph: demo.oneRun.cpuMsPerDocument, fastGraph: replayed.oneRun.cpuMsPerDocument, fastGraph2Processes: replayed.twoRun.cpuMsPerDocument };
     results.cpuMsPerDocumentCold = { demoGraph: demo.oneRun.cpuMsPerDocumentCold, fastGraph: replayed.oneRun.cpuMsPerDocumentCold, fastGraph2Processes: replayed.twoRun.cpuMsPerDocumentCold };
+    results.mainThreadCpuMsPerDocument = { demoGraph: demo.oneRun.mainThreadCpuMsPerDocument, fastGraph: replayed.oneRun.mainThreadCpuMsPerDocument, fastGraph2Processes: replayed.twoRun.mainThreadCpuMsPerDocument };
+    results.batching = { fastGraph: replayed.oneRun.batching, fastGraph2Processes: replayed.twoRun.batching };
     results.machineCpu = { demoGraph: demo.oneRun.machineCpu, fastGraph: replayed.oneRun.machineCpu, fastGraph2Processes: replayed.twoRun.machineCpu };
     results.peakRssMiB = Math.max(...demo.oneRun.peakRssMiB, ...demo.twoRun.peakRssMiB, ...replayed.oneRun.peakRssMiB, ...replayed.twoRun.peakRssMiB);
 

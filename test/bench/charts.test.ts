@@ -11,6 +11,11 @@ const results: BenchResults = {
   fastGraph: { fedsearch1: 12345, fedsearch2: 19876, rawBulk: 24680, naive: 211, fetchLimit: 31415 },
   cpuMsPerDocument: { demoGraph: 0.5, fastGraph: 0.3, fastGraph2Processes: 0.35 },
   cpuMsPerDocumentCold: { demoGraph: 0.7, fastGraph: 0.5, fastGraph2Processes: 0.6 },
+  mainThreadCpuMsPerDocument: { demoGraph: 0.3, fastGraph: 0.2, fastGraph2Processes: 0.2 },
+  batching: {
+    fastGraph: { enrichBatches: 8, eventsPerEnrichBatch: 750, gatewayRequests: 243, entitiesPerGatewayRequest: 24.7, produceRequests: 140, documentsPerProduce: 43, sinkBatches: 17, documentsPerSinkBatch: 353 },
+    fastGraph2Processes: { enrichBatches: 8, eventsPerEnrichBatch: 750, gatewayRequests: 243, entitiesPerGatewayRequest: 24.7, produceRequests: 147, documentsPerProduce: 41, sinkBatches: 28, documentsPerSinkBatch: 214 },
+  },
   machineCpu: { demoGraph: { coreSeconds: 8, shares: { 'fedsearch run': 0.3, Elasticsearch: 0.4 }, other: 0.2, idle: 0.1 }, fastGraph: { coreSeconds: 8, shares: { 'fedsearch run': 0.3, Elasticsearch: 0.4 }, other: 0.2, idle: 0.1 }, fastGraph2Processes: { coreSeconds: 8, shares: { 'fedsearch run': 0.3, Elasticsearch: 0.4 }, other: 0.2, idle: 0.1 } },
   peakRssMiB: 180,
   freshnessMs: { p50: 412, p95: 873, p99: 1234 },
