@@ -4,7 +4,7 @@
 // .fedsearch/profiles), autocannon at 1 and 10 connections for each query. Prints latency,
 // req/s and the serve process's CPU per request (main thread and V8's helper threads), beside a
 // pass-through proxy (bench/passThroughProxy.ts) as the floor.
-//   N=20000 npx tsx bench/profileSearch.ts
+//   N=20000 [NODE_ARGS=--max-semi-space-size=64] npx tsx bench/profileSearch.ts
 import { runBackfill } from '../src/backfill/runBackfill.ts';
 import { elasticsearchUrl } from '../src/stack/elasticsearchService.ts';
 import { kafkaBrokers } from '../src/stack/kafkaService.ts';
@@ -21,7 +21,9 @@ const h = await createIndexHarness({ elasticsearchUrl: elasticsearchUrl(), kafka
 await runBackfill(h.loaded, { rate: Number.POSITIVE_INFINITY, resume: false, newVersion: false, cleanup: false, graceSeconds: 0 }, quiet);
 // The floor: a pass-through proxy in its own process, ES's bytes in and out, no parsing.
 const proxy = await startPassThroughProxy(elasticsearchUrl(), h.index);
-const server = await startSearchServer(h.configFile, h.env, profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []);
+// NODE_ARGS: more options for the serve process's node (V8 flags, say), split at spaces.
+const nodeArgs = process.env.NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+const server = await startSearchServer(h.configFile, h.env, [...nodeArgs, ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [])]);
 const queries: Array<{ label: string; request: Record<string, unknown> }> = [
   { label: 'text', request: { query: 'shadow river', facets: [] } },
   { label: 'text + filter + facets', request: { query: 'shadow river', filter: 'releaseYear >= 1990 AND production.status IN ["RELEASED", "POST_PRODUCTION"]' } },
@@ -34,7 +36,7 @@ try {
       await loadTest(proxy.url, pair.direct.body, connections, 2);
       const passed = await loadTestWithCpu(proxy.url, pair.direct.body, connections, SECONDS, proxy.pid);
       console.log(
-        `${label} c${connections}: fedsearch p50 ${fed.p50} p99 ${fed.p99} ${fed.requestsPerSecond.toFixed(0)}/s | direct p50 ${es.p50} p99 ${es.p99} ${es.requestsPerSecond.toFixed(0)}/s | p50 ${(fed.p50 / Math.max(1, es.p50)).toFixed(2)}× req/s ${(fed.requestsPerSecond / es.requestsPerSecond).toFixed(2)}× | serve CPU ${fed.cpuMsPerRequest.toFixed(3)} ms/request | pass-through proxy p50 ${passed.p50} ${passed.requestsPerSecond.toFixed(0)}/s CPU ${passed.cpuMsPerRequest.toFixed(3)} ms/request | failures ${fed.failures + es.failures + passed.failures}\n  serve threads ms/request: main ${fed.mainThreadCpuMsPerRequest.toFixed(2)}, other ${(fed.cpuMsPerRequest - fed.mainThreadCpuMsPerRequest).toFixed(2)}`,
+        `${label} c${connections}: fedsearch p50 ${fed.p50} p99 ${fed.p99} ${fed.requestsPerSecond.toFixed(0)}/s | direct p50 ${es.p50} p99 ${es.p99} ${es.requestsPerSecond.toFixed(0)}/s | p50 ${(fed.p50 / Math.max(1, es.p50)).toFixed(2)}× req/s ${(fed.requestsPerSecond / es.requestsPerSecond).toFixed(2)}× | serve CPU ${fed.cpuMsPerRequest.toFixed(3)} ms/request | pass-through proxy p50 ${passed.p50} ${passed.requestsPerSecond.toFixed(0)}/s CPU ${passed.cpuMsPerRequest.toFixed(3)} ms/request | answers ${(fed.bytesPerResponse / 1024).toFixed(1)} KiB, direct ${(es.bytesPerResponse / 1024).toFixed(1)} KiB | failures ${fed.failures + es.failures + passed.failures}\n  serve threads ms/request: main ${fed.mainThreadCpuMsPerRequest.toFixed(2)}, other ${(fed.cpuMsPerRequest - fed.mainThreadCpuMsPerRequest).toFixed(2)}`,
       );
     }
   }

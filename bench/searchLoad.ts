@@ -15,6 +15,8 @@ export interface LoadResult {
   requestsPerSecond: number;
   /** Non-2xx answers and connection errors: must be 0 for the figures to mean anything. */
   failures: number;
+  /** Mean size of an answer, headers included, bytes. */
+  bytesPerResponse: number;
 }
 
 /** autocannon: POST `body` to `url` over `connections` connections for `seconds`. */
@@ -25,6 +27,7 @@ export async function loadTest(url: string, body: string, connections: number, s
     p99: result.latency.p99,
     requestsPerSecond: result.requests.average,
     failures: result.non2xx + result.errors + result.timeouts,
+    bytesPerResponse: result.throughput.total / Math.max(1, result.requests.total),
   };
 }
 
