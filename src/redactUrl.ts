@@ -28,11 +28,9 @@ export function redactUrlsIn(text: string): string {
 function redactUnparsable(text: string): string {
   const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(text);
   if (scheme === null) return text;
+  // A password may hold '/', '?' or '#' (a base64 token): everything up to the last '@' goes, even
+  // when that '@' was in the path (over-redacting is the safe side), then the query and fragment.
   const rest = text.slice(scheme[0].length);
-  const authorityEnd = rest.search(/[/?#]/);
-  const authority = authorityEnd === -1 ? rest : rest.slice(0, authorityEnd);
-  const host = authority.slice(authority.lastIndexOf('@') + 1);
-  const path = authorityEnd === -1 ? '' : rest.slice(authorityEnd).replace(/[?#].*$/s, '');
-  const redacted = `${scheme[0]}${host}${path}`;
+  const redacted = `${scheme[0]}${rest.slice(rest.lastIndexOf('@') + 1).replace(/[?#].*$/s, '')}`;
   return redacted === text ? text : `${redacted} (credentials and query hidden)`;
 }

@@ -16,6 +16,10 @@ describe('redactUrl', () => {
     expect(redactUrl('https://user:secret@[bad/graphql#frag')).toBe('https://[bad/graphql (credentials and query hidden)');
     expect(redactUrl('https://a:b@c@gw.example:99999')).toBe('https://gw.example:99999 (credentials and query hidden)');
     expect(redactUrl('https://gw.example:99999/graphql')).toBe('https://gw.example:99999/graphql');
+    // A token with '/', '?' or '#' in it: none of it shows.
+    expect(redactUrl('https://user:pa/ss@gw.example:99999/x')).toBe('https://gw.example:99999/x (credentials and query hidden)');
+    expect(redactUrl('https://user:p?ss@gw.example:99999')).toBe('https://gw.example:99999 (credentials and query hidden)');
+    expect(redactUrl('https://user:p#ss@gw.example:99999')).toBe('https://gw.example:99999 (credentials and query hidden)');
   });
 
   it('redacts every URL inside a client library message', () => {

@@ -11,10 +11,8 @@ import { decodeId, encodeId, idOfDocument, type KeyPart } from '../graph/entityK
 import type { FetchByKeyGateway } from '../graph/fetchByKeyGateway.ts';
 import { redactUrl, redactUrlsIn } from '../redactUrl.ts';
 
-/** 307/308 redirects followed per request before the answer counts as an error. */
+/** 307/308 redirects followed per request; one more is an error. */
 const MAX_REDIRECTS = 3;
-/** Headers not sent on when a redirect leads to another origin. */
-const CREDENTIAL_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie']);
 
 /**
  * What the gateway said about one entity. `version` is when the request that answered was sent
@@ -309,11 +307,16 @@ export class GatewayFetcher {
       } catch (error) {
         throw transportError(error, target, timeoutMs);
       }
-      // 307 and 308 keep the method and the body, so the same POST is sent on (as fetch() did);
-      // any other redirect would turn it into a GET, and is reported by httpError below.
-      const next = (status === 307 || status === 308) && location !== undefined && hops < MAX_REDIRECTS ? resolveLocation(location, target) : null;
-      if (next === null) break;
-      if (next.origin !== new URL(target).origin) sentHeaders = withoutCredentialHeaders(sentHeaders);
+      // 307 and 308 keep the method and the body, so the same POST is sent on (as fetch() did) to
+      // another http(s) address; any other redirect would turn it into a GET, and is reported by
+      // httpError below.
+      const next = (status === 307 || status === 308) && location !== undefined ? resolveLocation(location, target) : null;
+      if (next === null || (next.protocol !== 'http:' && next.protocol !== 'https:')) break;
+      if (hops === MAX_REDIRECTS) {
+        throw new GatewayRequestError(`the gateway at ${redactUrl(url)} redirected more than ${MAX_REDIRECTS} times (the last time to ${redactUrl(next.href)}); set gateway.url to where it ends`, null);
+      }
+      // The configured headers (a token, an API key) are for the configured origin only.
+      if (next.origin !== new URL(target).origin) sentHeaders = { 'content-type': 'application/json', accept: 'application/json' };
       target = next.href;
     }
     const body = parseBody(text);
@@ -321,7 +324,7 @@ export class GatewayFetcher {
     if (!body || !isRecord(body.data)) {
       const messages = body ? errorMessages(body.errors).join('; ') : '';
       const detail = messages ? `: ${messages}` : body ? ' and without errors' : ` (not JSON: ${snippet(text)})`;
-      throw new GatewayRequestError(`the gateway at ${redactUrl(url)} answered without data${detail}`, 'no_data');
+      throw new GatewayRequestError(`the gateway at ${redactUrl(target)} answered without data${detail}`, 'no_data');
     }
     const errors = Array.isArray(body.errors) ? body.errors.filter(isRecord) : [];
     return { data: body.data, errors, version, missing: new Set() };
@@ -436,11 +439,6 @@ function resolveLocation(location: string, url: string): URL | null {
   } catch {
     return null;
   }
-}
-
-/** Headers sent on to another origin lose what authenticates to the first one, as fetch() and browsers do. */
-function withoutCredentialHeaders(headers: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(headers).filter(([name]) => !CREDENTIAL_HEADERS.has(name.toLowerCase())));
 }
 
 function parseBody(text: string): { data?: unknown; errors?: unknown } | null {

@@ -358,7 +358,7 @@ describe('GatewayFetcher against a scripted gateway', () => {
     expect(received).toHaveLength(1);
   });
 
-  it('follows 307 and 308 with the same request, without credentials once it leads to another origin', async () => {
+  it('follows 307 and 308 with the same request, without the configured headers once it leads to another origin', async () => {
     // Another origin: the same kind of scripted answer on another port.
     const elsewhere: Array<{ path: string; body: string; headers: IncomingHttpHeaders }> = [];
     const other = createServer((req, res) => {
@@ -374,18 +374,20 @@ describe('GatewayFetcher against a scripted gateway', () => {
     try {
       const otherUrl = `http://127.0.0.1:${(other.address() as AddressInfo).port}/v3/graphql`;
       script = (_, n) => (n === 1 ? { status: 308, headers: { location: '/v2/graphql' } } : { status: 307, headers: { location: otherUrl } });
-      const headers = { 'x-test': 'yes', authorization: 'Bearer secret' };
+      const headers = { 'x-test': 'yes', Authorization: 'Bearer secret', 'x-api-key': 'key' };
       const results = await tracked(new GatewayFetcher({ gateway: { url, headers, timeoutMs: 2_000, supergraph: null, subgraphs: {} }, template, pipeline: FAST })).fetch(['mov-1']);
       expect(expectFound(results.get('mov-1'))).toEqual({ movieId: 'mov-1' });
-      expect(received.map((request) => [request.path, request.headers['authorization']])).toEqual([
-        ['/graphql', 'Bearer secret'],
-        ['/v2/graphql', 'Bearer secret'],
+      expect(received.map((request) => [request.path, request.headers['authorization'], request.headers['x-api-key']])).toEqual([
+        ['/graphql', 'Bearer secret', 'key'],
+        ['/v2/graphql', 'Bearer secret', 'key'],
       ]);
       expect(elsewhere).toHaveLength(1);
       expect(elsewhere[0]?.path).toBe('/v3/graphql');
       expect(JSON.parse(elsewhere[0]?.body ?? '')).toEqual({ query: received[0]?.query, variables: received[0]?.variables });
       expect(elsewhere[0]?.headers['authorization']).toBeUndefined();
-      expect(elsewhere[0]?.headers['x-test']).toBe('yes');
+      expect(elsewhere[0]?.headers['x-api-key']).toBeUndefined();
+      expect(elsewhere[0]?.headers['x-test']).toBeUndefined();
+      expect(elsewhere[0]?.headers['content-type']).toBe('application/json');
     } finally {
       await new Promise((resolve) => other.close(resolve));
     }
@@ -405,13 +407,19 @@ describe('GatewayFetcher against a scripted gateway', () => {
     );
   });
 
-  it('stops following a gateway that keeps redirecting', async () => {
+  it('stops following a gateway that keeps redirecting, and does not follow one to another scheme', async () => {
     script = () => ({ status: 308, headers: { location: url } });
     const results = await fetcher().fetch(['mov-1']);
     expect(reasonOf(results.get('mov-1'))).toBe(
-      `the gateway at ${url} answered HTTP 308 Permanent Redirect: it redirects to ${url}; set gateway.url to that address (gave up after 1 attempt)`,
+      `the gateway at ${url} redirected more than 3 times (the last time to ${url}); set gateway.url to where it ends (gave up after 1 attempt)`,
     );
     expect(received).toHaveLength(4);
+    received = [];
+    script = () => ({ status: 307, headers: { location: 'ftp://gateway.example/graphql' } });
+    expect(reasonOf((await fetcher().fetch(['mov-1'])).get('mov-1'))).toBe(
+      `the gateway at ${url} answered HTTP 307 Temporary Redirect: it redirects to ftp://gateway.example/graphql; set gateway.url to that address (gave up after 1 attempt)`,
+    );
+    expect(received).toHaveLength(1);
   });
 
   it('times out a gateway that does not answer', async () => {
