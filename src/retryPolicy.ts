@@ -21,6 +21,8 @@ export type RetryReason =
   | 'elasticsearch_busy'
   /** The bulk request itself failed (Elasticsearch unreachable, timed out). */
   | 'elasticsearch_unreachable'
+  /** A bulk answer whose items cannot be paired with the request's writes (another number of them). */
+  | 'elasticsearch_unmatched_answer'
   | 'other';
 
 /** The stages whose retries are counted. */

@@ -128,9 +128,12 @@ export class SinkStage {
       // Not an answer to this request (a proxy in front of Elasticsearch, say): items are matched
       // to writes by position, so none of them can be trusted, and every write is tried again.
       logger.warn({ documents: writes.length, operations: slots.length, items: items.length }, 'bulk answer with a different number of items than operations: every write is tried again');
-      return new Map(writes.map((write) => [write, 'other' as RetryReason]));
+      return new Map(writes.map((write) => [write, 'elasticsearch_unmatched_answer' as RetryReason]));
     }
     const retry: Retries = new Map();
+    // A write refused for good by one target (a reindex writes two) is dead-lettered once, and not
+    // also retried for another target's 429: replaying the letter writes it to both again.
+    const refused = new Set<PendingWrite>();
     // Counted here and added once: a labelled counter looks its labels up at every inc.
     const written = { index: { ok: 0, stale: 0, 'dead-lettered': 0 }, delete: { ok: 0, stale: 0, 'dead-lettered': 0 } };
     const now = Date.now();
@@ -146,8 +149,10 @@ export class SinkStage {
         // A newer version is already there: this document is stale, which is exactly the point.
         written[operation].stale++;
       } else if (elasticsearchRetryReason(status) !== null) {
-        retry.set(write, elasticsearchRetryReason(status) as RetryReason);
-      } else {
+        if (!refused.has(write)) retry.set(write, elasticsearchRetryReason(status) as RetryReason);
+      } else if (!refused.has(write)) {
+        refused.add(write);
+        retry.delete(write);
         const reason = `Elasticsearch refused ${operation} of ${write.record.id} in ${result?._index ?? target}: ${result?.error?.type}: ${result?.error?.reason}`;
         logger.error({ entityId: write.record.id, topic: topology.documentsTopic, partition, offset: write.message.offset }, reason);
         written[operation]['dead-lettered']++;

@@ -90,7 +90,7 @@ describe('SinkStage', () => {
       expect(sent[0]?.filter_path).toEqual(['errors', 'items.*.status', 'items.*.error', 'items.*._index']);
       expect(writes(sent[1]?.operations as Array<Record<string, unknown>>).map(([, id]) => id)).toEqual(['f1', 'f2']);
       expect(waits).toHaveLength(1);
-      expect(await counterValue(m.registry, 'fedsearch_retries_total', { stage: 'sink', reason: 'other' })).toBe(2);
+      expect(await counterValue(m.registry, 'fedsearch_retries_total', { stage: 'sink', reason: 'elasticsearch_unmatched_answer' })).toBe(2);
       // Only the matching answer counts writes: nothing is counted twice.
       expect(await counterValue(m.registry, 'fedsearch_documents_written_total', { operation: 'index', result: 'ok' })).toBe(2);
       expect(consumer.commits).toHaveLength(1);
@@ -270,5 +270,37 @@ describe('SinkStage', () => {
     await stage.run(consumer.consumer);
     await consumer.deliver(topology.documentsTopic, [document('f1', 4)]);
     expect(writes(es.requests[0] ?? []).map(([target, id]) => `${target}/${id}`)).toEqual(['films/f1', 'films_v2/f1']);
+  });
+
+  it('during a reindex, pairs the answer with every target\'s write: one item per write is not an answer', async () => {
+    const sent: number[] = [];
+    const client: BulkClient = {
+      async bulk(request) {
+        const operations = (request.operations ?? []) as Array<Record<string, unknown>>;
+        const writesAsked = operations.filter((entry) => 'index' in entry || 'delete' in entry).length;
+        sent.push(writesAsked);
+        // The first answer has one item per document (2), not per write (4).
+        const items = Array.from({ length: sent.length === 1 ? writesAsked / 2 : writesAsked }, () => ({ index: { _index: 'films_v1', status: 201 } }));
+        return { errors: false, items, took: 1 } as estypes.BulkResponse;
+      },
+    };
+    const { stage, metrics: m } = sink(client, { extraTargets: () => ['films_v2'] });
+    const consumer = fakeConsumer();
+    await stage.run(consumer.consumer);
+    await consumer.deliver(topology.documentsTopic, [document('f1', 1), document('f2', 1)]);
+    expect(sent).toEqual([4, 4]);
+    expect(await counterValue(m.registry, 'fedsearch_retries_total', { stage: 'sink', reason: 'elasticsearch_unmatched_answer' })).toBe(2);
+  });
+
+  it('dead-letters a write one target refuses for good once, without also retrying it for another target\'s 429', async () => {
+    const es = fakeElasticsearch(({ _index }) => (_index === 'films_v2' ? { status: 400, error: { type: 'mapper_parsing_exception', reason: 'failed to parse' } } : 429));
+    const { stage, deadLetters, metrics: m } = sink(es.client, { extraTargets: () => ['films_v2'] });
+    const consumer = fakeConsumer();
+    await stage.run(consumer.consumer);
+    await consumer.deliver(topology.documentsTopic, [document('f1', 1)]);
+    expect(es.requests).toHaveLength(1);
+    expect(deadLetters.letters.map((letter) => letter.entityId)).toEqual(['f1']);
+    expect(await counterValue(m.registry, 'fedsearch_retries_total', { stage: 'sink', reason: 'elasticsearch_busy' })).toBe(0);
+    expect(consumer.commits).toHaveLength(1);
   });
 });
