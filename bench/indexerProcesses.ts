@@ -73,15 +73,16 @@ async function batchCounters(metricsUrls: readonly string[]): Promise<Record<'en
 
 function batchingBetween(before: Awaited<ReturnType<typeof batchCounters>>, after: Awaited<ReturnType<typeof batchCounters>>): Batching {
   const d = (key: keyof typeof before): number => after[key] - before[key];
+  const per = (total: number, count: number): number => (count > 0 ? total / count : Number.NaN);
   return {
     enrichBatches: d('enrichBatches'),
-    eventsPerEnrichBatch: d('events') / d('enrichBatches'),
+    eventsPerEnrichBatch: per(d('events'), d('enrichBatches')),
     gatewayRequests: d('gatewayRequests'),
-    entitiesPerGatewayRequest: d('fetched') / d('gatewayRequests'),
+    entitiesPerGatewayRequest: per(d('fetched'), d('gatewayRequests')),
     produceRequests: d('produceRequests'),
-    documentsPerProduce: d('produced') / d('produceRequests'),
+    documentsPerProduce: per(d('produced'), d('produceRequests')),
     sinkBatches: d('sinkBatches'),
-    documentsPerSinkBatch: d('documents') / d('sinkBatches'),
+    documentsPerSinkBatch: per(d('documents'), d('sinkBatches')),
   };
 }
 

@@ -6,7 +6,8 @@ export function metricSum(text: string, name: string, having: Record<string, str
   let sum = 0;
   for (const line of text.split('\n')) {
     if (!line.startsWith(name) || (line[name.length] !== '{' && line[name.length] !== ' ')) continue;
-    if (Object.entries(having).some(([label, value]) => !line.includes(`${label}="${value}"`))) continue;
+    const labels = line.slice(name.length, line.lastIndexOf(' '));
+    if (Object.entries(having).some(([label, value]) => !labels.includes(`{${label}="${value}"`) && !labels.includes(`,${label}="${value}"`))) continue;
     sum += Number(line.slice(line.lastIndexOf(' ') + 1));
   }
   return sum;

@@ -7,7 +7,8 @@ import { stopChild } from './childProcesses.ts';
  * done every 50 ms in a process of its own, each time timed in CPU (user + system) by
  * process.cpuUsage. The same work costing more CPU under one load than under another shows that
  * the machine itself runs slower then (caches shared with busier neighbours, the hypervisor), which
- * no change to fedsearch would remove. Its own load is small (a few ms every 50 ms).
+ * no change to fedsearch would remove. Its own load is about 7 ms of CPU every 50 ms (a seventh of a
+ * core), so bench/run.ts does not run it; bench/profileScaleOut.ts does, beside every run it compares.
  */
 const UNIT = `
 const movie = (i) => ({ movieId: 'mov-' + i, title: 'Title ' + i, year: 1990 + (i % 30), genres: ['drama', 'comedy'],

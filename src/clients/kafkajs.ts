@@ -8,8 +8,7 @@ const require = createRequire(import.meta.url);
 // kafkajs's classes, loaded once with fedsearch's fixes to its 2.2.4 release: the checksum must be
 // in place before kafkajs first loads (it takes the function then), the other two patch methods
 // and work any time before a connection opens. Values come from here, types from 'kafkajs'.
-/** Which of the encoding fixes took effect in this process (none on another kafkajs release, or with them off). */
-export const kafkajsEncodingFixes = speedUpKafkajsEncoding();
+speedUpKafkajsEncoding();
 const kafkajs = require('kafkajs') as typeof KafkaJS;
 stopIdleRequestQueueLoop();
 

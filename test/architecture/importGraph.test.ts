@@ -1,3 +1,6 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { fileCycles, importEdges, layerViolations, valueImportsOf } from './importGraph.ts';
@@ -34,6 +37,35 @@ describe('kafkajs', () => {
 });
 
 describe('the checker', () => {
+  it('tells a file that loads a package for its values from one that takes only its types', () => {
+    const root = mkdtempSync(join(tmpdir(), 'fedsearch-imports-'));
+    // Written with the name in a variable, so this file does not read as importing it itself.
+    const pkg = 'kafkajs';
+    const files: Record<string, string> = {
+      'named.ts': `import { Kafka, type Consumer } from '${pkg}';`,
+      'default.ts': `import kafkajs from '${pkg}';`,
+      'namespace.ts': `import * as k from '${pkg}';`,
+      'multiline.ts': `import {\n  Kafka,\n} from '${pkg}';`,
+      'reexport.ts': `export { Kafka } from '${pkg}';`,
+      'star.ts': `export * from '${pkg}';`,
+      'bare.ts': `import '${pkg}';`,
+      'required.mjs': `const k = require(\`${pkg}\`);`,
+      'dynamic.js': `const k = await import("${pkg}");`,
+      'sameLine.ts': `import { a } from './a.ts'; import { Kafka } from '${pkg}';`,
+      'typeOnly.ts': `import type { Kafka } from '${pkg}';\nimport { type Consumer, type Producer } from '${pkg}';\nexport type { Kafka } from '${pkg}';`,
+      'other.ts': `import { Kafka } from '${pkg}-other';\n// import { Kafka } from '${pkg}' in a comment is not a statement`,
+    };
+    try {
+      mkdirSync(join(root, 'src'));
+      for (const [name, text] of Object.entries(files)) writeFileSync(join(root, 'src', name), text);
+      expect(valueImportsOf(root, 'src', pkg).sort()).toEqual(
+        ['named.ts', 'default.ts', 'namespace.ts', 'multiline.ts', 'reexport.ts', 'star.ts', 'bare.ts', 'required.mjs', 'dynamic.js', 'sameLine.ts'].map((name) => `src/${name}`).sort(),
+      );
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
   const layers = [['(root)'], ['config'], ['index'], ['search', 'stack']];
 
   it('flags an import up the layers, between peers, and from a folder in no layer', () => {

@@ -43,33 +43,41 @@ export function importEdges(root: string, dir: string): ImportEdge[] {
 }
 
 /**
- * The .ts files under `dir` that load package `name` for its values — `import { X }`, a default
- * or namespace import, `require()` or `import()` — as opposed to types alone (`import type`,
- * `{ type X }`), which leave nothing at run time.
+ * The source files under `dir` (.ts, .js, .mjs, .cjs) that load package `name` for its values — an
+ * `import` or `export … from` with a default, namespace or named value, a bare `import 'name'`,
+ * `require()` or `import()` — as opposed to types alone (`import type`, `{ type X }`), which leave
+ * nothing at run time.
  */
 export function valueImportsOf(root: string, dir: string, name: string): string[] {
-  const quoted = `['"]${name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}['"]`;
-  const statement = new RegExp(`(?:^|\\n)\\s*import\\s+(type\\s+)?([^'"]*?)\\s*from\\s*${quoted}`, 'g');
+  const escaped = name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  const quoted = `(?:'${escaped}'|"${escaped}"|\`${escaped}\`)`;
+  const statement = new RegExp(`(?:^|[\\n;])\\s*(?:import|export)\\s+(type\\s+)?([^'"\`;]*?)\\s*from\\s*${quoted}`, 'g');
+  const bare = new RegExp(`(?:^|[\\n;])\\s*import\\s*${quoted}`);
   const call = new RegExp(`\\b(?:require|import)\\(\\s*${quoted}\\s*\\)`);
-  return tsFiles(root, dir).filter((path) => {
+  return sourceFiles(root, dir, /\.(ts|js|mjs|cjs)$/).filter((path) => {
     const text = readFileSync(join(root, path), 'utf8');
-    if (call.test(text)) return true;
+    if (call.test(text) || bare.test(text)) return true;
     return [...text.matchAll(statement)].some(([, typeOnly, clause = '']) => {
       if (typeOnly) return false;
       const named = /^\{([^}]*)\}$/.exec(clause.trim());
-      if (named === null) return true; // a default or namespace import
+      if (named === null) return true; // a default or namespace import, `export *`
       return (named[1] ?? '').split(',').some((specifier) => specifier.trim() !== '' && !/^type\s/.test(specifier.trim()));
     });
   });
 }
 
 function tsFiles(root: string, dir: string): string[] {
+  return sourceFiles(root, dir, /\.ts$/);
+}
+
+function sourceFiles(root: string, dir: string, extensions: RegExp): string[] {
   const files: string[] = [];
   const walk = (folder: string): void => {
     for (const entry of readdirSync(join(root, folder), { withFileTypes: true })) {
       const path = join(folder, entry.name);
-      if (entry.isDirectory()) walk(path);
-      else if (entry.name.endsWith('.ts')) files.push(path);
+      if (entry.isDirectory()) {
+        if (entry.name !== 'node_modules') walk(path);
+      } else if (extensions.test(entry.name)) files.push(path);
     }
   };
   walk(dir);

@@ -11,6 +11,7 @@ fedsearch_batch_messages_count{stage="sink",index="movies"} 17
 fedsearch_events_total{topic="a",outcome="decoded",index="movies"} 40
 fedsearch_events_total{topic="b",outcome="decoded",index="movies"} 2
 fedsearch_events_total_extra 1000
+fedsearch_batch_messages_count{substage="enrich",index="movies"} 900
 fedsearch_index_refreshes_total 5
 `;
 

@@ -55,6 +55,12 @@ describe('avroBoundsProblem', () => {
       }),
       { numRuns: 2_000 },
     );
+    fc.assert(
+      fc.property(fc.integer({ min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER }), (n) => {
+        expect(avroBoundsProblem(longType, Buffer.from(varint(n)))).toBeNull();
+      }),
+      { numRuns: 2_000 },
+    );
     for (const n of [Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER, 0, -1, 2 ** 49, -(2 ** 49) - 1]) {
       expect(avroBoundsProblem(longType, Buffer.from(varint(n)))).toBeNull();
     }
