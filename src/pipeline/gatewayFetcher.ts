@@ -13,6 +13,8 @@ import { redactUrl, redactUrlsIn } from '../redactUrl.ts';
 
 /** 307/308 redirects followed per request; one more is an error. */
 const MAX_REDIRECTS = 3;
+/** What every gateway request says of itself; the configured headers go beside these, to the configured origin only. */
+const JSON_HEADERS: Readonly<Record<string, string>> = { 'content-type': 'application/json', accept: 'application/json' };
 
 /**
  * What the gateway said about one entity. `version` is when the request that answered was sent
@@ -295,7 +297,7 @@ export class GatewayFetcher {
     let text: string;
     let location: string | undefined;
     let target = url;
-    let sentHeaders: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json', ...headers };
+    let sentHeaders: Record<string, string> = { ...JSON_HEADERS, ...headers };
     const deadline = AbortSignal.timeout(timeoutMs);
     for (let hops = 0; ; hops++) {
       try {
@@ -316,7 +318,7 @@ export class GatewayFetcher {
         throw new GatewayRequestError(`the gateway at ${redactUrl(url)} redirected more than ${MAX_REDIRECTS} times (the last time to ${redactUrl(next.href)}); set gateway.url to where it ends`, null);
       }
       // The configured headers (a token, an API key) are for the configured origin only.
-      if (next.origin !== new URL(target).origin) sentHeaders = { 'content-type': 'application/json', accept: 'application/json' };
+      if (next.origin !== new URL(target).origin) sentHeaders = { ...JSON_HEADERS };
       target = next.href;
     }
     const body = parseBody(text);
