@@ -113,19 +113,12 @@ export async function runIndexerProcesses(
   const metricsUrls: string[] = [];
   try {
     for (let n = 0; n < processes; n++) {
-      const port = await freePort();
-      metricsUrls.push(`http://127.0.0.1:${port}`);
-      const indexer = spawn(process.execPath, [...(options.nodeArgs ?? []), cli, 'run', h.configFile, '--metrics-port', String(port)], {
-        env: { ...process.env, ...h.env, FEDSEARCH_LOG_LEVEL: 'warn', ...options.env },
-        stdio: ['ignore', 'ignore', 'inherit'],
-      });
-      children.push(indexer);
+      const indexer = await spawnIndexer(h, options);
+      children.push(indexer.child);
+      metricsUrls.push(indexer.metricsUrl);
     }
+    await untilJoined(h, children);
     const topology = pipelineTopology(h.loaded);
-    await unlessOneExits(children, async () => {
-      await waitForStableGroup(h.kafka, topology.enrichGroup, processes);
-      await waitForStableGroup(h.kafka, topology.sinkGroup, processes);
-    });
     const eventTopic = h.loaded.config.primary.events[0]?.topic as string;
     const enrichPartitions = await assignedPartitions(h.kafka, topology.enrichGroup, eventTopic);
     const sinkPartitions = await assignedPartitions(h.kafka, topology.sinkGroup, topology.documentsTopic);
@@ -177,6 +170,25 @@ export async function runIndexerProcesses(
   }
 }
 
+/** A `fedsearch run` process over the harness's index, serving /metrics on a port of its own. */
+async function spawnIndexer(h: IndexHarness, options: { env?: Record<string, string>; nodeArgs?: string[] }): Promise<{ child: ChildProcess; metricsUrl: string }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), cli, 'run', h.configFile, '--metrics-port', String(port)], {
+    env: { ...process.env, ...h.env, FEDSEARCH_LOG_LEVEL: 'warn', ...options.env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  return { child, metricsUrl: `http://127.0.0.1:${port}` };
+}
+
+/** Resolves once every one of `children` has a member in both stage groups; fails at once if one exits first. */
+async function untilJoined(h: IndexHarness, children: readonly ChildProcess[]): Promise<void> {
+  const topology = pipelineTopology(h.loaded);
+  await unlessOneExits(children, async () => {
+    await waitForStableGroup(h.kafka, topology.enrichGroup, children.length);
+    await waitForStableGroup(h.kafka, topology.sinkGroup, children.length);
+  });
+}
+
 /** `work`, failing at once with the exit status when one of `children` exits before it is done (a bad option, say). */
 async function unlessOneExits(children: readonly ChildProcess[], work: () => Promise<void>): Promise<void> {
   const listeners: Array<() => void> = [];
@@ -200,20 +212,14 @@ async function unlessOneExits(children: readonly ChildProcess[], work: () => Pro
  * `env` adds to its environment (e.g. FEDSEARCH_KAFKAJS_IDLE_FIX=off).
  */
 export async function startIndexerProcess(h: IndexHarness, env: Record<string, string> = {}): Promise<{ pid: number; metricsUrl: string; stop(): Promise<void> }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [cli, 'run', h.configFile, '--metrics-port', String(port)], {
-    env: { ...process.env, ...h.env, FEDSEARCH_LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const { child, metricsUrl } = await spawnIndexer(h, { env });
   try {
-    const topology = pipelineTopology(h.loaded);
-    await waitForStableGroup(h.kafka, topology.enrichGroup, 1);
-    await waitForStableGroup(h.kafka, topology.sinkGroup, 1);
+    await untilJoined(h, [child]);
   } catch (error) {
     await stopChild(child);
     throw error;
   }
-  return { pid: child.pid as number, metricsUrl: `http://127.0.0.1:${port}`, stop: () => stopChild(child) };
+  return { pid: child.pid as number, metricsUrl, stop: () => stopChild(child) };
 }
 
 async function freePort(): Promise<number> {

@@ -4,6 +4,7 @@
 // `fedsearch serve` as the floor of a search service's CPU per request on this machine. Prints its
 // URL once it listens (port 0: any free port).
 //   node --import tsx bench/passThroughProxy.ts <elasticsearchUrl> <index> <port>
+import { exitWithParent } from './childProcesses.ts';
 import { Agent, createServer, request as httpRequest } from 'node:http';
 
 const [elasticsearch, index, port] = process.argv.slice(2) as [string, string, string];
@@ -27,3 +28,4 @@ server.listen(Number(port), '127.0.0.1', () => {
   const address = server.address();
   process.stdout.write(`http://127.0.0.1:${typeof address === 'object' && address ? address.port : port}/\n`);
 });
+exitWithParent();

@@ -17,7 +17,7 @@ import { createIndexHarness } from '../support/indexHarness.ts';
 import { startFastGraph } from './fastGraph.ts';
 import { waitForStableGroup } from './consumerGroups.ts';
 import { produceMovieEvents, waitUntilSearchable } from './movieEvents.ts';
-import { stopChild } from './childProcesses.ts';
+import { nodeArgsFrom, stopChild } from './childProcesses.ts';
 import { cpuMsOf, peakRssMiBOf } from './processStats.ts';
 import { metricSum, scrape } from './prometheusText.ts';
 const N = Number(process.env.N ?? 4000);
@@ -28,7 +28,7 @@ const fetcher = new GatewayFetcher({ gateway: main.loaded.config.gateway, templa
 const fast = await startFastGraph(fetcher, main.loaded.query.rootKey, ids, main.graph.gatewayUrl);
 const h = await createIndexHarness({ elasticsearchUrl: elasticsearchUrl(), kafkaBrokers: kafkaBrokers(), movies: N, graph: { ...main.graph, gatewayUrl: fast.url }, pipelineSettings: '  retries: 5\n' });
 const profile = process.env.FEDSEARCH_PROFILE !== '0';
-const child = spawn(process.execPath, [...(profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []), ...(process.env.FEDSEARCH_NODE_ARGS ? process.env.FEDSEARCH_NODE_ARGS.split(' ') : []), new URL('../cli/fedsearch.js', import.meta.url).pathname, 'run', h.configFile], { env: { ...process.env, ...h.env, FEDSEARCH_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'pipe'] });
+const child = spawn(process.execPath, [...(profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []), ...nodeArgsFrom('FEDSEARCH_NODE_ARGS'), new URL('../cli/fedsearch.js', import.meta.url).pathname, 'run', h.configFile], { env: { ...process.env, ...h.env, FEDSEARCH_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'pipe'] });
 let childStderr = '';
 child.stderr?.on('data', (chunk: Buffer) => {
   childStderr += chunk.toString();

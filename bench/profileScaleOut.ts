@@ -14,7 +14,7 @@ import { entityId } from '../subgraphs/data/studioRows.ts';
 import { createIndexHarness } from '../support/indexHarness.ts';
 import { startFastGraph } from './fastGraph.ts';
 import { describeBatching, runIndexerProcesses, type IndexerRun } from './indexerProcesses.ts';
-import { stopChild } from './childProcesses.ts';
+import { nodeArgsFrom, stopChild } from './childProcesses.ts';
 
 const N = Number(process.env.N ?? 6000);
 const WARM = Number(process.env.WARM ?? 500);
@@ -33,9 +33,9 @@ const run = async (processes: number, burn = false): Promise<IndexerRun> => {
   const burner = burn ? spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }) : null;
   try {
     // PROFILE_DIR: each `fedsearch run` writes a CPU profile there; the timed part's window is printed to cut it.
-    // NODE_ARGS: more options for the indexers' node (V8 flags, say), split at spaces.
+    // NODE_ARGS: more options for the indexers' node (V8 flags, say).
     const nodeArgs = [
-      ...(process.env.NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+      ...nodeArgsFrom('NODE_ARGS'),
       ...(process.env.PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROFILE_DIR}/${processes}${burn ? 'b' : ''}`] : []),
     ];
     const result = await runIndexerProcesses(h, processes, ids, warmUp, {}, { nodeArgs, referenceWork: true });

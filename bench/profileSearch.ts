@@ -10,6 +10,7 @@ import { elasticsearchUrl } from '../src/stack/elasticsearchService.ts';
 import { kafkaBrokers } from '../src/stack/kafkaService.ts';
 import { createIndexHarness } from '../support/indexHarness.ts';
 import { loadBothSides, loadTest, loadTestWithCpu, searchPair, startPassThroughProxy, startSearchServer } from './searchLoad.ts';
+import { nodeArgsFrom } from './childProcesses.ts';
 
 const N = Number(process.env.N ?? 20_000);
 const SECONDS = Number(process.env.SECONDS ?? 8);
@@ -21,9 +22,8 @@ const h = await createIndexHarness({ elasticsearchUrl: elasticsearchUrl(), kafka
 await runBackfill(h.loaded, { rate: Number.POSITIVE_INFINITY, resume: false, newVersion: false, cleanup: false, graceSeconds: 0 }, quiet);
 // The floor: a pass-through proxy in its own process, ES's bytes in and out, no parsing.
 const proxy = await startPassThroughProxy(elasticsearchUrl(), h.index);
-// NODE_ARGS: more options for the serve process's node (V8 flags, say), split at spaces.
-const nodeArgs = process.env.NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-const server = await startSearchServer(h.configFile, h.env, [...nodeArgs, ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [])]);
+// NODE_ARGS: more options for the serve process's node (V8 flags, say).
+const server = await startSearchServer(h.configFile, h.env, [...nodeArgsFrom('NODE_ARGS'), ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [])]);
 const queries: Array<{ label: string; request: Record<string, unknown> }> = [
   { label: 'text', request: { query: 'shadow river', facets: [] } },
   { label: 'text + filter + facets', request: { query: 'shadow river', filter: 'releaseYear >= 1990 AND production.status IN ["RELEASED", "POST_PRODUCTION"]' } },

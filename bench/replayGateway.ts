@@ -8,6 +8,7 @@
 // answer to the introspection query>" }. Prints the URL when ready.
 // `POST /replace {"from": "…", "to": "…"}` changes a string value in every recorded answer (a person
 // renamed in the replayed graph), for the fan-out measured against it.
+import { exitWithParent } from './childProcesses.ts';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 
@@ -58,3 +59,4 @@ server.listen(Number(port), '127.0.0.1', () => {
   process.stdout.write(`http://127.0.0.1:${typeof address === 'object' && address ? address.port : port}/graphql\n`);
 });
 process.on('SIGTERM', () => server.close(() => process.exit(0)));
+exitWithParent();
