@@ -44,12 +44,12 @@ export function indexNames(index: string): IndexNames {
 }
 
 /** The name of version `n` of an index (`movies_v3`). */
-export function versionName(names: IndexNames, n: number): string {
+export function versionName(names: Pick<IndexNames, 'versionPrefix'>, n: number): string {
   return `${names.versionPrefix}${n}`;
 }
 
 /** The version number of a concrete index of this index (`movies_v3` → 3), or null for another name. */
-export function versionNumber(names: IndexNames, concreteIndex: string): number | null {
+export function versionNumber(names: Pick<IndexNames, 'versionPrefix'>, concreteIndex: string): number | null {
   if (!concreteIndex.startsWith(names.versionPrefix)) return null;
   const digits = concreteIndex.slice(names.versionPrefix.length);
   return /^\d+$/.test(digits) ? Number(digits) : null;

@@ -1,4 +1,5 @@
 import type { IndexConfig } from '../config/indexConfig.ts';
+import type { IndexNames } from './indexNames.ts';
 import type { LoadedIndex } from './loadIndex.ts';
 import { redactUrl } from '../redactUrl.ts';
 import { lookupFields } from './relatedLookups.ts';
@@ -13,16 +14,12 @@ export interface TopologySource {
   reverseLookup: { path: string; nestedPath: string | null } | null;
 }
 
-/** The names every part of one index's pipeline agrees on: topics, consumer groups, alias. */
-export interface PipelineTopology {
-  alias: string;
-  /** Concrete indices are `<alias>_v<N>`; the alias points at the live one. */
-  versionedIndexPrefix: string;
+/** The names of IndexNames the pipeline's stages meet at; indexNames.ts alone spells them. */
+export type TopologyNames = Pick<IndexNames, 'alias' | 'versionPrefix' | 'enrichGroup' | 'sinkGroup' | 'documentsTopic' | 'dlqTopic'>;
+
+/** One index's pipeline: the names its parts agree on (topics, consumer groups, alias) and its sources. */
+export interface PipelineTopology extends TopologyNames {
   sources: TopologySource[];
-  enrichGroup: string;
-  sinkGroup: string;
-  documentsTopic: string;
-  dlqTopic: string;
   /** Where entities are fetched: the gateway's URL, or the subgraphs of a supergraph for a fetch by key. */
   fetchesFrom: string;
   elasticsearchNode: string;
@@ -30,12 +27,17 @@ export interface PipelineTopology {
 
 /** The topology of a loaded index: its names, and each event source with what becomes of it. */
 export function pipelineTopology(loaded: Pick<LoadedIndex, 'config' | 'names' | 'fields' | 'query' | 'relatedLookups'>): PipelineTopology {
-  const { config, names } = loaded;
+  const { config } = loaded;
+  const { alias, versionPrefix, enrichGroup, sinkGroup, documentsTopic, dlqTopic } = loaded.names;
   const idOf = (source: IndexConfig['primary']['events'][number]): string =>
     source.idFromKey ? 'message key' : source.idPaths ? Object.entries(source.idPaths).map(([field, path]) => `${field}=${path}`).join(', ') : (source.idPath as string);
   return {
-    alias: names.alias,
-    versionedIndexPrefix: names.versionPrefix,
+    alias,
+    versionPrefix,
+    enrichGroup,
+    sinkGroup,
+    documentsTopic,
+    dlqTopic,
     sources: [
       ...config.primary.events.map((source) => ({
         topic: source.topic,
@@ -53,10 +55,6 @@ export function pipelineTopology(loaded: Pick<LoadedIndex, 'config' | 'names' | 
         }));
       }),
     ],
-    enrichGroup: names.enrichGroup,
-    sinkGroup: names.sinkGroup,
-    documentsTopic: names.documentsTopic,
-    dlqTopic: names.dlqTopic,
     fetchesFrom: config.gateway.url !== null && !loaded.query.fetchByKey
       ? redactUrl(config.gateway.url)
       : `the subgraphs of ${config.gateway.supergraph ?? 'the supergraph'} (by @key ${loaded.query.fetchByKey?.keyFields ?? ''})`,
@@ -68,7 +66,7 @@ export function pipelineTopology(loaded: Pick<LoadedIndex, 'config' | 'names' | 
 export function describeTopology(topology: PipelineTopology, config: IndexConfig): string {
   const width = Math.max(...topology.sources.map((s) => s.topic.length));
   const lines = [
-    `index ${topology.alias}: alias ${topology.alias} → ${topology.versionedIndexPrefix}<N> on ${redactUrl(topology.elasticsearchNode)}`,
+    `index ${topology.alias}: alias ${topology.alias} → ${topology.versionPrefix}<N> on ${redactUrl(topology.elasticsearchNode)}`,
     '',
     'sources',
     ...topology.sources.map((source) => {

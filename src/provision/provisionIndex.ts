@@ -6,7 +6,7 @@ import type { PipelineTopology } from '../index/pipelineTopology.ts';
 import { compareMappings, type MappingNode } from './compareMappings.ts';
 import { readIndexMetadata, writeIndexMetadata, type IndexMetadata } from '../index/indexMetadata.ts';
 import { avroFingerprint, sortKeys, stableHash } from '../index/stableHash.ts';
-import { indexNames } from '../index/indexNames.ts';
+import { indexNames, versionName } from '../index/indexNames.ts';
 import { isNotFound } from '../clients/elasticsearchClient.ts';
 
 /** The composable index template body the generator makes. */
@@ -93,10 +93,10 @@ export async function planProvision(inputs: ProvisionInputs): Promise<ProvisionP
     if (await elasticsearch.indices.exists({ index: topology.alias })) {
       throw new UserError(
         `${topology.alias} is a concrete index, not an alias; fedsearch serves searches through an alias ` +
-          `over ${topology.versionedIndexPrefix}<N>. Rename or delete that index first.`,
+          `over ${topology.versionPrefix}<N>. Rename or delete that index first.`,
       );
     }
-    target = `${topology.versionedIndexPrefix}1`;
+    target = versionName(topology, 1);
     actions.push({ kind: 'create-index', index: target, alias: topology.alias });
   } else {
     const mappings = await elasticsearch.indices.getMapping({ index: liveIndex });
