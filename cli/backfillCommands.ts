@@ -65,7 +65,7 @@ export function addBackfillCommands(program: Command): void {
       );
       process.stderr.write(
         `backfill done: ${summary.done} entities in ${summary.seconds.toFixed(1)}s (${Math.round(summary.rate)}/s): ` +
-          `${summary.written} written, ${summary.deleted} deleted, ${summary.failed} failed (in ${loaded.config.index}.dlq); ` +
+          `${summary.written} written, ${summary.deleted} deleted, ${summary.failed} failed (in ${loaded.names.dlqTopic}); ` +
           `live index ${summary.liveIndex}\n`,
       );
       process.stdout.write(`${JSON.stringify(summary)}\n`);
