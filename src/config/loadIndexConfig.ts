@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { didYouMean, suggestionList } from '../suggestions.ts';
+import { valueAt } from '../valueAt.ts';
 import { z } from 'zod';
 import { ConfigError, type ConfigProblem } from './configError.ts';
 import { indexConfigSchema, type RawIndexConfig } from './configSchema.ts';
@@ -270,15 +271,6 @@ function allowedKeys(path: readonly PathSegment[]): string[] {
 function unwrapSchema(schema: z.ZodType): z.ZodType {
   let current = schema;
   while (current instanceof z.ZodDefault || current instanceof z.ZodOptional) current = current.unwrap() as z.ZodType;
-  return current;
-}
-
-function valueAt(value: unknown, path: readonly PathSegment[]): unknown {
-  let current = value;
-  for (const segment of path) {
-    if (current === null || typeof current !== 'object') return undefined;
-    current = (current as Record<string | number, unknown>)[segment];
-  }
   return current;
 }
 
