@@ -126,3 +126,19 @@ export function leafMapping(leaf: LeafShape, options: FieldOptions = {}): LeafMa
     }
   }
 }
+
+/**
+ * The leaf a search field belongs to (`title.keyword`, `title.lowercase`, `movieId.text` →
+ * `title`, `movieId`), among one index's leaves; a field of none of them is returned as it is.
+ * Read from the fields leafMapping gave each leaf, not by trimming suffixes, so a leaf that is
+ * itself named `keyword` or `text` is not taken for another leaf's sub-field.
+ */
+export function leafOfSearchField(
+  leaves: readonly (Pick<LeafMapping, 'exactField' | 'textField' | 'lowercaseField' | 'suggestField'> & { path: string })[],
+  searchField: string,
+): string {
+  const leaf = leaves.find((candidate) =>
+    [candidate.exactField, candidate.textField, candidate.lowercaseField, candidate.suggestField].includes(searchField),
+  );
+  return leaf?.path ?? searchField;
+}

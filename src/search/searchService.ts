@@ -3,6 +3,7 @@ import type { estypes } from '@elastic/elasticsearch';
 import type { DocumentField } from '../index/documentFields.ts';
 import type { LoadedIndex } from '../index/loadIndex.ts';
 import { valueAt } from '../valueAt.ts';
+import { leafOfSearchField } from '../index/leafMapping.ts';
 import { facetPaths, inPointInTime, pageSize, requestedFacets, searchBody, suggestBody, suggestFields, type SearchTarget } from './searchBody.ts';
 import { CURSOR_EXPIRED, CursorSigner, cursorKey } from './searchCursor.ts';
 import { PointsInTime } from './pointsInTime.ts';
@@ -127,7 +128,7 @@ export class SearchService {
         id: hit._id as string,
         score: hit._score ?? null,
         document: hit._source ?? {},
-        highlights: Object.fromEntries(Object.entries(hit.highlight ?? {}).map(([field, fragments]) => [field.replace(/\.(keyword|lowercase)$/, ''), fragments])),
+        highlights: Object.fromEntries(Object.entries(hit.highlight ?? {}).map(([field, fragments]) => [leafOfSearchField(this.target.fields, field), fragments])),
       })),
       facets: position ? {} : readFacets(response.aggregations, requestedFacets(request, this.target.fields), request.selected ?? {}),
       nextCursor,
