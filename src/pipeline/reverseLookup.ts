@@ -1,12 +1,9 @@
 import type { estypes } from '@elastic/elasticsearch';
+import { pointInTimePages, type PointInTimeClient } from '../clients/pointInTimePages.ts';
 import { decodeId, type KeyPart } from '../graph/entityKey.ts';
 
 /** The Elasticsearch calls a reverse lookup makes; a Client is one, and a test can pass a fake. */
-export interface LookupClient {
-  search(request: estypes.SearchRequest): Promise<estypes.SearchResponse>;
-  openPointInTime(request: estypes.OpenPointInTimeRequest): Promise<estypes.OpenPointInTimeResponse>;
-  closePointInTime(request: estypes.ClosePointInTimeRequest): Promise<unknown>;
-}
+export type LookupClient = PointInTimeClient;
 
 export interface LookupTarget {
   /** The alias to search. */
@@ -38,30 +35,8 @@ export async function reverseLookup(client: LookupClient, target: LookupTarget, 
   const total = typeof first.hits.total === 'number' ? first.hits.total : (first.hits.total?.value ?? 0);
   if (total <= first.hits.hits.length) return first.hits.hits.map((hit) => hit._id as string);
 
-  const pit = await client.openPointInTime({ index: target.index, keep_alive: '1m' });
   const ids: string[] = [];
-  try {
-    let pitId = pit.id;
-    let searchAfter: estypes.SortResults | undefined;
-    for (;;) {
-      const page = await client.search({
-        query,
-        _source: false,
-        size: PAGE_SIZE,
-        pit: { id: pitId, keep_alive: '1m' },
-        sort: [{ _shard_doc: 'asc' }],
-        track_total_hits: false,
-        ...(searchAfter ? { search_after: searchAfter } : {}),
-      });
-      pitId = page.pit_id ?? pitId;
-      ids.push(...page.hits.hits.map((hit) => hit._id as string));
-      const last = page.hits.hits.at(-1);
-      if (!last || page.hits.hits.length < PAGE_SIZE) break;
-      searchAfter = last.sort;
-    }
-  } finally {
-    await client.closePointInTime({ id: pit.id }).catch(() => undefined);
-  }
+  for await (const page of pointInTimePages(client, { index: target.index, query, pageSize: PAGE_SIZE, keepAlive: '1m' })) ids.push(...page);
   return ids;
 }
 
