@@ -2,9 +2,9 @@ import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { findJava } from '../../src/stack/java.ts';
-import { mavenClasspath } from '../../src/stack/mavenLauncher.ts';
-import { StackError } from '../../src/stack/stackError.ts';
+import { findJava } from '../../stack/java.ts';
+import { mavenClasspath } from '../../stack/mavenLauncher.ts';
+import { StackError } from '../../stack/stackError.ts';
 
 describe('stack prerequisites', () => {
   const savedPath = process.env.PATH;

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isAlive, liveOwnedPid, stopProcess } from '../../src/stack/processControl.ts';
+import { isAlive, liveOwnedPid, stopProcess } from '../../stack/processControl.ts';
 
 describe('process control', () => {
   it('only claims a PID from a PID file when the process carries our marker', async () => {

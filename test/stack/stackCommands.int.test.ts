@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isAlive } from '../../src/stack/processControl.ts';
+import { isAlive } from '../../stack/processControl.ts';
 
 const run = promisify(execFile);
 const cli = new URL('../../cli/fedsearch.js', import.meta.url).pathname;
