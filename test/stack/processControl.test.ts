@@ -23,8 +23,9 @@ describe('process control', () => {
   });
 
   it('kills a process that ignores SIGTERM after the grace period', async () => {
-    const child = spawn(process.execPath, ['-e', 'process.on("SIGTERM", () => {}); setInterval(() => {}, 1000)']);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    const child = spawn(process.execPath, ['-e', 'process.on("SIGTERM", () => {}); setInterval(() => {}, 1000); console.log("ignoring SIGTERM")']);
+    // Signalled only once its handler is in place (a busy machine may take longer than any fixed wait to start it).
+    await new Promise((resolve) => child.stdout.once('data', resolve));
     expect(await stopProcess(child.pid as number, 500)).toBe('killed');
   });
 });
