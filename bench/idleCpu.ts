@@ -5,8 +5,8 @@
 // ROUNDS windows of SECONDS each; prints ms of CPU per second for each, percentiles and the ratio.
 //   ROUNDS=6 SECONDS=10 npx tsx bench/idleCpu.ts
 import { setTimeout as sleep } from 'node:timers/promises';
-import { elasticsearchUrl } from '../src/stack/elasticsearchService.ts';
-import { kafkaBrokers } from '../src/stack/kafkaService.ts';
+import { elasticsearchUrl } from '../stack/elasticsearchService.ts';
+import { kafkaBrokers } from '../stack/kafkaService.ts';
 import { createIndexHarness } from '../support/indexHarness.ts';
 import { startIndexerProcess } from './indexerProcesses.ts';
 import { percentile } from './percentile.ts';

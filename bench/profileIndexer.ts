@@ -10,8 +10,8 @@
 import { spawn } from 'node:child_process';
 import { GatewayFetcher } from '../src/pipeline/gatewayFetcher.ts';
 import { pipelineTopology } from '../src/index/pipelineTopology.ts';
-import { elasticsearchUrl } from '../src/stack/elasticsearchService.ts';
-import { kafkaBrokers } from '../src/stack/kafkaService.ts';
+import { elasticsearchUrl } from '../stack/elasticsearchService.ts';
+import { kafkaBrokers } from '../stack/kafkaService.ts';
 import { entityId } from '../subgraphs/data/studioRows.ts';
 import { createIndexHarness } from '../support/indexHarness.ts';
 import { startFastGraph } from './fastGraph.ts';

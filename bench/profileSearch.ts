@@ -6,8 +6,8 @@
 // pass-through proxy (bench/passThroughProxy.ts) as the floor.
 //   N=20000 [NODE_ARGS=--max-semi-space-size=64] npx tsx bench/profileSearch.ts
 import { runBackfill } from '../src/backfill/runBackfill.ts';
-import { elasticsearchUrl } from '../src/stack/elasticsearchService.ts';
-import { kafkaBrokers } from '../src/stack/kafkaService.ts';
+import { elasticsearchUrl } from '../stack/elasticsearchService.ts';
+import { kafkaBrokers } from '../stack/kafkaService.ts';
 import { createIndexHarness } from '../support/indexHarness.ts';
 import { loadBothSides, loadTest, loadTestWithCpu, searchPair, startPassThroughProxy, startSearchServer } from './searchLoad.ts';
 import { nodeArgsFrom } from './childProcesses.ts';

@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
+import { fromDevelopmentStack } from './developmentStack.ts';
 import { runAction } from './runAction.ts';
 
 function nonNegativeNumber(text: string): number {
@@ -26,7 +27,7 @@ export function addDemoCommands(program: Command): void {
     .option('--changes-per-second <n>', 'mutations the change generator makes across the three subgraphs (0: none)', nonNegativeNumber, 1)
     .option('--quiet-changes', 'do not print each generated change (a count is printed every 30 s)')
     .action(runAction(async (options: { movies: number; changesPerSecond: number; quietChanges?: boolean }) => {
-      const { runDemo } = await import('../src/demo/runDemo.ts');
+      const { runDemo } = await fromDevelopmentStack('demo', () => import('../stack/demo/runDemo.ts'));
       await runDemo({ movies: options.movies, changesPerSecond: options.changesPerSecond, printChanges: options.quietChanges !== true });
     }));
 

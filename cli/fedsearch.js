@@ -2,7 +2,8 @@
 // The `fedsearch` executable. It runs the compiled CLI in dist/ (`npm run build`; what an installed
 // package ships), which starts in a fraction of a second. In a clone whose TypeScript is newer than
 // that build — or that was never built — it runs the sources through tsx instead, so an edit is
-// never hidden behind a stale build. All logic lives in src/ and the commands in cli/main.ts.
+// never hidden behind a stale build. The product's logic lives in src/, the commands in cli/main.ts,
+// the local development stack (a clone's only) in stack/.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 
 const here = new URL('./', import.meta.url);
@@ -20,7 +21,7 @@ function newestSource() {
       } else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(new URL(entry.name, folder)).mtimeMs);
     }
   };
-  for (const folder of ['../src/', '../cli/', '../subgraphs/']) walk(new URL(folder, here));
+  for (const folder of ['../src/', '../cli/', '../subgraphs/', '../stack/']) walk(new URL(folder, here));
   return newest;
 }
 

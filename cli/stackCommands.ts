@@ -1,6 +1,9 @@
 import type { Command } from 'commander';
-import { cacheRoot } from '../src/stack/stackPaths.ts';
+import { fromDevelopmentStack } from './developmentStack.ts';
 import { runAction } from './runAction.ts';
+
+/** The stack's module: a development clone's (see developmentStack.ts). */
+const loadStack = async () => fromDevelopmentStack('stack', () => import('../stack/stack.ts'));
 
 const say = (message: string): void => void process.stderr.write(`${message}\n`);
 
@@ -12,7 +15,7 @@ export function addStackCommands(program: Command): void {
       'after',
       `
 Jars come from Maven Central through Maven (cached in ~/.m2); data, logs and PID files live in
-${cacheRoot()}/run (set FEDSEARCH_CACHE to move them). Ports: Kafka 127.0.0.1:9092 (+9093 for its
+~/.cache/fedsearch/run (set FEDSEARCH_CACHE to move them). Ports: Kafka 127.0.0.1:9092 (+9093 for its
 controller), Elasticsearch 127.0.0.1:9200 (+9300 transport); override with FEDSEARCH_KAFKA_PORT
 and FEDSEARCH_ES_PORT.`,
     );
@@ -21,7 +24,7 @@ and FEDSEARCH_ES_PORT.`,
     .command('up')
     .description('start the services that are not running and wait until they answer (idempotent)')
     .action(runAction(async () => {
-      const { describeStatus, stackStatus, stackUp } = await import('../src/stack/stack.ts');
+      const { describeStatus, stackStatus, stackUp } = await loadStack();
       await stackUp(say);
       for (const status of await stackStatus()) process.stdout.write(`${describeStatus(status)}\n`);
     }));
@@ -30,7 +33,7 @@ and FEDSEARCH_ES_PORT.`,
     .command('down')
     .description('stop exactly the processes `stack up` started (by their PID files); data is kept')
     .action(runAction(async () => {
-      const { stackDown } = await import('../src/stack/stack.ts');
+      const { stackDown } = await loadStack();
       await stackDown(say);
     }));
 
@@ -38,7 +41,7 @@ and FEDSEARCH_ES_PORT.`,
     .command('status')
     .description('say what runs where; exits 3 when a service is not running')
     .action(runAction(async () => {
-      const { describeStatus, stackStatus } = await import('../src/stack/stack.ts');
+      const { describeStatus, stackStatus } = await loadStack();
       const statuses = await stackStatus();
       for (const status of statuses) process.stdout.write(`${describeStatus(status)}\n`);
       if (statuses.some((s) => s.state.state !== 'running')) process.exitCode = 3;

@@ -1,7 +1,7 @@
 import type { TestProject } from 'vitest/node';
-import { elasticsearchUrl } from '../src/stack/elasticsearchService.ts';
-import { kafkaBrokers } from '../src/stack/kafkaService.ts';
-import { stackDown, stackServices, stackUp } from '../src/stack/stack.ts';
+import { elasticsearchUrl } from '../stack/elasticsearchService.ts';
+import { kafkaBrokers } from '../stack/kafkaService.ts';
+import { stackDown, stackServices, stackUp } from '../stack/stack.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -4,7 +4,7 @@
 // start running), so the test sees the demo start Kafka and Elasticsearch and stop them on Ctrl-C.
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isPortFree } from '../../src/stack/processControl.ts';
+import { isPortFree } from '../../stack/processControl.ts';
 import { postGraphQL } from '../../subgraphs/shared/postGraphQL.ts';
 import { eventually } from '../../support/indexHarness.ts';
 import { exitOf, pressCtrlC, spawnCliAsUser } from '../support/userCli.ts';

@@ -30,7 +30,7 @@ async function fedsearch(bin: string, args: string[], cwd: string): Promise<{ co
 }
 
 describe('the installed package', () => {
-  it('packs compiled code only, installs without dev dependencies, and its bin answers --help and validate', async () => {
+  it('packs compiled code only and no development stack, installs without dev dependencies, and its bin answers --help and validate', async () => {
     const work = mkdtempSync(join(tmpdir(), 'fedsearch-package-'));
     const packed = await run('npm', ['pack', '--json', '--pack-destination', work], { cwd: root, env: userEnv(), maxBuffer: 64 * 1024 * 1024 });
     const [manifest] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as Array<{ filename: string; files: Array<{ path: string }> }>;
@@ -41,7 +41,9 @@ describe('the installed package', () => {
     expect(files).toContain('dist/cli/main.js.map');
     // What the code reads at run time travels with it.
     expect(files).toContain('dist/src/search/searchPage.html');
-    expect(files).toContain('dist/src/stack/es-node/pom.xml');
+    // The local development stack (stack/) is a clone's, not the product's: none of it ships.
+    expect(files).toContain('dist/cli/stackCommands.js');
+    expect(files.filter((file) => /^(dist\/)?stack\//.test(file))).toEqual([]);
     expect(files.filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'))).toEqual([]);
 
     const app = join(work, 'app');
@@ -66,5 +68,15 @@ describe('the installed package', () => {
     const broken = await fedsearch(bin, ['validate', 'missing.yaml'], app);
     expect(broken.code).toBe(1);
     expect(broken.stderr).toContain('missing.yaml');
+
+    // The commands that run the development stack say where they work instead of crashing.
+    for (const command of [['stack', 'status'], ['demo']]) {
+      const devOnly = await fedsearch(bin, command, app);
+      expect(devOnly.code, devOnly.stderr).toBe(2);
+      expect(devOnly.stdout).toBe('');
+      expect(devOnly.stderr).toMatch(
+        new RegExp(`^fedsearch: \`fedsearch ${command[0]}\` runs the local development stack, which only a clone of the fedsearch repository has .*\n$`),
+      );
+    }
   }, 300_000);
 });

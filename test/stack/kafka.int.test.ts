@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from '../../src/clients/kafkajs.ts';
 import { describe, expect, inject, it } from 'vitest';
-import { findJava } from '../../src/stack/java.ts';
-import { kafkaService, storageFormatArgs } from '../../src/stack/kafkaService.ts';
-import { mavenClasspath } from '../../src/stack/mavenLauncher.ts';
+import { findJava } from '../../stack/java.ts';
+import { kafkaService, storageFormatArgs } from '../../stack/kafkaService.ts';
+import { mavenClasspath } from '../../stack/mavenLauncher.ts';
 
 describe('local Kafka', () => {
   it('takes a message from a producer and hands it to a consumer group', async () => {

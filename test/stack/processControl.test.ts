@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isAlive, liveOwnedPid, stopProcess } from '../../src/stack/processControl.ts';
+import { isAlive, liveOwnedPid, stopProcess } from '../../stack/processControl.ts';
 
 describe('process control', () => {
   it('only claims a PID from a PID file when the process carries our marker', async () => {
@@ -23,8 +23,9 @@ describe('process control', () => {
   });
 
   it('kills a process that ignores SIGTERM after the grace period', async () => {
-    const child = spawn(process.execPath, ['-e', 'process.on("SIGTERM", () => {}); setInterval(() => {}, 1000)']);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    const child = spawn(process.execPath, ['-e', 'process.on("SIGTERM", () => {}); setInterval(() => {}, 1000); console.log("ignoring SIGTERM")']);
+    // Signalled only once its handler is in place (a busy machine may take longer than any fixed wait to start it).
+    await new Promise((resolve) => child.stdout.once('data', resolve));
     expect(await stopProcess(child.pid as number, 500)).toBe('killed');
   });
 });

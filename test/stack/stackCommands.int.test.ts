@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isAlive } from '../../src/stack/processControl.ts';
+import { isAlive } from '../../stack/processControl.ts';
 
 const run = promisify(execFile);
 const cli = new URL('../../cli/fedsearch.js', import.meta.url).pathname;
@@ -57,7 +57,9 @@ describe('fedsearch stack up / status / down', () => {
     expect(status.code).toBe(3);
     expect(status.stdout).toContain('Apache Kafka 3.9.2: stopped');
     expect(status.stdout).toContain('Elasticsearch 9.5.3: stopped');
-  });
+    // The first `up` resolves both Maven projects into the fresh cache folder and builds the
+    // Elasticsearch launcher before starting anything: well over a minute on a busy 2-core machine.
+  }, 600_000);
 
   it('says which port is taken and exits 2 instead of starting on top of another process', async () => {
     const squatter = createServer();
@@ -70,5 +72,5 @@ describe('fedsearch stack up / status / down', () => {
       squatter.close();
       await fedsearch('stack', 'down');
     }
-  });
+  }, 300_000);
 });

@@ -15,7 +15,7 @@ export function elasticsearchUrl(): string {
 }
 
 /**
- * Real Elasticsearch: the server jar from Maven Central run by our launcher (src/stack/es-node),
+ * Real Elasticsearch: the server jar from Maven Central run by our launcher (stack/es-node),
  * which starts an org.elasticsearch.node.Node with classpath plugins — netty4 for HTTP, and our
  * own stand-ins for the distribution modules Maven Central lacks (analysis filters, `GET /`).
  * Security off, loopback only, single-node discovery.

@@ -1,19 +1,19 @@
 import type { Client } from '@elastic/elasticsearch';
-import { elasticsearchClient } from '../clients/elasticsearchClient.ts';
-import { serveSearch, type RunningSearch } from '../search/serveSearch.ts';
-import { SearchService } from '../search/searchService.ts';
-import { searchSubgraph } from '../search/searchSubgraph.ts';
-import { backfillProgress } from '../backfill/backfillProgress.ts';
-import { runBackfill } from '../backfill/runBackfill.ts';
-import { loadIndex } from '../index/loadIndex.ts';
-import { runPipeline, type RunningPipeline } from '../pipeline/runPipeline.ts';
-import { provision } from '../provision/provisionCommand.ts';
-import { elasticsearchUrl } from '../stack/elasticsearchService.ts';
-import { kafkaBrokers } from '../stack/kafkaService.ts';
-import { stackDown, stackServices, stackUp } from '../stack/stack.ts';
+import { elasticsearchClient } from '../../src/clients/elasticsearchClient.ts';
+import { serveSearch, type RunningSearch } from '../../src/search/serveSearch.ts';
+import { SearchService } from '../../src/search/searchService.ts';
+import { searchSubgraph } from '../../src/search/searchSubgraph.ts';
+import { backfillProgress } from '../../src/backfill/backfillProgress.ts';
+import { runBackfill } from '../../src/backfill/runBackfill.ts';
+import { loadIndex } from '../../src/index/loadIndex.ts';
+import { runPipeline, type RunningPipeline } from '../../src/pipeline/runPipeline.ts';
+import { provision } from '../../src/provision/provisionCommand.ts';
+import { elasticsearchUrl } from '../elasticsearchService.ts';
+import { kafkaBrokers } from '../kafkaService.ts';
+import { stackDown, stackServices, stackUp } from '../stack.ts';
 import { startChangeGenerator, type RunningChangeGenerator } from '../../subgraphs/changeGenerator.ts';
-import { printGraph, startDemoGraphOrExplain } from './runDemoGraph.ts';
-import { handleInterrupts, interruption, InterruptedError, throwIfInterrupted, untilInterrupted } from '../interruption.ts';
+import { printGraph, startDemoGraphOrExplain } from '../../src/demo/runDemoGraph.ts';
+import { handleInterrupts, interruption, InterruptedError, throwIfInterrupted, untilInterrupted } from '../../src/interruption.ts';
 
 const say = (message: string): void => void process.stderr.write(`${message}\n`);
 

@@ -1,4 +1,4 @@
-import { InfrastructureError } from '../errors.ts';
+import { InfrastructureError } from '../src/errors.ts';
 
 /**
  * A problem with the local stack that the user can act on (missing Java, a taken port, a

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Kafka, logLevel } from '../clients/kafkajs.ts';
+import { Kafka, logLevel } from '../src/clients/kafkajs.ts';
 import type { LocalService } from './localService.ts';
 import { StackError } from './stackError.ts';
 
