@@ -19,7 +19,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['src/pipeline'],
   ['src/backfill'],
   ['src/audit'],
-  ['src/search', 'src/stack'],
+  ['src/search'],
   ['src/demo'],
   // The local development stack, once outside src/: the CLI starts it; the product never imports it.
   ['stack'],
@@ -48,6 +48,7 @@ export interface ImportRule {
 
 export const RULES: readonly ImportRule[] = [
   { rule: 'src/ is the product: it never imports cli/, test/, bench/, support/ or scripts/', from: ['src/'], files: ['cli/', 'test/', 'bench/', 'support/', 'scripts/'] },
+  { rule: 'src/ never imports the local development stack (stack/), not even its types', from: ['src/'], files: ['stack/'] },
   { rule: 'in src/, only the demo runs the demo graph (subgraphs/)', from: ['src/'], except: ['src/demo/'], files: ['subgraphs/'] },
   { rule: 'cli/ only parses arguments and calls src/: it never imports test/, bench/, support/, scripts/ or subgraphs/', from: ['cli/'], files: ['test/', 'bench/', 'support/', 'scripts/', 'subgraphs/'] },
   { rule: 'the demo graph (subgraphs/) never imports cli/, test/, bench/, support/ or scripts/', from: ['subgraphs/'], files: ['cli/', 'test/', 'bench/', 'support/', 'scripts/'] },
