@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { formatProblem } from '../src/config/configError.ts';
-import { withHiddenValues } from '../src/config/hiddenValues.ts';
+import { withHiddenValues } from '../src/hiddenValues.ts';
 import { UserError } from '../src/errors.ts';
 import { loadIndex } from './loadIndexLazily.ts';
 import { runAction } from './runAction.ts';

@@ -1,4 +1,4 @@
-import { withHiddenValues } from '../src/config/hiddenValues.ts';
+import { withHiddenValues } from '../src/hiddenValues.ts';
 import { asInfrastructureError, InfrastructureError, UserError } from '../src/errors.ts';
 import { InterruptedError } from '../src/interruption.ts';
 

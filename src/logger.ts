@@ -1,5 +1,5 @@
 import { pino, type Logger } from 'pino';
-import { withHiddenValues } from './config/hiddenValues.ts';
+import { withHiddenValues } from './hiddenValues.ts';
 import { lazyRequire } from './lazyRequire.ts';
 import { logFormat, type LogFormat } from './logFormat.ts';
 

@@ -1,5 +1,5 @@
 import { UserError } from '../errors.ts';
-import { withHiddenValues } from './hiddenValues.ts';
+import { withHiddenValues } from '../hiddenValues.ts';
 import type { SourcePosition } from './indexConfig.ts';
 
 /** One problem in a configuration file, located precisely enough for an editor to jump to it. */

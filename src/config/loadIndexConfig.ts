@@ -3,7 +3,7 @@ import { CA_FILE, CONFIG_FILE, readUserFile, readUserTextFile, SCHEMA_FILE, Unre
 import { didYouMean, suggestionList } from '../suggestions.ts';
 import { z } from 'zod';
 import { ConfigError, type ConfigProblem } from './configError.ts';
-import { hideValue } from './hiddenValues.ts';
+import { hideValue } from '../hiddenValues.ts';
 import { indexConfigSchema, type RawIndexConfig } from './configSchema.ts';
 import type { EventSource, IndexConfig, SourcePosition } from './indexConfig.ts';
 import { loadYamlWithPositions, YamlSyntaxError, type PathSegment, type PositionedYaml } from './loadYamlWithPositions.ts';

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { elasticsearchClient } from '../../src/clients/elasticsearchClient.ts';
 import { kafkaClient } from '../../src/clients/kafkaClient.ts';
 import { ConfigError, formatProblem } from '../../src/config/configError.ts';
-import { withHiddenValues } from '../../src/config/hiddenValues.ts';
+import { withHiddenValues } from '../../src/hiddenValues.ts';
 import { loadIndexConfig, parseIndexConfig } from '../../src/config/loadIndexConfig.ts';
 import { loadYamlWithPositions, YamlSyntaxError } from '../../src/config/loadYamlWithPositions.ts';
 import { loadGraph } from '../../src/graph/loadGraphSchema.ts';
