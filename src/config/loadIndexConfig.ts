@@ -1,9 +1,9 @@
 import { dirname, resolve } from 'node:path';
+import { hideValue } from '../hiddenValues.ts';
 import { CA_FILE, CONFIG_FILE, readUserFile, readUserTextFile, SCHEMA_FILE, UnreadableFileError, type FileLimit } from '../readUserFile.ts';
 import { didYouMean, suggestionList } from '../suggestions.ts';
 import { z } from 'zod';
 import { ConfigError, type ConfigProblem } from './configError.ts';
-import { hideValue } from '../hiddenValues.ts';
 import { indexConfigSchema, type RawIndexConfig } from './configSchema.ts';
 import type { EventSource, IndexConfig, SourcePosition } from './indexConfig.ts';
 import { loadYamlWithPositions, YamlSyntaxError, type PathSegment, type PositionedYaml } from './loadYamlWithPositions.ts';
