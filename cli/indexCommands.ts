@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { formatProblem } from '../src/config/configError.ts';
+import { withHiddenValues } from '../src/hiddenValues.ts';
 import { UserError } from '../src/errors.ts';
 import { loadIndex } from './loadIndexLazily.ts';
 import { runAction } from './runAction.ts';
@@ -29,7 +30,8 @@ export function addIndexCommands(program: Command): void {
           checkSearchSubgraphComposes([loaded]);
         } catch (error) {
           if (!(error instanceof UserError)) throw error;
-          say(`warning: ${error.message}; \`fedsearch serve\` refuses it`);
+          // Composition's reason may quote a subgraph URL or type name that came from a `${VAR}`.
+          say(`warning: ${withHiddenValues(error.message)}; \`fedsearch serve\` refuses it`);
         }
       }
       print(

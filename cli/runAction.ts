@@ -1,3 +1,4 @@
+import { withHiddenValues } from '../src/hiddenValues.ts';
 import { asInfrastructureError, InfrastructureError, UserError } from '../src/errors.ts';
 import { InterruptedError } from '../src/interruption.ts';
 
@@ -10,9 +11,16 @@ export function runAction<A extends unknown[]>(action: (...args: A) => Promise<v
       // A client's connection or response error means a service is missing or failing: exit 2.
       const error = asInfrastructureError(thrown, 'a service did not answer');
       if (error instanceof UserError || error instanceof InfrastructureError || error instanceof InterruptedError) {
-        process.stderr.write(error instanceof InterruptedError ? `${error.message}\n` : `fedsearch: ${error.message}\n`);
+        // A message from any layer may quote a `${VAR}`'s value or a credential (a client refusing it).
+        const message = withHiddenValues(error.message);
+        process.stderr.write(error instanceof InterruptedError ? `${message}\n` : `fedsearch: ${message}\n`);
         process.exitCode = error.exitCode;
         return;
+      }
+      // A bug's stack is printed as it is, but for the values it must not show.
+      if (error instanceof Error) {
+        error.message = withHiddenValues(error.message);
+        if (error.stack !== undefined) error.stack = withHiddenValues(error.stack);
       }
       throw error;
     }

@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import { withHiddenValues } from './hiddenValues.ts';
 import { lazyRequire } from './lazyRequire.ts';
 import { logFormat, type LogFormat } from './logFormat.ts';
 
@@ -11,7 +12,13 @@ const pinoPretty = lazyRequire<typeof import('pino-pretty')>('pino-pretty');
  * info), FEDSEARCH_LOG_FORMAT the format (see logFormat).
  */
 export function createLogger(index: string, component: string): Logger {
-  const options = { level: process.env.FEDSEARCH_LOG_LEVEL ?? 'info', base: { index, component } };
+  const options = {
+    level: process.env.FEDSEARCH_LOG_LEVEL ?? 'info',
+    base: { index, component },
+    // Each line, once serialized, loses any `${VAR}` value or credential it quotes (a topic, a
+    // broker, a client's error message) before it is written, in either format.
+    hooks: { streamWrite: withHiddenValues },
+  };
   if (logFormat() === 'json') return pino(options);
   // Synchronous, in this thread: lines stay in order with what the commands print themselves.
   const pretty = pinoPretty().PinoPretty({

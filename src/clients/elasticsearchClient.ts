@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { Client } from '@elastic/elasticsearch';
 import type { ElasticsearchSettings } from '../config/indexConfig.ts';
+import { CA_FILE, readUserFile } from '../readUserFile.ts';
 import { ELASTICSEARCH_REQUEST_RETRIES } from '../retryPolicy.ts';
 
 /** The official client for the config's cluster: auth (API key or basic) and an optional CA. */
@@ -8,7 +8,7 @@ export function elasticsearchClient(settings: ElasticsearchSettings): Client {
   return new Client({
     node: settings.node,
     ...(settings.auth ? { auth: settings.auth } : {}),
-    ...(settings.caFile ? { tls: { ca: readFileSync(settings.caFile) } } : {}),
+    ...(settings.caFile ? { tls: { ca: readUserFile(settings.caFile, CA_FILE) } } : {}),
     requestTimeout: 30_000,
     maxRetries: ELASTICSEARCH_REQUEST_RETRIES,
   });

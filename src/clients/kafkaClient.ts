@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import type { Kafka as KafkaClient, SASLOptions } from 'kafkajs';
 import type { KafkaSettings } from '../config/indexConfig.ts';
+import { CA_FILE, readUserTextFile } from '../readUserFile.ts';
 import { Kafka, logLevel } from './kafkajs.ts';
 
 /** A kafkajs client for the config's brokers, with TLS and SASL when configured. */
@@ -11,7 +11,7 @@ export function kafkaClient(settings: KafkaSettings, clientIdSuffix = ''): Kafka
   return new Kafka({
     clientId: `${settings.clientId}${clientIdSuffix}`,
     brokers: settings.brokers,
-    ssl: settings.ssl ? (settings.caFile ? { ca: [readFileSync(settings.caFile, 'utf8')] } : true) : false,
+    ssl: settings.ssl ? (settings.caFile ? { ca: [readUserTextFile(settings.caFile, CA_FILE)] } : true) : false,
     ...(sasl ? { sasl } : {}),
     // kafkajs logs retriable broker errors at ERROR; ours are logged with context where handled.
     logLevel: logLevel.NOTHING,

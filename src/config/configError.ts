@@ -1,4 +1,5 @@
 import { UserError } from '../errors.ts';
+import { withHiddenValues } from '../hiddenValues.ts';
 import type { SourcePosition } from './indexConfig.ts';
 
 /** One problem in a configuration file, located precisely enough for an editor to jump to it. */
@@ -10,9 +11,15 @@ export interface ConfigProblem {
   message: string;
 }
 
+/**
+ * `file:line:col: field: message`. A problem found after the config was read (in the query, a
+ * lookup, `display`) may quote a value that came from a `${VAR}`; it is hidden here, whoever wrote
+ * the message.
+ */
 export function formatProblem(problem: ConfigProblem): string {
   const where = `${problem.file}:${problem.position.line}:${problem.position.col}`;
-  return problem.field ? `${where}: ${problem.field}: ${problem.message}` : `${where}: ${problem.message}`;
+  const message = withHiddenValues(problem.message);
+  return problem.field ? `${where}: ${problem.field}: ${message}` : `${where}: ${message}`;
 }
 
 /** Every problem found in one configuration file, reported together. */

@@ -42,6 +42,15 @@ const fieldOptionsSchema = z.strictObject({
 
 const positiveInt = z.number().int().positive();
 
+/**
+ * Request headers: a name is an HTTP token, a value has no line break or other control character
+ * (fetch refuses one only when the request is made, quoting it — and a value is often a secret).
+ */
+const headers = z.record(
+  z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be an HTTP header name (letters, digits and !#$%&\'*+-.^_`|~)'),
+  z.string().regex(/^[^\x00-\x08\x0a-\x1f\x7f]*$/, 'must not contain a line break or another control character (the value is not shown)'),
+);
+
 export const indexConfigSchema = z.strictObject({
   index: z
     .string()
@@ -53,14 +62,14 @@ export const indexConfigSchema = z.strictObject({
     .strictObject({
       // The gateway a root-field query is sent to (and backfill.query, when there is one).
       url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
-      headers: z.record(z.string(), z.string()).default({}),
+      headers: headers.default({}),
       timeoutMs: positiveInt.default(10_000),
       // The composed supergraph SDL (a file beside the config): a fragment query is fetched by
       // @key through it, from the subgraphs it names.
       supergraph: z.string().min(1).optional(),
       // Per subgraph of the supergraph: another URL (e.g. inside your network) and headers.
       subgraphs: z
-        .record(z.string(), z.strictObject({ url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(), headers: z.record(z.string(), z.string()).default({}) }))
+        .record(z.string(), z.strictObject({ url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(), headers: headers.default({}) }))
         .default({}),
     })
     .refine((gateway) => gateway.url !== undefined || gateway.supergraph !== undefined, {

@@ -1,5 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { hideValue } from '../hiddenValues.ts';
+import { CA_FILE, CONFIG_FILE, readUserFile, readUserTextFile, SCHEMA_FILE, UnreadableFileError, type FileLimit } from '../readUserFile.ts';
 import { didYouMean, suggestionList } from '../suggestions.ts';
 import { valueAt } from '../valueAt.ts';
 import { z } from 'zod';
@@ -16,9 +17,10 @@ import { loadYamlWithPositions, YamlSyntaxError, type PathSegment, type Position
 export function loadIndexConfig(file: string, env: NodeJS.ProcessEnv = process.env): IndexConfig {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readUserTextFile(file, CONFIG_FILE);
   } catch (error) {
-    throw new ConfigError([{ file, position: { line: 1, col: 1 }, field: '', message: `cannot read the file (${(error as Error).message})` }]);
+    if (!(error instanceof UnreadableFileError)) throw error;
+    throw new ConfigError([{ file, position: { line: 1, col: 1 }, field: '', message: `cannot read the file (${error.reason})` }]);
   }
   return parseIndexConfig(text, file, env);
 }
@@ -45,6 +47,7 @@ export function parseIndexConfig(text: string, file: string, env: NodeJS.Process
   // message prints such a value.
   const fromEnv = new Set<string>();
   const substituted = substituteEnv(yaml.value, [], env, at, fromEnv);
+  hideCredentials(substituted, []);
   const hidden = (path: readonly PathSegment[]): boolean => isSecret(path) || fromEnv.has(fieldName(path));
   const parsed = indexConfigSchema.safeParse(substituted);
   if (!parsed.success) {
@@ -95,6 +98,7 @@ function substituteEnv(
       const found = env[name];
       if (found !== undefined) {
         fromEnv.add(fieldName(path));
+        hideValue(found, `$${name}`);
         return found;
       }
       if (fallback === undefined) {
@@ -137,6 +141,10 @@ function reportIssue(
     }
     case 'invalid_value':
       at(path, `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, not ${hidden(path) ? 'the value given (hidden)' : JSON.stringify(valueAt(input, path))}`);
+      return;
+    case 'invalid_key':
+      // A record's key (a header name) failed its own check: say what that check wants.
+      at(path, issue.issues[0]?.message ?? issue.message);
       return;
     case 'too_small':
       at(path, issue.origin === 'array' ? `needs at least ${String(issue.minimum)} entr${issue.minimum === 1 ? 'y' : 'ies'}` : issue.origin === 'string' ? 'must not be empty' : `must be ${issue.inclusive ? 'at least' : 'greater than'} ${String(issue.minimum)}`);
@@ -290,22 +298,22 @@ function article(type: string): string {
  * is what is read later.
  */
 function checkFiles(raw: RawIndexConfig, file: string, at: (path: readonly PathSegment[], message: string) => void): void {
-  const readable = (given: string, path: PathSegment[]): string | undefined => {
+  const readable = (given: string, path: PathSegment[], limit: FileLimit): string | undefined => {
     const resolved = resolve(dirname(file), given);
     try {
-      readFileSync(resolved);
+      readUserFile(resolved, limit);
       return resolved;
     } catch (error) {
-      const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
-      at(path, `cannot read ${resolved}: ${reason}`);
+      if (!(error instanceof UnreadableFileError)) throw error;
+      at(path, `cannot read ${resolved}: ${error.reason}`);
       return undefined;
     }
   };
   for (const section of ['elasticsearch', 'kafka'] as const) {
     const given = raw[section].caFile;
-    if (given !== undefined) raw[section].caFile = readable(given, [section, 'caFile']) ?? given;
+    if (given !== undefined) raw[section].caFile = readable(given, [section, 'caFile'], CA_FILE) ?? given;
   }
-  if (raw.gateway.supergraph !== undefined) raw.gateway.supergraph = readable(raw.gateway.supergraph, ['gateway', 'supergraph']) ?? raw.gateway.supergraph;
+  if (raw.gateway.supergraph !== undefined) raw.gateway.supergraph = readable(raw.gateway.supergraph, ['gateway', 'supergraph'], SCHEMA_FILE) ?? raw.gateway.supergraph;
 }
 
 /** Values under these keys are credentials: messages name the field, never its value. */
@@ -313,6 +321,22 @@ const SECRET_KEYS = new Set(['password', 'apiKey', 'headers', 'sasl']);
 
 function isSecret(path: readonly PathSegment[]): boolean {
   return path.some((segment) => typeof segment === 'string' && SECRET_KEYS.has(segment));
+}
+
+/**
+ * Credentials written in the file itself (a header value, a password, an API key) are hidden from
+ * every later message too, as values from the environment are: a client library that refuses one
+ * quotes it. (Not every string under `sasl`: its mechanism is a word such as "plain".)
+ */
+function hideCredentials(value: unknown, path: PathSegment[]): void {
+  if (typeof value === 'string') {
+    const [parent, key] = path.slice(-2);
+    if (parent === 'headers' || key === 'password' || key === 'apiKey') hideValue(value, fieldName(path));
+  } else if (Array.isArray(value)) {
+    value.forEach((item, i) => hideCredentials(item, [...path, i]));
+  } else if (value !== null && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) hideCredentials(item, [...path, key]);
+  }
 }
 
 function describe(value: unknown, hidden: boolean): string {

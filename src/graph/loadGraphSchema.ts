@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import {
   buildClientSchema,
   buildSchema,
@@ -7,6 +6,7 @@ import {
   type IntrospectionQuery,
 } from 'graphql';
 import { InfrastructureError, UserError } from '../errors.ts';
+import { readUserTextFile, SCHEMA_FILE } from '../readUserFile.ts';
 import { redactUrl, redactUrlsIn } from '../redactUrl.ts';
 import type { GatewaySettings } from '../config/indexConfig.ts';
 import { federationInternals } from './federationLibraries.ts';
@@ -39,12 +39,7 @@ export async function loadGraphSchema(source: SchemaSource): Promise<GraphQLSche
 }
 
 function graphFromFile(file: string): LoadedGraph {
-  let sdl: string;
-  try {
-    sdl = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new UserError(`cannot read schema file ${file}: ${(error as Error).message}`);
-  }
+  const sdl = readUserTextFile(file, SCHEMA_FILE);
   if (isSupergraphSdl(sdl)) {
     const supergraph = supergraphFromSdl(sdl, file);
     try {

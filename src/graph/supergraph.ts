@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { Kind, parse, print, type DefinitionNode, type DocumentNode, type SelectionSetNode, type StringValueNode } from 'graphql';
 import { UserError } from '../errors.ts';
+import { readUserTextFile, SCHEMA_FILE } from '../readUserFile.ts';
 import { federationInternals } from './federationLibraries.ts';
 
 /** One subgraph of a composed supergraph: its name, where it is served, and its own SDL. */
@@ -35,13 +35,7 @@ export function isSupergraphSdl(sdl: string): boolean {
  * SDL where a supergraph is expected is refused with how to make one.
  */
 export function readSupergraph(file: string): SupergraphSource {
-  let sdl: string;
-  try {
-    sdl = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new UserError(`cannot read the supergraph ${file}: ${(error as Error).message}`);
-  }
-  return supergraphFromSdl(sdl, file);
+  return supergraphFromSdl(readUserTextFile(file, { ...SCHEMA_FILE, what: 'supergraph' }), file);
 }
 
 export function supergraphFromSdl(sdl: string, file: string): SupergraphSource {
