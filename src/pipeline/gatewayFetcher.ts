@@ -1,10 +1,9 @@
 import { STATUS_CODES } from 'node:http';
 import PQueue from 'p-queue';
 import { Agent, request as httpRequest } from 'undici';
-import pRetry, { AbortError } from 'p-retry';
 import type { IndexConfig, PipelineSettings } from '../config/indexConfig.ts';
 import type { QueryTemplate } from '../graph/validateQueryTemplate.ts';
-import { GATEWAY_BACKOFF, pRetryBackoff, type RetryReason } from '../retryPolicy.ts';
+import { GATEWAY_BACKOFF, retryUntilDone, type RetryReason } from '../retryPolicy.ts';
 import { batchedQuery, idProblem, type BatchedQuery } from './batchedQuery.ts';
 import { decodeId, encodeId, idOfDocument, type KeyPart } from '../graph/entityKey.ts';
 // Apollo's gateway and server (about 40 MiB and 0.4 s to load) only for a fetch by @key: imported when first needed.
@@ -36,6 +35,8 @@ export interface GatewayFetcherHooks {
   onRequest?(ms: number, ok: boolean, entities: number): void;
   /** Before every retry, with its reason. */
   onRetry?(reason: RetryReason): void;
+  /** How the backoff waits (a test passes one that does not). */
+  sleep?(ms: number): Promise<unknown>;
 }
 
 let lastVersion = 0;
@@ -187,16 +188,14 @@ export class GatewayFetcher {
       failedEntities = new Map();
       const batch = batchedQuery(this.options.template, asked.length);
       // No queue timeout is set; throwOnTimeout only tells p-queue's types the task's value is kept.
-      const answer = await this.queue.add(() => this.post(batch, asked), { throwOnTimeout: true }).catch((error: unknown) => {
-        throw forPRetry(error);
-      });
+      const answer = await this.queue.add(() => this.post(batch, asked), { throwOnTimeout: true });
       const read = readAnswer(answer, batch, asked, this.options.template.key);
       for (const [id, result] of read.settled) settled.set(id, result);
       if (read.requestErrors.length > 0) {
         const message = `gateway returned GraphQL errors for the whole request (${asked.length} entities): ${read.requestErrors.join('; ')}`;
         // A whole request failing (e.g. a subgraph down) is an outage under either policy when
         // outages are waited out; `dlq` alone gives up at once.
-        throw forPRetry(new GatewayRequestError(message, retryGraphQLErrors || outageToleranceMs > 0 ? 'graphql_errors' : null));
+        throw new GatewayRequestError(message, retryGraphQLErrors || outageToleranceMs > 0 ? 'graphql_errors' : null);
       }
       failedEntities = read.failedEntities;
       pending = [...failedEntities.keys()];
@@ -206,24 +205,34 @@ export class GatewayFetcher {
     };
 
     try {
-      let retrying = false;
-      await pRetry(attempt, {
-        ...pRetryBackoff(GATEWAY_BACKOFF),
-        // The budget is decided by shouldRetry; `forever` keeps the last (5 s) backoff after the
-        // schedule runs out instead of stopping.
-        forever: true,
-        shouldRetry: (error) => (retrying = shouldRetry(error)),
-        onFailedAttempt: async (error) => {
-          if (!retrying) return;
-          this.hooks.onRetry?.(error instanceof GatewayRequestError ? (error.retryReason ?? 'other') : 'other');
+      await retryUntilDone(
+        async () => {
           try {
-            await whileWaiting();
-          } catch (waitError) {
-            interrupted = waitError;
-            throw waitError;
+            await attempt();
+            return { done: undefined };
+          } catch (error) {
+            // Given up at once: what retrying cannot help, and a TypeError (a bug here, not the graph).
+            if (!(error instanceof Error) || error instanceof TypeError) throw error;
+            if (error instanceof GatewayRequestError && error.retryReason === null) throw error;
+            if (!shouldRetry(error)) throw error;
+            return { retry: [error instanceof GatewayRequestError ? (error.retryReason ?? 'other') : 'other'] };
           }
         },
-      });
+        {
+          // The budget is decided by shouldRetry; past the schedule the last (5 s) backoff repeats.
+          backoff: GATEWAY_BACKOFF,
+          ...(this.hooks.sleep ? { sleep: this.hooks.sleep } : {}),
+          beforeWait: async ([reason]) => {
+            this.hooks.onRetry?.(reason ?? 'other');
+            try {
+              await whileWaiting();
+            } catch (waitError) {
+              interrupted = waitError;
+              throw waitError;
+            }
+          },
+        },
+      );
     } catch (error) {
       // The caller's wait failed (e.g. its consumer lost the partition in a rebalance): that is
       // not the graph's verdict on these entities, so it goes up instead of into the results.
@@ -331,11 +340,6 @@ export class GatewayFetcher {
     const errors = Array.isArray(body.errors) ? body.errors.filter(isRecord) : [];
     return { data: body.data, errors, version, missing: new Set() };
   }
-}
-
-/** p-retry gives up at once on an AbortError and retries anything else. */
-function forPRetry(error: unknown): unknown {
-  return error instanceof GatewayRequestError && error.retryReason === null ? new AbortError(error) : error;
 }
 
 /** p-queue's interval cap for a requests/s limit; fractional limits (0.5/s) work too. */

@@ -29,7 +29,7 @@ const FAST: PipelineSettings = {
 };
 
 /** Hooks that remember what they were told. */
-function recordingHooks(): Required<GatewayFetcherHooks> & { requests: Array<{ ok: boolean; entities: number }>; retries: string[] } {
+function recordingHooks(): Required<Pick<GatewayFetcherHooks, 'onRequest' | 'onRetry'>> & { requests: Array<{ ok: boolean; entities: number }>; retries: string[] } {
   const requests: Array<{ ok: boolean; entities: number }> = [];
   const retries: string[] = [];
   return {
