@@ -1,3 +1,5 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
 /**
  * How fedsearch retries, in one place: one backoff formula, the schedule used against each
  * dependency, and one vocabulary of reasons that every stage reports in
@@ -65,14 +67,45 @@ export const ELASTICSEARCH_REQUEST_RETRIES = 3;
  */
 export const KAFKA_CONSUMER_RETRIES = 10;
 
-/** The wait before retry number `attempt` (1-based); the same formula p-retry applies to `pRetryBackoff`. */
+/** The wait before retry number `attempt` (1-based). */
 export function backoffDelay(backoff: Backoff, attempt: number, random: () => number = Math.random): number {
   return Math.min(backoff.maxMs, (1 + random()) * backoff.baseMs * backoff.factor ** (attempt - 1));
 }
 
-/** The backoff as p-retry's options. */
-export function pRetryBackoff(backoff: Backoff): { factor: number; minTimeout: number; maxTimeout: number; randomize: true } {
-  return { factor: backoff.factor, minTimeout: backoff.baseMs, maxTimeout: backoff.maxMs, randomize: true };
+/**
+ * What one try came to: finished with a value, or to be tried again for these reasons (one per
+ * thing still to do: a sink's bulk request retries some of its writes, each for its own reason).
+ * Giving up is a throw.
+ */
+export type AttemptOutcome<T> = { done: T } | { retry: readonly RetryReason[] };
+
+export interface RetryRun {
+  backoff: Backoff;
+  /**
+   * Before each wait, with the reasons and the wait ahead: count it, log it, heartbeat. A throw
+   * ends the run with that error (the caller lost its partition, say).
+   */
+  beforeWait?(reasons: readonly RetryReason[], attempt: number, delayMs: number): Promise<void> | void;
+  /** After each wait, before the next try: heartbeat, or throw to stop (shutting down). */
+  afterWait?(): Promise<void> | void;
+  /** How the backoff waits (a test passes one that does not). */
+  sleep?(ms: number): Promise<unknown>;
+}
+
+/**
+ * The one retry loop of fedsearch (the gateway fetcher's and the sink's): `attempt` is tried until
+ * it is done or throws, waiting `run.backoff` between tries. Which failures are retried, and for
+ * how long, is the attempt's to decide; when and how long to wait is this one's.
+ */
+export async function retryUntilDone<T>(attempt: (attempt: number) => Promise<AttemptOutcome<T>>, run: RetryRun): Promise<T> {
+  for (let number = 1; ; number++) {
+    const outcome = await attempt(number);
+    if ('done' in outcome) return outcome.done;
+    const delay = backoffDelay(run.backoff, number);
+    await run.beforeWait?.(outcome.retry, number, delay);
+    await (run.sleep ?? sleep)(delay);
+    await run.afterWait?.();
+  }
 }
 
 /** Why a bulk item (by its status) or the bulk request (no status) should be tried again; null: it should not. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, ELASTICSEARCH_BACKOFF, elasticsearchRetryReason, GATEWAY_BACKOFF, type Backoff } from '../src/retryPolicy.ts';
+import { backoffDelay, ELASTICSEARCH_BACKOFF, elasticsearchRetryReason, GATEWAY_BACKOFF, retryUntilDone, type Backoff, type RetryReason } from '../src/retryPolicy.ts';
 
 const lowest = (): number => 0;
 const highest = (): number => 0.999_999;
@@ -38,5 +38,49 @@ describe('elasticsearchRetryReason', () => {
 
   it('does not retry what another try cannot fix: a refused document, a version conflict, a missing index', () => {
     expect([400, 404, 409].map(elasticsearchRetryReason)).toEqual([null, null, null]);
+  });
+});
+
+describe('retryUntilDone', () => {
+  const backoff: Backoff = { baseMs: 100, factor: 2, maxMs: 300 };
+
+  it('tries again after each backoff until the attempt is done, saying why before each wait', async () => {
+    const events: string[] = [];
+    const reasons: RetryReason[][] = [[ 'http_5xx', 'http_5xx' ], ['timeout']];
+    const value = await retryUntilDone(
+      async (attempt) => {
+        events.push(`try ${attempt}`);
+        const retry = reasons[attempt - 1];
+        return retry ? { retry } : { done: 'written' };
+      },
+      {
+        backoff,
+        beforeWait: (why, attempt, delayMs) => void events.push(`retry ${attempt} for ${why.join(',')}, wait ${delayMs >= 100 * 2 ** (attempt - 1) && delayMs <= 300 ? 'in range' : delayMs}`),
+        sleep: async (ms) => void events.push(`slept ${ms >= 100 ? 'the delay' : ms}`),
+        afterWait: () => void events.push('heartbeat'),
+      },
+    );
+    expect(value).toBe('written');
+    expect(events).toEqual([
+      'try 1', 'retry 1 for http_5xx,http_5xx, wait in range', 'slept the delay', 'heartbeat',
+      'try 2', 'retry 2 for timeout, wait in range', 'slept the delay', 'heartbeat',
+      'try 3',
+    ]);
+  });
+
+  it('stops at a throw from the attempt or from a wait hook, without another try', async () => {
+    let tries = 0;
+    await expect(retryUntilDone(async () => {
+      tries++;
+      throw new Error('refused for good');
+    }, { backoff, sleep: async () => {} })).rejects.toThrow('refused for good');
+    expect(tries).toBe(1);
+
+    tries = 0;
+    await expect(retryUntilDone(async () => {
+      tries++;
+      return { retry: ['network'] as RetryReason[] };
+    }, { backoff, sleep: async () => {}, afterWait: () => { throw new Error('stopping'); } })).rejects.toThrow('stopping');
+    expect(tries).toBe(1);
   });
 });

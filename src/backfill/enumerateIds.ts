@@ -3,6 +3,7 @@ import { createInterface } from 'node:readline';
 import { pagingOf, type Paging } from '../config/backfillPaging.ts';
 import { idOfDocument, type KeyPart } from '../graph/entityKey.ts';
 import { FetchByKeyGateway } from '../graph/fetchByKeyGateway.ts';
+import type { IndexConfig } from '../config/indexConfig.ts';
 import type { LoadedIndex } from '../index/loadIndex.ts';
 import { InfrastructureError, UserError } from '../errors.ts';
 import { redactUrl, redactUrlsIn } from '../redactUrl.ts';
@@ -25,9 +26,7 @@ export interface IdPage {
 export async function* enumerateIds(loaded: Pick<LoadedIndex, 'config' | 'query'>, startAfter: string | null = null): AsyncGenerator<IdPage> {
   const { config } = loaded;
   const query = config.backfill.query;
-  if (!query) {
-    throw new UserError(`${config.sourceFile}: backfill.query is not set; it lists every ${config.primary.type} id page by page (or give \`backfill --ids-file <file>\`, one id a line)`);
-  }
+  if (!query) throw noBackfillQuery(config);
   const paging = pagingOf(query);
   const list = await listQueryRunner(loaded);
   let after = startAfter;
@@ -44,6 +43,23 @@ export async function* enumerateIds(loaded: Pick<LoadedIndex, 'config' | 'query'
     await list.close();
   }
 }
+
+/**
+ * Where a backfill's ids come from, checked before it starts anything: the ids file must exist,
+ * or without one the config must have a backfill.query.
+ */
+export function requireIdSource(config: Pick<IndexConfig, 'sourceFile' | 'primary' | 'backfill'>, idsFile: string | undefined): void {
+  if (idsFile !== undefined) {
+    if (!existsSync(idsFile)) throw noIdsFile(idsFile);
+  } else if (!config.backfill.query) {
+    throw noBackfillQuery(config);
+  }
+}
+
+const noBackfillQuery = (config: Pick<IndexConfig, 'sourceFile' | 'primary'>): UserError =>
+  new UserError(`${config.sourceFile}: backfill.query is not set; it lists every ${config.primary.type} id page by page (or give \`backfill --ids-file <file>\`, one id a line)`);
+
+const noIdsFile = (file: string): UserError => new UserError(`cannot read the ids file ${file}: no such file`);
 
 interface ListQueryRunner {
   run(query: string, variables: Record<string, unknown>, after: string | null): Promise<Record<string, unknown>>;
@@ -129,7 +145,7 @@ function idsOf(items: Array<Record<string, unknown>>, file: string, key: readonl
  * cursor is the line it ends on, so a checkpoint skips exactly the lines already done.
  */
 export async function* idsFromFile(file: string, skipLines = 0): AsyncGenerator<IdPage> {
-  if (!existsSync(file)) throw new UserError(`cannot read the ids file ${file}: no such file`);
+  if (!existsSync(file)) throw noIdsFile(file);
   const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
   let page: string[] = [];
   let line = 0;

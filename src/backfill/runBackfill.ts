@@ -2,7 +2,7 @@ import type { Client } from '@elastic/elasticsearch';
 import PQueue from 'p-queue';
 import { elasticsearchClient } from '../clients/elasticsearchClient.ts';
 import { kafkaClient } from '../clients/kafkaClient.ts';
-import { UserError } from '../errors.ts';
+import { asInfrastructureError, InfrastructureError, UserError } from '../errors.ts';
 import { InterruptedError } from '../interruption.ts';
 import { readIndexMetadata } from '../index/indexMetadata.ts';
 import type { LoadedIndex } from '../index/loadIndex.ts';
@@ -10,7 +10,7 @@ import { runPipeline, type RunningPipeline } from '../pipeline/runPipeline.ts';
 import { AdaptiveRate } from './adaptiveRate.ts';
 import { clearCheckpoint, readCheckpoint, saveCheckpoint, type BackfillCheckpoint } from './backfillCheckpoint.ts';
 import type { BackfillProgress } from './backfillProgress.ts';
-import { enumerateIds, idsFromFile } from './enumerateIds.ts';
+import { enumerateIds, idsFromFile, requireIdSource } from './enumerateIds.ts';
 import { RateLimiter } from './rateLimiter.ts';
 import {
   abandonReindex,
@@ -64,6 +64,7 @@ export interface BackfillSummary {
  */
 export async function runBackfill(loaded: LoadedIndex, options: BackfillOptions, progress: BackfillProgress): Promise<BackfillSummary> {
   const { config } = loaded;
+  requireIdSource(config, options.idsFile);
   const elasticsearch = elasticsearchClient(config.elasticsearch);
   try {
     const metadata = await readIndexMetadata(elasticsearch, config.index);
@@ -166,9 +167,13 @@ async function startNewVersion(
   return target;
 }
 
+/** What a backfill does with one slice of ids: fetch them and produce their documents (dead-lettering failures). */
+type FetchSlice = (ids: string[]) => Promise<{ written: number; deleted: number; failed: number }>;
+
 /**
  * The id loop: pages of ids (from the backfill query or a file), each sliced into batches fetched
  * through the pipeline's enrichment under the rate cap, the checkpoint saved after every page.
+ * The checkpoint counts finished pages only, so a page that fails (or a resume) is counted once.
  */
 async function fetchEveryEntity(
   loaded: LoadedIndex,
@@ -187,43 +192,120 @@ async function fetchEveryEntity(
   const doneAtStart = checkpoint.done;
   const recent = new RecentRate();
   let total: number | null = null;
+  let page: PageTally = emptyTally();
   const report = (): void => {
     const seconds = (performance.now() - started) / 1000;
-    progress.update({ done: checkpoint.done, total, failed: checkpoint.failed, rate: seconds > 0 ? (checkpoint.done - doneAtStart) / seconds : 0, cap: limiter.rate });
+    const done = checkpoint.done + page.done;
+    progress.update({ done, total, failed: checkpoint.failed + page.failed, rate: seconds > 0 ? (done - doneAtStart) / seconds : 0, cap: limiter.rate });
+  };
+  const fetchSlice: FetchSlice = async (slice) => {
+    await limiter.take(slice.length);
+    const sliceStarted = performance.now();
+    const outcome = await pipeline.enrich.enrich(new Map(slice.map((id) => [id, null])));
+    adaptive.observe(performance.now() - sliceStarted, outcome.failed.length / slice.length, recent.rate(checkpoint.done + page.done));
+    await pipeline.enrich.deadLetterFailures(outcome.failed);
+    return { written: outcome.written, deleted: outcome.deleted, failed: outcome.failed.length };
   };
   try {
     const pages = options.idsFile ? idsFromFile(options.idsFile, checkpoint.linesDone) : enumerateIds(loaded, checkpoint.cursor);
-    for await (const page of pages) {
-      total = page.total ?? total;
-      for (let start = 0; start < page.ids.length; start += config.pipeline.batchSize) {
-        const slice = page.ids.slice(start, start + config.pipeline.batchSize);
-        void queue.add(async () => {
-          await limiter.take(slice.length);
-          const sliceStarted = performance.now();
-          const outcome = await pipeline.enrich.enrich(new Map(slice.map((id) => [id, null])));
-          adaptive.observe(performance.now() - sliceStarted, outcome.failed.length / slice.length, recent.rate(checkpoint.done));
-          await pipeline.enrich.deadLetterFailures(outcome.failed);
-          checkpoint.done += slice.length;
-          checkpoint.written += outcome.written;
-          checkpoint.deleted += outcome.deleted;
-          checkpoint.failed += outcome.failed.length;
+    for await (const { ids, endCursor, total: pageTotal } of pages) {
+      total = pageTotal ?? total;
+      page = emptyTally();
+      const tally = page;
+      try {
+        await fetchPage(queue, ids, config.pipeline.batchSize, async (slice) => {
+          const outcome = await fetchSlice(slice);
+          tally.done += slice.length;
+          tally.written += outcome.written;
+          tally.deleted += outcome.deleted;
+          tally.failed += outcome.failed;
           report();
         });
+      } catch (failure) {
+        throw pageFailed(failure, config.index, checkpoint.done, resumeCommand(config.sourceFile, options));
       }
       // A page is finished when all its slices are: only then is its cursor safe to resume after.
-      await queue.onIdle();
-      if (options.idsFile) checkpoint.linesDone = Number(page.endCursor);
-      else checkpoint.cursor = page.endCursor;
+      checkpoint.done += tally.done;
+      checkpoint.written += tally.written;
+      checkpoint.deleted += tally.deleted;
+      checkpoint.failed += tally.failed;
+      page = emptyTally();
+      if (options.idsFile) checkpoint.linesDone = Number(endCursor);
+      else checkpoint.cursor = endCursor;
       await save();
       if (options.signal?.aborted) {
-        const resume = `fedsearch backfill ${config.sourceFile} --resume${options.newVersion ? ' --new-version' : ''}`;
-        throw new InterruptedError(`backfill of ${config.index} stopped after ${checkpoint.done} entities; \`${resume}\` continues it`);
+        throw new InterruptedError(
+          `backfill of ${config.index} stopped after ${checkpoint.done} entities; \`${resumeCommand(config.sourceFile, options)}\` continues it`,
+        );
       }
     }
-    await queue.onIdle();
   } finally {
     queue.clear();
   }
+}
+
+interface PageTally {
+  done: number;
+  written: number;
+  deleted: number;
+  failed: number;
+}
+
+const emptyTally = (): PageTally => ({ done: 0, written: 0, deleted: 0, failed: 0 });
+
+const resumeCommand = (configFile: string, options: BackfillOptions): string =>
+  `fedsearch backfill ${configFile} --resume${options.newVersion ? ' --new-version' : ''}`;
+
+/** A slice of a page that failed, with the ids it held (for the message). */
+class SliceFailed extends Error {
+  constructor(
+    readonly ids: readonly string[],
+    override readonly cause: unknown,
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause));
+  }
+}
+
+/**
+ * One page's ids in slices of `sliceSize` through the queue (bounded concurrency). Resolves when
+ * every slice is done. On the first failure the slices not yet started are dropped, the ones
+ * running are let finish (nothing is left writing behind the caller's back), and it rejects with
+ * a SliceFailed naming the failed slice.
+ */
+export async function fetchPage(queue: PQueue, ids: readonly string[], sliceSize: number, fetchSlice: (slice: string[]) => Promise<void>): Promise<void> {
+  let failure: SliceFailed | undefined;
+  for (let start = 0; start < ids.length; start += sliceSize) {
+    const slice = ids.slice(start, start + sliceSize);
+    // Caught inside the task, not on add()'s promise: the queue starts the next slice as soon as
+    // this one settles, before a handler on that promise would run.
+    void queue.add(async () => {
+      if (failure) return;
+      try {
+        await fetchSlice(slice);
+      } catch (error) {
+        failure ??= new SliceFailed(slice, error);
+        queue.clear();
+      }
+    });
+  }
+  await queue.onIdle();
+  if (failure) throw failure;
+}
+
+/**
+ * Why the backfill stopped, for the person who runs it: which ids, what failed, and that the
+ * checkpoint holds the pages finished before (the caller saves it). Exit code as the cause's
+ * (a user's mistake stays one), a service failing otherwise.
+ */
+function pageFailed(failure: unknown, index: string, done: number, resume: string): Error {
+  const slice = failure instanceof SliceFailed ? failure : new SliceFailed([], failure);
+  const cause = asInfrastructureError(slice.cause, 'a service failed');
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  const which = slice.ids.length > 0 ? `a batch of ${slice.ids.length} ids from ${slice.ids[0]}` : 'a batch of ids';
+  const message =
+    `backfill of ${index} stopped: ${which} failed: ${reason}; ` +
+    `the checkpoint keeps the ${done} entities of the pages finished before it, \`${resume}\` continues from there`;
+  return cause instanceof UserError ? new UserError(message, { cause }) : new InfrastructureError(message, { cause });
 }
 
 /** Entities per second over roughly the last five seconds. */

@@ -1,6 +1,5 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { estypes } from '@elastic/elasticsearch';
-import { backoffDelay, ELASTICSEARCH_BACKOFF, elasticsearchRetryReason, type RetryReason } from '../retryPolicy.ts';
+import { ELASTICSEARCH_BACKOFF, elasticsearchRetryReason, retryUntilDone, type RetryReason } from '../retryPolicy.ts';
 import type { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
 import type { Logger } from '../logger.ts';
 import type { DeadLetter, DeadLetterQueue } from './deadLetters.ts';
@@ -83,17 +82,28 @@ export class SinkStage {
       }
     }
 
-    let retries: Retries = await whileWaiting(this.write([...latest.values()], letters, batch.partition));
-    for (let attempt = 1; retries.size > 0; attempt++) {
-      const delay = backoffDelay(ELASTICSEARCH_BACKOFF, attempt);
-      for (const reason of retries.values()) metrics.retries.inc({ stage: 'sink', reason });
-      logger.warn({ partition: batch.partition, documents: retries.size, attempt, delayMs: Math.round(delay) }, 'Elasticsearch busy or unreachable; backing off');
-      await (this.deps.sleep ?? sleep)(delay);
-      await heartbeat();
-      // On shutdown or rebalance, stop without committing: the batch is read again later.
-      if (!isRunning() || isStale()) throw new Error('sink stopping with writes pending; the batch will be redelivered');
-      retries = await whileWaiting(this.write([...retries.keys()], letters, batch.partition));
-    }
+    let pending = [...latest.values()];
+    await retryUntilDone(
+      async () => {
+        const retries = await whileWaiting(this.write(pending, letters, batch.partition));
+        if (retries.size === 0) return { done: undefined };
+        pending = [...retries.keys()];
+        return { retry: [...retries.values()] };
+      },
+      {
+        backoff: ELASTICSEARCH_BACKOFF,
+        beforeWait: (reasons, attempt, delay) => {
+          for (const reason of reasons) metrics.retries.inc({ stage: 'sink', reason });
+          logger.warn({ partition: batch.partition, documents: reasons.length, attempt, delayMs: Math.round(delay) }, 'Elasticsearch busy or unreachable; backing off');
+        },
+        afterWait: async () => {
+          await heartbeat();
+          // On shutdown or rebalance, stop without committing: the batch is read again later.
+          if (!isRunning() || isStale()) throw new Error('sink stopping with writes pending; the batch will be redelivered');
+        },
+        ...(this.deps.sleep ? { sleep: this.deps.sleep } : {}),
+      },
+    );
 
     await whileWaiting(deadLetters.send(letters));
     for (const _ of letters) metrics.deadLetters.inc({ stage: 'sink', kind: 'document' });

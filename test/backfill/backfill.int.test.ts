@@ -1,10 +1,13 @@
 import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import type { ConfigResourceTypes, Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runAudit } from '../../src/audit/runAudit.ts';
 import { fedsearchAudit } from '../support/cliAudit.ts';
 import { readCheckpoint } from '../../src/backfill/backfillCheckpoint.ts';
 import type { BackfillProgress } from '../../src/backfill/backfillProgress.ts';
 import { runBackfill } from '../../src/backfill/runBackfill.ts';
+import { readIndexMetadata } from '../../src/index/indexMetadata.ts';
 import { runPipeline } from '../../src/pipeline/runPipeline.ts';
 import { entityId } from '../../subgraphs/data/studioRows.ts';
 import { createIndexHarness, eventually, type IndexHarness } from '../../support/indexHarness.ts';
@@ -14,6 +17,27 @@ const MOVIES = 2_000;
 const cli = new URL('../../cli/fedsearch.js', import.meta.url).pathname;
 const quiet: BackfillProgress = { update: () => {}, note: () => {}, stop: () => {} };
 const defaults = { resume: false, newVersion: false, cleanup: false, graceSeconds: 0 };
+
+/** Runs `during` with `overrides` on a topic's configuration, then puts back what it had. */
+async function withTopicConfig<T>(kafka: Kafka, topic: string, overrides: Record<string, string>, during: () => Promise<T>): Promise<T> {
+  const TOPIC = 2 as ConfigResourceTypes; // kafkajs's ConfigResourceTypes.TOPIC
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const described = await admin.describeConfigs({ resources: [{ type: TOPIC, name: topic }], includeSynonyms: false });
+    // AlterConfigs replaces the topic's whole set: keep the ones it has, then restore exactly those.
+    const own = (described.resources[0]?.configEntries ?? []).filter((entry) => !entry.isDefault).map(({ configName, configValue }) => ({ name: configName, value: configValue }));
+    const changed = [...own.filter((entry) => !(entry.name in overrides)), ...Object.entries(overrides).map(([name, value]) => ({ name, value }))];
+    await admin.alterConfigs({ validateOnly: false, resources: [{ type: TOPIC, name: topic, configEntries: changed }] });
+    try {
+      return await during();
+    } finally {
+      await admin.alterConfigs({ validateOnly: false, resources: [{ type: TOPIC, name: topic, configEntries: own }] });
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
 
 describe('backfill, reindex and audit against the real stack and demo graph', () => {
   let h: IndexHarness;
@@ -176,4 +200,48 @@ describe('backfill, reindex and audit against the real stack and demo graph', ()
     expect(repaired.stillDifferent).toEqual([]);
     expect(await audit()).toMatchObject(clean);
   }, 180_000);
+  it('stops a reindex cleanly when a page fails (a dead letter it cannot write): the error, the checkpoint, the alias where it was; --resume finishes it', async () => {
+    const live = Object.keys(await h.es.indices.getAlias({ name: h.index }))[0];
+    let failure: unknown;
+    await withTopicConfig(h.kafka, `${h.index}.dlq`, { 'max.message.bytes': '1' }, async () => {
+      // From the second page on the graph cannot answer: every fetch is dead-lettered, and the
+      // dead-letter topic refuses every letter.
+      const failFromSecondPage = { ...quiet, update: ({ done }: { done: number }) => void (done >= 500 && h.graph.setSubgraphDown('talent', true)) };
+      try {
+        failure = await runBackfill(h.loaded, { ...defaults, rate: Number.POSITIVE_INFINITY, newVersion: true }, failFromSecondPage).then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+      } finally {
+        h.graph.setSubgraphDown('talent', false);
+      }
+    });
+    expect(failure).toBeInstanceOf(Error);
+    expect((failure as Error).message).toMatch(
+      new RegExp(`^backfill of ${h.index} stopped: a batch of \\d+ ids from mov-\\d+ failed: .+; the checkpoint keeps the 500 entities of the pages finished before it, \`fedsearch backfill \\S+ --resume --new-version\` continues from there$`),
+    );
+    // The first page is checkpointed with the version it was building; that version is no longer
+    // announced to the sinks and the alias has not moved.
+    const saved = await readCheckpoint(h.es, h.index);
+    expect(saved).toMatchObject({ done: 500, failed: 0, target: `${h.index}_v3` });
+    expect(saved?.cursor).not.toBeNull();
+    expect(Object.keys(await h.es.indices.getAlias({ name: h.index }))).toEqual([live]);
+    expect((await readIndexMetadata(h.es, h.index))?.reindexTarget ?? null).toBeNull();
+
+    const resumed = await runBackfill(h.loaded, { ...defaults, rate: Number.POSITIVE_INFINITY, newVersion: true, cleanup: true, resume: true }, quiet);
+    expect(resumed).toMatchObject({ failed: 0, liveIndex: `${h.index}_v3`, previousIndex: live });
+    expect(await readCheckpoint(h.es, h.index)).toBeUndefined();
+    expect(await audit()).toMatchObject(clean);
+  }, 180_000);
+
+  it('says at once that a config without backfill.query needs --ids-file, and leaves no checkpoint', async () => {
+    const withoutQuery = h.configFile.replace(/\.yaml$/, '.no-query.yaml');
+    writeFileSync(withoutQuery, readFileSync(h.configFile, 'utf8').replace(/^  query: \|\n(?: {4}.*\n)+/m, ''));
+    const child = spawnCliAsUser(['backfill', withoutQuery], { env: { ...h.env, FEDSEARCH_LOG_LEVEL: 'warn' } });
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => void (stderr += chunk.toString('utf8')));
+    expect((await exitOf(child)).code, stderr).toBe(1);
+    expect(stderr).toBe(`fedsearch: ${withoutQuery}: backfill.query is not set; it lists every ${h.loaded.config.primary.type} id page by page (or give \`backfill --ids-file <file>\`, one id a line)\n`);
+    expect(await readCheckpoint(h.es, h.index)).toBeUndefined();
+  }, 60_000);
 });

@@ -10,26 +10,15 @@ import type { QueryTemplate } from '../../src/graph/validateQueryTemplate.ts';
 import { fetchVersion, GatewayFetcher, type FetchResult, type GatewayFetcherHooks } from '../../src/pipeline/gatewayFetcher.ts';
 import { startDemoGraph, type DemoGraph } from '../../subgraphs/startDemoGraph.ts';
 import { entityId } from '../../subgraphs/data/studioRows.ts';
+import { FAST } from './gatewayFakes.ts';
 
 const MOVIES_CONFIG = new URL('../../index-configs/movies.yaml', import.meta.url).pathname;
 const SUPERGRAPH = new URL('../../subgraphs/supergraph.graphql', import.meta.url).pathname;
 
 const movieId = (n: number): string => entityId('mov', n);
 
-// Small settings so failure paths (2 retries, 200 ms → 400 ms backoff, outages not waited out)
-// finish in about a second.
-const FAST: PipelineSettings = {
-  batchSize: 25,
-  concurrency: 4,
-  retries: 2,
-  onGraphQLErrors: 'retry-then-dlq',
-  outageToleranceSeconds: 0,
-  metricsPort: 0,
-  maxDocumentBytes: 1_000_000,
-};
-
 /** Hooks that remember what they were told. */
-function recordingHooks(): Required<GatewayFetcherHooks> & { requests: Array<{ ok: boolean; entities: number }>; retries: string[] } {
+function recordingHooks(): Required<Pick<GatewayFetcherHooks, 'onRequest' | 'onRetry'>> & { requests: Array<{ ok: boolean; entities: number }>; retries: string[] } {
   const requests: Array<{ ok: boolean; entities: number }> = [];
   const retries: string[] = [];
   return {
