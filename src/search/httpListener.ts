@@ -95,9 +95,11 @@ export async function startListener(options: ListenerOptions, handle: (request: 
   );
   // The request timeout only starts with a request's first byte, and the keep-alive timeout only
   // after an answer: a connection opened and left silent is cut by this (a socket timeout with no
-  // listener destroys the socket), which is lifted once a request arrives.
+  // listener destroys the socket). Once a request is in, the socket may be silent while the work
+  // runs (up to its deadline, one request timeout) but not longer: past that, the client is not
+  // reading its answer, and the answer is not kept for it.
   server.on('connection', (socket) => socket.setTimeout(idleTimeoutMs));
-  server.on('request', (request: IncomingMessage) => request.socket.setTimeout(0));
+  server.on('request', (request: IncomingMessage) => request.socket.setTimeout(2 * options.requestTimeoutMs));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => {
