@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { durationArgument } from './durationArgument.ts';
 import { GATEWAY_SECRET_HEADER, readSecretFile } from '../src/search/accessToken.ts';
 import { handleInterrupts, untilInterrupted } from '../src/interruption.ts';
 import { loadIndex } from './loadIndexLazily.ts';
@@ -67,21 +68,31 @@ export function addSearchCommands(program: Command): void {
         throw new InvalidArgumentError('a token on the command line is visible to every user of the machine (ps); use FEDSEARCH_AUTH_TOKEN or --auth-token-file');
       }),
     )
-    .option('--cors-origin <origin>', 'allow this browser origin (CORS is off by default)')
+    .option('--cors-origin <origin>', 'allow this browser origin to call both listeners (CORS is off by default)')
+    .addOption(
+      new Option('--idle-timeout <duration>', 'close a connection without a request under way after this (above a load balancer\'s own idle timeout when behind one)')
+        .argParser((text) => {
+          // 0 would mean no timeout at all to Node, the very thing this bounds.
+          if (durationArgument(text) === 0) throw new InvalidArgumentError('expected a duration above 0s');
+          return durationArgument(text);
+        })
+        .default(5, '5s'),
+    )
     .addHelpText(
       'after',
       `\nCursors are signed with a key of this process; replicas behind one load balancer share FEDSEARCH_CURSOR_KEY.`,
     )
-    .action(runAction(async (configFiles: string[], options: { host: string; port: number; subgraphPort: number; authTokenFile?: string; gatewaySecretFile?: string; corsOrigin?: string }) => {
+    .action(runAction(async (configFiles: string[], options: { host: string; port: number; subgraphPort: number; authTokenFile?: string; gatewaySecretFile?: string; corsOrigin?: string; idleTimeout: number }) => {
       handleInterrupts();
       const authToken = options.authTokenFile ? readSecretFile(options.authTokenFile, 'auth token') : process.env.FEDSEARCH_AUTH_TOKEN || undefined;
       const gatewaySecret = options.gatewaySecretFile ? readSecretFile(options.gatewaySecretFile, 'gateway secret') : process.env.FEDSEARCH_GATEWAY_SECRET || undefined;
       const indexes = [];
       for (const file of configFiles) indexes.push(await loadIndex(file));
-      const [{ checkSearchSubgraphComposes }, { serveSearch }, { cursorKey }] = await Promise.all([
+      const [{ checkSearchSubgraphComposes }, { serveSearch }, { cursorKey }, { DEFAULT_REQUEST_TIMEOUT_MS }] = await Promise.all([
         import('../src/search/searchSubgraphComposition.ts'),
         import('../src/search/serveSearch.ts'),
         import('../src/search/searchCursor.ts'),
+        import('../src/search/requestDeadline.ts'),
       ]);
       // A subgraph the graph cannot compose is refused here, with the reason, not by a gateway later.
       if (options.subgraphPort !== null) checkSearchSubgraphComposes(indexes);
@@ -89,7 +100,8 @@ export function addSearchCommands(program: Command): void {
         host: options.host,
         port: options.port,
         subgraphPort: options.subgraphPort,
-        requestTimeoutMs: 15_000,
+        requestTimeoutMs: DEFAULT_REQUEST_TIMEOUT_MS,
+        idleTimeoutMs: options.idleTimeout * 1_000,
         maxBodyBytes: 64 * 1024,
         cursorKey: cursorKey(process.env.FEDSEARCH_CURSOR_KEY),
         ...(authToken ? { authToken } : {}),

@@ -1,10 +1,12 @@
 import { UserError } from '../errors.ts';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
-import { getNamedType, GraphQLError, isInterfaceType, isObjectType, isUnionType, parse, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { getNamedType, GraphQLError, isInterfaceType, isObjectType, isUnionType, parse, type DocumentNode, type GraphQLResolveInfo, type GraphQLSchema } from 'graphql';
 import { decodeId, type KeyPart } from '../graph/entityKey.ts';
 import type { QueryTemplate } from '../graph/validateQueryTemplate.ts';
 import { badSearchRequest, searchFailure, type BadSearchRequest } from './badSearchRequest.ts';
+import { operationCost, overLimits } from './operationCost.ts';
+import { DEFAULT_REQUEST_TIMEOUT_MS, DeadlineError, startDeadline, type Deadline } from './requestDeadline.ts';
 import { parseSearchRequest } from './searchRequest.ts';
 import type { SearchService } from './searchService.ts';
 
@@ -226,46 +228,77 @@ interface SearchArguments {
   after?: string | null;
 }
 
-/** The federated search subgraph over the served indexes, a query field each: the graph becomes searchable through the graph. */
-export function searchSubgraph(indexes: ReadonlyArray<{ service: SearchService; query: QueryTemplate }>): GraphQLSchema {
+/** What the search subgraph's resolvers read from the server serving it. */
+export interface SearchSubgraphContext {
+  /** The request's deadline, shared by every search field of its operation (see serveSearch). */
+  deadline?: Deadline;
+}
+
+/** The root fields of the search subgraph that each run a search: `searchMovies`, one per index. */
+export function searchFieldNames(queries: ReadonlyArray<Pick<QueryTemplate, 'entityType' | 'key' | 'possibleTypes' | 'fetchByKey'>>): Set<string> {
+  return new Set(queries.map((query) => searchSubgraphNames(query).queryField));
+}
+
+/**
+ * The federated search subgraph over the served indexes, a query field each: the graph becomes
+ * searchable through the graph. Wherever it is served — by `fedsearch serve`, which also refuses a
+ * costly operation before it runs, or by another server — an operation with more searches than
+ * OPERATION_LIMITS allows runs none of them, and a search gets at most `requestTimeoutMs` (the
+ * request's own deadline, when the server gives one).
+ */
+export function searchSubgraph(
+  indexes: ReadonlyArray<{ service: SearchService; query: QueryTemplate }>,
+  options: { requestTimeoutMs?: number } = {},
+): GraphQLSchema {
   const all = indexes.map(({ service, query }) => ({ service, names: searchSubgraphNames(query) }));
+  const searchFields = searchFieldNames(indexes.map(({ query }) => query));
+  const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const resolvers: GraphQLResolverMap<unknown> = {
-    Query: Object.fromEntries(all.map(({ service, names }) => [names.queryField, searchResolver(service, names)])),
+    Query: Object.fromEntries(all.map(({ service, names }) => [names.queryField, searchResolver(service, names, searchFields, requestTimeoutMs)])),
   };
   return buildSubgraphSchema({ typeDefs: searchSubgraphTypeDefs(all.map(({ names }) => names)), resolvers });
 }
 
-function searchResolver(service: SearchService, names: SearchSubgraphNames) {
-  return async (_: unknown, args: SearchArguments) => {
-        try {
-          const request = parseSearchRequest({
-            ...(args.query ? { query: args.query } : {}),
-            ...(args.filter ? { filter: args.filter } : {}),
-            ...(args.facets ? { facets: args.facets } : {}),
-            ...(args.selected ? { selected: Object.fromEntries(args.selected.map((s) => [s.field, s.values])) } : {}),
-            size: args.first ?? 10,
-            ...(args.after ? { cursor: args.after } : {}),
-          });
-          const response = await service.search(request);
-          return {
-            totalCount: response.total,
-            edges: response.hits.map((hit) => ({
-              node: referenceOf(names, hit.id, hit.document),
-              score: hit.score,
-              highlights: Object.entries(hit.highlights).map(([field, fragments]) => ({ field, fragments })),
-            })),
-            facets: Object.entries(response.facets).map(([field, values]) => ({ field, values })),
-            pageInfo: { endCursor: response.nextCursor, hasNextPage: response.nextCursor !== null },
-          };
-        } catch (error) {
-          const bad = badSearchRequest(error);
-          if (bad) throw new GraphQLError(bad.message, { extensions: graphqlExtensions(bad) });
-          // Never the raw error: Elasticsearch's messages name indexes and internals.
-          const failure = searchFailure(error);
-          throw new GraphQLError(failure.message, {
-            extensions: { code: failure.status === 400 ? 'BAD_USER_INPUT' : failure.status === 503 ? 'SERVICE_UNAVAILABLE' : 'INTERNAL_SERVER_ERROR' },
-          });
-        }
+function searchResolver(service: SearchService, names: SearchSubgraphNames, searchFields: ReadonlySet<string>, requestTimeoutMs: number) {
+  return async (_: unknown, args: SearchArguments, context: unknown, info: GraphQLResolveInfo) => {
+    const refusal = overLimits(operationCost(info.operation, (name) => info.fragments[name], searchFields));
+    if (refusal) throw new GraphQLError(refusal, { extensions: { code: 'BAD_USER_INPUT' } });
+    // Apollo's resolver map types the context as unknown; a server either gives a SearchSubgraphContext or none.
+    const given = (context as SearchSubgraphContext | undefined)?.deadline;
+    const ownDeadline = given ? null : startDeadline(requestTimeoutMs);
+    const deadline = given ?? (ownDeadline as Deadline);
+    try {
+      const request = parseSearchRequest({
+        ...(args.query ? { query: args.query } : {}),
+        ...(args.filter ? { filter: args.filter } : {}),
+        ...(args.facets ? { facets: args.facets } : {}),
+        ...(args.selected ? { selected: Object.fromEntries(args.selected.map((s) => [s.field, s.values])) } : {}),
+        size: args.first ?? 10,
+        ...(args.after ? { cursor: args.after } : {}),
+      });
+      const response = await deadline.run((signal) => service.search(request, signal));
+      return {
+        totalCount: response.total,
+        edges: response.hits.map((hit) => ({
+          node: referenceOf(names, hit.id, hit.document),
+          score: hit.score,
+          highlights: Object.entries(hit.highlights).map(([field, fragments]) => ({ field, fragments })),
+        })),
+        facets: Object.entries(response.facets).map(([field, values]) => ({ field, values })),
+        pageInfo: { endCursor: response.nextCursor, hasNextPage: response.nextCursor !== null },
+      };
+    } catch (error) {
+      const bad = badSearchRequest(error);
+      if (bad) throw new GraphQLError(bad.message, { extensions: graphqlExtensions(bad) });
+      if (error instanceof DeadlineError) throw new GraphQLError('the search took too long; try again, or narrow it', { extensions: { code: 'SEARCH_TIMEOUT' } });
+      // Never the raw error: Elasticsearch's messages name indexes and internals.
+      const failure = searchFailure(error);
+      throw new GraphQLError(failure.message, {
+        extensions: { code: failure.status === 400 ? 'BAD_USER_INPUT' : failure.status === 503 ? 'SERVICE_UNAVAILABLE' : 'INTERNAL_SERVER_ERROR' },
+      });
+    } finally {
+      ownDeadline?.dispose();
+    }
   };
 }
 

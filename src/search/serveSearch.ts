@@ -1,16 +1,16 @@
 import { ApolloServer } from '@apollo/server';
 import { apolloServerOptions } from '../apolloServerOptions.ts';
-import { startStandaloneServer } from '@apollo/server/standalone';
 import type { Client } from '@elastic/elasticsearch';
 import { elasticsearchClient } from '../clients/elasticsearchClient.ts';
 import type { LoadedIndex } from '../index/loadIndex.ts';
 import { createLogger } from '../logger.ts';
+import type { Listener } from './httpListener.ts';
+import { operationCostRule } from './operationCost.ts';
 import { startSearchServer, type SearchServerOptions } from './searchServer.ts';
 import { SearchService } from './searchService.ts';
-import { searchSubgraph } from './searchSubgraph.ts';
-import { GATEWAY_SECRET_HEADER, mayUseSubgraph } from './accessToken.ts';
+import { searchFieldNames, searchSubgraph, type SearchSubgraphContext } from './searchSubgraph.ts';
+import { startSubgraphListener } from './subgraphListener.ts';
 import { cursorKey } from './searchCursor.ts';
-import { GraphQLError } from 'graphql';
 
 export interface RunningSearch {
   apiUrl: string;
@@ -20,9 +20,16 @@ export interface RunningSearch {
 }
 
 /**
+ * Far more than any operation a gateway or a person writes takes (the 1,000-alias operation
+ * that ran 1,000 searches is 6,000), and few enough that parsing any body is cheap.
+ */
+const MAX_OPERATION_TOKENS = 10_000;
+
+/**
  * The HTTP search API over the given indexes, and the search subgraph of the first one. Both
  * listeners take the same access rule (see SearchAccess): the subgraph accepts the API's bearer
- * token or the gateway's secret.
+ * token or the gateway's secret. Both take the same limits: body size, request, idle and search
+ * timeouts, CORS origin.
  */
 export async function serveSearch(
   indexes: LoadedIndex[],
@@ -32,30 +39,24 @@ export async function serveSearch(
   // One key for every index this process serves; FEDSEARCH_CURSOR_KEY shares it between replicas.
   const key = options.cursorKey ?? cursorKey(undefined);
   const services = indexes.map((loaded, i) => new SearchService(loaded, clients[i] as Client, { cursorKey: key }));
-  const api = await startSearchServer(services, options, createLogger(services.map((s) => s.index).join(','), 'search'));
-  let subgraph: ApolloServer | null = null;
-  let subgraphUrl: string | null = null;
-  const first = indexes[0];
-  if (options.subgraphPort !== null && first) {
-    subgraph = new ApolloServer({ ...apolloServerOptions(), schema: searchSubgraph(indexes.map((loaded, i) => ({ service: services[i] as SearchService, query: loaded.query }))) });
-    const { url } = await startStandaloneServer(subgraph, {
-      listen: { host: options.host, port: options.subgraphPort },
-      context: async ({ req }) => {
-        if (!mayUseSubgraph(req.headers, options)) {
-          throw new GraphQLError(`missing or wrong bearer token or ${GATEWAY_SECRET_HEADER} header`, {
-            extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
-          });
-        }
-        return {};
-      },
+  const logger = createLogger(services.map((s) => s.index).join(','), 'search');
+  const api = await startSearchServer(services, options, logger);
+  let subgraph: Listener | null = null;
+  if (options.subgraphPort !== null && indexes.length > 0) {
+    const served = indexes.map((loaded, i) => ({ service: services[i] as SearchService, query: loaded.query }));
+    const apollo = new ApolloServer<SearchSubgraphContext>({
+      ...apolloServerOptions(),
+      schema: searchSubgraph(served, { requestTimeoutMs: options.requestTimeoutMs }),
+      validationRules: [operationCostRule(searchFieldNames(indexes.map((loaded) => loaded.query)))],
+      parseOptions: { maxTokens: MAX_OPERATION_TOKENS },
     });
-    subgraphUrl = new URL('/graphql', url).toString();
+    subgraph = await startSubgraphListener(apollo, { ...options, port: options.subgraphPort }, logger);
   }
   return {
     apiUrl: api.url,
-    subgraphUrl,
+    subgraphUrl: subgraph ? new URL('/graphql', subgraph.url).toString() : null,
     async close() {
-      await subgraph?.stop();
+      await subgraph?.close();
       await api.close();
       for (const client of clients) await client.close();
     },

@@ -4,18 +4,14 @@
 // and the index is untouched.
 import { connect } from 'node:net';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { BackfillProgress } from '../../src/backfill/backfillProgress.ts';
-import { runBackfill } from '../../src/backfill/runBackfill.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.ts';
 import { startSearchServer, type SearchServer } from '../../src/search/searchServer.ts';
 import { SearchService } from '../../src/search/searchService.ts';
-import { createIndexHarness, type IndexHarness } from '../../support/indexHarness.ts';
+import type { IndexHarness } from '../../support/indexHarness.ts';
+import { backfilledIndex, HOSTILE_AUTH as AUTH, HOSTILE_TOKEN as TOKEN } from '../support/hostileSearch.ts';
 
 const MOVIES = 150;
-const TOKEN = 'hostile-suite-token';
-const AUTH = { authorization: `Bearer ${TOKEN}` };
-const quiet: BackfillProgress = { update: () => {}, note: () => {}, stop: () => {} };
 const REQUEST_TIMEOUT_MS = 2_000;
 
 describe('hostile requests to the search API', () => {
@@ -43,9 +39,7 @@ describe('hostile requests to the search API', () => {
   const expectAlive = async (): Promise<void> => expect((await send('/healthz')).status).toBe(200);
 
   beforeAll(async () => {
-    h = await createIndexHarness({ elasticsearchUrl: inject('elasticsearchUrl'), kafkaBrokers: inject('kafkaBrokers'), movies: MOVIES });
-    await runBackfill(h.loaded, { rate: Number.POSITIVE_INFINITY, resume: false, newVersion: false, cleanup: true, graceSeconds: 0 }, quiet);
-    await h.es.indices.refresh({ index: h.index });
+    h = await backfilledIndex(MOVIES);
     documentsBefore = (await h.es.count({ index: h.index })).count;
     expect(documentsBefore).toBe(MOVIES);
     server = await startSearchServer(

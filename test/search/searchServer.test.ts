@@ -1,8 +1,14 @@
 import { connect } from 'node:net';
+import { ApolloServer } from '@apollo/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
+import { apolloServerOptions } from '../../src/apolloServerOptions.ts';
+import type { Listener } from '../../src/search/httpListener.ts';
 import { startSearchServer, type SearchServer } from '../../src/search/searchServer.ts';
 import type { SearchService } from '../../src/search/searchService.ts';
+import { searchSubgraph, type SearchSubgraphContext } from '../../src/search/searchSubgraph.ts';
+import { startSubgraphListener } from '../../src/search/subgraphListener.ts';
+import { moviesIndex } from './moviesIndex.ts';
 
 /**
  * The HTTP layer under hostile input, on a real server on loopback; the search behind it is a
@@ -98,5 +104,44 @@ describe('the search HTTP server', () => {
       expect(response.status).toBe(401);
     }
     expect((await post('/v1/indexes/movies/search', {}, auth)).status).toBe(200);
+  });
+});
+
+describe('the search subgraph listener', () => {
+  let subgraph: Listener;
+  let api: SearchServer;
+  const ORIGIN = 'https://search.example';
+  const options = { host: '127.0.0.1', port: 0, requestTimeoutMs: REQUEST_TIMEOUT_MS, maxBodyBytes: 4_096, authToken: 's3cret', corsOrigin: ORIGIN };
+  const operation = (query: string): Promise<Response> =>
+    fetch(subgraph.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer s3cret', origin: ORIGIN }, body: JSON.stringify({ query }) });
+
+  beforeAll(async () => {
+    const apollo = new ApolloServer<SearchSubgraphContext>({ ...apolloServerOptions(), schema: searchSubgraph([{ service, query: moviesIndex().query }]) });
+    subgraph = await startSubgraphListener(apollo, options, pino({ level: 'silent' }));
+    api = await startSearchServer([service], options, pino({ level: 'silent' }));
+  });
+  afterAll(async () => {
+    await subgraph.close();
+    await api.close();
+  });
+
+  it('gives all the searches of one operation the request deadline, then aborts them', async () => {
+    aborted.length = 0;
+    const response = await operation('{ a: searchMovies(query: "hang") { totalCount } b: searchMovies(query: "hang") { totalCount } }');
+    const body = (await response.json()) as { data: unknown; errors: Array<{ message: string; extensions: { code: string } }> };
+    expect(body.data).toBeNull();
+    expect(body.errors.map((error) => error.extensions.code)).toEqual(['SEARCH_TIMEOUT']);
+    await expect.poll(() => aborted).toEqual(['hang', 'hang']);
+  });
+
+  it('allows the configured origin, and only it, on both listeners', async () => {
+    const answer = await operation('{ searchMovies { totalCount } }');
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('access-control-allow-origin')).toBe(ORIGIN);
+    const preflight = await fetch(subgraph.url, { method: 'OPTIONS', headers: { origin: ORIGIN, 'access-control-request-method': 'POST' } });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-headers')).toMatch(/authorization/);
+    const apiAnswer = await fetch(`${api.url}/v1/indexes/movies/search`, { method: 'POST', headers: { authorization: 'Bearer s3cret', origin: ORIGIN }, body: '{}' });
+    expect(apiAnswer.headers.get('access-control-allow-origin')).toBe(ORIGIN);
   });
 });

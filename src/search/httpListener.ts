@@ -1,0 +1,119 @@
+import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** What both listeners of `fedsearch serve` (the HTTP API and the search subgraph) are given. */
+export interface ListenerOptions {
+  host: string;
+  port: number;
+  /** The whole request, headers and body, must arrive within this (then 408); the work has as long again. */
+  requestTimeoutMs: number;
+  /** A connection with no request under way (just opened, or kept alive after an answer) is closed after this. */
+  idleTimeoutMs?: number;
+}
+
+/** Idle connections are cheap for a client and not for us: 5 s is Node's own keep-alive default. */
+export const DEFAULT_IDLE_TIMEOUT_MS = 5_000;
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * On every answer of every listener: nothing may frame it, sniff it into another type, run or load
+ * anything from it, or learn from a Referer where the user came from. The search page replaces the
+ * policy with one that lets its own inline script and style run (searchPage.ts).
+ */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'content-security-policy': "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+};
+
+/** What lets a page of `origin` call a listener from a browser; nothing unless an origin was configured. */
+export function corsHeaders(origin: string | undefined, allowHeaders: readonly string[]): Record<string, string> {
+  if (!origin) return {};
+  return {
+    'access-control-allow-origin': origin,
+    'access-control-allow-headers': allowHeaders.join(', '),
+    'access-control-allow-methods': 'GET, POST, OPTIONS',
+    vary: 'origin',
+  };
+}
+
+/**
+ * A JSON answer. One sent before the request's body was read (a 401, a 413 on the declared
+ * length) closes the connection, so the body is never read or kept: the client learns at once and
+ * the rest of its bytes go nowhere.
+ */
+export function sendJson(request: IncomingMessage, response: ServerResponse, status: number, body: unknown, headers: OutgoingHttpHeaders = {}): void {
+  response.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'cache-control': 'no-store',
+    ...(hasUnreadBody(request) ? { connection: 'close' } : {}),
+    ...headers,
+  });
+  response.end(body === null ? undefined : JSON.stringify(body));
+}
+
+/** Whether the request came with a body that has not been read (all of it) yet. */
+function hasUnreadBody(request: IncomingMessage): boolean {
+  const declaresBody = request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;
+  return declaresBody && !request.readableEnded;
+}
+
+export interface Listener {
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * An HTTP listener that cuts slow and idle clients: the headers and the body must arrive within
+ * the request timeout (Node answers 408 and closes; it checks every second, not every 30 s), and
+ * a connection without a request under way — opened and left silent, or kept alive after an
+ * answer — is closed after the idle timeout. Every answer carries the SECURITY_HEADERS.
+ */
+export async function startListener(options: ListenerOptions, handle: (request: IncomingMessage, response: ServerResponse) => void): Promise<Listener> {
+  const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+  const server = createServer(
+    {
+      requestTimeout: options.requestTimeoutMs,
+      headersTimeout: options.requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(1_000, options.requestTimeoutMs),
+      keepAliveTimeout: idleTimeoutMs,
+    },
+    (request, response) => {
+      for (const [name, value] of Object.entries(SECURITY_HEADERS)) response.setHeader(name, value);
+      handle(request, response);
+    },
+  );
+  // The request timeout only starts with a request's first byte, and the keep-alive timeout only
+  // after an answer: a connection opened and left silent is cut by this (a socket timeout with no
+  // listener destroys the socket). Once a request is in, the socket may be silent while the work
+  // runs (up to its deadline, one request timeout) but not longer: past that, the client is not
+  // reading its answer, and the answer is not kept for it.
+  server.on('connection', (socket) => socket.setTimeout(idleTimeoutMs));
+  server.on('request', (request: IncomingMessage) => request.socket.setTimeout(2 * options.requestTimeoutMs));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  return {
+    url: `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${address.port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      }),
+  };
+}
