@@ -78,13 +78,12 @@ export async function startDemoGraph(options: DemoGraphOptions): Promise<DemoGra
   const serve = async (schema: GraphQLSchema | ApolloGateway, port: number, name?: SubgraphName): Promise<string> => {
     const server =
       schema instanceof ApolloGateway
-        ? new ApolloServer({ ...apolloServerOptions(), gateway: schema, plugins: [ApolloServerPluginCacheControlDisabled()] })
+        ? new ApolloServer({ ...apolloServerOptions([ApolloServerPluginCacheControlDisabled()]), gateway: schema })
         : new ApolloServer({
-            ...apolloServerOptions(),
-            schema,
             // Cache-control hints are unused here, and the plugin wraps every field resolver to
             // collect them: about a sixth of the graph's CPU time (profiled with bench/probeFetch.ts).
-            plugins: [ApolloServerPluginInlineTraceDisabled(), ApolloServerPluginCacheControlDisabled(), faultSwitch(name as SubgraphName)],
+            ...apolloServerOptions([ApolloServerPluginInlineTraceDisabled(), ApolloServerPluginCacheControlDisabled(), faultSwitch(name as SubgraphName)]),
+            schema,
           });
     servers.push(server);
     const { url } = await startStandaloneServer(server, { listen: { host: HOST, port } });

@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readUserTextFile, SECRET_FILE } from '../readUserFile.ts';
 import { UserError } from '../errors.ts';
 
 /** Who may call the listeners `serve` starts; both fields unset: anyone who can reach them. */
@@ -44,12 +44,8 @@ export function mayUseSubgraph(headers: Record<string, string | string[] | undef
  * to every user of the machine) or in shell history.
  */
 export function readSecretFile(path: string, what: string): string {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new UserError(`cannot read the ${what} file ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
-  }
+  // Bounded and regular files only: a token file of /dev/zero or a FIFO must not hang or eat memory.
+  const text = readUserTextFile(path, { ...SECRET_FILE, what: `${what} file` });
   const secret = text.split(/\r?\n/)[0]?.trim() ?? '';
   if (secret === '') throw new UserError(`the ${what} file ${path} is empty`);
   return secret;

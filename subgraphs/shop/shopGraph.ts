@@ -266,7 +266,7 @@ export async function startShopGraph(options: { kafkaBrokers: string[] | null; p
     const subgraphUrls = {} as Record<ShopSubgraph, string>;
     for (const name of Object.keys(schemas) as ShopSubgraph[]) {
       const plugins = [ApolloServerPluginInlineTraceDisabled(), ApolloServerPluginCacheControlDisabled()];
-      subgraphUrls[name] = await serve(new ApolloServer({ ...apolloServerOptions(), schema: schemas[name], plugins }), ports[name]);
+      subgraphUrls[name] = await serve(new ApolloServer({ ...apolloServerOptions(plugins), schema: schemas[name] }), ports[name]);
     }
     const supergraphSdl = composeShopSupergraph(subgraphUrls);
     const gateway = new ApolloGateway({ supergraphSdl, buildService: ({ url }) => new RemoteGraphQLDataSource({ url, fetcher: fetch }) });
