@@ -1,5 +1,4 @@
-import { createReadStream, existsSync } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { createReadStream, existsSync, statSync } from 'node:fs';
 import { pagingOf, type Paging } from '../config/backfillPaging.ts';
 import { idOfDocument, type KeyPart } from '../graph/entityKey.ts';
 import { FetchByKeyGateway } from '../graph/fetchByKeyGateway.ts';
@@ -50,7 +49,7 @@ export async function* enumerateIds(loaded: Pick<LoadedIndex, 'config' | 'query'
  */
 export function requireIdSource(config: Pick<IndexConfig, 'sourceFile' | 'primary' | 'backfill'>, idsFile: string | undefined): void {
   if (idsFile !== undefined) {
-    if (!existsSync(idsFile)) throw noIdsFile(idsFile);
+    checkIdsFile(idsFile);
   } else if (!config.backfill.query) {
     throw noBackfillQuery(config);
   }
@@ -60,6 +59,33 @@ const noBackfillQuery = (config: Pick<IndexConfig, 'sourceFile' | 'primary'>): U
   new UserError(`${config.sourceFile}: backfill.query is not set; it lists every ${config.primary.type} id page by page (or give \`backfill --ids-file <file>\`, one id a line)`);
 
 const noIdsFile = (file: string): UserError => new UserError(`cannot read the ids file ${file}: no such file`);
+
+/** An id longer than this is no id: a line past it means the file is not an ids file (or is /dev/zero's like). */
+const MAX_ID_LINE_BYTES = 64 * 1024;
+
+/** The ids file must be a regular file: a device or a FIFO would be read forever or hang the backfill. */
+function checkIdsFile(file: string): void {
+  if (!existsSync(file)) throw noIdsFile(file);
+  if (!statSync(file).isFile()) throw new UserError(`cannot read the ids file ${file}: it is not a regular file`);
+}
+
+/** The lines of a file, each at most MAX_ID_LINE_BYTES (readline's lines are unbounded). */
+async function* boundedLines(file: string): AsyncGenerator<string> {
+  let pending = '';
+  let line = 0;
+  for await (const chunk of createReadStream(file, { encoding: 'utf8' }) as AsyncIterable<string>) {
+    const parts = (pending + chunk).split('\n');
+    pending = parts.pop() ?? '';
+    for (const part of parts) {
+      line++;
+      yield part.endsWith('\r') ? part.slice(0, -1) : part;
+    }
+    if (Buffer.byteLength(pending) > MAX_ID_LINE_BYTES) {
+      throw new UserError(`cannot read the ids file ${file}: line ${line + 1} is longer than ${MAX_ID_LINE_BYTES / 1024} KiB (one id a line)`);
+    }
+  }
+  if (pending !== '') yield pending.endsWith('\r') ? pending.slice(0, -1) : pending;
+}
 
 interface ListQueryRunner {
   run(query: string, variables: Record<string, unknown>, after: string | null): Promise<Record<string, unknown>>;
@@ -145,8 +171,8 @@ function idsOf(items: Array<Record<string, unknown>>, file: string, key: readonl
  * cursor is the line it ends on, so a checkpoint skips exactly the lines already done.
  */
 export async function* idsFromFile(file: string, skipLines = 0): AsyncGenerator<IdPage> {
-  if (!existsSync(file)) throw noIdsFile(file);
-  const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
+  checkIdsFile(file);
+  const lines = boundedLines(file);
   let page: string[] = [];
   let line = 0;
   for await (const text of lines) {
