@@ -44,6 +44,6 @@ stopIdleRequestQueueLoop();
 
 // Every value anything in this repository takes from kafkajs (test/architecture checks that
 // nothing else imports them from 'kafkajs', which would load it without the patches).
-export const { Kafka, logLevel, AssignerProtocol, Partitioners } = kafkajs;
+export const { Kafka, logLevel, AssignerProtocol, Partitioners, ConfigResourceTypes, ConfigSource } = kafkajs;
 /** The client's type under the same name as its class, as `import { Kafka } from 'kafkajs'` gives both. */
 export type Kafka = KafkaJS.Kafka;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { IHeaders, Message, Producer } from 'kafkajs';
 import { header } from './documentCodec.ts';
 
@@ -20,6 +21,11 @@ export interface DeadLetter {
   value: Buffer | string | null;
   /** Headers of the original message worth keeping (a document's schema and version). */
   headers?: IHeaders;
+  /**
+   * Set on a letter read back that is a stand-in (see standInFor): why the letter itself could not
+   * be written. Its key, value and headers are cut short; the original is at `source`.
+   */
+  standIn?: string;
 }
 
 const H = {
@@ -31,19 +37,148 @@ const H = {
   partition: 'fedsearch-dlq-source-partition',
   offset: 'fedsearch-dlq-source-offset',
   at: 'fedsearch-dlq-at',
+  standIn: 'fedsearch-dlq-stand-in',
+  valueBytes: 'fedsearch-dlq-value-bytes',
+  valueSha256: 'fedsearch-dlq-value-sha256',
+  keyBytes: 'fedsearch-dlq-key-bytes',
+  headersDropped: 'fedsearch-dlq-headers-dropped',
 } as const;
 
-/** Writes dead letters; the caller commits its input only after this resolves (acks from all). */
+/**
+ * Errors with which Kafka refuses a record as it is: the same letter would be refused on every
+ * retry, so it is written as a stand-in instead (anything else — the broker gone, a timeout — is
+ * thrown, and the batch is read again later).
+ */
+const REFUSED_AS_IT_IS = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD', 'INVALID_TIMESTAMP', 'CORRUPT_MESSAGE', 'POLICY_VIOLATION']);
+
+/** What a stand-in keeps of the letter it stands for (see standInFor). */
+export const STAND_IN_LIMITS = { valueBytes: 16 * 1024, keyBytes: 1024, headerValueBytes: 4 * 1024, originalHeadersBytes: 16 * 1024 } as const;
+
+/** An upper bound of a stand-in's key, value and headers, in bytes: far below any topic's limit. */
+export const STAND_IN_MAX_BYTES = 128 * 1024;
+
+/** A letter written as a stand-in, for the caller to log. */
+export interface StandInWritten {
+  letter: DeadLetter;
+  /** Why the letter itself was refused. */
+  refusal: string;
+}
+
+/**
+ * Writes dead letters; the caller commits its input only after this resolves (acks from all). A
+ * letter the topic refuses as it is (too large for it, most likely: a source message near its own
+ * topic's limit, plus headers) is written as a bounded stand-in, so one letter can never stall its
+ * partition; only when even that is refused does `send` throw.
+ */
 export class DeadLetterQueue {
   constructor(
-    private readonly producer: Producer,
+    private readonly producer: Pick<Producer, 'send'>,
     readonly topic: string,
+    private readonly onStandIn: (written: StandInWritten) => void = () => {},
   ) {}
 
   async send(letters: readonly DeadLetter[]): Promise<void> {
     if (letters.length === 0) return;
-    await this.producer.send({ topic: this.topic, acks: -1, messages: letters.map(toMessage) });
+    const messages = letters.map(toMessage);
+    try {
+      await this.write(messages);
+      return;
+    } catch (error) {
+      if (!refusedAsItIs(error)) throw error;
+    }
+    // One refused letter fails the whole request (and several fitting ones can make it too large together): one at a time.
+    for (const [position, letter] of letters.entries()) {
+      const message = messages[position] as Message;
+      try {
+        await this.write([message]);
+      } catch (error) {
+        if (!refusedAsItIs(error)) throw error;
+        const refusal = `${this.topic} refused the ${messageBytes(message)}-byte letter: ${(error as Error).message}`;
+        try {
+          await this.write([standInFor(message, refusal)]);
+        } catch (standInError) {
+          const where = letter.source ? ` of ${letter.source.topic}/${letter.source.partition}/${letter.source.offset}` : '';
+          throw new Error(`the dead letter${where} could not be written, not even as a stand-in: ${refusal}; then ${(standInError as Error).message}`, {
+            cause: standInError,
+          });
+        }
+        this.onStandIn({ letter, refusal });
+      }
+    }
   }
+
+  private async write(messages: Message[]): Promise<void> {
+    await this.producer.send({ topic: this.topic, acks: -1, messages });
+  }
+}
+
+/**
+ * The stand-in of a letter the dead-letter topic refused: its fedsearch-dlq-* headers (reason,
+ * kind, where the original was read: `fedsearch replay` and a person can find it there), why it was
+ * refused, the first bytes of its value with the whole value's size and sha256, the first bytes of
+ * its key, and as many of the original headers as fit a budget (how many were dropped said) — at
+ * most STAND_IN_MAX_BYTES in all, whatever the letter held.
+ */
+export function standInFor(message: Message, refusal: string): Message {
+  const { valueBytes, keyBytes, headerValueBytes, originalHeadersBytes } = STAND_IN_LIMITS;
+  const value = toBuffer(message.value);
+  const key = toBuffer(message.key);
+  const headers: IHeaders = {};
+  let originalBudget = originalHeadersBytes;
+  let dropped = 0;
+  const ours = new Set<string>(Object.values(H));
+  for (const [name, headerValue] of Object.entries(message.headers ?? {})) {
+    if (headerValue === undefined) continue;
+    if (ours.has(name)) {
+      headers[name] = cut(Buffer.from(header(message.headers, name) ?? ''), headerValueBytes).toString('utf8');
+      continue;
+    }
+    const values = (Array.isArray(headerValue) ? headerValue : [headerValue]).map((one) => toBuffer(one) as Buffer);
+    const size = Buffer.byteLength(name) + values.reduce((sum, one) => sum + one.length, 0);
+    if (size > originalBudget) {
+      dropped++;
+      continue;
+    }
+    originalBudget -= size;
+    headers[name] = headerValue;
+  }
+  headers[H.standIn] = cut(Buffer.from(refusal), headerValueBytes).toString('utf8');
+  if (dropped > 0) headers[H.headersDropped] = String(dropped);
+  if (value !== null) {
+    headers[H.valueBytes] = String(value.length);
+    headers[H.valueSha256] = createHash('sha256').update(value).digest('hex');
+  }
+  if (key !== null && key.length > keyBytes) headers[H.keyBytes] = String(key.length);
+  return { key: key === null ? null : cut(key, keyBytes), value: value === null ? null : cut(value, valueBytes), headers };
+}
+
+/** The bytes of a message's key, value and headers (what a topic's limit is about, give or take framing). */
+export function messageBytes(message: Message): number {
+  let bytes = (toBuffer(message.key)?.length ?? 0) + (toBuffer(message.value)?.length ?? 0);
+  for (const [name, value] of Object.entries(message.headers ?? {})) {
+    if (value === undefined) continue;
+    bytes += Buffer.byteLength(name);
+    for (const one of Array.isArray(value) ? value : [value]) bytes += (toBuffer(one) as Buffer).length;
+  }
+  return bytes;
+}
+
+function refusedAsItIs(error: unknown): boolean {
+  // kafkajs wraps the broker's error (KafkaJSNonRetriableError, a retries-exceeded error) in `cause`.
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
+    if (REFUSED_AS_IT_IS.has(String((current as { type?: unknown }).type))) return true;
+  }
+  return false;
+}
+
+function toBuffer(value: Buffer | string | null | undefined): Buffer | null {
+  if (value === null || value === undefined) return null;
+  return Buffer.isBuffer(value) ? value : Buffer.from(value);
+}
+
+/** At most `bytes` of `buffer` (a cut UTF-8 character decodes as U+FFFD; the sha256 covers the whole). */
+function cut(buffer: Buffer, bytes: number): Buffer {
+  return buffer.length <= bytes ? buffer : buffer.subarray(0, bytes);
 }
 
 function toMessage(letter: DeadLetter): Message {
@@ -82,5 +217,6 @@ export function readDeadLetter(message: { key: Buffer | null; value: Buffer | nu
     key: message.key,
     value: message.value,
     headers: kept,
+    ...(header(message.headers, H.standIn) === undefined ? {} : { standIn: header(message.headers, H.standIn) as string }),
   };
 }

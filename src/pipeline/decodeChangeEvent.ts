@@ -2,9 +2,18 @@ import { isSafeNumber, LosslessNumber, parse as parseLossless } from 'lossless-j
 import type { EventSource } from '../config/indexConfig.ts';
 import { encodeId, type KeyPart } from '../graph/entityKey.ts';
 import { valueAt } from '../valueAt.ts';
+import { jsonNestsDeeperThan } from './jsonDepth.ts';
 
 /** Longest entity id accepted, in UTF-8 bytes; a longer one is dead-lettered, never indexed. */
 export const MAX_ID_BYTES = 512;
+
+/**
+ * Deepest nesting of arrays and objects accepted in an event's value; a deeper one is
+ * dead-lettered before it is parsed. A CDC envelope with its schema nests under ten levels; the
+ * exact re-parse of a big integer id recurses once a level and overflows the stack at a few
+ * thousand, which would fail the batch on every retry instead of dead-lettering one event.
+ */
+export const MAX_EVENT_DEPTH = 128;
 
 /** What the pipeline needs from one change event. */
 export interface DecodedEvent {
@@ -15,21 +24,31 @@ export interface DecodedEvent {
 
 export type DecodeResult = { ok: true; event: DecodedEvent } | { ok: false; reason: string };
 
+type IdSource = Pick<EventSource, 'idPath' | 'idFromKey'> & Partial<Pick<EventSource, 'idPaths'>>;
+
 /**
  * Reads the entity id out of a change event: from the message key, or from a dotted path in the
  * JSON value (CDC envelope), or for a composite key from one path per key field (`idPaths`, put
  * together in the key's order, see entityKey.ts). A path under `after.` falls back to `before.` —
- * a delete carries the row only in `before`.
+ * a delete carries the row only in `before`. Never throws: an event that cannot be read, for
+ * whatever reason, is a reason to dead-letter it — a throw would fail its batch on every retry.
  */
-export function decodeChangeEvent(
-  message: { key: Buffer | null; value: Buffer | null },
-  source: Pick<EventSource, 'idPath' | 'idFromKey'> & Partial<Pick<EventSource, 'idPaths'>>,
-  key: readonly KeyPart[] | null = null,
-): DecodeResult {
+export function decodeChangeEvent(message: { key: Buffer | null; value: Buffer | null }, source: IdSource, key: readonly KeyPart[] | null = null): DecodeResult {
+  try {
+    return decode(message, source, key);
+  } catch (error) {
+    return { ok: false, reason: `the event could not be read: ${(error as Error).message}` };
+  }
+}
+
+function decode(message: { key: Buffer | null; value: Buffer | null }, source: IdSource, key: readonly KeyPart[] | null): DecodeResult {
   let body: unknown = null;
   if (message.value !== null && message.value.length > 0) {
+    const tooDeep = jsonNestsDeeperThan(message.value, MAX_EVENT_DEPTH);
+    // An id taken from the key needs the value only for its time: a value it cannot use is no reason to refuse the event.
+    if (tooDeep && !source.idFromKey) return { ok: false, reason: `value nests deeper than ${MAX_EVENT_DEPTH} levels of arrays and objects` };
     try {
-      body = JSON.parse(message.value.toString('utf8'));
+      if (!tooDeep) body = JSON.parse(message.value.toString('utf8'));
     } catch (error) {
       if (!source.idFromKey) return { ok: false, reason: `value is not JSON: ${(error as Error).message}` };
     }
@@ -81,8 +100,14 @@ function withId(id: string, tsMs: number | null): DecodeResult {
   return { ok: true, event: { id, tsMs } };
 }
 
+/**
+ * The event's `ts_ms`, when it is a time in milliseconds since 1970 (a whole number from 0 to
+ * 2^53 − 1); anything else (-1, 1e308, a string) is ignored as if absent: the change is still
+ * indexed, it just gives no end-to-end latency sample. It only measures latency, so a bad one is no
+ * reason to hold back the change, and carried on it would make the sink refuse the document.
+ */
 function readTimestamp(body: unknown): number | null {
   if (body === null || typeof body !== 'object') return null;
   const ts = (body as { ts_ms?: unknown }).ts_ms;
-  return typeof ts === 'number' && Number.isFinite(ts) ? ts : null;
+  return typeof ts === 'number' && Number.isSafeInteger(ts) && ts >= 0 ? ts : null;
 }

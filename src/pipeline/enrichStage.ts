@@ -9,6 +9,7 @@ import { heartbeatWhile } from './heartbeatWhile.ts';
 import { OrderedCommits } from './orderedCommits.ts';
 import type { DeadLetter, DeadLetterQueue } from './deadLetters.ts';
 import type { DocumentCodec } from './documentCodec.ts';
+import { EventCounts } from './eventCounts.ts';
 import {
   documentMessages,
   eventRoutes,
@@ -68,6 +69,7 @@ export class EnrichStage {
   private readonly routes: Map<string, Route[]>;
   private readonly refreshes: SharedRefresh;
   private readonly commits: OrderedCommits;
+  private readonly eventCounts: EventCounts;
   private consumer: Consumer | null = null;
   private batchesInFlight = 0;
   /** Each enrich call under way (fetching or producing), settled or not: what a second lookup waits for. */
@@ -75,6 +77,7 @@ export class EnrichStage {
 
   constructor(private readonly deps: EnrichStageDeps) {
     this.routes = eventRoutes(deps.loaded);
+    this.eventCounts = new EventCounts(deps.metrics, deps.logger);
     this.refreshes = new SharedRefresh(
       () => deps.elasticsearch.indices.refresh({ index: deps.topology.alias }),
       REFRESH_INTERVAL_MS,
@@ -250,17 +253,12 @@ export class EnrichStage {
       const { metrics, logger, elasticsearch } = this.deps;
       metrics.batchMessages.observe({ stage: 'enrich' }, batch.messages.length);
       const where = { topic: batch.topic, partition: batch.partition };
-      const { primary, related, letters, decoded } = routeEvents(batch.messages, this.routes.get(batch.topic) ?? [], where);
+      const { primary, related, letters } = routeEvents(batch.messages, this.routes.get(batch.topic) ?? [], where);
       // A fetch under way when these related changes were read may have read the old state: the
       // second lookup waits until every such fetch of this process has produced its documents
       // (however slow the graph), and a moment for other processes' — a wait that runs beside
       // this batch's own lookups and fetches, not after them.
       const inFlightLanded = related.size > 0 ? Promise.all([this.enrichesUnderWay(), (this.deps.sleep ?? sleep)(OTHER_PROCESS_IN_FLIGHT_MS)]) : Promise.resolve();
-      if (decoded > 0) metrics.eventsIn.inc({ topic: batch.topic, outcome: 'decoded' }, decoded);
-      for (const letter of letters) {
-        metrics.eventsIn.inc({ topic: batch.topic, outcome: 'undecodable' });
-        logger.warn({ ...letter.source, reason: letter.reason }, 'undecodable change event sent to the dead-letter topic');
-      }
 
       // Each call below may outlast the session timeout (Elasticsearch or the graph stalled).
       await heartbeatWhile(
@@ -272,6 +270,7 @@ export class EnrichStage {
       );
       const outcome = await heartbeatWhile(this.enrich(primary, heartbeat), heartbeat);
       await heartbeatWhile(this.deadLetter(batch, outcome.failed, primary, letters), heartbeat);
+      this.eventCounts.count(batch, this.routes.get(batch.topic)?.length ?? 0, letters);
 
       const settled = related.size > 0 ? this.settleRelated(batch, related, primary, inFlightLanded) : Promise.resolve();
       // Sent back (an earlier batch's second lookup failed) or reassigned while this ran: the

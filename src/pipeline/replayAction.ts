@@ -17,6 +17,8 @@ export type ReplayAction =
  * this index's documents topic.
  */
 export function replayAction(letter: DeadLetter, routes: ReadonlyMap<string, readonly Route[]>, documentsTopic: string): ReplayAction {
+  // Its body is cut short: putting it back would send on a fragment of the original.
+  if (letter.standIn !== undefined) return { kind: 'keep', reason: `a stand-in for a letter the dead-letter topic refused (${letter.standIn}); the original is at its source` };
   switch (letter.kind) {
     case 'refetch':
       return letter.entityId ? { kind: 'refetch', entityId: letter.entityId } : { kind: 'keep', reason: 'a refetch letter without an entity id' };

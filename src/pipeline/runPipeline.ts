@@ -57,7 +57,13 @@ export async function runPipeline(
     const kafka = kafkaClient(config.kafka);
     const producer = resources.add('the producer', kafka.producer({ idempotent: true, maxInFlightRequests: 1 }), (p) => p.disconnect());
     await producer.connect();
-    const deadLetters = new DeadLetterQueue(producer, topology.dlqTopic);
+    const deadLetters = new DeadLetterQueue(producer, topology.dlqTopic, ({ letter, refusal }) =>
+      logger.error(
+        { ...letter.source, kind: letter.kind, entityId: letter.entityId, reason: letter.reason },
+        `dead letter written as a bounded stand-in (${refusal}); the original stays at its source. ` +
+          `\`fedsearch provision ${config.sourceFile}\` sets ${topology.dlqTopic}'s max.message.bytes to hold any source message`,
+      ),
+    );
     const sinkProgress = resources.add('the offsets admin', new SinkProgress(kafka, topology), (progress) => progress.close());
     const enrich = new EnrichStage({
       loaded,

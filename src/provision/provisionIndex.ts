@@ -8,6 +8,7 @@ import { readIndexMetadata, writeIndexMetadata, type IndexMetadata } from '../in
 import { avroFingerprint, sortKeys, stableHash } from '../index/stableHash.ts';
 import { indexNames, versionName } from '../index/indexNames.ts';
 import { isNotFound } from '../clients/elasticsearchClient.ts';
+import { deadLetterTopicLimit, setTopicMessageLimit, topicMessageLimits } from './deadLetterTopicLimit.ts';
 
 /** The composable index template body the generator makes. */
 export interface IndexTemplateBody {
@@ -21,7 +22,8 @@ export type ProvisionAction =
   | { kind: 'put-template'; name: string; reason: 'new' | 'changed' }
   | { kind: 'create-index'; index: string; alias: string }
   | { kind: 'put-mapping'; index: string; fields: string[] }
-  | { kind: 'create-topic'; topic: string; partitions: number; compacted: boolean }
+  | { kind: 'create-topic'; topic: string; partitions: number; compacted: boolean; maxMessageBytes?: number }
+  | { kind: 'raise-message-limit'; topic: string; from: number; to: number }
   | { kind: 'write-metadata'; reason: string };
 
 export interface ProvisionPlan {
@@ -65,7 +67,12 @@ export function describeAction(action: ProvisionAction): string {
     case 'put-mapping':
       return `add ${action.fields.length} field(s) to ${action.index}: ${action.fields.join(', ')}`;
     case 'create-topic':
-      return `create topic ${action.topic} (${action.partitions} partition${action.partitions === 1 ? '' : 's'}${action.compacted ? ', compacted' : ''})`;
+      return (
+        `create topic ${action.topic} (${action.partitions} partition${action.partitions === 1 ? '' : 's'}${action.compacted ? ', compacted' : ''}` +
+        `${action.maxMessageBytes === undefined ? '' : `, messages up to ${action.maxMessageBytes} bytes`})`
+      );
+    case 'raise-message-limit':
+      return `raise max.message.bytes of ${action.topic} from ${action.from} to ${action.to} (a letter holds any message it is about plus headers)`;
     case 'write-metadata':
       return `record what was provisioned (${action.reason})`;
   }
@@ -113,14 +120,16 @@ export async function planProvision(inputs: ProvisionInputs): Promise<ProvisionP
     if (haveAnalysis !== wantAnalysis) needsReindex.push('index.analysis: the analyzers changed');
   }
 
+  const existingTopics = new Set(await kafkaAdmin.listTopics());
+  const sourceTopics = [...new Set(topology.sources.map((source) => source.topic))];
+  const letterLimit = await deadLetterTopicLimit(kafkaAdmin, [...sourceTopics, topology.documentsTopic], existingTopics);
   const topics = [
     { topic: topology.documentsTopic, partitions: config.kafka.partitions.documents, compacted: true },
-    { topic: topology.dlqTopic, partitions: config.kafka.partitions.dlq, compacted: false },
+    { topic: topology.dlqTopic, partitions: config.kafka.partitions.dlq, compacted: false, maxMessageBytes: letterLimit },
   ];
-  const existingTopics = new Set(await kafkaAdmin.listTopics());
   // Source topics belong to the teams that own the entities; a missing one is named, and created
   // only when asked (local use): the pipeline would otherwise wait on a topic nobody writes to.
-  for (const topic of [...new Set(topology.sources.map((source) => source.topic))]) {
+  for (const topic of sourceTopics) {
     if (existingTopics.has(topic)) continue;
     const owner = topology.sources.find((source) => source.topic === topic)?.entityType;
     if (inputs.createSourceTopics) actions.push({ kind: 'create-topic', topic, partitions: config.kafka.partitions.documents, compacted: false });
@@ -138,6 +147,11 @@ export async function planProvision(inputs: ProvisionInputs): Promise<ProvisionP
         `topic ${wanted.topic} has ${partitions} partitions, the config asks for ${wanted.partitions}; ` +
           'left as is (changing partitions of a keyed topic reorders keys: recreate it if you mean it)',
       );
+    }
+    // Only ever raised: a larger limit someone set by hand holds the letters too.
+    const [limit] = wanted.maxMessageBytes === undefined ? [] : await topicMessageLimits(kafkaAdmin, [wanted.topic]);
+    if (wanted.maxMessageBytes !== undefined && limit !== undefined && limit < wanted.maxMessageBytes) {
+      actions.push({ kind: 'raise-message-limit', topic: wanted.topic, from: limit, to: wanted.maxMessageBytes });
     }
   }
 
@@ -171,10 +185,16 @@ export async function applyProvision(inputs: ProvisionInputs, plan: ProvisionPla
               {
                 topic: action.topic,
                 numPartitions: action.partitions,
-                configEntries: action.compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : [],
+                configEntries: [
+                  ...(action.compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : []),
+                  ...(action.maxMessageBytes === undefined ? [] : [{ name: 'max.message.bytes', value: String(action.maxMessageBytes) }]),
+                ],
               },
             ],
           });
+          break;
+        case 'raise-message-limit':
+          await setTopicMessageLimit(kafkaAdmin, action.topic, action.to);
           break;
         case 'write-metadata':
           await writeIndexMetadata(elasticsearch, {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeChangeEvent } from '../../src/pipeline/decodeChangeEvent.ts';
+import { decodeChangeEvent, MAX_EVENT_DEPTH } from '../../src/pipeline/decodeChangeEvent.ts';
 
 const json = (value: unknown): Buffer => Buffer.from(JSON.stringify(value));
 const byPath = { idPath: 'after.movieId', idFromKey: false };
@@ -44,5 +44,35 @@ describe('decodeChangeEvent', () => {
     expect(decodeChangeEvent({ key: null, value: json({ after: { movieId: ['a'] } }) }, byPath)).toEqual({ ok: false, reason: 'the id at after.movieId is a list, not a string or number' });
     expect(decodeChangeEvent({ key: null, value: null }, byPath)).toEqual({ ok: false, reason: 'message has no value (tombstone)' });
     expect(decodeChangeEvent({ key: null, value: null }, { idPath: null, idFromKey: true })).toEqual({ ok: false, reason: 'message has no key to take the id from' });
+  });
+
+  it('dead-letters an event nested deeper than the cap, a big integer id inside it included, instead of throwing', () => {
+    const nested = (depth: number): string => `${'['.repeat(depth)}${']'.repeat(depth)}`;
+    // 20,000 levels overflowed the stack of the exact-digits re-parse: the batch failed on every retry.
+    const bomb = { key: null, value: Buffer.from(`{"after":{"movieId":9007199254740993,"x":${nested(20_000)}},"ts_ms":1}`) };
+    expect(decodeChangeEvent(bomb, byPath)).toEqual({ ok: false, reason: `value nests deeper than ${MAX_EVENT_DEPTH} levels of arrays and objects` });
+    // Up to the cap (the envelope is one level, after another) the exact digits are still read.
+    const deepest = { key: null, value: Buffer.from(`{"after":{"movieId":9007199254740993,"x":${nested(MAX_EVENT_DEPTH - 2)}}}`) };
+    expect(decodeChangeEvent(deepest, byPath)).toEqual({ ok: true, event: { id: '9007199254740993', tsMs: null } });
+    const oneDeeper = { key: null, value: Buffer.from(`{"after":{"movieId":9007199254740993,"x":${nested(MAX_EVENT_DEPTH - 1)}}}`) };
+    expect(decodeChangeEvent(oneDeeper, byPath)).toMatchObject({ ok: false });
+    // Brackets inside strings are text, not nesting.
+    const bracketsInText = { key: null, value: json({ after: { movieId: 9, title: '['.repeat(10_000) } }) };
+    expect(decodeChangeEvent(bracketsInText, byPath)).toEqual({ ok: true, event: { id: '9', tsMs: null } });
+  });
+
+  it('takes the id from the key of an event whose value nests too deep, without its time', () => {
+    const message = { key: Buffer.from('mov-3'), value: Buffer.from(`{"ts_ms":5,"x":${'['.repeat(5_000)}${']'.repeat(5_000)}}`) };
+    expect(decodeChangeEvent(message, { idPath: null, idFromKey: true })).toEqual({ ok: true, event: { id: 'mov-3', tsMs: null } });
+  });
+
+  it('ignores a ts_ms that is not a time in milliseconds since 1970, and still reads the event', () => {
+    for (const ts of [-1, 1e308, 1.5, 2 ** 53, '1700']) {
+      expect(decodeChangeEvent({ key: null, value: json({ after: { movieId: 'mov-4' }, ts_ms: ts }) }, byPath), `ts_ms ${ts}`).toEqual({
+        ok: true,
+        event: { id: 'mov-4', tsMs: null },
+      });
+    }
+    expect(decodeChangeEvent({ key: null, value: json({ after: { movieId: 'mov-4' }, ts_ms: 0 }) }, byPath)).toEqual({ ok: true, event: { id: 'mov-4', tsMs: 0 } });
   });
 });

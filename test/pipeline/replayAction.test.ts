@@ -16,6 +16,16 @@ const event = (topic: string | null, value: string | null): DeadLetter => ({
 });
 
 describe('replayAction', () => {
+  it('keeps a stand-in, whose body is cut short, of an event or a document in the dead-letter topic', () => {
+    const standIn = 'movies.dlq refused the 1100000-byte letter: MESSAGE_TOO_LARGE';
+    for (const letter of [event('studio.movie.changes', '{"after":{"movieId":"m1"}}'), { ...event(null, 'avro'), kind: 'document' as const }]) {
+      expect(replayAction({ ...letter, standIn }, routes, 'movies.documents')).toEqual({
+        kind: 'keep',
+        reason: `a stand-in for a letter the dead-letter topic refused (${standIn}); the original is at its source`,
+      });
+    }
+  });
+
   it('puts an event that now decodes back on its own topic', () => {
     expect(replayAction(event('studio.movie.changes', '{"after":{"movieId":"m1"}}'), routes, 'movies.documents')).toEqual({
       kind: 'reinject',
