@@ -213,7 +213,11 @@ describe('the change-data-capture services: PostgreSQL and Kafka Connect with De
       'publication.name': 'nobody_created_this',
     };
     await registerConnector(connectUrl, 'cdc-talent', config);
-    await eventually<ConnectorStatus>(() => connectorStatus(connectUrl, 'cdc-talent'), (status) => status.state === 'FAILED');
+    // Connect answers 404 for a connector's status until its worker has written the first one.
+    await eventually<ConnectorStatus | undefined>(
+      () => connectorStatus(connectUrl, 'cdc-talent').catch(() => undefined),
+      (status) => status?.state === 'FAILED',
+    );
 
     const reason = 'org.apache.kafka.connect.errors.ConnectException: Publication autocreation is disabled, please create one and restart the connector.';
     const human = await fedsearch('stack', 'status');
