@@ -124,6 +124,10 @@ export interface ConnectorStatus {
   reason?: string;
 }
 
+/**
+ * GET /connectors/<name>/status. Connect answers 404 (thrown as a StackError) for a connector
+ * just registered until its worker has written the first status.
+ */
 export async function connectorStatus(connectUrl: string, name: string): Promise<ConnectorStatus> {
   const { body } = await connectRequest(connectUrl, 'GET', `/connectors/${encodeURIComponent(name)}/status`);
   return summarise(body as ConnectStatusBody);
