@@ -40,7 +40,7 @@ export interface LocalService {
   jvmArgs(paths: ServicePaths): string[];
   args(paths: ServicePaths): string[];
   /** One-time work before the first start on this machine (config files, storage format). */
-  prepare(paths: ServicePaths, run: JavaRunner): Promise<void>;
+  prepare(paths: ServicePaths, run: JavaRunner, report: (message: string) => void): Promise<void>;
   /** True once clients can use it. */
   isReady(): Promise<boolean>;
   startTimeoutMs: number;
@@ -58,9 +58,28 @@ export function processMarker(service: Pick<LocalService, 'name'>): string {
   return `-Dfedsearch.service=${service.name}`;
 }
 
-export async function serviceState(service: LocalService): Promise<ServiceState> {
+/**
+ * What the stack needs to find, probe and stop a server process it started, whatever the server
+ * (a JVM here, PostgreSQL in postgresService.ts).
+ */
+export interface ManagedProcess extends Pick<LocalService, 'title' | 'stateName' | 'endpoint' | 'ports' | 'isReady' | 'startTimeoutMs'> {
+  /** A string only our process carries on its command line, checked before any signal. */
+  marker: string;
+  /** The signal that stops it cleanly and promptly; SIGTERM unless the server reads that otherwise. */
+  stopSignal?: NodeJS.Signals;
+}
+
+function managedJvm(service: LocalService): ManagedProcess {
+  return { ...service, marker: processMarker(service) };
+}
+
+export function serviceState(service: LocalService): Promise<ServiceState> {
+  return processState(managedJvm(service));
+}
+
+export async function processState(service: ManagedProcess): Promise<ServiceState> {
   const paths = servicePaths(service.stateName);
-  const pid = liveOwnedPid(paths.pidFile, processMarker(service));
+  const pid = liveOwnedPid(paths.pidFile, service.marker);
   if (pid !== undefined) {
     const state = (await service.isReady()) ? 'running' : 'starting';
     return { state, pid, endpoint: service.endpoint, logFile: paths.logFile };
@@ -83,15 +102,7 @@ export async function startService(service: LocalService, report: (message: stri
     return existing;
   }
   removePidFile(paths.pidFile);
-  for (const port of service.ports) {
-    if (!(await isPortFree(port))) {
-      throw new StackError(
-        `${service.title} needs 127.0.0.1:${port}, but another process is listening there. ` +
-          `Stop that process (\`ss -ltnp 'sport = :${port}'\` shows which), or, if it is a stack started ` +
-          'from another folder, run `fedsearch stack down` there.',
-      );
-    }
-  }
+  await ensurePortsFree(service);
   const java = findJava(service.minJava, service.title);
   const classpath = mavenClasspath({ name: service.name, dir: service.mavenProjectDir, javaHome: java.home }, report)
     .join(':');
@@ -100,7 +111,7 @@ export async function startService(service: LocalService, report: (message: stri
     const result = spawnSync(java.java, ['-cp', classpath, mainClass, ...args], { encoding: 'utf8' });
     return { status: result.status, output: `${result.stdout ?? ''}${result.stderr ?? ''}` };
   };
-  await service.prepare(paths, runJava);
+  await service.prepare(paths, runJava, report);
 
   const started = spawnDetached(
     java.java,
@@ -114,7 +125,25 @@ export async function startService(service: LocalService, report: (message: stri
   return started.pid;
 }
 
-async function waitUntilReady(service: LocalService, pid: number, paths: ServicePaths): Promise<void> {
+/** Throws what to do when another process holds one of the service's ports. */
+export async function ensurePortsFree(service: Pick<LocalService, 'title' | 'ports'>): Promise<void> {
+  for (const port of service.ports) {
+    if (!(await isPortFree(port))) {
+      throw new StackError(
+        `${service.title} needs 127.0.0.1:${port}, but another process is listening there. ` +
+          `Stop that process (\`ss -ltnp 'sport = :${port}'\` shows which), or, if it is a stack started ` +
+          'from another folder, run `fedsearch stack down` there.',
+      );
+    }
+  }
+}
+
+/** Polls `isReady` until it holds; fails with the log's tail when the process exits or time runs out. */
+export async function waitUntilReady(
+  service: Pick<LocalService, 'title' | 'isReady' | 'startTimeoutMs'>,
+  pid: number,
+  paths: ServicePaths,
+): Promise<void> {
   const deadline = Date.now() + service.startTimeoutMs;
   while (Date.now() < deadline) {
     if (!isAlive(pid)) {
@@ -133,18 +162,22 @@ async function waitUntilReady(service: LocalService, pid: number, paths: Service
 }
 
 /** Stops the process our PID file names (only if it is still ours). */
-export async function stopService(
-  service: LocalService,
+export function stopService(service: LocalService, report: (message: string) => void): Promise<'stopped' | 'not running'> {
+  return stopProcessOf(managedJvm(service), report);
+}
+
+export async function stopProcessOf(
+  service: ManagedProcess,
   report: (message: string) => void,
 ): Promise<'stopped' | 'not running'> {
   const paths = servicePaths(service.stateName);
-  const pid = liveOwnedPid(paths.pidFile, processMarker(service));
+  const pid = liveOwnedPid(paths.pidFile, service.marker);
   if (pid === undefined) {
     if (readPidFile(paths.pidFile) !== undefined) removePidFile(paths.pidFile);
     report(`${service.title} is not running`);
     return 'not running';
   }
-  const how = await stopProcess(pid);
+  const how = await stopProcess(pid, 30_000, service.stopSignal);
   removePidFile(paths.pidFile);
   report(`${service.title} (pid ${pid}) ${how === 'terminated' ? 'stopped' : 'did not stop in time and was killed'}`);
   return 'stopped';

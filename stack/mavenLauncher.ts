@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -48,6 +48,39 @@ export function mavenClasspath(project: MavenProject, onProgress: (message: stri
     ],
     { encoding: 'utf8', env: { ...process.env, JAVA_HOME: project.javaHome }, maxBuffer: 64 * 1024 * 1024 },
   );
+  failUnlessMavenSucceeded(result, project);
+  const dependencies = readFileSync(pendingFile, 'utf8').trim().split(':').filter(Boolean);
+  const ownJars = hasSources ? readdirSync(buildDir).filter((f) => f.endsWith('.jar')).map((f) => join(buildDir, f)) : [];
+  writeFileSync(pendingFile, [...ownJars, ...dependencies].join('\n'));
+  // Rename last: a crash midway leaves no half-written class path that later runs would trust.
+  renameSync(pendingFile, classpathFile);
+  return [...ownJars, ...dependencies];
+}
+
+/**
+ * Runs the unpack execution `execution` of the project's pom (a `maven-dependency-plugin` `unpack`
+ * whose outputDirectory is `${fedsearch.pluginDir}`) once per change of the project, and returns
+ * the folder it unpacked into (cached beside the class path, e.g. Kafka Connect's plugin.path).
+ */
+export function mavenUnpacked(project: MavenProject, execution: string, onProgress: (message: string) => void): string {
+  const outDir = join(cacheRoot(), 'maven', `${project.name}-${projectHash(project.dir)}`);
+  const unpacked = join(outDir, execution);
+  if (existsSync(unpacked)) return unpacked;
+  const pending = `${unpacked}.${process.pid}.tmp`;
+  mkdirSync(outDir, { recursive: true });
+  onProgress(`fetching ${execution} for ${project.name} from Maven Central (once per machine)…`);
+  const result = spawnSync(
+    'mvn',
+    ['-B', '-q', '-f', join(project.dir, 'pom.xml'), `-Dfedsearch.pluginDir=${pending}`, `dependency:unpack@${execution}`],
+    { encoding: 'utf8', env: { ...process.env, JAVA_HOME: project.javaHome }, maxBuffer: 64 * 1024 * 1024 },
+  );
+  failUnlessMavenSucceeded(result, project);
+  // Rename last, as for the class path: a half-unpacked folder is never taken for a whole one.
+  renameSync(pending, unpacked);
+  return unpacked;
+}
+
+function failUnlessMavenSucceeded(result: SpawnSyncReturns<string>, project: MavenProject): void {
   if (result.error && (result.error as NodeJS.ErrnoException).code === 'ENOENT') {
     throw new StackError(
       'Maven (mvn) is needed to fetch Kafka and Elasticsearch from Maven Central, but it is not on PATH. ' +
@@ -58,12 +91,6 @@ export function mavenClasspath(project: MavenProject, onProgress: (message: stri
     const output = `${result.stdout ?? ''}${result.stderr ?? ''}`.trim().split('\n').slice(-30).join('\n');
     throw new StackError(`Maven could not resolve ${project.name} (${join(project.dir, 'pom.xml')}):\n${output}`);
   }
-  const dependencies = readFileSync(pendingFile, 'utf8').trim().split(':').filter(Boolean);
-  const ownJars = hasSources ? readdirSync(buildDir).filter((f) => f.endsWith('.jar')).map((f) => join(buildDir, f)) : [];
-  writeFileSync(pendingFile, [...ownJars, ...dependencies].join('\n'));
-  // Rename last: a crash midway leaves no half-written class path that later runs would trust.
-  renameSync(pendingFile, classpathFile);
-  return [...ownJars, ...dependencies];
 }
 
 function readClasspath(file: string): string[] | undefined {

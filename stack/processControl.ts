@@ -73,9 +73,16 @@ export function spawnDetached(
   }
 }
 
-/** SIGTERM, then SIGKILL after `graceMs`. Resolves once the process is gone. */
-export async function stopProcess(pid: number, graceMs = 30_000): Promise<'terminated' | 'killed'> {
-  signal(pid, 'SIGTERM');
+/**
+ * `politeSignal` (SIGTERM unless the server wants another: PostgreSQL's fast shutdown is SIGINT),
+ * then SIGKILL after `graceMs`. Resolves once the process is gone.
+ */
+export async function stopProcess(
+  pid: number,
+  graceMs = 30_000,
+  politeSignal: NodeJS.Signals = 'SIGTERM',
+): Promise<'terminated' | 'killed'> {
+  signal(pid, politeSignal);
   const deadline = Date.now() + graceMs;
   while (Date.now() < deadline) {
     if (!isAlive(pid)) return 'terminated';
