@@ -7,6 +7,7 @@
 // dead-letter topic that refuses letters, a ts_ms that is no time, and Ctrl-C while a stage
 // crash-loops.
 import { createHash } from 'node:crypto';
+import type { ChildProcess } from 'node:child_process';
 import fc from 'fast-check';
 import type { IHeaders } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -281,12 +282,15 @@ describe('hostile change events', () => {
 
 describe('Ctrl-C while a stage crash-loops', () => {
   let h: IndexHarness;
+  let child: ChildProcess | undefined;
 
   beforeAll(async () => {
     h = await createIndexHarness({ elasticsearchUrl: inject('elasticsearchUrl'), kafkaBrokers: inject('kafkaBrokers'), movies: 5 });
   }, 240_000);
 
   afterAll(async () => {
+    // A test that timed out leaves its `fedsearch run` behind otherwise.
+    if (child?.pid !== undefined && child.exitCode === null && child.signalCode === null) process.kill(-child.pid, 'SIGKILL');
     await h?.dispose();
   });
 
@@ -294,26 +298,22 @@ describe('Ctrl-C while a stage crash-loops', () => {
     // A dead-letter topic that takes no letter at all: the enrich consumer crashes on the event and is started again every 5 s.
     await withDeadLetterLimit(h, 100, async () => {
       await sendEvent(h, h.loaded.config.primary.events[0]!.topic, 'poison-1', '{not json');
-      const child = spawnCliAsUser(['run', h.configFile], { env: h.env });
+      const run = spawnCliAsUser(['run', h.configFile], { env: h.env });
+      child = run;
       let output = '';
       const crashed = new Promise<void>((resolve) => {
         const read = (chunk: Buffer): void => {
           output += chunk.toString('utf8');
           if (output.includes('consumer crashed; starting it again')) resolve();
         };
-        child.stdout?.on('data', read);
-        child.stderr?.on('data', read);
+        run.stdout?.on('data', read);
+        run.stderr?.on('data', read);
       });
-      const exited = exitOf(child);
-      try {
-        await Promise.race([crashed, exited.then(() => Promise.reject(new Error(`fedsearch run exited before crashing:\n${output}`)))]);
-        pressCtrlC(child);
-        const exit = await exited;
-        expect(exit, output).toEqual({ code: 0, signal: null });
-        expect(output).not.toContain('stopping at once');
-      } finally {
-        if (child.exitCode === null && child.signalCode === null) process.kill(-(child.pid as number), 'SIGKILL');
-      }
+      const exited = exitOf(run);
+      await Promise.race([crashed, exited.then(() => Promise.reject(new Error(`fedsearch run exited before crashing:\n${output}`)))]);
+      pressCtrlC(run);
+      expect(await exited, output).toEqual({ code: 0, signal: null });
+      expect(output).not.toContain('stopping at once');
     });
   }, 120_000);
 });
