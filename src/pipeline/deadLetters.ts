@@ -98,7 +98,7 @@ export class DeadLetterQueue {
           await this.write([standInFor(message, refusal)]);
         } catch (standInError) {
           const where = letter.source ? ` of ${letter.source.topic}/${letter.source.partition}/${letter.source.offset}` : '';
-          throw new Error(`the dead letter${where} could not be written, not even as a stand-in: ${refusal}; then ${(standInError as Error).message}`, {
+          throw new DeadLetterRefusedError(`the dead letter${where} could not be written, not even as a stand-in: ${refusal}; then ${(standInError as Error).message}`, {
             cause: standInError,
           });
         }
@@ -110,6 +110,17 @@ export class DeadLetterQueue {
   private async write(messages: Message[]): Promise<void> {
     await this.producer.send({ topic: this.topic, acks: -1, messages });
   }
+}
+
+/**
+ * A dead-letter topic that takes not even a stand-in (a limit below any letter, a policy): the
+ * batch cannot go on without losing the event. kafkajs retries an error that does not say it is
+ * not retriable for minutes, in silence; this one fails the same way every time, so the consumer
+ * crashes at once, saying why, and is started again until the topic takes letters.
+ */
+export class DeadLetterRefusedError extends Error {
+  override readonly name = 'DeadLetterRefusedError';
+  readonly retriable = false;
 }
 
 /**

@@ -111,11 +111,19 @@ export async function runPipeline(
       enrich,
       sinkCaughtUp: (timeoutMs) => sinkProgress.caughtUp(timeoutMs),
       async stop() {
+        // A stage crash-looping is not started again while the rest stops.
+        consumers.stopRestarting();
         // The enrich stage's second lookups run beside its consumer: they finish and commit
         // first, while the sink (which they wait for) still runs. Then newest first: the
         // consumers' disconnect lets the batch in flight finish (and commit) while the producer,
         // the offsets admin and Elasticsearch are still there for it.
-        if (consume && options.stage !== 'sink') await enrich.drain(DRAIN_TIMEOUT_MS);
+        try {
+          if (consume && options.stage !== 'sink') await enrich.drain(DRAIN_TIMEOUT_MS);
+        } catch (error) {
+          // A consumer that crashed cannot be paused; what it did not commit is read again at the
+          // next start. Everything must still close, or its connections keep the process alive.
+          logger.warn({ err: error }, 'the enrich stage could not drain; what it did not commit is read again at the next start');
+        }
         await resources.closeAll();
         logger.info('pipeline stopped');
       },

@@ -16,6 +16,8 @@ interface Stage {
   consumer: Consumer;
   restarts: number;
   timer?: NodeJS.Timeout;
+  /** A start-again under way (the old consumer disconnecting, the new one connecting): what stop() waits for. */
+  restarting?: Promise<void>;
 }
 
 /**
@@ -57,10 +59,20 @@ export class StageConsumers {
     await this.connectAndRun(stage);
   }
 
-  /** Stops every consumer (a batch in flight finishes first) and any restart still to come. */
-  async stop(): Promise<void> {
+  /**
+   * No consumer is started again from now on: the first thing a stop does, so that a stage
+   * crash-looping while the rest drains is not started again in the middle of it.
+   */
+  stopRestarting(): void {
     this.stopped = true;
     for (const stage of this.stages) clearTimeout(stage.timer);
+  }
+
+  /** Stops every consumer (a batch in flight finishes first) and any restart still to come. */
+  async stop(): Promise<void> {
+    this.stopRestarting();
+    // A start-again under way finishes first, or the consumer it connects would outlive the stop (and keep the process alive).
+    await Promise.all(this.stages.map((stage) => stage.restarting));
     // Newest first, like every other resource of a run: the sink before the enrich stage.
     for (const stage of [...this.stages].reverse()) await stage.consumer.disconnect();
   }
@@ -83,9 +95,9 @@ export class StageConsumers {
   private scheduleRestart(stage: Stage): void {
     if (this.stopped || stage.timer) return;
     stage.timer = setTimeout(() => {
-      void (async () => {
-        if (this.stopped) return;
+      stage.restarting = (async () => {
         await stage.consumer.disconnect().catch(() => undefined);
+        if (this.stopped) return;
         stage.consumer = this.newConsumer(stage.groupId);
         stage.restarts++;
         try {
@@ -93,11 +105,12 @@ export class StageConsumers {
           stage.timer = undefined;
           this.logger.warn({ groupId: stage.groupId, restarts: stage.restarts }, 'consumer started again');
         } catch (error) {
-          this.logger.error({ groupId: stage.groupId, err: error }, 'starting the consumer again failed; trying again');
           stage.timer = undefined;
+          if (this.stopped) return;
+          this.logger.error({ groupId: stage.groupId, err: error }, 'starting the consumer again failed; trying again');
           this.scheduleRestart(stage);
         }
-      })();
+      })().finally(() => (stage.restarting = undefined));
     }, this.restartDelayMs);
   }
 }

@@ -100,12 +100,15 @@ describe('DeadLetterQueue', () => {
     expect(topic.written.map((message) => readDeadLetter(message as never).standIn)).toEqual([undefined, undefined]);
   });
 
-  it('throws, saying where the event was, when even the stand-in is refused', async () => {
+  it('throws, saying where the event was and that retrying will not help, when even the stand-in is refused', async () => {
     const topic = topicWithLimit(100);
     const queue = new DeadLetterQueue(topic.producer, 'movies.dlq');
-    await expect(queue.send([eventLetter('7', Buffer.alloc(5_000))])).rejects.toThrow(
+    const refused = queue.send([eventLetter('7', Buffer.alloc(5_000))]);
+    await expect(refused).rejects.toThrow(
       /^the dead letter of studio\.movie\.changes\/2\/7 could not be written, not even as a stand-in: movies\.dlq refused the \d+-byte letter/,
     );
+    // kafkajs would retry it in silence for minutes; the consumer crashes at once instead, saying why.
+    await expect(refused).rejects.toMatchObject({ retriable: false });
     expect(topic.written).toEqual([]);
   });
 

@@ -7,12 +7,16 @@ import { silentLogger } from './stageFakes.ts';
 interface FakeMember {
   groupId: string;
   running: boolean;
+  connected: boolean;
   disconnected: boolean;
   crash(restart: boolean): void;
 }
 
-/** A Kafka client whose consumers record their life and can be made to crash the way kafkajs reports it. */
-function fakeKafka() {
+/**
+ * A Kafka client whose consumers record their life and can be made to crash the way kafkajs
+ * reports it; `connecting` can hold a member's connect back.
+ */
+function fakeKafka(connecting: (member: number) => Promise<void> | void = () => undefined) {
   const members: FakeMember[] = [];
   return {
     members,
@@ -21,6 +25,7 @@ function fakeKafka() {
       const member: FakeMember = {
         groupId: config.groupId,
         running: false,
+        connected: false,
         disconnected: false,
         crash: (restart) => {
           if (!restart) member.running = false;
@@ -34,8 +39,14 @@ function fakeKafka() {
           onCrash = handler;
           return () => undefined;
         },
-        connect: async () => undefined,
-        disconnect: async () => void (member.disconnected = true),
+        connect: async () => {
+          await connecting(members.indexOf(member));
+          member.connected = true;
+        },
+        disconnect: async () => {
+          member.connected = false;
+          member.disconnected = true;
+        },
       } as unknown as Consumer; // Only what StageConsumers calls.
     },
   };
@@ -84,5 +95,26 @@ describe('StageConsumers', () => {
     await sleep(60);
     expect(kafka.members).toHaveLength(1);
     expect(kafka.members[0]?.disconnected).toBe(true);
+  });
+
+  it('lets a start-again under way finish before stopping, so no consumer stays connected after the stop', async () => {
+    let connectingAgain!: () => void;
+    const secondMemberConnecting = new Promise<void>((resolve) => (connectingAgain = resolve));
+    let letConnect!: () => void;
+    const connectAllowed = new Promise<void>((resolve) => (letConnect = resolve));
+    const kafka = fakeKafka((member) => {
+      if (member === 0) return undefined;
+      connectingAgain();
+      return connectAllowed;
+    });
+    const consumers = new StageConsumers(kafka, silentLogger, 1);
+    await consumers.start('films-enrich', runs(kafka));
+    kafka.members[0]?.crash(false);
+    await secondMemberConnecting;
+    const stopped = consumers.stop();
+    letConnect();
+    await stopped;
+    expect(kafka.members.map((member) => member.connected)).toEqual([false, false]);
+    expect(kafka.members[1]?.disconnected).toBe(true);
   });
 });
