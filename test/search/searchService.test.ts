@@ -2,7 +2,7 @@ import type { estypes } from '@elastic/elasticsearch';
 import { describe, expect, it } from 'vitest';
 import { badSearchRequest, searchFailure } from '../../src/search/badSearchRequest.ts';
 import { SearchBusyError } from '../../src/search/searchAdmission.ts';
-import { SearchRequestError } from '../../src/search/searchRequest.ts';
+import { parseSearchRequest, SearchRequestError } from '../../src/search/searchRequest.ts';
 import { SearchService, type SearchClient } from '../../src/search/searchService.ts';
 import { heldAnswers } from '../support/heldAnswers.ts';
 import { moviesIndex } from './moviesIndex.ts';
@@ -305,6 +305,23 @@ describe('SearchService admission', () => {
     expect((await running).total).toBe(1);
     expect((await next).total).toBe(1);
     expect(es.mostRunning).toBe(1);
+  });
+});
+
+describe('parseSearchRequest', () => {
+  it('refuses a selected __proto__ as it refuses constructor, instead of dropping it without a word', async () => {
+    const body = JSON.parse('{"selected": {"__proto__": ["a"], "genres": ["comedy"]}}') as unknown;
+    const refused = (() => {
+      try {
+        return parseSearchRequest(body);
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(badSearchRequest(refused)).toEqual({ message: 'selected: __proto__ is not a facet', field: 'selected' });
+    const service = new SearchService(loaded, fakeElasticsearch([]).client);
+    const viaConstructor = await rejection(service.search(parseSearchRequest(JSON.parse('{"selected": {"constructor": ["a"]}}'))));
+    expect(badSearchRequest(viaConstructor)).toMatchObject({ field: 'selected', message: expect.stringMatching(/^selected: constructor is not a facet/) });
   });
 });
 
