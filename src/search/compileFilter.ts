@@ -3,7 +3,7 @@ import type { DocumentField } from '../index/documentFields.ts';
 import { didYouMean, suggestionList } from '../suggestions.ts';
 import type { FilterNode, Literal } from './filterAst.ts';
 import { FilterError } from './filterError.ts';
-import { parseFilter } from './parseFilter.ts';
+import { FILTER_LIMITS, parseFilter, TOO_DEEP } from './parseFilter.ts';
 
 export { FilterError } from './filterError.ts';
 export { parseFilter } from './parseFilter.ts';
@@ -13,6 +13,14 @@ type Leaf = Extract<FilterNode, { path: string }>;
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
 const NUMERIC = new Set(['integer', 'long', 'double']);
+/**
+ * The integers an integer field can be compared with exactly: a 32-bit `integer`'s range (outside
+ * it Elasticsearch answers a vague 400), and for a `long` the integers a double holds exactly.
+ */
+const INTEGER_RANGE: Partial<Record<DocumentField['esType'], { min: number; max: number; says: string }>> = {
+  integer: { min: -(2 ** 31), max: 2 ** 31 - 1, says: 'a 32-bit integer: from -2147483648 to 2147483647' },
+  long: { min: -Number.MAX_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER, says: 'an integer, compared exactly up to ±9007199254740991 (2^53 - 1)' },
+};
 /** Leaves on different nested paths (or some on none). */
 const MIXED = Symbol('mixed');
 
@@ -25,6 +33,9 @@ const MIXED = Symbol('mixed');
  * Nested fields: conditions on one nested path inside one parenthesised group must hold for the
  * same element — `(cast.talent.name == "X" AND cast.role == "ACTOR")` is one nested query. Outside
  * parentheses each nested condition is its own nested query (any element may satisfy it).
+ *
+ * The query it makes nests at most FILTER_LIMITS.maxDepth query objects deep (Elasticsearch's
+ * limit); deeper is a FilterError at the NOT, operator or condition that goes past it.
  */
 export function compileFilter(text: string, fields: readonly DocumentField[]): Query {
   const tree = parseFilter(text);
@@ -63,7 +74,14 @@ export function compileFilter(text: string, fields: readonly DocumentField[]): Q
     }
   };
 
+  /** The filter node each query object was compiled from, to say where a query nests too deep. */
+  const origins = new Map<Query, FilterNode>();
   const compile = (node: FilterNode, insideNested: string | null, grouped: boolean): Query => {
+    const query = compileNode(node, insideNested, grouped);
+    if (!origins.has(query)) origins.set(query, node);
+    return query;
+  };
+  const compileNode = (node: FilterNode, insideNested: string | null, grouped: boolean): Query => {
     switch (node.kind) {
       case 'group':
         return compile(node.inner, insideNested, true);
@@ -97,7 +115,31 @@ export function compileFilter(text: string, fields: readonly DocumentField[]): Q
       }
     }
   };
-  return compile(tree, null, false);
+  const query = compile(tree, null, false);
+  checkDepth(query, origins, tree);
+  return query;
+}
+
+/** A FilterError at the filter node whose query object is the first past FILTER_LIMITS.maxDepth. */
+function checkDepth(query: Query, origins: ReadonlyMap<Query, FilterNode>, from: FilterNode, level = 1): void {
+  const node = origins.get(query) ?? from;
+  if (level > FILTER_LIMITS.maxDepth) throw new FilterError(TOO_DEEP, node.column, spanOf(node));
+  for (const child of childQueries(query)) checkDepth(child, origins, node, level + 1);
+}
+
+/** The queries a compiled filter's bool or nested query holds (the only containers compileFilter makes). */
+function childQueries(query: Query): Query[] {
+  // estypes' ExactlyOne<…> hides which member a container has; these two are all this file makes.
+  const { bool, nested } = query as { bool?: estypes.QueryDslBoolQuery; nested?: estypes.QueryDslNestedQuery };
+  if (nested) return [nested.query];
+  if (!bool) return [];
+  return [bool.must, bool.filter, bool.should, bool.must_not].flatMap((clauses): Query[] => (clauses === undefined ? [] : Array.isArray(clauses) ? clauses : [clauses]));
+}
+
+/** Characters a node's own token takes: a condition's field name, or its keyword. */
+function spanOf(node: FilterNode): number {
+  if ('length' in node) return node.length;
+  return { not: 3, and: 3, or: 2, group: 1 }[node.kind];
 }
 
 function chain(node: FilterNode, kind: 'and' | 'or'): FilterNode[] {
@@ -147,21 +189,28 @@ function exactFieldOf(leaf: Leaf, field: DocumentField): string {
 
 /** The literal as the field stores it, or a FilterError saying what the field takes. */
 function exactValue(literal: Literal, leaf: Leaf, field: DocumentField): string | number | boolean {
-  if (NUMERIC.has(field.esType)) return expect(literal, 'number', leaf, field);
+  if (NUMERIC.has(field.esType)) {
+    const value = expect(literal, 'number', leaf, field) as number;
+    const range = INTEGER_RANGE[field.esType];
+    if (range && (value < range.min || value > range.max)) {
+      throw new FilterError(`${leaf.path} is ${range.says}; ${String(literal.value)} is outside that`, literal.column, literal.length);
+    }
+    return value;
+  }
   if (field.esType === 'boolean') return expect(literal, 'boolean', leaf, field);
   const text = expect(literal, 'string', leaf, field) as string;
   if (field.esType === 'date' && !ISO_DATE.test(text)) {
-    throw new FilterError(`${leaf.path} is a date: write it as "2026-01-31" or "2026-01-31T12:00:00Z"`, literal.column);
+    throw new FilterError(`${leaf.path} is a date: write it as "2026-01-31" or "2026-01-31T12:00:00Z"`, literal.column, literal.length);
   }
   if (field.enumValues && !field.enumValues.includes(text)) {
-    throw new FilterError(`${leaf.path} is one of ${field.enumValues.join(', ')}; not "${text}"`, literal.column, text.length + 2);
+    throw new FilterError(`${leaf.path} is one of ${field.enumValues.join(', ')}; not "${text}"`, literal.column, literal.length);
   }
   return text;
 }
 
 function expect(literal: Literal, type: Literal['type'], leaf: Leaf, field: DocumentField): string | number | boolean {
   if (literal.type !== type) {
-    throw new FilterError(`${leaf.path} is ${describe(field)}; expected a ${type}, not ${JSON.stringify(literal.value)}`, literal.column);
+    throw new FilterError(`${leaf.path} is ${describe(field)}; expected a ${type}, not ${JSON.stringify(literal.value)}`, literal.column, literal.length);
   }
   return literal.value;
 }

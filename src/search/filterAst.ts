@@ -12,4 +12,6 @@ export interface Literal {
   type: 'string' | 'number' | 'boolean';
   value: string | number | boolean;
   column: number;
+  /** Characters it takes in the filter text (quotes included). */
+  length: number;
 }

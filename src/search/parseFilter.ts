@@ -2,7 +2,22 @@ import { createToken, EmbeddedActionsParser, Lexer, type IToken, type TokenType 
 import type { FilterNode, Literal } from './filterAst.ts';
 import { FilterError } from './filterError.ts';
 
-export const FILTER_LIMITS = { maxLength: 4_000, maxDepth: 32, maxConditions: 200, maxInValues: 1_000 } as const;
+/**
+ * Elasticsearch refuses a query whose query objects nest deeper than this (every bool, nested and
+ * leaf query counts one); past it, it answers with a vague 400.
+ */
+export const ELASTICSEARCH_MAX_QUERY_DEPTH = 30;
+
+export const FILTER_LIMITS = {
+  maxLength: 4_000,
+  /** Levels of the compiled filter: Elasticsearch's limit less the bool the search body puts the filter in (see searchBody). */
+  maxDepth: ELASTICSEARCH_MAX_QUERY_DEPTH - 1,
+  maxConditions: 200,
+  maxInValues: 1_000,
+} as const;
+
+/** What a filter nested past FILTER_LIMITS.maxDepth is told, by the parser or by compileFilter. */
+export const TOO_DEEP = `the filter nests deeper than ${FILTER_LIMITS.maxDepth} levels, the most Elasticsearch takes (each NOT, !=, NOT EXISTS, parenthesised AND/OR and nested field is one)`;
 
 const Path = createToken({ name: 'Path', pattern: /[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*/ });
 const keyword = (name: string, word: string): TokenType =>
@@ -136,17 +151,17 @@ class FilterParser extends EmbeddedActionsParser {
         ALT: () => {
           const token = this.CONSUME(StringLiteral);
           // ACTION: runs only when parsing, not while Chevrotain records the grammar.
-          return this.ACTION(() => ({ type: 'string' as const, value: unquote(token), column: token.startOffset + 1 }));
+          return this.ACTION(() => ({ type: 'string' as const, value: unquote(token), column: token.startOffset + 1, length: token.image.length }));
         },
       },
       {
         ALT: () => {
           const token = this.CONSUME(NumberLiteral);
-          return this.ACTION(() => ({ type: 'number' as const, value: finiteNumber(token), column: token.startOffset + 1 }));
+          return this.ACTION(() => ({ type: 'number' as const, value: representableNumber(token), column: token.startOffset + 1, length: token.image.length }));
         },
       },
-      { ALT: () => ({ type: 'boolean', value: true, column: this.CONSUME(True).startOffset + 1 }) },
-      { ALT: () => ({ type: 'boolean', value: false, column: this.CONSUME(False).startOffset + 1 }) },
+      { ALT: () => ({ type: 'boolean', value: true, column: this.CONSUME(True).startOffset + 1, length: 4 }) },
+      { ALT: () => ({ type: 'boolean', value: false, column: this.CONSUME(False).startOffset + 1, length: 5 }) },
     ]),
   );
 }
@@ -207,9 +222,7 @@ function checkNesting(tokens: IToken[]): void {
       pendingNots = 0;
     } else if (token.tokenType === Path) pendingNots = 0;
     const depth = notsBeforeGroup.length + notsBeforeGroup.reduce((sum, nots) => sum + nots, 0) + pendingNots;
-    if (depth > FILTER_LIMITS.maxDepth) {
-      throw new FilterError(`the filter nests deeper than ${FILTER_LIMITS.maxDepth} levels`, token.startOffset + 1);
-    }
+    if (depth > FILTER_LIMITS.maxDepth) throw new FilterError(TOO_DEEP, token.startOffset + 1, token.image.length);
   }
 }
 
@@ -237,9 +250,17 @@ function unquote(token: IToken): string {
   }
 }
 
-/** A number literal's value; one too large for a double (1e999) is refused, not turned into null. */
-function finiteNumber(token: IToken): number {
+/**
+ * A number literal's value. One a double cannot hold is refused, not changed: too large (1e999
+ * would become Infinity, then null in JSON) or too small (1e-99999 would become 0, so
+ * `rating > 1e-99999` would quietly mean `rating > 0`).
+ */
+function representableNumber(token: IToken): number {
   const value = Number(token.image);
-  if (!Number.isFinite(value)) throw new FilterError(`the number ${token.image} at column ${token.startOffset + 1} is too large`, token.startOffset + 1, token.image.length);
+  const at = (problem: string): FilterError =>
+    new FilterError(`the number ${token.image} at column ${token.startOffset + 1} is ${problem}`, token.startOffset + 1, token.image.length);
+  if (!Number.isFinite(value)) throw at('too large');
+  const mantissa = token.image.split(/[eE]/)[0] ?? '';
+  if (value === 0 && /[1-9]/.test(mantissa)) throw at('too small to tell from 0');
   return value;
 }

@@ -1,4 +1,5 @@
 import type { estypes } from '@elastic/elasticsearch';
+import { SearchBusyError } from './searchAdmission.ts';
 import { POINT_IN_TIME_KEEP_ALIVE, POINT_IN_TIME_KEEP_ALIVE_MS } from './searchCursor.ts';
 
 /** Default cap on the points in time one service keeps open for one index. */
@@ -11,14 +12,23 @@ interface PointInTimeClient {
 
 /**
  * The points in time this service opened for paging, so none is left behind: a scroll's point in
- * time is closed on its last page; at most `max` are open at once (opening one more closes the
- * least recently used, whose cursor then answers "expired"); one unused for its keep-alive has
- * expired in Elasticsearch and is forgotten here. Each costs the cluster a search context that pins
- * segments, so any client paging without end must not be able to hold thousands.
+ * time is closed on its last page; at most `max` exist at once (opening one more closes the least
+ * recently used, whose cursor then answers "expired"); one unused for its keep-alive has expired in
+ * Elasticsearch and is forgotten here. Each costs the cluster a search context that pins segments,
+ * so any client paging without end must not be able to hold thousands.
+ *
+ * The cap counts every point in time Elasticsearch may hold for this service: open ones, ones
+ * being opened, and ones being closed until Elasticsearch acknowledges it. An open takes its slot
+ * before it awaits anything, so concurrent opens cannot all see room for themselves (50 page-2
+ * requests replaying one cursor once opened 50 past the cap).
  */
 export class PointsInTime {
   /** Open ids, least recently used first (a Map keeps insertion order), with their last use. */
   private readonly lastUse = new Map<string, number>();
+  /** Opens sent to Elasticsearch and not answered yet. */
+  private opening = 0;
+  /** Closes sent to Elasticsearch and not answered yet. */
+  private readonly closing = new Set<Promise<void>>();
 
   constructor(
     private readonly client: PointInTimeClient,
@@ -27,41 +37,73 @@ export class PointsInTime {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /** Points in time open for cursors (not counting ones being opened or closed). */
   get size(): number {
     this.dropExpired();
     return this.lastUse.size;
   }
 
-  /** A new point in time for the second page of a search (see SearchService.search). */
-  async open(): Promise<string> {
-    this.dropExpired();
-    while (this.lastUse.size >= this.max) {
-      const [oldest] = this.lastUse.keys();
-      if (oldest === undefined) break;
-      this.close(oldest);
-    }
-    const { id } = await this.client.openPointInTime({ index: this.index, keep_alive: POINT_IN_TIME_KEEP_ALIVE });
-    this.lastUse.set(id, this.now());
-    return id;
+  /** Every point in time Elasticsearch may hold for this service now: what the cap bounds. */
+  private get held(): number {
+    return this.lastUse.size + this.opening + this.closing.size;
   }
 
-  /** A page read `id`; Elasticsearch may have answered with a new id for the same point in time. */
+  /**
+   * A new point in time for the second page of a search (see SearchService.search). At the cap it
+   * first closes the least recently used one and waits for Elasticsearch to free it; a
+   * SearchBusyError when every slot is taken by opens and closes still under way.
+   */
+  async open(): Promise<string> {
+    this.dropExpired();
+    while (this.held >= this.max) {
+      const [oldest] = this.lastUse.keys();
+      if (oldest !== undefined) await this.close(oldest);
+      else if (this.closing.size > 0) await Promise.race(this.closing);
+      else throw new SearchBusyError(`the search service is busy: ${this.max} points in time of ${this.index} are being opened at once; try again shortly`);
+    }
+    this.opening++;
+    try {
+      const { id } = await this.client.openPointInTime({ index: this.index, keep_alive: POINT_IN_TIME_KEEP_ALIVE });
+      this.lastUse.set(id, this.now());
+      return id;
+    } finally {
+      this.opening--;
+    }
+  }
+
+  /**
+   * A page read `id`; Elasticsearch may have answered with a new id for the same point in time.
+   * One closed meanwhile (to make room for another) stays closed: its cursor will say "expired".
+   */
   used(id: string, answered: string | undefined): string {
     const current = answered ?? id;
-    this.lastUse.delete(id);
+    if (!this.lastUse.delete(id)) return current;
     this.lastUse.set(current, this.now());
     return current;
   }
 
-  /** Closes it (in the background: the answer to the client does not wait for it). */
-  close(id: string): void {
+  /**
+   * Closes it. Callers answering a client need not wait: its slot stays taken until Elasticsearch
+   * acknowledges (or fails; then the point in time expires by itself within its keep-alive).
+   */
+  close(id: string): Promise<void> {
     this.lastUse.delete(id);
-    void this.client.closePointInTime({ id }).catch(() => undefined);
+    const closed: Promise<void> = this.client
+      .closePointInTime({ id })
+      .then(() => undefined, () => undefined)
+      .finally(() => this.closing.delete(closed));
+    this.closing.add(closed);
+    return closed;
   }
 
   /** Elasticsearch no longer knows it (expired or closed). */
   forget(id: string): void {
     this.lastUse.delete(id);
+  }
+
+  /** Resolves once every close sent so far has been answered. */
+  async settled(): Promise<void> {
+    while (this.closing.size > 0) await Promise.all(this.closing);
   }
 
   private dropExpired(): void {

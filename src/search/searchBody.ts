@@ -3,6 +3,7 @@ import type { DocumentField } from '../index/documentFields.ts';
 import { compileFilter } from './compileFilter.ts';
 import { POINT_IN_TIME_KEEP_ALIVE, type PagePosition } from './searchCursor.ts';
 import { SEARCH_LIMITS, SearchRequestError, type SearchRequest } from './searchRequest.ts';
+import { textFields, textQuery } from './textQuery.ts';
 
 type Query = estypes.QueryDslQueryContainer;
 
@@ -97,33 +98,6 @@ export function suggestBody(text: string, size: number, target: SearchTarget): e
     size: size * 2,
     query: { bool: { should, minimum_should_match: 1 } },
     _source: fields.filter((f) => !f.nestedPath).map((f) => f.path),
-  };
-}
-
-function textFields(fields: readonly DocumentField[]): DocumentField[] {
-  return fields.filter((field) => field.indexed && field.textField !== null);
-}
-
-/** Fuzzy best-fields match over the text fields (suggest fields boosted); nested ones in a nested query per path. */
-function textQuery(query: string, fields: readonly DocumentField[]): Query {
-  const searched = textFields(fields);
-  const withBoost = (group: DocumentField[]): string[] => group.map((f) => `${f.textField}${f.suggestField ? '^3' : ''}`);
-  const multiMatch = (group: DocumentField[]): Query => ({
-    multi_match: { query, fields: withBoost(group), type: 'best_fields', fuzziness: 'AUTO', prefix_length: 1 },
-  });
-  const root = searched.filter((f) => !f.nested);
-  const byNestedPath = new Map<string, DocumentField[]>();
-  for (const field of searched.filter((f) => f.nested)) {
-    byNestedPath.set(field.nestedPath as string, [...(byNestedPath.get(field.nestedPath as string) ?? []), field]);
-  }
-  return {
-    bool: {
-      should: [
-        ...(root.length ? [multiMatch(root)] : []),
-        ...[...byNestedPath].map(([path, group]) => ({ nested: { path, query: multiMatch(group), score_mode: 'max' as const } })),
-      ],
-      minimum_should_match: 1,
-    },
   };
 }
 

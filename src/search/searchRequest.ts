@@ -38,7 +38,16 @@ export class SearchRequestError extends UserError {
   }
 }
 
+/**
+ * The request, checked. A `selected` key `__proto__` is refused here: the schema would drop it
+ * without a word (assigning it would replace an object's prototype), where any other key that is
+ * not a facet, `constructor` included, is refused with the facets listed (see searchBody).
+ */
 export function parseSearchRequest(body: unknown): SearchRequest {
+  const selected = (body as { selected?: unknown } | null)?.selected;
+  if (typeof selected === 'object' && selected !== null && Object.hasOwn(selected, '__proto__')) {
+    throw new SearchRequestError('selected: __proto__ is not a facet', 'selected');
+  }
   const parsed = searchRequestSchema.safeParse(body ?? {});
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];

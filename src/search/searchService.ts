@@ -7,6 +7,7 @@ import { leafOfSearchField } from '../index/leafMapping.ts';
 import { facetPaths, inPointInTime, pageSize, requestedFacets, searchBody, suggestBody, suggestFields, type SearchTarget } from './searchBody.ts';
 import { CURSOR_EXPIRED, CursorSigner, cursorKey } from './searchCursor.ts';
 import { PointsInTime } from './pointsInTime.ts';
+import { SEARCH_ADMISSION, SearchAdmission } from './searchAdmission.ts';
 import { SearchRequestError, type SearchRequest } from './searchRequest.ts';
 
 export interface FacetValue {
@@ -43,6 +44,10 @@ export interface SearchServiceOptions {
   cursorKey?: Buffer;
   /** Points in time this service keeps open per index at most; the least recently used is closed first. */
   maxOpenPointsInTime?: number;
+  /** Searches (and suggestions) of the index sent to Elasticsearch at once; more wait (default SEARCH_ADMISSION.running). */
+  maxRunningSearches?: number;
+  /** Searches waiting for a turn at most; one more is refused with a SearchBusyError, HTTP 429 (default SEARCH_ADMISSION.waiting). */
+  maxWaitingSearches?: number;
   /** The clock cursors and points in time age by (tests move it). */
   now?: () => number;
 }
@@ -57,6 +62,7 @@ export class SearchService {
   private readonly cursors: CursorSigner;
   private readonly pointsInTime: PointsInTime;
   private readonly hitDisplay: HitDisplay;
+  private readonly admission: SearchAdmission;
 
   constructor(
     loaded: LoadedIndex,
@@ -67,6 +73,20 @@ export class SearchService {
     this.target = { index: loaded.config.index, fields: loaded.fields, keyPaths: loaded.query.key.map((part) => part.documentPath) };
     this.cursors = new CursorSigner(options.cursorKey ?? cursorKey(undefined), this.target.index, options.now);
     this.pointsInTime = new PointsInTime(client, this.target.index, options.maxOpenPointsInTime, options.now);
+    this.admission = new SearchAdmission(this.target.index, {
+      running: options.maxRunningSearches ?? SEARCH_ADMISSION.running,
+      waiting: options.maxWaitingSearches ?? SEARCH_ADMISSION.waiting,
+    });
+  }
+
+  /** Points in time open for cursors of this index. */
+  get openPointsInTime(): number {
+    return this.pointsInTime.size;
+  }
+
+  /** Resolves once every point-in-time close sent so far has been answered (shutdown, tests). */
+  settled(): Promise<void> {
+    return this.pointsInTime.settled();
   }
 
   /** What the search page shows of a hit of this index. */
@@ -84,14 +104,19 @@ export class SearchService {
   }
 
   /**
-   * `signal` aborts the Elasticsearch request (the caller's deadline passed).
+   * `signal` aborts the Elasticsearch request (the caller's deadline passed), or the wait for a
+   * turn: at most maxRunningSearches of the index run at once (see SearchAdmission).
    *
    * Paging: the first page searches the alias and its cursor holds only the last hit's sort values
    * (the id breaks ties), so a search that is never paged, most of them, costs Elasticsearch one
    * request and holds no search context. The second page opens a point in time and every later
    * page reads that snapshot; its last page closes it.
    */
-  async search(request: SearchRequest, signal?: AbortSignal): Promise<SearchResponse> {
+  search(request: SearchRequest, signal?: AbortSignal): Promise<SearchResponse> {
+    return this.admission.run(() => this.searchNow(request, signal), signal);
+  }
+
+  private async searchNow(request: SearchRequest, signal?: AbortSignal): Promise<SearchResponse> {
     const position = request.cursor ? this.cursors.decode(request.cursor, request) : null;
     let body = searchBody(request, this.target, position);
     if (position) CursorSigner.checkFitsSort(position, body);
@@ -120,7 +145,7 @@ export class SearchService {
       nextCursor = this.cursors.encode({ pit: pit === null ? null : this.pointsInTime.used(pit, response.pit_id), after: last.sort }, request);
     } else if (pit !== null) {
       // The last page: nobody needs this snapshot any more.
-      this.pointsInTime.close(response.pit_id ?? pit);
+      void this.pointsInTime.close(response.pit_id ?? pit);
     }
     return {
       total: typeof response.hits.total === 'number' ? response.hits.total : (response.hits.total?.value ?? 0),
@@ -140,7 +165,7 @@ export class SearchService {
     const text = prefix.trim().slice(0, 100);
     if (!text) return [];
     const fields = suggestFields(this.target.fields);
-    const response = await this.client.search(suggestBody(text, size, this.target), signal ? { signal } : {});
+    const response = await this.admission.run(() => this.client.search(suggestBody(text, size, this.target), signal ? { signal } : {}), signal);
     const folded = foldForPrefix(text);
     const values = new Set<string>();
     for (const hit of response.hits.hits) {

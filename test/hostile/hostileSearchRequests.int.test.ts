@@ -5,28 +5,22 @@
 import { connect } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/logger.ts';
-import { startSearchServer, type SearchServer } from '../../src/search/searchServer.ts';
-import { SearchService } from '../../src/search/searchService.ts';
-import type { IndexHarness } from '../../support/indexHarness.ts';
-import { backfilledIndex, HOSTILE_AUTH as AUTH, HOSTILE_TOKEN as TOKEN } from '../support/hostileSearch.ts';
+import { TOO_DEEP } from '../../src/search/parseFilter.ts';
+import { startSearchApiWorld, type SearchApiWorld } from '../support/searchApiWorld.ts';
 
 const MOVIES = 150;
+const TOKEN = 'hostile-suite-token';
+const AUTH = { authorization: `Bearer ${TOKEN}` };
 const REQUEST_TIMEOUT_MS = 2_000;
 
 describe('hostile requests to the search API', () => {
-  let h: IndexHarness;
-  let server: SearchServer;
+  let world: SearchApiWorld;
   let documentsBefore: number;
 
-  const searchPath = (): string => `/v1/indexes/${h.index}/search`;
-  const send = async (path: string, init: RequestInit = {}): Promise<{ status: number; body: string }> => {
-    const response = await fetch(`${server.url}${path}`, init);
-    return { status: response.status, body: await response.text() };
-  };
-  const postRaw = (body: string | Uint8Array, headers: Record<string, string> = AUTH) =>
-    send(searchPath(), { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
-  const postJson = (body: unknown) => postRaw(JSON.stringify(body));
+  const searchPath = (): string => world.searchPath;
+  const send = (path: string, init: RequestInit = {}) => world.send(path, init);
+  const postRaw = (body: string | Uint8Array, headers: Record<string, string> = AUTH) => world.postRaw(body, headers);
+  const postJson = (body: unknown) => world.postJson(body);
   /** A 4xx with a JSON message a person can read, and nothing of the server's insides. */
   const expectExplained4xx = (answer: { status: number; body: string }, status?: number): void => {
     if (status !== undefined) expect(answer.status, answer.body).toBe(status);
@@ -39,24 +33,18 @@ describe('hostile requests to the search API', () => {
   const expectAlive = async (): Promise<void> => expect((await send('/healthz')).status).toBe(200);
 
   beforeAll(async () => {
-    h = await backfilledIndex(MOVIES);
-    documentsBefore = (await h.es.count({ index: h.index })).count;
+    world = await startSearchApiWorld({ movies: MOVIES, token: TOKEN, server: { requestTimeoutMs: REQUEST_TIMEOUT_MS, maxBodyBytes: 16_384 } });
+    documentsBefore = (await world.h.es.count({ index: world.h.index })).count;
     expect(documentsBefore).toBe(MOVIES);
-    server = await startSearchServer(
-      [new SearchService(h.loaded, h.es)],
-      { host: '127.0.0.1', port: 0, requestTimeoutMs: REQUEST_TIMEOUT_MS, maxBodyBytes: 16_384, authToken: TOKEN },
-      createLogger(h.index, 'hostile-test'),
-    );
   }, 240_000);
 
   afterAll(async () => {
-    if (h && server) {
+    if (world) {
       // The index is untouched by everything sent.
-      await h.es.indices.refresh({ index: h.index });
-      expect((await h.es.count({ index: h.index })).count).toBe(documentsBefore);
+      await world.h.es.indices.refresh({ index: world.h.index });
+      expect((await world.h.es.count({ index: world.h.index })).count).toBe(documentsBefore);
     }
-    await server?.close();
-    await h?.dispose();
+    await world?.dispose();
   });
 
   it('a malformed percent-escape in the path is a 400', async () => {
@@ -80,8 +68,37 @@ describe('hostile requests to the search API', () => {
     expect((await postJson({ filter, size: 0 })).status).toBe(200);
   });
 
+  it('a filter nested to Elasticsearch’s limit is answered, and one level deeper is a 400 at its column (32 NOTs were a vague 400)', async () => {
+    expect((await postJson({ filter: `${'NOT '.repeat(28)}genres == "comedy"`, size: 0 })).status).toBe(200);
+    for (const nots of [29, 32]) {
+      const answer = await postJson({ filter: `${'NOT '.repeat(nots)}genres == "comedy"` });
+      expectExplained4xx(answer, 400);
+      expect(JSON.parse(answer.body)).toEqual({ error: { message: `filter: ${TOO_DEEP}`, field: 'filter', column: 1 + 29 * 4, length: expect.any(Number) } });
+    }
+  });
+
+  it('rating > 1e-99999 is a 400 at the number, not rating > 0', async () => {
+    const answer = await postJson({ filter: 'rating > 1e-99999' });
+    expectExplained4xx(answer, 400);
+    expect(JSON.parse(answer.body)).toMatchObject({ error: { column: 10, length: 8, message: expect.stringContaining('too small') } });
+  });
+
+  it('an integer field compared with a number past its range is a 400 at the number, not Elasticsearch’s vague one', async () => {
+    const answer = await postJson({ filter: 'releaseYear >= 3000000000' });
+    expectExplained4xx(answer, 400);
+    expect(JSON.parse(answer.body)).toMatchObject({ error: { column: 16, message: expect.stringContaining('32-bit integer') } });
+  });
+
+  it('selected: {"__proto__": …} is a 400 like constructor, not silently ignored', async () => {
+    for (const key of ['__proto__', 'constructor']) {
+      const answer = await postRaw(`{"selected": {"${key}": ["a"]}, "size": 0}`);
+      expectExplained4xx(answer, 400);
+      expect(JSON.parse(answer.body)).toMatchObject({ error: { field: 'selected', message: expect.stringContaining(`${key} is not a facet`) } });
+    }
+  });
+
   it('a body dripped one byte at a time gets 408 at the request deadline, not after a minute', async () => {
-    const { port } = new URL(server.url);
+    const { port } = new URL(world.server.url);
     const socket = connect(Number(port), '127.0.0.1');
     let answer = '';
     socket.on('data', (chunk) => void (answer += chunk.toString('utf8')));
@@ -144,7 +161,7 @@ describe('hostile requests to the search API', () => {
         let path: string;
         try {
           path = `/v1/indexes/${tail}`;
-          new URL(path, server.url);
+          new URL(path, world.server.url);
         } catch {
           return;
         }

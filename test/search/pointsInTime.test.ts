@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PointsInTime } from '../../src/search/pointsInTime.ts';
+import { SearchBusyError } from '../../src/search/searchAdmission.ts';
+import { heldAnswers } from '../support/heldAnswers.ts';
 
 describe('PointsInTime', () => {
   it('forgets one unused for its keep-alive (Elasticsearch has dropped it) instead of closing a live one for it', async () => {
@@ -23,5 +25,91 @@ describe('PointsInTime', () => {
     await pits.open();
     expect(closed).toEqual([]);
     expect(pits.size).toBe(2);
+  });
+});
+
+/**
+ * A cluster that counts the points in time it holds: one from the moment its open is sent until
+ * its close is answered. Opens and closes are answered when the test says (`answerAll`), so
+ * requests overlap the way concurrent HTTP requests make them overlap.
+ */
+function countingCluster() {
+  let opened = 0;
+  let held = 0;
+  let mostHeld = 0;
+  const answers = heldAnswers();
+  const later = answers.hold;
+  return {
+    client: {
+      openPointInTime: () => {
+        mostHeld = Math.max(mostHeld, ++held);
+        return later(() => ({ id: `pit-${++opened}`, _shards: { total: 1, successful: 1, failed: 0 } }));
+      },
+      closePointInTime: () =>
+        later(() => {
+          held--;
+          return { succeeded: true, num_freed: 1 };
+        }),
+    },
+    get held() {
+      return held;
+    },
+    get mostHeld() {
+      return mostHeld;
+    },
+    answerAll: answers.answerAll,
+  };
+}
+
+describe('PointsInTime under concurrency', () => {
+  it('never holds more than its cap, however many opens overlap (50 page-2 requests once opened 50 past it)', async () => {
+    const cluster = countingCluster();
+    const pits = new PointsInTime(cluster.client, 'movies', 5);
+    const opens = Array.from({ length: 50 }, () => pits.open().then((id) => ({ id }), (error: unknown) => ({ error })));
+    await cluster.answerAll();
+    const outcomes = await Promise.all(opens);
+    await pits.settled();
+    expect(cluster.mostHeld).toBeLessThanOrEqual(5);
+    expect(cluster.held).toBeLessThanOrEqual(5);
+    expect(pits.size).toBe(cluster.held);
+    // The ones that found every slot taken by opens still under way were told to come back.
+    const refused = outcomes.filter((outcome) => 'error' in outcome);
+    for (const outcome of refused) expect((outcome as { error: unknown }).error).toBeInstanceOf(SearchBusyError);
+    expect(outcomes.length - refused.length).toBeGreaterThanOrEqual(5);
+  });
+
+  it('at the cap, closes the least recently used and waits until the cluster freed it before opening another', async () => {
+    const cluster = countingCluster();
+    const pits = new PointsInTime(cluster.client, 'movies', 2);
+    const opening = Promise.all([pits.open(), pits.open()]);
+    await cluster.answerAll();
+    const [a, b] = await opening;
+    pits.used(a, undefined); // b is now the least recently used
+    const third = pits.open();
+    await cluster.answerAll();
+    expect(await third).toBe('pit-3');
+    expect(cluster.mostHeld).toBe(2);
+    // b was closed for it: a page that read b meanwhile does not bring it back.
+    expect(pits.used(b, undefined)).toBe(b);
+    expect(pits.size).toBe(2);
+  });
+
+  it('counts a point in time until its close is answered, and settles once every close is', async () => {
+    const cluster = countingCluster();
+    const pits = new PointsInTime(cluster.client, 'movies', 1);
+    const opening = pits.open();
+    await cluster.answerAll();
+    void pits.close(await opening);
+    let settled = false;
+    const settling = pits.settled().then(() => (settled = true));
+    const next = pits.open();
+    await new Promise((resolve) => setImmediate(resolve));
+    // The close is not answered yet: the slot is still taken, so no open was sent.
+    expect(cluster.held).toBe(1);
+    expect(settled).toBe(false);
+    await cluster.answerAll();
+    await settling;
+    expect(await next).toBe('pit-2');
+    expect(cluster.mostHeld).toBe(1);
   });
 });

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { compileFilter, FilterError } from '../../src/search/compileFilter.ts';
 import { searchBody, suggestBody, type SearchTarget } from '../../src/search/searchBody.ts';
 import { SearchRequestError, type SearchRequest } from '../../src/search/searchRequest.ts';
+import { fuzzyWords, queryWords, TEXT_QUERY_LIMITS, textFields } from '../../src/search/textQuery.ts';
 import { moviesIndex } from './moviesIndex.ts';
 
 const loaded = moviesIndex();
@@ -18,6 +19,11 @@ const failure = (request: SearchRequest): SearchRequestError => {
   throw new Error(`no error for ${JSON.stringify(request)}`);
 };
 const described = (error: SearchRequestError) => ({ field: error.field, message: error.message });
+/** The exact and the fuzzy clause of the text query over the root text fields. */
+const textClauses = (query: estypes.SearchRequest['query']): Array<{ multi_match?: Record<string, unknown> }> => {
+  const rootMatch = ((query?.bool?.must as estypes.QueryDslQueryContainer[])[0]?.bool?.should as estypes.QueryDslQueryContainer[])[0];
+  return rootMatch?.bool ? (rootMatch.bool.should as Array<{ multi_match?: Record<string, unknown> }>) : [rootMatch as { multi_match?: Record<string, unknown> }];
+};
 const genreSelection = { terms: { 'genres.keyword': ['comedy'] } };
 const roleSelection = { nested: { path: 'cast', query: { terms: { 'cast.role': ['ACTOR'] } } } };
 
@@ -25,7 +31,13 @@ describe('searchBody', () => {
   it('matches free text over every text field, nested ones in a nested query, suggest fields boosted, and highlights the root ones', () => {
     const request = body({ query: '  space courier ', facets: [] });
     const multiMatch = (fields: string[]) => ({
-      multi_match: { query: 'space courier', fields, type: 'best_fields', fuzziness: 'AUTO', prefix_length: 1 },
+      bool: {
+        should: [
+          { multi_match: { query: 'space courier', fields, type: 'best_fields' } },
+          { multi_match: { query: 'space courier', fields, type: 'best_fields', fuzziness: 'AUTO', prefix_length: 1, max_expansions: 10 } },
+        ],
+        minimum_should_match: 1,
+      },
     });
     const rootTextFields = [
       'title',
@@ -56,6 +68,32 @@ describe('searchBody', () => {
     expect(request.highlight).toEqual({ fields: Object.fromEntries(rootTextFields.map((field) => [field, {}])) });
     expect(request.sort).toEqual([{ _score: { order: 'desc' } }, { movieId: { order: 'asc' } }]);
     expect(body({ query: 'space', highlight: false }).highlight).toBeUndefined();
+  });
+
+  it('bounds what free text costs: every word matched exactly, only the first few long enough fuzzily (60 fuzzy words tripped the request breaker)', () => {
+    const words = Array.from({ length: 60 }, (_, i) => `word${String.fromCharCode(97 + (i % 26))}${i}`);
+    const [exact, fuzzy] = textClauses(body({ query: words.join(' ') }).query);
+    expect(exact).toMatchObject({ multi_match: { query: words.join(' ') } });
+    expect(exact?.multi_match).not.toHaveProperty('fuzziness');
+    // 10 text fields: 6 fuzzy words make 60 fuzzy clauses, the budget.
+    expect(fuzzy).toMatchObject({ multi_match: { query: words.slice(0, 6).join(' '), fuzziness: 'AUTO', max_expansions: TEXT_QUERY_LIMITS.maxExpansions } });
+    // Short words are only matched exactly; repeated words are fuzzy once.
+    expect(textClauses(body({ query: 'the big Space space of courier' }).query)[1]).toMatchObject({ multi_match: { query: 'space courier' } });
+    expect(textClauses(body({ query: 'the big sea' }).query)).toEqual([{ multi_match: { query: 'the big sea', fields: expect.any(Array), type: 'best_fields' } }]);
+  });
+
+  it('gives an index with many text fields fewer fuzzy words, and refuses a query of more words than it searches', () => {
+    const manyFields = movies.fields.map((field) => (field.textField ? field : { ...field, textField: field.path, indexed: true }));
+    const fieldCount = textFields(manyFields).length;
+    expect(fieldCount).toBeGreaterThan(20);
+    const fuzzyQuery = (textClauses(searchBody({ query: 'alpha bravo charlie delta echo foxtrot golf' }, { ...movies, fields: manyFields }, null).query)[1]?.multi_match as { query: string }).query;
+    expect(fuzzyQuery.split(' ').length * fieldCount).toBeLessThanOrEqual(TEXT_QUERY_LIMITS.maxFuzzyClauses);
+    expect(fuzzyQuery.split(' ').length).toBe(Math.floor(TEXT_QUERY_LIMITS.maxFuzzyClauses / fieldCount));
+    expect(fuzzyWords(['alpha', 'bravo'], 1000)).toEqual([]);
+
+    expect(described(failure({ query: Array.from({ length: 65 }, () => 'a').join(' ') }))).toEqual({ field: 'query', message: 'query: 65 words; at most 64 are searched' });
+    expect(() => body({ query: Array.from({ length: 64 }, () => 'a').join(' ') })).not.toThrow();
+    expect(queryWords('l’été — café-crème, naïve 2026!')).toEqual(['l', 'été', 'café', 'crème', 'naïve', '2026']);
   });
 
   it('without text, neither scores nor highlights: hits come in id order', () => {

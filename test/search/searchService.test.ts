@@ -1,8 +1,10 @@
 import type { estypes } from '@elastic/elasticsearch';
 import { describe, expect, it } from 'vitest';
-import { badSearchRequest } from '../../src/search/badSearchRequest.ts';
-import { SearchRequestError } from '../../src/search/searchRequest.ts';
+import { badSearchRequest, searchFailure } from '../../src/search/badSearchRequest.ts';
+import { SearchBusyError } from '../../src/search/searchAdmission.ts';
+import { parseSearchRequest, SearchRequestError } from '../../src/search/searchRequest.ts';
 import { SearchService, type SearchClient } from '../../src/search/searchService.ts';
+import { heldAnswers } from '../support/heldAnswers.ts';
 import { moviesIndex } from './moviesIndex.ts';
 
 type Hit = estypes.SearchHit<Record<string, unknown>>;
@@ -241,6 +243,85 @@ describe('SearchService.search', () => {
       suggestion: 'genres',
     });
     expect(es.searches).toEqual([]);
+  });
+});
+
+describe('SearchService admission', () => {
+  /** A cluster whose searches all wait until the test answers them. */
+  function stalledElasticsearch() {
+    const answers = heldAnswers();
+    let running = 0;
+    let mostRunning = 0;
+    const client: SearchClient = {
+      search: () => {
+        mostRunning = Math.max(mostRunning, ++running);
+        return answers.hold(() => {
+          running--;
+          return answer([movie(1)]);
+        });
+      },
+      openPointInTime: () => Promise.reject(new Error('no point in time expected')),
+      closePointInTime: () => Promise.reject(new Error('no point in time expected')),
+    };
+    return {
+      client,
+      get mostRunning() {
+        return mostRunning;
+      },
+      answerAll: answers.answerAll,
+    };
+  }
+
+  it('sends at most maxRunningSearches of an index to Elasticsearch at once, queues maxWaitingSearches, and tells the next to come back (429)', async () => {
+    const es = stalledElasticsearch();
+    const service = new SearchService(loaded, es.client, { maxRunningSearches: 2, maxWaitingSearches: 3 });
+    const searches = Array.from({ length: 6 }, () => service.search({ query: 'space' }).then(() => 'answered', (error: unknown) => error));
+    const suggestion = service.suggest('spa').then(() => 'answered', (error: unknown) => error);
+    await es.answerAll();
+    const outcomes = [...(await Promise.all(searches)), await suggestion];
+    expect(es.mostRunning).toBe(2);
+    expect(outcomes.slice(0, 5)).toEqual(Array.from({ length: 5 }, () => 'answered'));
+    for (const refused of outcomes.slice(5)) {
+      expect(refused).toBeInstanceOf(SearchBusyError);
+      expect(searchFailure(refused)).toEqual({ status: 429, message: expect.stringContaining('busy'), retryAfterSeconds: 1 });
+    }
+    // Once the burst is over there is room again.
+    const after = service.search({ query: 'space' });
+    await es.answerAll();
+    expect((await after).total).toBe(1);
+  });
+
+  it('lets a waiting search whose deadline passed leave the queue without reaching Elasticsearch', async () => {
+    const es = stalledElasticsearch();
+    const service = new SearchService(loaded, es.client, { maxRunningSearches: 1, maxWaitingSearches: 1 });
+    const running = service.search({ query: 'space' });
+    const deadline = new AbortController();
+    const waiting = service.search({ query: 'courier' }, deadline.signal).then(() => 'answered', () => 'aborted');
+    deadline.abort();
+    expect(await waiting).toBe('aborted');
+    // Its place in the queue is free: another search waits there instead of being refused.
+    const next = service.search({ query: 'harbor' });
+    await es.answerAll();
+    expect((await running).total).toBe(1);
+    expect((await next).total).toBe(1);
+    expect(es.mostRunning).toBe(1);
+  });
+});
+
+describe('parseSearchRequest', () => {
+  it('refuses a selected __proto__ as it refuses constructor, instead of dropping it without a word', async () => {
+    const body = JSON.parse('{"selected": {"__proto__": ["a"], "genres": ["comedy"]}}') as unknown;
+    const refused = (() => {
+      try {
+        return parseSearchRequest(body);
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(badSearchRequest(refused)).toEqual({ message: 'selected: __proto__ is not a facet', field: 'selected' });
+    const service = new SearchService(loaded, fakeElasticsearch([]).client);
+    const viaConstructor = await rejection(service.search(parseSearchRequest(JSON.parse('{"selected": {"constructor": ["a"]}}'))));
+    expect(badSearchRequest(viaConstructor)).toMatchObject({ field: 'selected', message: expect.stringMatching(/^selected: constructor is not a facet/) });
   });
 });
 
