@@ -19,6 +19,8 @@ export class HttpError extends Error {
     readonly status: number,
     message: string,
     readonly details: Record<string, unknown> = {},
+    /** Headers the answer carries besides the listener's own (Retry-After on a 429). */
+    readonly headers: OutgoingHttpHeaders = {},
   ) {
     super(message);
   }

@@ -71,7 +71,7 @@ export async function startSearchServer(services: SearchService[], options: Sear
       if (response.headersSent || response.destroyed) return;
       const known = error instanceof HttpError ? error : toHttpError(error);
       if (known.status >= 500) logger.error({ err: error, url: request.url }, 'search request failed');
-      send(request, response, known.status, { error: { message: known.message, ...known.details } });
+      sendJson(request, response, known.status, { error: { message: known.message, ...known.details } }, { ...cors, ...known.headers });
     });
   });
 }
@@ -92,5 +92,6 @@ function toHttpError(error: unknown): HttpError {
   }
   if (error instanceof DeadlineError) return new HttpError(504, 'the search took too long; try again, or narrow it');
   const failure = searchFailure(error);
-  return new HttpError(failure.status, failure.message);
+  const retryAfter = failure.retryAfterSeconds === undefined ? {} : { 'retry-after': String(failure.retryAfterSeconds) };
+  return new HttpError(failure.status, failure.message, {}, retryAfter);
 }

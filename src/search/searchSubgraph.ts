@@ -4,7 +4,7 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/ind
 import { getNamedType, GraphQLError, isInterfaceType, isObjectType, isUnionType, parse, type DocumentNode, type GraphQLResolveInfo, type GraphQLSchema } from 'graphql';
 import { decodeId, type KeyPart } from '../graph/entityKey.ts';
 import type { QueryTemplate } from '../graph/validateQueryTemplate.ts';
-import { badSearchRequest, searchFailure, type BadSearchRequest } from './badSearchRequest.ts';
+import { badSearchRequest, searchFailure, type BadSearchRequest, type SearchFailure } from './badSearchRequest.ts';
 import { operationCost, overLimits } from './operationCost.ts';
 import { DEFAULT_REQUEST_TIMEOUT_MS, DeadlineError, startDeadline, type Deadline } from './requestDeadline.ts';
 import { parseSearchRequest } from './searchRequest.ts';
@@ -293,13 +293,25 @@ function searchResolver(service: SearchService, names: SearchSubgraphNames, sear
       if (error instanceof DeadlineError) throw new GraphQLError('the search took too long; try again, or narrow it', { extensions: { code: 'SEARCH_TIMEOUT' } });
       // Never the raw error: Elasticsearch's messages name indexes and internals.
       const failure = searchFailure(error);
-      throw new GraphQLError(failure.message, {
-        extensions: { code: failure.status === 400 ? 'BAD_USER_INPUT' : failure.status === 503 ? 'SERVICE_UNAVAILABLE' : 'INTERNAL_SERVER_ERROR' },
-      });
+      throw new GraphQLError(failure.message, { extensions: failureExtensions(failure) });
     } finally {
       ownDeadline?.dispose();
     }
   };
+}
+
+/** The GraphQL error code of a search that failed; a 429 (too many searches in flight) says when to try again. */
+function failureExtensions(failure: SearchFailure): Record<string, unknown> {
+  switch (failure.status) {
+    case 400:
+      return { code: 'BAD_USER_INPUT' };
+    case 429:
+      return { code: 'TOO_MANY_SEARCHES', retryAfterSeconds: failure.retryAfterSeconds };
+    case 503:
+      return { code: 'SERVICE_UNAVAILABLE' };
+    default:
+      return { code: 'INTERNAL_SERVER_ERROR' };
+  }
 }
 
 /** BAD_USER_INPUT with, for a filter error, its column (and fix); for any other, the request part at fault. */

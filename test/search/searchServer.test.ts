@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { apolloServerOptions } from '../../src/apolloServerOptions.ts';
 import type { Listener } from '../../src/search/httpListener.ts';
+import { SearchBusyError } from '../../src/search/searchAdmission.ts';
 import { startSearchServer, type SearchServer } from '../../src/search/searchServer.ts';
 import type { SearchService } from '../../src/search/searchService.ts';
 import { searchSubgraph, type SearchSubgraphContext } from '../../src/search/searchSubgraph.ts';
@@ -23,6 +24,7 @@ const service = {
   index: 'movies',
   async search(request: { query?: string }, signal?: AbortSignal) {
     if (request.query === 'refused') throw Object.assign(new Error('search_phase_execution_exception: [x] failed to parse search_after'), { meta: { statusCode: 400 } });
+    if (request.query === 'busy') throw new SearchBusyError('the search service is busy: too many searches of movies in flight', 3);
     if (request.query === 'hang') {
       return new Promise((_, reject) =>
         signal?.addEventListener('abort', () => {
@@ -50,6 +52,13 @@ describe('the search HTTP server', () => {
   });
 
   const auth = { authorization: 'Bearer s3cret' };
+
+  it('answers a search refused by the per-index limiter with 429 and the Retry-After it asked for', async () => {
+    const response = await post('/v1/indexes/movies/search', { query: 'busy' }, auth);
+    expect(response.status).toBe(429);
+    expect(response.headers.get('retry-after')).toBe('3');
+    expect(await response.json()).toEqual({ error: { message: 'the search service is busy: too many searches of movies in flight' } });
+  });
 
   it('tells the page what a hit of the index shows, to a client with the token', async () => {
     expect((await fetch(`${server.url}/v1/indexes/movies`)).status).toBe(401);
