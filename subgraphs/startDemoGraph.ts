@@ -1,6 +1,7 @@
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { apolloServerOptions } from '../src/apolloServerOptions.ts';
+import { operationCostRule } from '../src/search/operationCost.ts';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import type { ApolloServerPlugin } from '@apollo/server';
@@ -78,7 +79,13 @@ export async function startDemoGraph(options: DemoGraphOptions): Promise<DemoGra
   const serve = async (schema: GraphQLSchema | ApolloGateway, port: number, name?: SubgraphName): Promise<string> => {
     const server =
       schema instanceof ApolloGateway
-        ? new ApolloServer({ ...apolloServerOptions([ApolloServerPluginCacheControlDisabled()]), gateway: schema })
+        ? new ApolloServer({
+            ...apolloServerOptions([ApolloServerPluginCacheControlDisabled()]),
+            gateway: schema,
+            // The gateway refuses an operation that would run more searches than `serve` allows
+            // (1,000 aliases of searchMovies) before planning it, as `serve`'s own subgraph does.
+            validationRules: options.search ? [operationCostRule(searchFieldsOf(options.search))] : [],
+          })
         : new ApolloServer({
             // Cache-control hints are unused here, and the plugin wraps every field resolver to
             // collect them: about a sixth of the graph's CPU time (profiled with bench/probeFetch.ts).
@@ -135,4 +142,9 @@ async function stopAll(servers: ApolloServer[], sink: ChangeEventSink): Promise<
   // Gateway first (it was started last), so nothing calls a stopped subgraph.
   for (const server of [...servers].reverse()) await server.stop();
   await sink.close();
+}
+
+/** The root fields of the search subgraph: each is one Elasticsearch search (its federation fields aside). */
+function searchFieldsOf(search: GraphQLSchema): Set<string> {
+  return new Set(Object.keys(search.getQueryType()?.getFields() ?? {}).filter((name) => !name.startsWith('_')));
 }

@@ -47,6 +47,8 @@ describe('search against the real index of the demo graph', () => {
       cursor = page.nextCursor;
     }
   };
+  /** Searches Elasticsearch has run on the test's index so far. */
+  const searchCount = async (): Promise<number> => (await h.es.indices.stats({ index: h.index, metric: 'search' }))._all.total?.search?.query_total ?? 0;
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
     fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
 
@@ -317,6 +319,17 @@ describe('search against the real index of the demo graph', () => {
       const body = (await bad.json()) as { errors: Array<{ message: string; extensions: { code: string; column: number } }> };
       expect(body.errors[0]?.message).toBe('filter: unknown field genre (did you mean genres?)');
       expect(body.errors[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', column: 1 });
+
+      // 1,000 aliases of searchMovies through the gateway, without a token: refused before any search runs.
+      const searchesBefore = await searchCount();
+      const aliases = Array.from({ length: 1000 }, (_, i) => `s${i}: searchMovies { totalCount }`).join(' ');
+      const costly = await fetch(graph.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: `{ ${aliases} }` }) });
+      const refused = (await costly.json()) as { data?: unknown; errors: Array<{ message: string; extensions: { code: string } }> };
+      expect(costly.status).toBe(400);
+      expect(refused.data).toBeUndefined();
+      expect(refused.errors[0]?.extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
+      expect(refused.errors[0]?.message).toMatch(/runs 1000 searches; at most 5/);
+      expect(await searchCount()).toBe(searchesBefore);
     } finally {
       await graph.stop();
     }
