@@ -83,7 +83,8 @@ export class SinkStage {
     }
 
     let pending = [...latest.values()];
-    await retryUntilDone(
+    // A batch of nothing but unreadable messages has nothing to write (an empty bulk is refused).
+    if (pending.length > 0) await retryUntilDone(
       async () => {
         const retries = await whileWaiting(this.write(pending, letters, batch.partition));
         if (retries.size === 0) return { done: undefined };

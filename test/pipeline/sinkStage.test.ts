@@ -220,6 +220,17 @@ describe('SinkStage', () => {
     expect(consumer.commits).toHaveLength(1);
   });
 
+  it('sends no bulk request for a batch whose every message was unreadable (Elasticsearch refuses an empty one)', async () => {
+    const es = fakeElasticsearch(() => 201);
+    const { stage, deadLetters } = sink(es.client);
+    const consumer = fakeConsumer();
+    await stage.run(consumer.consumer);
+    await consumer.deliver(topology.documentsTopic, [kafkaMessage({ key: null, value: 'not avro' })]);
+    expect(deadLetters.letters).toHaveLength(1);
+    expect(es.requests).toHaveLength(0);
+    expect(consumer.commits).toHaveLength(1);
+  });
+
   it('dead-letters a document whose fedsearch-event-ts header is not a number, before writing anything, and moves on', async () => {
     const es = fakeElasticsearch(() => 201);
     const { stage, deadLetters } = sink(es.client);
