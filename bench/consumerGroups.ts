@@ -1,4 +1,4 @@
-import type { Kafka } from 'kafkajs';
+import type { Kafka } from '../src/clients/kafkajs.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /**

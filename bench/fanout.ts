@@ -1,5 +1,5 @@
 import type { Client } from '@elastic/elasticsearch';
-import type { Kafka } from 'kafkajs';
+import type { Kafka } from '../src/clients/kafkajs.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HUB_TALENT_ID } from '../subgraphs/data/generateStudio.ts';
 import type { IndexHarness } from '../support/indexHarness.ts';

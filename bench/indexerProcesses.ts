@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import type { Kafka } from 'kafkajs';
+import type { Kafka } from '../src/clients/kafkajs.ts';
 import { AssignerProtocol } from '../src/clients/kafkajs.ts';
 import { pipelineTopology } from '../src/index/pipelineTopology.ts';
 import type { IndexHarness } from '../support/indexHarness.ts';

@@ -1,5 +1,5 @@
 import type { Client } from '@elastic/elasticsearch';
-import type { Kafka } from 'kafkajs';
+import type { Kafka } from '../src/clients/kafkajs.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /**

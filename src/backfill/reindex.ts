@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@elastic/elasticsearch';
-import type { Admin } from 'kafkajs';
+import type { Admin } from '../clients/kafkajs.ts';
 import { generateIndexTemplate } from '../generate/generateIndexTemplate.ts';
 import { reindexAcknowledgements, updateIndexMetadata } from '../index/indexMetadata.ts';
 import { versionName, versionNumber } from '../index/indexNames.ts';

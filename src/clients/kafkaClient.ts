@@ -1,4 +1,4 @@
-import type { Kafka as KafkaClient, SASLOptions } from 'kafkajs';
+import type { Kafka as KafkaClient, SASLOptions } from './kafkajs.ts';
 import type { KafkaSettings } from '../config/indexConfig.ts';
 import { CA_FILE, readUserTextFile } from '../readUserFile.ts';
 import { Kafka, logLevel } from './kafkajs.ts';

@@ -42,8 +42,24 @@ speedUpKafkajsEncoding();
 const kafkajs = require('kafkajs') as typeof KafkaJS;
 stopIdleRequestQueueLoop();
 
-// Every value anything in this repository takes from kafkajs (test/architecture checks that
-// nothing else imports them from 'kafkajs', which would load it without the patches).
+// Everything this repository takes from kafkajs, values and types alike, comes from here
+// (test/architecture checks that nothing else imports 'kafkajs': a value imported from it would
+// load it without the patches, and one home for both means nobody has to know which is which).
 export const { Kafka, logLevel, AssignerProtocol, Partitioners, ConfigResourceTypes, ConfigSource } = kafkajs;
 /** The client's type under the same name as its class, as `import { Kafka } from 'kafkajs'` gives both. */
 export type Kafka = KafkaJS.Kafka;
+/** The enum's type under the same name as its value, as kafkajs gives both. */
+export type ConfigResourceTypes = KafkaJS.ConfigResourceTypes;
+export type {
+  Admin,
+  Batch,
+  Consumer,
+  ConsumerConfig,
+  ConsumerCrashEvent,
+  EachBatchPayload,
+  IHeaders,
+  KafkaMessage,
+  Message,
+  Producer,
+  SASLOptions,
+} from 'kafkajs';

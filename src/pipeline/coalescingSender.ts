@@ -1,4 +1,4 @@
-import type { Message } from 'kafkajs';
+import type { Message } from '../clients/kafkajs.ts';
 
 /**
  * Messages sent as they come, one request in flight at a time: what is added while a request is in

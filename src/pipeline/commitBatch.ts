@@ -1,4 +1,4 @@
-import type { Batch, EachBatchPayload } from 'kafkajs';
+import type { Batch, EachBatchPayload } from '../clients/kafkajs.ts';
 import type { PipelineMetrics } from './pipelineMetrics.ts';
 
 /**

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Admin } from 'kafkajs';
+import type { Admin } from '../clients/kafkajs.ts';
 import { InfrastructureError } from '../errors.ts';
 
 /** Offsets by partition. */

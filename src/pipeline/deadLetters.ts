@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { IHeaders, Message, Producer } from 'kafkajs';
+import type { IHeaders, Message, Producer } from '../clients/kafkajs.ts';
 import { header } from './documentCodec.ts';
 
 /**

@@ -1,6 +1,6 @@
 import avro from 'avsc';
 import { avroBoundsProblem } from './avroBounds.ts';
-import type { IHeaders, Message } from 'kafkajs';
+import type { IHeaders, Message } from '../clients/kafkajs.ts';
 import type { IndexMetadata } from '../index/indexMetadata.ts';
 
 /** Headers every message on the documents topic carries. */

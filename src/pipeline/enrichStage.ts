@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Batch, Consumer, EachBatchPayload, Producer } from 'kafkajs';
+import type { Batch, Consumer, EachBatchPayload, Producer } from '../clients/kafkajs.ts';
 import type { LoadedIndex } from '../index/loadIndex.ts';
 import type { PipelineTopology } from '../index/pipelineTopology.ts';
 import type { Logger } from '../logger.ts';

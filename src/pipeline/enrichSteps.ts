@@ -1,4 +1,4 @@
-import type { KafkaMessage, Message } from 'kafkajs';
+import type { KafkaMessage, Message } from '../clients/kafkajs.ts';
 import type { EventSource } from '../config/indexConfig.ts';
 import type { KeyPart } from '../graph/entityKey.ts';
 import type { LoadedIndex } from '../index/loadIndex.ts';

@@ -1,4 +1,4 @@
-import type { Batch } from 'kafkajs';
+import type { Batch } from '../clients/kafkajs.ts';
 import type { Logger } from '../logger.ts';
 import type { DeadLetter } from './deadLetters.ts';
 import type { PipelineMetrics } from './pipelineMetrics.ts';

@@ -1,5 +1,5 @@
 import type { Client } from '@elastic/elasticsearch';
-import type { Admin, Kafka } from 'kafkajs';
+import type { Admin, Kafka } from '../clients/kafkajs.ts';
 import { elasticsearchClient } from '../clients/elasticsearchClient.ts';
 import { kafkaClient } from '../clients/kafkaClient.ts';
 import { asInfrastructureError, InfrastructureError, UserError } from '../errors.ts';

@@ -1,6 +1,6 @@
 import type { estypes } from '@elastic/elasticsearch';
 import { ELASTICSEARCH_BACKOFF, elasticsearchRetryReason, retryUntilDone, type RetryReason } from '../retryPolicy.ts';
-import type { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
+import type { Consumer, EachBatchPayload, KafkaMessage } from '../clients/kafkajs.ts';
 import type { Logger } from '../logger.ts';
 import type { DeadLetter, DeadLetterQueue } from './deadLetters.ts';
 import type { DocumentCodec, DocumentRecord } from './documentCodec.ts';

@@ -1,4 +1,4 @@
-import type { Consumer, ConsumerConfig } from 'kafkajs';
+import type { Consumer, ConsumerConfig } from '../clients/kafkajs.ts';
 import type { Logger } from '../logger.ts';
 import { KAFKA_CONSUMER_RETRIES } from '../retryPolicy.ts';
 

@@ -1,4 +1,4 @@
-import type { Admin } from 'kafkajs';
+import type { Admin } from '../clients/kafkajs.ts';
 import { ConfigResourceTypes, ConfigSource } from '../clients/kafkajs.ts';
 
 /**

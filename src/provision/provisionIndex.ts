@@ -1,5 +1,5 @@
 import type { Client } from '@elastic/elasticsearch';
-import type { Admin } from 'kafkajs';
+import type { Admin } from '../clients/kafkajs.ts';
 import type { IndexConfig } from '../config/indexConfig.ts';
 import { InfrastructureError, UserError } from '../errors.ts';
 import type { PipelineTopology } from '../index/pipelineTopology.ts';

@@ -1,4 +1,4 @@
-import type { Producer } from 'kafkajs';
+import type { Producer } from '../../src/clients/kafkajs.ts';
 import { Kafka, logLevel, Partitioners } from '../../src/clients/kafkajs.ts';
 
 /** A CDC-shaped change event, as Debezium emits them: the row before and after the change. */

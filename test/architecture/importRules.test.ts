@@ -83,11 +83,15 @@ describe('each rule', () => {
     const kafkajs = RULES.find((rule) => rule.packages?.includes('kafkajs')) as ImportRule;
     const files = {
       'src/clients/kafkajs.ts': "import { createRequire } from 'node:module';\nconst kafkajs = createRequire(import.meta.url)('kafkajs');\nrequire('kafkajs');",
-      'src/pipeline/stage.ts': "import type { Consumer } from 'kafkajs';\nimport { Kafka } from '../clients/kafkajs.ts';",
+      'src/pipeline/stage.ts': "import type { Consumer } from '../clients/kafkajs.ts';\nimport { Kafka } from '../clients/kafkajs.ts';",
       'src/demo/runDemo.ts': "import '../../subgraphs/startDemoGraph.ts';",
       'subgraphs/startDemoGraph.ts': '',
     };
     expect(withTree(files, (fixture) => ruleViolations(readImports(fixture, ['src']).imports, [kafkajs, ...RULES]))).toEqual([]);
+    // A rule for values only lets a type-only import through; the kafkajs rule itself does not.
+    const typeOnly = { 'src/pipeline/stage.ts': "import type { Consumer } from 'kafkajs';" };
+    expect(withTree(typeOnly, (fixture) => ruleViolations(readImports(fixture, ['src']).imports, [{ ...kafkajs, valuesOnly: true }]))).toEqual([]);
+    expect(withTree(typeOnly, (fixture) => ruleViolations(readImports(fixture, ['src']).imports, [kafkajs]))).toEqual([`src/pipeline/stage.ts:1 imports kafkajs: ${kafkajs.rule}`]);
   });
 });
 

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import type { ConfigResourceTypes, Kafka } from 'kafkajs';
+import type { ConfigResourceTypes, Kafka } from '../../src/clients/kafkajs.ts';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runAudit } from '../../src/audit/runAudit.ts';
 import { fedsearchAudit } from '../support/cliAudit.ts';

@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
 import fc from 'fast-check';
-import type { IHeaders } from 'kafkajs';
+import type { IHeaders } from '../../src/clients/kafkajs.ts';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { MAX_EVENT_DEPTH } from '../../src/pipeline/decodeChangeEvent.ts';
 import { STAND_IN_LIMITS } from '../../src/pipeline/deadLetters.ts';

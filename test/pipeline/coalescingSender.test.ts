@@ -1,4 +1,4 @@
-import type { Message } from 'kafkajs';
+import type { Message } from '../../src/clients/kafkajs.ts';
 import { describe, expect, it } from 'vitest';
 import { CoalescingSender } from '../../src/pipeline/coalescingSender.ts';
 

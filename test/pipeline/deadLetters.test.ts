@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Message } from 'kafkajs';
+import type { Message } from '../../src/clients/kafkajs.ts';
 import { describe, expect, it } from 'vitest';
 import {
   DeadLetterQueue,

@@ -1,4 +1,4 @@
-import type { KafkaMessage } from 'kafkajs';
+import type { KafkaMessage } from '../../src/clients/kafkajs.ts';
 import { describe, expect, it } from 'vitest';
 import type { DeadLetter } from '../../src/pipeline/deadLetters.ts';
 import { EventCounts } from '../../src/pipeline/eventCounts.ts';

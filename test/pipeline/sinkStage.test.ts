@@ -1,5 +1,5 @@
 import type { estypes } from '@elastic/elasticsearch';
-import type { KafkaMessage } from 'kafkajs';
+import type { KafkaMessage } from '../../src/clients/kafkajs.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { SinkStage, type BulkClient, type SinkStageDeps } from '../../src/pipeline/sinkStage.ts';

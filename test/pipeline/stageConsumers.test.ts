@@ -1,4 +1,4 @@
-import type { Consumer, ConsumerConfig, ConsumerCrashEvent } from 'kafkajs';
+import type { Consumer, ConsumerConfig, ConsumerCrashEvent } from '../../src/clients/kafkajs.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { StageConsumers } from '../../src/pipeline/stageConsumers.ts';

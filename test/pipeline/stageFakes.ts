@@ -1,4 +1,4 @@
-import type { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
+import type { Consumer, EachBatchPayload, KafkaMessage } from '../../src/clients/kafkajs.ts';
 import { pino } from 'pino';
 import { DocumentCodec } from '../../src/pipeline/documentCodec.ts';
 import type { DeadLetter } from '../../src/pipeline/deadLetters.ts';

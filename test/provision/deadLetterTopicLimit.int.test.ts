@@ -1,6 +1,6 @@
 // The dead-letter topic holds any message it may have to carry plus a letter's headers: provision
 // sizes it from the topics it takes letters from, and raises an older one in place, once.
-import type { Admin } from 'kafkajs';
+import type { Admin } from '../../src/clients/kafkajs.ts';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ConfigResourceTypes } from '../../src/clients/kafkajs.ts';
 import { DEAD_LETTER_HEADROOM_BYTES } from '../../src/provision/deadLetterTopicLimit.ts';

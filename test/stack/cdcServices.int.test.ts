@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { Consumer } from 'kafkajs';
+import type { Consumer } from '../../src/clients/kafkajs.ts';
 import { Kafka, logLevel } from '../../src/clients/kafkajs.ts';
 import {
   connectorStatus,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Consumer } from 'kafkajs';
+import type { Consumer } from '../../src/clients/kafkajs.ts';
 import { Kafka, logLevel } from '../../src/clients/kafkajs.ts';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startDemoGraph, type DemoGraph } from '../../subgraphs/startDemoGraph.ts';
