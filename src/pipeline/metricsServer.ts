@@ -1,6 +1,6 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { InfrastructureError } from '../errors.ts';
+import { startListener, type Listener } from '../httpListener.ts';
 import type { Registry } from 'prom-client';
 
 /**
@@ -25,7 +25,7 @@ export async function startMetricsServer(
   where: MetricsPort,
   healthy: () => { ok: boolean; detail: Record<string, unknown> },
 ): Promise<MetricsServer> {
-  const server: Server = createServer((request, response) => {
+  const handle = (request: IncomingMessage, response: ServerResponse): void => {
     if (request.url === '/metrics') {
       metrics.registry
         .metrics()
@@ -47,28 +47,20 @@ export async function startMetricsServer(
     }
     response.writeHead(404, { 'content-type': 'text/plain' });
     response.end('not found: try /metrics or /healthz\n');
-  });
-  const listen = (port: number): Promise<void> =>
-    new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+  };
+  // The same listener as the search service's: slow and idle clients are cut, security headers sent.
+  const listen = (port: number): Promise<Listener> => startListener({ host: '127.0.0.1', port, requestTimeoutMs: METRICS_REQUEST_TIMEOUT_MS }, handle);
   const port = 'port' in where ? where.port : where.defaultPort;
   try {
-    await listen(port);
+    return await listen(port);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
     if ('port' in where) {
       throw new InfrastructureError(`port ${port} for /metrics is taken; set another in the config (pipeline.metricsPort, audit.metricsPort) or pass --metrics-port`);
     }
-    await listen(0);
+    return listen(0);
   }
-  const { port: actual } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${actual}`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
 }
+
+/** A scrape is a GET with no body: its headers have this long to arrive. */
+const METRICS_REQUEST_TIMEOUT_MS = 10_000;

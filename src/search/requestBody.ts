@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { promisify } from 'node:util';
 import { brotliDecompress, gunzip, inflate, type ZlibOptions } from 'node:zlib';
-import { HttpError } from './httpListener.ts';
+import { HttpError } from '../httpListener.ts';
 
 /**
  * Deeper than any request either listener takes (a search request or a GraphQL request with its

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../logger.ts';
 import { mayUseApi, type SearchAccess } from './accessToken.ts';
 import { badSearchRequest, searchFailure } from './badSearchRequest.ts';
-import { corsHeaders, HttpError, sendJson, startListener, type Listener, type ListenerOptions } from './httpListener.ts';
+import { corsHeaders, HttpError, sendJson, startListener, type Listener, type ListenerOptions } from '../httpListener.ts';
 import { readJsonBody } from './requestBody.ts';
 import { DeadlineError, withDeadline } from './requestDeadline.ts';
 import { SEARCH_PAGE, SEARCH_PAGE_CSP } from './searchPage.ts';

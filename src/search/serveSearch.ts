@@ -4,7 +4,7 @@ import type { Client } from '@elastic/elasticsearch';
 import { elasticsearchClient } from '../clients/elasticsearchClient.ts';
 import type { LoadedIndex } from '../index/loadIndex.ts';
 import { createLogger } from '../logger.ts';
-import type { Listener } from './httpListener.ts';
+import type { Listener } from '../httpListener.ts';
 import { operationCostRule } from './operationCost.ts';
 import { startSearchServer, type SearchServerOptions } from './searchServer.ts';
 import { SearchService } from './searchService.ts';

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
 import type { Logger } from '../logger.ts';
 import { GATEWAY_SECRET_HEADER, mayUseSubgraph } from './accessToken.ts';
-import { corsHeaders, HttpError, sendJson, startListener, type Listener } from './httpListener.ts';
+import { corsHeaders, HttpError, sendJson, startListener, type Listener } from '../httpListener.ts';
 import { readJsonBody } from './requestBody.ts';
 import { startDeadline } from './requestDeadline.ts';
 import type { SearchServerOptions } from './searchServer.ts';

@@ -1,4 +1,5 @@
 import { createServer } from 'node:http';
+import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
@@ -24,4 +25,23 @@ describe('the metrics port', () => {
       await new Promise<void>((resolve) => other.close(() => resolve()));
     }
   });
+
+  it('answers with the security headers and cuts a connection that never sends a request', async () => {
+    const server = await startMetricsServer({ registry: new Registry() }, metricsPort(0, 0), healthy);
+    try {
+      const answer = await fetch(`${server.url}/metrics`);
+      expect(answer.status).toBe(200);
+      expect(answer.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(answer.headers.get('content-security-policy')).toContain("default-src 'none'");
+      // A silent connection is closed by the server (after the idle timeout), not kept for ever.
+      const closedByServer = await new Promise<boolean>((resolve) => {
+        const socket = connect(Number(new URL(server.url).port), '127.0.0.1');
+        socket.on('close', () => resolve(true));
+        socket.on('error', () => undefined);
+      });
+      expect(closedByServer).toBe(true);
+    } finally {
+      await server.close();
+    }
+  }, 30_000);
 });

@@ -3,7 +3,7 @@ import { ApolloServer } from '@apollo/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { apolloServerOptions } from '../../src/apolloServerOptions.ts';
-import type { Listener } from '../../src/search/httpListener.ts';
+import type { Listener } from '../../src/httpListener.ts';
 import { SearchBusyError } from '../../src/search/searchAdmission.ts';
 import { startSearchServer, type SearchServer } from '../../src/search/searchServer.ts';
 import type { SearchService } from '../../src/search/searchService.ts';
