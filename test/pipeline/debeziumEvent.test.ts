@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { KeyPart } from '../../src/graph/entityKey.ts';
 import { decodeChangeEvent, MAX_EVENT_DEPTH } from '../../src/pipeline/decodeChangeEvent.ts';
-import { changePayload, COMMIT_TIME_MS, heartbeat, keyOf, transactionEnd, withoutSchema, withSchema, type Row } from './debeziumMessages.ts';
+import { capturedMessages, changePayload, COMMIT_TIME_MS, heartbeat, keyOf, transactionEnd, withoutSchema, withSchema, type Row } from './debeziumMessages.ts';
 
 const debezium = { topic: 'cdc.movies.public.movies', format: 'debezium' as const, idPath: 'id', idFromKey: false };
 const envelopes = [
@@ -14,6 +14,16 @@ const deletedRow: Row = { id: 'mov-0000002', title: '' };
 const decoded = (id: string, tsMs = COMMIT_TIME_MS) => ({ ok: true, event: { id, tsMs } });
 
 describe('decoding Debezium change events', () => {
+  it('reads what a real Debezium 3.6.1 worker sent: r, c, u, d with their commit times, then a tombstone', () => {
+    expect(capturedMessages().map((message) => decodeChangeEvent(message, debezium))).toEqual([
+      decoded('mov-0000001', 1796459871725),
+      decoded('mov-0000002', 1796459872989),
+      decoded('mov-0000002', 1796459873142),
+      decoded('mov-0000002', 1796459873323),
+      { ok: true, event: null, skipped: 'tombstone' },
+    ]);
+  });
+
   describe.each(envelopes)('%s', (_, value) => {
     it.each(['c', 'u', 'r'] as const)('reads the id from after for op %s, and the commit time from source.ts_ms', (op) => {
       const before = op === 'u' ? { id: 'mov-0000002', title: 'First Cut' } : null;

@@ -1,6 +1,9 @@
-// Debezium 3.6.1 PostgreSQL connector messages as Kafka Connect's JSON converter writes them (the
-// shape test/stack/cdcServices.int.test.ts receives from a real worker), for a table
-// `movies (id text PRIMARY KEY, title text NOT NULL)`, with the schema envelope on or off.
+import { readFileSync } from 'node:fs';
+
+// Debezium 3.6.1 PostgreSQL connector messages as Kafka Connect's JSON converter writes them, for a
+// table `movies (id text PRIMARY KEY, title text NOT NULL)`, with the schema envelope on or off:
+// built field for field like the ones a real worker sent in test/stack/cdcServices.int.test.ts,
+// kept verbatim in fixtures/debezium-postgres-3.6.1.jsonl (r, c, u, d and the tombstone).
 
 export type Row = Record<string, string | number | null>;
 
@@ -31,9 +34,12 @@ const SOURCE_SCHEMA = {
     { type: 'int64', optional: true, field: 'txId' },
     { type: 'int64', optional: true, field: 'lsn' },
     { type: 'int64', optional: true, field: 'xmin' },
+    { type: 'string', optional: true, field: 'origin' },
+    { type: 'int64', optional: true, field: 'origin_lsn' },
   ],
   optional: false,
   name: 'io.debezium.connector.postgresql.Source',
+  version: 1,
   field: 'source',
 };
 
@@ -57,6 +63,8 @@ export function changePayload(op: 'c' | 'u' | 'r' | 'd', before: Row | null, aft
       txId: 743,
       lsn: 24023184,
       xmin: null,
+      origin: null,
+      origin_lsn: null,
     },
     transaction: null,
     op,
@@ -121,3 +129,12 @@ export function transactionEnd(): Buffer {
 }
 
 export const COMMIT_TIME_MS = COMMIT_MS;
+
+/** The messages a real worker sent (key and value as text, a null value for the tombstone). */
+export function capturedMessages(): Array<{ key: Buffer | null; value: Buffer | null }> {
+  const lines = readFileSync(new URL('./fixtures/debezium-postgres-3.6.1.jsonl', import.meta.url), 'utf8').trim().split('\n');
+  return lines.map((line) => {
+    const { key, value } = JSON.parse(line) as { key: string | null; value: string | null };
+    return { key: key === null ? null : Buffer.from(key), value: value === null ? null : Buffer.from(value) };
+  });
+}
