@@ -45,8 +45,22 @@ export async function startCdcServices(options: { pgPort: number; connectPort: n
   const savedEnv = Object.fromEntries(Object.keys(env).map((name) => [name, process.env[name]]));
   Object.assign(process.env, env);
   const pgUrl = `postgresql://postgres@127.0.0.1:${options.pgPort}`;
-  // A first start into a fresh cache resolves Connect's Maven project and unpacks Debezium's plugin.
-  const startedPids = await stackUp(options.say, cdcServices());
+  const restoreEnv = (): void => {
+    for (const [name, value] of Object.entries(savedEnv)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  };
+  let startedPids: Map<string, number>;
+  try {
+    // A first start into a fresh cache resolves Connect's Maven project and unpacks Debezium's plugin.
+    startedPids = await stackUp(options.say, cdcServices());
+  } catch (error) {
+    // Whatever did start is stopped (the test's afterAll has nothing to stop it with).
+    await stackDown(options.say, cdcServices()).catch(() => undefined);
+    restoreEnv();
+    throw error;
+  }
   return {
     runId,
     env,
@@ -70,10 +84,7 @@ export async function startCdcServices(options: { pgPort: number; connectPort: n
       const dataLink = servicePaths(`postgres-${options.pgPort}`).dataDir;
       if (existsSync(dataLink)) rmSync(realpathSync(dataLink), { recursive: true, force: true });
       rmSync(cache, { recursive: true, force: true });
-      for (const [name, value] of Object.entries(savedEnv)) {
-        if (value === undefined) delete process.env[name];
-        else process.env[name] = value;
-      }
+      restoreEnv();
     },
   };
 }
