@@ -15,9 +15,14 @@ export const eventSourceSchema = z
     // A path, or for a composite key a path per key field: { sku: after.sku, package: after.package }.
     id: z.union([dottedPath, z.record(dottedPath, dottedPath).refine((paths) => Object.keys(paths).length > 0, 'names at least one key field')]).optional(),
     idFromKey: z.boolean().optional(),
+    // Omitted: each message is looked at (a Debezium event names its connector in `source`).
+    format: z.enum(['bare', 'debezium']).optional(),
   })
   .refine((source) => (source.id === undefined) !== (source.idFromKey !== true), {
     message: 'give either `id: <path in the event>` or `idFromKey: true`, not both or neither',
+  })
+  .refine((source) => !(source.format === 'debezium' && source.idFromKey === true), {
+    message: "with `format: debezium` name the id's column (`id: id`, or a column per key field): Debezium's key is a JSON struct, not the id",
   });
 
 /** Seconds, from a number of seconds or `90s`, `15m`, `2h`, `1d`. */

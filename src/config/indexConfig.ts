@@ -32,12 +32,24 @@ export type TextAnalyzer = 'folded' | 'name';
 /** How a custom GraphQL scalar is stored. */
 export type ScalarKind = 'string' | 'keyword' | 'text' | 'date' | 'long' | 'double' | 'boolean';
 
+/**
+ * How a topic's events are written: `bare`, the application envelope (`{op, before, after, ts_ms}`,
+ * the id at a path); `debezium`, Debezium's change events through Kafka Connect's JSON converter
+ * (the id named as a column).
+ */
+export type EventFormat = 'bare' | 'debezium';
+
 /** A Kafka topic carrying change events for one entity type, and where the entity id is in them. */
 export interface EventSource {
   topic: string;
-  /** Dotted path to the id in the JSON event, e.g. `after.movieId`; on deletes `before` is tried. */
+  /** null: told from each message (one whose `source` names a Debezium connector is Debezium's). */
+  format: EventFormat | null;
+  /**
+   * Dotted path to the id in the JSON event, e.g. `after.movieId`; on deletes `before` is tried.
+   * For Debezium, the id's column (`id`; `after.id` means the same).
+   */
   idPath: string | null;
-  /** For a composite key: the event path of each key field, by the field's document path (`variation.id`). */
+  /** For a composite key: the event path (Debezium: column) of each key field, by the field's document path (`variation.id`). */
   idPaths: Record<string, string> | null;
   /** Take the id from the message key instead of the value. */
   idFromKey: boolean;

@@ -158,6 +158,7 @@ function toIndexConfig(raw: RawIndexConfig, file: string, text: string, yaml: Po
   const events = (sources: RawIndexConfig['primary']['events'], path: PathSegment[]): EventSource[] =>
     sources.map((source, i) => ({
       topic: source.topic,
+      format: source.format ?? null,
       idPath: typeof source.id === 'string' ? source.id : null,
       idPaths: typeof source.id === 'object' ? source.id : null,
       idFromKey: source.idFromKey === true,

@@ -253,7 +253,7 @@ export class EnrichStage {
       const { metrics, logger, elasticsearch } = this.deps;
       metrics.batchMessages.observe({ stage: 'enrich' }, batch.messages.length);
       const where = { topic: batch.topic, partition: batch.partition };
-      const { primary, related, letters } = routeEvents(batch.messages, this.routes.get(batch.topic) ?? [], where);
+      const { primary, related, letters, skipped } = routeEvents(batch.messages, this.routes.get(batch.topic) ?? [], where);
       // A fetch under way when these related changes were read may have read the old state: the
       // second lookup waits until every such fetch of this process has produced its documents
       // (however slow the graph), and a moment for other processes' — a wait that runs beside
@@ -270,7 +270,7 @@ export class EnrichStage {
       );
       const outcome = await heartbeatWhile(this.enrich(primary, heartbeat), heartbeat);
       await heartbeatWhile(this.deadLetter(batch, outcome.failed, primary, letters), heartbeat);
-      this.eventCounts.count(batch, this.routes.get(batch.topic)?.length ?? 0, letters);
+      this.eventCounts.count(batch, this.routes.get(batch.topic)?.length ?? 0, letters, skipped);
 
       const settled = related.size > 0 ? this.settleRelated(batch, related, primary, inFlightLanded) : Promise.resolve();
       // Sent back (an earlier batch's second lookup failed) or reassigned while this ran: the

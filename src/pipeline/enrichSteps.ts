@@ -4,7 +4,7 @@ import type { KeyPart } from '../graph/entityKey.ts';
 import type { LoadedIndex } from '../index/loadIndex.ts';
 import { lookupFields } from '../index/relatedLookups.ts';
 import type { DeadLetter } from './deadLetters.ts';
-import { decodeChangeEvent } from './decodeChangeEvent.ts';
+import { decodeChangeEvent, type SkipReason } from './decodeChangeEvent.ts';
 import { DocumentTooLargeError, type DocumentCodec } from './documentCodec.ts';
 import type { FetchResult } from './gatewayFetcher.ts';
 import type { LookupTarget } from './reverseLookup.ts';
@@ -53,17 +53,23 @@ export interface RoutedEvents {
   /** Undecodable events, as dead letters naming topic, partition and offset. */
   letters: DeadLetter[];
   decoded: number;
+  /** Messages that are no change (tombstones, heartbeats), by offset: counted, not dead-lettered. */
+  skipped: Array<{ offset: string; reason: SkipReason }>;
 }
 
 /** Decode and route: every message of one topic partition, read by each route of its topic. */
 export function routeEvents(messages: readonly KafkaMessage[], routes: readonly Route[], where: { topic: string; partition: number }): RoutedEvents {
-  const routed: RoutedEvents = { primary: new Map(), related: new Map(), letters: [], decoded: 0 };
+  const routed: RoutedEvents = { primary: new Map(), related: new Map(), letters: [], decoded: 0, skipped: [] };
   for (const message of messages) {
     for (const route of routes) {
       const decoded = decodeChangeEvent(message, route.source, route.key);
       if (!decoded.ok) {
         const source = { ...where, offset: message.offset };
         routed.letters.push({ kind: 'event', stage: 'enrich', reason: decoded.reason, entityId: null, source, key: message.key, value: message.value });
+        continue;
+      }
+      if (decoded.event === null) {
+        routed.skipped.push({ offset: message.offset, reason: decoded.skipped });
         continue;
       }
       routed.decoded++;

@@ -1,6 +1,7 @@
 import type { Batch } from '../clients/kafkajs.ts';
 import type { Logger } from '../logger.ts';
 import type { DeadLetter } from './deadLetters.ts';
+import type { RoutedEvents } from './enrichSteps.ts';
 import type { PipelineMetrics } from './pipelineMetrics.ts';
 
 /**
@@ -13,16 +14,17 @@ export class EventCounts {
   private readonly highestCounted = new Map<string, bigint>();
 
   constructor(
-    private readonly metrics: Pick<PipelineMetrics, 'eventsIn'>,
+    private readonly metrics: Pick<PipelineMetrics, 'eventsIn' | 'eventsSkipped'>,
     private readonly logger: Logger,
   ) {}
 
   /**
    * Once a batch's dead letters are written: counts its events not counted before as decoded or
    * undecodable (each event is read by each of its topic's `routes`, and is decoded or
-   * dead-lettered by each), and logs each undecodable one. `letters` may hold other kinds too.
+   * dead-lettered by each, or skipped: `skipped`), and logs each undecodable one. `letters` may
+   * hold other kinds too.
    */
-  count(batch: Pick<Batch, 'topic' | 'partition' | 'messages'>, routes: number, letters: readonly DeadLetter[]): void {
+  count(batch: Pick<Batch, 'topic' | 'partition' | 'messages'>, routes: number, letters: readonly DeadLetter[], skipped: RoutedEvents['skipped'] = []): void {
     const last = batch.messages.at(-1);
     if (last === undefined) return;
     const partition = `${batch.topic}/${batch.partition}`;
@@ -31,7 +33,9 @@ export class EventCounts {
     if (fresh === 0) return;
     this.highestCounted.set(partition, BigInt(last.offset));
     const undecodable = letters.filter((letter) => letter.kind === 'event' && letter.source !== null && BigInt(letter.source.offset) > before);
-    const decoded = fresh * routes - undecodable.length;
+    const passedOver = skipped.filter((skip) => BigInt(skip.offset) > before);
+    for (const skip of passedOver) this.metrics.eventsSkipped.inc({ topic: batch.topic, reason: skip.reason });
+    const decoded = fresh * routes - undecodable.length - passedOver.length;
     if (decoded > 0) this.metrics.eventsIn.inc({ topic: batch.topic, outcome: 'decoded' }, decoded);
     if (undecodable.length > 0) this.metrics.eventsIn.inc({ topic: batch.topic, outcome: 'undecodable' }, undecodable.length);
     for (const letter of undecodable) this.logger.warn({ ...letter.source, reason: letter.reason }, 'undecodable change event sent to the dead-letter topic');

@@ -6,6 +6,7 @@ const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 
 export class PipelineMetrics {
   readonly registry = new Registry();
   readonly eventsIn: Counter<'topic' | 'outcome'>;
+  readonly eventsSkipped: Counter<'topic' | 'reason'>;
   readonly reverseLookupFanout: Histogram<'entity_type'>;
   readonly reverseLookupLate: Counter<'entity_type'>;
   readonly forcedRefreshes: Counter;
@@ -27,6 +28,12 @@ export class PipelineMetrics {
       name: 'fedsearch_events_total',
       help: 'Change events read, by topic and whether they could be decoded',
       labelNames: ['topic', 'outcome'],
+      registers,
+    });
+    this.eventsSkipped = new Counter({
+      name: 'fedsearch_events_skipped_total',
+      help: 'Messages on event topics that are no change (tombstones, heartbeats, transaction boundaries), passed over',
+      labelNames: ['topic', 'reason'],
       registers,
     });
     this.reverseLookupLate = new Counter({

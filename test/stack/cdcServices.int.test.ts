@@ -1,8 +1,4 @@
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -14,51 +10,36 @@ import {
   teamConnectorConfig,
   type ConnectorStatus,
 } from '../../stack/debeziumConnectors.ts';
-import { kafkaConnectTopics } from '../../stack/kafkaConnectService.ts';
 import { findPostgres } from '../../stack/postgresInstall.ts';
 import { isAlive } from '../../stack/processControl.ts';
 import { cdcServices, stackDown, stackUp } from '../../stack/stack.ts';
 import type { StackStatusJson } from '../../stack/stack.ts';
-import { servicePaths } from '../../stack/stackPaths.ts';
+import { startCdcServices, type CdcServices } from '../support/cdcServices.ts';
 
 const run = promisify(execFile);
 const cli = new URL('../../cli/fedsearch.js', import.meta.url).pathname;
 
 // PostgreSQL and a Connect worker of this test's own, on other ports and with their own cache
-// folder, so the default ones are untouched. The worker keeps its state in the shared Kafka under
-// a group (and topics) unique to this run, deleted at the end; so are the change topics.
-const runId = randomBytes(4).toString('hex');
+// folder (test/support/cdcServices.ts), so the default ones are untouched; so are the change topics.
 const PG_PORT = 55442;
 const CONNECT_PORT = 18083;
-const cache = mkdtempSync(join(tmpdir(), 'fedsearch-cdc-test-'));
-const testEnv = {
-  FEDSEARCH_CACHE: cache,
-  FEDSEARCH_PG_PORT: String(PG_PORT),
-  FEDSEARCH_CONNECT_PORT: String(CONNECT_PORT),
-  FEDSEARCH_CONNECT_GROUP: `fedsearch-connect-test-${runId}`,
-};
-const savedEnv = Object.fromEntries(Object.keys(testEnv).map((name) => [name, process.env[name]]));
-Object.assign(process.env, testEnv);
-
-const connectUrl = `http://127.0.0.1:${CONNECT_PORT}`;
-const pgUrl = `postgresql://postgres@127.0.0.1:${PG_PORT}`;
-const topicPrefix = `cdctest${runId}.movies`;
-const changeTopic = `${topicPrefix}.public.movies`;
 const say = (message: string): void => void process.stderr.write(`[cdc test] ${message}\n`);
 
 const kafka = new Kafka({ clientId: 'fedsearch-cdc-test', brokers: inject('kafkaBrokers'), logLevel: logLevel.NOTHING });
-const consumerGroup = `fedsearch-cdc-test-${runId}`;
+let services: CdcServices;
+let connectUrl: string;
+let pgUrl: string;
+let topicPrefix: string;
+let changeTopic: string;
+let consumerGroup: string;
 
-async function psql(database: string, sql: string): Promise<string> {
-  const { stdout } = await run(findPostgres().psql, ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-c', sql, `${pgUrl}/${database}`]);
-  return stdout.trim();
-}
+const psql = (database: string, sql: string): Promise<string> => services.psql(database, sql);
 
 /** `fedsearch <args>` as a user runs it (NODE_ENV unset), with this test's ports and cache. */
 async function fedsearch(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const { NODE_ENV: _vitestSetsThis, ...environment } = process.env;
   try {
-    const { stdout, stderr } = await run(process.execPath, [cli, ...args], { env: { ...environment, ...testEnv } });
+    const { stdout, stderr } = await run(process.execPath, [cli, ...args], { env: { ...environment, ...services.env } });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string };
@@ -95,7 +76,11 @@ const received: ChangeMessage[] = [];
 
 describe('the change-data-capture services: PostgreSQL and Kafka Connect with Debezium', () => {
   beforeAll(async () => {
-    startedPids = await stackUp(say, cdcServices());
+    services = await startCdcServices({ pgPort: PG_PORT, connectPort: CONNECT_PORT, kafkaBrokers: inject('kafkaBrokers'), say });
+    ({ connectUrl, pgUrl, startedPids } = services);
+    topicPrefix = `cdctest${services.runId}.movies`;
+    changeTopic = `${topicPrefix}.public.movies`;
+    consumerGroup = `fedsearch-cdc-test-${services.runId}`;
     // The change topic exists before the first event, so the consumer never waits on metadata.
     const admin = kafka.admin();
     await admin.connect();
@@ -112,26 +97,15 @@ describe('the change-data-capture services: PostgreSQL and Kafka Connect with De
         });
       },
     });
-    // A first start into a fresh cache resolves Connect's Maven project and unpacks Debezium's plugin.
   }, 600_000);
 
   afterAll(async () => {
     await consumer?.disconnect();
-    await stackDown(say, cdcServices());
+    await services?.stop([changeTopic, `${topicPrefix.replace('.movies', '.talent')}.public.talent`]);
     const admin = kafka.admin();
     await admin.connect();
-    const { configs, offsets, status } = kafkaConnectTopics(testEnv.FEDSEARCH_CONNECT_GROUP);
-    const existing = new Set(await admin.listTopics());
-    const ours = [changeTopic, configs, offsets, status, `${topicPrefix.replace('.movies', '.talent')}.public.talent`];
-    await admin.deleteTopics({ topics: ours.filter((topic) => existing.has(topic)) });
     await admin.deleteGroups([consumerGroup]).catch(() => undefined);
     await admin.disconnect();
-    // As root, the cluster's files live in the postgres user's home; run/<state>/data links to them.
-    const dataLink = servicePaths(`postgres-${PG_PORT}`).dataDir;
-    if (existsSync(dataLink)) rmSync(realpathSync(dataLink), { recursive: true, force: true });
-    rmSync(cache, { recursive: true, force: true });
-    Object.assign(process.env, savedEnv);
-    for (const [name, value] of Object.entries(savedEnv)) if (value === undefined) delete process.env[name];
   }, 120_000);
 
   it('starts PostgreSQL with logical decoding and the three team databases, and is idempotent', async () => {
