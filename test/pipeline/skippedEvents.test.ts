@@ -1,4 +1,4 @@
-import type { KafkaMessage } from 'kafkajs';
+import type { KafkaMessage } from '../../src/clients/kafkajs.ts';
 import { describe, expect, it } from 'vitest';
 import type { EventSource } from '../../src/config/indexConfig.ts';
 import { routeEvents, type Route } from '../../src/pipeline/enrichSteps.ts';
