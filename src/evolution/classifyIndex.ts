@@ -69,15 +69,14 @@ export function classifyIndex(config: IndexConfig, current: LoadedGraph, propose
   });
 
   if ('compositionErrors' in proposed) {
-    const subgraph = changedSubgraphs.length > 0 ? changedSubgraphs.join(', ') : null;
+    const changed = changedSubgraphs.length > 0 ? changedSubgraphs.join(', ') : null;
     return verdict('breaks', {
       problems: proposed.compositionErrors.map((message) => ({
         file: config.sourceFile,
         line: config.query.position.line,
         col: config.query.position.col,
         message: `the proposed graph does not compose: ${message}`,
-        field: null,
-        subgraph,
+        ...(missingKey(message) ?? { field: null, subgraph: changed }),
       })),
     });
   }
@@ -122,7 +121,8 @@ function touchesQuery(before: LoadedIndex, afterSchema: GraphQLSchema): boolean 
 function fieldText(schema: GraphQLSchema, field: UsedField): string | undefined {
   const type = schema.getType(field.typeName);
   const definition = type && 'getFields' in type ? type.getFields()[field.fieldName] : undefined;
-  return definition?.astNode ? print(definition.astNode) : definition ? JSON.stringify([String(definition.type), definition.deprecationReason]) : undefined;
+  if (!definition) return undefined;
+  return definition.astNode ? withoutDescriptions(print(definition.astNode)) : JSON.stringify([String(definition.type), 'args' in definition ? definition.args.map((argument) => `${argument.name}: ${String(argument.type)}`) : [], definition.deprecationReason]);
 }
 
 /**
@@ -153,14 +153,36 @@ function blame(problems: readonly ConfigProblem[], before: LoadedIndex, current:
   });
 }
 
+/**
+ * An entity's key gone from a subgraph, as Apollo's satisfiability check words it (`… because
+ * type "User" has no @key defined in subgraph "users"`): the most common way a change to an
+ * entity fails composition, named like a field.
+ */
+function missingKey(compositionError: string): { field: string; subgraph: string } | undefined {
+  const match = /type "(\w+)" has no @key defined in subgraph "([\w-]+)"/.exec(compositionError);
+  return match?.[1] && match[2] ? { field: `${match[1]} @key`, subgraph: match[2] } : undefined;
+}
+
 /** The fields the config's query selects, at their places in the query text as written. */
 function queryFields(loaded: LoadedIndex): UsedField[] {
   return usedFields(loaded.schema, parse(loaded.config.query.text));
 }
 
+/**
+ * A type's definition without its descriptions: they change nothing an index holds, and the
+ * subgraphs extracted from a supergraph (which `--subgraph` recomposes) do not carry them all.
+ */
 function typeText(schema: GraphQLSchema, name: string): string | undefined {
   const type = schema.getType(name);
-  return type ? printType(type) : undefined;
+  return type ? withoutDescriptions(printType(type)) : undefined;
+}
+
+/**
+ * Printed SDL without its descriptions: graphql-js prints every one as a block string, and sets a
+ * described field apart with a blank line, which goes too.
+ */
+function withoutDescriptions(sdl: string): string {
+  return sdl.replace(/[ \t]*"""[\s\S]*?"""\n/g, '').replace(/\n\s*\n/g, '\n');
 }
 
 /** Deprecations of used fields the change adds, as `file:line:col: …` lines. */
