@@ -82,13 +82,20 @@ export function addIndexCommands(program: Command): void {
   program
     .command('plan')
     .argument('<config>', 'index configuration file (YAML)')
-    .description('print the pipeline topology: sources → reverse lookups → enrich → documents topic → sink')
+    .description(
+      'print the pipeline topology: sources → reverse lookups → enrich → documents topic → sink; and, when ' +
+        'Elasticsearch answers, whether the live index was built for this shape or which change needs a new version',
+    )
     .option('--schema <file>', SCHEMA_HELP)
     .action(runAction(async (configFile: string, options: SchemaOption) => {
       const loaded = await loadIndex(configFile, schemaOption(options));
       for (const warning of loaded.warnings) say(`warning: ${formatProblem(warning)}`);
       const { describeTopology, pipelineTopology } = await import('../src/index/pipelineTopology.ts');
       print(describeTopology(pipelineTopology(loaded), loaded.config));
+      const { shapeAgainstProvisioned } = await import('../src/provision/shapeAgainstProvisioned.ts');
+      const provisioned = await shapeAgainstProvisioned(loaded);
+      if ('lines' in provisioned) print(provisioned.lines.join('\n'));
+      else say(`note: not compared with the provisioned index: ${provisioned.notCompared}`);
     }));
 
   program

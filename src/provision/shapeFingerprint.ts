@@ -1,4 +1,8 @@
-import { stableHash } from '../index/stableHash.ts';
+import { generateAvroSchema } from '../generate/generateAvroSchema.ts';
+import { generateIndexTemplate } from '../generate/generateIndexTemplate.ts';
+import type { ProvisionedShape } from '../index/indexMetadata.ts';
+import type { LoadedIndex } from '../index/loadIndex.ts';
+import { avroFingerprint, stableHash } from '../index/stableHash.ts';
 import type { MappingNode } from './compareMappings.ts';
 
 /**
@@ -19,4 +23,11 @@ function withoutDocs(value: unknown): unknown {
     return Object.fromEntries(Object.entries(value).filter(([key]) => key !== 'doc').map(([key, item]) => [key, withoutDocs(item)]));
   }
   return value;
+}
+
+/** The shape a loaded index's config and graph give: what a version built from them is recorded with. */
+export function indexShape(loaded: LoadedIndex): ProvisionedShape {
+  const avro = generateAvroSchema(loaded.shape, loaded.config).schema;
+  const mappings = generateIndexTemplate(loaded, loaded.config).template.mappings as MappingNode;
+  return { fingerprint: shapeFingerprint(avro, mappings), avroFingerprint: avroFingerprint(avro) };
 }
