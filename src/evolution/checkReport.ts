@@ -5,17 +5,27 @@ export interface CheckReport {
   /** The change checked, as given (`talent=talent.graphql`, or the proposed supergraph file). */
   proposed: string;
   indexes: IndexVerdict[];
+  /**
+   * Configs that do not validate against the current graph, with their problems: nothing to say
+   * about the change for them, and not this change's fault, so they do not fail the check.
+   */
+  skipped: SkippedConfig[];
   summary: Record<Classification, number>;
   /** The mildest classification that fails the check (`breaks`, or `needs-reindex` when asked). */
   failOn: Classification;
   failed: boolean;
 }
 
-export function checkReport(proposed: string, indexes: IndexVerdict[], failOn: Classification = 'breaks'): CheckReport {
+export interface SkippedConfig {
+  configFile: string;
+  problems: string[];
+}
+
+export function checkReport(proposed: string, indexes: IndexVerdict[], failOn: Classification = 'breaks', skipped: SkippedConfig[] = []): CheckReport {
   const summary = Object.fromEntries(CLASSIFICATIONS.map((classification) => [classification, 0])) as Record<Classification, number>;
   for (const verdict of indexes) summary[verdict.classification] += 1;
   const threshold = CLASSIFICATIONS.indexOf(failOn);
-  return { proposed, indexes, summary, failOn, failed: indexes.some((verdict) => CLASSIFICATIONS.indexOf(verdict.classification) >= threshold) };
+  return { proposed, indexes, skipped, summary, failOn, failed: indexes.some((verdict) => CLASSIFICATIONS.indexOf(verdict.classification) >= threshold) };
 }
 
 const HEADLINE: Readonly<Record<Classification, string>> = {
@@ -38,8 +48,13 @@ export function formatCheckReport(report: CheckReport): string {
     if (verdict.classification === 'needs-reindex') lines.push(...nextSteps(verdict));
     for (const warning of verdict.warnings) lines.push(`  warning: ${verdict.index}: ${warning}`);
   }
+  for (const config of report.skipped) {
+    lines.push(`${config.configFile}: skipped, it does not validate against the current graph (fix it first; \`fedsearch validate\` says the same):`);
+    lines.push(...config.problems.map((problem) => `  ${problem}`));
+  }
   const counts = (['breaks', 'needs-reindex', 'compatible', 'unaffected'] as const).map((classification) => `${report.summary[classification]} ${HEADLINE[classification].split(' (')[0]}`);
-  lines.push(`${counts.join(', ')}${report.failed ? ` — failing (--fail-on ${report.failOn})` : ''}`);
+  const skipped = report.skipped.length > 0 ? `, ${report.skipped.length} skipped` : '';
+  lines.push(`${counts.join(', ')}${skipped}${report.failed ? ` — failing (--fail-on ${report.failOn})` : ''}`);
   return lines.join('\n');
 }
 

@@ -5,7 +5,8 @@ import { loadIndexConfig } from '../config/loadIndexConfig.ts';
 import { UserError } from '../errors.ts';
 import { loadGraph, type LoadedGraph } from '../graph/loadGraphSchema.ts';
 import { readUserTextFile, SCHEMA_FILE } from '../readUserFile.ts';
-import { checkReport, type CheckReport } from './checkReport.ts';
+import { ConfigError, formatProblem } from '../config/configError.ts';
+import { checkReport, type CheckReport, type SkippedConfig } from './checkReport.ts';
 import { classifyIndex, type Classification } from './classifyIndex.ts';
 import { composeProposedSupergraph, type ProposedGraph, type ProposedSubgraph } from './proposedGraph.ts';
 
@@ -32,15 +33,21 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
   const currentGraphs = new Map<string, Promise<LoadedGraph>>();
   const proposedGraphs = new Map<string, Promise<ProposedGraph>>();
   const verdicts = [];
+  const skipped: SkippedConfig[] = [];
   for (const config of configs) {
     const source = options.schemaFile ?? config.gateway.supergraph ?? config.gateway.url ?? '';
     if (!currentGraphs.has(source)) currentGraphs.set(source, loadGraph(options.schemaFile ? { schemaFile: options.schemaFile } : { gateway: config.gateway }));
     if (!proposedGraphs.has(source)) proposedGraphs.set(source, proposedGraph(config, currentGraphs.get(source) as Promise<LoadedGraph>, subgraphs, options.proposedFile));
     const proposed = await (proposedGraphs.get(source) as Promise<ProposedGraph>);
-    verdicts.push(classifyIndex(config, await (currentGraphs.get(source) as Promise<LoadedGraph>), proposed, subgraphs.map((subgraph) => subgraph.name)));
+    try {
+      verdicts.push(classifyIndex(config, await (currentGraphs.get(source) as Promise<LoadedGraph>), proposed, subgraphs.map((subgraph) => subgraph.name)));
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      skipped.push({ configFile: config.sourceFile, problems: error.problems.map(formatProblem) });
+    }
   }
   const described = options.proposedFile ?? subgraphs.map((subgraph) => `${subgraph.name}=${subgraph.file}`).join(' ');
-  return checkReport(described, verdicts, options.failOn);
+  return checkReport(described, verdicts, options.failOn, skipped);
 }
 
 async function proposedGraph(config: IndexConfig, current: Promise<LoadedGraph>, subgraphs: ProposedSubgraph[], proposedFile: string | undefined): Promise<ProposedGraph> {

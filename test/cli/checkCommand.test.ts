@@ -57,6 +57,7 @@ describe('fedsearch check', { timeout: 120_000 }, () => {
     expect(JSON.parse(result.stdout)).toEqual({
       proposed: `movies=${added}`,
       indexes: [{ index: 'movies', configFile: movies, classification: 'compatible', problems: [], changes: [], avro: null, mappingIncompatible: [], warnings: [] }],
+      skipped: [],
       summary: { unaffected: 0, compatible: 1, 'needs-reindex': 0, breaks: 0 },
       failOn: 'breaks',
       failed: false,
@@ -67,6 +68,11 @@ describe('fedsearch check', { timeout: 120_000 }, () => {
     const same = await fedsearch(['check', movies, '--schema', supergraph, '--proposed', supergraph]);
     expect(same.code).toBe(0);
     expect(same.stdout).toContain(`movies (${movies}): unaffected`);
+    // The shop configs belong to another graph: listed as skipped, they do not fail the check.
+    const directory = await fedsearch(['check', join(root, 'index-configs'), '--schema', supergraph, '--proposed', supergraph]);
+    expect(directory.code).toBe(0);
+    expect(directory.stdout).toContain(`${join(root, 'index-configs/shop-users.yaml')}: skipped, it does not validate against the current graph`);
+    expect(directory.stdout).toContain('0 breaks, 0 needs reindex, 0 compatible, 1 unaffected, 3 skipped');
     const typo = await fedsearch(['check', movies, '--schema', supergraph, '--subgraph', `movie=${supergraph}`]);
     expect(typo.code).toBe(1);
     expect(typo.stderr).toContain('has no subgraph movie (did you mean movies?)');
