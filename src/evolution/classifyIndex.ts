@@ -107,8 +107,8 @@ export function classifyIndex(config: IndexConfig, current: LoadedGraph, propose
 
 /**
  * Whether the change reaches anything the query uses: a type it selects from or returns (a field
- * added, an argument, a description), or, on a root type (which every team adds to), only the
- * root field it selects.
+ * or an argument added, a deprecation; descriptions do not count), or, on a root type (which
+ * every team adds to), only the root field it selects.
  */
 function touchesQuery(before: LoadedIndex, afterSchema: GraphQLSchema): boolean {
   const used = queryFields(before);
