@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { formatProblem } from '../src/config/configError.ts';
 import { withHiddenValues } from '../src/hiddenValues.ts';
 import { UserError } from '../src/errors.ts';
@@ -82,13 +82,20 @@ export function addIndexCommands(program: Command): void {
   program
     .command('plan')
     .argument('<config>', 'index configuration file (YAML)')
-    .description('print the pipeline topology: sources → reverse lookups → enrich → documents topic → sink')
+    .description(
+      'print the pipeline topology: sources → reverse lookups → enrich → documents topic → sink; and, when ' +
+        'Elasticsearch answers, whether the live index was built for this shape or which change needs a new version',
+    )
     .option('--schema <file>', SCHEMA_HELP)
     .action(runAction(async (configFile: string, options: SchemaOption) => {
       const loaded = await loadIndex(configFile, schemaOption(options));
       for (const warning of loaded.warnings) say(`warning: ${formatProblem(warning)}`);
       const { describeTopology, pipelineTopology } = await import('../src/index/pipelineTopology.ts');
       print(describeTopology(pipelineTopology(loaded), loaded.config));
+      const { shapeAgainstProvisioned } = await import('../src/provision/shapeAgainstProvisioned.ts');
+      const provisioned = await shapeAgainstProvisioned(loaded);
+      if ('lines' in provisioned) print(provisioned.lines.join('\n'));
+      else say(`note: not compared with the provisioned index: ${provisioned.notCompared}`);
     }));
 
   program
@@ -105,6 +112,33 @@ export function addIndexCommands(program: Command): void {
       const loaded = await loadIndex(configFile, schemaOption(options));
       const { provision } = await import('../src/provision/provisionCommand.ts');
       await provision(loaded, { dryRun: options.dryRun === true, createSourceTopics: options.createSourceTopics === true }, print);
+    }));
+
+  program
+    .command('check')
+    .argument('<configs...>', 'index configuration files (YAML), or directories of them')
+    .description(
+      "for a subgraph team's CI: classify each index against a proposed graph change as unaffected, compatible, " +
+        'needs reindex (a used field changes the documents\' Avro schema or mapping) or breaks (the query no longer ' +
+        'validates, or the graph does not compose); exit 1 when something breaks',
+    )
+    .option('--schema <file>', 'the current graph: a composed supergraph (default: each config\'s gateway.supergraph, else its gateway)')
+    .option('--subgraph <name=file>', "a subgraph's proposed SDL, composed with the rest of the current supergraph (repeatable)", collect, [])
+    .option('--proposed <file>', 'the whole proposed supergraph instead')
+    .addOption(new Option('--fail-on <classification>', 'exit 1 at this classification or worse').choices(['breaks', 'needs-reindex']).default('breaks'))
+    .option('--json', 'print the report as JSON on stdout')
+    .action(runAction(async (configs: string[], options: SchemaOption & { subgraph: string[]; proposed?: string; failOn: 'breaks' | 'needs-reindex'; json?: boolean }) => {
+      const { runCheck } = await import('../src/evolution/runCheck.ts');
+      const { formatCheckReport } = await import('../src/evolution/checkReport.ts');
+      const report = await runCheck({
+        configs,
+        subgraphs: options.subgraph,
+        failOn: options.failOn,
+        ...schemaOption(options),
+        ...(options.proposed === undefined ? {} : { proposedFile: options.proposed }),
+      });
+      print(options.json ? JSON.stringify(report, null, 2) : formatCheckReport(report));
+      if (report.failed) process.exitCode = 1;
     }));
 }
 
@@ -131,4 +165,9 @@ export function addInitCommand(program: Command): void {
 
 function schemaOption(options: SchemaOption): { schemaFile?: string } {
   return options.schema ? { schemaFile: options.schema } : {};
+}
+
+/** Commander's way to take a repeated option as a list. */
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }

@@ -7,6 +7,7 @@ import { reindexAcknowledgements, updateIndexMetadata } from '../index/indexMeta
 import { versionName, versionNumber } from '../index/indexNames.ts';
 import type { LoadedIndex } from '../index/loadIndex.ts';
 import { putIndexTemplate } from '../provision/provisionIndex.ts';
+import { indexShape } from '../provision/shapeFingerprint.ts';
 
 /**
  * A zero-downtime reindex, step by step: build the next version, have every live sink write to it
@@ -112,7 +113,8 @@ export async function swapAlias(elasticsearch: Client, loaded: LoadedIndex, from
       { add: { index: to, alias, is_write_index: true } },
     ],
   });
-  await updateIndexMetadata(elasticsearch, loaded.config.index, { liveIndex: to, reindexTarget: null, reindexAnnouncement: null });
+  // The new version was built from this config and graph: it holds their shape.
+  await updateIndexMetadata(elasticsearch, loaded.config.index, { liveIndex: to, shape: indexShape(loaded), reindexTarget: null, reindexAnnouncement: null });
 }
 
 /** Deletes the old version, after a grace period for searches that still hold it (scrolls, PITs). */

@@ -15,6 +15,13 @@ export interface IndexMetadata {
   /** Every Avro schema version documents were written with, by fingerprint (the message header). */
   avroSchemas: Record<string, string>;
   currentAvroFingerprint: string;
+  /**
+   * The shape the live index was built for: a hash of the Avro schema (without docs) and the
+   * mappings (src/provision/shapeFingerprint.ts), and which of `avroSchemas` it covers, so `plan`
+   * and `provision` can name the fields that changed since. Absent from records an earlier
+   * fedsearch wrote.
+   */
+  shape?: ProvisionedShape;
   documentsTopic: string;
   dlqTopic: string;
   configFile: string;
@@ -30,6 +37,11 @@ export interface IndexMetadata {
    * reindex) never counts for this one.
    */
   reindexAnnouncement?: string | null;
+}
+
+export interface ProvisionedShape {
+  fingerprint: string;
+  avroFingerprint: string;
 }
 
 export async function readIndexMetadata(client: Client, index: string): Promise<IndexMetadata | undefined> {

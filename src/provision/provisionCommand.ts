@@ -5,6 +5,7 @@ import { generateAvroSchema } from '../generate/generateAvroSchema.ts';
 import { generateIndexTemplate } from '../generate/generateIndexTemplate.ts';
 import type { LoadedIndex } from '../index/loadIndex.ts';
 import { pipelineTopology } from '../index/pipelineTopology.ts';
+import { describeShapeChange } from './provisionedShape.ts';
 import { applyProvision, describeAction, planProvision, type ProvisionPlan } from './provisionIndex.ts';
 
 export interface ProvisionOutcome {
@@ -35,13 +36,8 @@ export async function provision(loaded: LoadedIndex, options: { dryRun: boolean;
     };
     const plan = await planProvision(inputs);
     for (const warning of plan.warnings) report(`! ${warning}`);
-    if (plan.needsReindex.length > 0) {
-      report(
-        `! the live index ${plan.liveIndex} cannot take the new mapping in place:\n` +
-          plan.needsReindex.map((reason) => `    ${reason}`).join('\n') +
-          `\n  run \`fedsearch backfill ${config.sourceFile} --new-version\` to build ${config.index} anew and swap the alias`,
-      );
-    }
+    const live = { index: config.index, name: plan.liveIndex, mappingConflicts: plan.needsReindex };
+    for (const line of describeShapeChange(plan.shape, live, config.sourceFile)) report(line);
     if (plan.actions.length === 0) {
       report(`${config.index}: no changes (template, index ${plan.liveIndex}, topics and metadata are up to date)`);
     } else if (options.dryRun) {

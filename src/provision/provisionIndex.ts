@@ -4,7 +4,9 @@ import type { IndexConfig } from '../config/indexConfig.ts';
 import { InfrastructureError, UserError } from '../errors.ts';
 import type { PipelineTopology } from '../index/pipelineTopology.ts';
 import { compareMappings, type MappingNode } from './compareMappings.ts';
-import { readIndexMetadata, writeIndexMetadata, type IndexMetadata } from '../index/indexMetadata.ts';
+import { readIndexMetadata, writeIndexMetadata, type IndexMetadata, type ProvisionedShape } from '../index/indexMetadata.ts';
+import { compareWithProvisioned, type ShapeComparison } from './provisionedShape.ts';
+import { shapeFingerprint } from './shapeFingerprint.ts';
 import { avroFingerprint, sortKeys, stableHash } from '../index/stableHash.ts';
 import { indexNames, versionName } from '../index/indexNames.ts';
 import { isNotFound } from '../clients/elasticsearchClient.ts';
@@ -33,6 +35,13 @@ export interface ProvisionPlan {
   warnings: string[];
   liveIndex: string;
   templateHash: string;
+  /** The documents' shape now, against the one the live index was built for. */
+  shape: ShapeComparison;
+  /**
+   * The shape the metadata record is to keep: the new one once the live index holds it, the one
+   * recorded before while the live index cannot take the new mapping (until `backfill --new-version`).
+   */
+  recordedShape: ProvisionedShape | null;
 }
 
 export interface ProvisionInputs {
@@ -94,6 +103,11 @@ export async function planProvision(inputs: ProvisionInputs): Promise<ProvisionP
   if (!existingTemplate) actions.push({ kind: 'put-template', name, reason: 'new' });
   else if (existingTemplate.index_template._meta?.hash !== hash) actions.push({ kind: 'put-template', name, reason: 'changed' });
 
+  const metadata = await readIndexMetadata(elasticsearch, config.index);
+  const wantedShape: ProvisionedShape = {
+    fingerprint: shapeFingerprint(inputs.avroSchema, template.template.mappings),
+    avroFingerprint: avroFingerprint(inputs.avroSchema),
+  };
   const liveIndex = await aliasTarget(elasticsearch, topology.alias);
   let target = liveIndex;
   if (!liveIndex) {
@@ -106,9 +120,7 @@ export async function planProvision(inputs: ProvisionInputs): Promise<ProvisionP
     target = versionName(topology, 1);
     actions.push({ kind: 'create-index', index: target, alias: topology.alias });
   } else {
-    const mappings = await elasticsearch.indices.getMapping({ index: liveIndex });
-    const live = (mappings[liveIndex]?.mappings ?? {}) as MappingNode;
-    const difference = compareMappings(live, template.template.mappings);
+    const difference = compareMappings(await liveMappings(elasticsearch, liveIndex), template.template.mappings);
     if (difference.incompatible.length > 0) needsReindex.push(...difference.incompatible);
     else if (difference.additions.length > 0) actions.push({ kind: 'put-mapping', index: liveIndex, fields: difference.additions });
     if (difference.unused.length > 0) {
@@ -155,10 +167,17 @@ export async function planProvision(inputs: ProvisionInputs): Promise<ProvisionP
     }
   }
 
-  const metadata = await readIndexMetadata(elasticsearch, config.index);
-  const reason = metadataChange(metadata, { liveIndex: target as string, templateHash: hash, avroSchema: inputs.avroSchema });
+  const recordedShape = needsReindex.length > 0 ? (metadata?.shape ?? null) : wantedShape;
+  const reason = metadataChange(metadata, { liveIndex: target as string, templateHash: hash, avroSchema: inputs.avroSchema, shape: recordedShape });
   if (reason || actions.length > 0) actions.push({ kind: 'write-metadata', reason: reason ?? 'after the changes above' });
-  return { actions, needsReindex, warnings, liveIndex: target as string, templateHash: hash };
+  const shape = compareWithProvisioned(metadata, wantedShape, inputs.avroSchema);
+  return { actions, needsReindex, warnings, liveIndex: target as string, templateHash: hash, shape, recordedShape };
+}
+
+/** The mappings of a live index version, as Elasticsearch returns them. */
+export async function liveMappings(client: Client, liveIndex: string): Promise<MappingNode> {
+  const mappings = await client.indices.getMapping({ index: liveIndex });
+  return (mappings[liveIndex]?.mappings ?? {}) as MappingNode;
 }
 
 /** Carries out a plan in order. A failure says what was done and what was not. */
@@ -204,6 +223,7 @@ export async function applyProvision(inputs: ProvisionInputs, plan: ProvisionPla
             templateName: indexNames(config.index).templateName,
             templateHash: plan.templateHash,
             avroSchema: inputs.avroSchema,
+            ...(plan.recordedShape === null ? {} : { shape: plan.recordedShape }),
             documentsTopic: topology.documentsTopic,
             dlqTopic: topology.dlqTopic,
             configFile: config.sourceFile,
@@ -226,12 +246,13 @@ export async function applyProvision(inputs: ProvisionInputs, plan: ProvisionPla
 
 function metadataChange(
   metadata: IndexMetadata | undefined,
-  wanted: { liveIndex: string; templateHash: string; avroSchema: object },
+  wanted: { liveIndex: string; templateHash: string; avroSchema: object; shape: ProvisionedShape | null },
 ): string | undefined {
   if (!metadata) return 'first provisioning';
   if (metadata.liveIndex !== wanted.liveIndex) return `live index is now ${wanted.liveIndex}`;
   if (metadata.templateHash !== wanted.templateHash) return 'template changed';
   if (!(avroFingerprint(wanted.avroSchema) in metadata.avroSchemas)) return 'new Avro schema version';
+  if (wanted.shape !== null && metadata.shape?.fingerprint !== wanted.shape.fingerprint) return metadata.shape ? 'the documents\' shape changed' : 'the shape the index was built for';
   return undefined;
 }
 
@@ -239,7 +260,7 @@ export function templateHash(template: IndexTemplateBody): string {
   return stableHash({ ...template, _meta: undefined });
 }
 
-async function aliasTarget(client: Client, alias: string): Promise<string | undefined> {
+export async function aliasTarget(client: Client, alias: string): Promise<string | undefined> {
   try {
     const response = await client.indices.getAlias({ name: alias });
     const indices = Object.keys(response);

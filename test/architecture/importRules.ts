@@ -16,6 +16,8 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['src/index'],
   ['src/generate'],
   ['src/provision'],
+  // Checks a proposed graph change against index configs: reads the generators and provisioning's comparisons.
+  ['src/evolution'],
   ['src/pipeline'],
   ['src/backfill'],
   ['src/audit'],

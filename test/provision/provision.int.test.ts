@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildSchema, printSchema } from 'graphql';
 import { Client } from '@elastic/elasticsearch';
 import avro from 'avsc';
 import { Kafka, logLevel } from '../../src/clients/kafkajs.ts';
@@ -10,10 +13,14 @@ import { generateAvroSchema } from '../../src/generate/generateAvroSchema.ts';
 import { loadGraphSchema } from '../../src/graph/loadGraphSchema.ts';
 import { checkIndexAgainstSchema, type LoadedIndex } from '../../src/index/loadIndex.ts';
 import { provision } from '../../src/provision/provisionCommand.ts';
-import { METADATA_INDEX } from '../../src/index/indexMetadata.ts';
+import { METADATA_INDEX, type IndexMetadata } from '../../src/index/indexMetadata.ts';
+import { shapeAgainstProvisioned } from '../../src/provision/shapeAgainstProvisioned.ts';
+import { indexShape } from '../../src/provision/shapeFingerprint.ts';
+import { exitOf, spawnCliAsUser } from '../support/userCli.ts';
 import { indexNames } from '../../src/index/indexNames.ts';
 import { startDemoGraph, type DemoGraph } from '../../subgraphs/startDemoGraph.ts';
 
+const supergraphFile = new URL('../../subgraphs/supergraph.graphql', import.meta.url).pathname;
 const moviesYaml = readFileSync(new URL('../../index-configs/movies.yaml', import.meta.url), 'utf8');
 
 describe('provision against the real stack, with documents from the real gateway', () => {
@@ -177,6 +184,39 @@ describe('provision against the real stack, with documents from the real gateway
     expect(said).toContain('synopsis: text → keyword');
     expect(said).toContain('fedsearch backfill movies.yaml --new-version');
     expect(await es.indices.getMapping({ index: `${index}_v1` })).toEqual(before);
+  });
+
+  it('records the shape it built, and `plan` says which change to the graph or the config needs a new version', async () => {
+    const loaded = await load();
+    const record = await es.get<IndexMetadata>({ index: METADATA_INDEX, id: index });
+    expect(record._source?.shape).toEqual(indexShape(loaded));
+    expect(await shapeAgainstProvisioned(loaded)).toEqual({ lines: [`${index}_v1: built for this shape (${indexShape(loaded).fingerprint}); no new version needed`] });
+
+    // The movies team makes title nullable: the documents' Avro schema changes, the mapping does not.
+    const nullableTitle = buildSchema(printSchema(loaded.schema).replace('  title: String!\n', '  title: String\n'));
+    const graphChanged = await shapeAgainstProvisioned(checkIndexAgainstSchema(loaded.config, nullableTitle));
+    expect(graphChanged).toEqual({
+      lines: [
+        `! the documents' shape changed since ${index}_v1 was provisioned (${indexShape(loaded).fingerprint} → ${indexShape(checkIndexAgainstSchema(loaded.config, nullableTitle)).fingerprint}):`,
+        '    title: string → null | string',
+        `  ${index}_v1 takes it in place: provision records the new shape`,
+      ],
+    });
+
+    // The config asks for synopsis as a keyword: the live index's text field cannot change in place.
+    const dir = mkdtempSync(join(tmpdir(), 'fedsearch-plan-'));
+    const configFile = join(dir, 'movies.yaml');
+    writeFileSync(configFile, moviesYaml.replace('index: movies', `index: ${index}`).replace('  synopsis: { text: true }', '  synopsis: { keyword: true }'));
+    const child = spawnCliAsUser(['plan', configFile, '--schema', supergraphFile], {
+      env: { FEDSEARCH_ES_URL: inject('elasticsearchUrl'), FEDSEARCH_KAFKA_BROKERS: inject('kafkaBrokers')[0] as string },
+    });
+    let stdout = '';
+    child.stdout?.on('data', (chunk: Buffer) => void (stdout += chunk.toString()));
+    expect((await exitOf(child)).code).toBe(0);
+    expect(stdout).toContain(`! the documents' shape changed since ${index}_v1 was provisioned`);
+    expect(stdout).toContain('    the mapping options (no document field changed type)');
+    expect(stdout).toContain(`! the live index ${index}_v1 cannot take the new mapping in place:\n    synopsis: text → keyword`);
+    expect(stdout).toContain(`a new version is needed: run \`fedsearch backfill ${configFile} --new-version\``);
   });
 
   it('says what was made and what was not when a step fails midway, and a rerun finishes the job', async () => {

@@ -1,0 +1,192 @@
+import { parse, print, printType, type GraphQLSchema } from 'graphql';
+import { ConfigError, formatProblem, type ConfigProblem } from '../config/configError.ts';
+import type { IndexConfig } from '../config/indexConfig.ts';
+import { generateAvroSchema } from '../generate/generateAvroSchema.ts';
+import { generateIndexTemplate } from '../generate/generateIndexTemplate.ts';
+import { fieldOwners } from '../graph/fieldOwners.ts';
+import type { LoadedGraph } from '../graph/loadGraphSchema.ts';
+import { queryProblemInYaml } from '../graph/validateQueryTemplate.ts';
+import { checkIndexAgainstSchema, type LoadedIndex } from '../index/loadIndex.ts';
+import { compareMappings, type MappingNode } from '../provision/compareMappings.ts';
+import { shapeFingerprint } from '../provision/shapeFingerprint.ts';
+import { avroReadability, type AvroReadability } from './avroCompatibility.ts';
+import type { ProposedGraph } from './proposedGraph.ts';
+import { shapeChanges, type ShapeChange } from './shapeChanges.ts';
+import { usedFields, usedTypeNames, type UsedField } from './usedFields.ts';
+
+/** What a graph change does to one index, mildest first. */
+export const CLASSIFICATIONS = ['unaffected', 'compatible', 'needs-reindex', 'breaks'] as const;
+export type Classification = (typeof CLASSIFICATIONS)[number];
+
+/** Why an index breaks: where in its config, and, when it is one field, which and who owns it. */
+export interface BreakingProblem {
+  file: string;
+  line: number;
+  col: number;
+  message: string;
+  /** `Movie.title`, or `User @key` for an entity's key; null when no one field is to blame. */
+  field: string | null;
+  /** The subgraph(s) that own that field in the current graph, comma-separated; null when unknown. */
+  subgraph: string | null;
+}
+
+export interface IndexVerdict {
+  index: string;
+  configFile: string;
+  classification: Classification;
+  /** For `breaks`: every problem, each at its file:line:col. */
+  problems: BreakingProblem[];
+  /** For `needs-reindex`: each document field whose shape changes. */
+  changes: ShapeChange[];
+  /** For `needs-reindex`: whether the provisioned Avro schema (reader) can read the new one (writer). */
+  avro: AvroReadability | null;
+  /** For `needs-reindex`: mapping changes an existing index cannot take (a new version is needed for them). */
+  mappingIncompatible: string[];
+  /** A used field newly deprecated, at its place in the config. */
+  warnings: string[];
+}
+
+/**
+ * One index config against the current graph and a proposed one: `unaffected` (no type the query
+ * reaches changed), `compatible` (something it reaches changed, but nothing its documents or
+ * mapping hold), `needs-reindex` (a selected field's type, nullability, list-ness or enum values
+ * change the Avro schema or the mapping), `breaks` (the query no longer validates, or the graph
+ * does not compose). A config that does not validate against the current graph throws its
+ * ConfigError: that is to fix first, whatever the change.
+ */
+export function classifyIndex(config: IndexConfig, current: LoadedGraph, proposed: ProposedGraph, changedSubgraphs: readonly string[] = []): IndexVerdict {
+  const before = checkIndexAgainstSchema(config, current.schema, current.supergraph);
+  const verdict = (classification: Classification, rest: Partial<IndexVerdict> = {}): IndexVerdict => ({
+    index: config.index,
+    configFile: config.sourceFile,
+    classification,
+    problems: [],
+    changes: [],
+    avro: null,
+    mappingIncompatible: [],
+    warnings: [],
+    ...rest,
+  });
+
+  if ('compositionErrors' in proposed) {
+    const changed = changedSubgraphs.length > 0 ? changedSubgraphs.join(', ') : null;
+    return verdict('breaks', {
+      problems: proposed.compositionErrors.map((message) => ({
+        file: config.sourceFile,
+        line: config.query.position.line,
+        col: config.query.position.col,
+        message: `the proposed graph does not compose: ${message}`,
+        ...(missingKey(message) ?? { field: null, subgraph: changed }),
+      })),
+    });
+  }
+
+  let after: LoadedIndex;
+  try {
+    after = checkIndexAgainstSchema(config, proposed.graph.schema, proposed.graph.supergraph);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    return verdict('breaks', { problems: blame(error.problems, before, current) });
+  }
+
+  const warnings = newDeprecations(before, after);
+  const beforeAvro = generateAvroSchema(before.shape, config).schema;
+  const afterAvro = generateAvroSchema(after.shape, config).schema;
+  const beforeMappings = generateIndexTemplate(before, config).template.mappings as MappingNode;
+  const afterMappings = generateIndexTemplate(after, config).template.mappings as MappingNode;
+  if (shapeFingerprint(beforeAvro, beforeMappings) !== shapeFingerprint(afterAvro, afterMappings)) {
+    return verdict('needs-reindex', {
+      changes: shapeChanges(before.shape.root, after.shape.root),
+      avro: avroReadability(beforeAvro, afterAvro),
+      mappingIncompatible: compareMappings(beforeMappings, afterMappings).incompatible,
+      warnings,
+    });
+  }
+  return verdict(touchesQuery(before, after.schema) ? 'compatible' : 'unaffected', { warnings });
+}
+
+/**
+ * Whether the change reaches anything the query uses: a type it selects from or returns (a field
+ * or an argument added, a deprecation; descriptions do not count), or, on a root type (which
+ * every team adds to), only the root field it selects.
+ */
+function touchesQuery(before: LoadedIndex, afterSchema: GraphQLSchema): boolean {
+  const used = queryFields(before);
+  const roots = new Set([before.schema.getQueryType()?.name, before.schema.getMutationType()?.name].filter((name) => name !== undefined));
+  const typesTouched = [...usedTypeNames(used)].some((name) => !roots.has(name) && typeText(before.schema, name) !== typeText(afterSchema, name));
+  const rootFieldsTouched = used.some((field) => roots.has(field.typeName) && fieldText(before.schema, field) !== fieldText(afterSchema, field));
+  return typesTouched || rootFieldsTouched;
+}
+
+function fieldText(schema: GraphQLSchema, field: UsedField): string | undefined {
+  const type = schema.getType(field.typeName);
+  const definition = type && 'getFields' in type ? type.getFields()[field.fieldName] : undefined;
+  if (!definition) return undefined;
+  return definition.astNode ? withoutDescriptions(print(definition.astNode)) : JSON.stringify([String(definition.type), 'args' in definition ? definition.args.map((argument) => `${argument.name}: ${String(argument.type)}`) : [], definition.deprecationReason]);
+}
+
+/**
+ * Each problem with the field it is about: a problem at the place in the query where a used field
+ * is selected is about that field, owned by the subgraphs the current supergraph says; a problem
+ * with primary.type or primary.key (fetch by @key) is about the entity's key.
+ */
+function blame(problems: readonly ConfigProblem[], before: LoadedIndex, current: LoadedGraph): BreakingProblem[] {
+  const owners = current.supergraph ? fieldOwners(current.supergraph.sdl) : null;
+  const { config } = before;
+  const fieldsAt = new Map<string, UsedField>();
+  for (const field of queryFields(before)) {
+    const { position } = queryProblemInYaml(config, { line: field.line, column: field.column, message: '' });
+    if (!fieldsAt.has(`${position.line}:${position.col}`)) fieldsAt.set(`${position.line}:${position.col}`, field);
+  }
+  return problems.map((problem) => {
+    const at = { file: problem.file, line: problem.position.line, col: problem.position.col, message: problem.message };
+    const used = problem.field === 'query' ? fieldsAt.get(`${problem.position.line}:${problem.position.col}`) : undefined;
+    if (used) {
+      const subgraphs = owners?.ofField(used.typeName, used.fieldName) ?? [];
+      return { ...at, field: `${used.typeName}.${used.fieldName}`, subgraph: subgraphs.length > 0 ? subgraphs.join(', ') : null };
+    }
+    if (problem.field === 'primary.key' || problem.field === 'primary.type') {
+      const keyed = (owners?.ofType(config.primary.type) ?? []).filter((type) => type.key !== null).map((type) => type.subgraph);
+      return { ...at, field: `${config.primary.type} @key`, subgraph: keyed.length > 0 ? [...new Set(keyed)].join(', ') : null };
+    }
+    return { ...at, field: null, subgraph: null };
+  });
+}
+
+/**
+ * An entity's key gone from a subgraph, as Apollo's satisfiability check words it (`… because
+ * type "User" has no @key defined in subgraph "users"`): the most common way a change to an
+ * entity fails composition, named like a field.
+ */
+function missingKey(compositionError: string): { field: string; subgraph: string } | undefined {
+  const match = /type "(\w+)" has no @key defined in subgraph "([\w-]+)"/.exec(compositionError);
+  return match?.[1] && match[2] ? { field: `${match[1]} @key`, subgraph: match[2] } : undefined;
+}
+
+/** The fields the config's query selects, at their places in the query text as written. */
+function queryFields(loaded: LoadedIndex): UsedField[] {
+  return usedFields(loaded.schema, parse(loaded.config.query.text));
+}
+
+/**
+ * A type's definition without its descriptions: they change nothing an index holds, and the
+ * subgraphs extracted from a supergraph (which `--subgraph` recomposes) do not carry them all.
+ */
+function typeText(schema: GraphQLSchema, name: string): string | undefined {
+  const type = schema.getType(name);
+  return type ? withoutDescriptions(printType(type)) : undefined;
+}
+
+/**
+ * Printed SDL without its descriptions: graphql-js prints every one as a block string, and sets a
+ * described field apart with a blank line, which goes too.
+ */
+function withoutDescriptions(sdl: string): string {
+  return sdl.replace(/[ \t]*"""[\s\S]*?"""\n/g, '').replace(/\n\s*\n/g, '\n');
+}
+
+/** Deprecations of used fields the change adds, as `file:line:col: …` lines. */
+function newDeprecations(before: LoadedIndex, after: LoadedIndex): string[] {
+  const known = new Set(before.warnings.map(formatProblem));
+  return after.warnings.map(formatProblem).filter((warning) => !known.has(warning));
+}

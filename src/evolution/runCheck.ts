@@ -1,0 +1,90 @@
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { IndexConfig } from '../config/indexConfig.ts';
+import { loadIndexConfig } from '../config/loadIndexConfig.ts';
+import { UserError } from '../errors.ts';
+import { loadGraph, type LoadedGraph } from '../graph/loadGraphSchema.ts';
+import { readUserTextFile, SCHEMA_FILE } from '../readUserFile.ts';
+import { ConfigError, formatProblem } from '../config/configError.ts';
+import { checkReport, type CheckReport, type SkippedConfig } from './checkReport.ts';
+import { classifyIndex, type Classification } from './classifyIndex.ts';
+import { composeProposedSupergraph, type ProposedGraph, type ProposedSubgraph } from './proposedGraph.ts';
+
+export interface CheckOptions {
+  /** Config files, or directories whose `*.yaml`/`*.yml` files are configs. */
+  configs: readonly string[];
+  /** The current graph for every config (`--schema`); else each config's gateway.supergraph, else its gateway. */
+  schemaFile?: string;
+  /** `name=file`: a subgraph's proposed SDL, composed with the rest of the current supergraph. */
+  subgraphs: readonly string[];
+  /** A whole proposed supergraph (or API schema SDL). */
+  proposedFile?: string;
+  failOn?: Classification;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** `fedsearch check`: every index config against the current graph and the proposed change. */
+export async function runCheck(options: CheckOptions): Promise<CheckReport> {
+  if ((options.subgraphs.length > 0) === (options.proposedFile !== undefined)) {
+    throw new UserError('give the proposed change: --subgraph <name>=<SDL file> (one or more), or --proposed <supergraph file>, not both');
+  }
+  const subgraphs = options.subgraphs.map(proposedSubgraph);
+  const configs = configFiles(options.configs).map((file) => loadIndexConfig(file, options.env));
+  const currentGraphs = new Map<string, Promise<LoadedGraph>>();
+  const proposedGraphs = new Map<string, Promise<ProposedGraph>>();
+  const verdicts = [];
+  const skipped: SkippedConfig[] = [];
+  for (const config of configs) {
+    const source = options.schemaFile ?? config.gateway.supergraph ?? config.gateway.url ?? '';
+    if (!currentGraphs.has(source)) currentGraphs.set(source, loadGraph(options.schemaFile ? { schemaFile: options.schemaFile } : { gateway: config.gateway }));
+    if (!proposedGraphs.has(source)) proposedGraphs.set(source, proposedGraph(config, currentGraphs.get(source) as Promise<LoadedGraph>, subgraphs, options.proposedFile));
+    const proposed = await (proposedGraphs.get(source) as Promise<ProposedGraph>);
+    try {
+      verdicts.push(classifyIndex(config, await (currentGraphs.get(source) as Promise<LoadedGraph>), proposed, subgraphs.map((subgraph) => subgraph.name)));
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      skipped.push({ configFile: config.sourceFile, problems: error.problems.map(formatProblem) });
+    }
+  }
+  const described = options.proposedFile ?? subgraphs.map((subgraph) => `${subgraph.name}=${subgraph.file}`).join(' ');
+  return checkReport(described, verdicts, options.failOn, skipped);
+}
+
+async function proposedGraph(config: IndexConfig, current: Promise<LoadedGraph>, subgraphs: ProposedSubgraph[], proposedFile: string | undefined): Promise<ProposedGraph> {
+  if (proposedFile !== undefined) return { graph: await loadGraph({ schemaFile: proposedFile }) };
+  const { supergraph } = await current;
+  if (supergraph === null) {
+    throw new UserError(
+      `${config.sourceFile}: --subgraph composes with the current supergraph, and this config's graph comes from introspection, which has no subgraph SDLs: ` +
+        'pass --schema <supergraph file> (or set gateway.supergraph), or give the whole proposed graph with --proposed',
+    );
+  }
+  return composeProposedSupergraph(supergraph, subgraphs);
+}
+
+function proposedSubgraph(argument: string): ProposedSubgraph {
+  const match = /^([^=]+)=(.+)$/.exec(argument);
+  if (!match?.[1] || !match[2]) throw new UserError(`--subgraph ${argument}: expected <name>=<SDL file>, e.g. --subgraph talent=talent.graphql`);
+  return { name: match[1], file: match[2], sdl: readUserTextFile(match[2], { ...SCHEMA_FILE, what: `${match[1]} subgraph SDL` }) };
+}
+
+/** Config files as given, a directory standing for its YAML files (in name order). */
+function configFiles(paths: readonly string[]): string[] {
+  const files: string[] = [];
+  for (const path of paths) {
+    let isDirectory: boolean;
+    try {
+      isDirectory = statSync(path).isDirectory();
+    } catch {
+      throw new UserError(`${path}: no such config file or directory`);
+    }
+    if (!isDirectory) {
+      files.push(path);
+      continue;
+    }
+    const found = readdirSync(path).filter((name) => /\.ya?ml$/.test(name)).sort().map((name) => join(path, name));
+    if (found.length === 0) throw new UserError(`${path} holds no index configs (*.yaml, *.yml)`);
+    files.push(...found);
+  }
+  return files;
+}

@@ -1,0 +1,41 @@
+import type { IndexMetadata, ProvisionedShape } from '../index/indexMetadata.ts';
+import { avroFieldChanges } from './avroFieldChanges.ts';
+
+/** The shape the config and graph give now, against the one the live index was built for. */
+export interface ShapeComparison {
+  /** What the metadata record says the live index was built for; null when it says nothing (never provisioned, or by an earlier fedsearch). */
+  provisioned: ProvisionedShape | null;
+  wanted: ProvisionedShape;
+  /** Document fields whose Avro type changed since (`title: string → null | string`). */
+  fieldChanges: string[];
+}
+
+export function compareWithProvisioned(metadata: IndexMetadata | undefined, wanted: ProvisionedShape, wantedAvroSchema: object): ShapeComparison {
+  const provisioned = metadata?.shape ?? null;
+  const recordedAvro = provisioned ? metadata?.avroSchemas[provisioned.avroFingerprint] : undefined;
+  const fieldChanges = recordedAvro === undefined || provisioned?.fingerprint === wanted.fingerprint ? [] : avroFieldChanges(JSON.parse(recordedAvro) as object, wantedAvroSchema);
+  return { provisioned, wanted, fieldChanges };
+}
+
+/**
+ * What a person reads when the shape changed: the fingerprints and each field that changed, then
+ * whether the live index takes it in place (provision records it) or needs a new version. Nothing
+ * when the shape is the one provisioned and the live index's mapping takes the config as it is.
+ */
+export function describeShapeChange(comparison: ShapeComparison, live: { index: string; name: string; mappingConflicts: readonly string[] }, configFile: string): string[] {
+  const { provisioned, wanted, fieldChanges } = comparison;
+  const lines: string[] = [];
+  if (provisioned !== null && provisioned.fingerprint !== wanted.fingerprint) {
+    lines.push(`! the documents' shape changed since ${live.name} was provisioned (${provisioned.fingerprint} → ${wanted.fingerprint}):`);
+    lines.push(...(fieldChanges.length > 0 ? fieldChanges : ['the mapping options (no document field changed type)']).map((change) => `    ${change}`));
+    if (live.mappingConflicts.length === 0) lines.push(`  ${live.name} takes it in place: provision records the new shape`);
+  }
+  if (live.mappingConflicts.length > 0) {
+    lines.push(
+      `! the live index ${live.name} cannot take the new mapping in place:`,
+      ...live.mappingConflicts.map((conflict) => `    ${conflict}`),
+      `  a new version is needed: run \`fedsearch backfill ${configFile} --new-version\` to build ${live.index} anew and swap the alias (zero downtime)`,
+    );
+  }
+  return lines;
+}
