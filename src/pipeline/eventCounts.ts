@@ -1,19 +1,19 @@
 import type { Batch } from 'kafkajs';
 import type { Logger } from '../logger.ts';
 import type { DeadLetter } from './deadLetters.ts';
-import type { PipelineMetrics } from './pipelineMetrics.ts';
+import type { PipelineEvents } from './pipelineEvents.ts';
 
 /**
- * fedsearch_events_total, each event counted once however often its batch is read: a batch whose
- * dead letters could not be written yet, or that was sent back before its commit, is read again,
- * and counting it each time made one stuck event look like thousands. A partition's offsets only
+ * The `enrich.events` counts (fedsearch_events_total), each event counted once however often its
+ * batch is read: a batch whose dead letters could not be written yet, or that was sent back before
+ * its commit, is read again, and counting it each time made one stuck event look like thousands. A partition's offsets only
  * grow, so the highest one counted tells which events of a batch were.
  */
 export class EventCounts {
   private readonly highestCounted = new Map<string, bigint>();
 
   constructor(
-    private readonly metrics: Pick<PipelineMetrics, 'eventsIn'>,
+    private readonly events: PipelineEvents,
     private readonly logger: Logger,
   ) {}
 
@@ -32,8 +32,7 @@ export class EventCounts {
     this.highestCounted.set(partition, BigInt(last.offset));
     const undecodable = letters.filter((letter) => letter.kind === 'event' && letter.source !== null && BigInt(letter.source.offset) > before);
     const decoded = fresh * routes - undecodable.length;
-    if (decoded > 0) this.metrics.eventsIn.inc({ topic: batch.topic, outcome: 'decoded' }, decoded);
-    if (undecodable.length > 0) this.metrics.eventsIn.inc({ topic: batch.topic, outcome: 'undecodable' }, undecodable.length);
+    this.events.emit('enrich.events', { topic: batch.topic, decoded, undecodable: undecodable.length });
     for (const letter of undecodable) this.logger.warn({ ...letter.source, reason: letter.reason }, 'undecodable change event sent to the dead-letter topic');
   }
 }

@@ -3,7 +3,7 @@ import type { KafkaMessage } from 'kafkajs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { SinkStage, type BulkClient, type SinkStageDeps } from '../../src/pipeline/sinkStage.ts';
-import { counterValue, fakeConsumer, filmCodec, kafkaMessage, metrics, recordingDeadLetters, silentLogger } from './stageFakes.ts';
+import { counterValue, fakeConsumer, filmCodec, kafkaMessage, observed, recordingDeadLetters, silentLogger } from './stageFakes.ts';
 
 const topology = { alias: 'films', documentsTopic: 'films.documents', sinkGroup: 'films-sink' };
 const codec = filmCodec();
@@ -44,14 +44,14 @@ function fakeElasticsearch(answer: (operation: { action: 'index' | 'delete'; _in
 
 function sink(elasticsearch: BulkClient, options: Partial<Pick<SinkStageDeps, 'extraTargets' | 'deadLetters' | 'heartbeatEveryMs'>> = {}) {
   const deadLetters = recordingDeadLetters();
-  const stageMetrics = metrics();
+  const { events, metrics: stageMetrics } = observed();
   const waits: number[] = [];
   const stage = new SinkStage({
     topology,
     elasticsearch,
     codec,
     deadLetters,
-    metrics: stageMetrics,
+    events,
     logger: silentLogger,
     sleep: async (ms) => void waits.push(ms),
     ...options,
