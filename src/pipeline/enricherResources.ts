@@ -12,7 +12,8 @@ import { createLogger, type Logger } from '../logger.ts';
 import { DeadLetterQueue } from './deadLetters.ts';
 import { DocumentCodec } from './documentCodec.ts';
 import { Enricher } from './enricher.ts';
-import { GatewayFetcher } from './gatewayFetcher.ts';
+import { GatewayFetcher, type GatewayFetcherHooks, type GatewayFetcherOptions } from './gatewayFetcher.ts';
+import type { GatewayTransport } from './gatewayTransport.ts';
 import { PipelineEvents } from './pipelineEvents.ts';
 import { ResourceStack } from './resourceStack.ts';
 
@@ -55,15 +56,26 @@ export async function openEnricherServices(
 /** An Enricher on open services, reporting to `events`; its gateway fetcher is closed with `resources`. */
 export function enricherOn(loaded: LoadedIndex, services: EnricherServices, resources: ResourceStack, events: PipelineEvents, logger: Logger): Enricher {
   const { config } = loaded;
-  const fetcher = new GatewayFetcher(
-    { gateway: config.gateway, template: loaded.query, pipeline: config.pipeline },
+  const fetcher = reportingFetcher({ gateway: config.gateway, template: loaded.query, pipeline: config.pipeline }, events);
+  resources.add('the graph fetcher', fetcher, (opened) => opened.close());
+  return new Enricher({ loaded, topology: pipelineTopology(loaded), ...services, fetcher, events, logger });
+}
+
+/** The gateway client, reporting each request and retry to `events` (a test passes a fake transport and a sleep that does not wait). */
+export function reportingFetcher(
+  options: GatewayFetcherOptions,
+  events: PipelineEvents,
+  overrides: { transport?: GatewayTransport; sleep?: GatewayFetcherHooks['sleep'] } = {},
+): GatewayFetcher {
+  return new GatewayFetcher(
+    options,
     {
       onRequest: (ms, ok, entities) => events.emit('enrich.gateway_request', { ms, ok, entities }),
       onRetry: (reason) => events.emit('enrich.gateway_retry', { reason }),
+      ...(overrides.sleep ? { sleep: overrides.sleep } : {}),
     },
+    overrides.transport,
   );
-  resources.add('the graph fetcher', fetcher, (opened) => opened.close());
-  return new Enricher({ loaded, topology: pipelineTopology(loaded), ...services, fetcher, events, logger });
 }
 
 /** An Enricher of its own (backfill, replay), with what it opened. */
