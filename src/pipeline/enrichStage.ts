@@ -11,8 +11,6 @@ import { EventCounts } from './eventCounts.ts';
 import { refetchLetter, type EnrichOutcome, type PendingIds, type Route } from './enrichSteps.ts';
 import type { PipelineEvents } from './pipelineEvents.ts';
 
-export type { EnrichOutcome, PendingIds } from './enrichSteps.ts';
-
 export interface EnrichStageDeps {
   /** Decode, look up, fetch and produce: what the stage does with each batch. */
   enricher: Pick<Enricher, 'topics' | 'routes' | 'decode' | 'lookUp' | 'lookUpAgain' | 'enrich' | 'enrichesUnderWay' | 'deadLetter'>;
@@ -25,7 +23,6 @@ export interface EnrichStageDeps {
   /** How the second lookup waits for other processes' fetches in flight (a test passes one that does not). */
   sleep?: (ms: number) => Promise<unknown>;
 }
-
 
 /**
  * Time for a fetch under way in another process (a second `fedsearch run` of the group) that read
