@@ -6,6 +6,8 @@ import { asInfrastructureError, InfrastructureError, UserError } from '../errors
 import { InterruptedError } from '../interruption.ts';
 import { readIndexMetadata } from '../index/indexMetadata.ts';
 import type { LoadedIndex } from '../index/loadIndex.ts';
+import type { Enricher } from '../pipeline/enricher.ts';
+import { startEnricher, type RunningEnricher } from '../pipeline/enricherResources.ts';
 import { runPipeline, type RunningPipeline } from '../pipeline/runPipeline.ts';
 import { AdaptiveRate } from './adaptiveRate.ts';
 import { clearCheckpoint, readCheckpoint, saveCheckpoint, type BackfillCheckpoint } from './backfillCheckpoint.ts';
@@ -55,7 +57,7 @@ export interface BackfillSummary {
 }
 
 /**
- * Pushes every primary entity through the live pipeline's enrichment and sink: ids from the
+ * Pushes every primary entity through an Enricher of its own and a sink stage: ids from the
  * backfill query (or a file), page by page; slices of `pipeline.batchSize` fetched with bounded
  * concurrency under a rate cap that halves when the gateway slows down or fails and creeps back
  * after; a checkpoint after every page. With `newVersion`, the documents go to a new index
@@ -75,7 +77,7 @@ export async function runBackfill(loaded: LoadedIndex, options: BackfillOptions,
       : null;
     const checkpoint: BackfillCheckpoint = { ...(resumeFrom ?? freshCheckpoint(config.index)), target };
 
-    const pipeline = await runPipeline(loaded, { stage: 'sink', metricsPort: 0 }).catch(async (error: unknown) => {
+    const { enricher, sink } = await startEnricherAndSink(loaded).catch(async (error: unknown) => {
       // Announced but never filled: stop the running sinks' dual writes.
       if (target) await abandonReindex(elasticsearch, loaded).catch(() => undefined);
       throw error;
@@ -83,9 +85,9 @@ export async function runBackfill(loaded: LoadedIndex, options: BackfillOptions,
     try {
       const started = performance.now();
       const doneAtStart = checkpoint.done;
-      await fetchEveryEntity(loaded, pipeline, checkpoint, options, progress, () => saveCheckpoint(elasticsearch, checkpoint));
+      await fetchEveryEntity(loaded, enricher.enricher, checkpoint, options, progress, () => saveCheckpoint(elasticsearch, checkpoint));
       progress.note(`fetched ${checkpoint.done} entities; waiting for the sink to write the last documents…`);
-      await pipeline.sinkCaughtUp();
+      await sink.sinkCaughtUp();
       if (target) {
         await swapAlias(elasticsearch, loaded, metadata.liveIndex, target);
         progress.note(`alias ${config.index} now points at ${target} (was ${metadata.liveIndex})`);
@@ -110,10 +112,25 @@ export async function runBackfill(loaded: LoadedIndex, options: BackfillOptions,
       throw error;
     } finally {
       progress.stop();
-      await pipeline.stop();
+      await sink.stop();
+      await enricher.close();
     }
   } finally {
     await elasticsearch.close();
+  }
+}
+
+/**
+ * What a backfill writes through: an Enricher of its own (the documents topic) and a sink stage
+ * (the documents topic → Elasticsearch, joining the sink group with any running sink).
+ */
+async function startEnricherAndSink(loaded: LoadedIndex): Promise<{ enricher: RunningEnricher; sink: RunningPipeline }> {
+  const enricher = await startEnricher(loaded, { component: 'backfill', clientIdSuffix: '-backfill' });
+  try {
+    return { enricher, sink: await runPipeline(loaded, { stage: 'sink', metricsPort: 0 }) };
+  } catch (error) {
+    await enricher.close().catch(() => undefined);
+    throw error;
   }
 }
 
@@ -172,12 +189,12 @@ type FetchSlice = (ids: string[]) => Promise<{ written: number; deleted: number;
 
 /**
  * The id loop: pages of ids (from the backfill query or a file), each sliced into batches fetched
- * through the pipeline's enrichment under the rate cap, the checkpoint saved after every page.
+ * through the enricher under the rate cap, the checkpoint saved after every page.
  * The checkpoint counts finished pages only, so a page that fails (or a resume) is counted once.
  */
 async function fetchEveryEntity(
   loaded: LoadedIndex,
-  pipeline: RunningPipeline,
+  enricher: Pick<Enricher, 'enrich' | 'deadLetterFailures'>,
   checkpoint: BackfillCheckpoint,
   options: BackfillOptions,
   progress: BackfillProgress,
@@ -201,9 +218,9 @@ async function fetchEveryEntity(
   const fetchSlice: FetchSlice = async (slice) => {
     await limiter.take(slice.length);
     const sliceStarted = performance.now();
-    const outcome = await pipeline.enrich.enrich(new Map(slice.map((id) => [id, null])));
+    const outcome = await enricher.enrich(new Map(slice.map((id) => [id, null])));
     adaptive.observe(performance.now() - sliceStarted, outcome.failed.length / slice.length, recent.rate(checkpoint.done + page.done));
-    await pipeline.enrich.deadLetterFailures(outcome.failed);
+    await enricher.deadLetterFailures(outcome.failed);
     return { written: outcome.written, deleted: outcome.deleted, failed: outcome.failed.length };
   };
   try {

@@ -1,5 +1,5 @@
 import type { Batch, EachBatchPayload } from '../clients/kafkajs.ts';
-import type { PipelineMetrics } from './pipelineMetrics.ts';
+import type { PipelineEvents } from './pipelineEvents.ts';
 
 /**
  * Marks a fully handled batch as done: resolves its last offset, commits the next one, and
@@ -13,12 +13,12 @@ import type { PipelineMetrics } from './pipelineMetrics.ts';
  */
 export async function commitBatch(
   payload: Pick<EachBatchPayload, 'batch' | 'resolveOffset' | 'commitOffsetsIfNecessary'>,
-  metrics: PipelineMetrics,
+  events: PipelineEvents,
   group: string,
 ): Promise<void> {
   payload.resolveOffset(payload.batch.lastOffset());
   await commitNext(payload, nextOffset(payload.batch));
-  recordLag(metrics, group, payload.batch);
+  reportLag(events, group, payload.batch);
 }
 
 /** Commits `offset` as the next one the group reads in the batch's partition, through the batch (see commitBatch). */
@@ -33,6 +33,6 @@ export function nextOffset(batch: Batch): string {
 }
 
 /** How far behind its partition the group is after `batch`. */
-export function recordLag(metrics: PipelineMetrics, group: string, batch: Batch): void {
-  metrics.consumerLag.set({ group, topic: batch.topic, partition: String(batch.partition) }, Number(batch.offsetLag()));
+export function reportLag(events: PipelineEvents, group: string, batch: Batch): void {
+  events.emit('consumer.lag', { group, topic: batch.topic, partition: batch.partition, lag: Number(batch.offsetLag()) });
 }

@@ -2,19 +2,19 @@ import type { Batch } from '../clients/kafkajs.ts';
 import type { Logger } from '../logger.ts';
 import type { DeadLetter } from './deadLetters.ts';
 import type { RoutedEvents } from './enrichSteps.ts';
-import type { PipelineMetrics } from './pipelineMetrics.ts';
+import type { PipelineEvents } from './pipelineEvents.ts';
 
 /**
- * fedsearch_events_total, each event counted once however often its batch is read: a batch whose
- * dead letters could not be written yet, or that was sent back before its commit, is read again,
- * and counting it each time made one stuck event look like thousands. A partition's offsets only
+ * The `enrich.events` counts (fedsearch_events_total), each event counted once however often its
+ * batch is read: a batch whose dead letters could not be written yet, or that was sent back before
+ * its commit, is read again, and counting it each time made one stuck event look like thousands. A partition's offsets only
  * grow, so the highest one counted tells which events of a batch were.
  */
 export class EventCounts {
   private readonly highestCounted = new Map<string, bigint>();
 
   constructor(
-    private readonly metrics: Pick<PipelineMetrics, 'eventsIn' | 'eventsSkipped'>,
+    private readonly events: PipelineEvents,
     private readonly logger: Logger,
   ) {}
 
@@ -34,10 +34,11 @@ export class EventCounts {
     this.highestCounted.set(partition, BigInt(last.offset));
     const undecodable = letters.filter((letter) => letter.kind === 'event' && letter.source !== null && BigInt(letter.source.offset) > before);
     const passedOver = skipped.filter((skip) => BigInt(skip.offset) > before);
-    for (const skip of passedOver) this.metrics.eventsSkipped.inc({ topic: batch.topic, reason: skip.reason });
+    const skippedBy = new Map<string, number>();
+    for (const skip of passedOver) skippedBy.set(skip.reason, (skippedBy.get(skip.reason) ?? 0) + 1);
+    for (const [reason, count] of skippedBy) this.events.emit('enrich.skipped', { topic: batch.topic, reason, count });
     const decoded = fresh * routes - undecodable.length - passedOver.length;
-    if (decoded > 0) this.metrics.eventsIn.inc({ topic: batch.topic, outcome: 'decoded' }, decoded);
-    if (undecodable.length > 0) this.metrics.eventsIn.inc({ topic: batch.topic, outcome: 'undecodable' }, undecodable.length);
+    this.events.emit('enrich.events', { topic: batch.topic, decoded, undecodable: undecodable.length });
     for (const letter of undecodable) this.logger.warn({ ...letter.source, reason: letter.reason }, 'undecodable change event sent to the dead-letter topic');
   }
 }

@@ -1,8 +1,12 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { PipelineEvents } from './pipelineEvents.ts';
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30];
 
-/** The pipeline's Prometheus metrics, on a registry of its own (served at /metrics). */
+/**
+ * The pipeline's Prometheus metrics, on a registry of its own (served at /metrics), fed by the
+ * stages' named events (`observe`): the stages report what happened and know nothing of Prometheus.
+ */
 export class PipelineMetrics {
   readonly registry = new Registry();
   readonly eventsIn: Counter<'topic' | 'outcome'>;
@@ -110,5 +114,41 @@ export class PipelineMetrics {
       labelNames: ['stage', 'kind'],
       registers,
     });
+  }
+
+  /** Subscribes these metrics to the stages' events; returns the function that unsubscribes. */
+  observe(events: PipelineEvents): () => void {
+    const unsubscribe = [
+      events.on('enrich.batch', ({ messages }) => this.batchMessages.observe({ stage: 'enrich' }, messages)),
+      events.on('enrich.events', ({ topic, decoded, undecodable }) => {
+        if (decoded > 0) this.eventsIn.inc({ topic, outcome: 'decoded' }, decoded);
+        if (undecodable > 0) this.eventsIn.inc({ topic, outcome: 'undecodable' }, undecodable);
+      }),
+      events.on('enrich.skipped', ({ topic, reason, count }) => this.eventsSkipped.inc({ topic, reason }, count)),
+      events.on('enrich.reverse_lookup', ({ entityType, found, added, second }) => {
+        if (!second) this.reverseLookupFanout.observe({ entity_type: entityType }, found);
+        else if (added > 0) this.reverseLookupLate.inc({ entity_type: entityType }, added);
+      }),
+      events.on('enrich.index_refresh', () => this.forcedRefreshes.inc()),
+      events.on('enrich.fetched', (counts) => {
+        for (const result of ['found', 'missing', 'failed'] as const) if (counts[result] > 0) this.documentsFetched.inc({ result }, counts[result]);
+      }),
+      events.on('enrich.gateway_request', ({ ms, ok }) => this.gatewayLatency.observe({ outcome: ok ? 'ok' : 'error' }, ms / 1000)),
+      events.on('enrich.gateway_retry', ({ reason }) => this.retries.inc({ stage: 'enrich', reason })),
+      events.on('enrich.produce', ({ documents }) => this.documentsPerProduce.observe(documents)),
+      events.on('sink.batch', ({ messages }) => this.batchMessages.observe({ stage: 'sink' }, messages)),
+      events.on('sink.written', (written) => {
+        for (const operation of ['index', 'delete'] as const) {
+          for (const [result, count] of Object.entries(written[operation])) if (count > 0) this.documentsWritten.inc({ operation, result }, count);
+        }
+        for (const seconds of written.endToEndSeconds) this.endToEndLatency.observe(seconds);
+      }),
+      events.on('sink.retry', ({ reason, count }) => this.retries.inc({ stage: 'sink', reason }, count)),
+      events.on('dead_letters', ({ stage, kind, count }) => this.deadLetters.inc({ stage, kind }, count)),
+      events.on('consumer.lag', ({ group, topic, partition, lag }) => this.consumerLag.set({ group, topic, partition: String(partition) }, lag)),
+    ];
+    return () => {
+      for (const off of unsubscribe) off();
+    };
   }
 }

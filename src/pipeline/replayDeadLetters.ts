@@ -2,8 +2,7 @@ import type { LoadedIndex } from '../index/loadIndex.ts';
 import { kafkaClient } from '../clients/kafkaClient.ts';
 import { readDeadLetter } from './deadLetters.ts';
 import { pipelineTopology } from '../index/pipelineTopology.ts';
-import { runPipeline } from './runPipeline.ts';
-import { eventRoutes } from './enrichSteps.ts';
+import { startEnricher } from './enricherResources.ts';
 import { replayAction } from './replayAction.ts';
 import { committedOffsets, endOffsets, hasCaughtUp } from './consumerGroupProgress.ts';
 import { commitNext } from './commitBatch.ts';
@@ -30,7 +29,6 @@ export interface ReplayReport {
 export async function replayDeadLetters(loaded: LoadedIndex, options: { since?: Date }, report: (line: string) => void): Promise<ReplayReport> {
   const { config } = loaded;
   const topology = pipelineTopology(loaded);
-  const routes = eventRoutes(loaded);
   const groupId = loaded.names.replayGroup;
   const kafka = kafkaClient(config.kafka, '-replay');
   const admin = kafka.admin();
@@ -49,11 +47,11 @@ export async function replayDeadLetters(loaded: LoadedIndex, options: { since?: 
     report(`nothing to replay in ${topology.dlqTopic}`);
     return outcome;
   }
-  const pipeline = await runPipeline(loaded, { stage: 'enrich', consume: false, metricsPort: 0 });
+  const { enricher, close: closeEnricher } = await startEnricher(loaded, { component: 'replay', clientIdSuffix: '-replay' });
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
   const consumer = kafka.consumer({ groupId });
   try {
+    await producer.connect();
     await consumer.connect();
     await consumer.subscribe({ topics: [topology.dlqTopic], fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
@@ -66,7 +64,7 @@ export async function replayDeadLetters(loaded: LoadedIndex, options: { since?: 
               if (BigInt(message.offset) >= (end.get(batch.partition) ?? 0n)) break;
               const letter = readDeadLetter(message);
               outcome.read++;
-              const action = replayAction(letter, routes, topology.documentsTopic);
+              const action = replayAction(letter, enricher.routes, topology.documentsTopic);
               const keepDead = (reason: string): Promise<unknown> =>
                 producer.send({
                   topic: topology.dlqTopic,
@@ -74,7 +72,7 @@ export async function replayDeadLetters(loaded: LoadedIndex, options: { since?: 
                   messages: [{ key: message.key, value: message.value, headers: { ...message.headers, 'fedsearch-dlq-reason': reason } }],
                 });
               if (action.kind === 'refetch') {
-                const result = await pipeline.enrich.enrich(new Map([[action.entityId, null]]), heartbeat);
+                const result = await enricher.enrich(new Map([[action.entityId, null]]), heartbeat);
                 const failure = result.failed[0];
                 if (failure) {
                   outcome.failedAgain++;
@@ -101,7 +99,7 @@ export async function replayDeadLetters(loaded: LoadedIndex, options: { since?: 
   } finally {
     await consumer.disconnect();
     await producer.disconnect();
-    await pipeline.stop();
+    await closeEnricher();
   }
   report(
     `replayed ${outcome.read} dead letter(s) from ${topology.dlqTopic}: ${outcome.refetched} refetched and written, ` +

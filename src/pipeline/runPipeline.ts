@@ -1,21 +1,16 @@
-import type { Client } from '@elastic/elasticsearch';
 import type { Admin, Kafka } from '../clients/kafkajs.ts';
-import { elasticsearchClient } from '../clients/elasticsearchClient.ts';
 import { kafkaClient } from '../clients/kafkaClient.ts';
-import { asInfrastructureError, InfrastructureError, UserError } from '../errors.ts';
-import { generateAvroSchema } from '../generate/generateAvroSchema.ts';
+import { asInfrastructureError, InfrastructureError } from '../errors.ts';
 import type { LoadedIndex } from '../index/loadIndex.ts';
-import { createLogger, type Logger } from '../logger.ts';
-import { readIndexMetadata, type IndexMetadata } from '../index/indexMetadata.ts';
+import { createLogger } from '../logger.ts';
 import { ResourceStack } from './resourceStack.ts';
 import { ReindexTargetWatch } from './reindexTargetWatch.ts';
 import { GroupCatchUp } from './consumerGroupProgress.ts';
-import { avroFingerprint } from '../index/stableHash.ts';
-import { DeadLetterQueue } from './deadLetters.ts';
-import { DocumentCodec } from './documentCodec.ts';
+import type { Enricher } from './enricher.ts';
+import { enricherOn, openEnricherServices } from './enricherResources.ts';
 import { EnrichStage } from './enrichStage.ts';
-import { GatewayFetcher } from './gatewayFetcher.ts';
 import { metricsPort, startMetricsServer } from './metricsServer.ts';
+import { PipelineEvents } from './pipelineEvents.ts';
 import { PipelineMetrics } from './pipelineMetrics.ts';
 import { pipelineTopology, type PipelineTopology } from '../index/pipelineTopology.ts';
 import { SinkStage } from './sinkStage.ts';
@@ -34,8 +29,8 @@ export interface RunningPipeline {
   topology: PipelineTopology;
   /** Waits until the sink group has committed everything on the documents topic so far. */
   sinkCaughtUp(timeoutMs?: number): Promise<void>;
-  /** The enrich stage (for backfill and replay, which reuse its enrichment). */
-  enrich: EnrichStage;
+  /** The enrichment the enrich stage runs (a test or `audit --repair` enriches ids with it). */
+  enrich: Enricher;
   /** Drains the in-flight batches, commits, and disconnects. */
   stop(): Promise<void>;
 }
@@ -51,38 +46,21 @@ export async function runPipeline(
   const consume = options.consume ?? true;
   const resources = new ResourceStack();
   try {
-    const elasticsearch = resources.add('the Elasticsearch client', elasticsearchClient(config.elasticsearch), (client) => client.close());
-    const { codec, metadata } = await documentCodec(elasticsearch, loaded);
-    const metrics = new PipelineMetrics(config.index);
     const kafka = kafkaClient(config.kafka);
-    const producer = resources.add('the producer', kafka.producer({ idempotent: true, maxInFlightRequests: 1 }), (p) => p.disconnect());
-    await producer.connect();
-    const deadLetters = new DeadLetterQueue(producer, topology.dlqTopic, ({ letter, refusal }) =>
-      logger.error(
-        { ...letter.source, kind: letter.kind, entityId: letter.entityId, reason: letter.reason },
-        `dead letter written as a bounded stand-in (${refusal}); the original stays at its source. ` +
-          `\`fedsearch provision ${config.sourceFile}\` sets ${topology.dlqTopic}'s max.message.bytes to hold any source message`,
-      ),
-    );
+    const services = await openEnricherServices(loaded, resources, logger, kafka);
+    const { elasticsearch, codec, metadata, deadLetters } = services;
+    const events = new PipelineEvents();
+    const metrics = new PipelineMetrics(config.index);
+    metrics.observe(events);
     const sinkProgress = resources.add('the offsets admin', new SinkProgress(kafka, topology), (progress) => progress.close());
-    const enrich = new EnrichStage({
-      loaded,
-      topology,
-      elasticsearch,
-      fetcher: resources.add('the graph fetcher', gatewayFetcher(loaded, metrics), (fetcher) => fetcher.close()),
-      producer,
-      codec,
-      deadLetters,
-      metrics,
-      logger,
-      sinkCaughtUp: (timeoutMs) => sinkProgress.caughtUp(timeoutMs),
-    });
+    const enricher = enricherOn(loaded, services, resources, events, logger);
+    const enrich = new EnrichStage({ enricher, topology, events, logger, sinkCaughtUp: (timeoutMs) => sinkProgress.caughtUp(timeoutMs) });
     const reindexTarget = resources.add(
       'the reindex target watch',
       new ReindexTargetWatch(elasticsearch, config.index, metadata, logger),
       (watch) => watch.stop(),
     );
-    const sink = new SinkStage({ topology, elasticsearch, codec, deadLetters, metrics, logger, extraTargets: () => reindexTarget.targets() });
+    const sink = new SinkStage({ topology, elasticsearch, codec, deadLetters, events, logger, extraTargets: () => reindexTarget.targets() });
 
     const consumers = resources.add('the stage consumers', new StageConsumers(kafka, logger), (stages) => stages.stop());
     if (consume && options.stage !== 'sink') {
@@ -108,7 +86,7 @@ export async function runPipeline(
     return {
       metricsUrl: server.url,
       topology,
-      enrich,
+      enrich: enricher,
       sinkCaughtUp: (timeoutMs) => sinkProgress.caughtUp(timeoutMs),
       async stop() {
         // A stage crash-looping is not started again while the rest stops.
@@ -133,31 +111,6 @@ export async function runPipeline(
     await resources.closeAll({ quietly: true });
     throw asInfrastructureError(error, `starting the pipeline for ${config.index}`);
   }
-}
-
-/** The codec for the documents topic, once the index is provisioned with this query's schema. */
-async function documentCodec(elasticsearch: Client, loaded: LoadedIndex): Promise<{ codec: DocumentCodec; metadata: IndexMetadata }> {
-  const { config } = loaded;
-  const metadata = await readIndexMetadata(elasticsearch, config.index);
-  if (!metadata) throw new UserError(`${config.index} is not provisioned yet: run \`fedsearch provision ${config.sourceFile}\` first`);
-  const fingerprint = avroFingerprint(generateAvroSchema(loaded.shape, config).schema);
-  if (!(fingerprint in metadata.avroSchemas)) {
-    throw new UserError(
-      `the query of ${config.sourceFile} changed since ${config.index} was provisioned: run \`fedsearch provision ${config.sourceFile}\` first`,
-    );
-  }
-  return { codec: DocumentCodec.fromMetadata(metadata, fingerprint, { maxDocumentBytes: config.pipeline.maxDocumentBytes }), metadata };
-}
-
-function gatewayFetcher(loaded: LoadedIndex, metrics: PipelineMetrics): GatewayFetcher {
-  const { config } = loaded;
-  return new GatewayFetcher(
-    { gateway: config.gateway, template: loaded.query, pipeline: config.pipeline },
-    {
-      onRequest: (ms, ok) => metrics.gatewayLatency.observe({ outcome: ok ? 'ok' : 'error' }, ms / 1000),
-      onRetry: (reason) => metrics.retries.inc({ stage: 'enrich', reason }),
-    },
-  );
 }
 
 /**

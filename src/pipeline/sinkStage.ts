@@ -4,7 +4,7 @@ import type { Consumer, EachBatchPayload, KafkaMessage } from '../clients/kafkaj
 import type { Logger } from '../logger.ts';
 import type { DeadLetter, DeadLetterQueue } from './deadLetters.ts';
 import type { DocumentCodec, DocumentRecord } from './documentCodec.ts';
-import type { PipelineMetrics } from './pipelineMetrics.ts';
+import type { PipelineEvents, WriteCounts } from './pipelineEvents.ts';
 import type { PipelineTopology } from '../index/pipelineTopology.ts';
 import { commitBatch } from './commitBatch.ts';
 import { HEARTBEAT_EVERY_MS, heartbeatWhile } from './heartbeatWhile.ts';
@@ -19,7 +19,8 @@ export interface SinkStageDeps {
   elasticsearch: BulkClient;
   codec: Pick<DocumentCodec, 'fromMessage'>;
   deadLetters: Pick<DeadLetterQueue, 'send'>;
-  metrics: PipelineMetrics;
+  /** Where the sink reports batches, writes, retries and dead letters (metrics subscribe). */
+  events: PipelineEvents;
   logger: Logger;
   /** Indices written besides the alias (a reindex under way writes old and new). */
   extraTargets?: () => string[];
@@ -62,8 +63,8 @@ export class SinkStage {
   private async handleBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, heartbeat, isRunning, isStale } = payload;
     if (batch.isEmpty() || !isRunning() || isStale()) return;
-    const { codec, deadLetters, metrics, logger, topology } = this.deps;
-    metrics.batchMessages.observe({ stage: 'sink' }, batch.messages.length);
+    const { codec, deadLetters, events, logger, topology } = this.deps;
+    events.emit('sink.batch', { partition: batch.partition, messages: batch.messages.length });
     // A bulk request can outlast the session timeout (Elasticsearch frozen, a GC pause): without
     // heartbeats meanwhile the member is evicted and its commit refused.
     const whileWaiting = <T>(work: Promise<T>): Promise<T> => heartbeatWhile(work, heartbeat, this.deps.heartbeatEveryMs ?? HEARTBEAT_EVERY_MS);
@@ -94,7 +95,7 @@ export class SinkStage {
       {
         backoff: ELASTICSEARCH_BACKOFF,
         beforeWait: (reasons, attempt, delay) => {
-          for (const reason of reasons) metrics.retries.inc({ stage: 'sink', reason });
+          for (const [reason, count] of countEach(reasons)) events.emit('sink.retry', { reason, count });
           logger.warn({ partition: batch.partition, documents: reasons.length, attempt, delayMs: Math.round(delay) }, 'Elasticsearch busy or unreachable; backing off');
         },
         afterWait: async () => {
@@ -107,13 +108,13 @@ export class SinkStage {
     );
 
     await whileWaiting(deadLetters.send(letters));
-    for (const _ of letters) metrics.deadLetters.inc({ stage: 'sink', kind: 'document' });
-    await commitBatch(payload, metrics, topology.sinkGroup);
+    if (letters.length > 0) events.emit('dead_letters', { stage: 'sink', kind: 'document', count: letters.length });
+    await commitBatch(payload, events, topology.sinkGroup);
   }
 
   /** One bulk request; returns the writes to retry, with why. Permanent failures become dead letters. */
   private async write(writes: PendingWrite[], letters: DeadLetter[], partition: number): Promise<Retries> {
-    const { elasticsearch, topology, metrics, logger } = this.deps;
+    const { elasticsearch, topology, events, logger } = this.deps;
     const targets = [topology.alias, ...(this.deps.extraTargets?.() ?? [])];
     const operations: Array<estypes.BulkOperationContainer | Record<string, unknown>> = [];
     const slots: Array<{ write: PendingWrite; target: string }> = [];
@@ -145,8 +146,9 @@ export class SinkStage {
     // A write refused for good by one target (a reindex writes two) is dead-lettered once, and not
     // also retried for another target's 429: replaying the letter writes it to both again.
     const refused = new Set<PendingWrite>();
-    // Counted here and added once: a labelled counter looks its labels up at every inc.
-    const written = { index: { ok: 0, stale: 0, 'dead-lettered': 0 }, delete: { ok: 0, stale: 0, 'dead-lettered': 0 } };
+    // Counted here and reported once per request, not per item.
+    const written: { index: WriteCounts; delete: WriteCounts } = { index: { ok: 0, stale: 0, 'dead-lettered': 0 }, delete: { ok: 0, stale: 0, 'dead-lettered': 0 } };
+    const endToEndSeconds: number[] = [];
     const now = Date.now();
     items.forEach((item, position) => {
       const { write, target } = slots[position] as { write: PendingWrite; target: string };
@@ -155,7 +157,7 @@ export class SinkStage {
       const status = result?.status ?? 500;
       if (status < 300 || (operation === 'delete' && status === 404)) {
         written[operation].ok++;
-        if (write.record.eventTsMs !== null) metrics.endToEndLatency.observe(Math.max(0, now - write.record.eventTsMs) / 1000);
+        if (write.record.eventTsMs !== null) endToEndSeconds.push(Math.max(0, now - write.record.eventTsMs) / 1000);
       } else if (status === 409) {
         // A newer version is already there: this document is stale, which is exactly the point.
         written[operation].stale++;
@@ -170,9 +172,7 @@ export class SinkStage {
         letters.push(this.documentLetter(write.message, partition, reason, write.record.id));
       }
     });
-    for (const operation of ['index', 'delete'] as const) {
-      for (const [result, count] of Object.entries(written[operation])) if (count > 0) metrics.documentsWritten.inc({ operation, result }, count);
-    }
+    events.emit('sink.written', { ...written, endToEndSeconds });
     return retry;
   }
 
@@ -188,4 +188,11 @@ export class SinkStage {
       ...(message.headers ? { headers: message.headers } : {}),
     };
   }
+}
+
+/** How often each value occurs, in order of first occurrence. */
+function countEach<T>(values: readonly T[]): Map<T, number> {
+  const counts = new Map<T, number>();
+  for (const value of values) counts.set(value, (counts.get(value) ?? 0) + 1);
+  return counts;
 }

@@ -1,11 +1,12 @@
 import type { estypes } from '@elastic/elasticsearch';
 import { describe, expect, it } from 'vitest';
 import { EnrichStage } from '../../src/pipeline/enrichStage.ts';
+import { Enricher } from '../../src/pipeline/enricher.ts';
 import { documentMessages, eventRoutes, lookUpPrimaryIds, routeEvents, type PendingIds, type Route } from '../../src/pipeline/enrichSteps.ts';
 import type { FetchResult } from '../../src/pipeline/gatewayFetcher.ts';
 import type { LookupTarget } from '../../src/pipeline/reverseLookup.ts';
 import { moviesIndex } from '../search/moviesIndex.ts';
-import { counterValue, fakeConsumer, filmCodec, kafkaMessage, metrics, recordingDeadLetters, silentLogger } from './stageFakes.ts';
+import { counterValue, fakeConsumer, filmCodec, kafkaMessage, observed, recordingDeadLetters, silentLogger } from './stageFakes.ts';
 
 const movies = moviesIndex();
 const routes = eventRoutes(movies);
@@ -108,7 +109,7 @@ function stage(options: {
   const fetched: string[][] = [];
   let lookup = 0;
   const deadLetters = recordingDeadLetters();
-  const stageMetrics = metrics();
+  const { events: reported, metrics: stageMetrics } = observed();
   const elasticsearch = {
     async search(): Promise<estypes.SearchResponse> {
       if (options.failingLookups?.includes(lookup)) {
@@ -124,9 +125,9 @@ function stage(options: {
     closePointInTime: async () => ({}),
     indices: { refresh: async () => void events.push('refresh') },
   };
-  const enrich = new EnrichStage({
+  const enricher = new Enricher({
     loaded: movies,
-    topology: { alias: 'movies', documentsTopic: 'movies.documents', enrichGroup: 'movies-enrich' },
+    topology: { alias: 'movies', documentsTopic: 'movies.documents' },
     elasticsearch,
     fetcher: {
       async fetchInChunks(ids, _whileWaiting, onChunk) {
@@ -149,7 +150,13 @@ function stage(options: {
     },
     codec: filmCodec(),
     deadLetters: { send: async (letters) => { events.push(`dead letters ${letters.length}`); await deadLetters.send([...letters]); } },
-    metrics: stageMetrics,
+    events: reported,
+    logger: silentLogger,
+  });
+  const enrich = new EnrichStage({
+    enricher,
+    topology: { enrichGroup: 'movies-enrich' },
+    events: reported,
     logger: silentLogger,
     sinkCaughtUp: async () => {
       await options.sinkCaughtUp?.();

@@ -2,7 +2,7 @@ import type { KafkaMessage } from '../../src/clients/kafkajs.ts';
 import { describe, expect, it } from 'vitest';
 import type { DeadLetter } from '../../src/pipeline/deadLetters.ts';
 import { EventCounts } from '../../src/pipeline/eventCounts.ts';
-import { counterValue, metrics, silentLogger } from './stageFakes.ts';
+import { counterValue, observed, silentLogger } from './stageFakes.ts';
 
 const at = (offset: number): KafkaMessage => ({ key: null, value: null, offset: String(offset), timestamp: '0', attributes: 0 }) as KafkaMessage;
 const undecodable = (offset: number): DeadLetter => ({
@@ -18,8 +18,8 @@ const refetch: DeadLetter = { kind: 'refetch', stage: 'enrich', reason: 'gateway
 
 describe('EventCounts', () => {
   it('counts each event once, however often its batch is read again, and only events as undecodable', async () => {
-    const m = metrics();
-    const counts = new EventCounts(m, silentLogger);
+    const { events, metrics: m } = observed();
+    const counts = new EventCounts(events, silentLogger);
     const count = (outcome: string): Promise<number> => counterValue(m.registry, 'fedsearch_events_total', { topic: 'studio.movie.changes', outcome });
     const batch = (offsets: number[]) => ({ topic: 'studio.movie.changes', partition: 0, messages: offsets.map(at) });
 
@@ -35,8 +35,8 @@ describe('EventCounts', () => {
   });
 
   it('counts an event once per route of its topic, decoded by one and undecodable by the other', async () => {
-    const m = metrics();
-    const counts = new EventCounts(m, silentLogger);
+    const { events, metrics: m } = observed();
+    const counts = new EventCounts(events, silentLogger);
     counts.count({ topic: 'studio.credit.changes', partition: 0, messages: [at(1), at(2)] }, 2, [{ ...undecodable(2), source: { topic: 'studio.credit.changes', partition: 0, offset: '2' } }]);
     expect(await counterValue(m.registry, 'fedsearch_events_total', { topic: 'studio.credit.changes', outcome: 'decoded' })).toBe(3);
     expect(await counterValue(m.registry, 'fedsearch_events_total', { topic: 'studio.credit.changes', outcome: 'undecodable' })).toBe(1);

@@ -3,7 +3,7 @@ import type { KafkaMessage } from '../../src/clients/kafkajs.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { SinkStage, type BulkClient, type SinkStageDeps } from '../../src/pipeline/sinkStage.ts';
-import { counterValue, fakeConsumer, filmCodec, kafkaMessage, metrics, recordingDeadLetters, silentLogger } from './stageFakes.ts';
+import { counterValue, fakeConsumer, filmCodec, kafkaMessage, observed, recordingDeadLetters, silentLogger } from './stageFakes.ts';
 
 const topology = { alias: 'films', documentsTopic: 'films.documents', sinkGroup: 'films-sink' };
 const codec = filmCodec();
@@ -44,19 +44,19 @@ function fakeElasticsearch(answer: (operation: { action: 'index' | 'delete'; _in
 
 function sink(elasticsearch: BulkClient, options: Partial<Pick<SinkStageDeps, 'extraTargets' | 'deadLetters' | 'heartbeatEveryMs'>> = {}) {
   const deadLetters = recordingDeadLetters();
-  const stageMetrics = metrics();
+  const { events, metrics: stageMetrics } = observed();
   const waits: number[] = [];
   const stage = new SinkStage({
     topology,
     elasticsearch,
     codec,
     deadLetters,
-    metrics: stageMetrics,
+    events,
     logger: silentLogger,
     sleep: async (ms) => void waits.push(ms),
     ...options,
   });
-  return { stage, deadLetters, metrics: stageMetrics, waits };
+  return { stage, deadLetters, metrics: stageMetrics, events, waits };
 }
 
 /** The (target, id, version, title) of each write in a bulk request. */
@@ -165,6 +165,27 @@ describe('SinkStage', () => {
     expect(waits[1]).toBeGreaterThanOrEqual(250);
     expect(waits[1]).toBeLessThan(500);
     expect(consumer.commits).toHaveLength(1);
+  });
+
+  it('reports each batch, bulk answer, retry round and dead letters as one named event with counts', async () => {
+    const es = fakeElasticsearch(({ _id }, call) =>
+      _id === 'f3' ? { status: 400, error: { type: 'mapper_parsing_exception', reason: 'bad title' } } : call === 1 && _id === 'f2' ? 429 : _id === 'f1' ? 409 : 201,
+    );
+    const { stage, events } = sink(es.client);
+    const seen: Array<[string, unknown]> = [];
+    for (const name of ['sink.batch', 'sink.written', 'sink.retry', 'dead_letters', 'consumer.lag'] as const) events.on(name, (payload) => void seen.push([name, payload]));
+    const consumer = fakeConsumer();
+    await stage.run(consumer.consumer);
+    await consumer.deliver(topology.documentsTopic, [document('f1', 1), document('f2', 1), document('f3', 1), document('f4', 1, null)], { partition: 2 });
+    const counts = (ok: number, stale: number, dead: number) => ({ ok, stale, 'dead-lettered': dead });
+    expect(seen).toEqual([
+      ['sink.batch', { partition: 2, messages: 4 }],
+      ['sink.written', { index: counts(0, 1, 1), delete: counts(1, 0, 0), endToEndSeconds: [] }],
+      ['sink.retry', { reason: 'elasticsearch_busy', count: 1 }],
+      ['sink.written', { index: counts(1, 0, 0), delete: counts(0, 0, 0), endToEndSeconds: [] }],
+      ['dead_letters', { stage: 'sink', kind: 'document', count: 1 }],
+      ['consumer.lag', { group: 'films-sink', topic: 'films.documents', partition: 2, lag: 0 }],
+    ]);
   });
 
   it('retries the whole batch when the bulk request itself fails', async () => {

@@ -4,7 +4,7 @@ import type { EventSource } from '../../src/config/indexConfig.ts';
 import { routeEvents, type Route } from '../../src/pipeline/enrichSteps.ts';
 import { EventCounts } from '../../src/pipeline/eventCounts.ts';
 import { changePayload, heartbeat, keyOf, withSchema } from './debeziumMessages.ts';
-import { counterValue, metrics, silentLogger } from './stageFakes.ts';
+import { counterValue, observed, silentLogger } from './stageFakes.ts';
 
 const topic = 'cdc.movies.public.movies';
 const source: EventSource = { topic, format: 'debezium', idPath: 'id', idPaths: null, idFromKey: false, position: { line: 1, col: 1 } };
@@ -32,8 +32,8 @@ describe('messages that are no change', () => {
       { offset: '7', reason: 'heartbeat' },
     ]);
 
-    const m = metrics();
-    const counts = new EventCounts(m, silentLogger);
+    const { events, metrics: m } = observed();
+    const counts = new EventCounts(events, silentLogger);
     // Read twice (a batch sent back before its commit): still counted once.
     counts.count({ topic, partition: 0, messages: batch }, 1, routed.letters, routed.skipped);
     counts.count({ topic, partition: 0, messages: batch }, 1, routed.letters, routed.skipped);

@@ -2,6 +2,7 @@ import type { Consumer, EachBatchPayload, KafkaMessage } from '../../src/clients
 import { pino } from 'pino';
 import { DocumentCodec } from '../../src/pipeline/documentCodec.ts';
 import type { DeadLetter } from '../../src/pipeline/deadLetters.ts';
+import { PipelineEvents } from '../../src/pipeline/pipelineEvents.ts';
 import { PipelineMetrics } from '../../src/pipeline/pipelineMetrics.ts';
 
 /**
@@ -12,8 +13,12 @@ import { PipelineMetrics } from '../../src/pipeline/pipelineMetrics.ts';
 
 export const silentLogger = pino({ level: 'silent' });
 
-export function metrics(): PipelineMetrics {
-  return new PipelineMetrics('films');
+/** The events a stage reports to, and the metrics subscribed to them (as runPipeline wires them). */
+export function observed(): { events: PipelineEvents; metrics: PipelineMetrics } {
+  const events = new PipelineEvents();
+  const metrics = new PipelineMetrics('films');
+  metrics.observe(events);
+  return { events, metrics };
 }
 
 /** The value of one series of a counter, by its labels. */
