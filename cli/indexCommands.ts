@@ -23,9 +23,11 @@ export function addIndexCommands(program: Command): void {
     .action(runAction(async (configFile: string, options: SchemaOption) => {
       const loaded = await loadIndex(configFile, schemaOption(options));
       for (const warning of loaded.warnings) say(`warning: ${formatProblem(warning)}`);
+      const { checkSearchNames, checkSearchSubgraphComposes } = await import('../src/search/searchSubgraphComposition.ts');
+      // A search name the graph already has is the config's to fix (search.field), at its line.
+      checkSearchNames(loaded);
       if (loaded.supergraph) {
         // Indexing does not need the search subgraph, so a graph it would not join is a warning here (serve refuses it).
-        const { checkSearchSubgraphComposes } = await import('../src/search/searchSubgraphComposition.ts');
         try {
           checkSearchSubgraphComposes([loaded]);
         } catch (error) {

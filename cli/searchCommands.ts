@@ -19,7 +19,7 @@ export function addSearchCommands(program: Command): void {
     .argument('<config>', 'index configuration file (YAML)')
     .description('search an index from the command line: text, filter DSL, facets; a table or --json')
     .option('-q, --query <text>', 'free text, across the text fields')
-    .option('-f, --filter <dsl>', 'filter, e.g. \'genres == "comedy" AND production.status IN ["PHOTOGRAPHY"]\'')
+    .option('-f, --filter <dsl>', 'filter on the index\'s fields, e.g. \'status == "active" AND year >= 2020 AND tags IN ["a", "b"]\'')
     .option('--facet <path>', 'facet to count (repeatable; default: every facet field)', collect)
     .option('--select <path=value>', 'choose a facet value (repeatable)', collect)
     .option('-n, --size <n>', 'hits to show', (v) => Number(v), 10)

@@ -7,7 +7,7 @@ import type { DocumentField } from './documentFields.ts';
 export interface HitDisplay {
   /** The heading; null shows the id. */
   title: string | null;
-  /** A line of short values under it (`2019 · comedy · FILMING`). */
+  /** A line of short values under it (`2024 · shipped · express`). */
   subtitle: string[];
   /** Longer text below (a synopsis, the names in a list). */
   detail: string[];

@@ -3,13 +3,15 @@ import { UserError } from '../errors.ts';
 import type { LoadedIndex } from '../index/loadIndex.ts';
 import { searchSubgraphNames, searchSubgraphTypeDefs } from './searchSubgraph.ts';
 import { composition } from '../graph/federationLibraries.ts';
+import { ConfigError } from '../config/configError.ts';
+import { searchNameCollisions } from '../index/searchNames.ts';
 
 /** Name of the search subgraph in a composed graph. */
 export const SEARCH_SUBGRAPH_NAME = 'search';
 
 /** The search subgraph's SDL for these indexes (`fedsearch generate subgraph`). */
 export function searchSubgraphSdl(indexes: readonly LoadedIndex[]): string {
-  return print(searchSubgraphTypeDefs(indexes.map((loaded) => searchSubgraphNames(loaded.query))));
+  return print(searchSubgraphTypeDefs(indexes.map((loaded) => searchSubgraphNames(loaded.query, loaded.config.search))));
 }
 
 /**
@@ -24,7 +26,7 @@ export function checkSearchSubgraphComposes(indexes: readonly LoadedIndex[]): { 
   const served = indexes.map((loaded) => loaded.config.index).join(', ');
   let typeDefs;
   try {
-    typeDefs = searchSubgraphTypeDefs(indexes.map((loaded) => searchSubgraphNames(loaded.query)));
+    typeDefs = searchSubgraphTypeDefs(indexes.map((loaded) => searchSubgraphNames(loaded.query, loaded.config.search)));
   } catch (error) {
     throw new UserError(`the search subgraph for ${served}: ${(error as Error).message}`);
   }
@@ -36,4 +38,14 @@ export function checkSearchSubgraphComposes(indexes: readonly LoadedIndex[]): { 
     throw new UserError(`the search subgraph for ${served} does not compose with ${supergraph.file}: ${result.errors.map((error) => error.message).join('; ')}`);
   }
   return { supergraph: supergraph.file };
+}
+
+/**
+ * The index's search field and types checked against the graph's own: a name the graph already
+ * has (and not as the search subgraph's own) is a ConfigError at its line — the configured
+ * `search.field`/`search.typePrefix`, or `primary.type` with the `search:` setting to add.
+ */
+export function checkSearchNames(loaded: LoadedIndex): void {
+  const problems = searchNameCollisions(loaded.config, loaded.schema, loaded.query.entityType.name);
+  if (problems.length > 0) throw new ConfigError(problems);
 }

@@ -43,11 +43,11 @@ export async function serveSearch(
   const api = await startSearchServer(services, options, logger);
   let subgraph: Listener | null = null;
   if (options.subgraphPort !== null && indexes.length > 0) {
-    const served = indexes.map((loaded, i) => ({ service: services[i] as SearchService, query: loaded.query }));
+    const served = indexes.map((loaded, i) => ({ service: services[i] as SearchService, query: loaded.query, naming: loaded.config.search }));
     const apollo = new ApolloServer<SearchSubgraphContext>({
       ...apolloServerOptions(),
       schema: searchSubgraph(served, { requestTimeoutMs: options.requestTimeoutMs }),
-      validationRules: [operationCostRule(searchFieldNames(indexes.map((loaded) => loaded.query)))],
+      validationRules: [operationCostRule(searchFieldNames(served))],
       parseOptions: { maxTokens: MAX_OPERATION_TOKENS },
     });
     subgraph = await startSubgraphListener(apollo, { ...options, port: options.subgraphPort }, logger);
