@@ -40,6 +40,8 @@ export interface ProvisionInputs {
   topology: PipelineTopology;
   template: IndexTemplateBody;
   avroSchema: object;
+  /** The graph's schema as read from the gateway (SDL), recorded for `serve`; null when a supergraph file is the graph. */
+  graphSchema: string | null;
   elasticsearch: Client;
   kafkaAdmin: Admin;
   /** Create missing source (change event) topics too: for local use, where nobody else does. */
@@ -156,7 +158,7 @@ export async function planProvision(inputs: ProvisionInputs): Promise<ProvisionP
   }
 
   const metadata = await readIndexMetadata(elasticsearch, config.index);
-  const reason = metadataChange(metadata, { liveIndex: target as string, templateHash: hash, avroSchema: inputs.avroSchema });
+  const reason = metadataChange(metadata, { liveIndex: target as string, templateHash: hash, avroSchema: inputs.avroSchema, graphSchema: inputs.graphSchema });
   if (reason || actions.length > 0) actions.push({ kind: 'write-metadata', reason: reason ?? 'after the changes above' });
   return { actions, needsReindex, warnings, liveIndex: target as string, templateHash: hash };
 }
@@ -204,6 +206,7 @@ export async function applyProvision(inputs: ProvisionInputs, plan: ProvisionPla
             templateName: indexNames(config.index).templateName,
             templateHash: plan.templateHash,
             avroSchema: inputs.avroSchema,
+            graphSchema: inputs.graphSchema,
             documentsTopic: topology.documentsTopic,
             dlqTopic: topology.dlqTopic,
             configFile: config.sourceFile,
@@ -226,12 +229,14 @@ export async function applyProvision(inputs: ProvisionInputs, plan: ProvisionPla
 
 function metadataChange(
   metadata: IndexMetadata | undefined,
-  wanted: { liveIndex: string; templateHash: string; avroSchema: object },
+  wanted: { liveIndex: string; templateHash: string; avroSchema: object; graphSchema: string | null },
 ): string | undefined {
   if (!metadata) return 'first provisioning';
   if (metadata.liveIndex !== wanted.liveIndex) return `live index is now ${wanted.liveIndex}`;
   if (metadata.templateHash !== wanted.templateHash) return 'template changed';
   if (!(avroFingerprint(wanted.avroSchema) in metadata.avroSchemas)) return 'new Avro schema version';
+  // What `serve` starts from while the gateway is down must be the graph the index was built for.
+  if (wanted.graphSchema !== null && metadata.graphSchema !== wanted.graphSchema) return 'graph schema changed (serve starts from it without the gateway)';
   return undefined;
 }
 

@@ -49,3 +49,26 @@ export function checkSearchNames(loaded: LoadedIndex): void {
   const problems = searchNameCollisions(loaded.config, loaded.schema, loaded.query.entityType.name);
   if (problems.length > 0) throw new ConfigError(problems);
 }
+
+/**
+ * The indexes one search subgraph can hold, in order: each joins when its names are free in the
+ * graph and the subgraph still composes with it; one that does not is left out, with the reason,
+ * and never takes the others down (the HTTP API serves every index, subgraph or not).
+ */
+export function composableIndexes(indexes: readonly LoadedIndex[]): { composed: LoadedIndex[]; leftOut: Array<{ index: string; reason: string }> } {
+  const composed: LoadedIndex[] = [];
+  const leftOut: Array<{ index: string; reason: string }> = [];
+  for (const loaded of indexes) {
+    try {
+      checkSearchNames(loaded);
+      checkSearchSubgraphComposes([...composed, loaded]);
+      // Without a supergraph to compose with, two indexes can still clash with each other (one field name).
+      searchSubgraphTypeDefs([...composed, loaded].map((each) => searchSubgraphNames(each.query, each.config.search)));
+      composed.push(loaded);
+    } catch (error) {
+      if (!(error instanceof UserError)) throw error;
+      leftOut.push({ index: loaded.config.index, reason: error.message });
+    }
+  }
+  return { composed, leftOut };
+}
