@@ -75,7 +75,9 @@ export function addIndexCommands(program: Command): void {
     .action(runAction(async (configFiles: string[], options: SchemaOption) => {
       const indexes = [];
       for (const file of configFiles) indexes.push(await loadIndex(file, schemaOption(options)));
-      const { checkSearchSubgraphComposes, searchSubgraphSdl } = await import('../src/search/searchSubgraphComposition.ts');
+      const { checkSearchNames, checkSearchSubgraphComposes, searchSubgraphSdl } = await import('../src/search/searchSubgraphComposition.ts');
+      // A name the graph already has is reported at its line before composition says it in its own words.
+      for (const loaded of indexes) checkSearchNames(loaded);
       const composed = checkSearchSubgraphComposes(indexes);
       print(searchSubgraphSdl(indexes));
       if (composed) say(`composes with ${composed.supergraph}`);
