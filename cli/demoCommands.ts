@@ -34,13 +34,18 @@ export function addDemoCommands(program: Command): void {
   const graph = demo.command('graph').description('the demo federated graph on its own');
   graph
     .command('up')
-    .description('start the movies, productions and talent subgraphs and a gateway; Ctrl-C stops them')
+    .description('start the movies, productions and talent subgraphs and a gateway (or, with --shop, the shop graph); Ctrl-C stops them')
+    .option('--shop', 'the shop graph instead: users, products, inventory and reviews on ports 4101–4104, a gateway on 4100 (index-configs/shop-*.yaml)')
     .option('--movies <n>', 'size of the generated studio', positiveInt, 10_000)
     .option('--seed <n>', 'seed of the data generator (same seed, same studio)', positiveInt, 42)
     .option('--no-events', 'do not publish change events to Kafka (mutations still work)')
     .option('--kafka <brokers>', 'Kafka brokers for change events, comma-separated', '127.0.0.1:9092')
-    .action(runAction(async (options: { movies: number; seed: number; events: boolean; kafka: string }) => {
-      const { runDemoGraph } = await import('../src/demo/runDemoGraph.ts');
+    .action(runAction(async (options: { movies: number; seed: number; events: boolean; kafka: string; shop?: boolean }) => {
+      const { runDemoGraph, runShopGraph } = await import('../src/demo/runDemoGraph.ts');
+      if (options.shop) {
+        await runShopGraph({ kafkaBrokers: options.events ? options.kafka.split(',') : null });
+        return;
+      }
       await runDemoGraph({
         movies: options.movies,
         seed: options.seed,

@@ -23,9 +23,11 @@ export function addIndexCommands(program: Command): void {
     .action(runAction(async (configFile: string, options: SchemaOption) => {
       const loaded = await loadIndex(configFile, schemaOption(options));
       for (const warning of loaded.warnings) say(`warning: ${formatProblem(warning)}`);
+      const { checkSearchNames, checkSearchSubgraphComposes } = await import('../src/search/searchSubgraphComposition.ts');
+      // A search name the graph already has is the config's to fix (search.field), at its line.
+      checkSearchNames(loaded);
       if (loaded.supergraph) {
         // Indexing does not need the search subgraph, so a graph it would not join is a warning here (serve refuses it).
-        const { checkSearchSubgraphComposes } = await import('../src/search/searchSubgraphComposition.ts');
         try {
           checkSearchSubgraphComposes([loaded]);
         } catch (error) {
@@ -73,7 +75,9 @@ export function addIndexCommands(program: Command): void {
     .action(runAction(async (configFiles: string[], options: SchemaOption) => {
       const indexes = [];
       for (const file of configFiles) indexes.push(await loadIndex(file, schemaOption(options)));
-      const { checkSearchSubgraphComposes, searchSubgraphSdl } = await import('../src/search/searchSubgraphComposition.ts');
+      const { checkSearchNames, checkSearchSubgraphComposes, searchSubgraphSdl } = await import('../src/search/searchSubgraphComposition.ts');
+      // A name the graph already has is reported at its line before composition says it in its own words.
+      for (const loaded of indexes) checkSearchNames(loaded);
       const composed = checkSearchSubgraphComposes(indexes);
       print(searchSubgraphSdl(indexes));
       if (composed) say(`composes with ${composed.supergraph}`);

@@ -4,6 +4,25 @@ import { GATEWAY_SECRET_HEADER, readSecretFile } from '../src/search/accessToken
 import { handleInterrupts, untilInterrupted } from '../src/interruption.ts';
 import { loadIndex } from './loadIndexLazily.ts';
 import { runAction } from './runAction.ts';
+import { UserError } from '../src/errors.ts';
+import { withHiddenValues } from '../src/hiddenValues.ts';
+
+const say = (line: string): void => void process.stderr.write(`${line}\n`);
+
+/** Each file loaded on its own: one that fails is set aside with its reason, never stopping the rest. */
+async function loadEach<T>(files: readonly string[], load: (file: string) => Promise<T>): Promise<{ indexes: T[]; failures: Array<{ file: string; reason: string }> }> {
+  const indexes: T[] = [];
+  const failures: Array<{ file: string; reason: string }> = [];
+  for (const file of files) {
+    try {
+      indexes.push(await load(file));
+    } catch (error) {
+      if (!(error instanceof UserError)) throw error;
+      failures.push({ file, reason: withHiddenValues(error.message) });
+    }
+  }
+  return { indexes, failures };
+}
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
@@ -19,7 +38,7 @@ export function addSearchCommands(program: Command): void {
     .argument('<config>', 'index configuration file (YAML)')
     .description('search an index from the command line: text, filter DSL, facets; a table or --json')
     .option('-q, --query <text>', 'free text, across the text fields')
-    .option('-f, --filter <dsl>', 'filter, e.g. \'genres == "comedy" AND production.status IN ["PHOTOGRAPHY"]\'')
+    .option('-f, --filter <dsl>', 'filter on the index\'s fields, e.g. \'status == "active" AND year >= 2020 AND tags IN ["a", "b"]\'')
     .option('--facet <path>', 'facet to count (repeatable; default: every facet field)', collect)
     .option('--select <path=value>', 'choose a facet value (repeatable)', collect)
     .option('-n, --size <n>', 'hits to show', (v) => Number(v), 10)
@@ -56,7 +75,7 @@ export function addSearchCommands(program: Command): void {
 
   program
     .command('serve')
-    .argument('<configs...>', 'index configuration files (YAML), one per index served')
+    .argument('<configs...>', 'index configuration files (YAML), one per index served, or directories of them')
     .description('serve the HTTP search API (POST /v1/indexes/:index/search, GET …/suggest?q=) and the search subgraph')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port of the HTTP API', port, 8080)
@@ -80,26 +99,32 @@ export function addSearchCommands(program: Command): void {
     )
     .addHelpText(
       'after',
-      `\nCursors are signed with a key of this process; replicas behind one load balancer share FEDSEARCH_CURSOR_KEY.`,
+      `\nCursors are signed with a key of this process; replicas behind one load balancer share FEDSEARCH_CURSOR_KEY.` +
+        `\nWith the gateway down, an index starts from the graph's schema its last provision recorded.` +
+        `\nAn index that cannot be served, or whose search field would not compose with the graph, is left out with the reason; the others are served.`,
     )
     .action(runAction(async (configFiles: string[], options: { host: string; port: number; subgraphPort: number; authTokenFile?: string; gatewaySecretFile?: string; corsOrigin?: string; idleTimeout: number }) => {
       handleInterrupts();
       const authToken = options.authTokenFile ? readSecretFile(options.authTokenFile, 'auth token') : process.env.FEDSEARCH_AUTH_TOKEN || undefined;
       const gatewaySecret = options.gatewaySecretFile ? readSecretFile(options.gatewaySecretFile, 'gateway secret') : process.env.FEDSEARCH_GATEWAY_SECRET || undefined;
-      const indexes = [];
-      for (const file of configFiles) indexes.push(await loadIndex(file));
-      const [{ checkSearchSubgraphComposes }, { serveSearch }, { cursorKey }, { DEFAULT_REQUEST_TIMEOUT_MS }] = await Promise.all([
+      const [{ composableIndexes }, { configFilesOf, loadServedIndex }, { serveSearch }, { cursorKey }, { DEFAULT_REQUEST_TIMEOUT_MS }] = await Promise.all([
         import('../src/search/searchSubgraphComposition.ts'),
+        import('../src/search/servedIndexes.ts'),
         import('../src/search/serveSearch.ts'),
         import('../src/search/searchCursor.ts'),
         import('../src/search/requestDeadline.ts'),
       ]);
-      // A subgraph the graph cannot compose is refused here, with the reason, not by a gateway later.
-      if (options.subgraphPort !== null) checkSearchSubgraphComposes(indexes);
+      const { indexes, failures } = await loadEach(configFilesOf(configFiles), (file) => loadServedIndex(file, say));
+      for (const failure of failures) say(`not serving ${failure.file}: ${failure.reason}`);
+      if (indexes.length === 0) throw new UserError('no index to serve');
+      // A search subgraph the graph cannot compose is left out here, with the reason, not found by a gateway later.
+      const { composed, leftOut } = composableIndexes(indexes);
+      for (const { index, reason } of leftOut) say(`${index}: served by the HTTP API only, left out of the search subgraph: ${withHiddenValues(reason)}`);
       const running = await serveSearch(indexes, {
         host: options.host,
         port: options.port,
         subgraphPort: options.subgraphPort,
+        subgraphIndexes: composed,
         requestTimeoutMs: DEFAULT_REQUEST_TIMEOUT_MS,
         idleTimeoutMs: options.idleTimeout * 1_000,
         maxBodyBytes: 64 * 1024,
@@ -111,10 +136,8 @@ export function addSearchCommands(program: Command): void {
       if (!authToken && !['127.0.0.1', 'localhost', '::1'].includes(options.host)) {
         process.stderr.write(`no auth token: anyone who can reach ${options.host} can search (set FEDSEARCH_AUTH_TOKEN or --auth-token-file)\n`);
       }
-      process.stderr.write(
-        `search API ${indexes.map((l) => `${running.apiUrl}/v1/indexes/${l.config.index}/search`).join(', ')}\n` +
-          `search subgraph ${running.subgraphUrl}\n`,
-      );
+      say(`search API ${indexes.map((l) => `${running.apiUrl}/v1/indexes/${l.config.index}/search`).join(', ')}`);
+      say(running.subgraphUrl ? `search subgraph ${running.subgraphUrl} (${composed.length} of ${indexes.length} indexes)` : 'no search subgraph');
       await untilInterrupted();
       await running.close();
     }));

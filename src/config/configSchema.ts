@@ -45,6 +45,12 @@ const fieldOptionsSchema = z.strictObject({
   analyzer: z.enum(['folded', 'name']).optional(),
 });
 
+/** A GraphQL name (a field or a type), not one of GraphQL's own (`__…`). */
+const graphqlName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a GraphQL name: letters, digits and "_", not starting with a digit')
+  .refine((text) => !text.startsWith('__'), 'must not start with "__" (reserved by GraphQL)');
+
 const positiveInt = z.number().int().positive();
 
 /**
@@ -160,6 +166,14 @@ export const indexConfigSchema = z.strictObject({
       title: dottedPath.optional(),
       subtitle: z.array(dottedPath).max(6).optional(),
       detail: z.array(dottedPath).max(6).optional(),
+    })
+    .optional(),
+  // How the search subgraph names this index's field and types, where the derived names
+  // (`search<Type>s`, `<Type>SearchConnection`) are already the graph's own.
+  search: z
+    .strictObject({
+      field: graphqlName.optional(),
+      typePrefix: graphqlName.optional(),
     })
     .optional(),
   audit: z

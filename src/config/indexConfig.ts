@@ -167,6 +167,16 @@ export interface IndexConfig {
   audit: AuditSettings;
   /** What a search hit shows (document paths); null where the config leaves it to the default. */
   display: DisplaySettings;
+  /** The search subgraph's names for this index; null where the config leaves them derived. */
+  search: SearchNaming;
+}
+
+/** The search subgraph's field (`findProducts`) and type prefix (`Catalog` → `CatalogSearchConnection`). */
+export interface SearchNaming {
+  field: string | null;
+  typePrefix: string | null;
+  /** Where `field` and `typePrefix` are in the file, for a name the graph already has. */
+  positions: { field?: SourcePosition; typePrefix?: SourcePosition };
 }
 
 export interface DisplaySettings {

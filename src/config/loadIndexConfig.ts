@@ -229,6 +229,14 @@ function toIndexConfig(raw: RawIndexConfig, file: string, text: string, yaml: Po
         ...(['subtitle', 'detail'] as const).flatMap((list) => (raw.display?.[list] ?? []).map((_, i) => [`${list}[${i}]`, yaml.positionOf(['display', list, i])])),
       ]),
     },
+    search: {
+      field: raw.search?.field ?? null,
+      typePrefix: raw.search?.typePrefix ?? null,
+      positions: {
+        ...(raw.search?.field ? { field: yaml.positionOf(['search', 'field']) } : {}),
+        ...(raw.search?.typePrefix ? { typePrefix: yaml.positionOf(['search', 'typePrefix']) } : {}),
+      },
+    },
     backfill: {
       query: raw.backfill.query ?? null,
       queryPosition: blockScalarStart(text, yaml.positionOf(['backfill', 'query'])),

@@ -1,4 +1,5 @@
 import { startDemoGraph, type DemoGraph, type DemoGraphOptions } from '../../subgraphs/startDemoGraph.ts';
+import { SHOP_TOPICS, startShopGraph, type ShopGraph } from '../../subgraphs/shop/shopGraph.ts';
 import { InfrastructureError } from '../errors.ts';
 import { handleInterrupts, untilInterrupted } from '../interruption.ts';
 
@@ -15,6 +16,35 @@ export async function runDemoGraph(options: DemoGraphOptions): Promise<void> {
   say('demo graph stopped');
 }
 
+/**
+ * Starts the shop graph (four subgraphs and a gateway on ports 4100–4104, the graph of
+ * index-configs/shop-*.yaml), prints where it listens, and runs until Ctrl-C.
+ */
+export async function runShopGraph(options: { kafkaBrokers: string[] | null }): Promise<void> {
+  handleInterrupts(say);
+  const started = Date.now();
+  say('starting the shop graph…');
+  let graph: ShopGraph;
+  try {
+    graph = await startShopGraph({ kafkaBrokers: options.kafkaBrokers });
+  } catch (error) {
+    throw explainStartFailure(error, options.kafkaBrokers);
+  }
+  say(`shop graph ready in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+  process.stdout.write(
+    [
+      `gateway        ${graph.gatewayUrl}`,
+      ...Object.entries(graph.subgraphUrls).map(([name, url]) => `  ${name.padEnd(13)}${url}`),
+      `change topics  ${Object.values(SHOP_TOPICS).join(', ')}`,
+      'indexes        index-configs/shop-*.yaml (fedsearch serve index-configs/ serves them with the rest)',
+    ].join('\n') + '\n',
+  );
+  say('Ctrl-C stops the graph.');
+  await untilInterrupted();
+  await graph.stop();
+  say('shop graph stopped');
+}
+
 export async function startDemoGraphOrExplain(options: DemoGraphOptions): Promise<DemoGraph> {
   const started = Date.now();
   say(`starting the demo graph with ${options.movies ?? 10_000} movies…`);
@@ -23,20 +53,23 @@ export async function startDemoGraphOrExplain(options: DemoGraphOptions): Promis
     say(`demo graph ready in ${((Date.now() - started) / 1000).toFixed(1)}s`);
     return graph;
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') {
-      throw new InfrastructureError(
-        `a demo graph port is taken (${(error as Error).message}); stop the other demo graph or pass other ports`,
-      );
-    }
-    if (error instanceof Error && /KafkaJS|ECONNREFUSED/.test(`${error.name} ${error.message}`)) {
-      throw new InfrastructureError(
-        `cannot reach Kafka at ${options.kafkaBrokers?.join(',')} for change events (${error.message}). ` +
-          'Start it with `fedsearch stack up`, or pass --no-events.',
-      );
-    }
-    throw error;
+    throw explainStartFailure(error, options.kafkaBrokers);
   }
+}
+
+/** A port taken or Kafka unreachable, said with what to do; any other error as it is. */
+function explainStartFailure(error: unknown, kafkaBrokers: string[] | null | undefined): unknown {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE') {
+    return new InfrastructureError(`a demo graph port is taken (${(error as Error).message}); stop the other demo graph or pass other ports`);
+  }
+  if (error instanceof Error && /KafkaJS|ECONNREFUSED/.test(`${error.name} ${error.message}`)) {
+    return new InfrastructureError(
+      `cannot reach Kafka at ${kafkaBrokers?.join(',')} for change events (${error.message}). ` +
+        'Start it with `fedsearch stack up`, or pass --no-events.',
+    );
+  }
+  return error;
 }
 
 export function printGraph(graph: DemoGraph): void {

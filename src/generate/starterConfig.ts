@@ -13,6 +13,7 @@ import {
 import { UserError } from '../errors.ts';
 import { entityKeys, fieldSetPaths, type SupergraphSource } from '../graph/supergraph.ts';
 import { didYouMean, suggestionList } from '../suggestions.ts';
+import { derivedSearchField, freeSearchField } from '../index/searchNames.ts';
 
 // `fedsearch init <Type>`: a starter index config for one entity type of any graph, written from
 // its schema so that `fedsearch validate` passes at once — the query (a root field when the graph
@@ -120,6 +121,10 @@ export function starterConfig(options: StarterOptions): string {
   lines.push('', 'elasticsearch:', '  node: ${FEDSEARCH_ES_URL:-http://127.0.0.1:9200}', '', 'kafka:', '  brokers: ["${FEDSEARCH_KAFKA_BROKERS:-127.0.0.1:9092}"]', '');
   if (backfill) lines.push('# Lists every key, for backfill and audit.', 'backfill:', '  query: |', indent(backfill, '    '), '');
   else lines.push(`# The graph lists no ${typeName}s: backfill and audit take --ids-file <file> (one id a line).`, '');
+  const searchField = freeSearchField(schema, typeName);
+  if (searchField !== derivedSearchField(typeName)) {
+    lines.push(`# The graph already has a Query.${derivedSearchField(typeName)}: the search subgraph's field takes a free name.`, 'search:', `  field: ${searchField}`, '');
+  }
   return lines.join('\n');
 }
 

@@ -1,4 +1,6 @@
 import type { Client } from '@elastic/elasticsearch';
+import { printSchema, type GraphQLSchema } from 'graphql';
+import type { SupergraphSource } from '../graph/supergraph.ts';
 import { isNotFound } from '../clients/elasticsearchClient.ts';
 import { indexNames } from './indexNames.ts';
 import { stableHash } from './stableHash.ts';
@@ -27,6 +29,13 @@ export interface IndexMetadata {
   configFile: string;
   provisionedAt: string;
   /**
+   * The graph's schema (SDL) the index was provisioned against, when it was read from the gateway
+   * (a supergraph file is read again from the config): `serve` rebuilds the document model, its
+   * fields and search names from it while the gateway is down. Absent in a record written by an
+   * earlier fedsearch.
+   */
+  graphSchema?: string | null;
+  /**
    * While `backfill --new-version` builds the next version: that index. Every sink writes to it as
    * well as to the alias, so no update is lost before the alias swaps.
    */
@@ -42,6 +51,11 @@ export interface IndexMetadata {
 export interface ProvisionedShape {
   fingerprint: string;
   avroFingerprint: string;
+}
+
+/** The graph's schema to record for an index: the one read from the gateway; null when a supergraph file is the graph (serve reads the file again). */
+export function recordedGraphSchema(loaded: { schema: GraphQLSchema; supergraph: SupergraphSource | null }): string | null {
+  return loaded.supergraph === null ? printSchema(loaded.schema) : null;
 }
 
 export async function readIndexMetadata(client: Client, index: string): Promise<IndexMetadata | undefined> {

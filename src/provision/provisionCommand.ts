@@ -3,6 +3,7 @@ import { kafkaClient } from '../clients/kafkaClient.ts';
 import { asInfrastructureError, UserError } from '../errors.ts';
 import { generateAvroSchema } from '../generate/generateAvroSchema.ts';
 import { generateIndexTemplate } from '../generate/generateIndexTemplate.ts';
+import { recordedGraphSchema } from '../index/indexMetadata.ts';
 import type { LoadedIndex } from '../index/loadIndex.ts';
 import { pipelineTopology } from '../index/pipelineTopology.ts';
 import { describeShapeChange } from './provisionedShape.ts';
@@ -30,6 +31,7 @@ export async function provision(loaded: LoadedIndex, options: { dryRun: boolean;
       topology: pipelineTopology(loaded),
       template,
       avroSchema: avro.schema,
+      graphSchema: recordedGraphSchema(loaded),
       elasticsearch,
       kafkaAdmin,
       createSourceTopics: options.createSourceTopics === true,

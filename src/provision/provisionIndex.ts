@@ -49,6 +49,8 @@ export interface ProvisionInputs {
   topology: PipelineTopology;
   template: IndexTemplateBody;
   avroSchema: object;
+  /** The graph's schema as read from the gateway (SDL), recorded for `serve`; null when a supergraph file is the graph. */
+  graphSchema: string | null;
   elasticsearch: Client;
   kafkaAdmin: Admin;
   /** Create missing source (change event) topics too: for local use, where nobody else does. */
@@ -168,7 +170,7 @@ export async function planProvision(inputs: ProvisionInputs): Promise<ProvisionP
   }
 
   const recordedShape = needsReindex.length > 0 ? (metadata?.shape ?? null) : wantedShape;
-  const reason = metadataChange(metadata, { liveIndex: target as string, templateHash: hash, avroSchema: inputs.avroSchema, shape: recordedShape });
+  const reason = metadataChange(metadata, { liveIndex: target as string, templateHash: hash, avroSchema: inputs.avroSchema, shape: recordedShape, graphSchema: inputs.graphSchema });
   if (reason || actions.length > 0) actions.push({ kind: 'write-metadata', reason: reason ?? 'after the changes above' });
   const shape = compareWithProvisioned(metadata, wantedShape, inputs.avroSchema);
   return { actions, needsReindex, warnings, liveIndex: target as string, templateHash: hash, shape, recordedShape };
@@ -224,6 +226,7 @@ export async function applyProvision(inputs: ProvisionInputs, plan: ProvisionPla
             templateHash: plan.templateHash,
             avroSchema: inputs.avroSchema,
             ...(plan.recordedShape === null ? {} : { shape: plan.recordedShape }),
+            graphSchema: inputs.graphSchema,
             documentsTopic: topology.documentsTopic,
             dlqTopic: topology.dlqTopic,
             configFile: config.sourceFile,
@@ -246,13 +249,15 @@ export async function applyProvision(inputs: ProvisionInputs, plan: ProvisionPla
 
 function metadataChange(
   metadata: IndexMetadata | undefined,
-  wanted: { liveIndex: string; templateHash: string; avroSchema: object; shape: ProvisionedShape | null },
+  wanted: { liveIndex: string; templateHash: string; avroSchema: object; shape: ProvisionedShape | null; graphSchema: string | null },
 ): string | undefined {
   if (!metadata) return 'first provisioning';
   if (metadata.liveIndex !== wanted.liveIndex) return `live index is now ${wanted.liveIndex}`;
   if (metadata.templateHash !== wanted.templateHash) return 'template changed';
   if (!(avroFingerprint(wanted.avroSchema) in metadata.avroSchemas)) return 'new Avro schema version';
   if (wanted.shape !== null && metadata.shape?.fingerprint !== wanted.shape.fingerprint) return metadata.shape ? 'the documents\' shape changed' : 'the shape the index was built for';
+  // What `serve` starts from while the gateway is down must be the graph the index was built for.
+  if (wanted.graphSchema !== null && metadata.graphSchema !== wanted.graphSchema) return 'graph schema changed (serve starts from it without the gateway)';
   return undefined;
 }
 

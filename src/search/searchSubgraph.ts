@@ -4,6 +4,8 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/ind
 import { getNamedType, GraphQLError, isInterfaceType, isObjectType, isUnionType, parse, type DocumentNode, type GraphQLResolveInfo, type GraphQLSchema } from 'graphql';
 import { decodeId, type KeyPart } from '../graph/entityKey.ts';
 import type { QueryTemplate } from '../graph/validateQueryTemplate.ts';
+import type { SearchNaming } from '../config/indexConfig.ts';
+import { searchTypeNames, type SearchTypeNames } from '../index/searchNames.ts';
 import { badSearchRequest, searchFailure, type BadSearchRequest, type SearchFailure } from './badSearchRequest.ts';
 import { operationCost, overLimits } from './operationCost.ts';
 import { DEFAULT_REQUEST_TIMEOUT_MS, DeadlineError, startDeadline, type Deadline } from './requestDeadline.ts';
@@ -22,7 +24,12 @@ export interface SearchSubgraphNames {
   /** The object types inside a nested key by their path (`variation` → `ProductVariation` for `sku variation { id }`). */
   keyObjects: Record<string, string>;
   queryField: string;
+  /** The types the search subgraph declares for this index (searchNames.ts owns them). */
+  types: SearchTypeNames;
 }
+
+/** The index's own names, `search:` in its config; none: every name derived from the entity type. */
+export type SearchNamingChoice = Pick<SearchNaming, 'field' | 'typePrefix'>;
 
 /**
  * The entity type and its key as the query template uses them: the document fields of its key
@@ -31,11 +38,11 @@ export interface SearchSubgraphNames {
  * other field from the owning subgraphs. A nested key (`sku variation { id }`) is referred to
  * with its inner object (`{ sku, variation: { id } }`).
  */
-export function searchSubgraphNames(query: Pick<QueryTemplate, 'entityType' | 'key' | 'possibleTypes' | 'fetchByKey'>): SearchSubgraphNames {
+export function searchSubgraphNames(query: Pick<QueryTemplate, 'entityType' | 'key' | 'possibleTypes' | 'fetchByKey'>, naming?: SearchNamingChoice): SearchSubgraphNames {
   const type = query.entityType.name;
-  const plural = type.endsWith('y') ? `${type.slice(0, -1)}ies` : `${type}s`;
+  const types = searchTypeNames(type, naming);
   const entityKind = isInterfaceType(query.entityType) ? 'interface' : isUnionType(query.entityType) ? 'union' : 'object';
-  return { entityType: type, entityKind, possibleTypes: query.possibleTypes, key: query.key, keyObjects: keyObjectTypes(query), queryField: `search${plural}` };
+  return { entityType: type, entityKind, possibleTypes: query.possibleTypes, key: query.key, keyObjects: keyObjectTypes(query), queryField: types.field, types };
 }
 
 /**
@@ -146,35 +153,71 @@ function entityDeclarations(indexes: readonly SearchSubgraphNames[]): string[] {
  */
 export function searchSubgraphTypeDefs(indexes: readonly SearchSubgraphNames[]): DocumentNode {
   const byField = new Map<string, SearchSubgraphNames>();
+  const byConnection = new Map<string, SearchSubgraphNames>();
   for (const names of indexes) {
     const other = byField.get(names.queryField);
-    if (other) throw new UserError(`two served indexes of ${names.entityType} would both be Query.${names.queryField} in the search subgraph; serve them from separate processes`);
+    if (other) throw new UserError(`two served indexes of ${names.entityType} would both be Query.${names.queryField} in the search subgraph; set search.field in one of them`);
     byField.set(names.queryField, names);
+    const sameTypes = byConnection.get(names.types.connection);
+    if (sameTypes) throw new UserError(`two served indexes would both declare ${names.types.connection} in the search subgraph (${sameTypes.queryField}, ${names.queryField}); set search.typePrefix in one of them`);
+    byConnection.set(names.types.connection, names);
   }
   const builtIn = new Set(['ID', 'String', 'Int']);
   const scalars = [...new Set(indexes.flatMap((names) => names.key.map((part) => part.typeName)).filter((type) => !builtIn.has(type)))];
-  const perIndex = ({ entityType: T }: SearchSubgraphNames): string => `
+  const perIndex = ({ entityType: T, types }: SearchSubgraphNames): string => `
     """
     One hit: the entity (every field resolved by the subgraphs that own it), its score and
     highlights. node is null when the entity was deleted after it was indexed (the index
     catches up within seconds), so one such hit does not fail the whole search.
     """
-    type ${T}SearchEdge {
+    type ${types.edge} {
       node: ${T}
       score: Float
-      highlights: [SearchHighlight!]!
+      highlights: [${types.highlight}!]!
     }
 
-    type ${T}SearchConnection {
+    type ${types.connection} {
       totalCount: Int!
-      edges: [${T}SearchEdge!]!
-      facets: [SearchFacet!]!
-      pageInfo: SearchPageInfo!
+      edges: [${types.edge}!]!
+      facets: [${types.facet}!]!
+      pageInfo: ${types.pageInfo}!
     }
 `;
+  // The highlight, facet and page types, once per prefix (most graphs: once).
+  const shared = new Map(indexes.map(({ types }) => [types.highlight, types]));
+  const sharedTypes = ([...shared.values()]).map((types) => `
+    type ${types.highlight} {
+      field: String!
+      fragments: [String!]!
+    }
+
+    type ${types.facetValue} {
+      value: String!
+      count: Int!
+      selected: Boolean!
+    }
+
+    type ${types.facet} {
+      field: String!
+      values: [${types.facetValue}!]!
+    }
+
+    type ${types.pageInfo} {
+      endCursor: String
+      hasNextPage: Boolean!
+    }
+
+    input ${types.facetSelection} {
+      field: String!
+      values: [String!]!
+    }
+`);
   const queryFields = indexes.map(
-    (names) =>
-      `      ${names.queryField}(query: String, filter: String, facets: [String!], selected: [SearchFacetSelection!], first: Int = 10, after: String): ${names.entityType}SearchConnection!`,
+    (names) => `      """
+      Search ${names.entityType}: full-text query, filter (the filter language of fedsearch's
+      search API, on the index's fields), facets to count, facet values chosen, cursor pagination.
+      """
+      ${names.queryField}(query: String, filter: String, facets: [String!], selected: [${names.types.facetSelection}!], first: Int = 10, after: String): ${names.types.connection}!`,
   );
   return parse(`
     extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable"])
@@ -182,38 +225,8 @@ export function searchSubgraphTypeDefs(indexes: readonly SearchSubgraphNames[]):
     ${scalars.map((name) => `scalar ${name}`).join('\n    ')}
 
     ${entityDeclarations(indexes).join('\n\n    ')}
-${indexes.map(perIndex).join('')}
-    type SearchHighlight {
-      field: String!
-      fragments: [String!]!
-    }
-
-    type SearchFacetValue {
-      value: String!
-      count: Int!
-      selected: Boolean!
-    }
-
-    type SearchFacet {
-      field: String!
-      values: [SearchFacetValue!]!
-    }
-
-    type SearchPageInfo {
-      endCursor: String
-      hasNextPage: Boolean!
-    }
-
-    input SearchFacetSelection {
-      field: String!
-      values: [String!]!
-    }
-
+${indexes.map(perIndex).join('')}${sharedTypes.join('')}
     type Query {
-      """
-      Full-text query, filter DSL (e.g. genres == "comedy" AND (cast.talent.name == "Ryan Reynolds"
-      AND cast.role == "ACTOR")), facets to count, facet values chosen, and cursor pagination.
-      """
 ${queryFields.join('\n')}
     }
   `);
@@ -235,8 +248,8 @@ export interface SearchSubgraphContext {
 }
 
 /** The root fields of the search subgraph that each run a search: `searchMovies`, one per index. */
-export function searchFieldNames(queries: ReadonlyArray<Pick<QueryTemplate, 'entityType' | 'key' | 'possibleTypes' | 'fetchByKey'>>): Set<string> {
-  return new Set(queries.map((query) => searchSubgraphNames(query).queryField));
+export function searchFieldNames(indexes: ReadonlyArray<{ query: Pick<QueryTemplate, 'entityType' | 'key' | 'possibleTypes' | 'fetchByKey'>; naming?: SearchNamingChoice }>): Set<string> {
+  return new Set(indexes.map(({ query, naming }) => searchSubgraphNames(query, naming).queryField));
 }
 
 /**
@@ -247,11 +260,11 @@ export function searchFieldNames(queries: ReadonlyArray<Pick<QueryTemplate, 'ent
  * request's own deadline, when the server gives one).
  */
 export function searchSubgraph(
-  indexes: ReadonlyArray<{ service: SearchService; query: QueryTemplate }>,
+  indexes: ReadonlyArray<{ service: SearchService; query: QueryTemplate; naming?: SearchNamingChoice }>,
   options: { requestTimeoutMs?: number } = {},
 ): GraphQLSchema {
-  const all = indexes.map(({ service, query }) => ({ service, names: searchSubgraphNames(query) }));
-  const searchFields = searchFieldNames(indexes.map(({ query }) => query));
+  const all = indexes.map(({ service, query, naming }) => ({ service, names: searchSubgraphNames(query, naming) }));
+  const searchFields = searchFieldNames(indexes);
   const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const resolvers: GraphQLResolverMap<unknown> = {
     Query: Object.fromEntries(all.map(({ service, names }) => [names.queryField, searchResolver(service, names, searchFields, requestTimeoutMs)])),

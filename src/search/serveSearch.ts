@@ -14,7 +14,7 @@ import { cursorKey } from './searchCursor.ts';
 
 export interface RunningSearch {
   apiUrl: string;
-  /** The federated search subgraph (of the first index), for a gateway to compose. */
+  /** The federated search subgraph, for a gateway to compose; null when none was asked for or no index joins it. */
   subgraphUrl: string | null;
   close(): Promise<void>;
 }
@@ -26,14 +26,15 @@ export interface RunningSearch {
 const MAX_OPERATION_TOKENS = 10_000;
 
 /**
- * The HTTP search API over the given indexes, and the search subgraph of the first one. Both
+ * The HTTP search API over the given indexes, and the search subgraph over those of them that
+ * compose (`subgraphIndexes`, default all; see composableIndexes). Both
  * listeners take the same access rule (see SearchAccess): the subgraph accepts the API's bearer
  * token or the gateway's secret. Both take the same limits: body size, request, idle and search
  * timeouts, CORS origin.
  */
 export async function serveSearch(
   indexes: LoadedIndex[],
-  options: SearchServerOptions & { subgraphPort: number | null; cursorKey?: Buffer },
+  options: SearchServerOptions & { subgraphPort: number | null; cursorKey?: Buffer; subgraphIndexes?: readonly LoadedIndex[] },
 ): Promise<RunningSearch> {
   const clients: Client[] = indexes.map((loaded) => elasticsearchClient(loaded.config.elasticsearch));
   // One key for every index this process serves; FEDSEARCH_CURSOR_KEY shares it between replicas.
@@ -42,12 +43,13 @@ export async function serveSearch(
   const logger = createLogger(services.map((s) => s.index).join(','), 'search');
   const api = await startSearchServer(services, options, logger);
   let subgraph: Listener | null = null;
-  if (options.subgraphPort !== null && indexes.length > 0) {
-    const served = indexes.map((loaded, i) => ({ service: services[i] as SearchService, query: loaded.query }));
+  const inSubgraph = new Set(options.subgraphIndexes ?? indexes);
+  const served = indexes.flatMap((loaded, i) => (inSubgraph.has(loaded) ? [{ service: services[i] as SearchService, query: loaded.query, naming: loaded.config.search }] : []));
+  if (options.subgraphPort !== null && served.length > 0) {
     const apollo = new ApolloServer<SearchSubgraphContext>({
       ...apolloServerOptions(),
       schema: searchSubgraph(served, { requestTimeoutMs: options.requestTimeoutMs }),
-      validationRules: [operationCostRule(searchFieldNames(indexes.map((loaded) => loaded.query)))],
+      validationRules: [operationCostRule(searchFieldNames(served))],
       parseOptions: { maxTokens: MAX_OPERATION_TOKENS },
     });
     subgraph = await startSubgraphListener(apollo, { ...options, port: options.subgraphPort }, logger);

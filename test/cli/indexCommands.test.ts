@@ -43,7 +43,9 @@ describe('fedsearch generate subgraph', { timeout: 60_000 }, () => {
     const result = await fedsearch(['generate', 'subgraph', join(root, 'index-configs/shop-products.yaml'), join(root, 'index-configs/shop-users.yaml')]);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('type Product @key(fields: "sku package", resolvable: false)');
-    expect(result.stdout).toMatch(/searchProducts\(.*\): ProductSearchConnection!/);
+    // The products team has a Query.searchProducts of its own: the config names its field findProducts.
+    expect(result.stdout).toMatch(/findProducts\(.*\): ProductSearchConnection!/);
+    expect(result.stdout).not.toMatch(/searchProducts\(/);
     expect(result.stdout).toMatch(/searchUsers\(.*\): UserSearchConnection!/);
     expect(result.stderr).toBe(`composes with ${join(root, 'subgraphs/shop/supergraph.graphql')}\n`);
   });
@@ -65,15 +67,25 @@ describe('fedsearch validate / generate / plan (offline, with --schema)', { time
     expect(result.stdout).toContain('ok — index movies');
   });
 
-  it('warns, with composition\'s reason and the index, when the search subgraph would not join the graph, and still accepts the config', async () => {
-    const schema = join(mkdtempSync(join(tmpdir(), 'fedsearch-cli-')), 'supergraph.graphql');
-    // The shop's products team already has a Query.searchProducts, of another type.
-    const shopSupergraph = join(root, 'subgraphs/shop/supergraph.graphql');
-    writeFileSync(schema, readFileSync(shopSupergraph, 'utf8').replace('  allProducts: [Product!]! @join__field(graph: PRODUCTS)', '  allProducts: [Product!]! @join__field(graph: PRODUCTS)\n  searchProducts: String @join__field(graph: PRODUCTS)'));
-    const result = await fedsearch(['validate', join(root, 'index-configs/shop-products.yaml'), '--schema', schema]);
-    expect(result.code).toBe(0);
-    expect(result.stderr).toMatch(/^warning: the search subgraph for shop-products does not compose with .*supergraph\.graphql: Type of field "Query\.searchProducts" is incompatible across subgraphs.*; `fedsearch serve` refuses it\n$/);
-    expect(result.stdout).toContain('ok — index shop-products');
+  it('refuses, at its line, a configured search field the graph already has', async () => {
+    const config = join(mkdtempSync(join(tmpdir(), 'fedsearch-cli-')), 'products.yaml');
+    const shipped = readFileSync(join(root, 'index-configs/shop-products.yaml'), 'utf8').replace('../subgraphs/shop/supergraph.graphql', join(root, 'subgraphs/shop/supergraph.graphql'));
+    writeFileSync(config, shipped.replace('  field: findProducts\n', '  field: allProducts\n'));
+    const line = shipped.split('\n').indexOf('  field: findProducts') + 1;
+    const result = await fedsearch(['validate', config]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`${config}:${line}:3: search.field: Query.allProducts is already a field of the graph; choose another name, e.g. findProducts`);
+    expect(result.stdout).toBe('');
+  });
+
+  it('refuses a derived search field the graph already has, and says to set search.field', async () => {
+    const config = join(mkdtempSync(join(tmpdir(), 'fedsearch-cli-')), 'products.yaml');
+    const shipped = readFileSync(join(root, 'index-configs/shop-products.yaml'), 'utf8').replace('../subgraphs/shop/supergraph.graphql', join(root, 'subgraphs/shop/supergraph.graphql'));
+    // The shop's products team has Query.searchProducts, the name a Product index derives.
+    writeFileSync(config, shipped.replace('\nsearch:\n  field: findProducts\n', '\n'));
+    const result = await fedsearch(['validate', config]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/:\d+:3: primary\.type: the search field for Product, Query\.searchProducts, is already a field of the graph; set search\.field to another name, e\.g\. search: \{ field: findProducts \}/);
   });
 
   it('exits 1 and lists every problem as file:line:col for a broken config', async () => {

@@ -215,6 +215,12 @@ export const BROKEN_CONFIGS: BrokenConfigCase[] = [
   { name: 'a backfill query that is no page of ids', edits: [['        pageInfo { endCursor hasNextPage }\n', '']],
     problems: ["broken.yaml:85:7: backfill.query: with $after, must select `pageInfo { endCursor hasNextPage }` and `edges { node { <id> } }` or `nodes { <id> }` (a Relay connection)"],
   },
+  { name: 'search names that are no GraphQL names', edits: [[/\n$/, '\nsearch:\n  field: 2ndSearch\n  typePrefix: __Own\n']],
+    problems: [
+      'broken.yaml:100:3: search.field: must be a GraphQL name: letters, digits and "_", not starting with a digit',
+      'broken.yaml:101:3: search.typePrefix: must not start with "__" (reserved by GraphQL)',
+    ],
+  },
   { name: 'a lookup on a field of another type than the related one', edits: [['lookup: cast.talent.talentId', 'lookup: production.ptpId']],
     problems: ['broken.yaml:59:5: related[1].lookup: production.ptpId is a field of Production (at production), not of Talent, so its reverse lookups would never match (did you mean cast.talent.talentId?)'],
   },

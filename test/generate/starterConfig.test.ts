@@ -11,6 +11,7 @@ import { UserError } from '../../src/errors.ts';
 import { starterConfig } from '../../src/generate/starterConfig.ts';
 import { loadGraph } from '../../src/graph/loadGraphSchema.ts';
 import { checkIndexAgainstSchema, type LoadedIndex } from '../../src/index/loadIndex.ts';
+import { checkSearchNames } from '../../src/search/searchSubgraphComposition.ts';
 
 const STUDIO = new URL('../../subgraphs/supergraph.graphql', import.meta.url).pathname;
 const SHOP = new URL('../../subgraphs/shop/supergraph.graphql', import.meta.url).pathname;
@@ -24,7 +25,9 @@ async function initAndValidate(typeName: string, supergraphFile: string, topicPr
   writeFileSync(file, text);
   const config = parseIndexConfig(text, file, {});
   const checked = await loadGraph({ gateway: config.gateway });
-  return { text, loaded: checkIndexAgainstSchema(config, checked.schema, checked.supergraph) };
+  const loaded = checkIndexAgainstSchema(config, checked.schema, checked.supergraph);
+  checkSearchNames(loaded);
+  return { text, loaded };
 }
 
 describe('fedsearch init', () => {
@@ -54,6 +57,9 @@ describe('fedsearch init', () => {
       { type: 'Review', lookup: 'reviews.id' },
     ]);
     expect(product.loaded.nestedPaths).toEqual(['reviews']);
+    // The shop's products team has its own Query.searchProducts: the starter's search field is free.
+    expect(product.loaded.config.search.field).toBe('findProducts');
+    expect((await initAndValidate('User', SHOP, 'shop')).loaded.config.search.field).toBeNull();
     const review = await initAndValidate('Review', SHOP, 'shop');
     expect(review.loaded.query.key).toMatchObject([{ documentPath: 'id', kind: 'int' }]);
     expect(review.loaded.config.backfill.query).toContain('reviews(offset: $offset)');

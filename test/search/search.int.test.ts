@@ -229,12 +229,53 @@ describe('search against the real index of the demo graph', () => {
       await expect.poll(() => page.textContent('#status'), { timeout: 10_000 }).toBe(`${comedies} results`);
       expect(prompts).toHaveLength(1);
 
+      // Every hit shows the document's id, above its title.
+      expect(await page.locator('.card').first().getAttribute('data-id')).toBe(await page.locator('.card .id').first().textContent());
+      // One index served: no index selector.
+      expect(await page.isHidden('#index')).toBe(true);
+
       mkdirSync('.fedsearch', { recursive: true });
       const screenshot = join(process.cwd(), '.fedsearch', 'search-page.png');
       await page.screenshot({ path: screenshot, fullPage: false });
       process.stdout.write(`search page screenshot: ${screenshot}\n`);
     } finally {
       await browser.close();
+    }
+  }, 120_000);
+
+  it('switches the page between the indexes a server serves, and opens the one a link names', async () => {
+    // A second index: an alias of the same documents holding only the comedies, shown by id alone.
+    const comedyIndex = `${h.index}-comedies`;
+    const [liveIndex] = Object.keys(await h.es.indices.getAlias({ name: h.index }));
+    await h.es.indices.putAlias({ index: liveIndex as string, name: comedyIndex, filter: { term: { genres: 'comedy' } } });
+    const comedies = new SearchService({ ...h.loaded, config: { ...h.loaded.config, index: comedyIndex }, display: { title: null, subtitle: [], detail: [] } }, h.es);
+    const both = await startSearchServer([service, comedies], { host: '127.0.0.1', port: 0, requestTimeoutMs: 10_000, maxBodyBytes: 16_384 }, createLogger(h.index, 'search-test'));
+    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${both.url}/`);
+      await page.waitForSelector('.card');
+      expect(await page.locator('#index option').allTextContents()).toEqual([h.index, comedyIndex]);
+      expect(await page.inputValue('#index')).toBe(h.index);
+      expect(await page.textContent('#status')).toBe(`${MOVIES} results`);
+
+      const comedyCount = all.filter((m) => m.genres.includes('comedy')).length;
+      await page.selectOption('#index', comedyIndex);
+      await expect.poll(() => page.textContent('#status'), { timeout: 10_000 }).toBe(`${comedyCount} results`);
+      // This index shows no title field: the heading is the id.
+      expect(await page.locator('.card h2').first().textContent()).toBe(await page.locator('.card').first().getAttribute('data-id'));
+      expect(new URL(page.url()).searchParams.get('index')).toBe(comedyIndex);
+
+      // The address opens the same index again; a name it does not serve falls back to the first.
+      await page.reload();
+      await expect.poll(() => page.textContent('#status'), { timeout: 10_000 }).toBe(`${comedyCount} results`);
+      expect(await page.inputValue('#index')).toBe(comedyIndex);
+      await page.goto(`${both.url}/?index=nowhere`);
+      await expect.poll(() => page.textContent('#status'), { timeout: 10_000 }).toBe(`${MOVIES} results`);
+    } finally {
+      await browser.close();
+      await both.close();
+      await h.es.indices.deleteAlias({ index: liveIndex as string, name: comedyIndex });
     }
   }, 120_000);
 

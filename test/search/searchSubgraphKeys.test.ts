@@ -68,6 +68,6 @@ describe('the search subgraph declares the key with its own type', () => {
 
   it('refuses two indexes that would be the same search field', () => {
     const review = searchSubgraphNames(queryTemplate(OTHER_KEYS_SCHEMA, 'query ($id: Int!) { review(id: $id) { id body } }'));
-    expect(() => searchSubgraphTypeDefs([review, review])).toThrow('two served indexes of Review would both be Query.searchReviews in the search subgraph; serve them from separate processes');
+    expect(() => searchSubgraphTypeDefs([review, review])).toThrow('two served indexes of Review would both be Query.searchReviews in the search subgraph; set search.field in one of them');
   });
 });

@@ -222,7 +222,7 @@ describe('the shop graph: fetch by @key, composite keys, an entity with no root 
     expect(await runAudit(catalog, { full: true, sample: 0, repair: false, settleSeconds: 0 })).toMatchObject({ graph: 4, indexed: 4, missing: [], extra: [], stale: [], persistent: [] });
   }, 180_000);
 
-  it('serves the three indexes in one search subgraph that composes into the shop graph, whose gateway resolves the hits (an interface\'s by their concrete type)', async () => {
+  it('serves the three indexes in one search subgraph that composes into the shop graph, whose gateway resolves the hits (an interface\'s by their concrete type), beside the graph\'s own searchProducts', async () => {
     if (!products || !users || !catalog) throw new Error('the indexes are built by the first tests');
     expect(checkSearchSubgraphComposes([products, users, catalog])).toEqual({ supergraph: SUPERGRAPH });
     const search = await serveSearch([products, users, catalog], { host: '127.0.0.1', port: 0, subgraphPort: 0, requestTimeoutMs: 10_000, maxBodyBytes: 16_384 });
@@ -239,11 +239,14 @@ describe('the shop graph: fetch by @key, composite keys, an entity with no root 
     try {
       const { url } = await startStandaloneServer(gateway, { listen: { host: '127.0.0.1', port: 0 } });
       const answer = await postGraphQL<{
-        searchProducts: { edges: Array<{ node: { sku: string; package: string; inStock: number; createdBy: { name: string } } }> };
+        findProducts: { edges: Array<{ node: { sku: string; package: string; inStock: number; createdBy: { name: string } } }> };
+        searchProducts: Array<{ sku: string }>;
         searchUsers: { totalCount: number; edges: Array<{ node: { email: string; totalProductsCreated: number } }> };
-      }>(url, '{ searchProducts(query: "rover") { edges { node { sku package inStock createdBy { name } } } } searchUsers(query: "ada") { totalCount edges { node { email totalProductsCreated } } } }');
+      }>(url, '{ findProducts(query: "rover") { edges { node { sku package inStock createdBy { name } } } } searchProducts(name: "rover") { sku } searchUsers(query: "ada") { totalCount edges { node { email totalProductsCreated } } } }');
       // A composite key comes back as a reference of both fields; the gateway fills the rest from three subgraphs.
-      expect(answer.searchProducts.edges).toEqual([{ node: { sku: 'rover', package: '@apollo/rover', inStock: 40, createdBy: { name: 'Ada King' } } }]);
+      expect(answer.findProducts.edges).toEqual([{ node: { sku: 'rover', package: '@apollo/rover', inStock: 40, createdBy: { name: 'Ada King' } } }]);
+      // The products team's own Query.searchProducts, whose name the index's field gave way to, still answers.
+      expect(answer.searchProducts).toEqual([{ sku: 'rover' }]);
       expect(answer.searchUsers.edges).toEqual([{ node: { email: 'ada@example.com', totalProductsCreated: 1 } }]);
       const entries = await postGraphQL<{ searchProductItfs: { edges: Array<{ node: Record<string, unknown> }> } }>(
         url,
