@@ -3,7 +3,7 @@ import { elasticsearchClient } from '../clients/elasticsearchClient.ts';
 import { enumerateIds, idsFromFile } from '../backfill/enumerateIds.ts';
 import type { LoadedIndex } from '../index/loadIndex.ts';
 import { GatewayFetcher } from '../pipeline/gatewayFetcher.ts';
-import { runPipeline } from '../pipeline/runPipeline.ts';
+import { startEnricherAndSink } from '../pipeline/enricherAndSink.ts';
 import { documentHash } from '../index/stableHash.ts';
 import { valueAt } from '../valueAt.ts';
 import { verdict, type Difference, type DifferenceClass, type IdCheck } from './auditVerdict.ts';
@@ -117,13 +117,14 @@ export async function runAudit(loaded: LoadedIndex, options: AuditOptions): Prom
       const ids = report.persistent.map((d) => d.id);
       // Through the live pipeline's enrichment and sink: an extra id fetches as missing and is
       // deleted, a missing or stale one is written anew.
-      const pipeline = await runPipeline(loaded, { stage: 'sink', metricsPort: 0 });
+      const { enricher, sink } = await startEnricherAndSink(loaded, 'audit-repair');
       try {
-        const outcome = await pipeline.enrich.enrich(new Map(ids.map((id) => [id, null])));
-        await pipeline.enrich.deadLetterFailures(outcome.failed);
-        await pipeline.sinkCaughtUp();
+        const outcome = await enricher.enricher.enrich(new Map(ids.map((id) => [id, null])));
+        await enricher.enricher.deadLetterFailures(outcome.failed);
+        await sink.sinkCaughtUp();
       } finally {
-        await pipeline.stop();
+        await enricher.close();
+        await sink.stop();
       }
       await elasticsearch.indices.refresh({ index: config.index });
       report.repaired = ids.length;

@@ -7,8 +7,7 @@ import { InterruptedError } from '../interruption.ts';
 import { readIndexMetadata } from '../index/indexMetadata.ts';
 import type { LoadedIndex } from '../index/loadIndex.ts';
 import type { Enricher } from '../pipeline/enricher.ts';
-import { startEnricher, type RunningEnricher } from '../pipeline/enricherResources.ts';
-import { runPipeline, type RunningPipeline } from '../pipeline/runPipeline.ts';
+import { startEnricherAndSink } from '../pipeline/enricherAndSink.ts';
 import { AdaptiveRate } from './adaptiveRate.ts';
 import { clearCheckpoint, readCheckpoint, saveCheckpoint, type BackfillCheckpoint } from './backfillCheckpoint.ts';
 import type { BackfillProgress } from './backfillProgress.ts';
@@ -77,7 +76,7 @@ export async function runBackfill(loaded: LoadedIndex, options: BackfillOptions,
       : null;
     const checkpoint: BackfillCheckpoint = { ...(resumeFrom ?? freshCheckpoint(config.index)), target };
 
-    const { enricher, sink } = await startEnricherAndSink(loaded).catch(async (error: unknown) => {
+    const { enricher, sink } = await startEnricherAndSink(loaded, 'backfill').catch(async (error: unknown) => {
       // Announced but never filled: stop the running sinks' dual writes.
       if (target) await abandonReindex(elasticsearch, loaded).catch(() => undefined);
       throw error;
@@ -124,16 +123,6 @@ export async function runBackfill(loaded: LoadedIndex, options: BackfillOptions,
  * What a backfill writes through: an Enricher of its own (the documents topic) and a sink stage
  * (the documents topic → Elasticsearch, joining the sink group with any running sink).
  */
-async function startEnricherAndSink(loaded: LoadedIndex): Promise<{ enricher: RunningEnricher; sink: RunningPipeline }> {
-  const enricher = await startEnricher(loaded, { component: 'backfill', clientIdSuffix: '-backfill' });
-  try {
-    return { enricher, sink: await runPipeline(loaded, { stage: 'sink', metricsPort: 0 }) };
-  } catch (error) {
-    await enricher.close().catch(() => undefined);
-    throw error;
-  }
-}
-
 async function checkpointToResume(
   elasticsearch: Client,
   index: string,

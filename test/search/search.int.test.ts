@@ -272,6 +272,13 @@ describe('search against the real index of the demo graph', () => {
       expect(await page.inputValue('#index')).toBe(comedyIndex);
       await page.goto(`${both.url}/?index=nowhere`);
       await expect.poll(() => page.textContent('#status'), { timeout: 10_000 }).toBe(`${MOVIES} results`);
+      // A hostile ?index= never reaches a request path: only a served name is used, and encoded.
+      const requested: string[] = [];
+      page.on('request', (request) => requested.push(new URL(request.url()).pathname));
+      await page.goto(`${both.url}/?index=${encodeURIComponent('../../_cat/indices?v=')}`);
+      await expect.poll(() => page.textContent('#status'), { timeout: 10_000 }).toBe(`${MOVIES} results`);
+      expect(requested.filter((path) => path.includes('_cat') || path.includes('..'))).toEqual([]);
+      expect(requested).toContain(`/v1/indexes/${encodeURIComponent(h.index)}/search`);
     } finally {
       await browser.close();
       await both.close();
