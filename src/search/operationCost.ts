@@ -20,6 +20,13 @@ export const OPERATION_LIMITS: Readonly<OperationCost> = { searches: 5, fields: 
 const NOTHING: OperationCost = { searches: 0, fields: 0, depth: 0 };
 
 /**
+ * What is measured: the whole operation (the search subgraph's own endpoint, where everything is
+ * search work), or only the search fields and what they select (a gateway, where the same
+ * operation may also fetch a hundred entities of other subgraphs that are none of search's business).
+ */
+export type CostScope = 'operation' | 'searches';
+
+/**
  * The cost of an operation, without executing it: each fragment is measured once (a fragment
  * spread a thousand times is counted a thousand times, in one pass), and a spread of a fragment
  * still being measured — a cycle, which validation refuses anyway — counts nothing.
@@ -28,6 +35,7 @@ export function operationCost(
   operation: OperationDefinitionNode,
   fragment: (name: string) => FragmentDefinitionNode | undefined,
   searchFields: ReadonlySet<string>,
+  scope: CostScope = 'operation',
 ): OperationCost {
   const measured = new Map<string, OperationCost>();
   const measure = (selectionSet: SelectionSetNode, atRoot: boolean): OperationCost => {
@@ -35,6 +43,7 @@ export function operationCost(
     for (const selection of selectionSet.selections) {
       let inner: OperationCost;
       if (selection.kind === Kind.FIELD) {
+        if (atRoot && scope === 'searches' && !searchFields.has(selection.name.value)) continue;
         const below = selection.selectionSet ? measure(selection.selectionSet, false) : NOTHING;
         inner = { searches: atRoot && searchFields.has(selection.name.value) ? 1 : 0, fields: 1 + below.fields, depth: 1 + below.depth };
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
@@ -76,10 +85,14 @@ export function overLimits(cost: OperationCost, limits: Readonly<OperationCost> 
  * A validation rule refusing an operation over the limits before any of it runs (Apollo Server
  * answers 400 GRAPHQL_VALIDATION_FAILED).
  */
-export function operationCostRule(searchFields: ReadonlySet<string>, limits: Readonly<OperationCost> = OPERATION_LIMITS): ValidationRule {
+export function operationCostRule(
+  searchFields: ReadonlySet<string>,
+  options: { scope?: CostScope; limits?: Readonly<OperationCost> } = {},
+): ValidationRule {
+  const { scope = 'operation', limits = OPERATION_LIMITS } = options;
   return (context) => ({
     OperationDefinition(operation) {
-      const refusal = overLimits(operationCost(operation, (name) => context.getFragment(name) ?? undefined, searchFields), limits);
+      const refusal = overLimits(operationCost(operation, (name) => context.getFragment(name) ?? undefined, searchFields, scope), limits);
       if (refusal) context.reportError(new GraphQLError(refusal, { nodes: operation }));
       return false;
     },

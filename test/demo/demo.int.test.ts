@@ -19,9 +19,15 @@ describe('fedsearch demo', () => {
   let stdout = '';
   let stderr = '';
 
-  afterAll(() => {
-    if (demo && demo.exitCode === null && demo.signalCode === null) demo.kill('SIGKILL');
-  });
+  afterAll(async () => {
+    if (!demo || demo.exitCode !== null || demo.signalCode !== null) return;
+    // A failed assertion left the demo running: stop it as a person would, so the stack it
+    // started goes down with it and does not squat on ports later files start their own stacks on.
+    const exited = exitOf(demo);
+    pressCtrlC(demo);
+    const stopped = await Promise.race([exited.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 90_000))]);
+    if (!stopped) demo.kill('SIGKILL');
+  }, 120_000);
 
   it('backfills, prints its URLs, keeps the index moving with generated changes, and stops on Ctrl-C', async () => {
     const taken = [];

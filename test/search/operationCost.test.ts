@@ -1,17 +1,17 @@
 import { getIntrospectionQuery, Kind, parse, type FragmentDefinitionNode, type OperationDefinitionNode } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { OPERATION_LIMITS, operationCost, overLimits } from '../../src/search/operationCost.ts';
+import { OPERATION_LIMITS, operationCost, overLimits, type CostScope } from '../../src/search/operationCost.ts';
 
 const SEARCH_FIELDS = new Set(['searchMovies', 'searchShows']);
 
 /** The cost of the document's first operation. */
-function costOf(document: string) {
+function costOf(document: string, scope: CostScope = 'operation') {
   const parsed = parse(document);
   const fragments = new Map(
     parsed.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),
   );
   const operation = parsed.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION) as OperationDefinitionNode;
-  return operationCost(operation, (name) => fragments.get(name), SEARCH_FIELDS);
+  return operationCost(operation, (name) => fragments.get(name), SEARCH_FIELDS, scope);
 }
 
 describe('the cost of a search subgraph operation', () => {
@@ -40,5 +40,15 @@ describe('the cost of a search subgraph operation', () => {
     expect(overLimits({ searches: 1, fields: 501, depth: 3 })).toMatch(/selects 501 fields/);
     expect(overLimits(costOf(getIntrospectionQuery()))).toBeNull();
     expect(overLimits(OPERATION_LIMITS)).toBeNull();
+  });
+
+  it('at a gateway measures only the search fields: a batch of entities of other subgraphs is no search', () => {
+    const batch = `{ ${Array.from({ length: 100 }, (_, i) => `m${i}: movie(movieId: "${i}") { title genres cast { role talent { name } } }`).join(' ')} }`;
+    expect(overLimits(costOf(batch))).toMatch(/selects 700 fields/);
+    expect(costOf(batch, 'searches')).toEqual({ searches: 0, fields: 0, depth: 0 });
+    const mixed = `{ movie(movieId: "1") { title } ...f } fragment f on Query { searchMovies { totalCount } }`;
+    expect(costOf(mixed, 'searches')).toEqual({ searches: 1, fields: 2, depth: 2 });
+    const aliases = `{ ${Array.from({ length: 6 }, (_, i) => `s${i}: searchMovies { totalCount }`).join(' ')} }`;
+    expect(overLimits(costOf(aliases, 'searches'))).toMatch(/runs 6 searches/);
   });
 });
