@@ -7,7 +7,7 @@ import { durationSeconds } from '../duration.ts';
 const name = z.string().min(1);
 const dottedPath = z
   .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/, 'must be a dotted path such as after.movieId');
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/, 'must be a dotted path such as after.id');
 
 export const eventSourceSchema = z
   .strictObject({

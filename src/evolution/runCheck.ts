@@ -64,7 +64,7 @@ async function proposedGraph(config: IndexConfig, current: Promise<LoadedGraph>,
 
 function proposedSubgraph(argument: string): ProposedSubgraph {
   const match = /^([^=]+)=(.+)$/.exec(argument);
-  if (!match?.[1] || !match[2]) throw new UserError(`--subgraph ${argument}: expected <name>=<SDL file>, e.g. --subgraph talent=talent.graphql`);
+  if (!match?.[1] || !match[2]) throw new UserError(`--subgraph ${argument}: expected <name>=<SDL file>, e.g. --subgraph users=users.graphql`);
   return { name: match[1], file: match[2], sdl: readUserTextFile(match[2], { ...SCHEMA_FILE, what: `${match[1]} subgraph SDL` }) };
 }
 

@@ -114,7 +114,7 @@ export function checkQueryTemplate(
   const rootFields = operation.selectionSet.selections.filter((s): s is FieldNode => s.kind === Kind.FIELD);
   const rootField = rootFields[0];
   if (rootFields.length !== 1 || operation.selectionSet.selections.length !== 1 || !rootField) {
-    report('must select exactly one root field, the entity (e.g. `movie(movieId: $id) { … }`)', startOf(operation.selectionSet));
+    report('must select exactly one root field, the entity (e.g. `product(id: $id) { … }`)', startOf(operation.selectionSet));
     return failed();
   }
   const fieldDef = schema.getQueryType()?.getFields()[rootField.name.value];
@@ -294,7 +294,7 @@ function backfillQueryProblems(config: IndexConfig, schema: GraphQLSchema): Conf
   const where = (node: { loc?: { startToken: { line: number; column: number } } }): [number, number] => [node.loc?.startToken.line ?? 1, node.loc?.startToken.column ?? 1];
   const root = operation.selectionSet.selections.filter((s): s is FieldNode => s.kind === Kind.FIELD);
   const page = root[0];
-  if (root.length !== 1 || !page) return [problem('must select exactly one root field, the list of ids (e.g. `movies(first: 500, after: $after) { … }`)', ...where(operation))];
+  if (root.length !== 1 || !page) return [problem('must select exactly one root field, the list of ids (e.g. `products(first: 500, after: $after) { … }`)', ...where(operation))];
   if (pagingOf(text) === 'cursor') {
     const selected = new Set((page.selectionSet?.selections ?? []).flatMap((s) => (s.kind === Kind.FIELD ? [s.name.value] : [])));
     if (!selected.has('pageInfo') || !(selected.has('edges') || selected.has('nodes'))) {

@@ -16,6 +16,28 @@ export interface SearchTarget {
   keyPaths: string[];
 }
 
+/** The parts of a search body that depend on the index alone, built once per index and shared (never mutated). */
+interface StaticParts {
+  /** The top-level highlight of the root text fields; null when there are none. */
+  highlight: estypes.SearchHighlight | null;
+  /** The key fields, ascending: every sort ends with them. */
+  tieBreakers: estypes.SortCombinations[];
+}
+
+const staticParts = new WeakMap<SearchTarget, StaticParts>();
+
+function partsOf(target: SearchTarget): StaticParts {
+  const cached = staticParts.get(target);
+  if (cached) return cached;
+  const rootTextFields = textFields(target.fields).filter((f) => !f.nested);
+  const parts: StaticParts = {
+    highlight: rootTextFields.length ? { fields: Object.fromEntries(rootTextFields.map((f) => [f.textField as string, {}])) } : null,
+    tieBreakers: target.keyPaths.map((path): estypes.SortCombinations => ({ [target.fields.find((field) => field.path === path)?.exactField ?? path]: { order: 'asc' } })),
+  };
+  staticParts.set(target, parts);
+  return parts;
+}
+
 /** Hits a page shows; the request body asks for one more, to tell whether there is a next page. */
 export function pageSize(request: SearchRequest): number {
   return request.size ?? SEARCH_LIMITS.defaultSize;
@@ -41,8 +63,10 @@ export function searchBody(request: SearchRequest, target: SearchTarget, positio
   const facets = requestedFacets(request, target.fields);
   const selected = Object.entries(request.selected ?? {}).map(([path, values]) => ({ field: facetField(path, target.fields, 'selected'), values }));
   const text = request.query?.trim();
-  const must: Query[] = text ? [textQuery(text, target.fields)] : [];
+  const highlight = request.highlight !== false;
+  const must: Query[] = text ? [textQuery(text, target.fields, { highlight })] : [];
   const filter: Query[] = request.filter?.trim() ? [compileFilter(request.filter, target.fields)] : [];
+  const rootHighlight = partsOf(target).highlight;
   const selectionsExcept = (path: string | null): Query[] =>
     selected.filter((s) => s.field.path !== path).map((s) => selection(s.field, s.values));
 
@@ -63,9 +87,8 @@ export function searchBody(request: SearchRequest, target: SearchTarget, positio
           ),
         }
       : {}),
-    ...(request.highlight !== false && must.length
-      ? { highlight: { fields: Object.fromEntries(textFields(target.fields).filter((f) => !f.nested).map((f) => [f.textField as string, {}])) } }
-      : {}),
+    // Root text fields here; nested ones in their nested query's inner hits (see textQuery).
+    ...(highlight && must.length && rootHighlight ? { highlight: rootHighlight } : {}),
   };
   return position?.pit ? inPointInTime(body, position.pit) : body;
 }
@@ -106,7 +129,7 @@ export function suggestBody(text: string, size: number, target: SearchTarget): e
  * search_after neither skips nor repeats hits, with or without a point in time.
  */
 function sort(request: SearchRequest, target: SearchTarget, scored: boolean): estypes.SortCombinations[] {
-  const tieBreakers = target.keyPaths.map((path): estypes.SortCombinations => ({ [target.fields.find((field) => field.path === path)?.exactField ?? path]: { order: 'asc' } }));
+  const { tieBreakers } = partsOf(target);
   if (!request.sort?.length) return scored ? [{ _score: { order: 'desc' } }, ...tieBreakers] : tieBreakers;
   const requested = request.sort.map(({ field: path, order }): estypes.SortCombinations => {
     const field = target.fields.find((f) => f.path === path);

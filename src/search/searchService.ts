@@ -9,6 +9,17 @@ import { CURSOR_EXPIRED, CursorSigner, cursorKey } from './searchCursor.ts';
 import { PointsInTime } from './pointsInTime.ts';
 import { SEARCH_ADMISSION, SearchAdmission } from './searchAdmission.ts';
 import { SearchRequestError, type SearchRequest } from './searchRequest.ts';
+import { nestedHighlightName } from './textQuery.ts';
+
+const NESTED_HIGHLIGHT_PREFIX = nestedHighlightName('');
+
+/**
+ * The Elasticsearch client wraps every request in an OpenTelemetry span unless told not to,
+ * building its attributes each time, though fedsearch registers no tracer (the spans go nowhere):
+ * measurable CPU per search in `fedsearch serve`'s profile. OTEL_ELASTICSEARCH_ENABLED=true (the
+ * client's own switch) keeps them, for a process that brings its own OpenTelemetry SDK.
+ */
+const REQUEST_OPTIONS = { openTelemetry: { enabled: process.env['OTEL_ELASTICSEARCH_ENABLED']?.toLowerCase() === 'true' } } as const;
 
 export interface FacetValue {
   value: string;
@@ -34,7 +45,7 @@ export interface SearchResponse {
 
 /** The Elasticsearch calls a search makes: the real Client has them; unit tests pass a fake. */
 export interface SearchClient {
-  search(request: estypes.SearchRequest, options?: { signal?: AbortSignal }): Promise<estypes.SearchResponse<Record<string, unknown>>>;
+  search(request: estypes.SearchRequest, options?: { signal?: AbortSignal; openTelemetry?: { enabled: boolean } }): Promise<estypes.SearchResponse<Record<string, unknown>>>;
   openPointInTime(request: estypes.OpenPointInTimeRequest): Promise<estypes.OpenPointInTimeResponse>;
   closePointInTime(request: estypes.ClosePointInTimeRequest): Promise<estypes.ClosePointInTimeResponse>;
 }
@@ -127,7 +138,7 @@ export class SearchService {
     }
     let response: estypes.SearchResponse<Record<string, unknown>>;
     try {
-      response = await this.client.search(body, signal ? { signal } : {});
+      response = await this.client.search(body, signal ? { signal, ...REQUEST_OPTIONS } : REQUEST_OPTIONS);
     } catch (error) {
       if (pit !== null && /search_context_missing|No search context found|point in time/i.test(String((error as Error).message))) {
         this.pointsInTime.forget(pit);
@@ -153,7 +164,7 @@ export class SearchService {
         id: hit._id as string,
         score: hit._score ?? null,
         document: hit._source ?? {},
-        highlights: Object.fromEntries(Object.entries(hit.highlight ?? {}).map(([field, fragments]) => [leafOfSearchField(this.target.fields, field), fragments])),
+        highlights: hitHighlights(hit, this.target.fields),
       })),
       facets: position ? {} : readFacets(response.aggregations, requestedFacets(request, this.target.fields), request.selected ?? {}),
       nextCursor,
@@ -165,7 +176,7 @@ export class SearchService {
     const text = prefix.trim().slice(0, 100);
     if (!text) return [];
     const fields = suggestFields(this.target.fields);
-    const response = await this.admission.run(() => this.client.search(suggestBody(text, size, this.target), signal ? { signal } : {}), signal);
+    const response = await this.admission.run(() => this.client.search(suggestBody(text, size, this.target), signal ? { signal, ...REQUEST_OPTIONS } : REQUEST_OPTIONS), signal);
     const folded = foldForPrefix(text);
     const values = new Set<string>();
     for (const hit of response.hits.hits) {
@@ -180,6 +191,27 @@ export class SearchService {
     }
     return [...values].slice(0, size);
   }
+}
+
+/**
+ * A hit's highlighted fragments by leaf path: the root fields' from the hit's own highlight, the
+ * nested fields' from the inner hits their nested text query named (one per matching element, in
+ * score order), so `items.product.title` is highlighted like `title`.
+ */
+function hitHighlights(hit: estypes.SearchHit<Record<string, unknown>>, fields: readonly DocumentField[]): Record<string, string[]> {
+  const highlights: Record<string, string[]> = {};
+  const add = (highlight: Record<string, string[]> | undefined): void => {
+    for (const field in highlight) {
+      const leaf = leafOfSearchField(fields, field);
+      highlights[leaf] = [...(highlights[leaf] ?? []), ...(highlight[field] as string[])];
+    }
+  };
+  add(hit.highlight);
+  for (const name in hit.inner_hits) {
+    if (!name.startsWith(NESTED_HIGHLIGHT_PREFIX)) continue;
+    for (const inner of (hit.inner_hits[name] as estypes.SearchInnerHitsResult).hits.hits) add(inner.highlight);
+  }
+  return highlights;
 }
 
 /** Facet values from the aggregations searchBody asks for, with the ones the request selected marked. */

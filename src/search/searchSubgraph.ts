@@ -5,6 +5,7 @@ import { getNamedType, GraphQLError, isInterfaceType, isObjectType, isUnionType,
 import { decodeId, type KeyPart } from '../graph/entityKey.ts';
 import type { QueryTemplate } from '../graph/validateQueryTemplate.ts';
 import type { SearchNaming } from '../config/indexConfig.ts';
+import type { DocumentField } from '../index/documentFields.ts';
 import { searchTypeNames, type SearchTypeNames } from '../index/searchNames.ts';
 import { badSearchRequest, searchFailure, type BadSearchRequest, type SearchFailure } from './badSearchRequest.ts';
 import { operationCost, overLimits } from './operationCost.ts';
@@ -26,6 +27,8 @@ export interface SearchSubgraphNames {
   queryField: string;
   /** The types the search subgraph declares for this index (searchNames.ts owns them). */
   types: SearchTypeNames;
+  /** A filter on this index's own fields for the field's doc comment; null: none to show. */
+  filterExample: string | null;
 }
 
 /** The index's own names, `search:` in its config; none: every name derived from the entity type. */
@@ -38,11 +41,29 @@ export type SearchNamingChoice = Pick<SearchNaming, 'field' | 'typePrefix'>;
  * other field from the owning subgraphs. A nested key (`sku variation { id }`) is referred to
  * with its inner object (`{ sku, variation: { id } }`).
  */
-export function searchSubgraphNames(query: Pick<QueryTemplate, 'entityType' | 'key' | 'possibleTypes' | 'fetchByKey'>, naming?: SearchNamingChoice): SearchSubgraphNames {
+export function searchSubgraphNames(
+  query: Pick<QueryTemplate, 'entityType' | 'key' | 'possibleTypes' | 'fetchByKey'>,
+  naming?: SearchNamingChoice,
+  fields: readonly DocumentField[] = [],
+): SearchSubgraphNames {
   const type = query.entityType.name;
   const types = searchTypeNames(type, naming);
   const entityKind = isInterfaceType(query.entityType) ? 'interface' : isUnionType(query.entityType) ? 'union' : 'object';
-  return { entityType: type, entityKind, possibleTypes: query.possibleTypes, key: query.key, keyObjects: keyObjectTypes(query), queryField: types.field, types };
+  return { entityType: type, entityKind, possibleTypes: query.possibleTypes, key: query.key, keyObjects: keyObjectTypes(query), queryField: types.field, types, filterExample: filterExample(fields) };
+}
+
+/**
+ * A filter the index itself can take, for the search field's doc comment: an enum field with its
+ * first value, else a facet, else a sortable number — never an example from another graph.
+ */
+export function filterExample(fields: readonly DocumentField[]): string | null {
+  const usable = fields.filter((field) => field.indexed && !field.nested && field.exactField !== null);
+  const enumField = usable.find((field) => field.kind === 'enum' && field.enumValues?.length);
+  if (enumField) return `${enumField.path} == "${enumField.enumValues?.[0] as string}"`;
+  const facet = usable.find((field) => field.facet);
+  if (facet) return `${facet.path} == "…"`;
+  const number = usable.find((field) => field.sortable && (field.graphqlType === 'Int' || field.graphqlType === 'Float'));
+  return number ? `${number.path} >= 1` : null;
 }
 
 /**
@@ -215,7 +236,7 @@ export function searchSubgraphTypeDefs(indexes: readonly SearchSubgraphNames[]):
   const queryFields = indexes.map(
     (names) => `      """
       Search ${names.entityType}: full-text query, filter (the filter language of fedsearch's
-      search API, on the index's fields), facets to count, facet values chosen, cursor pagination.
+      search API, on the index's fields${names.filterExample ? `, e.g. ${names.filterExample}` : ''}), facets to count, facet values chosen, cursor pagination.
       """
       ${names.queryField}(query: String, filter: String, facets: [String!], selected: [${names.types.facetSelection}!], first: Int = 10, after: String): ${names.types.connection}!`,
   );
@@ -260,10 +281,10 @@ export function searchFieldNames(indexes: ReadonlyArray<{ query: Pick<QueryTempl
  * request's own deadline, when the server gives one).
  */
 export function searchSubgraph(
-  indexes: ReadonlyArray<{ service: SearchService; query: QueryTemplate; naming?: SearchNamingChoice }>,
+  indexes: ReadonlyArray<{ service: SearchService; query: QueryTemplate; naming?: SearchNamingChoice; fields?: readonly DocumentField[] }>,
   options: { requestTimeoutMs?: number } = {},
 ): GraphQLSchema {
-  const all = indexes.map(({ service, query, naming }) => ({ service, names: searchSubgraphNames(query, naming) }));
+  const all = indexes.map(({ service, query, naming, fields }) => ({ service, names: searchSubgraphNames(query, naming, fields) }));
   const searchFields = searchFieldNames(indexes);
   const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const resolvers: GraphQLResolverMap<unknown> = {

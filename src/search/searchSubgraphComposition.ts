@@ -11,7 +11,7 @@ export const SEARCH_SUBGRAPH_NAME = 'search';
 
 /** The search subgraph's SDL for these indexes (`fedsearch generate subgraph`). */
 export function searchSubgraphSdl(indexes: readonly LoadedIndex[]): string {
-  return print(searchSubgraphTypeDefs(indexes.map((loaded) => searchSubgraphNames(loaded.query, loaded.config.search))));
+  return print(searchSubgraphTypeDefs(indexes.map((loaded) => searchSubgraphNames(loaded.query, loaded.config.search, loaded.fields))));
 }
 
 /**
@@ -26,7 +26,7 @@ export function checkSearchSubgraphComposes(indexes: readonly LoadedIndex[]): { 
   const served = indexes.map((loaded) => loaded.config.index).join(', ');
   let typeDefs;
   try {
-    typeDefs = searchSubgraphTypeDefs(indexes.map((loaded) => searchSubgraphNames(loaded.query, loaded.config.search)));
+    typeDefs = searchSubgraphTypeDefs(indexes.map((loaded) => searchSubgraphNames(loaded.query, loaded.config.search, loaded.fields)));
   } catch (error) {
     throw new UserError(`the search subgraph for ${served}: ${(error as Error).message}`);
   }
@@ -63,7 +63,7 @@ export function composableIndexes(indexes: readonly LoadedIndex[]): { composed: 
       checkSearchNames(loaded);
       checkSearchSubgraphComposes([...composed, loaded]);
       // Without a supergraph to compose with, two indexes can still clash with each other (one field name).
-      searchSubgraphTypeDefs([...composed, loaded].map((each) => searchSubgraphNames(each.query, each.config.search)));
+      searchSubgraphTypeDefs([...composed, loaded].map((each) => searchSubgraphNames(each.query, each.config.search, each.fields)));
       composed.push(loaded);
     } catch (error) {
       if (!(error instanceof UserError)) throw error;

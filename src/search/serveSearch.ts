@@ -44,7 +44,7 @@ export async function serveSearch(
   const api = await startSearchServer(services, options, logger);
   let subgraph: Listener | null = null;
   const inSubgraph = new Set(options.subgraphIndexes ?? indexes);
-  const served = indexes.flatMap((loaded, i) => (inSubgraph.has(loaded) ? [{ service: services[i] as SearchService, query: loaded.query, naming: loaded.config.search }] : []));
+  const served = indexes.flatMap((loaded, i) => (inSubgraph.has(loaded) ? [{ service: services[i] as SearchService, query: loaded.query, naming: loaded.config.search, fields: loaded.fields }] : []));
   if (options.subgraphPort !== null && served.length > 0) {
     const apollo = new ApolloServer<SearchSubgraphContext>({
       ...apolloServerOptions(),

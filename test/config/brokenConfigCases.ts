@@ -68,7 +68,7 @@ export const BROKEN_CONFIGS: BrokenConfigCase[] = [
   },
   { name: 'event id path with a space', edits: [['id: after.ptpId', 'id: after ptpId']],
     problems: [
-      "broken.yaml:53:9: related[0].events[0].id: must be a dotted path such as after.movieId",
+      "broken.yaml:53:9: related[0].events[0].id: must be a dotted path such as after.id",
     ],
   },
   { name: 'no primary events', edits: [[/  events:\n    - topic: studio.movie.changes\n      id: after.movieId\n    # A credit added to or removed from a movie changes that movie's cast.\n    - topic: studio.credit.changes\n      id: after.movieId\n/, '  events: []\n']],
@@ -136,7 +136,7 @@ export const BROKEN_CONFIGS: BrokenConfigCase[] = [
   },
   { name: 'two root fields', edits: [['  query Movie($id: ID!) {\n', '  query Movie($id: ID!) {\n    production(ptpId: $id) { ptpId }\n']],
     problems: [
-      "broken.yaml:11:25: query: must select exactly one root field, the entity (e.g. `movie(movieId: $id) { … }`)",
+      "broken.yaml:11:25: query: must select exactly one root field, the entity (e.g. `product(id: $id) { … }`)",
     ],
   },
   { name: 'root field of another type than primary.type', edits: [['  type: Movie\n', '  type: Film\n']],

@@ -28,7 +28,7 @@ const genreSelection = { terms: { 'genres.keyword': ['comedy'] } };
 const roleSelection = { nested: { path: 'cast', query: { terms: { 'cast.role': ['ACTOR'] } } } };
 
 describe('searchBody', () => {
-  it('matches free text over every text field, nested ones in a nested query, suggest fields boosted, and highlights the root ones', () => {
+  it('matches free text over every text field, nested ones in a nested query, suggest fields boosted, and highlights them all (nested ones in inner hits)', () => {
     const request = body({ query: '  space courier ', facets: [] });
     const multiMatch = (fields: string[]) => ({
       bool: {
@@ -56,7 +56,15 @@ describe('searchBody', () => {
             bool: {
               should: [
                 multiMatch(rootTextFields.map((field) => (field === 'title' ? 'title^3' : field))),
-                { nested: { path: 'cast', query: multiMatch(['cast.character', 'cast.talent.name^3']), score_mode: 'max' } },
+                {
+                  nested: {
+                    path: 'cast',
+                    query: multiMatch(['cast.character', 'cast.talent.name^3']),
+                    score_mode: 'max',
+                    // Elasticsearch highlights nested fields only in the nested query's inner hits.
+                    inner_hits: { name: 'highlight:cast', size: 3, _source: false, highlight: { fields: { 'cast.character': {}, 'cast.talent.name': {} } } },
+                  },
+                },
               ],
               minimum_should_match: 1,
             },
@@ -65,6 +73,7 @@ describe('searchBody', () => {
         filter: [],
       },
     });
+    expect(JSON.stringify(body({ query: 'space', highlight: false }).query)).not.toContain('inner_hits');
     expect(request.highlight).toEqual({ fields: Object.fromEntries(rootTextFields.map((field) => [field, {}])) });
     expect(request.sort).toEqual([{ _score: { order: 'desc' } }, { movieId: { order: 'asc' } }]);
     expect(body({ query: 'space', highlight: false }).highlight).toBeUndefined();

@@ -76,6 +76,17 @@ describe('SearchService.search', () => {
     expect(es.searches[0]).toMatchObject({ index: 'movies' });
   });
 
+  it('highlights matches inside nested objects, from the inner hits of the nested text query, under the leaf path', async () => {
+    const innerHit = (name: string) => ({ _index: 'movies-v1', _id: 'm-000003', _nested: { field: 'cast', offset: 0 }, _score: 1, highlight: { 'cast.talent.name': [`<em>${name}</em>`] } });
+    const hit = movie(3, {
+      _score: 3,
+      highlight: { title: ['<em>Harbor</em> Lights'] },
+      inner_hits: { 'highlight:cast': { hits: { total: { value: 2, relation: 'eq' }, max_score: 1, hits: [innerHit('Harbor Smith'), innerHit('Ann Harbor')] } } },
+    });
+    const response = await new SearchService(loaded, fakeElasticsearch([answer([hit])]).client).search({ query: 'harbor', facets: [] });
+    expect(response.hits[0]?.highlights).toEqual({ title: ['<em>Harbor</em> Lights'], 'cast.talent.name': ['<em>Harbor Smith</em>', '<em>Ann Harbor</em>'] });
+  });
+
   it('reads facet counts (root documents for a nested facet) and marks the selected values', async () => {
     const es = fakeElasticsearch([
       answer([], {

@@ -253,6 +253,16 @@ describe('the shop graph: fetch by @key, composite keys, an entity with no root 
         '{ searchProductItfs(query: "starter") { edges { node { __typename sku name ... on Bundle { items { name } } } } } }',
       );
       expect(entries.searchProductItfs.edges).toEqual([{ node: { __typename: 'Bundle', sku: 'starter', name: 'Starter Kit', items: [{ name: 'Federation' }, { name: 'Rover CLI' }] } }]);
+
+      // A match inside a nested object (the bundle's items.name) is highlighted, over HTTP and in the subgraph.
+      const overHttp = await fetch(`${search.apiUrl}/v1/indexes/${catalog.config.index}/search`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'federation' }) });
+      const httpHits = ((await overHttp.json()) as { hits: Array<{ id: string; highlights: Record<string, string[]> }> }).hits;
+      expect(httpHits.find((hit) => hit.id === productId('starter', '@apollo/starter-kit'))?.highlights).toMatchObject({ 'items.name': ['<em>Federation</em>'] });
+      const highlighted = await postGraphQL<{ searchProductItfs: { edges: Array<{ node: { sku: string }; highlights: Array<{ field: string; fragments: string[] }> }> } }>(
+        url,
+        '{ searchProductItfs(query: "federation") { edges { node { sku } highlights { field fragments } } } }',
+      );
+      expect(highlighted.searchProductItfs.edges.find((edge) => edge.node.sku === 'starter')?.highlights).toContainEqual({ field: 'items.name', fragments: ['<em>Federation</em>'] });
     } finally {
       await gateway.stop();
       await search.close();
