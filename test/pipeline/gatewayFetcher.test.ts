@@ -3,7 +3,7 @@ import type { QueryTemplate } from '../../src/graph/validateQueryTemplate.ts';
 import { GatewayRequestError } from '../../src/pipeline/gatewayErrors.ts';
 import { GatewayFetcher, type FetchResult, type GatewayFetcherHooks } from '../../src/pipeline/gatewayFetcher.ts';
 import type { PipelineSettings } from '../../src/config/indexConfig.ts';
-import { entities, FakeTransport, FAST, movieTemplate, type Script } from './gatewayFakes.ts';
+import { entities, FakeTransport, FAST, movieTemplate, type Script, type SentRequest } from './gatewayFakes.ts';
 
 /** The chunking and retries of the gateway client, over a scripted transport (no network, no waits). */
 describe('GatewayFetcher over a fake transport', () => {
@@ -121,8 +121,9 @@ describe('GatewayFetcher over a fake transport', () => {
     await fetcher.close();
     expect(transport.closed).toBe(true);
   });
+
   describe('when the graph refuses the query (it no longer validates)', () => {
-    const refused = (request: { ids: string[] }): ReturnType<Script> => ({
+    const refused = (request: SentRequest): ReturnType<Script> => ({
       ...entities(request, () => null),
       errors: [{ message: '400: Bad Request', extensions: { code: 'INTERNAL_SERVER_ERROR', response: { url: 'http://talent/graphql', body: { errors: [{ message: 'Cannot query field "name" on type "Talent".', extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }] } } } }],
     });
