@@ -34,7 +34,8 @@ export function addPipelineCommands(program: Command): void {
     .action(runAction(async (configFile: string, options: { stage: PipelineStage; metricsPort?: number; stopTimeout: number }) => {
       handleInterrupts();
       const { runPipeline } = await import('../src/pipeline/runPipeline.ts');
-      const loaded = await loadIndex(configFile);
+      const { loadIndexForRun } = await import('../src/pipeline/loadIndexForRun.ts');
+      const loaded = await loadIndexForRun(configFile, say);
       const pipeline = await runPipeline(loaded, { stage: options.stage, ...(options.metricsPort !== undefined ? { metricsPort: options.metricsPort } : {}) });
       say(`${loaded.config.index}: pipeline (${options.stage}) running; metrics ${pipeline.metricsUrl}/metrics, health ${pipeline.metricsUrl}/healthz`);
       await untilInterrupted();

@@ -12,6 +12,7 @@ import { composeSupergraph, DEFAULT_PORTS, DEMO_SUBGRAPHS, DEMO_SUPERGRAPH_SUBGR
 import { moviesSubgraph } from './movies/moviesSubgraph.ts';
 import { productionsSubgraph } from './productions/productionsSubgraph.ts';
 import { talentSubgraph } from './talent/talentSubgraph.ts';
+import { buildSubgraph, type SubgraphModule } from './shared/subgraphModule.ts';
 import {
   DEMO_TOPICS,
   DiscardChangeEvents,
@@ -48,6 +49,13 @@ export interface DemoGraph {
    * service behind a load balancer would, until it is marked up again.
    */
   setSubgraphDown(name: SubgraphName, down: boolean): void;
+  /**
+   * A team's redeploy: the subgraph's server stops and starts again on the same port with its
+   * data, its schema without the `Type.field`s in `withoutFields` (none: as it was). The gateway
+   * keeps its supergraph, as a production gateway does until the graph is recomposed, so a query
+   * for a removed field reaches the subgraph and is refused there (GRAPHQL_VALIDATION_FAILED).
+   */
+  restartSubgraph(name: SubgraphName, options?: { withoutFields?: readonly string[] }): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -77,6 +85,11 @@ export async function startDemoGraph(options: DemoGraphOptions): Promise<DemoGra
     },
   });
   const serve = async (schema: GraphQLSchema | ApolloGateway, port: number, name?: SubgraphName): Promise<string> => {
+    const { server, url } = await startServer(schema, port, name);
+    servers.push(server);
+    return url;
+  };
+  const startServer = async (schema: GraphQLSchema | ApolloGateway, port: number, name?: SubgraphName): Promise<{ server: ApolloServer; url: string }> => {
     const server =
       schema instanceof ApolloGateway
         ? new ApolloServer({
@@ -94,17 +107,24 @@ export async function startDemoGraph(options: DemoGraphOptions): Promise<DemoGra
             ...apolloServerOptions([ApolloServerPluginInlineTraceDisabled(), ApolloServerPluginCacheControlDisabled(), faultSwitch(name as SubgraphName)]),
             schema,
           });
-    servers.push(server);
     const { url } = await startStandaloneServer(server, { listen: { host: HOST, port } });
-    return new URL('/graphql', url).toString();
+    return { server, url: new URL('/graphql', url).toString() };
   };
 
   try {
-    const subgraphUrls = {
-      movies: await serve(moviesSubgraph(studio.movies, sink, topics.movie), ports.movies, 'movies'),
-      productions: await serve(productionsSubgraph(studio.productions, sink, topics.production), ports.productions, 'productions'),
-      talent: await serve(talentSubgraph(studio, sink, topics), ports.talent, 'talent'),
+    const modules: Record<SubgraphName, SubgraphModule> = {
+      movies: moviesSubgraph(studio.movies, sink, topics.movie),
+      productions: productionsSubgraph(studio.productions, sink, topics.production),
+      talent: talentSubgraph(studio, sink, topics),
     };
+    const subgraphUrls = {
+      movies: await serve(buildSubgraph(modules.movies), ports.movies, 'movies'),
+      productions: await serve(buildSubgraph(modules.productions), ports.productions, 'productions'),
+      talent: await serve(buildSubgraph(modules.talent), ports.talent, 'talent'),
+    };
+    const subgraphServers = new Map<SubgraphName, ApolloServer>(
+      (['movies', 'productions', 'talent'] as const).map((name, at) => [name, servers[at] as ApolloServer]),
+    );
     const urls: Record<string, string> = { ...subgraphUrls };
     if (options.search) urls.search = await serve(options.search, ports.search);
     const supergraphSdl = composeSupergraph(
@@ -132,6 +152,14 @@ export async function startDemoGraph(options: DemoGraphOptions): Promise<DemoGra
         credits: studio.credits.length,
       },
       setSubgraphDown: (name, isDown) => void (isDown ? down.add(name) : down.delete(name)),
+      async restartSubgraph(name, restart = {}) {
+        const schema = buildSubgraph(modules[name], restart.withoutFields);
+        const running = subgraphServers.get(name) as ApolloServer;
+        await running.stop();
+        const { server } = await startServer(schema, Number(new URL(subgraphUrls[name]).port), name);
+        servers[servers.indexOf(running)] = server;
+        subgraphServers.set(name, server);
+      },
       stop: () => stopAll(servers, sink),
     };
   } catch (error) {

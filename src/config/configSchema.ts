@@ -151,8 +151,9 @@ export const indexConfigSchema = z.strictObject({
       metricsPort: z.number().int().min(0).max(65535).optional(),
       // Under Kafka's default message.max.bytes (1,048,588), which the documents topic keeps.
       maxDocumentBytes: positiveInt.max(1_000_000).default(1_000_000),
+      graphCheckSeconds: z.number().min(0.1).max(3_600).default(10),
     })
-    .default({ batchSize: 25, concurrency: 4, retries: 5, onGraphQLErrors: 'retry-then-dlq', outageToleranceSeconds: 300, maxDocumentBytes: 1_000_000 }),
+    .default({ batchSize: 25, concurrency: 4, retries: 5, onGraphQLErrors: 'retry-then-dlq', outageToleranceSeconds: 300, maxDocumentBytes: 1_000_000, graphCheckSeconds: 10 }),
   backfill: z
     .strictObject({
       query: z.string().min(1).optional(),

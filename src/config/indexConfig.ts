@@ -113,6 +113,11 @@ export interface PipelineSettings {
   metricsPort: number | null;
   /** Largest document (Avro bytes) written to or read from the documents topic; a larger one is dead-lettered. */
   maxDocumentBytes: number;
+  /**
+   * How often `run` checks the graph (the supergraph file, or the gateway's schema) against the
+   * query, and, while paused for a graph change, tries the refused fetches again.
+   */
+  graphCheckSeconds: number;
 }
 
 export interface BackfillSettings {

@@ -219,6 +219,7 @@ function toIndexConfig(raw: RawIndexConfig, file: string, text: string, yaml: Po
       outageToleranceSeconds: raw.pipeline.outageToleranceSeconds,
       metricsPort: raw.pipeline.metricsPort ?? null,
       maxDocumentBytes: raw.pipeline.maxDocumentBytes,
+      graphCheckSeconds: raw.pipeline.graphCheckSeconds,
     },
     display: {
       title: raw.display?.title ?? null,

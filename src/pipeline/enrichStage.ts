@@ -47,6 +47,7 @@ export class EnrichStage {
   private readonly eventCounts: EventCounts;
   private consumer: Consumer | null = null;
   private batchesInFlight = 0;
+  private draining = false;
 
   constructor(private readonly deps: EnrichStageDeps) {
     this.eventCounts = new EventCounts(deps.events, deps.logger);
@@ -75,6 +76,19 @@ export class EnrichStage {
     return this.deps.enricher.topics;
   }
 
+  /**
+   * Stops fetching new batches (the pipeline paused for a graph change); the batches under way
+   * wait inside their fetches and hold their partitions, so nothing past them is committed.
+   */
+  pauseConsuming(): void {
+    this.consumer?.pause(this.topics.map((topic) => ({ topic })));
+  }
+
+  /** Fetches batches again, from where each partition stood. */
+  resumeConsuming(): void {
+    if (!this.draining) this.consumer?.resume(this.topics.map((topic) => ({ topic })));
+  }
+
   /** Subscribes to every event topic of the index and processes batches until the consumer stops. */
   async run(consumer: Consumer): Promise<void> {
     this.consumer = consumer;
@@ -99,6 +113,7 @@ export class EnrichStage {
   async drain(timeoutMs: number): Promise<void> {
     const consumer = this.consumer;
     if (!consumer) return;
+    this.draining = true;
     consumer.pause(this.topics.map((topic) => ({ topic })));
     const deadline = performance.now() + timeoutMs;
     const done = async (): Promise<void> => {

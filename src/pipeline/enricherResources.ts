@@ -16,6 +16,7 @@ import { GatewayFetcher, type GatewayFetcherHooks, type GatewayFetcherOptions } 
 import type { GatewayTransport } from './gatewayTransport.ts';
 import { PipelineEvents } from './pipelineEvents.ts';
 import { ResourceStack } from './resourceStack.ts';
+import type { SchemaGate } from './schemaGuard.ts';
 
 /** What an Enricher writes with, shared with a sink in the same process (runPipeline). */
 export interface EnricherServices {
@@ -53,10 +54,14 @@ export async function openEnricherServices(
   return { elasticsearch, codec, metadata, producer, deadLetters };
 }
 
-/** An Enricher on open services, reporting to `events`; its gateway fetcher is closed with `resources`. */
-export function enricherOn(loaded: LoadedIndex, services: EnricherServices, resources: ResourceStack, events: PipelineEvents, logger: Logger): Enricher {
+/**
+ * An Enricher on open services, reporting to `events`; its gateway fetcher is closed with
+ * `resources`. With a `schemaGate` (the live pipeline), a fetch the graph refuses waits out a
+ * pause; without one (backfill, replay) its ids fail at once, with the graph's reason.
+ */
+export function enricherOn(loaded: LoadedIndex, services: EnricherServices, resources: ResourceStack, events: PipelineEvents, logger: Logger, schemaGate?: SchemaGate): Enricher {
   const { config } = loaded;
-  const fetcher = reportingFetcher({ gateway: config.gateway, template: loaded.query, pipeline: config.pipeline }, events);
+  const fetcher = reportingFetcher({ gateway: config.gateway, template: loaded.query, pipeline: config.pipeline }, events, schemaGate ? { schemaGate } : {});
   resources.add('the graph fetcher', fetcher, (opened) => opened.close());
   return new Enricher({ loaded, topology: pipelineTopology(loaded), ...services, fetcher, events, logger });
 }
@@ -65,7 +70,7 @@ export function enricherOn(loaded: LoadedIndex, services: EnricherServices, reso
 export function reportingFetcher(
   options: GatewayFetcherOptions,
   events: PipelineEvents,
-  overrides: { transport?: GatewayTransport; sleep?: GatewayFetcherHooks['sleep'] } = {},
+  overrides: { transport?: GatewayTransport; sleep?: GatewayFetcherHooks['sleep']; schemaGate?: SchemaGate } = {},
 ): GatewayFetcher {
   return new GatewayFetcher(
     options,
@@ -73,6 +78,7 @@ export function reportingFetcher(
       onRequest: (ms, ok, entities) => events.emit('enrich.gateway_request', { ms, ok, entities }),
       onRetry: (reason) => events.emit('enrich.gateway_retry', { reason }),
       ...(overrides.sleep ? { sleep: overrides.sleep } : {}),
+      ...(overrides.schemaGate ? { schemaGate: overrides.schemaGate } : {}),
     },
     overrides.transport,
   );

@@ -4,6 +4,7 @@ import type { FetchByKeyGateway } from '../graph/fetchByKeyGateway.ts';
 import type { FetchByKeyPlan } from '../graph/fetchByKey.ts';
 import { redactUrlsIn } from '../redactUrl.ts';
 import { errorMessages, GatewayRequestError, isRecord } from './gatewayErrors.ts';
+import { schemaRejection } from './schemaRejection.ts';
 import type { GatewayReply, GatewayTransport } from './gatewayTransport.ts';
 
 /** A fetch by key, planned and executed in this process against the subgraphs themselves (started on first use). */
@@ -30,7 +31,7 @@ export class FetchByKeyTransport implements GatewayTransport {
     }
     const errors = (answer.body.errors ?? []).filter(isRecord);
     if (!isRecord(answer.body.data)) {
-      throw new GatewayRequestError(`the graph answered ${plan.typeName} without data${errors.length > 0 ? `: ${errorMessages(errors).join('; ')}` : ''}`, 'no_data');
+      throw new GatewayRequestError(`the graph answered ${plan.typeName} without data${errors.length > 0 ? `: ${errorMessages(errors).join('; ')}` : ''}`, 'no_data', 'request', schemaRejection(errors));
     }
     return { data: answer.body.data, errors, missing: answer.missing };
   }

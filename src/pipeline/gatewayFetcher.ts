@@ -8,6 +8,8 @@ import { GatewayRequestError } from './gatewayErrors.ts';
 import type { GatewayReply, GatewayTransport } from './gatewayTransport.ts';
 import { HttpGatewayTransport } from './httpGatewayTransport.ts';
 import { readAnswer, type FetchResult } from './readAnswer.ts';
+import { schemaRejection } from './schemaRejection.ts';
+import type { SchemaGate } from './schemaGuard.ts';
 
 export type { FetchResult } from './readAnswer.ts';
 
@@ -24,6 +26,11 @@ export interface GatewayFetcherHooks {
   onRetry?(reason: RetryReason): void;
   /** How the backoff waits (a test passes one that does not). */
   sleep?(ms: number): Promise<unknown>;
+  /**
+   * Where a refusal of the query itself goes (the live pipeline's SchemaGuard): the chunk waits
+   * until it is worth trying again instead of failing. Without one, such a refusal fails its ids at once.
+   */
+  schemaGate?: SchemaGate;
 }
 
 let lastVersion = 0;
@@ -137,7 +144,11 @@ export class GatewayFetcher {
       const batch = batchedQuery(this.options.template, asked.length);
       // No queue timeout is set; throwOnTimeout only tells p-queue's types the task's value is kept.
       const { answer, version } = await this.queue.add(() => this.post(batch, asked), { throwOnTimeout: true });
+      const rejected = schemaRejection(answer.errors);
+      if (rejected) throw new GatewayRequestError(`the graph refused the query: ${rejected.message}`, null, 'request', rejected);
       const read = readAnswer(answer, version, batch, asked, this.options.template.key);
+      // Only an answer the whole request got through says the graph takes the query (an outage says nothing).
+      if (read.requestErrors.length === 0) this.hooks.schemaGate?.accepted();
       for (const [id, result] of read.settled) settled.set(id, result);
       if (read.requestErrors.length > 0) {
         const message = `gateway returned GraphQL errors for the whole request (${asked.length} entities): ${read.requestErrors.join('; ')}`;
@@ -156,9 +167,10 @@ export class GatewayFetcher {
       await retryUntilDone(
         async () => {
           try {
-            await attempt();
+            await this.attemptPastRefusals(attempt, whileWaiting, (waitError) => (interrupted = waitError));
             return { done: undefined };
           } catch (error) {
+            if (interrupted !== undefined) throw error;
             // Given up at once: what retrying cannot help, and a TypeError (a bug here, not the graph).
             if (!(error instanceof Error) || error instanceof TypeError) throw error;
             if (error instanceof GatewayRequestError && error.retryReason === null) throw error;
@@ -195,6 +207,28 @@ export class GatewayFetcher {
     // `dlq`: entities with GraphQL errors fail at once.
     for (const [id, reason] of failedEntities) if (!settled.has(id)) settled.set(id, { kind: 'failed', reason });
     return settled;
+  }
+
+  /**
+   * `attempt`, tried again each time the schema gate says to after the graph refused the query
+   * (it no longer validates): that is neither this chunk's fault nor an outage, so the retry
+   * budget is not spent; the gate pauses the pipeline meanwhile. Any other error goes up.
+   */
+  private async attemptPastRefusals(attempt: () => Promise<void>, whileWaiting: () => Promise<void>, interrupted: (error: unknown) => void): Promise<void> {
+    for (;;) {
+      try {
+        return await attempt();
+      } catch (error) {
+        const gate = this.hooks.schemaGate;
+        if (!(error instanceof GatewayRequestError) || error.schemaRejection === null || !gate) throw error;
+        try {
+          await gate.rejected(error.schemaRejection, whileWaiting);
+        } catch (waitError) {
+          interrupted(waitError);
+          throw waitError;
+        }
+      }
+    }
   }
 
   /** Closes the gateway connections, or stops the in-process gateway of a fetch by key if one was started. */

@@ -3,6 +3,7 @@ import { Agent, request as httpRequest, type Dispatcher } from 'undici';
 import type { GatewaySettings } from '../config/indexConfig.ts';
 import { redactUrl, redactUrlsIn } from '../redactUrl.ts';
 import { errorMessages, GatewayRequestError, isRecord } from './gatewayErrors.ts';
+import { schemaRejection } from './schemaRejection.ts';
 import type { GatewayReply, GatewayTransport } from './gatewayTransport.ts';
 
 /** 307/308 redirects followed per request; one more is an error. */
@@ -65,7 +66,7 @@ export class HttpGatewayTransport implements GatewayTransport {
     if (!body || !isRecord(body.data)) {
       const messages = body ? errorMessages(body.errors).join('; ') : '';
       const detail = messages ? `: ${messages}` : body ? ' and without errors' : ` (not JSON: ${snippet(text)})`;
-      throw new GatewayRequestError(`the gateway at ${redactUrl(target)} answered without data${detail}`, 'no_data');
+      throw new GatewayRequestError(`the gateway at ${redactUrl(target)} answered without data${detail}`, 'no_data', 'request', rejectionIn(body));
     }
     const errors = Array.isArray(body.errors) ? body.errors.filter(isRecord) : [];
     return { data: body.data, errors, missing: NOTHING_MISSING };
@@ -98,8 +99,13 @@ function httpError(status: number, body: { errors?: unknown } | null, text: stri
   const detail = moved || (body && errorMessages(body.errors).join('; ')) || snippet(text);
   const message = `the gateway at ${redactUrl(url)} answered HTTP ${status} ${STATUS_CODES[status] ?? ''}${detail ? `: ${detail}` : ''}`;
   if (status === 429) return new GatewayRequestError(message, 'http_429');
-  if (status >= 500) return new GatewayRequestError(message, 'http_5xx');
-  return new GatewayRequestError(message, null);
+  if (status >= 500) return new GatewayRequestError(message, 'http_5xx', 'request', rejectionIn(body));
+  return new GatewayRequestError(message, null, 'request', rejectionIn(body));
+}
+
+/** Whether the answer's errors say the query no longer validates (a 400 GRAPHQL_VALIDATION_FAILED, mostly). */
+function rejectionIn(body: { errors?: unknown } | null): ReturnType<typeof schemaRejection> {
+  return Array.isArray(body?.errors) ? schemaRejection(body.errors.filter(isRecord)) : null;
 }
 
 /** Where a redirect points, absolute and without credentials. */

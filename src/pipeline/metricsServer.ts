@@ -19,11 +19,15 @@ export interface MetricsServer {
   close(): Promise<void>;
 }
 
-/** Serves /metrics (Prometheus text) and /healthz (200 while `healthy()`, else 503) on loopback. */
+/**
+ * Serves /metrics (Prometheus text) and /healthz on loopback: 200 and `"status": "ok"` while
+ * `healthy()` says ok, else 503 with its `status` (`unhealthy` unless it names another, e.g.
+ * `paused`) and details.
+ */
 export async function startMetricsServer(
   metrics: { registry: Registry },
   where: MetricsPort,
-  healthy: () => { ok: boolean; detail: Record<string, unknown> },
+  healthy: () => { ok: boolean; status?: string; detail: Record<string, unknown> },
 ): Promise<MetricsServer> {
   const handle = (request: IncomingMessage, response: ServerResponse): void => {
     if (request.url === '/metrics') {
@@ -42,7 +46,7 @@ export async function startMetricsServer(
     if (request.url === '/healthz') {
       const health = healthy();
       response.writeHead(health.ok ? 200 : 503, { 'content-type': 'application/json' });
-      response.end(JSON.stringify({ status: health.ok ? 'ok' : 'unhealthy', ...health.detail }));
+      response.end(JSON.stringify({ status: health.ok ? 'ok' : (health.status ?? 'unhealthy'), ...health.detail }));
       return;
     }
     response.writeHead(404, { 'content-type': 'text/plain' });

@@ -1,5 +1,6 @@
 import type { RetryReason } from '../retryPolicy.ts';
 import type { DeadLetterKind } from './deadLetters.ts';
+import type { PauseReason } from './pauseReasons.ts';
 
 /** Bulk operations of one request by result, for one operation (index or delete). */
 export interface WriteCounts {
@@ -41,6 +42,12 @@ export interface PipelineEventMap {
   'sink.retry': { reason: RetryReason; count: number };
   /** Dead letters written, `count` of one kind. */
   'dead_letters': { stage: 'enrich' | 'sink'; kind: DeadLetterKind; count: number };
+  /** The pipeline paused for a graph change (or paused now for another reason than before). */
+  'pipeline.paused': { reason: PauseReason };
+  /** The pipeline resumed: the graph takes the query again. */
+  'pipeline.resumed': Record<string, never>;
+  /** How many document fields changed shape in a way the provisioned reader still reads (0: none now). */
+  'pipeline.needs_reindex': { fields: number };
   /** A stage is done with a batch; `lag` messages of the partition remain behind it. */
   'consumer.lag': { group: string; topic: string; partition: number; lag: number };
 }

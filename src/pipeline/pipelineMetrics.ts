@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { PipelineEvents } from './pipelineEvents.ts';
+import { PAUSE_REASONS } from './pauseReasons.ts';
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30];
 
@@ -23,6 +24,8 @@ export class PipelineMetrics {
   readonly deadLetters: Counter<'stage' | 'kind'>;
   readonly batchMessages: Histogram<'stage'>;
   readonly documentsPerProduce: Histogram;
+  readonly paused: Gauge<'reason'>;
+  readonly needsReindex: Gauge;
 
   constructor(index: string) {
     this.registry.setDefaultLabels({ index });
@@ -108,6 +111,20 @@ export class PipelineMetrics {
       buckets: [1, 5, 10, 25, 50, 100, 250, 500],
       registers,
     });
+    this.paused = new Gauge({
+      name: 'fedsearch_index_paused',
+      help: 'The index\'s pipeline is paused because the graph no longer takes its query (1), by reason: breaks, subgraph_rejects, needs_reindex; see /healthz for the field and subgraph',
+      labelNames: ['reason'],
+      registers,
+    });
+    // Every reason at 0 from the start, so an alert on `== 1` has a series to read.
+    for (const reason of PAUSE_REASONS) this.paused.set({ reason }, 0);
+    this.needsReindex = new Gauge({
+      name: 'fedsearch_index_needs_reindex',
+      help: 'Document fields whose shape the graph changed in a way the provisioned Avro reader still reads (indexing goes on; a new version takes the new shape)',
+      registers,
+    });
+    this.needsReindex.set(0);
     this.deadLetters = new Counter({
       name: 'fedsearch_dead_letters_total',
       help: 'Messages sent to the dead-letter topic',
@@ -145,6 +162,13 @@ export class PipelineMetrics {
       }),
       events.on('sink.retry', ({ reason, count }) => this.retries.inc({ stage: 'sink', reason }, count)),
       events.on('dead_letters', ({ stage, kind, count }) => this.deadLetters.inc({ stage, kind }, count)),
+      events.on('pipeline.paused', ({ reason }) => {
+        for (const each of PAUSE_REASONS) this.paused.set({ reason: each }, each === reason ? 1 : 0);
+      }),
+      events.on('pipeline.resumed', () => {
+        for (const reason of PAUSE_REASONS) this.paused.set({ reason }, 0);
+      }),
+      events.on('pipeline.needs_reindex', ({ fields }) => this.needsReindex.set(fields)),
       events.on('consumer.lag', ({ group, topic, partition, lag }) => this.consumerLag.set({ group, topic, partition: String(partition) }, lag)),
     ];
     return () => {

@@ -14,6 +14,8 @@ import { PipelineEvents } from './pipelineEvents.ts';
 import { PipelineMetrics } from './pipelineMetrics.ts';
 import { pipelineTopology, type PipelineTopology } from '../index/pipelineTopology.ts';
 import { SinkStage } from './sinkStage.ts';
+import { GraphWatch, rejectionCause } from './graphWatch.ts';
+import { SchemaGuard } from './schemaGuard.ts';
 import { StageConsumers } from './stageConsumers.ts';
 
 /** How long a stopping pipeline lets the enrich stage's background second lookups finish and commit. */
@@ -53,8 +55,22 @@ export async function runPipeline(
     const metrics = new PipelineMetrics(config.index);
     metrics.observe(events);
     const sinkProgress = resources.add('the offsets admin', new SinkProgress(kafka, topology), (progress) => progress.close());
-    const enricher = enricherOn(loaded, services, resources, events, logger);
-    const enrich = new EnrichStage({ enricher, topology, events, logger, sinkCaughtUp: (timeoutMs) => sinkProgress.caughtUp(timeoutMs) });
+    const enriching = consume && options.stage !== 'sink';
+    // Pause instead of failing when the graph changes under the query (enrich stage only: the
+    // sink never asks the graph). Its stage is known once made; the guard only calls it later.
+    let enrich: EnrichStage | undefined;
+    const graph = new GraphWatch(loaded, logger);
+    const guard = new SchemaGuard({
+      checkGraph: () => graph.check(),
+      causeOf: (rejection) => rejectionCause(rejection, loaded.supergraph),
+      pauseConsuming: () => enrich?.pauseConsuming(),
+      resumeConsuming: () => enrich?.resumeConsuming(),
+      events,
+      logger,
+      recheckMs: config.pipeline.graphCheckSeconds * 1000,
+    });
+    const enricher = enricherOn(loaded, services, resources, events, logger, enriching ? guard : undefined);
+    enrich = new EnrichStage({ enricher, topology, events, logger, sinkCaughtUp: (timeoutMs) => sinkProgress.caughtUp(timeoutMs) });
     const reindexTarget = resources.add(
       'the reindex target watch',
       new ReindexTargetWatch(elasticsearch, config.index, metadata, logger),
@@ -63,9 +79,11 @@ export async function runPipeline(
     const sink = new SinkStage({ topology, elasticsearch, codec, deadLetters, events, logger, extraTargets: () => reindexTarget.targets() });
 
     const consumers = resources.add('the stage consumers', new StageConsumers(kafka, logger), (stages) => stages.stop());
-    if (consume && options.stage !== 'sink') {
-      await requireTopics(kafka, enrich.topics, config.sourceFile);
-      await consumers.start(topology.enrichGroup, (consumer) => enrich.run(consumer));
+    if (enriching) {
+      const stage = enrich;
+      await requireTopics(kafka, stage.topics, config.sourceFile);
+      await consumers.start(topology.enrichGroup, (consumer) => stage.run(consumer));
+      resources.add('the graph check', guard, (started) => started.stop()).start();
     }
     if (consume && options.stage !== 'enrich') {
       await consumers.start(topology.sinkGroup, (consumer) => {
@@ -76,10 +94,22 @@ export async function runPipeline(
     }
     const server = resources.add(
       'the metrics server',
-      await startMetricsServer(metrics, metricsPort(options.metricsPort ?? config.pipeline.metricsPort, DEFAULT_PIPELINE_METRICS_PORT), () => ({
-        ok: consumers.crashed.length === 0,
-        detail: { stage: options.stage, consumers: consumers.count, crashed: consumers.crashed, restarts: consumers.restarts },
-      })),
+      await startMetricsServer(metrics, metricsPort(options.metricsPort ?? config.pipeline.metricsPort, DEFAULT_PIPELINE_METRICS_PORT), () => {
+        const { paused, needsReindex } = guard.status;
+        return {
+          ok: consumers.crashed.length === 0 && paused === null,
+          // A crashed consumer is the worse news; a paused pipeline is healthy but not indexing.
+          ...(consumers.crashed.length === 0 && paused !== null ? { status: 'paused' } : {}),
+          detail: {
+            stage: options.stage,
+            consumers: consumers.count,
+            crashed: consumers.crashed,
+            restarts: consumers.restarts,
+            ...(paused !== null ? { paused } : {}),
+            ...(needsReindex.length > 0 ? { needsReindex } : {}),
+          },
+        };
+      }),
       (started) => started.close(),
     );
     logger.info({ stage: options.stage, metrics: `${server.url}/metrics`, topics: enrich.topics }, 'pipeline running');
@@ -91,6 +121,8 @@ export async function runPipeline(
       async stop() {
         // A stage crash-looping is not started again while the rest stops.
         consumers.stopRestarting();
+        // Fetches waiting out a pause go up (their batches are read again next run), so the drain does not wait for them.
+        guard.stop();
         // The enrich stage's second lookups run beside its consumer: they finish and commit
         // first, while the sink (which they wait for) still runs. Then newest first: the
         // consumers' disconnect lets the batch in flight finish (and commit) while the producer,

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
-import { parse, type DocumentNode, type GraphQLSchema } from 'graphql';
+import type { SubgraphModule } from '../shared/subgraphModule.ts';
+import { parse, type DocumentNode } from 'graphql';
 import type { MovieRow } from '../data/studioRows.ts';
 import type { ChangeEventSink } from '../shared/changeEvents.ts';
 import { EntityTable } from '../shared/entityTable.ts';
@@ -16,7 +16,7 @@ type MovieInput = Partial<Omit<MovieRow, 'movieId' | 'updatedAt'>>;
 const movieIdOf = (row: MovieRow): string => row.movieId;
 
 /** The movies team's service: the catalogue of titles. */
-export function moviesSubgraph(rows: MovieRow[], sink: ChangeEventSink, topic: string): GraphQLSchema {
+export function moviesSubgraph(rows: MovieRow[], sink: ChangeEventSink, topic: string): SubgraphModule {
   const movies = new PublishingTable(new EntityTable(movieIdOf, rows), movieIdOf, sink, topic, {
     service: 'movies',
     entity: 'Movie',
@@ -56,5 +56,5 @@ export function moviesSubgraph(rows: MovieRow[], sink: ChangeEventSink, topic: s
       deleteMovie: async (_: unknown, { movieId }: { movieId: string }) => (await movies.remove(movieId)) !== undefined,
     },
   };
-  return buildSubgraphSchema({ typeDefs: moviesTypeDefs, resolvers });
+  return { typeDefs: moviesTypeDefs, resolvers };
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
-import { parse, type DocumentNode, type GraphQLSchema } from 'graphql';
+import type { SubgraphModule } from '../shared/subgraphModule.ts';
+import { parse, type DocumentNode } from 'graphql';
 import type { ProductionRow, ProductionStatus, ShootingLocation } from '../data/studioRows.ts';
 import { applyPatch } from '../shared/applyPatch.ts';
 import type { ChangeEventSink } from '../shared/changeEvents.ts';
@@ -24,7 +24,7 @@ interface ProductionInput {
 const ptpIdOf = (row: ProductionRow): string => row.ptpId;
 
 /** The productions team's service: physical productions, linked to the movie they make. */
-export function productionsSubgraph(rows: ProductionRow[], sink: ChangeEventSink, topic: string): GraphQLSchema {
+export function productionsSubgraph(rows: ProductionRow[], sink: ChangeEventSink, topic: string): SubgraphModule {
   const productions = new PublishingTable(new EntityTable(ptpIdOf, rows), ptpIdOf, sink, topic, {
     service: 'productions',
     entity: 'Production',
@@ -77,5 +77,5 @@ export function productionsSubgraph(rows: ProductionRow[], sink: ChangeEventSink
       },
     },
   };
-  return buildSubgraphSchema({ typeDefs: productionsTypeDefs, resolvers });
+  return { typeDefs: productionsTypeDefs, resolvers };
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
-import { GraphQLError, parse, type DocumentNode, type GraphQLSchema } from 'graphql';
+import type { SubgraphModule } from '../shared/subgraphModule.ts';
+import { GraphQLError, parse, type DocumentNode } from 'graphql';
 import type { CreditRow, TalentRole, TalentRow } from '../data/studioRows.ts';
 import { applyPatch } from '../shared/applyPatch.ts';
 import type { ChangeEventSink, StudioTopics } from '../shared/changeEvents.ts';
@@ -36,7 +36,7 @@ export function talentSubgraph(
   studio: { talent: TalentRow[]; credits: CreditRow[] },
   sink: ChangeEventSink,
   topics: Pick<StudioTopics, 'talent' | 'credit'>,
-): GraphQLSchema {
+): SubgraphModule {
   const talent = new PublishingTable(new EntityTable(talentIdOf, studio.talent), talentIdOf, sink, topics.talent, {
     service: 'talent',
     entity: 'Talent',
@@ -125,7 +125,7 @@ export function talentSubgraph(
       },
     },
   };
-  return buildSubgraphSchema({ typeDefs: talentTypeDefs, resolvers });
+  return { typeDefs: talentTypeDefs, resolvers };
 }
 
 function addTo(index: Map<string, Set<string>>, key: string, value: string): void {

@@ -39,6 +39,7 @@ export const FAST: PipelineSettings = {
   outageToleranceSeconds: 0,
   metricsPort: 0,
   maxDocumentBytes: 1_000_000,
+  graphCheckSeconds: 10,
 };
 
 /** One request as the fake transport saw it: the ids asked for, by alias (e0 → its id). */

@@ -3,7 +3,7 @@ import type { QueryTemplate } from '../../src/graph/validateQueryTemplate.ts';
 import { GatewayRequestError } from '../../src/pipeline/gatewayErrors.ts';
 import { GatewayFetcher, type FetchResult, type GatewayFetcherHooks } from '../../src/pipeline/gatewayFetcher.ts';
 import type { PipelineSettings } from '../../src/config/indexConfig.ts';
-import { entities, FakeTransport, FAST, movieTemplate, type Script } from './gatewayFakes.ts';
+import { entities, FakeTransport, FAST, movieTemplate, type Script, type SentRequest } from './gatewayFakes.ts';
 
 /** The chunking and retries of the gateway client, over a scripted transport (no network, no waits). */
 describe('GatewayFetcher over a fake transport', () => {
@@ -120,5 +120,34 @@ describe('GatewayFetcher over a fake transport', () => {
     const { fetcher, transport } = fetcherOver();
     await fetcher.close();
     expect(transport.closed).toBe(true);
+  });
+
+  describe('when the graph refuses the query (it no longer validates)', () => {
+    const refused = (request: SentRequest): ReturnType<Script> => ({
+      ...entities(request, () => null),
+      errors: [{ message: '400: Bad Request', extensions: { code: 'INTERNAL_SERVER_ERROR', response: { url: 'http://talent/graphql', body: { errors: [{ message: 'Cannot query field "name" on type "Talent".', extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }] } } } }],
+    });
+
+    it('without a gate, fails the ids at once with the subgraph’s own message (no outage retries)', async () => {
+      const { fetcher, transport } = fetcherOver(refused, { outageToleranceSeconds: 3_600 });
+      const results = await fetcher.fetch(['mov-0']);
+      expect(transport.sent).toHaveLength(1);
+      expect(results.get('mov-0')).toMatchObject({ kind: 'failed', reason: expect.stringContaining('Cannot query field "name" on type "Talent"') });
+    });
+
+    it('with a gate, waits as it says and tries again, without spending the retries, until the graph takes it', async () => {
+      const gate = { refusals: [] as Array<string | null>, accepted: 0 };
+      const { fetcher, transport } = fetcherOver((request, n) => (n <= 4 ? refused(request) : entities(request)), {}, {
+        schemaGate: {
+          rejected: async (rejection) => void gate.refusals.push(rejection.field),
+          accepted: () => void gate.accepted++,
+        },
+      });
+      const results = await fetcher.fetch(['mov-0', 'mov-1']);
+      expect(transport.sent).toHaveLength(5);
+      expect(kinds(results)).toEqual(['found', 'found']);
+      expect(gate).toEqual({ refusals: ['Talent.name', 'Talent.name', 'Talent.name', 'Talent.name'], accepted: 1 });
+      expect(retries).toEqual([]);
+    });
   });
 });

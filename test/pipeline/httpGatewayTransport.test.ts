@@ -93,6 +93,17 @@ describe('HttpGatewayTransport', () => {
     expect(refused.message).toBe('the gateway at http://gateway.test/graphql answered HTTP 400 Bad Request: Cannot query field "nope"');
   });
 
+  it('marks a 400 for a query that no longer validates (a recomposed graph) as the graph refusing it', async () => {
+    const { transport, agent } = transportOver();
+    const pool = agent.get(GATEWAY);
+    const validation = { errors: [{ message: 'Cannot query field "username" on type "User".', extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }] };
+    pool.intercept({ path: '/graphql', method: 'POST' }).reply(400, validation);
+    pool.intercept({ path: '/graphql', method: 'POST' }).reply(400, { errors: [{ message: 'Variable "$id0" got invalid value 7', extensions: { code: 'BAD_USER_INPUT' } }] });
+    const [refused, badInput] = [await failure(transport.send('{}', {})), await failure(transport.send('{}', {}))];
+    expect(refused.schemaRejection).toMatchObject({ field: 'User.username', subgraphUrl: null });
+    expect(badInput.schemaRejection).toBeNull();
+  });
+
   it('reads an answer without data as one to try again, with the errors it had or what it was', async () => {
     const { transport, agent } = transportOver();
     const pool = agent.get(GATEWAY);

@@ -1,0 +1,120 @@
+import { createHash } from 'node:crypto';
+import { statSync } from 'node:fs';
+import { printSchema } from 'graphql';
+import { classifyIndex, type IndexVerdict } from '../evolution/classifyIndex.ts';
+import { fieldOwners } from '../graph/fieldOwners.ts';
+import { loadGraph, type LoadedGraph } from '../graph/loadGraphSchema.ts';
+import type { SupergraphSource } from '../graph/supergraph.ts';
+import type { LoadedIndex } from '../index/loadIndex.ts';
+import type { Logger } from '../logger.ts';
+import type { GraphCheck, PauseCause } from './schemaGuard.ts';
+import type { SchemaRejection } from './schemaRejection.ts';
+
+/**
+ * The graph the index's query runs against, watched: the config's `gateway.supergraph` file when
+ * it has one (read again when its size or modification time changes), else the gateway's schema
+ * by introspection (compared by the hash of its printed SDL). A graph unlike the last one seen is
+ * classified with `fedsearch check`'s classifier against the graph the process started with
+ * (whose Avro schema the running codec writes).
+ */
+export class GraphWatch {
+  private last: { version: string; check: GraphCheck } | null = null;
+  private unreadable = false;
+
+  constructor(
+    private readonly loaded: LoadedIndex,
+    private readonly logger: Logger,
+  ) {}
+
+  /** The graph as it is now, classified; null when it could not be read (said once in the log). */
+  async check(): Promise<GraphCheck | null> {
+    const { gateway } = this.loaded.config;
+    let graph: LoadedGraph;
+    let version: string;
+    try {
+      if (gateway.supergraph !== null) {
+        const { size, mtimeMs } = statSync(gateway.supergraph);
+        version = `${size}:${mtimeMs}`;
+        if (version === this.last?.version) return this.last.check;
+        graph = await loadGraph({ gateway });
+      } else {
+        graph = await loadGraph({ gateway });
+        version = createHash('sha256').update(printSchema(graph.schema)).digest('hex');
+        if (version === this.last?.version) return this.last.check;
+      }
+    } catch (error) {
+      if (!this.unreadable) this.logger.warn({ err: error }, 'cannot read the graph to check the query against it; trying again at the next check');
+      this.unreadable = true;
+      return null;
+    }
+    this.unreadable = false;
+    const current = { schema: this.loaded.schema, supergraph: this.loaded.supergraph };
+    const check = graphCheckOf(classifyIndex(this.loaded.config, current, { graph }), graph.supergraph ?? current.supergraph);
+    this.last = { version, check };
+    return check;
+  }
+}
+
+/**
+ * What the pipeline does about a verdict: `breaks` pauses; `needs-reindex` pauses only when the
+ * provisioned Avro reader cannot read what the new graph answers (the documents could not be
+ * decoded), and is otherwise reported; anything milder changes nothing.
+ */
+export function graphCheckOf(verdict: IndexVerdict, supergraph: SupergraphSource | null): GraphCheck {
+  if (verdict.classification === 'breaks') {
+    const [first] = verdict.problems;
+    return {
+      pause: {
+        reason: 'breaks',
+        field: first?.field ?? null,
+        subgraph: first?.subgraph ?? null,
+        message: verdict.problems.map((problem) => `${problem.file}:${problem.line}:${problem.col}: ${problem.message}`).join('; '),
+      },
+      needsReindex: [],
+    };
+  }
+  if (verdict.classification !== 'needs-reindex') return { pause: null, needsReindex: [] };
+  const changes = verdict.changes.map((change) => `${change.path} (${change.field}): ${change.change}`);
+  if (verdict.avro === null || verdict.avro.readerCanRead) return { pause: null, needsReindex: changes };
+  const [first] = verdict.changes;
+  const owners = first && supergraph ? ownersOf(supergraph, first.field) : null;
+  return {
+    pause: {
+      reason: 'needs_reindex',
+      field: first?.field ?? null,
+      subgraph: owners,
+      message: `${changes.join('; ')}; the provisioned Avro reader cannot read the new documents (${verdict.avro.reason})`,
+    },
+    needsReindex: [],
+  };
+}
+
+/**
+ * A fetch's refusal as a cause to pause for: a subgraph's refusal is `subgraph_rejects`, the
+ * gateway's own `breaks`. The subgraph is the field's owner when the supergraph is known, else
+ * the one whose URL the gateway reported.
+ */
+export function rejectionCause(rejection: SchemaRejection, supergraph: SupergraphSource | null): PauseCause {
+  const owners = rejection.field !== null && supergraph ? ownersOf(supergraph, rejection.field) : null;
+  const byUrl = rejection.subgraphUrl === null ? undefined : supergraph?.subgraphs.find((subgraph) => sameUrl(subgraph.url, rejection.subgraphUrl as string));
+  return {
+    reason: rejection.subgraphUrl === null ? 'breaks' : 'subgraph_rejects',
+    field: rejection.field,
+    subgraph: owners ?? byUrl?.name ?? rejection.subgraphUrl,
+    message: rejection.message,
+  };
+}
+
+function ownersOf(supergraph: SupergraphSource, field: string): string | null {
+  const [typeName = '', fieldName = ''] = field.split('.');
+  const owners = fieldOwners(supergraph.sdl).ofField(typeName, fieldName);
+  return owners.length > 0 ? owners.join(', ') : null;
+}
+
+function sameUrl(a: string, b: string): boolean {
+  try {
+    return new URL(a).href === new URL(b).href;
+  } catch {
+    return a === b;
+  }
+}
