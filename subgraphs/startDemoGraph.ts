@@ -8,6 +8,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { generateStudio } from './data/generateStudio.ts';
 import type { Studio } from './data/studioRows.ts';
+import { FaultSwitch, underFaultSwitch } from './faultSwitch.ts';
 import { composeSupergraph, DEFAULT_PORTS, DEMO_SUBGRAPHS, DEMO_SUPERGRAPH_SUBGRAPHS } from './composeSupergraph.ts';
 import { moviesSubgraph } from './movies/moviesSubgraph.ts';
 import { productionsSubgraph } from './productions/productionsSubgraph.ts';
@@ -48,6 +49,11 @@ export interface DemoGraph {
    * service behind a load balancer would, until it is marked up again.
    */
   setSubgraphDown(name: SubgraphName, down: boolean): void;
+  /**
+   * Fault injection: a share of each subgraph's entity resolutions answer with a GraphQL error
+   * for a while (`faults.set('talent', 20, 60_000)`); the demo's admin endpoint (faultAdmin.ts) sets it.
+   */
+  faults: FaultSwitch;
   stop(): Promise<void>;
 }
 
@@ -71,6 +77,7 @@ export async function startDemoGraph(options: DemoGraphOptions): Promise<DemoGra
 
   const servers: ApolloServer[] = [];
   const down = new Set<SubgraphName>();
+  const faults = new FaultSwitch();
   const faultSwitch = (name: SubgraphName): ApolloServerPlugin => ({
     async requestDidStart() {
       if (down.has(name)) throw new GraphQLError(`subgraph ${name} is down (fault injected)`, { extensions: { http: { status: 503 } } });
@@ -92,7 +99,7 @@ export async function startDemoGraph(options: DemoGraphOptions): Promise<DemoGra
             // Cache-control hints are unused here, and the plugin wraps every field resolver to
             // collect them: about a sixth of the graph's CPU time (profiled with bench/probeFetch.ts).
             ...apolloServerOptions([ApolloServerPluginInlineTraceDisabled(), ApolloServerPluginCacheControlDisabled(), faultSwitch(name as SubgraphName)]),
-            schema,
+            schema: name === undefined ? schema : underFaultSwitch(schema, name, faults),
           });
     servers.push(server);
     const { url } = await startStandaloneServer(server, { listen: { host: HOST, port } });
@@ -132,6 +139,7 @@ export async function startDemoGraph(options: DemoGraphOptions): Promise<DemoGra
         credits: studio.credits.length,
       },
       setSubgraphDown: (name, isDown) => void (isDown ? down.add(name) : down.delete(name)),
+      faults,
       stop: () => stopAll(servers, sink),
     };
   } catch (error) {
