@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { GraphQLError, GraphQLObjectType, GraphQLUnionType, getNamedType, isListType, getNullableType, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
+import { GraphQLError, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
 
 /** A fault one subgraph is told to have: `errorPercent` of its entities answer with a GraphQL error until `untilMs`. */
 export interface SubgraphFault {
@@ -66,14 +66,15 @@ export class FaultSwitch {
  */
 export function underFaultSwitch(schema: GraphQLSchema, subgraph: string, faults: FaultSwitch): GraphQLSchema {
   const query = schema.getQueryType();
-  const entityUnion = schema.getType('_Entity');
-  const entityTypes = new Set(entityUnion instanceof GraphQLUnionType ? entityUnion.getTypes().map((type) => type.name) : []);
+  // Read by name, not instanceof: @apollo/subgraph may build the schema with another copy of graphql (CJS vs ESM).
+  const entityUnion = schema.getType('_Entity') as { getTypes?: () => ReadonlyArray<{ name: string }> } | undefined;
+  const entityTypes = new Set((entityUnion?.getTypes?.() ?? []).map((type) => type.name));
   for (const field of Object.values(query?.getFields() ?? {})) {
     const original: GraphQLFieldResolver<unknown, unknown> | undefined = field.resolve;
     if (!original) continue;
     if (field.name === '_entities') {
       field.resolve = async (source, args: { representations?: Array<Record<string, unknown>> }, context, info) => {
-        const answered = await original(source, args, context, info);
+        const answered: unknown = await original(source, args, context, info);
         if (!Array.isArray(answered)) return answered;
         return answered.map((value: unknown, index) => {
           const { __typename, ...key } = args.representations?.[index] ?? {};
@@ -82,10 +83,10 @@ export function underFaultSwitch(schema: GraphQLSchema, subgraph: string, faults
       };
       continue;
     }
-    const returned = getNullableType(field.type);
-    const named = getNamedType(field.type);
-    if (isListType(returned) || !(named instanceof GraphQLObjectType) || !entityTypes.has(named.name) || field.args.length === 0) continue;
-    field.resolve = (source, args: Record<string, unknown>, context, info) => faults.errorFor(subgraph, named.name, args) ?? original(source, args, context, info);
+    // `Movie` or `Movie!`: one entity looked up by its arguments (a list, `[Movie]`, is not one).
+    const typeName = String(field.type).replace(/!$/, '');
+    if (!entityTypes.has(typeName) || field.args.length === 0) continue;
+    field.resolve = (source, args: Record<string, unknown>, context, info) => faults.errorFor(subgraph, typeName, args) ?? original(source, args, context, info);
   }
   return schema;
 }
