@@ -8,6 +8,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { generateStudio } from './data/generateStudio.ts';
 import type { Studio } from './data/studioRows.ts';
+import { startFaultAdmin } from './faultAdmin.ts';
 import { FaultSwitch, underFaultSwitch } from './faultSwitch.ts';
 import { composeSupergraph, DEFAULT_PORTS, DEMO_SUBGRAPHS, DEMO_SUPERGRAPH_SUBGRAPHS } from './composeSupergraph.ts';
 import { moviesSubgraph } from './movies/moviesSubgraph.ts';
@@ -32,6 +33,8 @@ export interface DemoGraphOptions {
   /** Kafka brokers for change events; null runs the graph without publishing them. */
   kafkaBrokers: string[] | null;
   topics?: StudioTopics;
+  /** Port of the fault switch's admin endpoint on loopback (faultAdmin.ts; 0: any free one); none when not given. */
+  adminPort?: number;
   /** fedsearch's search subgraph to add to the supergraph (served on `ports.search`). */
   search?: GraphQLSchema;
 }
@@ -54,6 +57,8 @@ export interface DemoGraph {
    * for a while (`faults.set('talent', 20, 60_000)`); the demo's admin endpoint (faultAdmin.ts) sets it.
    */
   faults: FaultSwitch;
+  /** The fault switch's admin endpoint (`POST /faults`), when one was asked for. */
+  adminUrl: string | null;
   stop(): Promise<void>;
 }
 
@@ -76,6 +81,11 @@ export async function startDemoGraph(options: DemoGraphOptions): Promise<DemoGra
     : new DiscardChangeEvents();
 
   const servers: ApolloServer[] = [];
+  let admin: { url: string; close(): Promise<void> } | null = null;
+  const stopEverything = async (): Promise<void> => {
+    await admin?.close();
+    await stopAll(servers, sink);
+  };
   const down = new Set<SubgraphName>();
   const faults = new FaultSwitch();
   const faultSwitch = (name: SubgraphName): ApolloServerPlugin => ({
@@ -127,6 +137,7 @@ export async function startDemoGraph(options: DemoGraphOptions): Promise<DemoGra
       }),
       ports.gateway,
     );
+    if (options.adminPort !== undefined) admin = await startFaultAdmin(faults, Object.keys(subgraphUrls), options.adminPort);
     return {
       gatewayUrl,
       subgraphUrls,
@@ -140,10 +151,11 @@ export async function startDemoGraph(options: DemoGraphOptions): Promise<DemoGra
       },
       setSubgraphDown: (name, isDown) => void (isDown ? down.add(name) : down.delete(name)),
       faults,
-      stop: () => stopAll(servers, sink),
+      adminUrl: admin?.url ?? null,
+      stop: stopEverything,
     };
   } catch (error) {
-    await stopAll(servers, sink);
+    await stopEverything();
     throw error;
   }
 }
