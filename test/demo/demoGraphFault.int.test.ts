@@ -3,19 +3,11 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../../support/indexHarness.ts';
-import { exitOf, pressCtrlC, spawnCliAsUser } from '../support/userCli.ts';
+import { exitOf, pressCtrlC, runCliAsUser, spawnCliAsUser } from '../support/userCli.ts';
 
 const GATEWAY = 'http://127.0.0.1:4000/graphql';
 
-async function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawnCliAsUser(args);
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-  const { code } = await exitOf(child);
-  return { code, stdout, stderr };
-}
+const cli = (args: string[]): ReturnType<typeof runCliAsUser> => runCliAsUser(args);
 
 /** The errors the gateway answers for the first movies' cast. */
 async function castErrors(): Promise<Array<{ message: string; extensions?: { code?: string; serviceName?: string } }>> {

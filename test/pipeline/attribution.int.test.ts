@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runPipeline, type RunningPipeline } from '../../src/pipeline/runPipeline.ts';
 import { entityId } from '../../subgraphs/data/studioRows.ts';
 import { createIndexHarness, eventually, readDeadLetters, type IndexHarness } from '../../support/indexHarness.ts';
-import { exitOf, spawnCliAsUser } from '../support/userCli.ts';
+import { runCliAsUser } from '../support/userCli.ts';
 
 const MOVIES = 40;
 const CHANGED = 12;
@@ -16,15 +16,7 @@ describe('errors and latency attributed to the subgraph whose they are', () => {
   /** The changed movies whose cast the talent subgraph fails, as the gateway answers them. */
   const failing = new Set<string>();
 
-  const cli = async (args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> => {
-    const child = spawnCliAsUser(args, { env: h.env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    const { code } = await exitOf(child);
-    return { code, stdout, stderr };
-  };
+  const cli = (args: string[]): ReturnType<typeof runCliAsUser> => runCliAsUser(args, h.env);
 
   beforeAll(async () => {
     h = await createIndexHarness({
