@@ -1,10 +1,17 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { fromDevelopmentStack } from './developmentStack.ts';
+import { durationArgument } from './durationArgument.ts';
 import { runAction } from './runAction.ts';
 
 function nonNegativeNumber(text: string): number {
   const value = Number(text);
   if (text.trim() === '' || !Number.isFinite(value) || value < 0) throw new InvalidArgumentError('expected a number of 0 or more');
+  return value;
+}
+
+function percent(text: string): number {
+  const value = Number(text.replace(/%$/, ''));
+  if (text.trim() === '' || !Number.isFinite(value) || value < 0 || value > 100) throw new InvalidArgumentError('expected a percentage from 0 to 100');
   return value;
 }
 
@@ -51,5 +58,22 @@ export function addDemoCommands(program: Command): void {
         seed: options.seed,
         kafkaBrokers: options.events ? options.kafka.split(',') : null,
       });
+    }));
+
+  graph
+    .command('fault')
+    .argument('<subgraph>', 'the demo subgraph to fail: movies, productions or talent')
+    .description(
+      'make the running demo graph (fedsearch demo, or demo graph up) fail: a share of the subgraph\'s entity resolutions answer ' +
+        'with a GraphQL error (code FAULT_INJECTED) for a while, the same entities all along; --errors 0 ends it',
+    )
+    .requiredOption('--errors <percent>', 'share of the subgraph\'s entities that fail, 0–100', percent)
+    .option('--for <duration>', 'how long the fault lasts (30s, 15m, 2h)', durationArgument, 60)
+    // DEFAULT_FAULT_ADMIN_URL (src/demo/demoGraphFault.ts), spelled out so that `--help` loads nothing.
+    // DEFAULT_FAULT_ADMIN_URL (src/demo/demoGraphFault.ts), spelled out so that `--help` loads nothing.
+    .option('--admin <url>', 'the demo graph\'s fault switch (loopback only)', 'http://127.0.0.1:4005')
+    .action(runAction(async (subgraph: string, options: { errors: number; for: number; admin: string }) => {
+      const { setDemoGraphFault } = await import('../src/demo/demoGraphFault.ts');
+      process.stdout.write(`${await setDemoGraphFault(options.admin, { subgraph, errorPercent: options.errors, forSeconds: options.for })}\n`);
     }));
 }

@@ -55,4 +55,19 @@ export function addPipelineCommands(program: Command): void {
       process.stdout.write(`${JSON.stringify(outcome)}\n`);
       if (outcome.failedAgain > 0) process.exitCode = 1;
     }));
+
+  program
+    .command('dlq')
+    .argument('<config>', 'index configuration file (YAML)')
+    .description('summarise the dead-letter topic: per subgraph and reason, how many letters, first and last seen, a few example ids')
+    .option('--all', 'every letter the topic holds, also those `replay` has handled already')
+    .option('--json', 'the summary as one JSON object')
+    .action(runAction(async (configFile: string, options: { all?: boolean; json?: boolean }) => {
+      const [{ summarizeDeadLetters }, { formatLetterSummary }] = await Promise.all([
+        import('../src/pipeline/summarizeDeadLetters.ts'),
+        import('../src/pipeline/deadLetterSummary.ts'),
+      ]);
+      const summary = await summarizeDeadLetters(await loadIndex(configFile), { all: options.all === true });
+      process.stdout.write(options.json ? `${JSON.stringify(summary)}\n` : formatLetterSummary(summary));
+    }));
 }

@@ -8,6 +8,8 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { generateStudio } from './data/generateStudio.ts';
 import type { Studio } from './data/studioRows.ts';
+import { startFaultAdmin } from './faultAdmin.ts';
+import { FaultSwitch, underFaultSwitch } from './faultSwitch.ts';
 import { composeSupergraph, DEFAULT_PORTS, DEMO_SUBGRAPHS, DEMO_SUPERGRAPH_SUBGRAPHS } from './composeSupergraph.ts';
 import { moviesSubgraph } from './movies/moviesSubgraph.ts';
 import { productionsSubgraph } from './productions/productionsSubgraph.ts';
@@ -32,6 +34,8 @@ export interface DemoGraphOptions {
   /** Kafka brokers for change events; null runs the graph without publishing them. */
   kafkaBrokers: string[] | null;
   topics?: StudioTopics;
+  /** Port of the fault switch's admin endpoint on loopback (faultAdmin.ts; 0: any free one); none when not given. */
+  adminPort?: number;
   /** fedsearch's search subgraph to add to the supergraph (served on `ports.search`). */
   search?: GraphQLSchema;
 }
@@ -56,6 +60,13 @@ export interface DemoGraph {
    * for a removed field reaches the subgraph and is refused there (GRAPHQL_VALIDATION_FAILED).
    */
   restartSubgraph(name: SubgraphName, options?: { withoutFields?: readonly string[] }): Promise<void>;
+  /**
+   * Fault injection: a share of each subgraph's entity resolutions answer with a GraphQL error
+   * for a while (`faults.set('talent', 20, 60_000)`); the demo's admin endpoint (faultAdmin.ts) sets it.
+   */
+  faults: FaultSwitch;
+  /** The fault switch's admin endpoint (`POST /faults`), when one was asked for. */
+  adminUrl: string | null;
   stop(): Promise<void>;
 }
 
@@ -78,7 +89,13 @@ export async function startDemoGraph(options: DemoGraphOptions): Promise<DemoGra
     : new DiscardChangeEvents();
 
   const servers: ApolloServer[] = [];
+  let admin: { url: string; close(): Promise<void> } | null = null;
+  const stopEverything = async (): Promise<void> => {
+    await admin?.close();
+    await stopAll(servers, sink);
+  };
   const down = new Set<SubgraphName>();
+  const faults = new FaultSwitch();
   const faultSwitch = (name: SubgraphName): ApolloServerPlugin => ({
     async requestDidStart() {
       if (down.has(name)) throw new GraphQLError(`subgraph ${name} is down (fault injected)`, { extensions: { http: { status: 503 } } });
@@ -105,7 +122,7 @@ export async function startDemoGraph(options: DemoGraphOptions): Promise<DemoGra
             // Cache-control hints are unused here, and the plugin wraps every field resolver to
             // collect them: about a sixth of the graph's CPU time (profiled with bench/probeFetch.ts).
             ...apolloServerOptions([ApolloServerPluginInlineTraceDisabled(), ApolloServerPluginCacheControlDisabled(), faultSwitch(name as SubgraphName)]),
-            schema,
+            schema: name === undefined ? schema : underFaultSwitch(schema, name, faults),
           });
     const { url } = await startStandaloneServer(server, { listen: { host: HOST, port } });
     return { server, url: new URL('/graphql', url).toString() };
@@ -140,6 +157,7 @@ export async function startDemoGraph(options: DemoGraphOptions): Promise<DemoGra
       }),
       ports.gateway,
     );
+    if (options.adminPort !== undefined) admin = await startFaultAdmin(faults, Object.keys(subgraphUrls), options.adminPort);
     return {
       gatewayUrl,
       subgraphUrls,
@@ -160,10 +178,12 @@ export async function startDemoGraph(options: DemoGraphOptions): Promise<DemoGra
         servers[servers.indexOf(running)] = server;
         subgraphServers.set(name, server);
       },
-      stop: () => stopAll(servers, sink),
+      faults,
+      adminUrl: admin?.url ?? null,
+      stop: stopEverything,
     };
   } catch (error) {
-    await stopAll(servers, sink);
+    await stopEverything();
     throw error;
   }
 }

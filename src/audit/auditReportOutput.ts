@@ -20,7 +20,28 @@ export function formatAuditReport(index: string, report: AuditReport, show: numb
     `  persistent ${report.persistent.length}${list(aged(report.persistent))}`,
   ];
   if (repaired) lines.push(`  repaired ${report.repaired}; still different ${report.stillDifferent.length}${list(report.stillDifferent)}`);
+  const explained = [...report.withinSla, ...report.persistent].filter((d) => d.fields !== undefined).slice(0, show);
+  if (explained.length > 0) lines.push('  stale fields (path: indexed → graph, owner):');
+  for (const difference of explained) lines.push(`    ${difference.id}`, ...fieldLines(difference, show));
+  if (report.volatile.length > 0) {
+    lines.push(`  volatile ${report.volatile.length} (differ only in fields the graph answered differently on two reads in a row; not stale)${list(report.volatile.map((d) => d.id))}`);
+  }
+  if (report.volatileFields.length > 0) {
+    lines.push('  volatile fields (leave them out of audits with the line shown, in the config):');
+    for (const field of report.volatileFields) lines.push(`    ${field.fieldPath} (${field.subgraph ?? 'owner unknown'}): ${field.exclude}`);
+  }
   return `${lines.join('\n')}\n`;
+}
+
+/** A stale document's differing fields, one a line: path, both values (cut), owner, volatile or not. */
+function fieldLines(difference: Difference, show: number): string[] {
+  const fields = difference.fields ?? [];
+  const lines = fields.slice(0, show).map(
+    (field) =>
+      `      ${field.path}: ${field.indexed} → ${field.graph}${field.truncated ? ' (cut)' : ''} (${field.subgraph ?? 'owner unknown'}${field.volatile ? ', volatile' : ''})`,
+  );
+  if (fields.length > show) lines.push(`      … ${fields.length - show} more`);
+  return lines;
 }
 
 /** One JSON object on one line, for log pipelines: counts by class and persistence, and every unsettled id. */
@@ -40,6 +61,8 @@ export function auditJsonLine(index: string, report: AuditReport): string {
     differences,
     persistent: report.persistent,
     withinSla: report.withinSla,
+    volatile: report.volatile,
+    volatileFields: report.volatileFields,
     repaired: report.repaired,
     stillDifferent: report.stillDifferent,
   })}\n`;

@@ -1,3 +1,5 @@
+import type { FieldDifference } from './documentDifferences.ts';
+
 /** How the index disagrees with the graph about one id. */
 export type DifferenceClass = 'missing' | 'extra' | 'stale';
 
@@ -14,6 +16,15 @@ export interface Difference {
   persistence: Persistence;
   /** How long it has been wrong, in seconds (see differenceAge); null once settled. */
   ageSeconds: number | null;
+  /** For a stale document: the fields that differ, whose each is, and whether the graph changes it on every read. */
+  fields?: AttributedFieldDifference[];
+}
+
+/** A field difference with the subgraph that owns the field (null: not known) and whether it is volatile. */
+export interface AttributedFieldDifference extends FieldDifference {
+  subgraph: string | null;
+  /** The graph answered it differently on two reads in a row: not the index's fault. */
+  volatile: boolean;
 }
 
 /** What one check of one id found: the class of its difference (null: index and graph agree). */
@@ -21,6 +32,8 @@ export interface IdCheck {
   class: DifferenceClass | null;
   /** When the graph last changed the entity (audit.updatedAtField), if the document says. */
   graphUpdatedAtMs: number | null;
+  /** For a stale one: the fields that differ and the graph's document as read (to read it again for volatile fields). */
+  stale?: { fields: FieldDifference[]; graph: Record<string, unknown> };
 }
 
 /**

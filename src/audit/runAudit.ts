@@ -6,7 +6,10 @@ import { GatewayFetcher } from '../pipeline/gatewayFetcher.ts';
 import { startEnricherAndSink } from '../pipeline/enricherAndSink.ts';
 import { documentHash } from '../index/stableHash.ts';
 import { valueAt } from '../valueAt.ts';
+import { ownersOf } from '../pipeline/enricherResources.ts';
+import type { ResponsePathOwners } from '../graph/responsePathOwners.ts';
 import { verdict, type Difference, type DifferenceClass, type IdCheck } from './auditVerdict.ts';
+import { auditExclusionLine, fieldDifferences, isVolatile, withoutFields } from './documentDifferences.ts';
 import { indexedIds } from './indexedIds.ts';
 
 export interface AuditOptions {
@@ -40,6 +43,13 @@ export interface AuditReport {
   withinSla: Difference[];
   /** Differences past the SLA: these fail the audit. */
   persistent: Difference[];
+  /**
+   * Documents that differ only in fields the graph answered differently on two reads in a row:
+   * not stale (they fail nothing), each with its fields.
+   */
+  volatile: Difference[];
+  /** Each volatile field once, with its owner and the config line that leaves it out of audits. */
+  volatileFields: Array<{ fieldPath: string; subgraph: string | null; exclude: string }>;
   /** With repair: persistent ids re-enqueued, and those that still differ afterwards. */
   repaired: number;
   stillDifferent: string[];
@@ -68,8 +78,10 @@ export async function runAudit(loaded: LoadedIndex, options: AuditOptions): Prom
     template: loaded.query,
     pipeline: { ...config.pipeline, maxRequestsPerSecond: Math.max(1, config.backfill.rate / config.pipeline.batchSize) },
   });
+  // Fields the config leaves out of audits (`fields.<path>: { audit: false }`).
+  const unaudited = Object.entries(config.fields).flatMap(([path, fieldOptions]) => (fieldOptions.audit === false ? [path] : []));
   const check = (ids: string[]): Promise<Map<string, IdCheck>> =>
-    checkIds(ids, fetcher, elasticsearch, config.index, config.audit.updatedAtField);
+    checkIds(ids, fetcher, elasticsearch, config.index, config.audit.updatedAtField, unaudited);
   try {
     const graphIds = new Set<string>();
     for await (const page of options.idsFile ? idsFromFile(options.idsFile) : enumerateIds(loaded)) for (const id of page.ids) graphIds.add(id);
@@ -95,7 +107,9 @@ export async function runAudit(loaded: LoadedIndex, options: AuditOptions): Prom
     const verdicts = [...firstLook].map(([id, kind]) => verdict(id, kind, last.get(id) as IdCheck, firstSeen.get(id) as number, judgedAt, slaSeconds));
     for (const difference of verdicts) if (difference.persistence === 'settled') firstSeen.delete(difference.id);
     for (const id of [...firstSeen.keys()]) if (!firstLook.has(id)) firstSeen.delete(id);
-    const differing = verdicts.filter((d) => d.persistence !== 'settled');
+    const volatile = await explainStale(verdicts, last, fetcher, ownersOf(loaded), unaudited);
+    const judged = verdicts.filter((d) => !volatile.documents.includes(d));
+    const differing = judged.filter((d) => d.persistence !== 'settled');
     const ofClass = (kind: DifferenceClass): string[] => differing.filter((d) => d.class === kind).map((d) => d.id).sort();
 
     const report: AuditReport = {
@@ -105,9 +119,11 @@ export async function runAudit(loaded: LoadedIndex, options: AuditOptions): Prom
       missing: ofClass('missing'),
       extra: ofClass('extra'),
       stale: ofClass('stale'),
-      settled: verdicts.filter((d) => d.persistence === 'settled'),
-      withinSla: verdicts.filter((d) => d.persistence === 'withinSla'),
-      persistent: verdicts.filter((d) => d.persistence === 'persistent'),
+      settled: judged.filter((d) => d.persistence === 'settled'),
+      withinSla: judged.filter((d) => d.persistence === 'withinSla'),
+      persistent: judged.filter((d) => d.persistence === 'persistent'),
+      volatile: volatile.documents,
+      volatileFields: volatile.fields,
       repaired: 0,
       stillDifferent: [],
       startedAt: new Date(started).toISOString(),
@@ -140,6 +156,41 @@ export async function runAudit(loaded: LoadedIndex, options: AuditOptions): Prom
 }
 
 /**
+ * What differs in each stale document still differing, field by field with the subgraph that owns
+ * each, after reading the graph once more: a field whose value changed between that read and the
+ * last check's is volatile. Documents that differ in volatile fields only are returned apart (they
+ * are no loss of the index); every difference gets its fields.
+ */
+export async function explainStale(
+  verdicts: Difference[],
+  last: ReadonlyMap<string, IdCheck>,
+  fetcher: Pick<GatewayFetcher, 'fetch'>,
+  owners: ResponsePathOwners,
+  unaudited: readonly string[],
+): Promise<{ documents: Difference[]; fields: AuditReport['volatileFields'] }> {
+  const stale = verdicts.filter((d) => d.persistence !== 'settled' && d.class === 'stale' && last.get(d.id)?.stale !== undefined);
+  const documents: Difference[] = [];
+  const fields = new Map<string, AuditReport['volatileFields'][number]>();
+  if (stale.length === 0) return { documents, fields: [] };
+  const again = await fetcher.fetch(stale.map((d) => d.id));
+  for (const difference of stale) {
+    const { fields: differing, graph } = (last.get(difference.id) as IdCheck).stale as NonNullable<IdCheck['stale']>;
+    const reread = again.get(difference.id);
+    const changed = new Set(reread?.kind === 'found' ? fieldDifferences(graph, withoutFields(reread.document, unaudited)).map((d) => d.fieldPath) : []);
+    difference.fields = differing.map((field) => ({
+      ...field,
+      subgraph: owners.ownerOf(field.fieldPath.split('.')),
+      volatile: isVolatile(field.fieldPath, changed),
+    }));
+    for (const field of difference.fields) {
+      if (field.volatile) fields.set(field.fieldPath, { fieldPath: field.fieldPath, subgraph: field.subgraph, exclude: auditExclusionLine(field.fieldPath) });
+    }
+    if (difference.fields.length > 0 && difference.fields.every((field) => field.volatile)) documents.push(difference);
+  }
+  return { documents, fields: [...fields.values()].sort((a, b) => a.fieldPath.localeCompare(b.fieldPath)) };
+}
+
+/**
  * Each id as the graph has it now against the index: missing (in the graph only), extra (in the
  * index only), stale (both, content differs by hash) or null (they agree). An id the gateway could
  * not fetch is left out: a failing graph is not a difference of the index.
@@ -150,6 +201,7 @@ async function checkIds(
   elasticsearch: ReturnType<typeof elasticsearchClient>,
   alias: string,
   updatedAtField: string | null,
+  unaudited: readonly string[],
 ): Promise<Map<string, IdCheck>> {
   const checked = new Map<string, IdCheck>();
   for (let start = 0; start < ids.length; start += 500) {
@@ -159,12 +211,15 @@ async function checkIds(
     for (const id of slice) {
       const result = fresh.get(id);
       if (!result || result.kind === 'failed') continue;
-      const want = result.kind === 'found' ? documentHash(result.document) : null;
-      const document = indexedById.get(id);
+      const graph = result.kind === 'found' ? withoutFields(result.document, unaudited) : null;
+      const stored = indexedById.get(id);
+      const document = stored === undefined ? undefined : withoutFields(stored, unaudited);
+      const want = graph === null ? null : documentHash(graph);
       const have = document === undefined ? null : documentHash(document);
       const kind: DifferenceClass | null = want === have ? null : want === null ? 'extra' : have === null ? 'missing' : 'stale';
       const updatedAt = result.kind === 'found' && updatedAtField ? Date.parse(String(valueAt(result.document, updatedAtField))) : Number.NaN;
-      checked.set(id, { class: kind, graphUpdatedAtMs: Number.isFinite(updatedAt) ? updatedAt : null });
+      const stale = kind === 'stale' && graph !== null ? { stale: { fields: fieldDifferences(document, graph), graph } } : {};
+      checked.set(id, { class: kind, graphUpdatedAtMs: Number.isFinite(updatedAt) ? updatedAt : null, ...stale });
     }
   }
   return checked;

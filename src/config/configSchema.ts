@@ -43,6 +43,7 @@ const fieldOptionsSchema = z.strictObject({
   sortable: z.boolean().optional(),
   excluded: z.boolean().optional(),
   analyzer: z.enum(['folded', 'name']).optional(),
+  audit: z.boolean().optional(),
 });
 
 /** A GraphQL name (a field or a type), not one of GraphQL's own (`__…`). */

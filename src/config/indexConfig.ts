@@ -25,6 +25,8 @@ export interface FieldOptions {
   excluded?: boolean;
   /** Which text analyzer: `folded` (default; lowercase + ASCII folding) or `name` (people's names). */
   analyzer?: TextAnalyzer;
+  /** False: `audit` leaves the field (and what is under it) out of its comparison — a value the graph answers differently on every read. */
+  audit?: boolean;
 }
 
 export type TextAnalyzer = 'folded' | 'name';

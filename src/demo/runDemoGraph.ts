@@ -1,3 +1,4 @@
+import { DEFAULT_FAULT_ADMIN_PORT } from '../../subgraphs/faultAdmin.ts';
 import { startDemoGraph, type DemoGraph, type DemoGraphOptions } from '../../subgraphs/startDemoGraph.ts';
 import { SHOP_TOPICS, startShopGraph, type ShopGraph } from '../../subgraphs/shop/shopGraph.ts';
 import { InfrastructureError } from '../errors.ts';
@@ -49,7 +50,8 @@ export async function startDemoGraphOrExplain(options: DemoGraphOptions): Promis
   const started = Date.now();
   say(`starting the demo graph with ${options.movies ?? 10_000} movies…`);
   try {
-    const graph = await startDemoGraph(options);
+    // Its fault switch on the default port, where `fedsearch demo graph fault` finds it.
+    const graph = await startDemoGraph({ adminPort: DEFAULT_FAULT_ADMIN_PORT, ...options });
     say(`demo graph ready in ${((Date.now() - started) / 1000).toFixed(1)}s`);
     return graph;
   } catch (error) {
@@ -81,6 +83,7 @@ export function printGraph(graph: DemoGraph): void {
     `studio         ${graph.studioSize.movies} movies, ${graph.studioSize.productions} productions, ` +
       `${graph.studioSize.talent} talent, ${graph.studioSize.credits} credits`,
     `change topics  ${Object.values(graph.topics).join(', ')}`,
+    ...(graph.adminUrl ? [`fault switch   ${graph.adminUrl}/faults (fedsearch demo graph fault <subgraph> --errors <percent> --for <duration>)`] : []),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }

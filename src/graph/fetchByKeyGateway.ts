@@ -17,11 +17,14 @@ export interface FetchByKeyAnswer {
    * the fields it could not fill (unless one is non-null) — so the answers are watched on the way in.
    */
   missing: Set<string>;
+  /** Each subgraph request the operation made, and how long it took. */
+  subgraphFetches: Array<{ subgraph: string; ms: number }>;
 }
 
-/** Per operation: the ids some subgraph answered null for. */
+/** Per operation: the ids some subgraph answered null for, and the subgraph requests made. */
 interface ReferenceTally {
   nulls: Set<string>;
+  fetches: Array<{ subgraph: string; ms: number }>;
 }
 
 interface FetchContext extends Record<string, unknown> {
@@ -50,7 +53,7 @@ export class FetchByKeyGateway {
       buildService: ({ name, url }) => {
         if (name === ENTRY_SUBGRAPH) return new LocalGraphQLDataSource(entrySchema);
         const override = settings.subgraphs[name];
-        return new ReferenceWatchingDataSource(plan, override?.url ?? (url as string), { ...settings.headers, ...override?.headers }, settings.timeoutMs);
+        return new ReferenceWatchingDataSource(name, plan, override?.url ?? (url as string), { ...settings.headers, ...override?.headers }, settings.timeoutMs);
       },
     });
     const server = new ApolloServer<FetchContext>({ ...apolloServerOptions(), gateway });
@@ -59,11 +62,15 @@ export class FetchByKeyGateway {
   }
 
   async execute(query: string, variables: Record<string, unknown>): Promise<FetchByKeyAnswer> {
-    const tally: ReferenceTally = { nulls: new Set() };
+    const tally: ReferenceTally = { nulls: new Set(), fetches: [] };
     const response = await this.server.executeOperation({ query, variables }, { contextValue: { tally } });
     if (response.body.kind !== 'single') throw new Error(`the gateway answered ${this.plan.typeName} with an incremental response`);
     const { data, errors } = response.body.singleResult;
-    return { body: { data: data ?? null, ...(errors ? { errors: errors as unknown as Array<Record<string, unknown>> } : {}) }, missing: tally.nulls };
+    return {
+      body: { data: data ?? null, ...(errors ? { errors: errors as unknown as Array<Record<string, unknown>> } : {}) },
+      missing: tally.nulls,
+      subgraphFetches: tally.fetches,
+    };
   }
 
   async stop(): Promise<void> {
@@ -71,15 +78,27 @@ export class FetchByKeyGateway {
   }
 }
 
-/** A subgraph over HTTP that notes the ids of the indexed type it answered null for. */
+/** A subgraph over HTTP that notes the ids of the indexed type it answered null for, and how long each request took. */
 class ReferenceWatchingDataSource extends RemoteGraphQLDataSource<FetchContext> {
   constructor(
+    private readonly subgraph: string,
     private readonly plan: FetchByKeyPlan,
     url: string,
     private readonly headers: Record<string, string>,
     timeoutMs: number,
   ) {
     super({ url, fetcher: (input, init) => fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) }) });
+  }
+
+  override async process(options: GraphQLDataSourceProcessOptions<FetchContext>): ReturnType<RemoteGraphQLDataSource<FetchContext>['process']> {
+    const started = performance.now();
+    try {
+      return await super.process(options);
+    } finally {
+      // A health check has no operation's context to report to.
+      const tally = 'context' in options ? (options.context as Partial<FetchContext>).tally : undefined;
+      tally?.fetches.push({ subgraph: this.subgraph, ms: performance.now() - started });
+    }
   }
 
   override willSendRequest({ request }: GraphQLDataSourceProcessOptions<FetchContext>): void {

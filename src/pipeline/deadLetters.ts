@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { IHeaders, Message, Producer } from '../clients/kafkajs.ts';
 import { header } from './documentCodec.ts';
+import type { Attribution } from './subgraphAttribution.ts';
 
 /**
  * What went to the dead-letter topic, and so what `replay` does with it:
@@ -21,6 +22,8 @@ export interface DeadLetter {
   value: Buffer | string | null;
   /** Headers of the original message worth keeping (a document's schema and version). */
   headers?: IHeaders;
+  /** Whose failure it was, for a failed fetch: the subgraph, the error's path in the document, its code. */
+  fault?: Attribution;
   /**
    * Set on a letter read back that is a stand-in (see standInFor): why the letter itself could not
    * be written. Its key, value and headers are cut short; the original is at `source`.
@@ -42,7 +45,23 @@ const H = {
   valueSha256: 'fedsearch-dlq-value-sha256',
   keyBytes: 'fedsearch-dlq-key-bytes',
   headersDropped: 'fedsearch-dlq-headers-dropped',
+  subgraph: 'fedsearch-dlq-subgraph',
+  errorPath: 'fedsearch-dlq-error-path',
+  errorCode: 'fedsearch-dlq-error-code',
 } as const;
+
+/** The headers naming whose a failed fetch was (a letter sent back by replay takes its new failure's). */
+export function faultHeaders(fault: Attribution): Record<string, string> {
+  return { [H.subgraph]: fault.subgraph, [H.errorPath]: fault.path.slice(0, 1_000), [H.errorCode]: fault.code.slice(0, 200) };
+}
+
+/** The header of a letter's reason (replay rewrites it when a letter fails again). */
+export const REASON_HEADER = H.reason;
+
+/** When a letter was written (ISO 8601), per its header. */
+export function letterWrittenAt(headers: IHeaders | undefined): string | undefined {
+  return header(headers, H.at);
+}
 
 /**
  * Errors with which Kafka refuses a record as it is: the same letter would be refused on every
@@ -201,6 +220,7 @@ function toMessage(letter: DeadLetter): Message {
     [H.at]: new Date().toISOString(),
   };
   if (letter.entityId !== null) headers[H.entityId] = letter.entityId;
+  if (letter.fault) Object.assign(headers, faultHeaders(letter.fault));
   if (letter.source) {
     headers[H.topic] = letter.source.topic;
     headers[H.partition] = String(letter.source.partition);
@@ -213,6 +233,7 @@ function toMessage(letter: DeadLetter): Message {
 export function readDeadLetter(message: { key: Buffer | null; value: Buffer | null; headers?: IHeaders }): DeadLetter {
   const kind = header(message.headers, H.kind) as DeadLetterKind | undefined;
   const topic = header(message.headers, H.topic);
+  const subgraph = header(message.headers, H.subgraph);
   const kept: IHeaders = {};
   for (const [name, value] of Object.entries(message.headers ?? {})) {
     if (!name.startsWith('fedsearch-dlq-') && value !== undefined) kept[name] = value;
@@ -228,6 +249,9 @@ export function readDeadLetter(message: { key: Buffer | null; value: Buffer | nu
     key: message.key,
     value: message.value,
     headers: kept,
+    ...(subgraph === undefined
+      ? {}
+      : { fault: { subgraph, path: header(message.headers, H.errorPath) ?? '', code: header(message.headers, H.errorCode) ?? '' } }),
     ...(header(message.headers, H.standIn) === undefined ? {} : { standIn: header(message.headers, H.standIn) as string }),
   };
 }

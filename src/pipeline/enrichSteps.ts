@@ -8,6 +8,7 @@ import { decodeChangeEvent, type SkipReason } from './decodeChangeEvent.ts';
 import { DocumentTooLargeError, type DocumentCodec } from './documentCodec.ts';
 import type { FetchResult } from './gatewayFetcher.ts';
 import type { LookupTarget } from './reverseLookup.ts';
+import type { Attribution } from './subgraphAttribution.ts';
 
 /**
  * The enrich stage's steps, each a function of its inputs: decode → route (routeEvents), look up
@@ -118,7 +119,8 @@ export async function lookUpPrimaryIds(
 export interface EnrichOutcome {
   written: number;
   deleted: number;
-  failed: Array<{ id: string; reason: string }>;
+  /** Failures, with whose they were when the graph said (a document refused by its Avro schema is fedsearch's own). */
+  failed: Array<{ id: string; reason: string; fault?: Attribution }>;
 }
 
 /**
@@ -135,7 +137,7 @@ export function documentMessages(
   const messages: Message[] = [];
   for (const [id, result] of results) {
     if (result.kind === 'failed') {
-      outcome.failed.push({ id, reason: result.reason });
+      outcome.failed.push({ id, reason: result.reason, ...(result.fault ? { fault: result.fault } : {}) });
       continue;
     }
     const document = result.kind === 'found' ? result.document : null;
@@ -152,8 +154,9 @@ export function documentMessages(
 }
 
 /** A fetch that kept failing, as a dead letter `replay` fetches again. */
-export function refetchLetter(failure: { id: string; reason: string }, tsMs: number | null): DeadLetter {
+export function refetchLetter(failure: EnrichOutcome['failed'][number], tsMs: number | null): DeadLetter {
   return {
+    ...(failure.fault ? { fault: failure.fault } : {}),
     kind: 'refetch',
     stage: 'enrich',
     reason: failure.reason,

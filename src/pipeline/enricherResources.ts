@@ -7,6 +7,7 @@ import { generateAvroSchema } from '../generate/generateAvroSchema.ts';
 import { readIndexMetadata, type IndexMetadata } from '../index/indexMetadata.ts';
 import type { LoadedIndex } from '../index/loadIndex.ts';
 import { pipelineTopology } from '../index/pipelineTopology.ts';
+import { responsePathOwners, type ResponsePathOwners } from '../graph/responsePathOwners.ts';
 import { avroFingerprint } from '../index/stableHash.ts';
 import { createLogger, type Logger } from '../logger.ts';
 import { DeadLetterQueue } from './deadLetters.ts';
@@ -54,6 +55,11 @@ export async function openEnricherServices(
   return { elasticsearch, codec, metadata, producer, deadLetters };
 }
 
+/** Which subgraph answers each path of the index's query: from the supergraph a fetch by key composed, or the one the config names. */
+export function ownersOf(loaded: Pick<LoadedIndex, 'schema' | 'query' | 'supergraph'>): ResponsePathOwners {
+  return responsePathOwners(loaded.schema, loaded.query, loaded.query.fetchByKey?.supergraphSdl ?? loaded.supergraph?.sdl ?? null);
+}
+
 /**
  * An Enricher on open services, reporting to `events`; its gateway fetcher is closed with
  * `resources`. With a `schemaGate` (the live pipeline), a fetch the graph refuses waits out a
@@ -61,7 +67,7 @@ export async function openEnricherServices(
  */
 export function enricherOn(loaded: LoadedIndex, services: EnricherServices, resources: ResourceStack, events: PipelineEvents, logger: Logger, schemaGate?: SchemaGate): Enricher {
   const { config } = loaded;
-  const fetcher = reportingFetcher({ gateway: config.gateway, template: loaded.query, pipeline: config.pipeline }, events, schemaGate ? { schemaGate } : {});
+  const fetcher = reportingFetcher({ gateway: config.gateway, template: loaded.query, pipeline: config.pipeline, owners: ownersOf(loaded) }, events, schemaGate ? { schemaGate } : {});
   resources.add('the graph fetcher', fetcher, (opened) => opened.close());
   return new Enricher({ loaded, topology: pipelineTopology(loaded), ...services, fetcher, events, logger });
 }
@@ -77,6 +83,8 @@ export function reportingFetcher(
     {
       onRequest: (ms, ok, entities) => events.emit('enrich.gateway_request', { ms, ok, entities }),
       onRetry: (reason) => events.emit('enrich.gateway_retry', { reason }),
+      onFaults: (faults) => events.emit('enrich.subgraph_errors', { faults }),
+      onSubgraphFetch: (subgraph, ms) => events.emit('enrich.subgraph_fetch', { subgraph, ms }),
       ...(overrides.sleep ? { sleep: overrides.sleep } : {}),
       ...(overrides.schemaGate ? { schemaGate: overrides.schemaGate } : {}),
     },

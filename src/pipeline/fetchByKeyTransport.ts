@@ -33,7 +33,7 @@ export class FetchByKeyTransport implements GatewayTransport {
     if (!isRecord(answer.body.data)) {
       throw new GatewayRequestError(`the graph answered ${plan.typeName} without data${errors.length > 0 ? `: ${errorMessages(errors).join('; ')}` : ''}`, 'no_data', 'request', schemaRejection(errors));
     }
-    return { data: answer.body.data, errors, missing: answer.missing };
+    return { data: answer.body.data, errors, missing: answer.missing, subgraphFetches: answer.subgraphFetches };
   }
 
   /** Stops the in-process gateway if one was started. */

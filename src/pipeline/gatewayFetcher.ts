@@ -1,5 +1,6 @@
 import PQueue from 'p-queue';
 import type { IndexConfig, PipelineSettings } from '../config/indexConfig.ts';
+import { NO_OWNERS, type ResponsePathOwners } from '../graph/responsePathOwners.ts';
 import type { QueryTemplate } from '../graph/validateQueryTemplate.ts';
 import { GATEWAY_BACKOFF, retryUntilDone, type RetryReason } from '../retryPolicy.ts';
 import { batchedQuery, idProblem, type BatchedQuery } from './batchedQuery.ts';
@@ -10,6 +11,7 @@ import { HttpGatewayTransport } from './httpGatewayTransport.ts';
 import { readAnswer, type FetchResult } from './readAnswer.ts';
 import { schemaRejection } from './schemaRejection.ts';
 import type { SchemaGate } from './schemaGuard.ts';
+import { GATEWAY, latencySubgraph, requestFailure, type Attribution } from './subgraphAttribution.ts';
 
 export type { FetchResult } from './readAnswer.ts';
 
@@ -17,6 +19,8 @@ export interface GatewayFetcherOptions {
   gateway: IndexConfig['gateway'];
   template: QueryTemplate;
   pipeline: PipelineSettings;
+  /** Which subgraph answers each path of the template (responsePathOwners); default: none known, all is the gateway's. */
+  owners?: ResponsePathOwners;
 }
 
 export interface GatewayFetcherHooks {
@@ -24,6 +28,10 @@ export interface GatewayFetcherHooks {
   onRequest?(ms: number, ok: boolean, entities: number): void;
   /** Before every retry, with its reason. */
   onRetry?(reason: RetryReason): void;
+  /** After every request that failed in part or whole: each error, attributed to a subgraph. */
+  onFaults?(faults: readonly Attribution[]): void;
+  /** Each subgraph fetch's latency: per subgraph request of a fetch by key, else the gateway request's (latencySubgraph). */
+  onSubgraphFetch?(subgraph: string, ms: number): void;
   /** How the backoff waits (a test passes one that does not). */
   sleep?(ms: number): Promise<unknown>;
   /**
@@ -59,6 +67,7 @@ export function gatewayTransport(options: GatewayFetcherOptions): GatewayTranspo
  */
 export class GatewayFetcher {
   private readonly queue: PQueue;
+  private readonly owners: ResponsePathOwners;
 
   constructor(
     private readonly options: GatewayFetcherOptions,
@@ -66,6 +75,7 @@ export class GatewayFetcher {
     /** How requests reach the graph (a test passes a fake). */
     private readonly transport: GatewayTransport = gatewayTransport(options),
   ) {
+    this.owners = options.owners ?? NO_OWNERS;
     this.queue = new PQueue({ concurrency: options.pipeline.concurrency, ...rateCap(options.pipeline.maxRequestsPerSecond) });
   }
 
@@ -119,7 +129,9 @@ export class GatewayFetcher {
   private async fetchChunk(ids: string[], whileWaiting: () => Promise<void>): Promise<Map<string, FetchResult>> {
     const settled = new Map<string, FetchResult>();
     let pending = ids;
-    let failedEntities = new Map<string, string>();
+    let failedEntities: ReturnType<typeof readAnswer>['failedEntities'] = new Map();
+    /** Whose the last whole-request failure was. */
+    let requestFault: Attribution = requestFailure('other');
     let attempts = 0;
     const { retries, outageToleranceSeconds } = this.options.pipeline;
     const retryGraphQLErrors = this.options.pipeline.onGraphQLErrors === 'retry-then-dlq';
@@ -143,14 +155,26 @@ export class GatewayFetcher {
       failedEntities = new Map();
       const batch = batchedQuery(this.options.template, asked.length);
       // No queue timeout is set; throwOnTimeout only tells p-queue's types the task's value is kept.
-      const { answer, version } = await this.queue.add(() => this.post(batch, asked), { throwOnTimeout: true });
+      let posted: { answer: GatewayReply; version: number };
+      try {
+        posted = await this.queue.add(() => this.post(batch, asked), { throwOnTimeout: true });
+      } catch (error) {
+        if (error instanceof GatewayRequestError) {
+          requestFault = requestFailure(error.retryReason ?? 'refused');
+          this.hooks.onFaults?.([requestFault]);
+        }
+        throw error;
+      }
+      const { answer, version } = posted;
       const rejected = schemaRejection(answer.errors);
       if (rejected) throw new GatewayRequestError(`the graph refused the query: ${rejected.message}`, null, 'request', rejected);
-      const read = readAnswer(answer, version, batch, asked, this.options.template.key);
+      const read = readAnswer(answer, version, batch, asked, this.options.template.key, this.owners);
+      if (read.faults.length > 0) this.hooks.onFaults?.(read.faults);
       // Only an answer the whole request got through says the graph takes the query (an outage says nothing).
       if (read.requestErrors.length === 0) this.hooks.schemaGate?.accepted();
       for (const [id, result] of read.settled) settled.set(id, result);
       if (read.requestErrors.length > 0) {
+        requestFault = read.faults.find((fault) => fault.subgraph !== GATEWAY) ?? read.faults[0] ?? requestFault;
         const message = `gateway returned GraphQL errors for the whole request (${asked.length} entities): ${read.requestErrors.join('; ')}`;
         // A whole request failing (e.g. a subgraph down) is an outage under either policy when
         // outages are waited out; `dlq` alone gives up at once.
@@ -200,12 +224,13 @@ export class GatewayFetcher {
       // The last attempt's error is the reason: per entity where it had one, else the request's.
       const tried = attempts === 1 ? '1 attempt' : `${attempts} attempts`;
       for (const id of pending) {
-        settled.set(id, { kind: 'failed', reason: `${failedEntities.get(id) ?? (error as Error).message} (gave up after ${tried})` });
+        const entity = failedEntities.get(id);
+        settled.set(id, { kind: 'failed', reason: `${entity?.reason ?? (error as Error).message} (gave up after ${tried})`, fault: entity?.fault ?? requestFault });
       }
       return settled;
     }
     // `dlq`: entities with GraphQL errors fail at once.
-    for (const [id, reason] of failedEntities) if (!settled.has(id)) settled.set(id, { kind: 'failed', reason });
+    for (const [id, { reason, fault }] of failedEntities) if (!settled.has(id)) settled.set(id, { kind: 'failed', reason, fault });
     return settled;
   }
 
@@ -241,12 +266,18 @@ export class GatewayFetcher {
     const version = fetchVersion();
     const started = performance.now();
     let ok = false;
+    let perSubgraph: GatewayReply['subgraphFetches'];
     try {
       const answer = await this.transport.send(batch.text, batch.variables(ids));
       ok = answer.errors.length === 0;
+      perSubgraph = answer.subgraphFetches;
       return { answer, version };
     } finally {
-      this.hooks.onRequest?.(performance.now() - started, ok, ids.length);
+      const ms = performance.now() - started;
+      this.hooks.onRequest?.(ms, ok, ids.length);
+      // What the transport timed per subgraph, else the whole request (a failed one too: a timeout is latency).
+      if (perSubgraph) for (const fetch of perSubgraph) this.hooks.onSubgraphFetch?.(fetch.subgraph, fetch.ms);
+      else this.hooks.onSubgraphFetch?.(latencySubgraph(this.owners), ms);
     }
   }
 }

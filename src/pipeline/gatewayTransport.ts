@@ -6,6 +6,8 @@ export interface GatewayReply {
   errors: GraphQLResponseError[];
   /** Ids the graph said it does not have although their alias holds a value (fetch by key: the reference fedsearch started from). */
   missing: ReadonlySet<string>;
+  /** Each subgraph request made for it and how long it took, when the transport saw them (a fetch by key plans them itself). */
+  subgraphFetches?: ReadonlyArray<{ subgraph: string; ms: number }>;
 }
 
 /**

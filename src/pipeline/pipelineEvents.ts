@@ -1,6 +1,7 @@
 import type { RetryReason } from '../retryPolicy.ts';
 import type { DeadLetterKind } from './deadLetters.ts';
 import type { PauseReason } from './pauseReasons.ts';
+import type { Attribution } from './subgraphAttribution.ts';
 
 /** Bulk operations of one request by result, for one operation (index or delete). */
 export interface WriteCounts {
@@ -30,6 +31,10 @@ export interface PipelineEventMap {
   'enrich.fetched': { found: number; missing: number; failed: number };
   /** One gateway request settled; `ok`: data and no GraphQL errors. */
   'enrich.gateway_request': { ms: number; ok: boolean; entities: number };
+  /** A request's errors (every attempt's), each attributed to the subgraph whose it is. */
+  'enrich.subgraph_errors': { faults: readonly Attribution[] };
+  /** One subgraph fetch settled: a subgraph request of a fetch by key, else a gateway request (see latencySubgraph). */
+  'enrich.subgraph_fetch': { subgraph: string; ms: number };
   /** A gateway request is about to be tried again. */
   'enrich.gateway_retry': { reason: RetryReason };
   /** One produce request to the documents topic, as it is sent. */

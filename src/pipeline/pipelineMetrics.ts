@@ -17,6 +17,8 @@ export class PipelineMetrics {
   readonly forcedRefreshes: Counter;
   readonly documentsFetched: Counter<'result'>;
   readonly gatewayLatency: Histogram<'outcome'>;
+  readonly subgraphErrors: Counter<'subgraph' | 'code'>;
+  readonly subgraphFetchLatency: Histogram<'subgraph'>;
   readonly documentsWritten: Counter<'operation' | 'result'>;
   readonly endToEndLatency: Histogram;
   readonly consumerLag: Gauge<'group' | 'topic' | 'partition'>;
@@ -71,6 +73,19 @@ export class PipelineMetrics {
       name: 'fedsearch_gateway_request_seconds',
       help: 'Gateway request latency (one batched request)',
       labelNames: ['outcome'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.subgraphErrors = new Counter({
+      name: 'fedsearch_subgraph_errors_total',
+      help: 'Fetch errors by the subgraph whose they are (the gateway names it, else the query plan\'s owner of the error\'s path; "(gateway)" for the gateway\'s own) and code; every attempt counts',
+      labelNames: ['subgraph', 'code'],
+      registers,
+    });
+    this.subgraphFetchLatency = new Histogram({
+      name: 'fedsearch_subgraph_fetch_seconds',
+      help: 'Subgraph fetch latency: each subgraph request of a fetch by @key; through a gateway, the request\'s, under its one subgraph or "(gateway)"',
+      labelNames: ['subgraph'],
       buckets: LATENCY_BUCKETS,
       registers,
     });
@@ -151,6 +166,10 @@ export class PipelineMetrics {
         for (const result of ['found', 'missing', 'failed'] as const) if (counts[result] > 0) this.documentsFetched.inc({ result }, counts[result]);
       }),
       events.on('enrich.gateway_request', ({ ms, ok }) => this.gatewayLatency.observe({ outcome: ok ? 'ok' : 'error' }, ms / 1000)),
+      events.on('enrich.subgraph_errors', ({ faults }) => {
+        for (const { subgraph, code } of faults) this.subgraphErrors.inc({ subgraph, code });
+      }),
+      events.on('enrich.subgraph_fetch', ({ subgraph, ms }) => this.subgraphFetchLatency.observe({ subgraph }, ms / 1000)),
       events.on('enrich.gateway_retry', ({ reason }) => this.retries.inc({ stage: 'enrich', reason })),
       events.on('enrich.produce', ({ documents }) => this.documentsPerProduce.observe(documents)),
       events.on('sink.batch', ({ messages }) => this.batchMessages.observe({ stage: 'sink' }, messages)),

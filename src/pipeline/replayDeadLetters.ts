@@ -1,11 +1,12 @@
 import type { LoadedIndex } from '../index/loadIndex.ts';
 import { kafkaClient } from '../clients/kafkaClient.ts';
-import { readDeadLetter } from './deadLetters.ts';
+import { faultHeaders, readDeadLetter, REASON_HEADER } from './deadLetters.ts';
 import { pipelineTopology } from '../index/pipelineTopology.ts';
 import { startEnricher } from './enricherResources.ts';
 import { replayAction } from './replayAction.ts';
 import { committedOffsets, endOffsets, hasCaughtUp } from './consumerGroupProgress.ts';
 import { commitNext } from './commitBatch.ts';
+import type { Attribution } from './subgraphAttribution.ts';
 
 export interface ReplayReport {
   read: number;
@@ -65,18 +66,18 @@ export async function replayDeadLetters(loaded: LoadedIndex, options: { since?: 
               const letter = readDeadLetter(message);
               outcome.read++;
               const action = replayAction(letter, enricher.routes, topology.documentsTopic);
-              const keepDead = (reason: string): Promise<unknown> =>
+              const keepDead = (reason: string, fault?: Attribution): Promise<unknown> =>
                 producer.send({
                   topic: topology.dlqTopic,
                   acks: -1,
-                  messages: [{ key: message.key, value: message.value, headers: { ...message.headers, 'fedsearch-dlq-reason': reason } }],
+                  messages: [{ key: message.key, value: message.value, headers: { ...message.headers, [REASON_HEADER]: reason, ...(fault ? faultHeaders(fault) : {}) } }],
                 });
               if (action.kind === 'refetch') {
                 const result = await enricher.enrich(new Map([[action.entityId, null]]), heartbeat);
                 const failure = result.failed[0];
                 if (failure) {
                   outcome.failedAgain++;
-                  await keepDead(failure.reason);
+                  await keepDead(failure.reason, failure.fault);
                 } else outcome.refetched++;
               } else if (action.kind === 'reinject') {
                 await producer.send({ topic: action.topic, acks: -1, messages: [{ key: letter.key, value: letter.value, ...(letter.headers ? { headers: letter.headers } : {}) }] });

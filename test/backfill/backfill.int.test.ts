@@ -194,6 +194,12 @@ describe('backfill, reindex and audit against the real stack and demo graph', ()
     expect(cli.code).toBe(1);
     expect(cli.stdout).toMatch(/persistent 4: /);
     for (const id of ['mov-0000005', 'mov-0000006', 'mov-9999999', createMovie.movieId]) expect(cli.stdout).toContain(id);
+    // The stale one says which field differs, both values, and (no supergraph in this config) that its owner is not known.
+    expect(found.persistent.find((d) => d.class === 'stale')?.fields).toEqual([
+      expect.objectContaining({ path: 'title', indexed: '"Edited Behind Its Back"', subgraph: null, volatile: false }),
+    ]);
+    expect(cli.stdout).toMatch(/^ {4}mov-0000006\n {6}title: "Edited Behind Its Back" → "[^"]+" \(owner unknown\)$/m);
+    expect(found.volatile).toEqual([]);
 
     const repaired = await audit(true);
     expect(repaired.repaired).toBe(4);

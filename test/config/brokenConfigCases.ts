@@ -81,6 +81,11 @@ export const BROKEN_CONFIGS: BrokenConfigCase[] = [
       "broken.yaml:64:13: fields.genres.facett: unknown field \"facett\" (did you mean \"facet\"?)",
     ],
   },
+  { name: 'audit option that is no boolean', edits: [['synopsis: { text: true }', 'synopsis: { text: true, audit: "no" }']],
+    problems: [
+      "broken.yaml:63:27: fields.synopsis.audit: must be a boolean, not string \"no\"",
+    ],
+  },
   { name: 'unknown analyzer', edits: [['analyzer: name', 'analyzer: english']],
     problems: [
       "broken.yaml:71:23: fields.cast.talent.name.analyzer: must be one of \"folded\", \"name\", not \"english\"",

@@ -9,7 +9,7 @@ import { postGraphQL } from '../../subgraphs/shared/postGraphQL.ts';
 import { eventually } from '../../support/indexHarness.ts';
 import { exitOf, pressCtrlC, spawnCliAsUser } from '../support/userCli.ts';
 
-const DEMO_PORTS = [4000, 4001, 4002, 4003, 4004, 8080, 9464];
+const DEMO_PORTS = [4000, 4001, 4002, 4003, 4004, 4005, 8080, 9464];
 const DEMO_STACK = { FEDSEARCH_KAFKA_PORT: '19092', FEDSEARCH_ES_PORT: '19200' };
 /** Kafka's broker and controller ports, Elasticsearch's HTTP and transport ports. */
 const DEMO_STACK_PORTS = [19092, 19093, 19200, 19300];

@@ -75,6 +75,17 @@ describe('standInFor', () => {
 });
 
 describe('DeadLetterQueue', () => {
+  it('records whose a failed fetch was in its headers, the subgraph, the error path and the code, and reads them back', async () => {
+    const topic = topicWithLimit(1_000_000);
+    const fault = { subgraph: 'talent', path: 'cast.0.talent', code: 'FAULT_INJECTED' };
+    await new DeadLetterQueue(topic.producer, 'movies.dlq').send([
+      { kind: 'refetch', stage: 'enrich', reason: 'talent failed', entityId: 'mov-1', source: null, key: 'mov-1', value: '{}', fault },
+    ]);
+    const headers = topic.written[0]?.headers ?? {};
+    expect([headers['fedsearch-dlq-subgraph'], headers['fedsearch-dlq-error-path'], headers['fedsearch-dlq-error-code']]).toEqual(['talent', 'cast.0.talent', 'FAULT_INJECTED']);
+    expect(readDeadLetter(topic.written[0] as never).fault).toEqual(fault);
+  });
+
   it('writes a letter too large for the topic as its stand-in, and the others as they are, in order', async () => {
     const topic = topicWithLimit(500_000);
     const standIns: StandInWritten[] = [];

@@ -53,18 +53,22 @@ describe('GatewayFetcher over a fake transport', () => {
   });
 
   it('fails an entity that keeps its error after the retries, with the graph’s reason, and the others not', async () => {
-    const { fetcher, transport } = fetcherOver((request) => ({ ...entities(request), errors: [{ message: 'no such cast', path: [`e${request.ids.indexOf('mov-1')}`] }] }));
+    const { fetcher, transport } = fetcherOver((request) => ({ ...entities(request), errors: [{ message: 'no such cast', path: [`e${request.ids.indexOf('mov-1')}`, 'cast'], extensions: { serviceName: 'talent', code: 'NOT_FOUND' } }] }));
     const results = await fetcher.fetch(['mov-0', 'mov-1']);
     expect(transport.sent).toHaveLength(3);
     expect(results.get('mov-0')?.kind).toBe('found');
-    expect(results.get('mov-1')).toEqual({ kind: 'failed', reason: 'gateway returned GraphQL errors for mov-1: no such cast (gave up after 3 attempts)' });
+    expect(results.get('mov-1')).toEqual({
+      kind: 'failed',
+      reason: 'gateway returned GraphQL errors for mov-1: no such cast (at cast; NOT_FOUND from talent) (gave up after 3 attempts)',
+      fault: { subgraph: 'talent', path: 'cast', code: 'NOT_FOUND' },
+    });
   });
 
   it('under onGraphQLErrors: dlq fails an entity with errors at once', async () => {
     const { fetcher, transport } = fetcherOver((request) => ({ ...entities(request), errors: [{ message: 'boom', path: ['e0'] }] }), { onGraphQLErrors: 'dlq' });
     const results = await fetcher.fetch(['mov-0', 'mov-1']);
     expect(transport.sent).toHaveLength(1);
-    expect(results.get('mov-0')).toEqual({ kind: 'failed', reason: 'gateway returned GraphQL errors for mov-0: boom' });
+    expect(results.get('mov-0')).toEqual({ kind: 'failed', reason: 'gateway returned GraphQL errors for mov-0: boom', fault: { subgraph: '(gateway)', path: '', code: 'GRAPHQL_ERROR' } });
     expect(results.get('mov-1')?.kind).toBe('found');
   });
 
@@ -80,8 +84,8 @@ describe('GatewayFetcher over a fake transport', () => {
     const results = await fetcher.fetch(['mov-0', 'mov-1']);
     expect(transport.sent).toHaveLength(1);
     expect([...results.values()]).toEqual([
-      { kind: 'failed', reason: 'the gateway answered HTTP 400 (gave up after 1 attempt)' },
-      { kind: 'failed', reason: 'the gateway answered HTTP 400 (gave up after 1 attempt)' },
+      { kind: 'failed', reason: 'the gateway answered HTTP 400 (gave up after 1 attempt)', fault: { subgraph: '(gateway)', path: '', code: 'refused' } },
+      { kind: 'failed', reason: 'the gateway answered HTTP 400 (gave up after 1 attempt)', fault: { subgraph: '(gateway)', path: '', code: 'refused' } },
     ]);
   });
 

@@ -1,0 +1,63 @@
+import { randomUUID } from 'node:crypto';
+import { kafkaClient } from '../clients/kafkaClient.ts';
+import type { LoadedIndex } from '../index/loadIndex.ts';
+import { pipelineTopology } from '../index/pipelineTopology.ts';
+import { committedOffsets, endOffsets } from './consumerGroupProgress.ts';
+import { groupLetters, type DatedLetter, type LetterSummary } from './deadLetterSummary.ts';
+import { letterWrittenAt, readDeadLetter } from './deadLetters.ts';
+
+/**
+ * `fedsearch dlq`: the index's dead-letter topic read to its end now and summarised by subgraph
+ * and reason. By default only the letters `replay` has not handled yet (those it has stay in the
+ * topic until its retention); `all` takes every letter the topic holds. Reads with a throwaway
+ * consumer group, deleted afterwards, and never commits for anyone else's.
+ */
+export async function summarizeDeadLetters(loaded: LoadedIndex, options: { all: boolean }): Promise<LetterSummary> {
+  const topic = pipelineTopology(loaded).dlqTopic;
+  const kafka = kafkaClient(loaded.config.kafka, '-dlq');
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const end = await endOffsets(admin, topic);
+    const low = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, BigInt(p.low)]));
+    const replayed = options.all ? new Map<number, bigint>() : await committedOffsets(admin, loaded.names.replayGroup, topic);
+    const from = new Map([...end.keys()].map((partition) => [partition, bigintMax(low.get(partition) ?? 0n, replayed.get(partition) ?? 0n)]));
+    const replayedBefore = [...from].reduce((sum, [partition, start]) => sum + Number(start - (low.get(partition) ?? 0n)), 0);
+    const letters: DatedLetter[] = [];
+    const pending = new Set([...end].filter(([partition, high]) => (from.get(partition) ?? 0n) < high).map(([partition]) => partition));
+    if (pending.size > 0) {
+      const groupId = `fedsearch-dlq-summary-${randomUUID()}`;
+      const consumer = kafka.consumer({ groupId });
+      await consumer.connect();
+      try {
+        await consumer.subscribe({ topics: [topic], fromBeginning: true });
+        await new Promise<void>((resolve, reject) => {
+          consumer
+            .run({
+              eachMessage: async ({ partition, message }) => {
+                const offset = BigInt(message.offset);
+                const high = end.get(partition) ?? 0n;
+                if (offset >= (from.get(partition) ?? 0n) && offset < high) {
+                  const at = letterWrittenAt(message.headers) ?? new Date(Number(message.timestamp)).toISOString();
+                  letters.push({ letter: readDeadLetter(message), at });
+                }
+                if (offset + 1n >= high) pending.delete(partition);
+                if (pending.size === 0) resolve();
+              },
+            })
+            .catch(reject);
+        });
+      } finally {
+        await consumer.disconnect();
+        await admin.deleteGroups([groupId]).catch(() => undefined);
+      }
+    }
+    return { topic, letters: letters.length, replayedBefore, groups: groupLetters(letters) };
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+function bigintMax(a: bigint, b: bigint): bigint {
+  return a > b ? a : b;
+}
