@@ -16,6 +16,18 @@ export interface TeamSource {
   schemas?: boolean;
   /** PostgreSQL port; the stack's (FEDSEARCH_PG_PORT) unless given. */
   port?: number;
+  /**
+   * `initial` (Debezium's default): the rows already there are read once (`op: r`) before the
+   * changes; `no_data`: changes from the connector's start only, when a backfill indexes what is there.
+   */
+  snapshot?: 'initial' | 'no_data';
+  /** A heartbeat on `__debezium-heartbeat.<prefix>` this often, so the slot moves on while the tables are quiet. */
+  heartbeatIntervalMs?: number;
+}
+
+/** The replication slot (and publication) of a database's connector. */
+export function slotName(database: string): string {
+  return `fedsearch_${database.replace(/[^a-z0-9_]/gi, '_').toLowerCase()}`;
 }
 
 /** The connector's name in Connect: one per team database. */
@@ -30,7 +42,7 @@ export function connectorName(database: string): string {
  * converter for keys and values, and a tombstone after every delete (compaction-friendly topics).
  */
 export function teamConnectorConfig(source: TeamSource): Record<string, string> {
-  const identifier = `fedsearch_${source.database.replace(/[^a-z0-9_]/gi, '_').toLowerCase()}`;
+  const identifier = slotName(source.database);
   const schemas = String(source.schemas ?? true);
   return {
     'connector.class': POSTGRES_CONNECTOR_CLASS,
@@ -45,6 +57,8 @@ export function teamConnectorConfig(source: TeamSource): Record<string, string> 
     'publication.name': identifier,
     'publication.autocreate.mode': 'all_tables',
     'tombstones.on.delete': 'true',
+    'snapshot.mode': source.snapshot ?? 'initial',
+    ...(source.heartbeatIntervalMs === undefined ? {} : { 'heartbeat.interval.ms': String(source.heartbeatIntervalMs) }),
     'key.converter': 'org.apache.kafka.connect.json.JsonConverter',
     'key.converter.schemas.enable': schemas,
     'value.converter': 'org.apache.kafka.connect.json.JsonConverter',
