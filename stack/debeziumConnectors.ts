@@ -121,6 +121,26 @@ export async function deleteConnector(connectUrl: string, name: string): Promise
   await connectRequest(connectUrl, 'DELETE', `/connectors/${encodeURIComponent(name)}`, undefined, [404]);
 }
 
+/**
+ * Deletes connector `name` with the source offsets Connect keeps for it (KIP-875: stopped, offsets
+ * reset, deleted), so that the connector registered again under its name starts afresh instead of
+ * asking its database for a position the database no longer has (its replication slot was
+ * dropped, or the database made anew). A connector that is not registered is created stopped
+ * (KIP-980) with `config`, for its offsets outlive it.
+ */
+export async function forgetConnector(connectUrl: string, name: string, config: Record<string, string>): Promise<void> {
+  const path = `/connectors/${encodeURIComponent(name)}`;
+  const { status } = await connectRequest(connectUrl, 'PUT', `${path}/stop`, undefined, [404]);
+  if (status === 404) await connectRequest(connectUrl, 'POST', '/connectors', { name, config, initial_state: 'STOPPED' });
+  // Offsets can be reset only once the connector is STOPPED.
+  for (let waited = 0; (await connectorStatus(connectUrl, name).catch(() => undefined))?.state !== 'STOPPED'; waited += 500) {
+    if (waited > 60_000) throw new StackError(`Kafka Connect at ${connectUrl} did not stop connector ${name} within 60s`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  await connectRequest(connectUrl, 'DELETE', `${path}/offsets`);
+  await deleteConnector(connectUrl, name);
+}
+
 type ConnectState = 'RUNNING' | 'PAUSED' | 'STOPPED' | 'FAILED' | 'UNASSIGNED' | 'RESTARTING';
 
 interface ConnectStatusBody {
@@ -181,7 +201,7 @@ function sameConfig(a: Record<string, string>, b: Record<string, string>): boole
 
 async function connectRequest(
   connectUrl: string,
-  method: 'GET' | 'PUT' | 'DELETE',
+  method: 'GET' | 'PUT' | 'POST' | 'DELETE',
   path: string,
   body?: unknown,
   alsoAccepted: number[] = [],

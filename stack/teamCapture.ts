@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { Kafka, logLevel } from '../src/clients/kafkajs.ts';
-import { connectorName, connectorStatus, deleteConnector, registerTeamConnectors, slotName, type Registration } from './debeziumConnectors.ts';
+import { connectorName, connectorStatus, deleteConnector, forgetConnector, registerTeamConnectors, teamConnectorConfig, slotName, type Registration, type TeamSource } from './debeziumConnectors.ts';
 import { TEAM_DATABASES } from './postgresService.ts';
 import { StackError } from './stackError.ts';
 
@@ -18,9 +18,16 @@ export async function captureTeamDatabases(options: {
   pgUrl: string;
   kafkaBrokers: string[];
   topics: string[];
+  /** Connector settings besides the database (the topic prefix is the database's name unless given). */
+  source?: Omit<TeamSource, 'database' | 'snapshot'>;
 }): Promise<Map<string, Registration>> {
   await createMissingTopics(options.kafkaBrokers, options.topics);
-  const registered = await registerTeamConnectors(options.connectUrl, { snapshot: 'no_data' });
+  const source = { ...options.source, snapshot: 'no_data' } as const;
+  for (const database of TEAM_DATABASES) {
+    // Offsets Connect kept for a slot that is gone would make the connector fail at its start.
+    if (!(await slotExists(options.pgUrl, database))) await forgetConnector(options.connectUrl, connectorName(database), teamConnectorConfig({ ...source, database }));
+  }
+  const registered = await registerTeamConnectors(options.connectUrl, source);
   const deadline = Date.now() + WAIT_MS;
   for (const database of TEAM_DATABASES) {
     const name = connectorName(database);
@@ -39,7 +46,8 @@ export async function captureTeamDatabases(options: {
 
 /**
  * Removes the team connectors and their replication slots: before the databases are emptied and
- * filled again, which would otherwise reach the index as a flood of changes.
+ * filled again, which would otherwise reach the index as a flood of changes. (Their offsets are
+ * reset when they are registered again without a slot.)
  */
 export async function forgetTeamCapture(connectUrl: string, pgUrl: string): Promise<void> {
   for (const database of TEAM_DATABASES) await deleteConnector(connectUrl, connectorName(database));
@@ -61,6 +69,10 @@ async function withDatabase<T>(pgUrl: string, database: string, work: (client: p
   } finally {
     await client.end();
   }
+}
+
+async function slotExists(pgUrl: string, database: string): Promise<boolean> {
+  return withDatabase(pgUrl, database, async (client) => (await client.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1', [slotName(database)])).rowCount === 1);
 }
 
 async function slotActive(pgUrl: string, database: string): Promise<boolean> {
