@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { fromDevelopmentStack } from './developmentStack.ts';
 import { durationArgument } from './durationArgument.ts';
 import { runAction } from './runAction.ts';
@@ -25,17 +25,23 @@ export function addDemoCommands(program: Command): void {
   const demo = program
     .command('demo')
     .description(
-      'run the demo: start Elasticsearch, Kafka, the demo federated graph and the search subgraph; provision ' +
-        'index-configs/movies.yaml, backfill it, keep it in step with the live pipeline while a change generator ' +
-        'mutates the graph, and serve search. Prints the URLs; Ctrl-C stops everything it started.',
+      'run the demo: start Elasticsearch, Kafka, PostgreSQL and Kafka Connect, the demo federated graph (its teams\' rows ' +
+        'in PostgreSQL, captured by Debezium) and the search subgraph; provision index-configs/cdc/movies.yaml, backfill it, ' +
+        'keep it in step with the live pipeline while a change generator mutates the graph, and serve search. Prints the ' +
+        'URLs; Ctrl-C stops everything it started.',
     )
     .enablePositionalOptions()
     .option('--movies <n>', 'size of the generated studio (productions = movies, talent = 3 × movies)', positiveInt, 10_000)
     .option('--changes-per-second <n>', 'mutations the change generator makes across the three subgraphs (0: none)', nonNegativeNumber, 1)
     .option('--quiet-changes', 'do not print each generated change (a count is printed every 30 s)')
-    .action(runAction(async (options: { movies: number; changesPerSecond: number; quietChanges?: boolean }) => {
+    .addOption(
+      new Option('--store <store>', 'where the teams keep their rows: postgres (changes captured by Debezium; index-configs/cdc/movies.yaml) or memory (application events; index-configs/movies.yaml)')
+        .choices(['postgres', 'memory'])
+        .default('postgres'),
+    )
+    .action(runAction(async (options: { movies: number; changesPerSecond: number; quietChanges?: boolean; store: 'postgres' | 'memory' }) => {
       const { runDemo } = await fromDevelopmentStack('demo', () => import('../stack/demo/runDemo.ts'));
-      await runDemo({ movies: options.movies, changesPerSecond: options.changesPerSecond, printChanges: options.quietChanges !== true });
+      await runDemo({ movies: options.movies, changesPerSecond: options.changesPerSecond, printChanges: options.quietChanges !== true, store: options.store });
     }));
 
   const graph = demo.command('graph').description('the demo federated graph on its own');
@@ -47,7 +53,11 @@ export function addDemoCommands(program: Command): void {
     .option('--seed <n>', 'seed of the data generator (same seed, same studio)', positiveInt, 42)
     .option('--no-events', 'do not publish change events to Kafka (mutations still work)')
     .option('--kafka <brokers>', 'Kafka brokers for change events, comma-separated', '127.0.0.1:9092')
-    .action(runAction(async (options: { movies: number; seed: number; events: boolean; kafka: string; shop?: boolean }) => {
+    .option(
+      '--postgres <url>',
+      "keep the teams' rows in PostgreSQL at this server, one database per team (the stack's: postgresql://postgres@127.0.0.1:55432), and publish no events: changes are for a CDC connector to capture",
+    )
+    .action(runAction(async (options: { movies: number; seed: number; events: boolean; kafka: string; shop?: boolean; postgres?: string }) => {
       const { runDemoGraph, runShopGraph } = await import('../src/demo/runDemoGraph.ts');
       if (options.shop) {
         await runShopGraph({ kafkaBrokers: options.events ? options.kafka.split(',') : null });
@@ -56,7 +66,8 @@ export function addDemoCommands(program: Command): void {
       await runDemoGraph({
         movies: options.movies,
         seed: options.seed,
-        kafkaBrokers: options.events ? options.kafka.split(',') : null,
+        kafkaBrokers: options.events && options.postgres === undefined ? options.kafka.split(',') : null,
+        ...(options.postgres === undefined ? {} : { postgresUrl: options.postgres }),
       });
     }));
 

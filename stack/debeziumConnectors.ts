@@ -16,6 +16,18 @@ export interface TeamSource {
   schemas?: boolean;
   /** PostgreSQL port; the stack's (FEDSEARCH_PG_PORT) unless given. */
   port?: number;
+  /**
+   * `initial` (Debezium's default): the rows already there are read once (`op: r`) before the
+   * changes; `no_data`: changes from the connector's start only, when a backfill indexes what is there.
+   */
+  snapshot?: 'initial' | 'no_data';
+  /** A heartbeat on `__debezium-heartbeat.<prefix>` this often, so the slot moves on while the tables are quiet. */
+  heartbeatIntervalMs?: number;
+}
+
+/** The replication slot (and publication) of a database's connector. */
+export function slotName(database: string): string {
+  return `fedsearch_${database.replace(/[^a-z0-9_]/gi, '_').toLowerCase()}`;
 }
 
 /** The connector's name in Connect: one per team database. */
@@ -30,7 +42,7 @@ export function connectorName(database: string): string {
  * converter for keys and values, and a tombstone after every delete (compaction-friendly topics).
  */
 export function teamConnectorConfig(source: TeamSource): Record<string, string> {
-  const identifier = `fedsearch_${source.database.replace(/[^a-z0-9_]/gi, '_').toLowerCase()}`;
+  const identifier = slotName(source.database);
   const schemas = String(source.schemas ?? true);
   return {
     'connector.class': POSTGRES_CONNECTOR_CLASS,
@@ -45,6 +57,8 @@ export function teamConnectorConfig(source: TeamSource): Record<string, string> 
     'publication.name': identifier,
     'publication.autocreate.mode': 'all_tables',
     'tombstones.on.delete': 'true',
+    'snapshot.mode': source.snapshot ?? 'initial',
+    ...(source.heartbeatIntervalMs === undefined ? {} : { 'heartbeat.interval.ms': String(source.heartbeatIntervalMs) }),
     'key.converter': 'org.apache.kafka.connect.json.JsonConverter',
     'key.converter.schemas.enable': schemas,
     'value.converter': 'org.apache.kafka.connect.json.JsonConverter',
@@ -107,6 +121,26 @@ export async function deleteConnector(connectUrl: string, name: string): Promise
   await connectRequest(connectUrl, 'DELETE', `/connectors/${encodeURIComponent(name)}`, undefined, [404]);
 }
 
+/**
+ * Deletes connector `name` with the source offsets Connect keeps for it (KIP-875: stopped, offsets
+ * reset, deleted), so that the connector registered again under its name starts afresh instead of
+ * asking its database for a position the database no longer has (its replication slot was
+ * dropped, or the database made anew). A connector that is not registered is created stopped
+ * (KIP-980) with `config`, for its offsets outlive it.
+ */
+export async function forgetConnector(connectUrl: string, name: string, config: Record<string, string>): Promise<void> {
+  const path = `/connectors/${encodeURIComponent(name)}`;
+  const { status } = await connectRequest(connectUrl, 'PUT', `${path}/stop`, undefined, [404]);
+  if (status === 404) await connectRequest(connectUrl, 'POST', '/connectors', { name, config, initial_state: 'STOPPED' });
+  // Offsets can be reset only once the connector is STOPPED.
+  for (let waited = 0; (await connectorStatus(connectUrl, name).catch(() => undefined))?.state !== 'STOPPED'; waited += 500) {
+    if (waited > 60_000) throw new StackError(`Kafka Connect at ${connectUrl} did not stop connector ${name} within 60s`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  await connectRequest(connectUrl, 'DELETE', `${path}/offsets`);
+  await deleteConnector(connectUrl, name);
+}
+
 type ConnectState = 'RUNNING' | 'PAUSED' | 'STOPPED' | 'FAILED' | 'UNASSIGNED' | 'RESTARTING';
 
 interface ConnectStatusBody {
@@ -167,7 +201,7 @@ function sameConfig(a: Record<string, string>, b: Record<string, string>): boole
 
 async function connectRequest(
   connectUrl: string,
-  method: 'GET' | 'PUT' | 'DELETE',
+  method: 'GET' | 'PUT' | 'POST' | 'DELETE',
   path: string,
   body?: unknown,
   alsoAccepted: number[] = [],

@@ -15,13 +15,10 @@ import { moviesSubgraph } from './movies/moviesSubgraph.ts';
 import { productionsSubgraph } from './productions/productionsSubgraph.ts';
 import { talentSubgraph } from './talent/talentSubgraph.ts';
 import { buildSubgraph, type SubgraphModule } from './shared/subgraphModule.ts';
-import {
-  DEMO_TOPICS,
-  DiscardChangeEvents,
-  KafkaChangeEventSink,
-  type ChangeEventSink,
-  type StudioTopics,
-} from './shared/changeEvents.ts';
+import { type StudioTopics } from './shared/changeEvents.ts';
+import { openTeamStore } from './shared/openTeamStore.ts';
+import type { TeamStore } from './shared/teamTable.ts';
+import { CREDITS_TABLE, MOVIES_TABLE, PRODUCTIONS_TABLE, TALENT_TABLE } from './data/studioTables.ts';
 
 export interface DemoGraphOptions {
   /** Number of movies to generate (productions = movies, talent = 3 × movies). Default 10,000. */
@@ -31,11 +28,20 @@ export interface DemoGraphOptions {
   hubTalentMovies?: number;
   /** Port per server; 0 picks a free one. Defaults: gateway 4000, subgraphs 4001–4003. */
   ports?: Partial<Record<keyof typeof DEFAULT_PORTS, number>>;
-  /** Kafka brokers for change events; null runs the graph without publishing them. */
+  /**
+   * Kafka brokers for the in-memory store's application change events; null runs it without
+   * publishing them. Unused with `postgresUrl`.
+   */
   kafkaBrokers: string[] | null;
   topics?: StudioTopics;
   /** Port of the fault switch's admin endpoint on loopback (faultAdmin.ts; 0: any free one); none when not given. */
   adminPort?: number;
+  /**
+   * The teams keep their rows in PostgreSQL at this server (`postgresql://user@host:port`, one
+   * database per team) and publish nothing: changes are captured from the databases' log. Without
+   * it they keep them in memory and publish an application event per mutation.
+   */
+  postgresUrl?: string;
   /** fedsearch's search subgraph to add to the supergraph (served on `ports.search`). */
   search?: GraphQLSchema;
 }
@@ -82,17 +88,14 @@ export async function startDemoGraph(options: DemoGraphOptions): Promise<DemoGra
     seed: options.seed ?? 42,
     hubTalentMovies: options.hubTalentMovies ?? 0,
   });
-  const topics = options.topics ?? DEMO_TOPICS;
   const ports = { ...DEFAULT_PORTS, ...options.ports };
-  const sink: ChangeEventSink = options.kafkaBrokers
-    ? await KafkaChangeEventSink.connect(options.kafkaBrokers, 'fedsearch-demo-graph', Object.values(topics))
-    : new DiscardChangeEvents();
+  const { store, topics } = await openTeamStore(options);
 
   const servers: ApolloServer[] = [];
   let admin: { url: string; close(): Promise<void> } | null = null;
   const stopEverything = async (): Promise<void> => {
     await admin?.close();
-    await stopAll(servers, sink);
+    await stopAll(servers, store);
   };
   const down = new Set<SubgraphName>();
   const faults = new FaultSwitch();
@@ -129,10 +132,17 @@ export async function startDemoGraph(options: DemoGraphOptions): Promise<DemoGra
   };
 
   try {
+    const tables = {
+      movies: store.table(MOVIES_TABLE, studio.movies),
+      productions: store.table(PRODUCTIONS_TABLE, studio.productions),
+      talent: store.table(TALENT_TABLE, studio.talent),
+      credits: store.table(CREDITS_TABLE, studio.credits),
+    };
+    await store.ready();
     const modules: Record<SubgraphName, SubgraphModule> = {
-      movies: moviesSubgraph(studio.movies, sink, topics.movie),
-      productions: productionsSubgraph(studio.productions, sink, topics.production),
-      talent: talentSubgraph(studio, sink, topics),
+      movies: moviesSubgraph(tables.movies),
+      productions: productionsSubgraph(tables.productions),
+      talent: talentSubgraph(tables),
     };
     const subgraphUrls = {
       movies: await serve(buildSubgraph(modules.movies), ports.movies, 'movies'),
@@ -188,10 +198,10 @@ export async function startDemoGraph(options: DemoGraphOptions): Promise<DemoGra
   }
 }
 
-async function stopAll(servers: ApolloServer[], sink: ChangeEventSink): Promise<void> {
+async function stopAll(servers: ApolloServer[], store: TeamStore): Promise<void> {
   // Gateway first (it was started last), so nothing calls a stopped subgraph.
   for (const server of [...servers].reverse()) await server.stop();
-  await sink.close();
+  await store.close();
 }
 
 /** The root fields of the search subgraph: each is one Elasticsearch search (its federation fields aside). */

@@ -10,28 +10,43 @@ import { runPipeline, type RunningPipeline } from '../../src/pipeline/runPipelin
 import { provision } from '../../src/provision/provisionCommand.ts';
 import { elasticsearchUrl } from '../elasticsearchService.ts';
 import { kafkaBrokers } from '../kafkaService.ts';
-import { stackDown, stackServices, stackUp } from '../stack.ts';
+import { kafkaConnectUrl } from '../kafkaConnectService.ts';
+import { postgresUrl, TEAM_DATABASES } from '../postgresService.ts';
+import { allStackServices, stackDown, stackServices, stackUp } from '../stack.ts';
+import { captureTeamDatabases, forgetTeamCapture } from '../teamCapture.ts';
+import { holdsStudio } from '../../subgraphs/shared/postgresStore.ts';
+import { studioKey } from '../../subgraphs/shared/openTeamStore.ts';
 import { startChangeGenerator, type RunningChangeGenerator } from '../../subgraphs/changeGenerator.ts';
 import { printGraph, startDemoGraphOrExplain } from '../../src/demo/runDemoGraph.ts';
 import { handleInterrupts, interruption, InterruptedError, throwIfInterrupted, untilInterrupted } from '../../src/interruption.ts';
 
 const say = (message: string): void => void process.stderr.write(`${message}\n`);
 
-const DEMO_CONFIG = new URL('../../index-configs/movies.yaml', import.meta.url).pathname;
+/** Where the demo teams keep their rows: PostgreSQL, captured by Debezium (the default), or memory, with application events. */
+export type DemoStore = 'postgres' | 'memory';
+
+const DEMO_CONFIGS: Record<DemoStore, string> = {
+  postgres: new URL('../../index-configs/cdc/movies.yaml', import.meta.url).pathname,
+  memory: new URL('../../index-configs/movies.yaml', import.meta.url).pathname,
+};
 const SUPERGRAPH_FILE = new URL('../../subgraphs/supergraph.graphql', import.meta.url).pathname;
 
 /**
- * The demo: the local stack, the demo graph, the movies index provisioned from
- * index-configs/movies.yaml and backfilled, the live pipeline keeping it in step, and search: the
+ * The demo: the local stack, the demo graph — its teams' rows in PostgreSQL, their changes
+ * captured by Debezium (or, with store `memory`, in memory with application events) — the movies
+ * index provisioned from index-configs/cdc/movies.yaml (or movies.yaml) and backfilled, the live pipeline keeping it in step, and search: the
  * search page, the HTTP API and `searchMovies` in the gateway — while a change generator mutates the
  * graph so the index visibly moves. Ctrl-C — or a failure — stops what this run started; a stack
  * that was already running is left running.
  */
-export async function runDemo(options: { movies: number; changesPerSecond: number; printChanges: boolean }): Promise<void> {
+export async function runDemo(options: { movies: number; changesPerSecond: number; printChanges: boolean; store: DemoStore }): Promise<void> {
   // From the first moment: a Ctrl-C while the stack starts or the backfill runs stops the demo
   // cleanly too, not only once the URLs are printed.
   handleInterrupts(say);
-  const startedServices = await stackUp(say);
+  const started = Date.now();
+  const onPostgres = options.store === 'postgres';
+  const DEMO_CONFIG = DEMO_CONFIGS[options.store];
+  const startedServices = await stackUp(say, onPostgres ? allStackServices() : stackServices());
   let graph;
   let pipeline: RunningPipeline | undefined;
   let search: RunningSearch | undefined;
@@ -49,13 +64,31 @@ export async function runDemo(options: { movies: number; changesPerSecond: numbe
     const movies = await loadIndex(DEMO_CONFIG, { schemaFile: SUPERGRAPH_FILE, env });
     search = await serveSearch([movies], { host: '127.0.0.1', port: 8080, subgraphPort: null, requestTimeoutMs: 15_000, maxBodyBytes: 65_536 });
     searchClient = elasticsearchClient(movies.config.elasticsearch);
+    const pgUrl = postgresUrl();
+    if (onPostgres && !(await holdsStudio(pgUrl, TEAM_DATABASES, studioKey({ movies: options.movies })))) {
+      // The databases are filled anew with this studio: their connectors must not stream that.
+      say('the team databases hold no studio of this size yet: removing their connectors before filling them…');
+      await forgetTeamCapture(kafkaConnectUrl(), pgUrl);
+    }
     graph = await startDemoGraphOrExplain({
       movies: options.movies,
-      kafkaBrokers: kafkaBrokers(),
+      kafkaBrokers: onPostgres ? null : kafkaBrokers(),
+      ...(onPostgres ? { postgresUrl: pgUrl } : {}),
       search: searchSubgraph([{ service: new SearchService(movies, searchClient), query: movies.query }]),
     });
     printGraph(graph);
     stopped();
+    if (onPostgres) {
+      const registered = await captureTeamDatabases({ connectUrl: kafkaConnectUrl(), pgUrl, kafkaBrokers: kafkaBrokers(), topics: Object.values(graph.topics) });
+      process.stdout.write(
+        [
+          `databases      ${TEAM_DATABASES.map((database) => `${pgUrl}/${database}`).join(', ')}`,
+          `connectors     ${[...registered].map(([name, how]) => `${name} (${how})`).join(', ')} in Kafka Connect ${kafkaConnectUrl()}`,
+          '',
+        ].join('\n'),
+      );
+      stopped();
+    }
     say(`provisioning ${movies.config.index} from ${DEMO_CONFIG}…`);
     await provision(movies, { dryRun: false }, say);
     stopped();
@@ -79,6 +112,7 @@ export async function runDemo(options: { movies: number; changesPerSecond: numbe
         `search graph   ${graph.gatewayUrl}  (query { searchMovies(filter: "…") { totalCount edges { node { title } } } })`,
         `elasticsearch  ${movies.config.elasticsearch.node}/${movies.config.index}/_search`,
         `metrics        ${pipeline.metricsUrl}/metrics  (health: ${pipeline.metricsUrl}/healthz)`,
+        ...(onPostgres ? [`by hand        psql ${postgresUrl()}/movies -c "UPDATE movies SET title = 'Edited by hand' WHERE id = 'mov-0000001'"`] : []),
         '',
       ].join('\n'),
     );
@@ -97,7 +131,7 @@ export async function runDemo(options: { movies: number; changesPerSecond: numbe
         say(`changes so far: ${counts.movie} movie, ${counts.production} production, ${counts.talent} talent, ${counts.credit} credit`);
       }, 30_000);
     }
-    say('Ctrl-C stops everything this demo started.');
+    say(`ready in ${((Date.now() - started) / 1000).toFixed(0)}s. Ctrl-C stops everything this demo started.`);
     await untilInterrupted();
     say('stopping the demo…');
   } finally {
@@ -107,7 +141,7 @@ export async function runDemo(options: { movies: number; changesPerSecond: numbe
     await graph?.stop();
     await search?.close();
     await searchClient?.close();
-    await stackDown(say, stackServices().filter((service) => startedServices.has(service.name)));
+    await stackDown(say, allStackServices().filter((service) => startedServices.has(service.name)));
     say('demo stopped');
   }
 }

@@ -1,18 +1,23 @@
 // The README's first command, end to end: `fedsearch demo` on a small studio. It uses the demo's
 // fixed ports (gateway 4000–4004, search 8080, metrics 9464), which must be free, and a stack of
 // its own on other ports (the suite's stack is already running, and a demo leaves a stack it did not
-// start running), so the test sees the demo start Kafka and Elasticsearch and stop them on Ctrl-C.
-import type { ChildProcess } from 'node:child_process';
+// start running), so the test sees the demo start Kafka, Elasticsearch, PostgreSQL and Kafka
+// Connect and stop them on Ctrl-C. The teams' rows are in PostgreSQL and reach the index through
+// Debezium: the generated changes, and one made by hand with psql.
+import { execFile, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { findPostgres } from '../../stack/postgresInstall.ts';
 import { isPortFree } from '../../stack/processControl.ts';
 import { postGraphQL } from '../../subgraphs/shared/postGraphQL.ts';
 import { eventually } from '../../support/indexHarness.ts';
 import { exitOf, pressCtrlC, spawnCliAsUser } from '../support/userCli.ts';
 
 const DEMO_PORTS = [4000, 4001, 4002, 4003, 4004, 4005, 8080, 9464];
-const DEMO_STACK = { FEDSEARCH_KAFKA_PORT: '19092', FEDSEARCH_ES_PORT: '19200' };
-/** Kafka's broker and controller ports, Elasticsearch's HTTP and transport ports. */
-const DEMO_STACK_PORTS = [19092, 19093, 19200, 19300];
+const DEMO_STACK = { FEDSEARCH_KAFKA_PORT: '19092', FEDSEARCH_ES_PORT: '19200', FEDSEARCH_PG_PORT: '19432', FEDSEARCH_CONNECT_PORT: '19083' };
+/** Kafka's broker and controller ports, Elasticsearch's HTTP and transport ports, PostgreSQL's and Connect's. */
+const DEMO_STACK_PORTS = [19092, 19093, 19200, 19300, 19432, 19083];
+const run = promisify(execFile);
 
 describe('fedsearch demo', () => {
   let demo: ChildProcess | undefined;
@@ -57,6 +62,10 @@ describe('fedsearch demo', () => {
     expect(stderr).toMatch(/backfilled 300 movies/);
     expect(stderr).toMatch(/^starting Apache Kafka .*$/m);
     expect(stderr).toMatch(/^starting Elasticsearch .*$/m);
+    expect(stderr).toMatch(/^starting PostgreSQL .*$/m);
+    expect(stderr).toMatch(/^starting Kafka Connect .*$/m);
+    expect(stdout).toMatch(/^change topics +movies\.public\.movies, productions\.public\.productions, talent\.public\.talent, talent\.public\.credits$/m);
+    expect(stdout).toMatch(/^connectors +cdc-movies \((created|unchanged)\), cdc-productions/m);
     // Readable lines, not JSON; and start-up retries of Kafka clients are no ERROR.
     expect(stdout).toMatch(/^\[\d\d:\d\d:\d\d\] INFO: \[movies pipeline-all\] /m);
     for (const output of [stdout, stderr]) {
@@ -103,6 +112,20 @@ describe('fedsearch demo', () => {
       60_000,
     );
 
+    // A row written by hand in the movies team's database reaches the index like any other change
+    // (a new movie: the generator changes only the studio's own).
+    const searchTitle = async (title: string): Promise<number> => {
+      const found = await fetch(`${searchUrl}/v1/indexes/movies/search`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ filter: `title == "${title}"` }),
+      });
+      return ((await found.json()) as { total: number }).total;
+    };
+    const handTitle = `Edited By Hand ${Date.now()}`;
+    await run(findPostgres().psql, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', 'postgresql://postgres@127.0.0.1:19432/movies', '-c', `INSERT INTO movies (id, title, genres, original_language, updated_at) VALUES ('mov-0009999', '${handTitle}', '{drama}', 'en', now())`]);
+    await eventually('the movie inserted with psql searchable', async () => ((await searchTitle(handTitle)) === 1 ? true : undefined), 60_000);
+
     // A GraphQL error from the gateway carries no stack trace (Apollo adds one when NODE_ENV is unset).
     const failed = await fetch('http://127.0.0.1:4000/graphql', {
       method: 'POST',
@@ -116,5 +139,6 @@ describe('fedsearch demo', () => {
     expect(stderr).toContain('demo stopped');
     for (const port of [...DEMO_PORTS, ...DEMO_STACK_PORTS]) expect(await isPortFree(port), `port ${port} after Ctrl-C`).toBe(true);
     expect(stderr).toMatch(/stopped Apache Kafka|Apache Kafka .*stopped/);
+    expect(stderr).toMatch(/stopped PostgreSQL|PostgreSQL .*stopped/);
   }, 480_000);
 });
