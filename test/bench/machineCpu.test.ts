@@ -17,7 +17,7 @@ describe('measureMachineCpu', () => {
       // Shares, not thresholds: on a loaded shared machine the busy loop may get little of a core,
       // but always more than a sleeping process, which gets next to nothing.
       expect(cpu.shares.busy).toBeGreaterThan(0);
-      expect(cpu.shares.busy).toBeGreaterThan(cpu.shares.sleeping * 4);
+      expect(cpu.shares.busy).toBeGreaterThan((cpu.shares.sleeping ?? 0) * 4);
       expect(cpu.shares.sleeping).toBeLessThan(0.05);
       expect(cpu.shares.gone).toBe(0);
       expect(ended.exitCode, 'the short-lived process ended within the window').toBe(0);
