@@ -39,9 +39,16 @@ export function addDemoCommands(program: Command): void {
         .choices(['postgres', 'memory'])
         .default('postgres'),
     )
-    .action(runAction(async (options: { movies: number; changesPerSecond: number; quietChanges?: boolean; store: 'postgres' | 'memory' }) => {
+    .option('--fresh', 'start from the generated studio: empty the team databases and fill them again (by default the studio an earlier demo of the same size left, with its changes, is kept)')
+    .action(runAction(async (options: { movies: number; changesPerSecond: number; quietChanges?: boolean; store: 'postgres' | 'memory'; fresh?: boolean }) => {
       const { runDemo } = await fromDevelopmentStack('demo', () => import('../stack/demo/runDemo.ts'));
-      await runDemo({ movies: options.movies, changesPerSecond: options.changesPerSecond, printChanges: options.quietChanges !== true, store: options.store });
+      await runDemo({
+        movies: options.movies,
+        changesPerSecond: options.changesPerSecond,
+        printChanges: options.quietChanges !== true,
+        store: options.store,
+        fresh: options.fresh === true,
+      });
     }));
 
   const graph = demo.command('graph').description('the demo federated graph on its own');

@@ -42,6 +42,8 @@ export interface DemoGraphOptions {
    * it they keep them in memory and publish an application event per mutation.
    */
   postgresUrl?: string;
+  /** With `postgresUrl`: empty the databases and fill them with the studio again even when they hold it (and its changes since) already. */
+  freshStudio?: boolean;
   /** fedsearch's search subgraph to add to the supergraph (served on `ports.search`). */
   search?: GraphQLSchema;
 }

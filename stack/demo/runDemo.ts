@@ -39,7 +39,14 @@ const SUPERGRAPH_FILE = new URL('../../subgraphs/supergraph.graphql', import.met
  * graph so the index visibly moves. Ctrl-C — or a failure — stops what this run started; a stack
  * that was already running is left running.
  */
-export async function runDemo(options: { movies: number; changesPerSecond: number; printChanges: boolean; store: DemoStore }): Promise<void> {
+export async function runDemo(options: {
+  movies: number;
+  changesPerSecond: number;
+  printChanges: boolean;
+  store: DemoStore;
+  /** Fill the team databases with the generated studio again, even when an earlier demo left it (and its changes) there. */
+  fresh?: boolean;
+}): Promise<void> {
   // From the first moment: a Ctrl-C while the stack starts or the backfill runs stops the demo
   // cleanly too, not only once the URLs are printed.
   handleInterrupts(say);
@@ -65,15 +72,22 @@ export async function runDemo(options: { movies: number; changesPerSecond: numbe
     search = await serveSearch([movies], { host: '127.0.0.1', port: 8080, subgraphPort: null, requestTimeoutMs: 15_000, maxBodyBytes: 65_536 });
     searchClient = elasticsearchClient(movies.config.elasticsearch);
     const pgUrl = postgresUrl();
-    if (onPostgres && !(await holdsStudio(pgUrl, TEAM_DATABASES, studioKey({ movies: options.movies })))) {
+    const fillStudio = onPostgres && (options.fresh === true || !(await holdsStudio(pgUrl, TEAM_DATABASES, studioKey({ movies: options.movies }))));
+    if (fillStudio) {
       // The databases are filled anew with this studio: their connectors must not stream that.
-      say('the team databases hold no studio of this size yet: removing their connectors before filling them…');
+      say(
+        options.fresh === true
+          ? 'filling the team databases with the generated studio again (--fresh): removing their connectors first…'
+          : 'the team databases hold no studio of this size yet: removing their connectors before filling them…',
+      );
       await forgetTeamCapture(kafkaConnectUrl(), pgUrl);
+    } else if (onPostgres) {
+      say('the team databases hold this studio from an earlier demo, with the changes made to it since (--fresh starts from the generated studio)');
     }
     graph = await startDemoGraphOrExplain({
       movies: options.movies,
       kafkaBrokers: onPostgres ? null : kafkaBrokers(),
-      ...(onPostgres ? { postgresUrl: pgUrl } : {}),
+      ...(onPostgres ? { postgresUrl: pgUrl, freshStudio: fillStudio } : {}),
       search: searchSubgraph([{ service: new SearchService(movies, searchClient), query: movies.query }]),
     });
     printGraph(graph);

@@ -11,6 +11,8 @@ export interface TeamStoreOptions {
   kafkaBrokers: string[] | null;
   topics?: StudioTopics;
   postgresUrl?: string;
+  /** Empty the PostgreSQL databases and fill them with the studio again even when they hold it already (with its changes since). */
+  freshStudio?: boolean;
 }
 
 /** Names the studio a PostgreSQL store holds: another size or seed fills the databases again. */
@@ -30,7 +32,7 @@ export async function openTeamStore(options: TeamStoreOptions): Promise<{ store:
       talent: changeDataCaptureTopic(TALENT_TABLE),
       credit: changeDataCaptureTopic(CREDITS_TABLE),
     };
-    return { store: new PostgresStore(options.postgresUrl, studioKey(options)), topics };
+    return { store: new PostgresStore(options.postgresUrl, studioKey(options), options.freshStudio === true), topics };
   }
   const topics = options.topics ?? DEMO_TOPICS;
   const sink = options.kafkaBrokers

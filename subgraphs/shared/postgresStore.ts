@@ -25,6 +25,8 @@ export class PostgresStore implements TeamStore {
   constructor(
     private readonly serverUrl: string,
     private readonly studioKey: string,
+    /** Fill the databases again even when they hold this studio already. */
+    private readonly refill = false,
   ) {}
 
   table<T>(spec: TableSpec<T>, initialRows: T[]): TeamTable<T> {
@@ -35,7 +37,7 @@ export class PostgresStore implements TeamStore {
   async ready(): Promise<void> {
     for (const team of new Set(this.tables.map(({ spec }) => spec.team))) {
       const tables = this.tables.filter(({ spec }) => spec.team === team);
-      await fillTeamDatabase(this.pool(team), this.studioKey, tables);
+      await fillTeamDatabase(this.pool(team), this.studioKey, tables, this.refill);
     }
   }
 
@@ -77,13 +79,13 @@ async function studioIn(client: pg.ClientBase): Promise<string | null> {
 
 /**
  * Creates the team's tables and fills them, in one transaction, unless they hold this studio
- * already. Every table's replica identity is FULL: a delete's change event then carries the whole
+ * already (or `refill` says to). Every table's replica identity is FULL: a delete's change event then carries the whole
  * row (a credit's movie id, which the index needs), not only the key.
  */
-async function fillTeamDatabase(pool: pg.Pool, studioKey: string, tables: { spec: TableSpec<never>; rows: unknown[] }[]): Promise<void> {
+async function fillTeamDatabase(pool: pg.Pool, studioKey: string, tables: { spec: TableSpec<never>; rows: unknown[] }[], refill: boolean): Promise<void> {
   const client = await pool.connect();
   try {
-    if ((await studioIn(client)) === studioKey) return;
+    if (!refill && (await studioIn(client)) === studioKey) return;
     await client.query('BEGIN');
     await client.query('DROP TABLE IF EXISTS fedsearch_studio');
     for (const { spec, rows } of tables) {

@@ -40,7 +40,8 @@ describe('fedsearch demo', () => {
     expect(taken, 'ports the demo needs are taken by another process').toEqual([]);
 
     // As a person runs it: NODE_ENV unset, Ctrl-C to the process group, logs as a terminal shows them.
-    demo = spawnCliAsUser(['demo', '--movies', '300', '--changes-per-second', '5', '--log-format', 'pretty'], {
+    // --fresh: the team databases may hold this studio from an earlier run, with the row this test inserts.
+    demo = spawnCliAsUser(['demo', '--movies', '300', '--fresh', '--changes-per-second', '5', '--log-format', 'pretty'], {
       env: { ...DEMO_STACK, FEDSEARCH_LOG_LEVEL: 'info' },
     });
     demo.stdout?.on('data', (chunk: Buffer) => void (stdout += chunk.toString('utf8')));

@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runPipeline, type RunningPipeline } from '../../src/pipeline/runPipeline.ts';
 import { registerConnector, teamConnectorConfig } from '../../stack/debeziumConnectors.ts';
+import { generateStudio } from '../../subgraphs/data/generateStudio.ts';
+import { PRODUCTIONS_TABLE } from '../../subgraphs/data/studioTables.ts';
+import { PostgresStore } from '../../subgraphs/shared/postgresStore.ts';
 import { createIndexHarness, eventually, readDeadLetters, type IndexHarness } from '../../support/indexHarness.ts';
 import { startCdcServices, type CdcServices } from '../support/cdcServices.ts';
 
@@ -92,4 +95,31 @@ describe('Debezium change events from PostgreSQL, read natively', () => {
     expect(await readDeadLetters(h.kafka, `${h.index}.dlq`)).toEqual([]);
     expect(await metricValue(/fedsearch_events_total\{[^}]*outcome="undecodable"[^}]*\} (\d+)/)).toBe(0);
   }, 90_000);
+
+  // The demo's store, on the same server (the productions database, which nothing here captures):
+  // a rerun of the demo keeps the studio it finds with the changes made since; --fresh starts over.
+  it('keeps a studio a database holds, with its changes, unless told to fill it again', async () => {
+    const rows = generateStudio({ movies: 5 }).productions;
+    const [first] = rows;
+    if (first === undefined) throw new Error('the studio has no productions');
+    const open = async (studio: string, refill: boolean) => {
+      const store = new PostgresStore(services.pgUrl, studio, refill);
+      const table = store.table(PRODUCTIONS_TABLE, rows);
+      await store.ready();
+      return { store, table };
+    };
+    const changed = first.status === 'DEVELOPMENT' ? 'PHOTOGRAPHY' : 'DEVELOPMENT';
+    const earlier = await open('studio-a', false);
+    await earlier.table.save({ ...first, status: changed });
+    await earlier.store.close();
+
+    const kept = await open('studio-a', false);
+    expect((await kept.table.get(first.ptpId))?.status).toBe(changed);
+    await kept.store.close();
+
+    const fresh = await open('studio-a', true);
+    expect((await fresh.table.get(first.ptpId))?.status).toBe(first.status);
+    expect((await fresh.table.page(100, null)).totalCount).toBe(rows.length);
+    await fresh.store.close();
+  }, 60_000);
 });
