@@ -107,8 +107,9 @@ export function addSearchCommands(program: Command): void {
       handleInterrupts();
       const authToken = options.authTokenFile ? readSecretFile(options.authTokenFile, 'auth token') : process.env.FEDSEARCH_AUTH_TOKEN || undefined;
       const gatewaySecret = options.gatewaySecretFile ? readSecretFile(options.gatewaySecretFile, 'gateway secret') : process.env.FEDSEARCH_GATEWAY_SECRET || undefined;
-      const [{ composableIndexes }, { configFilesOf, loadServedIndex }, { serveSearch }, { cursorKey }, { DEFAULT_REQUEST_TIMEOUT_MS }] = await Promise.all([
+      const [{ composableIndexes }, { configFilesOf }, { loadServedIndex }, { serveSearch }, { cursorKey }, { DEFAULT_REQUEST_TIMEOUT_MS }] = await Promise.all([
         import('../src/search/searchSubgraphComposition.ts'),
+        import('../src/config/configFiles.ts'),
         import('../src/search/servedIndexes.ts'),
         import('../src/search/serveSearch.ts'),
         import('../src/search/searchCursor.ts'),

@@ -1,6 +1,5 @@
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import type { IndexConfig } from '../config/indexConfig.ts';
+import { configFilesOf } from '../config/configFiles.ts';
 import { loadIndexConfig } from '../config/loadIndexConfig.ts';
 import { UserError } from '../errors.ts';
 import { loadGraph, type LoadedGraph } from '../graph/loadGraphSchema.ts';
@@ -29,7 +28,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
     throw new UserError('give the proposed change: --subgraph <name>=<SDL file> (one or more), or --proposed <supergraph file>, not both');
   }
   const subgraphs = options.subgraphs.map(proposedSubgraph);
-  const configs = configFiles(options.configs).map((file) => loadIndexConfig(file, options.env));
+  const configs = configFilesOf(options.configs).map((file) => loadIndexConfig(file, options.env));
   const currentGraphs = new Map<string, Promise<LoadedGraph>>();
   const proposedGraphs = new Map<string, Promise<ProposedGraph>>();
   const verdicts = [];
@@ -68,23 +67,3 @@ function proposedSubgraph(argument: string): ProposedSubgraph {
   return { name: match[1], file: match[2], sdl: readUserTextFile(match[2], { ...SCHEMA_FILE, what: `${match[1]} subgraph SDL` }) };
 }
 
-/** Config files as given, a directory standing for its YAML files (in name order). */
-function configFiles(paths: readonly string[]): string[] {
-  const files: string[] = [];
-  for (const path of paths) {
-    let isDirectory: boolean;
-    try {
-      isDirectory = statSync(path).isDirectory();
-    } catch {
-      throw new UserError(`${path}: no such config file or directory`);
-    }
-    if (!isDirectory) {
-      files.push(path);
-      continue;
-    }
-    const found = readdirSync(path).filter((name) => /\.ya?ml$/.test(name)).sort().map((name) => join(path, name));
-    if (found.length === 0) throw new UserError(`${path} holds no index configs (*.yaml, *.yml)`);
-    files.push(...found);
-  }
-  return files;
-}

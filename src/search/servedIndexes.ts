@@ -1,5 +1,3 @@
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { buildSchema } from 'graphql';
 import { elasticsearchClient } from '../clients/elasticsearchClient.ts';
 import { loadIndexConfig } from '../config/loadIndexConfig.ts';
@@ -7,28 +5,6 @@ import { InfrastructureError, UserError } from '../errors.ts';
 import { loadGraph } from '../graph/loadGraphSchema.ts';
 import { readIndexMetadata } from '../index/indexMetadata.ts';
 import { checkIndexAgainstSchema, type LoadedIndex } from '../index/loadIndex.ts';
-
-/**
- * The config files `serve` was given: a file as it is, a directory as every `.yaml`/`.yml` file
- * in it (by name), so `serve index-configs/` serves every index there.
- */
-export function configFilesOf(paths: readonly string[]): string[] {
-  return paths.flatMap((path) => {
-    let isDirectory: boolean;
-    try {
-      isDirectory = statSync(path).isDirectory();
-    } catch {
-      return [path]; // Reported, with its reason, when the config is read.
-    }
-    if (!isDirectory) return [path];
-    const files = readdirSync(path)
-      .filter((name) => /\.ya?ml$/.test(name))
-      .sort()
-      .map((name) => join(path, name));
-    if (files.length === 0) throw new UserError(`${path} holds no index configuration (.yaml or .yml file)`);
-    return files;
-  });
-}
 
 /**
  * One index as `serve` loads it: checked against the graph as every command does when the graph
