@@ -25,6 +25,19 @@ export interface TeamSource {
   heartbeatIntervalMs?: number;
 }
 
+/**
+ * The team connectors' settings besides the database. Each connector's `topic.prefix` is its own
+ * (Debezium names its JMX metrics and heartbeat topic after it: two connectors sharing one wait a
+ * minute each for the other's metrics to go): the database's name, or `<namespace>.<database>`.
+ */
+export type TeamSources = Omit<TeamSource, 'database' | 'topicPrefix'> & { namespace?: string };
+
+/** One team's source from the settings all teams share. */
+export function teamSource(database: string, sources: TeamSources = {}): TeamSource {
+  const { namespace, ...rest } = sources;
+  return { ...rest, database, topicPrefix: namespace === undefined ? database : `${namespace}.${database}` };
+}
+
 /** The replication slot (and publication) of a database's connector. */
 export function slotName(database: string): string {
   return `fedsearch_${database.replace(/[^a-z0-9_]/gi, '_').toLowerCase()}`;
@@ -88,12 +101,12 @@ export async function registerConnector(connectUrl: string, name: string, config
 /** Registers one connector per team database (movies, productions, talent). */
 export async function registerTeamConnectors(
   connectUrl: string,
-  options: Omit<TeamSource, 'database'> = {},
+  options: TeamSources = {},
 ): Promise<Map<string, Registration>> {
   const registered = new Map<string, Registration>();
   for (const database of TEAM_DATABASES) {
     const name = connectorName(database);
-    registered.set(name, await registerConnector(connectUrl, name, teamConnectorConfig({ ...options, database })));
+    registered.set(name, await registerConnector(connectUrl, name, teamConnectorConfig(teamSource(database, options))));
   }
   return registered;
 }

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { Kafka, logLevel } from '../src/clients/kafkajs.ts';
-import { connectorName, connectorStatus, deleteConnector, forgetConnector, registerTeamConnectors, teamConnectorConfig, slotName, type Registration, type TeamSource } from './debeziumConnectors.ts';
+import { connectorName, connectorStatus, deleteConnector, forgetConnector, registerTeamConnectors, teamConnectorConfig, teamSource, slotName, type Registration, type TeamSources } from './debeziumConnectors.ts';
 import { TEAM_DATABASES } from './postgresService.ts';
 import { StackError } from './stackError.ts';
 
@@ -18,14 +18,14 @@ export async function captureTeamDatabases(options: {
   pgUrl: string;
   kafkaBrokers: string[];
   topics: string[];
-  /** Connector settings besides the database (the topic prefix is the database's name unless given). */
-  source?: Omit<TeamSource, 'database' | 'snapshot'>;
+  /** Connector settings besides the database (each topic prefix is the database's name, or `<namespace>.<database>`). */
+  source?: Omit<TeamSources, 'snapshot'>;
 }): Promise<Map<string, Registration>> {
   await createMissingTopics(options.kafkaBrokers, options.topics);
-  const source = { ...options.source, snapshot: 'no_data' } as const;
+  const source: TeamSources = { ...options.source, snapshot: 'no_data' };
   for (const database of TEAM_DATABASES) {
     // Offsets Connect kept for a slot that is gone would make the connector fail at its start.
-    if (!(await slotExists(options.pgUrl, database))) await forgetConnector(options.connectUrl, connectorName(database), teamConnectorConfig({ ...source, database }));
+    if (!(await slotExists(options.pgUrl, database))) await forgetConnector(options.connectUrl, connectorName(database), teamConnectorConfig(teamSource(database, source)));
   }
   const registered = await registerTeamConnectors(options.connectUrl, source);
   const deadline = Date.now() + WAIT_MS;

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { decodeCursor, encodeCursor } from './entityTable.ts';
+import { readThroughOutage } from './postgresOutage.ts';
 import { columnOf, idAfter, sequenceOf, type ColumnType, type TableSpec, type TeamStore, type TeamTable, type TeamTablePage } from './teamTable.ts';
 
 /** PostgreSQL's type oid of `date`: kept as its text (`2024-05-01`), not turned into a local-midnight Date. */
@@ -146,8 +147,8 @@ class PostgresTable<T> implements TeamTable<T> {
   }
 
   async page(first: number, after: string | null | undefined): Promise<TeamTablePage<T>> {
-    const { rows } = await this.pool.query(`SELECT * FROM ${this.spec.table} WHERE id > $1 ORDER BY id LIMIT $2`, [after ? decodeCursor(after) : '', first + 1]);
-    const count = await this.pool.query<{ count: string }>(`SELECT count(*) AS count FROM ${this.spec.table}`);
+    const { rows } = await readThroughOutage(() => this.pool.query(`SELECT * FROM ${this.spec.table} WHERE id > $1 ORDER BY id LIMIT $2`, [after ? decodeCursor(after) : '', first + 1]));
+    const count = await readThroughOutage(() => this.pool.query<{ count: string }>(`SELECT count(*) AS count FROM ${this.spec.table}`));
     const page = rows.slice(0, first).map((record) => this.rowOf(record));
     const last = page.at(-1);
     return {
@@ -210,7 +211,8 @@ class PostgresTable<T> implements TeamTable<T> {
     this.batches.delete(column);
     if (batch === undefined) return;
     try {
-      const { rows } = await this.pool.query(`SELECT * FROM ${this.spec.table} WHERE ${column} = ANY($1) ORDER BY id`, [[...batch.keys()]]);
+      // The gateway's lookups ride out a database restart (reads only; writes fail and say so).
+      const { rows } = await readThroughOutage(() => this.pool.query(`SELECT * FROM ${this.spec.table} WHERE ${column} = ANY($1) ORDER BY id`, [[...batch.keys()]]));
       const byValue = new Map<string, T[]>();
       for (const record of rows as Record<string, unknown>[]) {
         const key = String(record[column]);
