@@ -165,6 +165,16 @@ export async function createLiveIndexHarness(options: {
   };
 }
 
+/** The document `id` of the harness's index as stored (`_source`), or null when there is none. */
+export async function indexedDocument<T>(h: Pick<IndexHarness, 'es' | 'index'>, id: string): Promise<T | null> {
+  try {
+    return (await h.es.get<T>({ index: h.index, id }))._source ?? null;
+  } catch (error) {
+    if ((error as { meta?: { statusCode?: number } }).meta?.statusCode === 404) return null;
+    throw error;
+  }
+}
+
 /** Polls until `check` returns a value that is not undefined, or fails after `timeoutMs`. */
 export async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

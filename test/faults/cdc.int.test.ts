@@ -14,7 +14,7 @@ import { postgresService } from '../../stack/postgresService.ts';
 import { captureTeamDatabases } from '../../stack/teamCapture.ts';
 import { startChangeGenerator, type ChangeKind } from '../../subgraphs/changeGenerator.ts';
 import { startDemoGraph, type DemoGraph } from '../../subgraphs/startDemoGraph.ts';
-import { createIndexHarness, eventually, readDeadLetters, type IndexHarness } from '../../support/indexHarness.ts';
+import { createIndexHarness, eventually, indexedDocument, readDeadLetters, type IndexHarness } from '../../support/indexHarness.ts';
 import { startCdcServices, type CdcServices } from '../support/cdcServices.ts';
 import { auditEventuallyClean, CLEAN_AUDIT } from '../support/cliAudit.ts';
 
@@ -40,14 +40,7 @@ describe('change data capture: PostgreSQL rows through Debezium to the index', (
   let cdcTopics: string[];
 
   const psql = (database: string, sql: string): Promise<string> => services.psql(database, sql);
-  const documentOf = async (id: string): Promise<MovieDocument | null> => {
-    try {
-      return (await h.es.get<MovieDocument>({ index: h.index, id }))._source ?? null;
-    } catch (error) {
-      if ((error as { meta?: { statusCode?: number } }).meta?.statusCode === 404) return null;
-      throw error;
-    }
-  };
+  const documentOf = (id: string): Promise<MovieDocument | null> => indexedDocument<MovieDocument>(h, id);
   const skipped = async (reason: string): Promise<number> => {
     const text = await (await fetch(`${pipeline.metricsUrl}/metrics`)).text();
     const pattern = new RegExp(`fedsearch_events_skipped_total\\{[^}]*reason="${reason}"[^}]*\\} (\\d+)`, 'g');
@@ -74,6 +67,15 @@ describe('change data capture: PostgreSQL rows through Debezium to the index', (
     const counts = generator.counts();
     expect(counts.movie + counts.production + counts.talent + counts.credit).toBeGreaterThan(0);
     say(`changes: ${JSON.stringify(counts)}; refused while the fault lasted: ${failures.length}`);
+  };
+
+  /** After a fault: `fedsearch audit --full` eventually clean, and not one dead letter. */
+  const expectCleanAndNoLetters = async (): Promise<void> => {
+    say('fault over; auditing');
+    const report = await auditEventuallyClean(h, 240_000);
+    say('audit clean');
+    for (const line of CLEAN_AUDIT) expect(report).toMatch(line);
+    expect(await readDeadLetters(h.kafka, `${h.index}.dlq`)).toEqual([]);
   };
 
   beforeAll(async () => {
@@ -164,11 +166,7 @@ describe('change data capture: PostgreSQL rows through Debezium to the index', (
       await connect.start(say);
       say('worker started again');
     });
-    say('fault over; auditing');
-    const report = await auditEventuallyClean(h, 180_000);
-    say('audit clean');
-    for (const line of CLEAN_AUDIT) expect(report).toMatch(line);
-    expect(await readDeadLetters(h.kafka, `${h.index}.dlq`)).toEqual([]);
+    await expectCleanAndNoLetters();
   }, 400_000);
 
   it('fault: PostgreSQL restarted mid-stream loses no change', async () => {
@@ -178,10 +176,6 @@ describe('change data capture: PostgreSQL rows through Debezium to the index', (
       await sleep(3_000);
       await postgres.start(say);
     });
-    say('fault over; auditing');
-    const report = await auditEventuallyClean(h, 240_000);
-    say('audit clean');
-    for (const line of CLEAN_AUDIT) expect(report).toMatch(line);
-    expect(await readDeadLetters(h.kafka, `${h.index}.dlq`)).toEqual([]);
+    await expectCleanAndNoLetters();
   }, 400_000);
 });

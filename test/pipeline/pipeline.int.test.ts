@@ -9,7 +9,7 @@ import { stableHash } from '../../src/index/stableHash.ts';
 import { generateAvroSchema } from '../../src/generate/generateAvroSchema.ts';
 import { HUB_TALENT_ID } from '../../subgraphs/data/generateStudio.ts';
 import { entityId } from '../../subgraphs/data/studioRows.ts';
-import { createIndexHarness, eventually, readDeadLetters, type IndexHarness } from '../../support/indexHarness.ts';
+import { createIndexHarness, eventually, indexedDocument, readDeadLetters, type IndexHarness } from '../../support/indexHarness.ts';
 
 interface MovieDocument {
   movieId: string;
@@ -25,14 +25,7 @@ describe('streaming indexer against the real stack and demo graph', () => {
   let h: IndexHarness;
   let pipeline: RunningPipeline;
 
-  const documentOf = async (id: string): Promise<MovieDocument | null> => {
-    try {
-      return (await h.es.get<MovieDocument>({ index: h.index, id }))._source ?? null;
-    } catch (error) {
-      if ((error as { meta?: { statusCode?: number } }).meta?.statusCode === 404) return null;
-      throw error;
-    }
-  };
+  const documentOf = (id: string): Promise<MovieDocument | null> => indexedDocument<MovieDocument>(h, id);
 
   const deadLetters = (): Promise<DeadLetter[]> => readDeadLetters(h.kafka, `${h.index}.dlq`);
 
