@@ -32,7 +32,7 @@ import { entityId } from '../subgraphs/data/studioRows.ts';
 import type { StudioTopics } from '../subgraphs/shared/changeEvents.ts';
 import { startDemoGraph, type DemoGraph } from '../subgraphs/startDemoGraph.ts';
 import { createIndexHarness, type IndexHarness } from '../support/indexHarness.ts';
-import { startCdcServices } from '../test/support/cdcServices.ts';
+import { startCdcServices } from '../support/cdcServices.ts';
 import { startCountingProxy, type CountingProxy } from './countingProxy.ts';
 import { freshnessAtRate, percentiles, type FreshnessRun } from './freshnessAtRate.ts';
 import { waitUntilSearchable } from './movieEvents.ts';
