@@ -39,6 +39,8 @@ import { waitUntilSearchable } from './movieEvents.ts';
 import { metricSum, scrape } from './prometheusText.ts';
 import { startIndexerProcess } from './indexerProcesses.ts';
 
+// The pipeline run in this process (the snapshot's) logs to stdout, where the table goes.
+process.env.FEDSEARCH_LOG_LEVEL ??= 'warn';
 const SMOKE = process.env.FEDSEARCH_CDCBENCH_SMOKE === '1';
 const MOVIES = Number(process.env.FEDSEARCH_CDCBENCH_MOVIES ?? (SMOKE ? 300 : 20_000));
 const RATE = Number(process.env.FEDSEARCH_CDCBENCH_RATE ?? 20);
