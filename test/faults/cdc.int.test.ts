@@ -1,7 +1,7 @@
 // Change data capture on the real stack: the demo graph's teams keep their rows in PostgreSQL
 // (one database per team), Debezium's connectors on a real Kafka Connect worker capture every
 // commit, and the index reads Debezium's topics (`format: debezium`). One set of CDC services
-// (PostgreSQL and Connect on this file's own ports, test/support/cdcServices.ts) serves every
+// (PostgreSQL and Connect on this file's own ports, support/cdcServices.ts) serves every
 // case. Besides the row-level cases, two faults — the Connect worker SIGKILLed and PostgreSQL
 // restarted, both while the graph changes — each end with a clean `fedsearch audit --full`.
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -15,7 +15,7 @@ import { captureTeamDatabases } from '../../stack/teamCapture.ts';
 import { startChangeGenerator, type ChangeKind } from '../../subgraphs/changeGenerator.ts';
 import { startDemoGraph, type DemoGraph } from '../../subgraphs/startDemoGraph.ts';
 import { createIndexHarness, eventually, indexedDocument, readDeadLetters, type IndexHarness } from '../../support/indexHarness.ts';
-import { startCdcServices, type CdcServices } from '../support/cdcServices.ts';
+import { startCdcServices, type CdcServices } from '../../support/cdcServices.ts';
 import { auditEventuallyClean, CLEAN_AUDIT } from '../support/cliAudit.ts';
 
 const PG_PORT = 55444;

@@ -5,7 +5,7 @@ import { generateStudio } from '../../subgraphs/data/generateStudio.ts';
 import { PRODUCTIONS_TABLE } from '../../subgraphs/data/studioTables.ts';
 import { PostgresStore } from '../../subgraphs/shared/postgresStore.ts';
 import { createIndexHarness, eventually, readDeadLetters, type IndexHarness } from '../../support/indexHarness.ts';
-import { startCdcServices, type CdcServices } from '../support/cdcServices.ts';
+import { startCdcServices, type CdcServices } from '../../support/cdcServices.ts';
 
 // The movies team's rows in a real PostgreSQL, captured by Debezium on a real Kafka Connect
 // worker (ports and cache of this file's own), and an index whose primary events are Debezium's

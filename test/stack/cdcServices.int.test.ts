@@ -14,13 +14,13 @@ import { findPostgres } from '../../stack/postgresInstall.ts';
 import { isAlive } from '../../stack/processControl.ts';
 import { cdcServices, stackDown, stackUp } from '../../stack/stack.ts';
 import type { StackStatusJson } from '../../stack/stack.ts';
-import { startCdcServices, type CdcServices } from '../support/cdcServices.ts';
+import { startCdcServices, type CdcServices } from '../../support/cdcServices.ts';
 
 const run = promisify(execFile);
 const cli = new URL('../../cli/fedsearch.js', import.meta.url).pathname;
 
 // PostgreSQL and a Connect worker of this test's own, on other ports and with their own cache
-// folder (test/support/cdcServices.ts), so the default ones are untouched; so are the change topics.
+// folder (support/cdcServices.ts), so the default ones are untouched; so are the change topics.
 const PG_PORT = 55442;
 const CONNECT_PORT = 18083;
 const say = (message: string): void => void process.stderr.write(`[cdc test] ${message}\n`);

@@ -4,11 +4,11 @@ import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Kafka, logLevel } from '../../src/clients/kafkajs.ts';
-import { kafkaConnectTopics } from '../../stack/kafkaConnectService.ts';
-import { findPostgres } from '../../stack/postgresInstall.ts';
-import { cdcServices, stackDown, stackUp } from '../../stack/stack.ts';
-import { servicePaths } from '../../stack/stackPaths.ts';
+import { Kafka, logLevel } from '../src/clients/kafkajs.ts';
+import { kafkaConnectTopics } from '../stack/kafkaConnectService.ts';
+import { findPostgres } from '../stack/postgresInstall.ts';
+import { cdcServices, stackDown, stackUp } from '../stack/stack.ts';
+import { servicePaths } from '../stack/stackPaths.ts';
 
 const run = promisify(execFile);
 
