@@ -1,4 +1,6 @@
 import { UserError } from '../errors.ts';
+// Types only: the SDK module itself is imported when traces are on.
+import type { TraceExporterName } from './tracingSdk.ts';
 
 /** Stops tracing: the spans still queued are exported first. */
 export interface Tracing {
@@ -6,8 +8,6 @@ export interface Tracing {
   exporter: TraceExporterName;
   shutdown(): Promise<void>;
 }
-
-export type TraceExporterName = 'otlp' | 'console';
 
 /**
  * Which exporter the standard OTEL_* variables ask for, or null for none: traces are off unless

@@ -2,7 +2,9 @@
 import { resourceFromAttributes, detectResources, envDetector } from '@opentelemetry/resources';
 import { BatchSpanProcessor, NodeTracerProvider, SimpleSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
-import type { TraceExporterName } from './startTracing.ts';
+
+/** The exporters `OTEL_TRACES_EXPORTER` may name (besides none). */
+export type TraceExporterName = 'otlp' | 'console';
 
 /** The exporter `OTEL_TRACES_EXPORTER` names; the OTLP one reads its endpoint and headers from the OTEL_EXPORTER_OTLP_* variables itself. */
 export async function exporterNamed(name: TraceExporterName): Promise<SpanExporter> {
