@@ -37,8 +37,9 @@ let shared: { started: Promise<Tracing | null>; users: number } | null = null;
  * pays for it. The provider is the process's: a second pipeline in the process shares it, and the
  * last shutdown flushes it.
  */
-export async function startTracing(env: NodeJS.ProcessEnv = process.env): Promise<Tracing | null> {
-  const exporter = traceExporterFrom(env);
+export async function startTracing(): Promise<Tracing | null> {
+  // The SDK reads the rest of the variables (endpoint, headers, sampler) from process.env itself.
+  const exporter = traceExporterFrom(process.env);
   if (exporter === null) return null;
   shared ??= { started: register(exporter), users: 0 };
   const current = shared;

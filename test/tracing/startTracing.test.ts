@@ -1,11 +1,14 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { UserError } from '../../src/errors.ts';
 import { startTracing, traceExporterFrom } from '../../src/tracing/startTracing.ts';
 import { batchTraceContext, traceHeaders, tracer } from '../../src/tracing/traces.ts';
 
 describe('traces are off unless the OTEL_* variables ask for them', () => {
+  afterEach(() => vi.unstubAllEnvs());
+
   it('sets nothing up without them: no provider, no recording spans, no headers', async () => {
-    expect(await startTracing({})).toBeNull();
+    for (const name of Object.keys(process.env).filter((each) => each.startsWith('OTEL_'))) vi.stubEnv(name, undefined);
+    expect(await startTracing()).toBeNull();
     const span = tracer.startSpan('fedsearch.enrich');
     expect(span.isRecording()).toBe(false);
     expect(traceHeaders()).toEqual({});
