@@ -43,9 +43,10 @@ export class HttpGatewayTransport implements GatewayTransport {
     // The W3C trace context of the fetch span (none when traces are off), to every hop: the
     // gateway's and the subgraphs' spans join the event's trace.
     const traced = traceHeaders();
+    const withTrace = (sent: Record<string, string>): Record<string, string> => (traced.traceparent === undefined ? sent : { ...sent, ...traced });
     for (let hops = 0; ; hops++) {
       try {
-        const response = await httpRequest(target, { method: 'POST', headers: { ...sentHeaders, ...traced }, body: request, dispatcher: this.http, signal: deadline });
+        const response = await httpRequest(target, { method: 'POST', headers: withTrace(sentHeaders), body: request, dispatcher: this.http, signal: deadline });
         status = response.statusCode;
         const redirect = response.headers['location'];
         location = Array.isArray(redirect) ? redirect[0] : redirect;
