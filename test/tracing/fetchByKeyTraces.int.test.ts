@@ -1,7 +1,6 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ApolloServerPlugin } from '@apollo/server';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-node';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadIndex } from '../../src/index/loadIndex.ts';
@@ -9,17 +8,12 @@ import { GatewayFetcher } from '../../src/pipeline/gatewayFetcher.ts';
 import { inSpan, tracer } from '../../src/tracing/traces.ts';
 import { registerTracing } from '../../src/tracing/tracingSdk.ts';
 import { startShopGraph, type ShopGraph } from '../../subgraphs/shop/shopGraph.ts';
+import { traceparentsSeen } from './traceparentsSeen.ts';
 
 // A fetch by @key runs Apollo's gateway in this process: its requests to the subgraphs carry the
 // trace context of the fetch too.
 const exporter = new InMemorySpanExporter();
-const traceparents: string[] = [];
-const subgraphSees: ApolloServerPlugin = {
-  async requestDidStart({ request }) {
-    const traceparent = request.http?.headers.get('traceparent');
-    if (traceparent) traceparents.push(traceparent);
-  },
-};
+const { plugin: subgraphSees, traceparents } = traceparentsSeen();
 let graph: ShopGraph;
 let stopTracing: () => Promise<void>;
 

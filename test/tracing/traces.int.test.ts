@@ -1,23 +1,17 @@
-import type { ApolloServerPlugin } from '@apollo/server';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runPipeline, type RunningPipeline } from '../../src/pipeline/runPipeline.ts';
 import { registerTracing } from '../../src/tracing/tracingSdk.ts';
 import { entityId } from '../../subgraphs/data/studioRows.ts';
 import { createIndexHarness, eventually, indexedDocument, type IndexHarness } from '../../support/indexHarness.ts';
+import { traceparentsSeen } from './traceparentsSeen.ts';
 
 const MOVIES = 20;
 
 describe('one change event is one trace, from its decode to its bulk write and into the graph', () => {
   const exporter = new InMemorySpanExporter();
   /** The `traceparent` of each request the demo graph's gateway received. */
-  const traceparents: string[] = [];
-  const gatewaySees: ApolloServerPlugin = {
-    async requestDidStart({ request }) {
-      const traceparent = request.http?.headers.get('traceparent');
-      if (traceparent) traceparents.push(traceparent);
-    },
-  };
+  const { plugin: gatewaySees, traceparents } = traceparentsSeen();
   let stopTracing: () => Promise<void>;
   let h: IndexHarness;
   let pipeline: RunningPipeline;
