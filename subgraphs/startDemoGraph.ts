@@ -46,6 +46,8 @@ export interface DemoGraphOptions {
   freshStudio?: boolean;
   /** fedsearch's search subgraph to add to the supergraph (served on `ports.search`). */
   search?: GraphQLSchema;
+  /** Plugins of the gateway's server besides its own (a test reads the requests it receives). */
+  gatewayPlugins?: ApolloServerPlugin[];
 }
 
 export type SubgraphName = 'movies' | 'productions' | 'talent';
@@ -115,7 +117,7 @@ export async function startDemoGraph(options: DemoGraphOptions): Promise<DemoGra
     const server =
       schema instanceof ApolloGateway
         ? new ApolloServer({
-            ...apolloServerOptions([ApolloServerPluginCacheControlDisabled()]),
+            ...apolloServerOptions([ApolloServerPluginCacheControlDisabled(), ...(options.gatewayPlugins ?? [])]),
             gateway: schema,
             // The gateway refuses an operation that would run more searches than `serve` allows
             // (1,000 aliases of searchMovies) before planning it, as `serve`'s own subgraph does.

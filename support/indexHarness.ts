@@ -12,7 +12,7 @@ import { runBackfill } from '../src/backfill/runBackfill.ts';
 import { runPipeline, type RunningPipeline } from '../src/pipeline/runPipeline.ts';
 import { readDeadLetter, type DeadLetter } from '../src/pipeline/deadLetters.ts';
 import { indexNames } from '../src/index/indexNames.ts';
-import { startDemoGraph, type DemoGraph } from '../subgraphs/startDemoGraph.ts';
+import { startDemoGraph, type DemoGraph, type DemoGraphOptions } from '../subgraphs/startDemoGraph.ts';
 import { postGraphQL } from '../subgraphs/shared/postGraphQL.ts';
 
 /**
@@ -51,6 +51,8 @@ export async function createIndexHarness(options: {
   pipelineSettings?: string;
   /** Partitions of each change-event topic (default 3). */
   sourcePartitions?: number;
+  /** Plugins of the harness graph's gateway server (a test reads the requests it receives). */
+  gatewayPlugins?: DemoGraphOptions['gatewayPlugins'];
 }): Promise<IndexHarness> {
   const run = randomUUID().slice(0, 8);
   const index = `it_${run}`;
@@ -72,6 +74,7 @@ export async function createIndexHarness(options: {
     kafkaBrokers: options.kafkaBrokers,
     topics,
     ports: { gateway: 0, movies: 0, productions: 0, talent: 0 },
+    ...(options.gatewayPlugins ? { gatewayPlugins: options.gatewayPlugins } : {}),
   });
   let yaml = readFileSync(new URL('../index-configs/movies.yaml', import.meta.url), 'utf8')
     .replace('index: movies', `index: ${index}`)

@@ -1,4 +1,5 @@
 import { ApolloGateway, LocalGraphQLDataSource, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { traceHeaders } from '../tracing/traces.ts';
 import { ApolloServer } from '@apollo/server';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse } from 'graphql';
@@ -103,6 +104,8 @@ class ReferenceWatchingDataSource extends RemoteGraphQLDataSource<FetchContext> 
 
   override willSendRequest({ request }: GraphQLDataSourceProcessOptions<FetchContext>): void {
     for (const [name, value] of Object.entries(this.headers)) request.http?.headers.set(name, value);
+    // The trace context of the span active here (Apollo's fetch span under fedsearch's, when traces are on).
+    for (const [name, value] of Object.entries(traceHeaders())) request.http?.headers.set(name, value);
   }
 
   override didReceiveResponse({ request, response, context }: Parameters<NonNullable<RemoteGraphQLDataSource<FetchContext>['didReceiveResponse']>>[0]): typeof response {

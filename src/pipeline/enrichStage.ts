@@ -10,6 +10,7 @@ import type { Enricher } from './enricher.ts';
 import { EventCounts } from './eventCounts.ts';
 import { refetchLetter, type EnrichOutcome, type PendingIds, type Route } from './enrichSteps.ts';
 import type { PipelineEvents } from './pipelineEvents.ts';
+import { batchSpan, inSpan } from '../tracing/traces.ts';
 
 export interface EnrichStageDeps {
   /** Decode, look up, fetch and produce: what the stage does with each batch. */
@@ -157,8 +158,17 @@ export class EnrichStage {
    * batch is committed once that and every earlier batch of the partition are done.
    */
   private async handleBatch(payload: EachBatchPayload): Promise<void> {
-    const { batch, heartbeat, resolveOffset, isRunning, isStale } = payload;
+    const { batch, isRunning, isStale } = payload;
     if (batch.isEmpty() || !isRunning() || isStale()) return;
+    // One span per batch, the parent of its decode, lookups, fetches and produce requests (and of
+    // the background second lookup); events that carry a trace context are linked to it.
+    const span = batchSpan('fedsearch.enrich', batch, this.deps.topology.enrichGroup);
+    span.setAttribute('fedsearch.offsets', `${batch.firstOffset() ?? batch.lastOffset()}-${batch.lastOffset()}`);
+    await inSpan(span, () => this.enrichBatch(payload));
+  }
+
+  private async enrichBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch, heartbeat, resolveOffset, isStale } = payload;
     this.batchesInFlight++;
     try {
       const ticket = this.commits.ticket(batch.topic, batch.partition);

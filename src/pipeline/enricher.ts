@@ -20,6 +20,8 @@ import type { FetchResult, GatewayFetcher } from './gatewayFetcher.ts';
 import type { PipelineEvents } from './pipelineEvents.ts';
 import { reverseLookup, type LookupClient, type LookupTarget } from './reverseLookup.ts';
 import { SharedRefresh } from './sharedRefresh.ts';
+import { context, SpanKind, trace } from '@opentelemetry/api';
+import { inSpan, traceHeaders, tracer } from '../tracing/traces.ts';
 
 export type { EnrichOutcome, PendingIds } from './enrichSteps.ts';
 
@@ -71,7 +73,22 @@ export class Enricher {
 
   /** Decode: one topic partition's messages as ids to fetch, related ids to look up, and dead letters for what cannot be read. */
   decode(messages: readonly KafkaMessage[], where: { topic: string; partition: number }): RoutedEvents {
-    return routeEvents(messages, this.routes.get(where.topic) ?? [], where);
+    const span = tracer.startSpan('fedsearch.decode', { attributes: { 'messaging.batch.message_count': messages.length } });
+    try {
+      const routed = routeEvents(messages, this.routes.get(where.topic) ?? [], where);
+      let related = 0;
+      for (const ids of routed.related.values()) related += ids.size;
+      span.setAttributes({
+        'fedsearch.events.decoded': routed.decoded,
+        'fedsearch.events.undecodable': routed.letters.length,
+        'fedsearch.events.skipped': routed.skipped.length,
+        'fedsearch.ids.primary': routed.primary.size,
+        'fedsearch.ids.related': related,
+      });
+      return routed;
+    } finally {
+      span.end();
+    }
   }
 
   /** Look up: adds to `into` the primary ids of the documents that hold the related ids. */
@@ -89,6 +106,15 @@ export class Enricher {
    * first lookup ran.
    */
   async lookUpAgain(related: ReadonlyMap<Route, PendingIds>, alreadyFetched: PendingIds): Promise<PendingIds> {
+    const span = tracer.startSpan('fedsearch.second_lookup');
+    return inSpan(span, async () => {
+      const late = await this.lookUpLate(related, alreadyFetched);
+      span.setAttribute('fedsearch.ids.late', late.size);
+      return late;
+    });
+  }
+
+  private async lookUpLate(related: ReadonlyMap<Route, PendingIds>, alreadyFetched: PendingIds): Promise<PendingIds> {
     const { events, logger } = this.deps;
     await this.refreshes.after(performance.now());
     const late: PendingIds = new Map();
@@ -142,8 +168,17 @@ export class Enricher {
     return this.deadLetter(failed.map((failure) => refetchLetter(failure, null)));
   }
 
-  private readonly reverseLookup = (target: LookupTarget, ids: readonly string[]): Promise<string[]> =>
-    reverseLookup(this.deps.elasticsearch, target, ids);
+  private readonly reverseLookup = (target: LookupTarget, ids: readonly string[]): Promise<string[]> => {
+    const span = tracer.startSpan('fedsearch.reverse_lookup', {
+      kind: SpanKind.CLIENT,
+      attributes: { 'db.system.name': 'elasticsearch', 'db.collection.name': target.index, 'fedsearch.lookup.fields': target.fields.join(','), 'fedsearch.ids.related': ids.length },
+    });
+    return inSpan(span, async () => {
+      const found = await reverseLookup(this.deps.elasticsearch, target, ids);
+      span.setAttribute('fedsearch.ids.found', found.length);
+      return found;
+    });
+  };
 
   private async fetchAndProduce(ids: PendingIds, heartbeat: () => Promise<void>): Promise<EnrichOutcome> {
     const { fetcher, codec, producer, topology, events, logger } = this.deps;
@@ -151,9 +186,19 @@ export class Enricher {
     if (ids.size === 0) return outcome;
     // Documents go out as their requests settle, not after the last one: a change fanning out to
     // a thousand documents is being written while the rest are fetched.
+    // The sends run from whichever fetch settles first: their spans take the caller's context.
+    const traced = context.active();
     const sender = new CoalescingSender(async (messages) => {
       events.emit('enrich.produce', { documents: messages.length });
-      await producer.send({ topic: topology.documentsTopic, acks: -1, messages });
+      const span = tracer.startSpan(
+        'fedsearch.produce',
+        { kind: SpanKind.PRODUCER, attributes: { 'messaging.system': 'kafka', 'messaging.destination.name': topology.documentsTopic, 'messaging.batch.message_count': messages.length } },
+        traced,
+      );
+      // Each document carries the produce span's context, so the sink's bulk write joins this trace.
+      const carried = traceHeaders(trace.setSpan(traced, span));
+      if (carried.traceparent !== undefined) for (const message of messages) message.headers = { ...message.headers, ...carried };
+      await inSpan(span, () => producer.send({ topic: topology.documentsTopic, acks: -1, messages }));
       await heartbeat();
     }, SEND_CHUNK);
     await fetcher.fetchInChunks([...ids.keys()], heartbeat, (results) => {

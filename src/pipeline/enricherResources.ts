@@ -17,6 +17,7 @@ import { GatewayFetcher, type GatewayFetcherHooks, type GatewayFetcherOptions } 
 import type { GatewayTransport } from './gatewayTransport.ts';
 import { PipelineEvents } from './pipelineEvents.ts';
 import { ResourceStack } from './resourceStack.ts';
+import { startTracing } from '../tracing/startTracing.ts';
 import type { SchemaGate } from './schemaGuard.ts';
 
 /** What an Enricher writes with, shared with a sink in the same process (runPipeline). */
@@ -41,6 +42,12 @@ export async function openEnricherServices(
 ): Promise<EnricherServices> {
   const { config } = loaded;
   const topology = pipelineTopology(loaded);
+  // First in, so last out: the spans of everything closed after it are exported.
+  const tracing = await startTracing();
+  if (tracing) {
+    resources.add('the trace exporter', tracing, (started) => started.shutdown());
+    logger.info({ exporter: tracing.exporter }, 'traces on (OTEL_* environment variables)');
+  }
   const elasticsearch = resources.add('the Elasticsearch client', elasticsearchClient(config.elasticsearch), (client) => client.close());
   const { codec, metadata } = await documentCodec(elasticsearch, loaded);
   const producer = resources.add('the producer', kafka.producer({ idempotent: true, maxInFlightRequests: 1 }), (p) => p.disconnect());

@@ -1,4 +1,6 @@
 import PQueue from 'p-queue';
+import { context, SpanKind, SpanStatusCode, trace, type Context } from '@opentelemetry/api';
+import { recordFailure, tracer } from '../tracing/traces.ts';
 import type { IndexConfig, PipelineSettings } from '../config/indexConfig.ts';
 import { NO_OWNERS, type ResponsePathOwners } from '../graph/responsePathOwners.ts';
 import type { QueryTemplate } from '../graph/validateQueryTemplate.ts';
@@ -128,6 +130,8 @@ export class GatewayFetcher {
    */
   private async fetchChunk(ids: string[], whileWaiting: () => Promise<void>): Promise<Map<string, FetchResult>> {
     const settled = new Map<string, FetchResult>();
+    // The queue runs a request from whichever task freed its slot: its span takes this context.
+    const traced = context.active();
     let pending = ids;
     let failedEntities: ReturnType<typeof readAnswer>['failedEntities'] = new Map();
     /** Whose the last whole-request failure was. */
@@ -157,7 +161,7 @@ export class GatewayFetcher {
       // No queue timeout is set; throwOnTimeout only tells p-queue's types the task's value is kept.
       let posted: { answer: GatewayReply; version: number };
       try {
-        posted = await this.queue.add(() => this.post(batch, asked), { throwOnTimeout: true });
+        posted = await this.queue.add(() => this.post(batch, asked, traced), { throwOnTimeout: true });
       } catch (error) {
         if (error instanceof GatewayRequestError) {
           requestFault = requestFailure(error.retryReason ?? 'refused');
@@ -262,17 +266,25 @@ export class GatewayFetcher {
   }
 
   /** One request for `ids`, stamped with when it was sent; throws GatewayRequestError unless the graph answered with data. */
-  private async post(batch: BatchedQuery, ids: readonly string[]): Promise<{ answer: GatewayReply; version: number }> {
+  private async post(batch: BatchedQuery, ids: readonly string[], traced: Context): Promise<{ answer: GatewayReply; version: number }> {
     const version = fetchVersion();
     const started = performance.now();
     let ok = false;
     let perSubgraph: GatewayReply['subgraphFetches'];
+    // The transport sends this span's context as the request's `traceparent`.
+    const span = tracer.startSpan('fedsearch.fetch', { kind: SpanKind.CLIENT, attributes: { 'fedsearch.ids': ids.length } }, traced);
     try {
-      const answer = await this.transport.send(batch.text, batch.variables(ids));
+      const answer = await context.with(trace.setSpan(traced, span), () => this.transport.send(batch.text, batch.variables(ids)));
       ok = answer.errors.length === 0;
       perSubgraph = answer.subgraphFetches;
+      span.setAttributes({ 'fedsearch.graphql_errors': answer.errors.length, 'fedsearch.ids.missing': answer.missing.size });
+      if (!ok) span.setStatus({ code: SpanStatusCode.ERROR, message: `${answer.errors.length} GraphQL errors` });
       return { answer, version };
+    } catch (error) {
+      recordFailure(span, error);
+      throw error;
     } finally {
+      span.end();
       const ms = performance.now() - started;
       this.hooks.onRequest?.(ms, ok, ids.length);
       // What the transport timed per subgraph, else the whole request (a failed one too: a timeout is latency).

@@ -1,6 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import { Agent, request as httpRequest, type Dispatcher } from 'undici';
 import type { GatewaySettings } from '../config/indexConfig.ts';
+import { traceHeaders } from '../tracing/traces.ts';
 import { redactUrl, redactUrlsIn } from '../redactUrl.ts';
 import { errorMessages, GatewayRequestError, isRecord } from './gatewayErrors.ts';
 import { schemaRejection } from './schemaRejection.ts';
@@ -39,9 +40,13 @@ export class HttpGatewayTransport implements GatewayTransport {
     let target = url;
     let sentHeaders: Record<string, string> = { ...JSON_HEADERS, ...headers };
     const deadline = AbortSignal.timeout(timeoutMs);
+    // The W3C trace context of the fetch span (none when traces are off), to every hop: the
+    // gateway's and the subgraphs' spans join the event's trace.
+    const traced = traceHeaders();
+    const withTrace = (sent: Record<string, string>): Record<string, string> => (traced.traceparent === undefined ? sent : { ...sent, ...traced });
     for (let hops = 0; ; hops++) {
       try {
-        const response = await httpRequest(target, { method: 'POST', headers: sentHeaders, body: request, dispatcher: this.http, signal: deadline });
+        const response = await httpRequest(target, { method: 'POST', headers: withTrace(sentHeaders), body: request, dispatcher: this.http, signal: deadline });
         status = response.statusCode;
         const redirect = response.headers['location'];
         location = Array.isArray(redirect) ? redirect[0] : redirect;

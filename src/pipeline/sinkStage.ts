@@ -7,6 +7,8 @@ import type { DocumentCodec, DocumentRecord } from './documentCodec.ts';
 import type { PipelineEvents, WriteCounts } from './pipelineEvents.ts';
 import type { PipelineTopology } from '../index/pipelineTopology.ts';
 import { commitBatch } from './commitBatch.ts';
+import { SpanKind } from '@opentelemetry/api';
+import { batchSpan, inSpan, tracer } from '../tracing/traces.ts';
 import { HEARTBEAT_EVERY_MS, heartbeatWhile } from './heartbeatWhile.ts';
 
 /** The one Elasticsearch call the sink makes; a Client is one, and a test can pass a fake. */
@@ -61,8 +63,16 @@ export class SinkStage {
   }
 
   private async handleBatch(payload: EachBatchPayload): Promise<void> {
-    const { batch, heartbeat, isRunning, isStale } = payload;
+    const { batch, isRunning, isStale } = payload;
     if (batch.isEmpty() || !isRunning() || isStale()) return;
+    // The documents carry their produce span's context: one trace's documents make this batch's
+    // span a child in that trace, and every trace they came from is linked.
+    const span = batchSpan('fedsearch.sink', batch, this.deps.topology.sinkGroup);
+    await inSpan(span, () => this.writeBatch(payload));
+  }
+
+  private async writeBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch, heartbeat, isRunning, isStale } = payload;
     const { codec, deadLetters, events, logger, topology } = this.deps;
     events.emit('sink.batch', { partition: batch.partition, messages: batch.messages.length });
     // A bulk request can outlast the session timeout (Elasticsearch frozen, a GC pause): without
@@ -114,6 +124,15 @@ export class SinkStage {
 
   /** One bulk request; returns the writes to retry, with why. Permanent failures become dead letters. */
   private async write(writes: PendingWrite[], letters: DeadLetter[], partition: number): Promise<Retries> {
+    const span = tracer.startSpan('fedsearch.bulk_write', { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'elasticsearch', 'db.operation.name': 'bulk', 'fedsearch.documents': writes.length } });
+    return inSpan(span, async () => {
+      const retries = await this.writeOnce(writes, letters, partition);
+      span.setAttribute('fedsearch.documents.retried', retries.size);
+      return retries;
+    });
+  }
+
+  private async writeOnce(writes: PendingWrite[], letters: DeadLetter[], partition: number): Promise<Retries> {
     const { elasticsearch, topology, events, logger } = this.deps;
     const targets = [topology.alias, ...(this.deps.extraTargets?.() ?? [])];
     const operations: Array<estypes.BulkOperationContainer | Record<string, unknown>> = [];

@@ -11,7 +11,7 @@
 // - User.name is nullable, so a user the users team does not know comes back from the gateway as
 //   `{ email, name: null, … }`, not null: only the users subgraph's null answer says it is missing.
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { buildSubgraphSchema } from '@apollo/subgraph';
@@ -260,7 +260,12 @@ export interface ShopGraph {
 }
 
 /** Starts the four subgraphs and a gateway over them on loopback (port 0: any free one). */
-export async function startShopGraph(options: { kafkaBrokers: string[] | null; ports?: Partial<typeof SHOP_PORTS> | Record<keyof typeof SHOP_PORTS, number> }): Promise<ShopGraph> {
+export async function startShopGraph(options: {
+  kafkaBrokers: string[] | null;
+  ports?: Partial<typeof SHOP_PORTS> | Record<keyof typeof SHOP_PORTS, number>;
+  /** Plugins of each subgraph's server besides its own (a test reads the requests they receive). */
+  subgraphPlugins?: ApolloServerPlugin[];
+}): Promise<ShopGraph> {
   const ports: Record<keyof typeof SHOP_PORTS, number> = { ...SHOP_PORTS, ...options.ports };
   const sink: ChangeEventSink = options.kafkaBrokers ? await KafkaChangeEventSink.connect(options.kafkaBrokers, 'fedsearch-shop', Object.values(SHOP_TOPICS)) : new DiscardChangeEvents();
   const servers: ApolloServer[] = [];
@@ -273,7 +278,7 @@ export async function startShopGraph(options: { kafkaBrokers: string[] | null; p
     const schemas = shopSchemas(sink);
     const subgraphUrls = {} as Record<ShopSubgraph, string>;
     for (const name of Object.keys(schemas) as ShopSubgraph[]) {
-      const plugins = [ApolloServerPluginInlineTraceDisabled(), ApolloServerPluginCacheControlDisabled()];
+      const plugins = [ApolloServerPluginInlineTraceDisabled(), ApolloServerPluginCacheControlDisabled(), ...(options.subgraphPlugins ?? [])];
       subgraphUrls[name] = await serve(new ApolloServer({ ...apolloServerOptions(plugins), schema: schemas[name] }), ports[name]);
     }
     const supergraphSdl = composeShopSupergraph(subgraphUrls);

@@ -10,6 +10,8 @@ import type { ModuleImport } from './readImports.ts';
  */
 export const LAYERS: readonly (readonly string[])[] = [
   ['src'],
+  // Spans through the OpenTelemetry API, and the SDK started when the OTEL_* variables ask for it.
+  ['src/tracing'],
   ['src/config'],
   ['src/clients'],
   ['src/graph'],
@@ -57,6 +59,13 @@ export const RULES: readonly ImportRule[] = [
   { rule: 'only tests import test/', from: [''], except: ['test/'], files: ['test/'] },
   { rule: 'only the benchmarks and their tests import bench/', from: [''], except: ['bench/', 'test/'], files: ['bench/'] },
   { rule: 'support/ serves the tests and benchmarks only', from: [''], except: ['support/', 'test/', 'bench/'], files: ['support/'] },
+  {
+    rule: 'the OpenTelemetry SDK is loaded by src/tracing/tracingSdk.ts only, which startTracing imports when traces are on: a run without them never pays for it',
+    from: [''],
+    except: ['src/tracing/tracingSdk.ts', 'test/', 'support/'],
+    packages: ['@opentelemetry/sdk-trace-node', '@opentelemetry/sdk-trace-base', '@opentelemetry/exporter-trace-otlp-http', '@opentelemetry/resources', '@opentelemetry/core'],
+    valuesOnly: true,
+  },
   {
     rule: "kafkajs's values and types come from src/clients/kafkajs.ts, which applies fedsearch's fixes before it loads",
     from: [''],
