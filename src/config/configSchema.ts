@@ -174,7 +174,7 @@ export const indexConfigSchema = z.strictObject({
           giveUpAfterHours: z.number().positive().max(24 * 90).default(DEFAULT_DEAD_LETTER_RETRY.giveUpAfterHours),
         })
         .refine((retry) => retry.maxDelaySeconds >= retry.firstDelaySeconds, {
-          message: 'maxDelaySeconds must be at least firstDelaySeconds',
+          message: 'must be at least firstDelaySeconds',
           path: ['maxDelaySeconds'],
         })
         .default(DEFAULT_DEAD_LETTER_RETRY),
