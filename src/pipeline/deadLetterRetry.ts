@@ -1,25 +1,14 @@
 import type { DeadLetterRetrySettings } from '../config/indexConfig.ts';
-import type { DeadLetter } from './deadLetters.ts';
+import type { DeadLetter, RetryState } from './deadLetters.ts';
 
 export type { DeadLetterRetrySettings } from '../config/indexConfig.ts';
+export type { RetryState } from './deadLetters.ts';
 
 /**
  * When a dead letter is tried again by itself, as pure functions of the letter, the clock and the
  * settings: DeadLetterRecovery (the live consumer of the dead-letter topic) and `fedsearch dlq`
  * read letters through the same verdict, so what the summary calls waiting is what is retried.
  */
-
-/** A letter's automatic-retry state, as its headers carry it (set when a retry failed). */
-export interface RetryState {
-  /** Automatic retries made so far (0 for a letter as the pipeline first wrote it). */
-  attempts: number;
-  /** When the entity first failed (ISO 8601); unset: when the letter was written. */
-  firstFailedAt?: string;
-  /** When the next retry is due (ISO 8601); unset: written-at + firstDelaySeconds. */
-  nextRetryAt?: string;
-  /** Retried for `giveUpAfterHours` without success: left for replay by hand. */
-  gaveUp?: boolean;
-}
 
 export type RetryVerdict =
   /** The graph's failure: retried by itself at `dueAtMs`. */

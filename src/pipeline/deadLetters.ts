@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import type { IHeaders, Message, Producer } from '../clients/kafkajs.ts';
 import { header } from './documentCodec.ts';
 import type { Attribution } from './subgraphAttribution.ts';
-import type { RetryState } from './deadLetterRetry.ts';
 
 /**
  * What went to the dead-letter topic, and so what `replay` does with it:
@@ -11,6 +10,18 @@ import type { RetryState } from './deadLetterRetry.ts';
  * `document` — a document Elasticsearch refused for good (re-produced to the documents topic).
  */
 export type DeadLetterKind = 'event' | 'refetch' | 'document';
+
+/** A letter's automatic-retry state, as its headers carry it (set when a retry failed). */
+export interface RetryState {
+  /** Automatic retries made so far (0 for a letter as the pipeline first wrote it). */
+  attempts: number;
+  /** When the entity first failed (ISO 8601); unset: when the letter was written. */
+  firstFailedAt?: string;
+  /** When the next retry is due (ISO 8601); unset: written-at + firstDelaySeconds. */
+  nextRetryAt?: string;
+  /** Retried for `giveUpAfterHours` without success: left for replay by hand. */
+  gaveUp?: boolean;
+}
 
 export interface DeadLetter {
   kind: DeadLetterKind;
@@ -30,7 +41,7 @@ export interface DeadLetter {
    * be written. Its key, value and headers are cut short; the original is at `source`.
    */
   standIn?: string;
-  /** Its automatic retries so far (deadLetterRetry.ts); unset for a letter as first written. */
+  /** Its automatic retries so far (deadLetterRetry.ts decides with them); unset for a letter as first written. */
   retry?: RetryState;
 }
 
