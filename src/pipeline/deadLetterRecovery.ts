@@ -166,7 +166,7 @@ export class DeadLetterRecovery {
         this.waiting.set(key, { subgraph: retry.fault?.subgraph ?? '(none)', firstFailedAtMs: verdict.firstFailedAtMs, dueAtMs: verdict.dueAtMs });
       }
     }
-    const recovered = due.length - [...due].filter(({ letter }) => failed.has(letter.entityId as string)).length;
+    const recovered = due.filter(({ letter }) => !failed.has(letter.entityId as string)).length;
     if (recovered > 0) events.emit('dead_letters.retried', { outcome: 'recovered', count: recovered });
     if (again.length - gaveUp > 0) events.emit('dead_letters.retried', { outcome: 'failed_again', count: again.length - gaveUp });
     if (gaveUp > 0) {
