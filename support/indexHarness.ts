@@ -47,7 +47,11 @@ export async function createIndexHarness(options: {
    * change events go to its own topics; the harness's config names topics of its own.
    */
   graph?: DemoGraph;
-  /** Lines of the `pipeline:` section besides metricsPort (default: 2 retries, outages not waited out). */
+  /**
+   * Lines of the `pipeline:` section besides metricsPort (default: 2 retries, outages not waited
+   * out, and no automatic retries of dead letters, so a test's letters stay as written until it
+   * replays them).
+   */
   pipelineSettings?: string;
   /** Partitions of each change-event topic (default 3). */
   sourcePartitions?: number;
@@ -83,7 +87,7 @@ export async function createIndexHarness(options: {
     .replaceAll('studio.talent.changes', topics.talent)
     .replaceAll('studio.credit.changes', topics.credit);
   // A free metrics port and few retries, so failure cases reach the DLQ quickly.
-  yaml = `${options.edit ? options.edit(yaml) : yaml}\npipeline:\n  metricsPort: 0\n${options.pipelineSettings ?? '  retries: 2\n  outageToleranceSeconds: 0\n'}`;
+  yaml = `${options.edit ? options.edit(yaml) : yaml}\npipeline:\n  metricsPort: 0\n${options.pipelineSettings ?? '  retries: 2\n  outageToleranceSeconds: 0\n  retryDeadLetters:\n    enabled: false\n'}`;
   const configFile = join(mkdtempSync(join(tmpdir(), 'fedsearch-it-')), `${index}.yaml`);
   writeFileSync(configFile, yaml);
   const env = {

@@ -1,8 +1,19 @@
 import { z } from 'zod';
 import { durationSeconds } from '../duration.ts';
+import type { DeadLetterRetrySettings } from './indexConfig.ts';
 
 // The YAML shape of an index configuration, as zod schemas: strict objects (an unknown key is an
 // error with a did-you-mean), defaults for everything that has a sensible one.
+
+/** `pipeline.retryDeadLetters` unless the config says otherwise (README: Dead letters that recover). */
+export const DEFAULT_DEAD_LETTER_RETRY: DeadLetterRetrySettings = {
+  enabled: true,
+  firstDelaySeconds: 5,
+  maxDelaySeconds: 300,
+  lettersPerSecond: 20,
+  giveUpAfterHours: 24,
+};
+
 
 const name = z.string().min(1);
 const dottedPath = z
@@ -153,8 +164,31 @@ export const indexConfigSchema = z.strictObject({
       // Under Kafka's default message.max.bytes (1,048,588), which the documents topic keeps.
       maxDocumentBytes: positiveInt.max(1_000_000).default(1_000_000),
       graphCheckSeconds: z.number().min(0.1).max(3_600).default(10),
+      // Dead letters the graph is to blame for, tried again by `run` (deadLetterRetry.ts).
+      retryDeadLetters: z
+        .strictObject({
+          enabled: z.boolean().default(DEFAULT_DEAD_LETTER_RETRY.enabled),
+          firstDelaySeconds: z.number().min(0.1).max(3_600).default(DEFAULT_DEAD_LETTER_RETRY.firstDelaySeconds),
+          maxDelaySeconds: z.number().min(1).max(86_400).default(DEFAULT_DEAD_LETTER_RETRY.maxDelaySeconds),
+          lettersPerSecond: z.number().positive().max(10_000).default(DEFAULT_DEAD_LETTER_RETRY.lettersPerSecond),
+          giveUpAfterHours: z.number().positive().max(24 * 90).default(DEFAULT_DEAD_LETTER_RETRY.giveUpAfterHours),
+        })
+        .refine((retry) => retry.maxDelaySeconds >= retry.firstDelaySeconds, {
+          message: 'must be at least firstDelaySeconds',
+          path: ['maxDelaySeconds'],
+        })
+        .default(DEFAULT_DEAD_LETTER_RETRY),
     })
-    .default({ batchSize: 25, concurrency: 4, retries: 5, onGraphQLErrors: 'retry-then-dlq', outageToleranceSeconds: 300, maxDocumentBytes: 1_000_000, graphCheckSeconds: 10 }),
+    .default({
+      batchSize: 25,
+      concurrency: 4,
+      retries: 5,
+      onGraphQLErrors: 'retry-then-dlq',
+      outageToleranceSeconds: 300,
+      maxDocumentBytes: 1_000_000,
+      graphCheckSeconds: 10,
+      retryDeadLetters: DEFAULT_DEAD_LETTER_RETRY,
+    }),
   backfill: z
     .strictObject({
       query: z.string().min(1).optional(),

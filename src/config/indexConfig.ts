@@ -120,6 +120,22 @@ export interface PipelineSettings {
    * query, and, while paused for a graph change, tries the refused fetches again.
    */
   graphCheckSeconds: number;
+  /** Dead letters the graph is to blame for, tried again by themselves with a growing delay at a capped rate. */
+  retryDeadLetters: DeadLetterRetrySettings;
+}
+
+/** `pipeline.retryDeadLetters`: how `run` retries the dead letters the graph is to blame for (src/pipeline/deadLetterRetry.ts). */
+export interface DeadLetterRetrySettings {
+  /** Off: every letter waits for `fedsearch replay`, as before. */
+  enabled: boolean;
+  /** The first automatic retry comes this long after the letter was written. */
+  firstDelaySeconds: number;
+  /** Each retry that fails doubles the delay, up to this. */
+  maxDelaySeconds: number;
+  /** Letters retried per second at most, all partitions of the process together (a token bucket). */
+  lettersPerSecond: number;
+  /** A letter still failing this long after its first failure is left for `replay` by hand. */
+  giveUpAfterHours: number;
 }
 
 export interface BackfillSettings {

@@ -18,6 +18,8 @@ export interface IndexNames {
   enrichGroup: string;
   sinkGroup: string;
   replayGroup: string;
+  /** The live pipeline's reader of the dead-letter topic: how far automatic retries got. */
+  recoverGroup: string;
   /** Id of the index's metadata record in the metadata index. */
   metadataId: string;
   /** Id of the backfill checkpoint in the metadata index. */
@@ -37,6 +39,7 @@ export function indexNames(index: string): IndexNames {
     enrichGroup: `${index}-enrich`,
     sinkGroup: `${index}-sink`,
     replayGroup: `${index}-replay`,
+    recoverGroup: `${index}-recover`,
     metadataId: index,
     checkpointId: `backfill:${index}`,
     reindexAcknowledgementPrefix: `reindex-ack:${index}:`,

@@ -11,6 +11,18 @@ import type { Attribution } from './subgraphAttribution.ts';
  */
 export type DeadLetterKind = 'event' | 'refetch' | 'document';
 
+/** A letter's automatic-retry state, as its headers carry it (set when a retry failed). */
+export interface RetryState {
+  /** Automatic retries made so far (0 for a letter as the pipeline first wrote it). */
+  attempts: number;
+  /** When the entity first failed (ISO 8601); unset: when the letter was written. */
+  firstFailedAt?: string;
+  /** When the next retry is due (ISO 8601); unset: written-at + firstDelaySeconds. */
+  nextRetryAt?: string;
+  /** Retried for `giveUpAfterHours` without success: left for replay by hand. */
+  gaveUp?: boolean;
+}
+
 export interface DeadLetter {
   kind: DeadLetterKind;
   stage: 'enrich' | 'sink';
@@ -29,6 +41,8 @@ export interface DeadLetter {
    * be written. Its key, value and headers are cut short; the original is at `source`.
    */
   standIn?: string;
+  /** Its automatic retries so far (deadLetterRetry.ts decides with them); unset for a letter as first written. */
+  retry?: RetryState;
 }
 
 const H = {
@@ -48,7 +62,49 @@ const H = {
   subgraph: 'fedsearch-dlq-subgraph',
   errorPath: 'fedsearch-dlq-error-path',
   errorCode: 'fedsearch-dlq-error-code',
+  attempts: 'fedsearch-dlq-attempts',
+  firstFailedAt: 'fedsearch-dlq-first-failed-at',
+  nextRetryAt: 'fedsearch-dlq-next-retry-at',
+  gaveUp: 'fedsearch-dlq-gave-up',
 } as const;
+
+/**
+ * The headers of a letter sent back by an automatic retry that failed: its new reason and whose
+ * failure it was now, how many retries so far, since when, and when the next is due (or that it
+ * gave up). Everything else stays as the letter had it.
+ */
+export function requeuedHeaders(headers: IHeaders | undefined, reason: string, fault: Attribution | undefined, retry: RetryState): IHeaders {
+  const next: IHeaders = {};
+  const replaced = new Set<string>([H.reason, H.at, H.subgraph, H.errorPath, H.errorCode, H.attempts, H.firstFailedAt, H.nextRetryAt, H.gaveUp]);
+  for (const [name, value] of Object.entries(headers ?? {})) if (value !== undefined && !replaced.has(name)) next[name] = value;
+  next[H.reason] = reason.slice(0, 4_000);
+  next[H.at] = new Date().toISOString();
+  if (fault) Object.assign(next, faultHeaders(fault));
+  Object.assign(next, retryHeaders(retry));
+  return next;
+}
+
+function retryHeaders(retry: RetryState): Record<string, string> {
+  return {
+    [H.attempts]: String(retry.attempts),
+    ...(retry.firstFailedAt === undefined ? {} : { [H.firstFailedAt]: retry.firstFailedAt }),
+    ...(retry.nextRetryAt === undefined ? {} : { [H.nextRetryAt]: retry.nextRetryAt }),
+    ...(retry.gaveUp ? { [H.gaveUp]: 'true' } : {}),
+  };
+}
+
+function readRetry(headers: IHeaders | undefined): RetryState | undefined {
+  const attempts = header(headers, H.attempts);
+  if (attempts === undefined) return undefined;
+  const firstFailedAt = header(headers, H.firstFailedAt);
+  const nextRetryAt = header(headers, H.nextRetryAt);
+  return {
+    attempts: Number.isSafeInteger(Number(attempts)) ? Number(attempts) : 0,
+    ...(firstFailedAt === undefined ? {} : { firstFailedAt }),
+    ...(nextRetryAt === undefined ? {} : { nextRetryAt }),
+    ...(header(headers, H.gaveUp) === 'true' ? { gaveUp: true } : {}),
+  };
+}
 
 /** The headers naming whose a failed fetch was (a letter sent back by replay takes its new failure's). */
 export function faultHeaders(fault: Attribution): Record<string, string> {
@@ -221,6 +277,7 @@ function toMessage(letter: DeadLetter): Message {
   };
   if (letter.entityId !== null) headers[H.entityId] = letter.entityId;
   if (letter.fault) Object.assign(headers, faultHeaders(letter.fault));
+  if (letter.retry) Object.assign(headers, retryHeaders(letter.retry));
   if (letter.source) {
     headers[H.topic] = letter.source.topic;
     headers[H.partition] = String(letter.source.partition);
@@ -234,6 +291,7 @@ export function readDeadLetter(message: { key: Buffer | null; value: Buffer | nu
   const kind = header(message.headers, H.kind) as DeadLetterKind | undefined;
   const topic = header(message.headers, H.topic);
   const subgraph = header(message.headers, H.subgraph);
+  const retry = readRetry(message.headers);
   const kept: IHeaders = {};
   for (const [name, value] of Object.entries(message.headers ?? {})) {
     if (!name.startsWith('fedsearch-dlq-') && value !== undefined) kept[name] = value;
@@ -253,5 +311,6 @@ export function readDeadLetter(message: { key: Buffer | null; value: Buffer | nu
       ? {}
       : { fault: { subgraph, path: header(message.headers, H.errorPath) ?? '', code: header(message.headers, H.errorCode) ?? '' } }),
     ...(header(message.headers, H.standIn) === undefined ? {} : { standIn: header(message.headers, H.standIn) as string }),
+    ...(retry === undefined ? {} : { retry }),
   };
 }

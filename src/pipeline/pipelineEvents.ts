@@ -47,6 +47,10 @@ export interface PipelineEventMap {
   'sink.retry': { reason: RetryReason; count: number };
   /** Dead letters written, `count` of one kind. */
   'dead_letters': { stage: 'enrich' | 'sink'; kind: DeadLetterKind; count: number };
+  /** Letters waiting for an automatic retry, by subgraph, and when the oldest of them first failed (null: none waiting). */
+  'dead_letters.waiting': { bySubgraph: ReadonlyMap<string, number>; oldestFirstFailedAtMs: number | null };
+  /** Automatic retries of dead letters: their documents written, sent back to wait again, or given up on (left for replay). */
+  'dead_letters.retried': { outcome: 'recovered' | 'failed_again' | 'gave_up'; count: number };
   /** The pipeline paused for a graph change (or paused now for another reason than before). */
   'pipeline.paused': { reason: PauseReason };
   /** The pipeline resumed: the graph takes the query again. */

@@ -24,6 +24,12 @@ export class PipelineMetrics {
   readonly consumerLag: Gauge<'group' | 'topic' | 'partition'>;
   readonly retries: Counter<'stage' | 'reason'>;
   readonly deadLetters: Counter<'stage' | 'kind'>;
+  readonly deadLettersWaiting: Gauge<'subgraph'>;
+  readonly oldestDeadLetterAge: Gauge;
+  readonly deadLetterRetries: Counter<'outcome'>;
+  /** When the oldest letter waiting first failed; the age gauge is computed from it when scraped. */
+  private oldestFirstFailedAtMs: number | null = null;
+  private readonly waitingSubgraphs = new Set<string>();
   readonly batchMessages: Histogram<'stage'>;
   readonly documentsPerProduce: Histogram;
   readonly paused: Gauge<'reason'>;
@@ -146,6 +152,28 @@ export class PipelineMetrics {
       labelNames: ['stage', 'kind'],
       registers,
     });
+    this.deadLettersWaiting = new Gauge({
+      name: 'fedsearch_dead_letters_waiting',
+      help: 'Dead letters waiting for an automatic retry (the graph\'s failures), by the subgraph whose failure each is',
+      labelNames: ['subgraph'],
+      registers,
+    });
+    // Read when scraped, so it grows between retries instead of standing still.
+    const metrics = this;
+    this.oldestDeadLetterAge = new Gauge({
+      name: 'fedsearch_dead_letter_oldest_age_seconds',
+      help: 'Seconds since the oldest dead letter waiting for an automatic retry first failed (0: none waiting)',
+      registers,
+      collect() {
+        this.set(metrics.oldestFirstFailedAtMs === null ? 0 : Math.max(0, (Date.now() - metrics.oldestFirstFailedAtMs) / 1000));
+      },
+    });
+    this.deadLetterRetries = new Counter({
+      name: 'fedsearch_dead_letter_retries_total',
+      help: 'Automatic retries of dead letters, by outcome: recovered (document written), failed_again (back to wait), gave_up (left for replay)',
+      labelNames: ['outcome'],
+      registers,
+    });
   }
 
   /** Subscribes these metrics to the stages' events; returns the function that unsubscribes. */
@@ -181,6 +209,14 @@ export class PipelineMetrics {
       }),
       events.on('sink.retry', ({ reason, count }) => this.retries.inc({ stage: 'sink', reason }, count)),
       events.on('dead_letters', ({ stage, kind, count }) => this.deadLetters.inc({ stage, kind }, count)),
+      events.on('dead_letters.waiting', ({ bySubgraph, oldestFirstFailedAtMs }) => {
+        // A subgraph with none waiting any more reads 0 rather than vanishing (an alert sees it clear).
+        for (const subgraph of this.waitingSubgraphs) if (!bySubgraph.has(subgraph)) this.deadLettersWaiting.set({ subgraph }, 0);
+        for (const subgraph of bySubgraph.keys()) this.waitingSubgraphs.add(subgraph);
+        for (const [subgraph, count] of bySubgraph) this.deadLettersWaiting.set({ subgraph }, count);
+        this.oldestFirstFailedAtMs = oldestFirstFailedAtMs;
+      }),
+      events.on('dead_letters.retried', ({ outcome, count }) => this.deadLetterRetries.inc({ outcome }, count)),
       events.on('pipeline.paused', ({ reason }) => {
         for (const each of PAUSE_REASONS) this.paused.set({ reason: each }, each === reason ? 1 : 0);
       }),

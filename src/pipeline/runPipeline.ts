@@ -9,6 +9,7 @@ import { GroupCatchUp } from './consumerGroupProgress.ts';
 import type { Enricher } from './enricher.ts';
 import { enricherOn, openEnricherServices } from './enricherResources.ts';
 import { EnrichStage } from './enrichStage.ts';
+import { DeadLetterRecovery } from './deadLetterRecovery.ts';
 import { metricsPort, startMetricsServer } from './metricsServer.ts';
 import { PipelineEvents } from './pipelineEvents.ts';
 import { PipelineMetrics } from './pipelineMetrics.ts';
@@ -59,6 +60,7 @@ export async function runPipeline(
     // Pause instead of failing when the graph changes under the query (enrich stage only: the
     // sink never asks the graph). Its stage is known once made; the guard only calls it later.
     let enrich: EnrichStage | undefined;
+    let stopRecovery = (): void => {};
     const graph = new GraphWatch(loaded, logger);
     const guard = new SchemaGuard({
       checkGraph: () => graph.check(),
@@ -84,6 +86,20 @@ export async function runPipeline(
       await requireTopics(kafka, stage.topics, config.sourceFile);
       await consumers.start(topology.enrichGroup, (consumer) => stage.run(consumer));
       resources.add('the graph check', guard, (started) => started.stop()).start();
+      if (config.pipeline.retryDeadLetters.enabled) {
+        const recovery = new DeadLetterRecovery({
+          // No retries inside a retry, and no outage waited out: the letter's schedule is the backoff.
+          enricher: enricherOn(withoutInnerRetries(loaded), services, resources, events, logger),
+          producer: services.producer,
+          topic: topology.dlqTopic,
+          settings: config.pipeline.retryDeadLetters,
+          batchSize: config.pipeline.batchSize,
+          events,
+          logger,
+        });
+        stopRecovery = () => recovery.stop();
+        await consumers.start(loaded.names.recoverGroup, (consumer) => recovery.run(consumer));
+      }
     }
     if (consume && options.stage !== 'enrich') {
       await consumers.start(topology.sinkGroup, (consumer) => {
@@ -121,6 +137,8 @@ export async function runPipeline(
       async stop() {
         // A stage crash-looping is not started again while the rest stops.
         consumers.stopRestarting();
+        // The dead-letter retries stop waiting; what they did not resolve is read again next run.
+        stopRecovery();
         // Fetches waiting out a pause go up (their batches are read again next run), so the drain does not wait for them.
         guard.stop();
         // The enrich stage's second lookups run beside its consumer: they finish and commit
@@ -182,6 +200,11 @@ class SinkProgress {
     });
     return this.admin;
   }
+}
+
+/** The index as the dead-letter retries fetch it: one attempt per due letter, whole-request failures not waited out. */
+function withoutInnerRetries(loaded: LoadedIndex): LoadedIndex {
+  return { ...loaded, config: { ...loaded.config, pipeline: { ...loaded.config.pipeline, retries: 0, outageToleranceSeconds: 0 } } };
 }
 
 /** The source topics belong to the teams that publish them; say clearly which ones are missing. */

@@ -229,4 +229,11 @@ export const BROKEN_CONFIGS: BrokenConfigCase[] = [
   { name: 'a lookup on a field of another type than the related one', edits: [['lookup: cast.talent.talentId', 'lookup: production.ptpId']],
     problems: ['broken.yaml:59:5: related[1].lookup: production.ptpId is a field of Production (at production), not of Talent, so its reverse lookups would never match (did you mean cast.talent.talentId?)'],
   },
+  { name: 'dead-letter retries that cannot work', edits: [[/\n$/, '\npipeline:\n  retryDeadLetters:\n    firstDelaySeconds: 60\n    maxDelaySeconds: 30\n    lettersPerSecond: 0\n    giveUpAfter: 3\n']],
+    problems: [
+      'broken.yaml:102:5: pipeline.retryDeadLetters.maxDelaySeconds: must be at least firstDelaySeconds',
+      'broken.yaml:103:5: pipeline.retryDeadLetters.lettersPerSecond: must be greater than 0',
+      'broken.yaml:104:5: pipeline.retryDeadLetters.giveUpAfter: unknown field "giveUpAfter" (did you mean "giveUpAfterHours"?)',
+    ],
+  },
 ];

@@ -33,7 +33,7 @@ describe('dashboards/fedsearch.json', () => {
     const exported = await exportedSeries();
     const named = new Set(expressions(JSON.parse(readFileSync(DASHBOARD, 'utf8'))).flatMap((expression) => expression.match(/\bfedsearch_\w+/g) ?? []));
     expect([...named].filter((name) => !exported.has(name))).toEqual([]);
-    for (const needed of ['fedsearch_end_to_end_seconds_bucket', 'fedsearch_documents_written_total', 'fedsearch_consumer_lag', 'fedsearch_dead_letters_total', 'fedsearch_subgraph_errors_total', 'fedsearch_subgraph_fetch_seconds_bucket']) {
+    for (const needed of ['fedsearch_end_to_end_seconds_bucket', 'fedsearch_documents_written_total', 'fedsearch_consumer_lag', 'fedsearch_dead_letters_total', 'fedsearch_subgraph_errors_total', 'fedsearch_subgraph_fetch_seconds_bucket', 'fedsearch_dead_letters_waiting', 'fedsearch_dead_letter_oldest_age_seconds']) {
       expect(named).toContain(needed);
     }
   });

@@ -1,6 +1,7 @@
 import type { GraphQLSchema } from 'graphql';
 import type { PipelineSettings } from '../../src/config/indexConfig.ts';
 import { parseIndexConfig } from '../../src/config/loadIndexConfig.ts';
+import { DEFAULT_DEAD_LETTER_RETRY } from '../../src/config/configSchema.ts';
 import { loadGraphSchema } from '../../src/graph/loadGraphSchema.ts';
 import { validateQueryTemplate, type QueryTemplate } from '../../src/graph/validateQueryTemplate.ts';
 import type { GatewayReply, GatewayTransport } from '../../src/pipeline/gatewayTransport.ts';
@@ -38,6 +39,7 @@ export const FAST: PipelineSettings = {
   onGraphQLErrors: 'retry-then-dlq',
   outageToleranceSeconds: 0,
   metricsPort: 0,
+  retryDeadLetters: DEFAULT_DEAD_LETTER_RETRY,
   maxDocumentBytes: 1_000_000,
   graphCheckSeconds: 10,
 };
