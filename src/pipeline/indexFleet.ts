@@ -201,6 +201,7 @@ export class IndexFleet {
     if (!pipeline) return;
     delete entry.pipeline;
     const index = entry.loaded?.config.index ?? entry.file;
+    entry.failure ??= why === null ? 'stopping' : `stopped: ${why}`;
     try {
       await pipeline.stop();
     } catch (error) {
@@ -224,13 +225,14 @@ export class IndexFleet {
         continue;
       }
       if (!exists && entry.pipeline) {
-        await this.stopEntry(entry, null);
+        // Said first: /healthz names the cause while the pipeline drains.
+        entry.aliasGone = true;
         this.fail(
           entry,
           `its alias ${loaded.names.alias} is gone (its Elasticsearch index deleted?): stopped; it starts again when the alias is back ` +
             `(\`fedsearch provision ${loaded.config.sourceFile}\`, then \`fedsearch backfill ${loaded.config.sourceFile}\`)`,
         );
-        entry.aliasGone = true;
+        await this.stopEntry(entry, null);
       } else if (exists && !entry.pipeline && entry.aliasGone) {
         this.options.say(`${loaded.config.index}: its alias ${loaded.names.alias} is back; starting it again`);
         await this.startLoaded(entry, loaded);
