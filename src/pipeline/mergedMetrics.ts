@@ -26,11 +26,9 @@ export function mergeExpositions(texts: readonly string[]): string {
       if (header) {
         const name = header[2] as string;
         let family = families.get(name);
-        const isNew = family === undefined;
         if (!family) families.set(name, (family = { header: [], samples: [] }));
-        if (isNew || family.header.length < 2) {
-          if (!family.header.includes(line)) family.header.push(line);
-        }
+        // The first registry's HELP and TYPE stand for all.
+        if (family.header.length < 2 && !family.header.includes(line)) family.header.push(line);
         current = family;
         continue;
       }
