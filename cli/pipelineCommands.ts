@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { handleInterrupts, stopWithin, untilInterrupted } from '../src/interruption.ts';
 import type { PipelineStage } from '../src/pipeline/runPipeline.ts';
@@ -20,19 +21,36 @@ export function parseSince(text: string): Date {
 export function addPipelineCommands(program: Command): void {
   program
     .command('run')
-    .argument('<config>', 'index configuration file (YAML)')
-    .description('run the streaming indexer: change events → reverse lookups → gateway → documents topic → Elasticsearch')
+    .argument('<config...>', 'index configuration file(s) (YAML), or directories of them (every .yaml/.yml in each)')
+    .description('run the streaming indexer: change events → reverse lookups → gateway → documents topic → Elasticsearch; many indexes in one process')
     .addOption(new Option('--stage <stage>', 'which stage(s) this process runs').choices(['enrich', 'sink', 'all']).default('all'))
-    .option('--metrics-port <port>', 'port of /metrics and /healthz (default: pipeline.metricsPort, else 9464 or any free port when another process has it)', (v) => Number(v))
+    .option('--metrics-port <port>', 'port of /metrics and /healthz (default: pipeline.metricsPort of a single config, else 9464 or any free port when another process has it)', (v) => Number(v))
     .addOption(new Option('--stop-timeout <duration>', 'how long a clean stop may take before the process exits anyway (code 2)').argParser(durationArgument).default(30, '30s'))
     .addHelpText(
       'after',
       '\nSIGTERM or Ctrl-C drains the batch in flight, commits, and exits 0; a second Ctrl-C stops at once.\n' +
         'A drain that takes longer than --stop-timeout (a service stopped answering) exits 2; nothing is lost:\n' +
-        'what was not committed is read again at the next start.',
+        'what was not committed is read again at the next start.\n' +
+        'With a directory or several configs, one process runs every index: one failing index stops alone\n' +
+        '(/healthz names it), and SIGHUP re-reads the configs (a changed one is validated first; added ones\n' +
+        'start, removed ones stop).',
     )
-    .action(runAction(async (configFile: string, options: { stage: PipelineStage; metricsPort?: number; stopTimeout: number }) => {
+    .action(runAction(async (configs: string[], options: { stage: PipelineStage; metricsPort?: number; stopTimeout: number }) => {
       handleInterrupts();
+      if (configs.length > 1 || isDirectory(configs[0] as string)) {
+        const { runIndexes } = await import('../src/pipeline/runIndexes.ts');
+        const running = await runIndexes(configs, options, say);
+        // One reload at a time: a second SIGHUP during one waits for it (the fleet runs its changes in order).
+        process.on('SIGHUP', () => {
+          say('SIGHUP: re-reading the configs…');
+          void running.reload();
+        });
+        await untilInterrupted();
+        say('draining…');
+        await stopWithin(running.stop(), options.stopTimeout, 'the indexes');
+        return;
+      }
+      const configFile = configs[0] as string;
       const { runPipeline } = await import('../src/pipeline/runPipeline.ts');
       const { loadIndexForRun } = await import('../src/pipeline/loadIndexForRun.ts');
       const loaded = await loadIndexForRun(configFile, say);
@@ -70,4 +88,13 @@ export function addPipelineCommands(program: Command): void {
       const summary = await summarizeDeadLetters(await loadIndex(configFile), { all: options.all === true });
       process.stdout.write(options.json ? `${JSON.stringify(summary)}\n` : formatLetterSummary(summary));
     }));
+}
+
+/** A directory given to `run` means every config in it (a file that cannot be read is reported by the single-index path, as before). */
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }

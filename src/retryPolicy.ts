@@ -23,6 +23,8 @@ export type RetryReason =
   | 'elasticsearch_busy'
   /** The bulk request itself failed (Elasticsearch unreachable, timed out). */
   | 'elasticsearch_unreachable'
+  /** The index's alias is gone (its index deleted under the pipeline): writes wait until it is back. */
+  | 'elasticsearch_index_missing'
   /** A bulk answer whose items cannot be paired with the request's writes (another number of them). */
   | 'elasticsearch_unmatched_answer'
   | 'other';

@@ -1,4 +1,5 @@
 import type { Client } from '@elastic/elasticsearch';
+import type { Dispatcher } from 'undici';
 import type { Producer } from '../clients/kafkajs.ts';
 import { elasticsearchClient } from '../clients/elasticsearchClient.ts';
 import { kafkaClient } from '../clients/kafkaClient.ts';
@@ -39,6 +40,8 @@ export async function openEnricherServices(
   resources: ResourceStack,
   logger: Logger,
   kafka = kafkaClient(loaded.config.kafka),
+  /** The process's client for this cluster (`run` of many indexes): borrowed, not closed with `resources`. */
+  sharedElasticsearch?: Client,
 ): Promise<EnricherServices> {
   const { config } = loaded;
   const topology = pipelineTopology(loaded);
@@ -48,7 +51,7 @@ export async function openEnricherServices(
     resources.add('the trace exporter', tracing, (started) => started.shutdown());
     logger.info({ exporter: tracing.exporter }, 'traces on (OTEL_* environment variables)');
   }
-  const elasticsearch = resources.add('the Elasticsearch client', elasticsearchClient(config.elasticsearch), (client) => client.close());
+  const elasticsearch = sharedElasticsearch ?? resources.add('the Elasticsearch client', elasticsearchClient(config.elasticsearch), (client) => client.close());
   const { codec, metadata } = await documentCodec(elasticsearch, loaded);
   const producer = resources.add('the producer', kafka.producer({ idempotent: true, maxInFlightRequests: 1 }), (p) => p.disconnect());
   await producer.connect();
@@ -72,9 +75,22 @@ export function ownersOf(loaded: Pick<LoadedIndex, 'schema' | 'query' | 'supergr
  * `resources`. With a `schemaGate` (the live pipeline), a fetch the graph refuses waits out a
  * pause; without one (backfill, replay) its ids fail at once, with the graph's reason.
  */
-export function enricherOn(loaded: LoadedIndex, services: EnricherServices, resources: ResourceStack, events: PipelineEvents, logger: Logger, schemaGate?: SchemaGate): Enricher {
+export function enricherOn(
+  loaded: LoadedIndex,
+  services: EnricherServices,
+  resources: ResourceStack,
+  events: PipelineEvents,
+  logger: Logger,
+  schemaGate?: SchemaGate,
+  /** The process's keep-alive agent for the gateway's origin (`run` of many indexes). */
+  gatewayAgent?: Dispatcher,
+): Enricher {
   const { config } = loaded;
-  const fetcher = reportingFetcher({ gateway: config.gateway, template: loaded.query, pipeline: config.pipeline, owners: ownersOf(loaded) }, events, schemaGate ? { schemaGate } : {});
+  const fetcher = reportingFetcher(
+    { gateway: config.gateway, template: loaded.query, pipeline: config.pipeline, owners: ownersOf(loaded), ...(gatewayAgent ? { gatewayAgent } : {}) },
+    events,
+    schemaGate ? { schemaGate } : {},
+  );
   resources.add('the graph fetcher', fetcher, (opened) => opened.close());
   return new Enricher({ loaded, topology: pipelineTopology(loaded), ...services, fetcher, events, logger });
 }

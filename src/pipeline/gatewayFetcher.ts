@@ -1,3 +1,4 @@
+import type { Dispatcher } from 'undici';
 import PQueue from 'p-queue';
 import { context, SpanKind, SpanStatusCode, trace, type Context } from '@opentelemetry/api';
 import { recordFailure, tracer } from '../tracing/traces.ts';
@@ -23,6 +24,8 @@ export interface GatewayFetcherOptions {
   pipeline: PipelineSettings;
   /** Which subgraph answers each path of the template (responsePathOwners); default: none known, all is the gateway's. */
   owners?: ResponsePathOwners;
+  /** The keep-alive agent for gateway.url when the process shares one per origin (`run` of many indexes); closing the fetcher leaves it open. */
+  gatewayAgent?: Dispatcher;
 }
 
 export interface GatewayFetcherHooks {
@@ -59,7 +62,8 @@ export function fetchVersion(): number {
 /** How the query template reaches the graph: a fetch by key in this process, else HTTP to gateway.url. */
 export function gatewayTransport(options: GatewayFetcherOptions): GatewayTransport {
   const plan = options.template.fetchByKey;
-  return plan ? new FetchByKeyTransport(plan, options.gateway) : new HttpGatewayTransport(options.gateway, options.pipeline.concurrency);
+  if (plan) return new FetchByKeyTransport(plan, options.gateway);
+  return new HttpGatewayTransport(options.gateway, options.pipeline.concurrency, options.gatewayAgent, options.gatewayAgent !== undefined);
 }
 
 /**

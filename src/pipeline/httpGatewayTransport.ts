@@ -26,6 +26,8 @@ export class HttpGatewayTransport implements GatewayTransport {
     private readonly gateway: Pick<GatewaySettings, 'url' | 'headers' | 'timeoutMs'>,
     connections: number,
     dispatcher?: Dispatcher,
+    /** The dispatcher is the process's, shared with other indexes (`run` of many): close() leaves it open. */
+    private readonly sharedDispatcher = false,
   ) {
     this.http = dispatcher ?? new Agent({ connections });
   }
@@ -79,7 +81,7 @@ export class HttpGatewayTransport implements GatewayTransport {
 
   /** Closes the gateway connections. */
   async close(): Promise<void> {
-    await this.http.close();
+    if (!this.sharedDispatcher) await this.http.close();
   }
 }
 

@@ -14,6 +14,13 @@ export function metricsPort(asked: number | null | undefined, defaultPort: numbe
   return asked === null || asked === undefined ? { defaultPort } : { port: asked };
 }
 
+/** What /healthz answers: 200 when ok, else 503 with `status` (default `unhealthy`); `detail` beside it. */
+export interface Health {
+  ok: boolean;
+  status?: string;
+  detail: Record<string, unknown>;
+}
+
 export interface MetricsServer {
   url: string;
   close(): Promise<void>;
@@ -25,10 +32,16 @@ export interface MetricsServer {
  * `paused`) and details.
  */
 export async function startMetricsServer(
-  metrics: { registry: Registry },
+  metrics: { registry: Pick<Registry, 'metrics' | 'contentType'> },
   where: MetricsPort,
-  healthy: () => { ok: boolean; status?: string; detail: Record<string, unknown> },
+  healthy: () => Health,
+  /** `/healthz/<index>` of a process running many indexes: that index's own health (undefined: no such index, 404). */
+  indexHealth?: (index: string) => Health | undefined,
 ): Promise<MetricsServer> {
+  const answer = (response: ServerResponse, health: Health): void => {
+    response.writeHead(health.ok ? 200 : 503, { 'content-type': 'application/json' });
+    response.end(JSON.stringify({ status: health.ok ? 'ok' : (health.status ?? 'unhealthy'), ...health.detail }));
+  };
   const handle = (request: IncomingMessage, response: ServerResponse): void => {
     if (request.url === '/metrics') {
       metrics.registry
@@ -44,9 +57,12 @@ export async function startMetricsServer(
       return;
     }
     if (request.url === '/healthz') {
-      const health = healthy();
-      response.writeHead(health.ok ? 200 : 503, { 'content-type': 'application/json' });
-      response.end(JSON.stringify({ status: health.ok ? 'ok' : (health.status ?? 'unhealthy'), ...health.detail }));
+      answer(response, healthy());
+      return;
+    }
+    const one = indexHealth && request.url?.startsWith('/healthz/') ? indexHealth(decodeURIComponent(request.url.slice('/healthz/'.length))) : undefined;
+    if (one) {
+      answer(response, one);
       return;
     }
     response.writeHead(404, { 'content-type': 'text/plain' });

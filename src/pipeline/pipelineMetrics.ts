@@ -2,6 +2,11 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { PipelineEvents } from './pipelineEvents.ts';
 import { PAUSE_REASONS } from './pauseReasons.ts';
 
+/** Node's own metrics (memory, CPU, event loop lag) under the fedsearch_process_ prefix. */
+export function collectProcessMetrics(registry: Registry): void {
+  collectDefaultMetrics({ register: registry, prefix: 'fedsearch_process_' });
+}
+
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30];
 
 /**
@@ -35,9 +40,10 @@ export class PipelineMetrics {
   readonly paused: Gauge<'reason'>;
   readonly needsReindex: Gauge;
 
-  constructor(index: string) {
+  /** `processMetrics: false` when the process serves many indexes' registries: its own are collected once, without an index. */
+  constructor(index: string, options: { processMetrics?: boolean } = {}) {
     this.registry.setDefaultLabels({ index });
-    collectDefaultMetrics({ register: this.registry, prefix: 'fedsearch_process_' });
+    if (options.processMetrics ?? true) collectProcessMetrics(this.registry);
     const registers = [this.registry];
     this.eventsIn = new Counter({
       name: 'fedsearch_events_total',

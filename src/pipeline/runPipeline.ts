@@ -17,6 +17,7 @@ import { pipelineTopology, type PipelineTopology } from '../index/pipelineTopolo
 import { SinkStage } from './sinkStage.ts';
 import { GraphWatch, rejectionCause } from './graphWatch.ts';
 import { SchemaGuard } from './schemaGuard.ts';
+import type { SharedClients } from './sharedClients.ts';
 import { StageConsumers } from './stageConsumers.ts';
 
 /** How long a stopping pipeline lets the enrich stage's background second lookups finish and commit. */
@@ -27,8 +28,28 @@ export const DEFAULT_PIPELINE_METRICS_PORT = 9464;
 
 export type PipelineStage = 'enrich' | 'sink' | 'all';
 
+/** What /healthz says of one pipeline. */
+export interface PipelineHealth {
+  ok: boolean;
+  status?: string;
+  detail: Record<string, unknown>;
+}
+
+/**
+ * One index of a `run` process carrying many: it borrows the process's clients and is served by
+ * the process's /metrics and /healthz (at `metricsUrl`) instead of a server of its own.
+ */
+export interface SharedProcess {
+  clients: SharedClients;
+  metricsUrl: string;
+}
+
 export interface RunningPipeline {
   metricsUrl: string;
+  /** Its metrics (labelled with the index), for a process serving many pipelines' registries. */
+  metrics: PipelineMetrics;
+  /** What /healthz says of it now. */
+  health(): PipelineHealth;
   topology: PipelineTopology;
   /** Waits until the sink group has committed everything on the documents topic so far. */
   sinkCaughtUp(timeoutMs?: number): Promise<void>;
@@ -41,7 +62,7 @@ export interface RunningPipeline {
 /** Wires the pipeline for a loaded index and starts the requested stages' consumers. */
 export async function runPipeline(
   loaded: LoadedIndex,
-  options: { stage: PipelineStage; metricsPort?: number; consume?: boolean },
+  options: { stage: PipelineStage; metricsPort?: number; consume?: boolean; shared?: SharedProcess },
 ): Promise<RunningPipeline> {
   const { config } = loaded;
   const logger = createLogger(config.index, `pipeline-${options.stage}`);
@@ -49,11 +70,12 @@ export async function runPipeline(
   const consume = options.consume ?? true;
   const resources = new ResourceStack();
   try {
-    const kafka = kafkaClient(config.kafka);
-    const services = await openEnricherServices(loaded, resources, logger, kafka);
+    const shared = options.shared?.clients;
+    const kafka = shared ? shared.kafka(config.kafka) : kafkaClient(config.kafka);
+    const services = await openEnricherServices(loaded, resources, logger, kafka, shared?.elasticsearch(config.elasticsearch));
     const { elasticsearch, codec, metadata, deadLetters } = services;
     const events = new PipelineEvents();
-    const metrics = new PipelineMetrics(config.index);
+    const metrics = new PipelineMetrics(config.index, { processMetrics: shared === undefined });
     metrics.observe(events);
     const sinkProgress = resources.add('the offsets admin', new SinkProgress(kafka, topology), (progress) => progress.close());
     const enriching = consume && options.stage !== 'sink';
@@ -71,7 +93,8 @@ export async function runPipeline(
       logger,
       recheckMs: config.pipeline.graphCheckSeconds * 1000,
     });
-    const enricher = enricherOn(loaded, services, resources, events, logger, enriching ? guard : undefined);
+    const gatewayAgent = shared && config.gateway.url !== null ? shared.gatewayAgent(config.gateway.url, config.pipeline.concurrency) : undefined;
+    const enricher = enricherOn(loaded, services, resources, events, logger, enriching ? guard : undefined, gatewayAgent);
     enrich = new EnrichStage({ enricher, topology, events, logger, sinkCaughtUp: (timeoutMs) => sinkProgress.caughtUp(timeoutMs) });
     const reindexTarget = resources.add(
       'the reindex target watch',
@@ -108,29 +131,34 @@ export async function runPipeline(
         return sink.run(consumer);
       });
     }
-    const server = resources.add(
-      'the metrics server',
-      await startMetricsServer(metrics, metricsPort(options.metricsPort ?? config.pipeline.metricsPort, DEFAULT_PIPELINE_METRICS_PORT), () => {
-        const { paused, needsReindex } = guard.status;
-        return {
-          ok: consumers.crashed.length === 0 && paused === null,
-          // A crashed consumer is the worse news; a paused pipeline is healthy but not indexing.
-          ...(consumers.crashed.length === 0 && paused !== null ? { status: 'paused' } : {}),
-          detail: {
-            stage: options.stage,
-            consumers: consumers.count,
-            crashed: consumers.crashed,
-            restarts: consumers.restarts,
-            ...(paused !== null ? { paused } : {}),
-            ...(needsReindex.length > 0 ? { needsReindex } : {}),
-          },
-        };
-      }),
-      (started) => started.close(),
-    );
-    logger.info({ stage: options.stage, metrics: `${server.url}/metrics`, topics: enrich.topics }, 'pipeline running');
+    const health = (): PipelineHealth => {
+      const { paused, needsReindex } = guard.status;
+      return {
+        ok: consumers.crashed.length === 0 && paused === null,
+        // A crashed consumer is the worse news; a paused pipeline is healthy but not indexing.
+        ...(consumers.crashed.length === 0 && paused !== null ? { status: 'paused' } : {}),
+        detail: {
+          stage: options.stage,
+          consumers: consumers.count,
+          crashed: consumers.crashed,
+          restarts: consumers.restarts,
+          ...(paused !== null ? { paused } : {}),
+          ...(needsReindex.length > 0 ? { needsReindex } : {}),
+        },
+      };
+    };
+    const metricsUrl = options.shared
+      ? options.shared.metricsUrl
+      : resources.add(
+          'the metrics server',
+          await startMetricsServer(metrics, metricsPort(options.metricsPort ?? config.pipeline.metricsPort, DEFAULT_PIPELINE_METRICS_PORT), health),
+          (started) => started.close(),
+        ).url;
+    logger.info({ stage: options.stage, metrics: `${metricsUrl}/metrics`, topics: enrich.topics }, 'pipeline running');
     return {
-      metricsUrl: server.url,
+      metricsUrl,
+      metrics,
+      health,
       topology,
       enrich: enricher,
       sinkCaughtUp: (timeoutMs) => sinkProgress.caughtUp(timeoutMs),

@@ -139,9 +139,12 @@ export class SinkStage {
     const slots: Array<{ write: PendingWrite; target: string }> = [];
     for (const write of writes) {
       for (const target of targets) {
+        // To the alias, never into an index of that name: with the index deleted under the
+        // pipeline, Elasticsearch would create one with guessed mappings and no alias (the writes
+        // wait instead, below). A reindex's extra target is a concrete index.
         const meta = { _index: target, _id: write.record.id, version: write.record.version, version_type: 'external_gte' as const };
         if (write.record.document === null) operations.push({ delete: meta });
-        else operations.push({ index: meta }, write.record.document);
+        else operations.push({ index: target === topology.alias ? { ...meta, require_alias: true } : meta }, write.record.document);
         slots.push({ write, target });
       }
     }
@@ -177,6 +180,10 @@ export class SinkStage {
       if (status < 300 || (operation === 'delete' && status === 404)) {
         written[operation].ok++;
         if (write.record.eventTsMs !== null) endToEndSeconds.push(Math.max(0, now - write.record.eventTsMs) / 1000);
+      } else if (status === 404 && target === topology.alias) {
+        // The alias is gone (its index deleted): no write can land until it is provisioned again;
+        // the batch waits uncommitted, so nothing is lost.
+        if (!refused.has(write)) retry.set(write, 'elasticsearch_index_missing');
       } else if (status === 409) {
         // A newer version is already there: this document is stale, which is exactly the point.
         written[operation].stale++;

@@ -167,6 +167,20 @@ describe('SinkStage', () => {
     expect(consumer.commits).toHaveLength(1);
   });
 
+  it('writes to the alias only while it is an alias, and waits (uncommitted) while it is gone instead of dead-lettering', async () => {
+    const gone = { status: 404, error: { type: 'index_not_found_exception', reason: 'no such index [films] and [require_alias] request flag is [true]' } };
+    const es = fakeElasticsearch((_operation, call) => (call === 1 ? gone : 201));
+    const { stage, metrics: m, deadLetters } = sink(es.client);
+    const consumer = fakeConsumer();
+    await stage.run(consumer.consumer);
+    await consumer.deliver(topology.documentsTopic, [document('f1', 1)]);
+    expect(es.requests[0]?.[0]).toMatchObject({ index: { _index: 'films', require_alias: true } });
+    expect(es.requests).toHaveLength(2);
+    expect(deadLetters.letters).toEqual([]);
+    expect(await counterValue(m.registry, 'fedsearch_retries_total', { stage: 'sink', reason: 'elasticsearch_index_missing' })).toBe(1);
+    expect(consumer.commits).toHaveLength(1);
+  });
+
   it('reports each batch, bulk answer, retry round and dead letters as one named event with counts', async () => {
     const es = fakeElasticsearch(({ _id }, call) =>
       _id === 'f3' ? { status: 400, error: { type: 'mapper_parsing_exception', reason: 'bad title' } } : call === 1 && _id === 'f2' ? 429 : _id === 'f1' ? 409 : 201,

@@ -1,0 +1,273 @@
+import { readFileSync } from 'node:fs';
+import type { LoadedIndex } from '../index/loadIndex.ts';
+import type { Logger } from '../logger.ts';
+import { withHiddenValues } from '../hiddenValues.ts';
+import type { Health } from './metricsServer.ts';
+import type { PipelineMetrics } from './pipelineMetrics.ts';
+import type { PipelineStage, RunningPipeline, SharedProcess } from './runPipeline.ts';
+
+/** How often a running index's alias is checked for (an index deleted under the pipeline). */
+export const ALIAS_CHECK_MS = 5_000;
+
+/** What a fleet needs from the rest of the pipeline; the CLI wires the real ones, a test may pass others. */
+export interface FleetDependencies {
+  /** Reads and validates one config against its graph (loadIndexForRun). */
+  load(file: string): Promise<LoadedIndex>;
+  /** Starts one index's pipeline on the process's clients. */
+  start(loaded: LoadedIndex, shared: SharedProcess): Promise<RunningPipeline>;
+  /** Whether the index's alias exists (false: its index was deleted under it). */
+  aliasExists(loaded: LoadedIndex): Promise<boolean>;
+}
+
+interface Entry {
+  file: string;
+  /** The file's text the running (or last tried) config was read from. */
+  text: string | null;
+  loaded?: LoadedIndex;
+  pipeline?: RunningPipeline;
+  /** Why it is not running (a config that did not validate at start, a start that failed, its alias gone). */
+  failure?: string;
+  /** Its alias was gone: started again once the alias is back. */
+  aliasGone?: boolean;
+  /** A changed config refused at the last SIGHUP: the old one runs on. */
+  refusedChange?: string;
+}
+
+/**
+ * The indexes of one `run` process, each started, stopped and reloaded on its own: one index's
+ * failure (a config that does not validate, a start that fails, its Elasticsearch index deleted)
+ * stops that index alone, says so in the log and in /healthz, and leaves the others running.
+ * Every change (start, SIGHUP reload, the alias check, stop) runs one at a time, in order.
+ */
+export class IndexFleet {
+  private readonly entries = new Map<string, Entry>();
+  private queue: Promise<void> = Promise.resolve();
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly options: { stage: PipelineStage; shared: SharedProcess; say: (line: string) => void; logger: Logger; deps: FleetDependencies },
+  ) {}
+
+  /** Starts every file's index; resolves with how many run. */
+  async start(files: readonly string[]): Promise<number> {
+    await this.serially(async () => {
+      for (const file of files) await this.startFile(this.entryOf(file));
+    });
+    this.timer = setInterval(() => void this.serially(() => this.checkAliases()), ALIAS_CHECK_MS);
+    this.timer.unref();
+    return this.running.length;
+  }
+
+  /**
+   * SIGHUP: the files as they are now. A changed config is validated before anything stops; one
+   * that does not validate leaves the old one running and is reported. Added files start, removed
+   * ones stop, indexes that failed are tried again (their cause may be fixed), unchanged ones run on.
+   */
+  reload(files: readonly string[]): Promise<void> {
+    return this.serially(async () => {
+      const wanted = new Set(files);
+      for (const [file, entry] of this.entries) {
+        if (wanted.has(file)) continue;
+        await this.stopEntry(entry, 'its config is gone from the command line');
+        this.entries.delete(file);
+      }
+      for (const file of files) {
+        const entry = this.entryOf(file);
+        if (!entry.pipeline) {
+          await this.startFile(entry);
+          continue;
+        }
+        const text = readText(file);
+        if (text === entry.text) continue;
+        await this.replace(entry, text);
+      }
+      this.options.say(`reloaded: ${this.running.length} of ${this.entries.size} index(es) running`);
+    });
+  }
+
+  /** Stops every index (each drains and commits its batch in flight). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.serially(async () => {
+      await Promise.all([...this.entries.values()].map((entry) => this.stopEntry(entry, null)));
+    });
+  }
+
+  /** Every running index's metrics (each labelled with its index). */
+  registries(): PipelineMetrics['registry'][] {
+    return this.running.map((entry) => (entry.pipeline as RunningPipeline).metrics.registry);
+  }
+
+  /**
+   * The process's /healthz: 200 while at least one index runs, each index's own status beside it.
+   * One failing index must not fail the process's probe: a restart would not fix it (a deleted
+   * index, a bad config) and would stop the healthy ones with it. `/healthz/<index>` is per index.
+   */
+  health(): Health {
+    const indexes = Object.fromEntries([...this.entries.values()].map((entry) => [nameOf(entry), describe(entry)]));
+    const statuses = Object.values(indexes).map((one) => one.status);
+    const all = statuses.length > 0 && statuses.every((status) => status === 'ok');
+    const running = this.running.length > 0;
+    return { ok: running, status: running ? 'degraded' : 'failed', detail: { ...(running && !all ? { status: 'degraded' } : {}), indexes } };
+  }
+
+  /** One index's health by its name (or its file's, when it never loaded); undefined when the process has none of that name. */
+  indexHealth(name: string): Health | undefined {
+    const entry = [...this.entries.values()].find((candidate) => nameOf(candidate) === name);
+    if (!entry) return undefined;
+    const { status, ...detail } = describe(entry);
+    return { ok: status === 'ok', status, detail };
+  }
+
+  private get running(): Entry[] {
+    return [...this.entries.values()].filter((entry) => entry.pipeline !== undefined);
+  }
+
+  private entryOf(file: string): Entry {
+    let entry = this.entries.get(file);
+    if (!entry) this.entries.set(file, (entry = { file, text: null }));
+    return entry;
+  }
+
+  private serially(work: () => Promise<void>): Promise<void> {
+    const next = this.queue.then(work);
+    this.queue = next.catch((error: unknown) => this.options.logger.error({ err: error }, 'managing the indexes failed'));
+    return next;
+  }
+
+  /** Loads and starts a file's index; a failure marks it failed, with why, and the others go on. */
+  private async startFile(entry: Entry): Promise<void> {
+    entry.text = readText(entry.file);
+    let loaded: LoadedIndex;
+    try {
+      loaded = await this.options.deps.load(entry.file);
+    } catch (error) {
+      this.fail(entry, `its config does not load: ${message(error)}`);
+      return;
+    }
+    await this.startLoaded(entry, loaded);
+  }
+
+  private async startLoaded(entry: Entry, loaded: LoadedIndex): Promise<boolean> {
+    const index = loaded.config.index;
+    const other = [...this.entries.values()].find((candidate) => candidate !== entry && candidate.pipeline && candidate.loaded?.config.index === index);
+    if (other) {
+      this.fail(entry, `index ${index} is already run from ${other.file}`);
+      return false;
+    }
+    entry.loaded = loaded;
+    try {
+      entry.pipeline = await this.options.deps.start(loaded, this.options.shared);
+    } catch (error) {
+      this.fail(entry, `its pipeline did not start: ${message(error)}`);
+      return false;
+    }
+    delete entry.failure;
+    delete entry.aliasGone;
+    delete entry.refusedChange;
+    this.options.say(`${index}: pipeline (${this.options.stage}) running, from ${entry.file}`);
+    return true;
+  }
+
+  /** A changed config: validated first; the old pipeline stops only for one that loads, and runs again if the new one does not start. */
+  private async replace(entry: Entry, text: string | null): Promise<void> {
+    const old = entry.loaded as LoadedIndex;
+    let loaded: LoadedIndex;
+    try {
+      loaded = await this.options.deps.load(entry.file);
+    } catch (error) {
+      entry.refusedChange = `the changed config was not taken: ${message(error)}`;
+      this.options.say(`${old.config.index}: ${entry.file} changed but does not load; the config it started with runs on. ${message(error)}`);
+      this.options.logger.error({ file: entry.file }, entry.refusedChange);
+      return;
+    }
+    await this.stopEntry(entry, null);
+    entry.text = text;
+    if (await this.startLoaded(entry, loaded)) {
+      this.options.say(`${loaded.config.index}: restarted with the changed ${entry.file}`);
+      return;
+    }
+    const why = entry.failure;
+    if (await this.startLoaded(entry, old)) {
+      entry.refusedChange = `the changed config did not start (${why}); the config it started with runs on`;
+      this.options.say(`${old.config.index}: ${entry.refusedChange}`);
+    }
+  }
+
+  private async stopEntry(entry: Entry, why: string | null): Promise<void> {
+    const pipeline = entry.pipeline;
+    if (!pipeline) return;
+    delete entry.pipeline;
+    const index = entry.loaded?.config.index ?? entry.file;
+    entry.failure ??= why === null ? 'stopping' : `stopped: ${why}`;
+    try {
+      await pipeline.stop();
+    } catch (error) {
+      this.options.logger.error({ index, err: error }, 'the pipeline did not stop cleanly; what it did not commit is read again at its next start');
+    }
+    if (why !== null) this.options.say(`${index}: stopped (${why})`);
+  }
+
+  /** An index whose alias is gone stops (its writes could land nowhere); it starts again once the alias is back. */
+  private async checkAliases(): Promise<void> {
+    if (this.stopped) return;
+    for (const entry of this.entries.values()) {
+      const loaded = entry.loaded;
+      if (!loaded || (!entry.pipeline && !entry.aliasGone)) continue;
+      let exists: boolean;
+      try {
+        exists = await this.options.deps.aliasExists(loaded);
+      } catch (error) {
+        // Elasticsearch not answering is every index's trouble, and the sinks wait it out.
+        this.options.logger.warn({ index: loaded.config.index, err: error }, 'could not check the alias');
+        continue;
+      }
+      if (!exists && entry.pipeline) {
+        // Said first: /healthz names the cause while the pipeline drains.
+        entry.aliasGone = true;
+        this.fail(
+          entry,
+          `its alias ${loaded.names.alias} is gone (its Elasticsearch index deleted?): stopped; it starts again when the alias is back ` +
+            `(\`fedsearch provision ${loaded.config.sourceFile}\`, then \`fedsearch backfill ${loaded.config.sourceFile}\`)`,
+        );
+        await this.stopEntry(entry, null);
+      } else if (exists && !entry.pipeline && entry.aliasGone) {
+        this.options.say(`${loaded.config.index}: its alias ${loaded.names.alias} is back; starting it again`);
+        await this.startLoaded(entry, loaded);
+      }
+    }
+  }
+
+  private fail(entry: Entry, reason: string): void {
+    entry.failure = reason;
+    const name = nameOf(entry);
+    this.options.say(`${name}: ${reason}; the other indexes go on`);
+    this.options.logger.error({ file: entry.file, failedIndex: name }, reason);
+  }
+}
+
+function nameOf(entry: Entry): string {
+  return entry.loaded?.config.index ?? entry.file;
+}
+
+function describe(entry: Entry): { status: string } & Record<string, unknown> {
+  const extra = { file: entry.file, ...(entry.refusedChange ? { refusedChange: entry.refusedChange } : {}) };
+  if (!entry.pipeline) return { status: 'failed', reason: entry.failure ?? 'not started', ...extra };
+  const health = entry.pipeline.health();
+  return { status: health.ok ? 'ok' : (health.status ?? 'unhealthy'), ...health.detail, ...extra };
+}
+
+function readText(file: string): string | null {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+/** An error's message, without any `${VAR}` value or credential it may quote. */
+function message(error: unknown): string {
+  return withHiddenValues(error instanceof Error ? error.message : String(error));
+}

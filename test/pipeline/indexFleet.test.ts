@@ -1,0 +1,92 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { LoadedIndex } from '../../src/index/loadIndex.ts';
+import { IndexFleet, type FleetDependencies } from '../../src/pipeline/indexFleet.ts';
+import type { RunningPipeline } from '../../src/pipeline/runPipeline.ts';
+import { SharedClients } from '../../src/pipeline/sharedClients.ts';
+import { silentLogger } from './stageFakes.ts';
+
+/** Configs as files whose text is `index: <name>` (or anything else: it does not load), and pipelines that only say whether they run. */
+function world() {
+  const dir = mkdtempSync(join(tmpdir(), 'fleet-'));
+  const lines: string[] = [];
+  const running = new Set<string>();
+  const aliases = new Set<string>();
+  const write = (name: string, text: string): string => {
+    const file = join(dir, `${name}.yaml`);
+    writeFileSync(file, text);
+    return file;
+  };
+  const deps: FleetDependencies = {
+    async load(file) {
+      const text = readFileSync(file, 'utf8');
+      const match = /^index: (\w+)$/.exec(text.trim());
+      if (!match) throw new Error(`1 problem in ${file}:\n  ${file}:1:1: index: is required`);
+      const index = match[1] as string;
+      aliases.add(index);
+      return { config: { index, sourceFile: file }, names: { alias: index } } as unknown as LoadedIndex;
+    },
+    async start(loaded) {
+      const index = loaded.config.index;
+      if (index.startsWith('unprovisioned')) throw new Error(`${index} is not provisioned yet`);
+      running.add(index);
+      return {
+        metrics: { registry: {} },
+        health: () => ({ ok: true, detail: { stage: 'all' } }),
+        stop: async () => void running.delete(index),
+      } as unknown as RunningPipeline;
+    },
+    aliasExists: async (loaded) => aliases.has(loaded.config.index),
+  };
+  const fleet = new IndexFleet({ stage: 'all', shared: { clients: new SharedClients(), metricsUrl: 'http://x' }, say: (line) => void lines.push(line), logger: silentLogger, deps });
+  return { fleet, write, lines, running, aliases };
+}
+
+describe('IndexFleet: many indexes, each on its own', () => {
+  it('starts the indexes that load and reports the others, which do not stop the rest', async () => {
+    const { fleet, write, running, lines } = world();
+    const files = [write('a', 'index: movies'), write('b', 'garbage'), write('c', 'index: unprovisioned'), write('d', 'index: movies')];
+    expect(await fleet.start(files)).toBe(1);
+    expect([...running]).toEqual(['movies']);
+    const health = fleet.health();
+    expect(health.ok).toBe(true);
+    expect(health.detail).toMatchObject({ status: 'degraded' });
+    const indexes = health.detail['indexes'] as Record<string, { status: string; reason?: string }>;
+    expect(indexes['movies']?.status).toBe('ok');
+    expect(indexes[files[1] as string]?.reason).toContain(':1:1: index: is required');
+    expect(indexes['unprovisioned']?.reason).toContain('is not provisioned yet');
+    expect(lines.some((line) => line.includes(`index movies is already run from ${files[0]}`))).toBe(true);
+    expect(fleet.indexHealth('unprovisioned')?.ok).toBe(false);
+    expect(fleet.indexHealth('movies')?.ok).toBe(true);
+    expect(fleet.indexHealth('nothing')).toBeUndefined();
+    await fleet.stop();
+    expect(running.size).toBe(0);
+  });
+
+  it('on reload keeps a running index whose changed config does not load, starts added ones and stops removed ones', async () => {
+    const { fleet, write, running, lines } = world();
+    const a = write('a', 'index: movies');
+    const b = write('b', 'index: products');
+    await fleet.start([a, b]);
+    write('a', 'index movies');
+    const c = write('c', 'index: users');
+    await fleet.reload([a, c]);
+    expect([...running].sort()).toEqual(['movies', 'users']);
+    expect(lines.some((line) => line.startsWith(`movies: ${a} changed but does not load; the config it started with runs on.`))).toBe(true);
+    expect(fleet.indexHealth('movies')).toMatchObject({ ok: true, detail: { refusedChange: expect.stringContaining(`${a}:1:1`) } });
+    expect(lines).toContain('products: stopped (its config is gone from the command line)');
+    write('a', 'index: films');
+    await fleet.reload([a, c]);
+    expect([...running].sort()).toEqual(['films', 'users']);
+    await fleet.stop();
+  });
+
+  it('answers 503 only when no index runs', async () => {
+    const { fleet, write } = world();
+    await fleet.start([write('a', 'nothing')]);
+    expect(fleet.health()).toMatchObject({ ok: false, status: 'failed' });
+    await fleet.stop();
+  });
+});
