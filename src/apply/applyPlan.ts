@@ -46,9 +46,16 @@ export interface ConfigFacts {
   query: 'same' | 'changed' | 'unknown';
   /** Entities per second the backfill is capped at (config backfill.rate). */
   backfillRate: number;
+  /** Provisioning's warnings (a source topic missing, partitions differing): shown, never a change by themselves. */
+  warnings: string[];
 }
 
 export function decideStep(facts: ConfigFacts): ApplyStep {
+  const step = decideAction(facts);
+  return { ...step, reasons: [...step.reasons, ...facts.warnings.map((warning) => `! ${warning}`)] };
+}
+
+function decideAction(facts: ConfigFacts): ApplyStep {
   const { index, configFile } = facts;
   const rate = rateText(facts.backfillRate);
   if (!facts.provisioned) {

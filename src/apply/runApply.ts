@@ -111,15 +111,13 @@ async function planIndex(loaded: LoadedIndex, clients: Clients, createSourceTopi
     index: config.index,
     configFile: config.sourceFile,
     provisioned: metadata !== undefined,
-    provisionSteps: [
-      ...plan.warnings.map((warning) => `! ${warning}`),
-      ...plan.actions.filter((action) => action.kind !== 'put-mapping' && !(action.kind === 'write-metadata' && plan.actions.length > 1)).map(describeAction),
-    ],
+    provisionSteps: plan.actions.filter((action) => action.kind !== 'put-mapping' && !(action.kind === 'write-metadata' && plan.actions.length > 1)).map(describeAction),
     mappingAdditions: plan.actions.flatMap((action) => (action.kind === 'put-mapping' ? action.fields : [])),
     mappingConflicts: plan.needsReindex,
     fieldChanges: plan.shape.fieldChanges,
     query: filledWith === undefined ? 'unknown' : filledWith === queryHash(loaded.query) ? 'same' : 'changed',
     backfillRate: config.backfill.rate,
+    warnings: plan.warnings,
   });
 }
 

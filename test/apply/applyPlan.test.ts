@@ -11,6 +11,7 @@ const settled: ConfigFacts = {
   fieldChanges: [],
   query: 'same',
   backfillRate: 200,
+  warnings: [],
 };
 
 describe('what apply does to one config', () => {
@@ -46,6 +47,12 @@ describe('what apply does to one config', () => {
       { fieldChanges: ['title: string → null | string'], provisionSteps: ['record what was provisioned (new Avro schema version)'] },
       'update',
       ['field title: string → null | string (the live mapping takes it)', 'record what was provisioned (new Avro schema version)'],
+    ],
+    [
+      'a warning alone (a source topic nobody created yet)',
+      { warnings: ['source topic studio.movie.changes (Movie changes) does not exist yet'] },
+      'unchanged',
+      ['! source topic studio.movie.changes (Movie changes) does not exist yet'],
     ],
     ['a missing dead-letter topic', { provisionSteps: ['create topic movies.dlq (1 partition)'] }, 'update', ['create topic movies.dlq (1 partition)']],
   ])('%s: %s', (_case, facts, kind, reasons) => {
