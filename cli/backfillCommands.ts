@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import type { AuditReport } from '../src/audit/runAudit.ts';
+import { count } from './countArgument.ts';
 import { durationArgument } from './durationArgument.ts';
 import { SINK_ACK_TIMEOUT_MS } from '../src/backfill/sinkAckTimeout.ts';
 import { handleInterrupts, interruption } from '../src/interruption.ts';
@@ -18,12 +19,6 @@ const say = (message: string): void => void process.stderr.write(`${message}\n`)
 function seconds(text: string): number {
   const value = Number(text);
   if (!(value >= 0)) throw new InvalidArgumentError('expected seconds (≥ 0)');
-  return value;
-}
-
-function count(text: string): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 0) throw new InvalidArgumentError('expected a whole number');
   return value;
 }
 

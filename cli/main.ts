@@ -7,6 +7,7 @@ import { addDemoCommands } from './demoCommands.ts';
 import { addIndexCommands, addInitCommand } from './indexCommands.ts';
 import { addPipelineCommands } from './pipelineCommands.ts';
 import { addBackfillCommands } from './backfillCommands.ts';
+import { addApplyCommand } from './applyCommands.ts';
 import { addSearchCommands } from './searchCommands.ts';
 
 // Before any command loads its libraries: start-up is part of a process's peak memory.
@@ -37,6 +38,7 @@ addInitCommand(program);
 addIndexCommands(program);
 addPipelineCommands(program);
 addBackfillCommands(program);
+addApplyCommand(program);
 addSearchCommands(program);
 addStackCommands(program);
 addDemoCommands(program);

@@ -6,6 +6,7 @@ import { generateIndexTemplate } from '../generate/generateIndexTemplate.ts';
 import { reindexAcknowledgements, updateIndexMetadata } from '../index/indexMetadata.ts';
 import { versionName, versionNumber } from '../index/indexNames.ts';
 import type { LoadedIndex } from '../index/loadIndex.ts';
+import { queryHash } from '../index/queryHash.ts';
 import { putIndexTemplate } from '../provision/provisionIndex.ts';
 import { indexShape } from '../provision/shapeFingerprint.ts';
 
@@ -114,7 +115,7 @@ export async function swapAlias(elasticsearch: Client, loaded: LoadedIndex, from
     ],
   });
   // The new version was built from this config and graph: it holds their shape.
-  await updateIndexMetadata(elasticsearch, loaded.config.index, { liveIndex: to, shape: indexShape(loaded), reindexTarget: null, reindexAnnouncement: null });
+  await updateIndexMetadata(elasticsearch, loaded.config.index, { liveIndex: to, shape: indexShape(loaded), queryHash: queryHash(loaded.query), reindexTarget: null, reindexAnnouncement: null });
 }
 
 /** Deletes the old version, after a grace period for searches that still hold it (scrolls, PITs). */

@@ -4,7 +4,8 @@ import { elasticsearchClient } from '../clients/elasticsearchClient.ts';
 import { kafkaClient } from '../clients/kafkaClient.ts';
 import { asInfrastructureError, InfrastructureError, UserError } from '../errors.ts';
 import { InterruptedError } from '../interruption.ts';
-import { readIndexMetadata } from '../index/indexMetadata.ts';
+import { readIndexMetadata, updateIndexMetadata } from '../index/indexMetadata.ts';
+import { queryHash } from '../index/queryHash.ts';
 import type { LoadedIndex } from '../index/loadIndex.ts';
 import type { Enricher } from '../pipeline/enricher.ts';
 import { startEnricherAndSink } from '../pipeline/enricherAndSink.ts';
@@ -91,6 +92,8 @@ export async function runBackfill(loaded: LoadedIndex, options: BackfillOptions,
         await swapAlias(elasticsearch, loaded, metadata.liveIndex, target);
         progress.note(`alias ${config.index} now points at ${target} (was ${metadata.liveIndex})`);
       }
+      // Every entity was refetched with this query (not only a file's ids): the index holds what it fetches.
+      if (!target && !options.idsFile) await updateIndexMetadata(elasticsearch, config.index, { queryHash: queryHash(loaded.query) });
       await clearCheckpoint(elasticsearch, config.index);
       const seconds = (performance.now() - started) / 1000;
       const summary: BackfillSummary = {

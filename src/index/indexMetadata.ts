@@ -24,6 +24,13 @@ export interface IndexMetadata {
    * fedsearch wrote.
    */
   shape?: ProvisionedShape;
+  /**
+   * The query (src/index/queryHash.ts) the live version's documents were fetched with: recorded
+   * when a full backfill (no ids file) or a reindex has filled it, never by provisioning, so a
+   * query changed since is still seen as one (`apply` reindexes). Absent while the live version was
+   * never filled, and from records an earlier fedsearch wrote.
+   */
+  queryHash?: string;
   documentsTopic: string;
   dlqTopic: string;
   configFile: string;
@@ -98,6 +105,8 @@ export async function writeIndexMetadata(
   const { avroSchema, ...rest } = entry;
   const metadata: IndexMetadata = {
     ...rest,
+    // A provision keeps what filled the live version; a version it created empty holds no query's documents.
+    ...(rest.queryHash === undefined && previous?.queryHash !== undefined && previous.liveIndex === rest.liveIndex ? { queryHash: previous.queryHash } : {}),
     reindexTarget: previous?.reindexTarget ?? null,
     reindexAnnouncement: previous?.reindexAnnouncement ?? null,
     avroSchemas: { ...previous?.avroSchemas, [fingerprint]: JSON.stringify(avroSchema) },
@@ -151,4 +160,17 @@ export async function reindexAcknowledgements(client: Client, index: string, sin
     if ('found' in doc && doc.found && doc._source) acknowledged.set(doc._source.sinkId, doc._source.announcement);
   }
   return acknowledged;
+}
+
+/**
+ * Every index this cluster's metadata index records as provisioned (checkpoints and
+ * acknowledgements, kept beside them, left out). The records are read by id elsewhere and their
+ * fields are not indexed, so this reads them all and keeps those shaped as a record.
+ */
+export async function listIndexMetadata(client: Client): Promise<IndexMetadata[]> {
+  if (!(await client.indices.exists({ index: METADATA_INDEX }))) return [];
+  const response = await client.search<Partial<IndexMetadata>>({ index: METADATA_INDEX, size: 10_000, query: { match_all: {} } });
+  return response.hits.hits
+    .map((hit) => hit._source)
+    .filter((record): record is IndexMetadata => typeof record?.index === 'string' && typeof record.liveIndex === 'string' && typeof record.configFile === 'string' && record.avroSchemas !== undefined);
 }

@@ -7,7 +7,7 @@ import { recordedGraphSchema } from '../index/indexMetadata.ts';
 import type { LoadedIndex } from '../index/loadIndex.ts';
 import { pipelineTopology } from '../index/pipelineTopology.ts';
 import { describeShapeChange } from './provisionedShape.ts';
-import { applyProvision, describeAction, planProvision, type ProvisionPlan } from './provisionIndex.ts';
+import { applyProvision, describeAction, planProvision, type ProvisionInputs, type ProvisionPlan } from './provisionIndex.ts';
 
 export interface ProvisionOutcome {
   plan: ProvisionPlan;
@@ -20,22 +20,11 @@ export interface ProvisionOutcome {
  */
 export async function provision(loaded: LoadedIndex, options: { dryRun: boolean; createSourceTopics?: boolean }, report: (line: string) => void): Promise<ProvisionOutcome> {
   const { config } = loaded;
-  const template = generateIndexTemplate(loaded, config);
-  const avro = generateAvroSchema(loaded.shape, config);
   const elasticsearch = elasticsearchClient(config.elasticsearch);
   const kafkaAdmin = kafkaClient(config.kafka, '-provision').admin();
   try {
     await kafkaAdmin.connect();
-    const inputs = {
-      config,
-      topology: pipelineTopology(loaded),
-      template,
-      avroSchema: avro.schema,
-      graphSchema: recordedGraphSchema(loaded),
-      elasticsearch,
-      kafkaAdmin,
-      createSourceTopics: options.createSourceTopics === true,
-    };
+    const inputs = provisionInputs(loaded, { elasticsearch, kafkaAdmin }, options.createSourceTopics === true);
     const plan = await planProvision(inputs);
     for (const warning of plan.warnings) report(`! ${warning}`);
     const live = { index: config.index, name: plan.liveIndex, mappingConflicts: plan.needsReindex };
@@ -58,4 +47,18 @@ export async function provision(loaded: LoadedIndex, options: { dryRun: boolean;
     await kafkaAdmin.disconnect().catch(() => undefined);
     await elasticsearch.close();
   }
+}
+
+/** What provisioning one loaded index needs: what it generates, and the clients to reach the stack with. */
+export function provisionInputs(loaded: LoadedIndex, clients: Pick<ProvisionInputs, 'elasticsearch' | 'kafkaAdmin'>, createSourceTopics: boolean): ProvisionInputs {
+  const { config } = loaded;
+  return {
+    config,
+    topology: pipelineTopology(loaded),
+    template: generateIndexTemplate(loaded, config),
+    avroSchema: generateAvroSchema(loaded.shape, config).schema,
+    graphSchema: recordedGraphSchema(loaded),
+    ...clients,
+    createSourceTopics,
+  };
 }

@@ -22,6 +22,8 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['src/evolution'],
   ['src/pipeline'],
   ['src/backfill'],
+  // Reconciles a directory of configs: provisioning's plan, backfill's reindex.
+  ['src/apply'],
   ['src/audit'],
   ['src/search'],
   ['src/demo'],

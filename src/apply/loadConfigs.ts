@@ -1,0 +1,48 @@
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { configFilesOf } from '../config/configFiles.ts';
+import { UserError } from '../errors.ts';
+import { loadIndex, type LoadedIndex } from '../index/loadIndex.ts';
+
+export interface ApplyConfigs {
+  indexes: LoadedIndex[];
+  /** The directories given (absolute): a managed index whose record names a file in one is apply's to prune. */
+  directories: string[];
+}
+
+/**
+ * Every config `apply` was given, each checked against its graph before anything is changed: one
+ * invalid file fails the whole apply, with every problem of every file (file:line:col). Paths are
+ * made absolute, so the metadata records name the file wherever apply runs from.
+ */
+export async function loadApplyConfigs(paths: readonly string[], options: { schemaFile?: string }): Promise<ApplyConfigs> {
+  const absolute = paths.map((path) => resolve(path));
+  const directories = absolute.filter((path) => isDirectory(path));
+  const indexes: LoadedIndex[] = [];
+  const problems: string[] = [];
+  for (const file of configFilesOf(absolute)) {
+    try {
+      indexes.push(await loadIndex(file, options));
+    } catch (error) {
+      // A service down (the gateway) is no problem of the file: it stops apply with its own exit code.
+      if (!(error instanceof UserError)) throw error;
+      problems.push(error.message);
+    }
+  }
+  const byIndex = new Map<string, string>();
+  for (const { config } of indexes) {
+    const other = byIndex.get(config.index);
+    if (other !== undefined) problems.push(`${config.sourceFile}: index: ${config.index} is also the index of ${other}; each index has one config`);
+    byIndex.set(config.index, config.sourceFile);
+  }
+  if (problems.length > 0) throw new UserError(`nothing was changed: fix these configs first\n${problems.join('\n')}`);
+  return { indexes, directories };
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}

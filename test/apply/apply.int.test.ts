@@ -1,0 +1,139 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { deleteIndex } from '../../src/apply/deleteIndex.ts';
+import { readIndexMetadata } from '../../src/index/indexMetadata.ts';
+import { createIndexHarness, eventually, type IndexHarness } from '../../support/indexHarness.ts';
+import { runCliAsUser } from '../support/userCli.ts';
+
+const MOVIES = 300;
+
+/**
+ * `fedsearch apply` on a directory, run as a person runs it, against the real stack: the harness's
+ * index (provisioned, never backfilled), a second index whose query later gains a field, a third
+ * that is new; then --dry-run's exit codes, --prune, and an invalid config that changes nothing.
+ */
+describe('fedsearch apply on a directory of configs', () => {
+  let h: IndexHarness;
+  let directory: string;
+  let unchanged: string;
+  let changed: string;
+  let added: string;
+  let yamlOf: (index: string) => string;
+
+  const apply = (...args: string[]) => runCliAsUser(['apply', directory, ...args], { ...h.env, FEDSEARCH_LOG_LEVEL: 'warn' });
+  const total = async (alias: string): Promise<number> => {
+    const response = await h.es.search({ index: alias, size: 0, track_total_hits: true });
+    return typeof response.hits.total === 'number' ? response.hits.total : (response.hits.total?.value ?? -1);
+  };
+  const aliasTargets = async (alias: string): Promise<string[]> => Object.keys(await h.es.indices.getAlias({ name: alias }));
+
+  beforeAll(async () => {
+    h = await createIndexHarness({ elasticsearchUrl: inject('elasticsearchUrl'), kafkaBrokers: inject('kafkaBrokers'), movies: MOVIES });
+    const harnessYaml = readFileSync(h.configFile, 'utf8');
+    yamlOf = (index) => harnessYaml.replace(`index: ${h.index}`, `index: ${index}`);
+    [unchanged, changed, added] = [h.index, `${h.index}_changed`, `${h.index}_added`];
+    directory = mkdtempSync(join(tmpdir(), 'fedsearch-apply-'));
+    writeFileSync(join(directory, 'a.yaml'), yamlOf(unchanged));
+    // Without `rating` in its query at first; the test gives it back.
+    writeFileSync(join(directory, 'b.yaml'), yamlOf(changed).replace(/^ {6}rating\n/m, ''));
+  }, 120_000);
+
+  afterAll(async () => {
+    if (!h) return;
+    const kafkaAdmin = h.kafka.admin();
+    await kafkaAdmin.connect();
+    for (const index of [changed, added]) await deleteIndex(h.es, kafkaAdmin, index, () => {}).catch(() => undefined);
+    await kafkaAdmin.disconnect();
+    await h.dispose();
+    rmSync(directory, { recursive: true, force: true });
+  });
+
+  it('fills a provisioned index and creates a new one, then a query that gained a field is reindexed while searches go on', async () => {
+    const first = await apply('--grace', '0');
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toMatch(new RegExp(`^backfill\\s+${unchanged}\\s+\\S+a\\.yaml: no full backfill`, 'm'));
+    expect(first.stdout).toMatch(new RegExp(`^create\\s+${changed}\\s+\\S+b\\.yaml: new index`, 'm'));
+    await eventually('both indexes filled', async () => ((await total(unchanged)) === MOVIES && (await total(changed)) === MOVIES) || undefined);
+
+    writeFileSync(join(directory, 'b.yaml'), yamlOf(changed));
+    writeFileSync(join(directory, 'c.yaml'), yamlOf(added));
+    const dryRun = await apply('--dry-run');
+    expect(dryRun.code, dryRun.stderr).toBe(2);
+    expect(dryRun.stdout).toMatch(new RegExp(`^unchanged\\s+${unchanged}\\s`, 'm'));
+    expect(dryRun.stdout).toMatch(new RegExp(`^reindex\\s+${changed}\\s+\\S+b\\.yaml: query: changed`, 'm'));
+    expect(dryRun.stdout).toMatch(/mapping: new field\(s\) the live documents lack: rating/);
+    expect(dryRun.stdout).toMatch(new RegExp(`^create\\s+${added}\\s`, 'm'));
+    expect(dryRun.stdout).toContain('plan: 1 unchanged, 1 reindex, 1 create');
+    expect(await aliasTargets(changed)).toEqual([`${changed}_v1`]);
+
+    // A search on the index being rebuilt, over and over until apply is done: none may fail or miss a movie.
+    const counts: number[] = [];
+    const failures: unknown[] = [];
+    let searching = true;
+    const searches = (async () => {
+      while (searching) await total(changed).then((n) => counts.push(n), (error: unknown) => failures.push(error));
+    })();
+    const second = await apply('--grace', '0');
+    searching = false;
+    await searches;
+    expect(second.code, second.stderr).toBe(0);
+    expect(failures).toEqual([]);
+    expect(counts.length).toBeGreaterThan(0);
+    expect(counts.filter((n) => n !== MOVIES)).toEqual([]);
+
+    expect(await aliasTargets(changed)).toEqual([`${changed}_v2`]);
+    expect(await h.es.indices.exists({ index: `${changed}_v1` })).toBe(false);
+    const rated = await h.es.search({ index: changed, size: 0, track_total_hits: true, query: { exists: { field: 'rating' } } });
+    expect(rated.hits.total).toMatchObject({ value: expect.any(Number) });
+    expect((rated.hits.total as { value: number }).value).toBeGreaterThan(0);
+    expect(await total(added)).toBe(MOVIES);
+    // The unchanged index was left alone: still its first version.
+    expect(await aliasTargets(unchanged)).toEqual([`${unchanged}_v1`]);
+
+    const again = await apply('--dry-run');
+    expect(again.code, again.stdout).toBe(0);
+    expect(again.stdout).toContain('plan: 3 unchanged');
+  }, 240_000);
+
+  it('deletes an index whose config is gone only with --prune', async () => {
+    rmSync(join(directory, 'c.yaml'));
+    const dryRun = await apply('--dry-run');
+    expect(dryRun.code).toBe(2);
+    expect(dryRun.stdout).toMatch(new RegExp(`^would-delete\\s+${added}\\s+\\S+c\\.yaml: its config is gone; kept: --prune deletes it`, 'm'));
+    const kept = await apply();
+    expect(kept.code, kept.stderr).toBe(0);
+    expect(await total(added)).toBe(MOVIES);
+
+    const pruned = await apply('--prune');
+    expect(pruned.code, pruned.stderr).toBe(0);
+    expect(pruned.stdout).toMatch(new RegExp(`^delete\\s+${added}\\s`, 'm'));
+    expect(await h.es.indices.exists({ index: added })).toBe(false);
+    expect(await readIndexMetadata(h.es, added)).toBeUndefined();
+    const admin = h.kafka.admin();
+    await admin.connect();
+    const topics = await admin.listTopics();
+    await admin.disconnect();
+    expect(topics).not.toContain(`${added}.documents`);
+
+    const settled = await apply('--dry-run', '--prune');
+    expect(settled.code, settled.stdout).toBe(0);
+    expect(settled.stdout).toContain('plan: 2 unchanged');
+  }, 120_000);
+
+  it('changes nothing when one config of the directory is invalid, and names its file and line', async () => {
+    writeFileSync(join(directory, 'broken.yaml'), yamlOf(`${h.index}_broken`).replace(/^ {6}synopsis$/m, '      synopsys'));
+    writeFileSync(join(directory, 'c.yaml'), yamlOf(added));
+    try {
+      const refused = await apply();
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/nothing was changed/);
+      expect(refused.stderr).toMatch(/broken\.yaml:\d+:\d+: query: Cannot query field "synopsys"/);
+      expect(await h.es.indices.exists({ index: added })).toBe(false);
+    } finally {
+      rmSync(join(directory, 'broken.yaml'));
+      rmSync(join(directory, 'c.yaml'));
+    }
+  }, 60_000);
+});

@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { decideStep, formatPlan, hasChanges, isOrphan, orphanStep, type ConfigFacts } from '../../src/apply/applyPlan.ts';
+
+const settled: ConfigFacts = {
+  index: 'movies',
+  configFile: '/configs/movies.yaml',
+  provisioned: true,
+  provisionSteps: [],
+  mappingAdditions: [],
+  mappingConflicts: [],
+  fieldChanges: [],
+  query: 'same',
+  backfillRate: 200,
+  warnings: [],
+};
+
+describe('what apply does to one config', () => {
+  it.each<[string, Partial<ConfigFacts>, string, string[]]>([
+    ['a config never provisioned', { provisioned: false, query: 'unknown' }, 'create', ['new index', 'provision, then backfill (at most 200 entities/s)']],
+    ['nothing changed', {}, 'unchanged', []],
+    [
+      'a query that gained a field',
+      { query: 'changed', mappingAdditions: ['rating'], fieldChanges: ['rating: new in the documents'] },
+      'reindex',
+      [
+        'query: changed since the live version was filled',
+        'mapping: new field(s) the live documents lack: rating',
+        'field rating: new in the documents',
+        'new version backfilled (at most 200 entities/s), then the alias swaps',
+      ],
+    ],
+    ['a query that only changed an argument', { query: 'changed' }, 'reindex', ['query: changed since the live version was filled', 'new version backfilled (at most 200 entities/s), then the alias swaps']],
+    [
+      'an analyzer the live version cannot take',
+      { mappingConflicts: ['index.analysis: the analyzers changed'], backfillRate: Number.POSITIVE_INFINITY },
+      'reindex',
+      ['mapping: index.analysis: the analyzers changed', 'new version backfilled (at most no rate cap), then the alias swaps'],
+    ],
+    [
+      'an index provisioned but never backfilled',
+      { query: 'unknown' },
+      'backfill',
+      ['no full backfill of the live version recorded (never backfilled, or provisioned by an earlier fedsearch)', 'backfill in place (at most 200 entities/s)'],
+    ],
+    [
+      'a graph change the live mapping takes (nullability)',
+      { fieldChanges: ['title: string → null | string'], provisionSteps: ['record what was provisioned (new Avro schema version)'] },
+      'update',
+      ['field title: string → null | string (the live mapping takes it)', 'record what was provisioned (new Avro schema version)'],
+    ],
+    [
+      'a warning alone (a source topic nobody created yet)',
+      { warnings: ['source topic studio.movie.changes (Movie changes) does not exist yet'] },
+      'unchanged',
+      ['! source topic studio.movie.changes (Movie changes) does not exist yet'],
+    ],
+    ['a missing dead-letter topic', { provisionSteps: ['create topic movies.dlq (1 partition)'] }, 'update', ['create topic movies.dlq (1 partition)']],
+  ])('%s: %s', (_case, facts, kind, reasons) => {
+    expect(decideStep({ ...settled, ...facts })).toEqual({ index: 'movies', configFile: '/configs/movies.yaml', kind, reasons });
+  });
+});
+
+describe('indexes whose config is gone', () => {
+  const configured = new Set(['movies']);
+
+  it('are apply\'s only when their record names a file in an applied directory and no config names them', () => {
+    expect(isOrphan({ index: 'shows', configFile: '/configs/shows.yaml' }, ['/configs'], configured)).toBe(true);
+    expect(isOrphan({ index: 'shows', configFile: '/configs/shows.yaml' }, ['/configs/'], configured)).toBe(true);
+    // Renamed file, same index: still configured.
+    expect(isOrphan({ index: 'movies', configFile: '/configs/old-movies.yaml' }, ['/configs'], configured)).toBe(false);
+    // Another team's directory, a similar prefix, a relative path: never.
+    expect(isOrphan({ index: 'shows', configFile: '/other/shows.yaml' }, ['/configs'], configured)).toBe(false);
+    expect(isOrphan({ index: 'shows', configFile: '/configs-old/shows.yaml' }, ['/configs'], configured)).toBe(false);
+    expect(isOrphan({ index: 'shows', configFile: 'shows.yaml' }, ['/configs'], configured)).toBe(false);
+    // Files given one by one (no directory): nothing is pruned.
+    expect(isOrphan({ index: 'shows', configFile: '/configs/shows.yaml' }, [], configured)).toBe(false);
+  });
+
+  it('are deleted only with --prune, and a kept one is still a change to make', () => {
+    expect(orphanStep('shows', '/configs/shows.yaml', false).kind).toBe('would-delete');
+    expect(orphanStep('shows', '/configs/shows.yaml', true).kind).toBe('delete');
+    expect(hasChanges([orphanStep('shows', '/configs/shows.yaml', false)])).toBe(true);
+    expect(hasChanges([decideStep(settled)])).toBe(false);
+  });
+});
+
+describe('the printed plan', () => {
+  it('is one line per index with its action, config and first reason, further reasons below, then a count', () => {
+    const lines = formatPlan([
+      decideStep(settled),
+      decideStep({ ...settled, index: 'shop', configFile: '/configs/shop.yaml', query: 'changed' }),
+      orphanStep('shows', '/configs/shows.yaml', false),
+    ]);
+    expect(lines).toEqual([
+      'unchanged     movies  /configs/movies.yaml',
+      'reindex       shop    /configs/shop.yaml: query: changed since the live version was filled',
+      '                      new version backfilled (at most 200 entities/s), then the alias swaps',
+      'would-delete  shows   /configs/shows.yaml: its config is gone; kept: --prune deletes it',
+      'plan: 1 unchanged, 1 reindex, 1 would-delete',
+    ]);
+  });
+});
