@@ -83,15 +83,16 @@ export function addDemoCommands(program: Command): void {
     .argument('<subgraph>', 'the demo subgraph to fail: movies, productions or talent')
     .description(
       'make the running demo graph (fedsearch demo, or demo graph up) fail: a share of the subgraph\'s entity resolutions answer ' +
-        'with a GraphQL error (code FAULT_INJECTED) for a while, the same entities all along; --errors 0 ends it',
+        'with a GraphQL error (code FAULT_INJECTED), or with null (--answer null), for a while, the same entities all along; --errors 0 ends it',
     )
     .requiredOption('--errors <percent>', 'share of the subgraph\'s entities that fail, 0–100', percent)
+    .addOption(new Option('--answer <how>', 'what a failing entity answers: a GraphQL error, or null as a lagging replica would').choices(['error', 'null']).default('error'))
     .option('--for <duration>', 'how long the fault lasts (30s, 15m, 2h)', durationArgument, 60)
     // DEFAULT_FAULT_ADMIN_URL (src/demo/demoGraphFault.ts), spelled out so that `--help` loads nothing.
     // DEFAULT_FAULT_ADMIN_URL (src/demo/demoGraphFault.ts), spelled out so that `--help` loads nothing.
     .option('--admin <url>', 'the demo graph\'s fault switch (loopback only)', 'http://127.0.0.1:4005')
-    .action(runAction(async (subgraph: string, options: { errors: number; for: number; admin: string }) => {
+    .action(runAction(async (subgraph: string, options: { errors: number; for: number; admin: string; answer: 'error' | 'null' }) => {
       const { setDemoGraphFault } = await import('../src/demo/demoGraphFault.ts');
-      process.stdout.write(`${await setDemoGraphFault(options.admin, { subgraph, errorPercent: options.errors, forSeconds: options.for })}\n`);
+      process.stdout.write(`${await setDemoGraphFault(options.admin, { subgraph, errorPercent: options.errors, forSeconds: options.for, answer: options.answer })}\n`);
     }));
 }

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { FaultSwitch } from './faultSwitch.ts';
+import type { FaultAnswer, FaultSwitch } from './faultSwitch.ts';
 
 /** Where `fedsearch demo graph fault` finds a demo graph started with the default ports. */
 export const DEFAULT_FAULT_ADMIN_PORT = 4005;
@@ -8,11 +8,12 @@ export const DEFAULT_FAULT_ADMIN_PORT = 4005;
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 const MAX_BODY_BYTES = 4_096;
 
-/** The admin endpoint's body: a share of `subgraph`'s entities fail for `forSeconds` (0 % or 0 s ends a fault). */
+/** The admin endpoint's body: a share of `subgraph`'s entities fail for `forSeconds` (0 % or 0 s ends a fault), with an error unless `answer` is null. */
 export interface FaultRequest {
   subgraph: string;
   errorPercent: number;
   forSeconds: number;
+  answer?: FaultAnswer;
 }
 
 /**
@@ -51,14 +52,15 @@ async function handle(request: IncomingMessage, response: ServerResponse, faults
   } catch (error) {
     return answer(response, 400, { error: `the body is not JSON: ${(error as Error).message}` });
   }
-  const { subgraph, errorPercent, forSeconds } = body;
+  const { subgraph, errorPercent, forSeconds, answer: faultAnswer = 'error' } = body;
   if (typeof subgraph !== 'string' || !subgraphs.includes(subgraph)) {
     return answer(response, 404, { error: `no subgraph ${JSON.stringify(subgraph)} in the demo graph; it has ${subgraphs.join(', ')}` });
   }
   if (typeof errorPercent !== 'number' || !(errorPercent >= 0 && errorPercent <= 100)) return answer(response, 400, { error: 'errorPercent must be a number from 0 to 100' });
   if (typeof forSeconds !== 'number' || !(forSeconds >= 0)) return answer(response, 400, { error: 'forSeconds must be a number of 0 or more' });
-  const fault = faults.set(subgraph, errorPercent, forSeconds * 1000);
-  return answer(response, 200, { subgraph, fault: fault && { errorPercent: fault.errorPercent, until: new Date(fault.untilMs).toISOString() } });
+  if (faultAnswer !== 'error' && faultAnswer !== 'null') return answer(response, 400, { error: 'answer must be "error" or "null"' });
+  const fault = faults.set(subgraph, errorPercent, forSeconds * 1000, faultAnswer);
+  return answer(response, 200, { subgraph, fault: fault && { errorPercent: fault.errorPercent, answer: fault.answer, until: new Date(fault.untilMs).toISOString() } });
 }
 
 async function readBody(request: IncomingMessage): Promise<string> {

@@ -1,12 +1,19 @@
 import { createHash } from 'node:crypto';
 import { GraphQLError, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
 
-/** A fault one subgraph is told to have: `errorPercent` of its entities answer with a GraphQL error until `untilMs`. */
+/** How a faulty entity answers: a GraphQL error, or null as if it did not exist (a lagging replica, a bad join). */
+export type FaultAnswer = 'error' | 'null';
+
+/** A fault one subgraph is told to have: `errorPercent` of its entities answer `answer` until `untilMs`. */
 export interface SubgraphFault {
   errorPercent: number;
+  answer: FaultAnswer;
   /** Epoch ms when the fault ends by itself. */
   untilMs: number;
 }
+
+/** What a faulty entity resolves to: the error to answer with, or null. */
+type FaultyAnswer = { error: GraphQLError } | { error: null };
 
 /** The code the injected errors carry, so a reader can tell them from real ones. */
 export const INJECTED_FAULT_CODE = 'FAULT_INJECTED';
@@ -23,13 +30,13 @@ export class FaultSwitch {
   constructor(private readonly now: () => number = Date.now) {}
 
   /** Sets a subgraph's fault; 0 % or a duration of 0 clears it. */
-  set(subgraph: string, errorPercent: number, forMs: number): SubgraphFault | null {
+  set(subgraph: string, errorPercent: number, forMs: number, answer: FaultAnswer = 'error'): SubgraphFault | null {
     if (!(errorPercent >= 0 && errorPercent <= 100)) throw new RangeError(`errorPercent must be 0–100, not ${errorPercent}`);
     if (errorPercent === 0 || forMs <= 0) {
       this.faults.delete(subgraph);
       return null;
     }
-    const fault = { errorPercent, untilMs: this.now() + forMs };
+    const fault = { errorPercent, answer, untilMs: this.now() + forMs };
     this.faults.set(subgraph, fault);
     return fault;
   }
@@ -45,8 +52,8 @@ export class FaultSwitch {
     return active;
   }
 
-  /** The error an entity answers with under its subgraph's fault, or null when it resolves as usual. */
-  errorFor(subgraph: string, typeName: string, key: Record<string, unknown>): GraphQLError | null {
+  /** What an entity answers under its subgraph's fault, or null when it resolves as usual. */
+  faultFor(subgraph: string, typeName: string, key: Record<string, unknown>): FaultyAnswer | null {
     const fault = this.faults.get(subgraph);
     if (!fault) return null;
     if (fault.untilMs <= this.now()) {
@@ -55,7 +62,8 @@ export class FaultSwitch {
     }
     const identity = `${typeName}:${stableKey(key)}`;
     if (bucketOf(identity) >= fault.errorPercent) return null;
-    return new GraphQLError(`${subgraph} failed to resolve ${identity} (fault injected)`, { extensions: { code: INJECTED_FAULT_CODE } });
+    if (fault.answer === 'null') return { error: null };
+    return { error: new GraphQLError(`${subgraph} failed to resolve ${identity} (fault injected)`, { extensions: { code: INJECTED_FAULT_CODE } }) };
   }
 }
 
@@ -78,7 +86,8 @@ export function underFaultSwitch(schema: GraphQLSchema, subgraph: string, faults
         if (!Array.isArray(answered)) return answered;
         return answered.map((value: unknown, index) => {
           const { __typename, ...key } = args.representations?.[index] ?? {};
-          return faults.errorFor(subgraph, String(__typename), key) ?? value;
+          const fault = faults.faultFor(subgraph, String(__typename), key);
+          return fault === null ? value : fault.error;
         });
       };
       continue;
@@ -86,7 +95,10 @@ export function underFaultSwitch(schema: GraphQLSchema, subgraph: string, faults
     // `Movie` or `Movie!`: one entity looked up by its arguments (a list, `[Movie]`, is not one).
     const typeName = String(field.type).replace(/!$/, '');
     if (!entityTypes.has(typeName) || field.args.length === 0) continue;
-    field.resolve = (source, args: Record<string, unknown>, context, info) => faults.errorFor(subgraph, typeName, args) ?? original(source, args, context, info);
+    field.resolve = (source, args: Record<string, unknown>, context, info) => {
+      const fault = faults.faultFor(subgraph, typeName, args);
+      return fault === null ? original(source, args, context, info) : fault.error;
+    };
   }
   return schema;
 }

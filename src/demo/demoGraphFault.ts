@@ -21,8 +21,9 @@ export async function setDemoGraphFault(adminUrl: string, request: FaultRequest)
     const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
     throw new InfrastructureError(`no demo graph answers at ${adminUrl} (${cause}): start one with \`fedsearch demo\` or \`fedsearch demo graph up\``);
   }
-  const body = (await response.json().catch(() => ({}))) as { error?: string; fault?: { errorPercent: number; until: string } | null };
+  const body = (await response.json().catch(() => ({}))) as { error?: string; fault?: { errorPercent: number; answer?: string; until: string } | null };
   if (!response.ok) throw new UserError(`the demo graph refused the fault: ${body.error ?? `HTTP ${response.status}`}`);
   if (!body.fault) return `${request.subgraph}: no fault; its entities resolve as usual`;
-  return `${request.subgraph}: ${body.fault.errorPercent} % of its entity resolutions answer with a GraphQL error (FAULT_INJECTED) until ${body.fault.until}`;
+  const how = body.fault.answer === 'null' ? 'null, as if they did not exist,' : 'with a GraphQL error (FAULT_INJECTED)';
+  return `${request.subgraph}: ${body.fault.errorPercent} % of its entity resolutions answer ${how} until ${body.fault.until}`;
 }

@@ -23,6 +23,11 @@ export interface DecodedEvent {
   id: string;
   /** When the change happened at the source (its commit time for CDC), for end-to-end latency; null if absent. */
   tsMs: number | null;
+  /**
+   * What the event says of the row after it: true for a create, update or snapshot read, false
+   * for a delete, undefined when the event does not say (an envelope without `op`).
+   */
+  exists?: boolean;
 }
 
 /**
@@ -100,10 +105,17 @@ export function keyFieldValue(part: KeyPart, text: string): string | number {
   return part.kind === 'int' && /^-?\d+$/.test(text) ? Number(text) : text;
 }
 
-export function withId(id: string, tsMs: number | null): DecodeResult {
+export function withId(id: string, tsMs: number | null, exists?: boolean): DecodeResult {
   const bytes = Buffer.byteLength(id, 'utf8');
   if (bytes > MAX_ID_BYTES) return { ok: false, reason: `the id is ${bytes} bytes long; at most ${MAX_ID_BYTES} are allowed` };
-  return { ok: true, event: { id, tsMs } };
+  return { ok: true, event: exists === undefined ? { id, tsMs } : { id, tsMs, exists } };
+}
+
+/** What an event's `op` says of its row after it (see DecodedEvent.exists): c, u and r keep it, d removes it. */
+export function rowExistsAfter(op: unknown): boolean | undefined {
+  if (op === 'c' || op === 'u' || op === 'r') return true;
+  if (op === 'd') return false;
+  return undefined;
 }
 
 /**

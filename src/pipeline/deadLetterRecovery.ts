@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Consumer, EachBatchPayload, KafkaMessage, Producer } from '../clients/kafkajs.ts';
 import type { Logger } from '../logger.ts';
 import { commitNext } from './commitBatch.ts';
-import { afterFailedRetry, retryVerdict, TokenBucket, type DeadLetterRetrySettings, type RetryVerdict } from './deadLetterRetry.ts';
+import { afterFailedRetry, expectsTheEntity, retryVerdict, TokenBucket, type DeadLetterRetrySettings, type RetryVerdict } from './deadLetterRetry.ts';
 import { letterWrittenAt, readDeadLetter, requeuedHeaders, type DeadLetter } from './deadLetters.ts';
 import type { Enricher, PendingIds } from './enricher.ts';
 import type { PipelineEvents } from './pipelineEvents.ts';
@@ -136,8 +136,12 @@ export class DeadLetterRecovery {
   private async retry(due: readonly Pending[], partition: number, heartbeat: () => Promise<void>): Promise<void> {
     const { enricher, producer, topic, settings, events, logger } = this.deps;
     const ids: PendingIds = new Map();
-    for (const { letter } of due) ids.set(letter.entityId as string, eventTime(letter));
-    const outcome = await enricher.enrich(ids, heartbeat);
+    const expected = new Set<string>();
+    for (const { letter } of due) {
+      ids.set(letter.entityId as string, eventTime(letter));
+      if (expectsTheEntity(letter)) expected.add(letter.entityId as string);
+    }
+    const outcome = await enricher.enrich(ids, heartbeat, expected);
     const failed = new Map(outcome.failed.map((failure) => [failure.id, failure]));
     const now = Date.now();
     const again: Array<{ key: Buffer | null; value: Buffer | null; headers: ReturnType<typeof requeuedHeaders> }> = [];

@@ -1,5 +1,6 @@
 import type { DeadLetterRetrySettings } from '../config/indexConfig.ts';
 import type { DeadLetter, RetryState } from './deadLetters.ts';
+import { ENTITY_NULL } from './enrichSteps.ts';
 
 export type { DeadLetterRetrySettings } from '../config/indexConfig.ts';
 export type { RetryState } from './deadLetters.ts';
@@ -33,6 +34,21 @@ export function retryVerdict(letter: DeadLetter, writtenAtMs: number, settings: 
   const firstFailedAtMs = parseTime(retry.firstFailedAt) ?? writtenAtMs;
   const dueAtMs = parseTime(retry.nextRetryAt) ?? writtenAtMs + settings.firstDelaySeconds * 1000;
   return { state: 'waiting', dueAtMs, firstFailedAtMs, attempts: retry.attempts };
+}
+
+/**
+ * Automatic retries of an entity the graph answered null while its change event said the row
+ * exists (ENTITY_NULL) that still expect it: a null after them is taken as the graph's answer and
+ * the document deleted. Six span about 5 minutes with the default schedule (5 + 10 + … + 160 s):
+ * a lagging replica or a subgraph answering null during an incident is waited out; a row deleted
+ * meanwhile has had its own delete event, so the null is then right and deleting the document
+ * again is harmless — it costs six fetches.
+ */
+export const NULL_RETRIES_EXPECTING_THE_ENTITY = 6;
+
+/** Whether a retry of `letter` still treats a null answer as the graph's failure rather than a deletion. */
+export function expectsTheEntity(letter: Pick<DeadLetter, 'fault' | 'retry'>): boolean {
+  return letter.fault?.code === ENTITY_NULL && (letter.retry?.attempts ?? 0) < NULL_RETRIES_EXPECTING_THE_ENTITY;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { encodeId } from '../graph/entityKey.ts';
 import { valueAt } from '../valueAt.ts';
-import { exactValue, idText, keyFieldValue, neverThrowing, parseValue, timestampIn, withId, type ChangeEventDecoder, type EventMessage } from './changeEventDecoder.ts';
+import { exactValue, idText, keyFieldValue, neverThrowing, parseValue, rowExistsAfter, timestampIn, withId, type ChangeEventDecoder, type EventMessage } from './changeEventDecoder.ts';
 
 // Debezium's change events, as Kafka Connect's JSON converter writes them: with its schemas on
 // (`{"schema": …, "payload": {op, before, after, source, ts_ms}}`, Connect's default) or off (the
@@ -69,11 +69,11 @@ export const decodeDebeziumEvent: ChangeEventDecoder = neverThrowing((message, s
       if ('reason' in read) return { ok: false, reason: `${read.reason} (key field ${part.documentPath})` };
       values.push(keyFieldValue(part, read.value));
     }
-    return withId(encodeId(key, values), tsMs);
+    return withId(encodeId(key, values), tsMs, rowExistsAfter(op));
   }
   if (source.idPath === null) return { ok: false, reason: 'a Debezium event source names its id column (`id: <column>`)' };
   const read = column(source.idPath);
-  return 'reason' in read ? { ok: false, reason: read.reason } : withId(read.value, tsMs);
+  return 'reason' in read ? { ok: false, reason: read.reason } : withId(read.value, tsMs, rowExistsAfter(op));
 });
 
 /** `id` for `id`, `after.id` or `before.id`: which image to read is the op's to say. */

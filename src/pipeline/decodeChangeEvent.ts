@@ -6,6 +6,7 @@ import {
   keyFieldValue,
   neverThrowing,
   parseValue,
+  rowExistsAfter,
   timestampIn,
   withId,
   type ChangeEventDecoder,
@@ -55,9 +56,10 @@ export const decodeBareEvent: ChangeEventDecoder = neverThrowing((message, sourc
     } else body = parsed.body;
   }
   const tsMs = timestampIn(body);
+  const exists = body !== null && typeof body === 'object' ? rowExistsAfter((body as { op?: unknown }).op) : undefined;
   if (source.idFromKey) {
     const messageKey = message.key?.toString('utf8') ?? '';
-    return messageKey === '' ? { ok: false, reason: 'message has no key to take the id from' } : withId(messageKey, tsMs);
+    return messageKey === '' ? { ok: false, reason: 'message has no key to take the id from' } : withId(messageKey, tsMs, exists);
   }
   if (body === null || typeof body !== 'object') {
     return { ok: false, reason: message.value === null ? 'message has no value (tombstone)' : 'value is not a JSON object' };
@@ -69,10 +71,10 @@ export const decodeBareEvent: ChangeEventDecoder = neverThrowing((message, sourc
       if ('reason' in read) return { ok: false, reason: `${read.reason} (key field ${part.documentPath})` };
       values.push(keyFieldValue(part, read.value));
     }
-    return withId(encodeId(key, values), tsMs);
+    return withId(encodeId(key, values), tsMs, exists);
   }
   const read = scalarAt(body, message.value, source.idPath as string);
-  return 'reason' in read ? { ok: false, reason: read.reason } : withId(read.value, tsMs);
+  return 'reason' in read ? { ok: false, reason: read.reason } : withId(read.value, tsMs, exists);
 });
 
 /** The string or number at `path` (or its `before.` twin), exactly as written in the event. */

@@ -174,7 +174,7 @@ export class EnrichStage {
       const ticket = this.commits.ticket(batch.topic, batch.partition);
       const { enricher, events } = this.deps;
       events.emit('enrich.batch', { topic: batch.topic, partition: batch.partition, messages: batch.messages.length });
-      const { primary, related, letters, skipped } = enricher.decode(batch.messages, { topic: batch.topic, partition: batch.partition });
+      const { primary, expectedToExist, related, letters, skipped } = enricher.decode(batch.messages, { topic: batch.topic, partition: batch.partition });
       // A fetch under way when these related changes were read may have read the old state: the
       // second lookup waits until every such fetch of this process has produced its documents
       // (however slow the graph), and a moment for other processes' — a wait that runs beside
@@ -183,7 +183,7 @@ export class EnrichStage {
 
       // Each call below may outlast the session timeout (Elasticsearch or the graph stalled).
       await heartbeatWhile(enricher.lookUp(related, primary), heartbeat);
-      const outcome = await heartbeatWhile(enricher.enrich(primary, heartbeat), heartbeat);
+      const outcome = await heartbeatWhile(enricher.enrich(primary, heartbeat, expectedToExist), heartbeat);
       await heartbeatWhile(this.deadLetter(batch, outcome.failed, primary, letters), heartbeat);
       this.eventCounts.count(batch, enricher.routes.get(batch.topic)?.length ?? 0, letters, skipped);
 

@@ -8,7 +8,7 @@ import { decodeChangeEvent, type SkipReason } from './decodeChangeEvent.ts';
 import { DocumentTooLargeError, type DocumentCodec } from './documentCodec.ts';
 import type { FetchResult } from './gatewayFetcher.ts';
 import type { LookupTarget } from './reverseLookup.ts';
-import type { Attribution } from './subgraphAttribution.ts';
+import { GATEWAY, type Attribution } from './subgraphAttribution.ts';
 
 /**
  * The enrich stage's steps, each a function of its inputs: decode → route (routeEvents), look up
@@ -50,6 +50,11 @@ export function eventRoutes(loaded: Pick<LoadedIndex, 'config' | 'fields' | 'nam
 /** One batch of change events sorted out: ids to fetch, related ids to look up, events that cannot be read. */
 export interface RoutedEvents {
   primary: PendingIds;
+  /**
+   * Primary ids whose latest event in the batch says the row exists (a create, update or read):
+   * a null from the graph for one of them is not a deletion but the graph lagging or failing.
+   */
+  expectedToExist: Set<string>;
   related: Map<Route, PendingIds>;
   /** Undecodable events, as dead letters naming topic, partition and offset. */
   letters: DeadLetter[];
@@ -60,7 +65,7 @@ export interface RoutedEvents {
 
 /** Decode and route: every message of one topic partition, read by each route of its topic. */
 export function routeEvents(messages: readonly KafkaMessage[], routes: readonly Route[], where: { topic: string; partition: number }): RoutedEvents {
-  const routed: RoutedEvents = { primary: new Map(), related: new Map(), letters: [], decoded: 0, skipped: [] };
+  const routed: RoutedEvents = { primary: new Map(), expectedToExist: new Set(), related: new Map(), letters: [], decoded: 0, skipped: [] };
   for (const message of messages) {
     for (const route of routes) {
       const decoded = decodeChangeEvent(message, route.source, route.key);
@@ -78,7 +83,8 @@ export function routeEvents(messages: readonly KafkaMessage[], routes: readonly 
       if (route.lookup) {
         target = routed.related.get(route) ?? new Map();
         routed.related.set(route, target);
-      }
+      } else if (decoded.event.exists === true) routed.expectedToExist.add(decoded.event.id);
+      else routed.expectedToExist.delete(decoded.event.id);
       keepOldest(target, decoded.event.id, decoded.event.tsMs);
     }
   }
@@ -123,21 +129,36 @@ export interface EnrichOutcome {
   failed: Array<{ id: string; reason: string; fault?: Attribution }>;
 }
 
+/** The code of a dead letter for an entity the graph answered null while its change event says it exists. */
+export const ENTITY_NULL = 'ENTITY_NULL';
+
 /**
  * Produce: the documents-topic messages for what the gateway answered (a tombstone for an entity
  * that is gone); failed fetches and documents that do not fit the Avro schema are returned as
- * failures for the caller to dead-letter.
+ * failures for the caller to dead-letter. An id in `expectedToExist` that came back null fails
+ * too, attributed to the subgraph that answered it: its source just said the row exists, so the
+ * null is the graph's lag or fault — deleting the document would hide it until its next change.
  */
 export function documentMessages(
   results: ReadonlyMap<string, FetchResult>,
   eventTimes: PendingIds,
   codec: Pick<DocumentCodec, 'toMessage'>,
+  expectedToExist: ReadonlySet<string> = new Set(),
 ): { messages: Message[]; outcome: EnrichOutcome } {
   const outcome: EnrichOutcome = { written: 0, deleted: 0, failed: [] };
   const messages: Message[] = [];
   for (const [id, result] of results) {
     if (result.kind === 'failed') {
       outcome.failed.push({ id, reason: result.reason, ...(result.fault ? { fault: result.fault } : {}) });
+      continue;
+    }
+    if (result.kind === 'missing' && expectedToExist.has(id)) {
+      const subgraph = result.subgraph ?? GATEWAY;
+      outcome.failed.push({
+        id,
+        reason: `the graph answered null for ${id} while its change event says the row exists (${subgraph}): not deleted from the index, retried`,
+        fault: { subgraph, path: '', code: ENTITY_NULL },
+      });
       continue;
     }
     const document = result.kind === 'found' ? result.document : null;

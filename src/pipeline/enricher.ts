@@ -134,10 +134,11 @@ export class Enricher {
   /**
    * Fetch and produce: the ids' documents (tombstones for entities that are gone) on the
    * documents topic, acknowledged by all replicas. `heartbeat` runs through every wait (a
-   * consumer keeps its partitions). Failed ids are returned for the caller to dead-letter.
+   * consumer keeps its partitions). Failed ids are returned for the caller to dead-letter; so are
+   * ids of `expectedToExist` the graph answered null (see documentMessages).
    */
-  enrich(ids: PendingIds, heartbeat: () => Promise<void> = async () => {}): Promise<EnrichOutcome> {
-    const work = this.fetchAndProduce(ids, heartbeat);
+  enrich(ids: PendingIds, heartbeat: () => Promise<void> = async () => {}, expectedToExist: ReadonlySet<string> = new Set()): Promise<EnrichOutcome> {
+    const work = this.fetchAndProduce(ids, heartbeat, expectedToExist);
     const settled = work.then(
       () => undefined,
       () => undefined,
@@ -180,7 +181,7 @@ export class Enricher {
     });
   };
 
-  private async fetchAndProduce(ids: PendingIds, heartbeat: () => Promise<void>): Promise<EnrichOutcome> {
+  private async fetchAndProduce(ids: PendingIds, heartbeat: () => Promise<void>, expectedToExist: ReadonlySet<string>): Promise<EnrichOutcome> {
     const { fetcher, codec, producer, topology, events, logger } = this.deps;
     const outcome: EnrichOutcome = { written: 0, deleted: 0, failed: [] };
     if (ids.size === 0) return outcome;
@@ -203,7 +204,7 @@ export class Enricher {
     }, SEND_CHUNK);
     await fetcher.fetchInChunks([...ids.keys()], heartbeat, (results) => {
       events.emit('enrich.fetched', countResults(results));
-      const { messages, outcome: part } = documentMessages(results, ids, codec);
+      const { messages, outcome: part } = documentMessages(results, ids, codec, expectedToExist);
       for (const failure of part.failed) {
         if (results.get(failure.id)?.kind !== 'failed') logger.error({ entityId: failure.id }, failure.reason);
         outcome.failed.push(failure);

@@ -11,7 +11,8 @@ import { attributeError, GATEWAY, type Attribution } from './subgraphAttribution
  */
 export type FetchResult =
   | { kind: 'found'; document: Record<string, unknown>; version: number }
-  | { kind: 'missing'; version: number }
+  /** `subgraph`: the one that answered the entity's root field, when known (see ENTITY_NULL in enrichSteps.ts). */
+  | { kind: 'missing'; version: number; subgraph?: string }
   | { kind: 'failed'; reason: string; fault?: Attribution };
 
 /** One gateway answer read entity by entity. */
@@ -64,7 +65,7 @@ export function readAnswer(
     const entity = byEntity.get(index);
     const value = answer.data[batch.responseKey(index)];
     if (entity) failedEntities.set(id, { reason: `gateway returned GraphQL errors for ${id}: ${entity.messages.join('; ')}`, fault: entity.fault });
-    else if (value === null || answer.missing.has(id)) settled.set(id, { kind: 'missing', version });
+    else if (value === null || answer.missing.has(id)) settled.set(id, { kind: 'missing', version, subgraph: owners.ownerOf([]) ?? GATEWAY });
     else if (isRecord(value)) settled.set(id, answeredFor(id, value, key, version, owners));
     else failedEntities.set(id, { reason: `gateway answer has no ${batch.responseKey(index)} for ${id}`, fault: { subgraph: GATEWAY, path: '', code: 'NO_VALUE' } });
   }

@@ -54,6 +54,20 @@ describe('fedsearch demo graph fault', () => {
     expect(await castErrors()).toEqual([]);
   });
 
+  it('answers null for the movies named with --answer null, as a lagging replica would, until told 0 %', async () => {
+    const titles = async (): Promise<unknown> => {
+      const query = `{ ${[1, 2, 3].map((n) => `m${n}: movie(movieId: "mov-000000${n}") { title }`).join(' ')} }`;
+      const response = await fetch(GATEWAY, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+      return (await response.json()) as unknown;
+    };
+    const set = await cli(['demo', 'graph', 'fault', 'movies', '--errors', '100', '--answer', 'null', '--for', '5m']);
+    expect(set.code).toBe(0);
+    expect(set.stdout).toMatch(/^movies: 100 % of its entity resolutions answer null, as if they did not exist, until \d{4}-/);
+    expect(await titles()).toEqual({ data: { m1: null, m2: null, m3: null } });
+    await cli(['demo', 'graph', 'fault', 'movies', '--errors', '0']);
+    expect(await titles()).toMatchObject({ data: { m1: { title: expect.any(String) } } });
+  });
+
   it('refuses a subgraph the demo graph does not have, naming those it has', async () => {
     const refused = await cli(['demo', 'graph', 'fault', 'billing', '--errors', '10']);
     expect(refused.code).not.toBe(0);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_DEAD_LETTER_RETRY } from '../../src/config/configSchema.ts';
-import { afterFailedRetry, retryDelayMs, retryVerdict, TokenBucket } from '../../src/pipeline/deadLetterRetry.ts';
+import { afterFailedRetry, expectsTheEntity, NULL_RETRIES_EXPECTING_THE_ENTITY, retryDelayMs, retryVerdict, TokenBucket } from '../../src/pipeline/deadLetterRetry.ts';
 import { readDeadLetter, requeuedHeaders, type DeadLetter } from '../../src/pipeline/deadLetters.ts';
 
 const SETTINGS = DEFAULT_DEAD_LETTER_RETRY;
@@ -30,6 +30,16 @@ describe('which dead letters recover by themselves', () => {
       expect(retryVerdict(letter, WRITTEN, SETTINGS).state).toBe('permanent');
     }
     expect(retryVerdict(talentFailure, WRITTEN, { ...SETTINGS, enabled: false }).state).toBe('permanent');
+  });
+
+  it('an entity answered null while its event said it exists waits like any graph failure, and is expected for its first retries only', () => {
+    const nullAnswer: DeadLetter = { ...talentFailure, fault: { subgraph: 'movies', path: '', code: 'ENTITY_NULL' } };
+    expect(retryVerdict(nullAnswer, WRITTEN, SETTINGS).state).toBe('waiting');
+    expect(expectsTheEntity(nullAnswer)).toBe(true);
+    expect(expectsTheEntity({ ...nullAnswer, retry: { attempts: NULL_RETRIES_EXPECTING_THE_ENTITY - 1 } })).toBe(true);
+    // After them a null is the graph's answer: the document is deleted.
+    expect(expectsTheEntity({ ...nullAnswer, retry: { attempts: NULL_RETRIES_EXPECTING_THE_ENTITY } })).toBe(false);
+    expect(expectsTheEntity(talentFailure)).toBe(false);
   });
 
   it('the delay doubles from firstDelaySeconds up to maxDelaySeconds, spread by at most ±20 %', () => {

@@ -11,9 +11,15 @@ const envelopes = [
 const row: Row = { id: 'mov-0000002', title: 'Final Cut' };
 // With the default replica identity a delete's before holds the key; other NOT NULL columns are "".
 const deletedRow: Row = { id: 'mov-0000002', title: '' };
-const decoded = (id: string, tsMs = COMMIT_TIME_MS) => ({ ok: true, event: { id, tsMs } });
+// What the op says of the row (`exists`) has tests of its own below.
+const decoded = (id: string, tsMs = COMMIT_TIME_MS) => ({ ok: true, event: expect.objectContaining({ id, tsMs }) });
 
 describe('decoding Debezium change events', () => {
+  it('says what the op leaves of the row: c, u and r keep it, d removes it', () => {
+    const [read, created, updated, deleted] = capturedMessages().map((message) => decodeChangeEvent(message, debezium));
+    expect([read, created, updated, deleted].map((result) => (result?.ok && result.event ? result.event.exists : 'not read'))).toEqual([true, true, true, false]);
+  });
+
   it('reads what a real Debezium 3.6.1 worker sent: r, c, u, d with their commit times, then a tombstone', () => {
     expect(capturedMessages().map((message) => decodeChangeEvent(message, debezium))).toEqual([
       decoded('mov-0000001', 1796459871725),

@@ -88,6 +88,36 @@ describe('enrich steps', () => {
     expect(outcome.failed.map((f) => f.id)).toEqual(['f3', 'f4']);
     expect(outcome.failed[1]?.reason).toMatch(/^document does not fit the Avro schema/);
   });
+
+  it('keeps which primary ids the batch says exist: the latest op per id, never a related id', () => {
+    const movie = route('studio.movie.changes');
+    const talent = route('studio.talent.changes');
+    const routed = routeEvents(
+      [
+        change({ op: 'c', after: { movieId: 'm1' } }),
+        change({ op: 'u', after: { movieId: 'm2' } }),
+        change({ op: 'd', before: { movieId: 'm2' } }),
+        change({ op: 'd', before: { movieId: 'm3' } }),
+        change({ op: 'u', after: { movieId: 'm3' } }),
+        change({ after: { movieId: 'm4' } }),
+      ],
+      [movie],
+      { topic: 'studio.movie.changes', partition: 0 },
+    );
+    expect([...routed.expectedToExist].sort()).toEqual(['m1', 'm3']);
+    expect(routeEvents([change({ op: 'u', after: { talentId: 't1' } })], [talent], { topic: 'studio.talent.changes', partition: 0 }).expectedToExist.size).toBe(0);
+  });
+
+  it('fails, naming the subgraph, an entity answered null while its event says it exists, instead of deleting it', () => {
+    const results = new Map<string, FetchResult>([
+      ['f1', { kind: 'missing', version: 12, subgraph: 'films' }],
+      ['f2', { kind: 'missing', version: 13, subgraph: 'films' }],
+    ]);
+    const { messages, outcome } = documentMessages(results, new Map(), filmCodec(), new Set(['f1']));
+    expect(messages.map((m) => [m.key, m.value])).toEqual([['f2', null]]);
+    expect(outcome.deleted).toBe(1);
+    expect(outcome.failed).toEqual([{ id: 'f1', reason: expect.stringContaining('null for f1 while its change event says the row exists'), fault: { subgraph: 'films', path: '', code: 'ENTITY_NULL' } }]);
+  });
 });
 
 /** An EnrichStage over fakes: the index answers reverse lookups from `lookups` in turn, the gateway finds every id. */

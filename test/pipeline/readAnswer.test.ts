@@ -23,7 +23,7 @@ describe('readAnswer', () => {
     expect(answer.failedEntities.size).toBe(0);
     expect([...answer.settled]).toEqual([
       ['mov-1', { kind: 'found', document: { movieId: 'mov-1', title: 'A' }, version: 42 }],
-      ['mov-2', { kind: 'missing', version: 42 }],
+      ['mov-2', { kind: 'missing', version: 42, subgraph: '(gateway)' }],
       ['mov-3', { kind: 'found', document: { movieId: 'mov-3' }, version: 42 }],
     ]);
   });
@@ -49,7 +49,7 @@ describe('readAnswer', () => {
 
   it('reads an id the graph said it lacks as missing, and an alias it left out as a failure', () => {
     const answer = read({ data: { e0: { movieId: 'mov-1' }, e1: { movieId: 'mov-2' } }, missing: new Set(['mov-1']) });
-    expect(answer.settled.get('mov-1')).toEqual({ kind: 'missing', version: 42 });
+    expect(answer.settled.get('mov-1')).toEqual({ kind: 'missing', version: 42, subgraph: '(gateway)' });
     expect(answer.failedEntities.get('mov-3')?.reason).toBe('gateway answer has no e2 for mov-3');
   });
 

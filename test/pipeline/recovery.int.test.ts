@@ -1,7 +1,9 @@
 // Dead letters that recover by themselves, on the real stack: the demo graph's talent subgraph
-// fails some movies for a while (its fault switch) as they change; the live pipeline dead-letters
-// them, counts them as waiting, and once talent recovers retries them by itself — every document
-// is correct again, `audit --full` clean, without any command. The time from recovery to the
+// fails some movies for a while (its fault switch) as they change, and the movies subgraph answers
+// null for others (as a lagging replica would) while their change events say they exist; the live
+// pipeline dead-letters them (never deleting a document for such a null), counts them as waiting,
+// and once the subgraphs recover retries them by itself — every document is correct again,
+// `audit --full` clean, without any command. The time from recovery to the
 // first clean audit is printed (bench/recovery.ts measures it with a 60 s fault); no timed assertion.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -42,6 +44,7 @@ describe('dead letters the graph caused recover by themselves once the subgraph 
 
   afterAll(async () => {
     h?.graph.faults.set('talent', 0, 0);
+    h?.graph.faults.set('movies', 0, 0);
     await pipeline?.stop();
     await h?.dispose();
   });
@@ -49,6 +52,7 @@ describe('dead letters the graph caused recover by themselves once the subgraph 
   it('counts the letters as waiting while talent fails, retries them, and leaves every document correct after it recovers', async () => {
     const faultEnds = Date.now() + FAULT_MS;
     h.graph.faults.set('talent', 50, FAULT_MS);
+    h.graph.faults.set('movies', 25, FAULT_MS, 'null');
     for (const id of ids) await h.gql(`mutation { updateMovie(movieId: "${id}", patch: { runtimeMinutes: 101 }) { movieId } }`);
 
     await eventually('letters for the movies talent fails', async () => ((await readDeadLetters(h.kafka, `${h.index}.dlq`)).length > 0 ? true : undefined), 60_000);
@@ -62,6 +66,7 @@ describe('dead letters the graph caused recover by themselves once the subgraph 
     expect(during.code).toBe(0);
     expect(during.stdout.split('\n')[0]).toMatch(new RegExp(`^${h.index}\\.dlq: \\d+ letters? — \\d+ waiting for an automatic retry \\(next \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\dZ\\), 0 permanent`));
     expect(during.stdout).toMatch(/\ntalent\s+FAULT_INJECTED\s+waiting\s+\d+\s+.*\(retry \d+\)\s+mov-\d+/);
+    expect(during.stdout).toMatch(/\nmovies\s+ENTITY_NULL\s+waiting\s+\d+\s+.*mov-\d+/);
 
     // Changed again halfway through: the newest state is what must end up indexed.
     await sleep(Math.max(0, faultEnds - FAULT_MS / 2 - Date.now()));
@@ -71,11 +76,13 @@ describe('dead letters the graph caused recover by themselves once the subgraph 
 
     const audit = await auditEventuallyClean(h, 180_000);
     const seconds = (performance.now() - recovered) / 1000;
-    console.log(`talent failed 50 % of its entities for ${FAULT_MS / 1000} s; recovery → clean \`audit --full\`: ${seconds.toFixed(1)} s`);
+    console.log(`talent failed 50 % and movies answered null for 25 % of their entities for ${FAULT_MS / 1000} s; recovery → clean \`audit --full\`: ${seconds.toFixed(1)} s`);
     for (const line of CLEAN_AUDIT) expect(audit).toMatch(line);
     for (const id of ids) expect((await indexedDocument<{ runtimeMinutes: number }>(h, id))?.runtimeMinutes).toBe(102);
 
-    await eventually('no letter waiting', async () => ((await metric('fedsearch_dead_letters_waiting', 'subgraph="talent"')) === 0 ? true : undefined), 60_000);
+    for (const subgraph of ['talent', 'movies']) {
+      await eventually(`no letter waiting for ${subgraph}`, async () => ((await metric('fedsearch_dead_letters_waiting', `subgraph="${subgraph}"`)) === 0 ? true : undefined), 60_000);
+    }
     expect(await metric('fedsearch_dead_letter_oldest_age_seconds')).toBe(0);
     expect(await metric('fedsearch_dead_letter_retries_total', 'outcome="recovered"')).toBeGreaterThan(0);
     const after = await dlq();
