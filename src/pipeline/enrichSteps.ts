@@ -156,7 +156,7 @@ export function documentMessages(
       const subgraph = result.subgraph ?? GATEWAY;
       outcome.failed.push({
         id,
-        reason: `the graph answered null for ${id} while its change event says the row exists (${subgraph}): not deleted from the index, retried`,
+        reason: `the graph answered null for ${id} while its change event says the row exists: not deleted from the index, retried`,
         fault: { subgraph, path: '', code: ENTITY_NULL },
       });
       continue;

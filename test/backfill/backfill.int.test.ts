@@ -13,7 +13,12 @@ import { entityId } from '../../subgraphs/data/studioRows.ts';
 import { createIndexHarness, eventually, type IndexHarness } from '../../support/indexHarness.ts';
 import { exitOf, pressCtrlC, spawnCliAsUser } from '../support/userCli.ts';
 
-const MOVIES = 2_000;
+// Three pages of 500: a backfill stopped after its first page finishes the one in flight and
+// leaves the third to --resume. Small enough that the file's eight backfills and a dozen full
+// audits stay a few minutes of the suite.
+const MOVIES = 1_500;
+/** The killed and Ctrl-C'd backfills' cap: the first page is checkpointed about 3 s before the second. */
+const SLOW_RATE = '150';
 const cli = new URL('../../cli/fedsearch.js', import.meta.url).pathname;
 const quiet: BackfillProgress = { update: () => {}, note: () => {}, stop: () => {} };
 const defaults = { resume: false, newVersion: false, cleanup: false, graceSeconds: 0 };
@@ -68,7 +73,7 @@ describe('backfill, reindex and audit against the real stack and demo graph', ()
   }, 180_000);
 
   it('resumes after being killed midway without redoing finished pages, and ends clean', async () => {
-    const child = spawn(process.execPath, [cli, 'backfill', h.configFile, '--rate', '200'], {
+    const child = spawn(process.execPath, [cli, 'backfill', h.configFile, '--rate', SLOW_RATE], {
       env: { ...process.env, ...h.env, FEDSEARCH_LOG_LEVEL: 'warn' },
       stdio: 'ignore',
     });
@@ -92,7 +97,7 @@ describe('backfill, reindex and audit against the real stack and demo graph', ()
   }, 180_000);
 
   it('stops cleanly on Ctrl-C in a terminal: exit 0, a resumable checkpoint, and --resume finishes the job', async () => {
-    const child = spawnCliAsUser(['backfill', h.configFile, '--rate', '200'], { env: { ...h.env, FEDSEARCH_LOG_LEVEL: 'warn' } });
+    const child = spawnCliAsUser(['backfill', h.configFile, '--rate', SLOW_RATE], { env: { ...h.env, FEDSEARCH_LOG_LEVEL: 'warn' } });
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => void (stderr += chunk.toString('utf8')));
     await eventually('a first page checkpointed', async () => ((await readCheckpoint(h.es, h.index))?.done ?? 0) >= 500 || undefined, 60_000);
