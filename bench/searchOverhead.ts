@@ -10,13 +10,14 @@
 // (/proc: Elasticsearch's JVM for direct), and how busy the rest of the machine was.
 // SERVE_CLI=<a checkout>/cli/fedsearch.js runs `serve` of that checkout (default this one's);
 // BASELINE_CLI=<another checkout>/cli/fedsearch.js adds a second `fedsearch serve`, of that
-// build, as a fourth target (a before/after comparison in the same run). FEDSEARCH_PROFILE=1 runs
-// the serve processes and the proxy with --cpu-prof into FEDSEARCH_PROFILE_DIR (default
-// .fedsearch/profiles); summarize with bench/cpuProfileSummary.ts. Results: RESULTS_FILE (default
+// build, as a fourth target (a before/after comparison in the same run). FEDSEARCH_PROFILE=1 starts
+// one more serve process per build with --cpu-prof (into FEDSEARCH_PROFILE_DIR/<name>, default
+// .fedsearch/profiles) and loads them in a round of their own after the measured rounds, so the
+// profiler's cost stays out of the figures; summarize with bench/cpuProfileSummary.ts. Results: RESULTS_FILE (default
 // bench/search-overhead-results.json). Run it under the integration lock:
 //   flock /tmp/fedsearch-int.lock env -u NODE_ENV npx tsx bench/searchOverhead.ts
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { runBackfill } from '../src/backfill/runBackfill.ts';
 import { elasticsearchUrl } from '../stack/elasticsearchService.ts';
@@ -25,7 +26,7 @@ import { createIndexHarness } from '../support/indexHarness.ts';
 import { closedLoopLoad, type ClosedLoopResult } from './closedLoopLoad.ts';
 import { measureMachineCpu } from './machineCpu.ts';
 import { cpuMsOf } from './processStats.ts';
-import { searchPair, startPassThroughProxy, startSearchServer } from './searchLoad.ts';
+import { searchPair, startPassThroughProxy, startSearchServer, type SearchServerProcess } from './searchLoad.ts';
 
 const N = Number(process.env.N ?? 20_000);
 const SECONDS = Number(process.env.SECONDS ?? 4);
@@ -66,11 +67,20 @@ const elasticsearchPid = pidListeningOn(new URL(elasticsearchUrl()).port || '920
 
 const h = await createIndexHarness({ elasticsearchUrl: elasticsearchUrl(), kafkaBrokers: kafkaBrokers(), movies: N });
 await runBackfill(h.loaded, { rate: Number.POSITIVE_INFINITY, resume: false, newVersion: false, cleanup: false, graceSeconds: 0 }, quiet);
-// A directory per process: a process writes one profile per thread (the proxy's tsx loader has one of its own).
-const profiling = (name: string): string[] => (profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}/${name}`] : []);
-const proxy = await startPassThroughProxy(elasticsearchUrl(), h.index, profiling('proxy'));
-const serve = await startSearchServer(h.configFile, h.env, profiling('serve'), ...(SERVE_CLI ? [SERVE_CLI] : []));
-const baseline = BASELINE_CLI ? await startSearchServer(h.configFile, h.env, profiling('serve-baseline'), BASELINE_CLI) : null;
+const proxy = await startPassThroughProxy(elasticsearchUrl(), h.index);
+const serve = await startSearchServer(h.configFile, h.env, [], ...(SERVE_CLI ? [SERVE_CLI] : []));
+const baseline = BASELINE_CLI ? await startSearchServer(h.configFile, h.env, [], BASELINE_CLI) : null;
+// A directory per process: a process writes one profile per thread.
+const profiling = (name: string): string[] => {
+  mkdirSync(`${PROFILE_DIR}/${name}`, { recursive: true });
+  return ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}/${name}`];
+};
+const profiled: Record<string, SearchServerProcess> = profile
+  ? {
+      serve: await startSearchServer(h.configFile, h.env, profiling('serve'), ...(SERVE_CLI ? [SERVE_CLI] : [])),
+      ...(BASELINE_CLI ? { 'serve (baseline)': await startSearchServer(h.configFile, h.env, profiling('serve-baseline'), BASELINE_CLI) } : {}),
+    }
+  : {};
 
 const rows: Row[] = [];
 const started = new Date();
@@ -113,7 +123,20 @@ try {
       }
     }
   }
+  // The profiled processes, alone: each query at each connection count, as measured above.
+  for (const [name, server] of Object.entries(profiled)) {
+    for (const pair of pairs) {
+      const url = pair.viaFedsearch.url.replace(serve.apiUrl, server.apiUrl);
+      for (const connections of [1, 10]) {
+        await closedLoopLoad(url, pair.viaFedsearch.body, connections, WARMUP);
+        const cpuBefore = cpuMsOf(server.pid);
+        const result = await closedLoopLoad(url, pair.viaFedsearch.body, connections, SECONDS);
+        console.log(`profiled ${name} c${connections}: ${result.requestsPerSecond.toFixed(0)}/s p50 ${result.p50.toFixed(2)} ms, CPU ${((cpuMsOf(server.pid) - cpuBefore) / Math.max(1, result.requests)).toFixed(3)} ms/request (profiler on), failures ${result.failures}`);
+      }
+    }
+  }
 } finally {
+  for (const server of Object.values(profiled)) await server.stop();
   await proxy.stop();
   await serve.stop();
   await baseline?.stop();
