@@ -23,13 +23,23 @@ export interface BenchServer {
  * event loop. The script prints its URL as its first line once it listens, and exits when its
  * stdin closes (exitWithParent): a bench that dies without stopping it leaves nothing behind.
  */
-export async function startBenchServer(script: string, args: string[], what: string): Promise<BenchServer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', new URL(script, import.meta.url).pathname, ...args], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, [EXIT_WITH_STDIN]: '1' } });
+export async function startBenchServer(script: string, args: string[], what: string, nodeOptions: string[] = []): Promise<BenchServer> {
+  const child = spawn(process.execPath, [...nodeOptions, '--import', 'tsx', new URL(script, import.meta.url).pathname, ...args], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, [EXIT_WITH_STDIN]: '1' } });
   const url = await new Promise<string>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`${what} exited with ${code}`)));
     createInterface({ input: child.stdout as NodeJS.ReadableStream }).once('line', resolve);
   });
-  return { url, pid: child.pid as number, stop: () => stopChild(child) };
+  return { url, pid: child.pid as number, stop: () => endByStdin(child) };
+}
+
+/** Closes the child's stdin so it exits by itself (process.exit: a --cpu-prof profile is written), SIGTERM if it has not within 5 s. */
+async function endByStdin(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.stdin?.end();
+  const timer = setTimeout(() => child.kill('SIGTERM'), 5_000);
+  await exited;
+  clearTimeout(timer);
 }
 
 /** Node/V8 options for a child process from an environment variable (e.g. NODE_ARGS=--single-threaded-gc), split at spaces. */

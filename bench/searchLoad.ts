@@ -112,9 +112,9 @@ export interface SearchServerProcess {
  * `fedsearch serve <config>` in a process of its own, as it runs in production, so the load
  * generator does not share its event loop (Elasticsearch has its own process too).
  */
-export async function startSearchServer(configFile: string, env: Record<string, string>, nodeOptions: string[] = []): Promise<SearchServerProcess> {
+export async function startSearchServer(configFile: string, env: Record<string, string>, nodeOptions: string[] = [], cliPath = cli): Promise<SearchServerProcess> {
   const [port, subgraphPort] = [await freePort(), await freePort()];
-  const child: ChildProcess = spawn(process.execPath, [...nodeOptions, cli, 'serve', configFile, '--port', String(port), '--subgraph-port', String(subgraphPort)], {
+  const child: ChildProcess = spawn(process.execPath, [...nodeOptions, cliPath, 'serve', configFile, '--port', String(port), '--subgraph-port', String(subgraphPort)], {
     env: { ...process.env, ...env, FEDSEARCH_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -134,8 +134,8 @@ export async function startSearchServer(configFile: string, env: Record<string, 
  * bench/passThroughProxy.ts in a process of its own, in front of `<elasticsearchUrl>/<index>/_search`:
  * the floor of what any Node.js search service costs per request on this machine.
  */
-export function startPassThroughProxy(elasticsearchUrl: string, index: string): Promise<BenchServer> {
-  return startBenchServer('./passThroughProxy.ts', [elasticsearchUrl, index, '0'], 'the pass-through proxy');
+export function startPassThroughProxy(elasticsearchUrl: string, index: string, nodeOptions: string[] = []): Promise<BenchServer> {
+  return startBenchServer('./passThroughProxy.ts', [elasticsearchUrl, index, '0'], 'the pass-through proxy', nodeOptions);
 }
 
 function freePort(): Promise<number> {

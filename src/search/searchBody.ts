@@ -1,6 +1,6 @@
 import type { estypes } from '@elastic/elasticsearch';
 import type { DocumentField } from '../index/documentFields.ts';
-import { compileFilter } from './compileFilter.ts';
+import { cachedFilter } from './filterCache.ts';
 import { POINT_IN_TIME_KEEP_ALIVE, type PagePosition } from './searchCursor.ts';
 import { SEARCH_LIMITS, SearchRequestError, type SearchRequest } from './searchRequest.ts';
 import { textFields, textQuery } from './textQuery.ts';
@@ -65,7 +65,7 @@ export function searchBody(request: SearchRequest, target: SearchTarget, positio
   const text = request.query?.trim();
   const highlight = request.highlight !== false;
   const must: Query[] = text ? [textQuery(text, target.fields, { highlight })] : [];
-  const filter: Query[] = request.filter?.trim() ? [compileFilter(request.filter, target.fields)] : [];
+  const filter: Query[] = request.filter?.trim() ? [cachedFilter(request.filter, target.fields)] : [];
   const rootHighlight = partsOf(target).highlight;
   const selectionsExcept = (path: string | null): Query[] =>
     selected.filter((s) => s.field.path !== path).map((s) => selection(s.field, s.values));

@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
 import type { estypes } from '@elastic/elasticsearch';
 import { stableHash } from '../index/stableHash.ts';
 import { SearchRequestError, type SearchRequest } from './searchRequest.ts';
@@ -32,6 +32,9 @@ interface Cursor extends PagePosition {
   issued: number;
 }
 
+/** How many request fingerprints a CursorSigner keeps, and of requests how long (JSON characters). */
+const FINGERPRINTS = { entries: 256, maxLength: 2_000 } as const;
+
 const NOT_OURS = 'cursor: not a cursor this service issued';
 export const CURSOR_EXPIRED = `cursor: expired (a cursor lives ${POINT_IN_TIME_KEEP_ALIVE_MS / 60_000} minutes after its last use, and old ones are closed when many are open); search again without it`;
 
@@ -41,11 +44,21 @@ export const CURSOR_EXPIRED = `cursor: expired (a cursor lives ${POINT_IN_TIME_K
  * service handed out, for this index and this query.
  */
 export class CursorSigner {
+  private readonly key: KeyObject;
+  /**
+   * Fingerprints of recent requests, by their JSON as sent (cursor and size left out): the
+   * canonical hash was most of what issuing a cursor cost, and the same searches come again.
+   * Bounded: FINGERPRINTS.entries requests of at most FINGERPRINTS.maxLength, the oldest dropped first.
+   */
+  private readonly fingerprints = new Map<string, string>();
+
   constructor(
-    private readonly key: Buffer,
+    key: Buffer,
     private readonly index: string,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.key = createSecretKey(key);
+  }
 
   /** The opaque `cursor` a client passes back for the page after `position`. */
   encode(position: PagePosition, request: SearchRequest): string {
@@ -94,6 +107,14 @@ export class CursorSigner {
 
   /** Everything that decides which hits come in which order, and the index; not the page size or the cursor. */
   private fingerprint(request: SearchRequest): string {
-    return stableHash({ ...request, index: this.index, cursor: undefined, size: undefined });
+    const text = JSON.stringify({ ...request, cursor: undefined, size: undefined });
+    const known = this.fingerprints.get(text);
+    if (known !== undefined) return known;
+    const fingerprint = stableHash({ ...request, index: this.index, cursor: undefined, size: undefined });
+    if (text.length <= FINGERPRINTS.maxLength) {
+      if (this.fingerprints.size >= FINGERPRINTS.entries) this.fingerprints.delete(this.fingerprints.keys().next().value as string);
+      this.fingerprints.set(text, fingerprint);
+    }
+    return fingerprint;
   }
 }
