@@ -7,7 +7,7 @@ import { ResourceStack } from './resourceStack.ts';
 import { ReindexTargetWatch } from './reindexTargetWatch.ts';
 import { GroupCatchUp } from './consumerGroupProgress.ts';
 import type { Enricher } from './enricher.ts';
-import { enricherOn, openEnricherServices } from './enricherResources.ts';
+import { enricherOn, openEnricherServices, PIPELINE_PRODUCER } from './enricherResources.ts';
 import { EnrichStage } from './enrichStage.ts';
 import { DeadLetterRecovery } from './deadLetterRecovery.ts';
 import { metricsPort, startMetricsServer } from './metricsServer.ts';
@@ -72,12 +72,15 @@ export async function runPipeline(
   try {
     const shared = options.shared?.clients;
     const kafka = shared ? shared.kafka(config.kafka) : kafkaClient(config.kafka);
-    const services = await openEnricherServices(loaded, resources, logger, kafka, shared?.elasticsearch(config.elasticsearch));
+    // One producer and one admin per broker list serve every index of a `run` of many (sharedClients.ts).
+    const sharedAdmin = shared ? (): Promise<Admin> => shared.admin(config.kafka) : undefined;
+    const sharedProducer = shared ? await shared.producer(config.kafka, PIPELINE_PRODUCER) : undefined;
+    const services = await openEnricherServices(loaded, resources, logger, kafka, shared?.elasticsearch(config.elasticsearch), sharedProducer);
     const { elasticsearch, codec, metadata, deadLetters } = services;
     const events = new PipelineEvents();
     const metrics = new PipelineMetrics(config.index, { processMetrics: shared === undefined });
     metrics.observe(events);
-    const sinkProgress = resources.add('the offsets admin', new SinkProgress(kafka, topology), (progress) => progress.close());
+    const sinkProgress = resources.add('the offsets admin', new SinkProgress(kafka, topology, sharedAdmin), (progress) => progress.close());
     const enriching = consume && options.stage !== 'sink';
     // Pause instead of failing when the graph changes under the query (enrich stage only: the
     // sink never asks the graph). Its stage is known once made; the guard only calls it later.
@@ -106,7 +109,7 @@ export async function runPipeline(
     const consumers = resources.add('the stage consumers', new StageConsumers(kafka, logger), (stages) => stages.stop());
     if (enriching) {
       const stage = enrich;
-      await requireTopics(kafka, stage.topics, config.sourceFile);
+      await requireTopics(kafka, stage.topics, config.sourceFile, sharedAdmin);
       await consumers.start(topology.enrichGroup, (consumer) => stage.run(consumer));
       resources.add('the graph check', guard, (started) => started.stop()).start();
       if (config.pipeline.retryDeadLetters.enabled) {
@@ -204,8 +207,10 @@ class SinkProgress {
   constructor(
     private readonly kafka: Kafka,
     topology: PipelineTopology,
+    /** The process's admin (`run` of many indexes): borrowed, never disconnected here. */
+    borrowed?: () => Promise<Admin>,
   ) {
-    this.catchUp = new GroupCatchUp(() => this.connected(), topology.sinkGroup, topology.documentsTopic);
+    this.catchUp = new GroupCatchUp(borrowed ?? (() => this.connected()), topology.sinkGroup, topology.documentsTopic);
   }
 
   caughtUp(timeoutMs = 600_000): Promise<void> {
@@ -213,6 +218,7 @@ class SinkProgress {
   }
 
   async close(): Promise<void> {
+    // Only an admin of its own was ever connected here.
     const admin = await this.admin?.catch(() => undefined);
     await admin?.disconnect();
   }
@@ -236,9 +242,9 @@ function withoutInnerRetries(loaded: LoadedIndex): LoadedIndex {
 }
 
 /** The source topics belong to the teams that publish them; say clearly which ones are missing. */
-async function requireTopics(kafka: Kafka, topics: string[], configFile: string): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
+async function requireTopics(kafka: Kafka, topics: string[], configFile: string, sharedAdmin?: () => Promise<Admin>): Promise<void> {
+  const admin = sharedAdmin ? await sharedAdmin() : kafka.admin();
+  if (!sharedAdmin) await admin.connect();
   try {
     const existing = new Set(await admin.listTopics());
     const missing = topics.filter((topic) => !existing.has(topic));
@@ -249,6 +255,6 @@ async function requireTopics(kafka: Kafka, topics: string[], configFile: string)
       );
     }
   } finally {
-    await admin.disconnect();
+    if (!sharedAdmin) await admin.disconnect();
   }
 }
