@@ -10,6 +10,7 @@ import type { Enricher } from './enricher.ts';
 import { enricherOn, openEnricherServices, PIPELINE_PRODUCER } from './enricherResources.ts';
 import { EnrichStage } from './enrichStage.ts';
 import { DeadLetterRecovery } from './deadLetterRecovery.ts';
+import { DeadLetterWatch } from './deadLetterWatch.ts';
 import { metricsPort, startMetricsServer } from './metricsServer.ts';
 import { PipelineEvents } from './pipelineEvents.ts';
 import { PipelineMetrics } from './pipelineMetrics.ts';
@@ -123,8 +124,22 @@ export async function runPipeline(
           events,
           logger,
         });
-        stopRecovery = () => recovery.stop();
-        await consumers.start(loaded.names.recoverGroup, (consumer) => recovery.run(consumer));
+        const startRetries = (): Promise<void> => consumers.start(loaded.names.recoverGroup, (consumer) => recovery.run(consumer));
+        if (sharedAdmin) {
+          // In a `run` of many indexes, the recover group joins only once there are letters to retry (deadLetterWatch.ts).
+          const watch = resources.add(
+            'the dead-letter watch',
+            new DeadLetterWatch({ admin: sharedAdmin, topic: topology.dlqTopic, groupId: loaded.names.recoverGroup, startRetries, logger }).start(),
+            (started) => started.stop(),
+          );
+          stopRecovery = () => {
+            void watch.stop();
+            recovery.stop();
+          };
+        } else {
+          stopRecovery = () => recovery.stop();
+          await startRetries();
+        }
       }
     }
     if (consume && options.stage !== 'enrich') {
