@@ -26,10 +26,11 @@ async function until(done: () => boolean): Promise<void> {
   for (let waited = 0; !done() && waited < 5_000; waited += 10) await sleep(10);
 }
 
+/** A watch over `state`, started. */
 function watch(state: { end: number; committed: number; failures?: number }) {
   let starts = 0;
   const admin = offsets(state);
-  const watching = new DeadLetterWatch({ admin: async () => admin, topic: 'films.dlq', groupId: 'films-recover', startRetries: async () => void starts++, logger: silentLogger, everyMs: 10 });
+  const watching = new DeadLetterWatch({ admin: async () => admin, topic: 'films.dlq', groupId: 'films-recover', startRetries: async () => void starts++, logger: silentLogger, everyMs: 10 }).start();
   return { watching, starts: () => starts };
 }
 
@@ -37,7 +38,6 @@ describe('DeadLetterWatch: the retries join once there are letters', () => {
   it('starts no consumer while the dead-letter topic holds nothing the group has not read', async () => {
     const state = { end: 3, committed: 3 };
     const { watching, starts } = watch(state);
-    watching.start();
     await sleep(60);
     expect(starts()).toBe(0);
     await watching.stop();
@@ -46,7 +46,6 @@ describe('DeadLetterWatch: the retries join once there are letters', () => {
   it('starts the retries once, when a letter arrives past the group commit', async () => {
     const state = { end: 0, committed: 0 };
     const { watching, starts } = watch(state);
-    watching.start();
     await sleep(30);
     state.end = 1;
     await until(() => starts() > 0);
@@ -58,7 +57,6 @@ describe('DeadLetterWatch: the retries join once there are letters', () => {
 
   it('checks again after a read fails', async () => {
     const { watching, starts } = watch({ end: 2, committed: 0, failures: 2 });
-    watching.start();
     await until(() => starts() > 0);
     expect(starts()).toBe(1);
     await watching.stop();
@@ -67,7 +65,6 @@ describe('DeadLetterWatch: the retries join once there are letters', () => {
   it('starts nothing once stopped', async () => {
     const state = { end: 0, committed: 0 };
     const { watching, starts } = watch(state);
-    watching.start();
     await watching.stop();
     state.end = 5;
     await sleep(40);
