@@ -87,7 +87,9 @@ export async function runPipeline(
     // sink never asks the graph). Its stage is known once made; the guard only calls it later.
     let enrich: EnrichStage | undefined;
     let stopRecovery = (): void => {};
-    const graph = new GraphWatch(loaded, logger);
+    const graph = shared
+      ? new GraphWatch(loaded, logger, (gateway) => shared.gatewayGraph(gateway, (config.pipeline.graphCheckSeconds * 1000) / 2))
+      : new GraphWatch(loaded, logger);
     const guard = new SchemaGuard({
       checkGraph: () => graph.check(),
       causeOf: (rejection) => rejectionCause(rejection, loaded.supergraph),

@@ -1,9 +1,10 @@
 import type { Client } from '@elastic/elasticsearch';
 import { Agent, type Dispatcher } from 'undici';
-import type { ElasticsearchSettings, KafkaSettings } from '../config/indexConfig.ts';
+import type { ElasticsearchSettings, GatewaySettings, KafkaSettings } from '../config/indexConfig.ts';
 import { elasticsearchClient } from '../clients/elasticsearchClient.ts';
 import { kafkaClient } from '../clients/kafkaClient.ts';
 import type { Admin, Kafka, Producer, ProducerConfig } from '../clients/kafkajs.ts';
+import { readGatewayGraph, type VersionedGraph } from './graphWatch.ts';
 
 /** Something kafkajs connects once and disconnects at the end (a producer, an admin). */
 interface Connectable {
@@ -29,9 +30,13 @@ export class SharedClients {
   private readonly clusters = new Map<string, Client>();
   private readonly agents = new Map<string, Agent>();
   private readonly connected = new Map<string, Promise<Connectable>>();
+  private readonly graphReads = new Map<string, { at: number; reading: Promise<VersionedGraph> }>();
 
-  /** `makeKafka`: a test passes a fake. */
-  constructor(private readonly makeKafka: (settings: KafkaSettings) => Kafka = kafkaClient) {}
+  /** `makeKafka` and `readGraph`: a test passes fakes. */
+  constructor(
+    private readonly makeKafka: (settings: KafkaSettings) => Kafka = kafkaClient,
+    private readonly readGraph: (gateway: GatewaySettings) => Promise<VersionedGraph> = readGatewayGraph,
+  ) {}
 
   kafka(settings: KafkaSettings): Kafka {
     const key = kafkaKey(settings);
@@ -65,6 +70,26 @@ export class SharedClients {
     return agent;
   }
 
+  /**
+   * The gateway's graph for the graph checks of every index behind it (same URL and headers): read
+   * again only once the last read is `maxAgeMs` old. Each index checks every graphCheckSeconds on
+   * its own clock; 25 indexes behind one gateway introspected it (and built and printed its
+   * schema) 2.5 times a second, where one read every `maxAgeMs` tells each the same. A change of
+   * the graph is thus seen up to `maxAgeMs` later. A failed read is not kept.
+   */
+  gatewayGraph(gateway: GatewaySettings, maxAgeMs: number): Promise<VersionedGraph> {
+    const key = JSON.stringify([gateway.url, gateway.headers, gateway.timeoutMs]);
+    const now = Date.now();
+    const last = this.graphReads.get(key);
+    if (last && now - last.at < maxAgeMs) return last.reading;
+    const reading = this.readGraph(gateway);
+    this.graphReads.set(key, { at: now, reading });
+    reading.catch(() => {
+      if (this.graphReads.get(key)?.reading === reading) this.graphReads.delete(key);
+    });
+    return reading;
+  }
+
   /** How many of each are open (for /healthz and the log). */
   get counts(): { kafkaClients: number; kafkaConnected: number; elasticsearchClients: number; gatewayAgents: number } {
     return { kafkaClients: this.kafkas.size, kafkaConnected: this.connected.size, elasticsearchClients: this.clusters.size, gatewayAgents: this.agents.size };
@@ -80,6 +105,7 @@ export class SharedClients {
     closing.push(...[...this.agents.values()].map((agent) => agent.close()));
     this.clusters.clear();
     this.agents.clear();
+    this.graphReads.clear();
     await Promise.allSettled([...kafka, ...closing]);
   }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Kafka } from '../../src/clients/kafkajs.ts';
-import type { KafkaSettings } from '../../src/config/indexConfig.ts';
+import type { GatewaySettings, KafkaSettings } from '../../src/config/indexConfig.ts';
+import type { VersionedGraph } from '../../src/pipeline/graphWatch.ts';
 import { SharedClients } from '../../src/pipeline/sharedClients.ts';
 
 /** A Kafka client whose producers and admins count their connects and disconnects; `failConnects` of them fail first. */
@@ -46,6 +47,27 @@ describe('SharedClients: the Kafka clients of a run of many indexes', () => {
     const admin = await clients.admin(brokers(['k:9092']));
     expect(admin).toBeDefined();
     expect(fake.made).toHaveLength(2);
+    await clients.close();
+  });
+
+  it("reads a gateway's graph once for every index behind it until the read is maxAgeMs old; a failed read is not kept", async () => {
+    let reads = 0;
+    let fail = false;
+    const clients = new SharedClients(undefined, async () => {
+      reads++;
+      if (fail) throw new Error('gateway away');
+      return { version: `v${reads}` } as VersionedGraph;
+    });
+    const gateway = { url: 'http://gw/graphql', headers: {}, timeoutMs: 1000 } as unknown as GatewaySettings;
+    const other = { ...gateway, url: 'http://other/graphql' } as GatewaySettings;
+    expect((await clients.gatewayGraph(gateway, 60_000)).version).toBe('v1');
+    expect((await clients.gatewayGraph(gateway, 60_000)).version).toBe('v1');
+    expect((await clients.gatewayGraph(other, 60_000)).version).toBe('v2');
+    expect((await clients.gatewayGraph(gateway, 0)).version).toBe('v3');
+    fail = true;
+    await expect(clients.gatewayGraph(gateway, 0)).rejects.toThrow('gateway away');
+    fail = false;
+    expect((await clients.gatewayGraph(gateway, 60_000)).version).toBe('v5');
     await clients.close();
   });
 });
