@@ -104,7 +104,9 @@ export async function runPipeline(
     enrich = new EnrichStage({ enricher, topology, events, logger, sinkCaughtUp: (timeoutMs) => sinkProgress.caughtUp(timeoutMs) });
     const reindexTarget = resources.add(
       'the reindex target watch',
-      new ReindexTargetWatch(elasticsearch, config.index, metadata, logger),
+      shared
+        ? new ReindexTargetWatch(elasticsearch, config.index, metadata, logger, (index) => shared.reindexTargets(config.elasticsearch).read(index))
+        : new ReindexTargetWatch(elasticsearch, config.index, metadata, logger),
       (watch) => watch.stop(),
     );
     const sink = new SinkStage({ topology, elasticsearch, codec, deadLetters, events, logger, extraTargets: () => reindexTarget.targets() });

@@ -5,6 +5,7 @@ import { elasticsearchClient } from '../clients/elasticsearchClient.ts';
 import { kafkaClient } from '../clients/kafkaClient.ts';
 import type { Admin, Kafka, Producer, ProducerConfig } from '../clients/kafkajs.ts';
 import { readGatewayGraph, type VersionedGraph } from './graphWatch.ts';
+import { BatchedReindexTargets } from './reindexTargetReads.ts';
 
 /** Something kafkajs connects once and disconnects at the end (a producer, an admin). */
 interface Connectable {
@@ -28,6 +29,7 @@ interface Connectable {
 export class SharedClients {
   private readonly kafkas = new Map<string, Kafka>();
   private readonly clusters = new Map<string, Client>();
+  private readonly targetReads = new Map<Client, BatchedReindexTargets>();
   private readonly agents = new Map<string, Agent>();
   private readonly connected = new Map<string, Promise<Connectable>>();
   private readonly graphReads = new Map<string, { at: number; reading: Promise<VersionedGraph> }>();
@@ -60,6 +62,14 @@ export class SharedClients {
     let client = this.clusters.get(key);
     if (!client) this.clusters.set(key, (client = elasticsearchClient(settings)));
     return client;
+  }
+
+  /** The sinks' reads of their reindex targets on this cluster, gathered into multi-gets. */
+  reindexTargets(settings: ElasticsearchSettings): BatchedReindexTargets {
+    const client = this.elasticsearch(settings);
+    let reads = this.targetReads.get(client);
+    if (!reads) this.targetReads.set(client, (reads = new BatchedReindexTargets(client)));
+    return reads;
   }
 
   /** The keep-alive agent for the gateway at `url` (its origin); `connections` per origin, the largest asked for first wins. */
@@ -104,6 +114,7 @@ export class SharedClients {
     const closing = [...this.clusters.values()].map((client) => client.close());
     closing.push(...[...this.agents.values()].map((agent) => agent.close()));
     this.clusters.clear();
+    this.targetReads.clear();
     this.agents.clear();
     this.graphReads.clear();
     await Promise.allSettled([...kafka, ...closing]);
