@@ -9,7 +9,8 @@
 //
 //   npm run build && flock /tmp/fedsearch-int.lock env -u NODE_ENV npx tsx bench/manyIndexes.ts
 //
-// Knobs: FEDSEARCH_FLEET_RUNS (1,10,50,10x1), FEDSEARCH_FLEET_SECONDS (timed seconds per run, 40),
+// Knobs: FEDSEARCH_FLEET_RUNS (1,10,50,10x1; `label:10x1` runs with that build only),
+// FEDSEARCH_FLEET_SECONDS (timed seconds per run, 40), FEDSEARCH_FLEET_WARM_UP_SECONDS (10),
 // FEDSEARCH_FLEET_CLIS (label=path/to/cli/fedsearch.js,…: several builds, run alternately — the
 // baseline first; default: this clone's), FEDSEARCH_FLEET_OUT (bench/many-indexes-results.json).
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -37,7 +38,7 @@ import { tcpConnectionsOf } from './tcpConnections.ts';
 process.env.FEDSEARCH_LOG_LEVEL ??= 'warn';
 const RUNS = (process.env.FEDSEARCH_FLEET_RUNS ?? '1,10,50,10x1').split(',');
 const SECONDS = Number(process.env.FEDSEARCH_FLEET_SECONDS ?? 40);
-const WARM_UP_SECONDS = 10;
+const WARM_UP_SECONDS = Number(process.env.FEDSEARCH_FLEET_WARM_UP_SECONDS ?? 10);
 const MOVIES = 200;
 const MOVIE_CHANGES_PER_SECOND = 2;
 /** The shop has four products: at 0.5/s each is renamed every 8 s, so a change is rarely overwritten before it is searchable. */
@@ -48,7 +49,7 @@ const CLIS = (process.env.FEDSEARCH_FLEET_CLIS ?? `this=${here}`).split(',').map
   return { label, path };
 });
 const OUT = process.env.FEDSEARCH_FLEET_OUT ?? new URL('./many-indexes-results.json', import.meta.url).pathname;
-const largest = Math.max(...RUNS.map((run) => (run.includes('x') ? Number(run.split('x')[0]) : Number(run))));
+const largest = Math.max(...RUNS.map((entry) => Number(entry.replace(/^.*:/, '').split('x')[0])));
 
 const begun = Date.now();
 const say = (line: string): void => void process.stderr.write(`[fleet bench +${((Date.now() - begun) / 1000).toFixed(0)}s] ${line}\n`);
@@ -119,8 +120,10 @@ try {
   cleanups.push(() => changes.stop());
 
   const results: Measured[] = [];
-  for (const spec of RUNS) {
-    for (const cli of CLIS) {
+  for (const entry of RUNS) {
+    // `label:spec` runs that spec with that build only.
+    const [only, spec] = entry.includes(':') ? (entry.split(':') as [string, string]) : [null, entry];
+    for (const cli of CLIS.filter((one) => only === null || one.label === only)) {
       const [count, processes] = spec.includes('x') ? [Number(spec.split('x')[0]), Number(spec.split('x')[0])] : [Number(spec), 1];
       const indexes = generated.slice(0, count);
       say(`${cli.label}: ${count} index(es) in ${processes} process(es)…`);
