@@ -63,7 +63,8 @@ export class BatchedReindexTargets {
       });
       docs.forEach((doc, i) => {
         const waiters = batch.get(indexes[i] as string) ?? [];
-        if ('error' in doc && doc.error) {
+        // No metadata index at all comes back as each document's error: every index's "no record", as a get's 404.
+        if ('error' in doc && doc.error && doc.error.type !== 'index_not_found_exception') {
           const error = new Error(`reading the metadata record of ${indexes[i]}: ${doc.error.reason ?? doc.error.type}`);
           for (const waiter of waiters) waiter.reject(error);
           return;

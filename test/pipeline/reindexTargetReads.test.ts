@@ -13,6 +13,7 @@ function fakeClient(records: Record<string, object>, broken = '') {
         docs: request.ids.map((id) => {
           const name = Object.keys(records).concat(broken).find((index) => indexNames(index).metadataId === id);
           if (name === broken) return { _id: id, error: { type: 'shard_failure', reason: 'a shard failed' } };
+          if (name === undefined && id.includes('nometadata')) return { _id: id, error: { type: 'index_not_found_exception', reason: 'no such index' } };
           return name ? { _id: id, found: true, _source: records[name] } : { _id: id, found: false };
         }),
       };
@@ -25,10 +26,13 @@ describe('BatchedReindexTargets: many sinks, one multi-get', () => {
   it("answers every read of a window with one request for the target fields only; a missing record is undefined, a failed one rejects", async () => {
     const { client, calls } = fakeClient({ films: { reindexTarget: 'films_v2', reindexAnnouncement: 'a1' }, shop: { reindexTarget: null } }, 'broken');
     const reads = new BatchedReindexTargets(client, 5);
-    const [films, again, shop, gone, broken] = await Promise.allSettled([reads.read('films'), reads.read('films'), reads.read('shop'), reads.read('gone'), reads.read('broken')]);
+    const [films, again, shop, gone, broken, noMetadata] = await Promise.allSettled([
+      reads.read('films'), reads.read('films'), reads.read('shop'), reads.read('gone'), reads.read('broken'), reads.read('nometadata'),
+    ]);
     expect(calls).toHaveLength(1);
     expect(calls[0]?.fields).toEqual(['reindexTarget', 'reindexAnnouncement']);
-    expect(calls[0]?.ids).toHaveLength(4);
+    expect(calls[0]?.ids).toHaveLength(5);
+    expect(noMetadata).toEqual({ status: 'fulfilled', value: undefined });
     expect(films).toEqual({ status: 'fulfilled', value: { reindexTarget: 'films_v2', reindexAnnouncement: 'a1' } });
     expect(again).toEqual(films);
     expect(shop).toEqual({ status: 'fulfilled', value: { reindexTarget: null } });
