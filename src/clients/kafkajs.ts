@@ -61,5 +61,6 @@ export type {
   KafkaMessage,
   Message,
   Producer,
+  ProducerConfig,
   SASLOptions,
 } from 'kafkajs';

@@ -1,6 +1,6 @@
 import type { Client } from '@elastic/elasticsearch';
 import type { Dispatcher } from 'undici';
-import type { Producer } from '../clients/kafkajs.ts';
+import type { Kafka, Producer, ProducerConfig } from '../clients/kafkajs.ts';
 import { elasticsearchClient } from '../clients/elasticsearchClient.ts';
 import { kafkaClient } from '../clients/kafkaClient.ts';
 import { asInfrastructureError, UserError } from '../errors.ts';
@@ -30,6 +30,9 @@ export interface EnricherServices {
   deadLetters: DeadLetterQueue;
 }
 
+/** The documents' and dead letters' producer: idempotent, so a retried send writes nothing twice. */
+export const PIPELINE_PRODUCER: ProducerConfig = { idempotent: true, maxInFlightRequests: 1 };
+
 /**
  * Opens what an Enricher needs besides its fetcher — the Elasticsearch client (reverse lookups),
  * the documents topic's codec (once the index is provisioned with this query's schema), an
@@ -42,6 +45,8 @@ export async function openEnricherServices(
   kafka = kafkaClient(loaded.config.kafka),
   /** The process's client for this cluster (`run` of many indexes): borrowed, not closed with `resources`. */
   sharedElasticsearch?: Client,
+  /** The process's producer for these brokers (`run` of many indexes), connected: borrowed, not closed with `resources`. */
+  sharedProducer?: Producer,
 ): Promise<EnricherServices> {
   const { config } = loaded;
   const topology = pipelineTopology(loaded);
@@ -53,8 +58,7 @@ export async function openEnricherServices(
   }
   const elasticsearch = sharedElasticsearch ?? resources.add('the Elasticsearch client', elasticsearchClient(config.elasticsearch), (client) => client.close());
   const { codec, metadata } = await documentCodec(elasticsearch, loaded);
-  const producer = resources.add('the producer', kafka.producer({ idempotent: true, maxInFlightRequests: 1 }), (p) => p.disconnect());
-  await producer.connect();
+  const producer = sharedProducer ?? (await ownProducer(kafka, resources));
   const deadLetters = new DeadLetterQueue(producer, topology.dlqTopic, ({ letter, refusal }) =>
     logger.error(
       { ...letter.source, kind: letter.kind, entityId: letter.entityId, reason: letter.reason },
@@ -63,6 +67,12 @@ export async function openEnricherServices(
     ),
   );
   return { elasticsearch, codec, metadata, producer, deadLetters };
+}
+
+async function ownProducer(kafka: Kafka, resources: ResourceStack): Promise<Producer> {
+  const producer = resources.add('the producer', kafka.producer(PIPELINE_PRODUCER), (p) => p.disconnect());
+  await producer.connect();
+  return producer;
 }
 
 /** Which subgraph answers each path of the index's query: from the supergraph a fetch by key composed, or the one the config names. */

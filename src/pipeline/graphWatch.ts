@@ -5,6 +5,7 @@ import { classifyIndex, type IndexVerdict } from '../evolution/classifyIndex.ts'
 import { fieldOwners } from '../graph/fieldOwners.ts';
 import { loadGraph, type LoadedGraph } from '../graph/loadGraphSchema.ts';
 import type { SupergraphSource } from '../graph/supergraph.ts';
+import type { GatewaySettings } from '../config/indexConfig.ts';
 import type { LoadedIndex } from '../index/loadIndex.ts';
 import type { Logger } from '../logger.ts';
 import type { GraphCheck, PauseCause } from './schemaGuard.ts';
@@ -24,6 +25,8 @@ export class GraphWatch {
   constructor(
     private readonly loaded: LoadedIndex,
     private readonly logger: Logger,
+    /** How the gateway's graph is read (a `run` of many indexes shares one read among the indexes behind one gateway). */
+    private readonly readGateway: (gateway: GatewaySettings) => Promise<VersionedGraph> = readGatewayGraph,
   ) {}
 
   /** The graph as it is now, classified; null when it could not be read (said once in the log). */
@@ -38,8 +41,7 @@ export class GraphWatch {
         if (version === this.last?.version) return this.last.check;
         graph = await loadGraph({ gateway });
       } else {
-        graph = await loadGraph({ gateway });
-        version = createHash('sha256').update(printSchema(graph.schema)).digest('hex');
+        ({ graph, version } = await this.readGateway(gateway));
         if (version === this.last?.version) return this.last.check;
       }
     } catch (error) {
@@ -53,6 +55,18 @@ export class GraphWatch {
     this.last = { version, check };
     return check;
   }
+}
+
+/** A graph read, with a version that changes whenever its schema does. */
+export interface VersionedGraph {
+  graph: LoadedGraph;
+  version: string;
+}
+
+/** The gateway's schema by introspection, versioned by the hash of its printed SDL. */
+export async function readGatewayGraph(gateway: GatewaySettings): Promise<VersionedGraph> {
+  const graph = await loadGraph({ gateway });
+  return { graph, version: createHash('sha256').update(printSchema(graph.schema)).digest('hex') };
 }
 
 /**

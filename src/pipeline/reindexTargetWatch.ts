@@ -1,6 +1,7 @@
 import type { Client } from '@elastic/elasticsearch';
-import { acknowledgeReindexTarget, readIndexMetadata } from '../index/indexMetadata.ts';
+import { acknowledgeReindexTarget } from '../index/indexMetadata.ts';
 import type { Logger } from '../logger.ts';
+import { readReindexTarget, type ReindexTargetFields } from './reindexTargetReads.ts';
 
 /** How often a sink reads the metadata record for a reindex target. */
 const POLL_MS = 1_000;
@@ -24,6 +25,8 @@ export class ReindexTargetWatch {
     private readonly index: string,
     initial: { reindexTarget?: string | null; reindexAnnouncement?: string | null },
     private readonly logger: Logger,
+    /** How the record's target fields are read (a `run` of many indexes gathers its sinks' reads: reindexTargetReads.ts). */
+    private readonly read: (index: string) => Promise<ReindexTargetFields | undefined> = (index) => readReindexTarget(client, index),
   ) {
     this.current = initial.reindexTarget ?? null;
     this.announcement = initial.reindexAnnouncement ?? null;
@@ -49,7 +52,7 @@ export class ReindexTargetWatch {
 
   private async poll(): Promise<void> {
     try {
-      const metadata = await readIndexMetadata(this.client, this.index);
+      const metadata = await this.read(this.index);
       const target = metadata?.reindexTarget ?? null;
       if (target !== this.current) {
         this.logger.info({ reindexTarget: target }, target ? 'writing to the new version too' : 'reindex target cleared');

@@ -7,9 +7,10 @@ import { ResourceStack } from './resourceStack.ts';
 import { ReindexTargetWatch } from './reindexTargetWatch.ts';
 import { GroupCatchUp } from './consumerGroupProgress.ts';
 import type { Enricher } from './enricher.ts';
-import { enricherOn, openEnricherServices } from './enricherResources.ts';
+import { enricherOn, openEnricherServices, PIPELINE_PRODUCER } from './enricherResources.ts';
 import { EnrichStage } from './enrichStage.ts';
 import { DeadLetterRecovery } from './deadLetterRecovery.ts';
+import { DeadLetterWatch } from './deadLetterWatch.ts';
 import { metricsPort, startMetricsServer } from './metricsServer.ts';
 import { PipelineEvents } from './pipelineEvents.ts';
 import { PipelineMetrics } from './pipelineMetrics.ts';
@@ -72,18 +73,23 @@ export async function runPipeline(
   try {
     const shared = options.shared?.clients;
     const kafka = shared ? shared.kafka(config.kafka) : kafkaClient(config.kafka);
-    const services = await openEnricherServices(loaded, resources, logger, kafka, shared?.elasticsearch(config.elasticsearch));
+    // One producer and one admin per broker list serve every index of a `run` of many (sharedClients.ts).
+    const sharedAdmin = shared ? (): Promise<Admin> => shared.admin(config.kafka) : undefined;
+    const sharedProducer = shared ? await shared.producer(config.kafka, PIPELINE_PRODUCER) : undefined;
+    const services = await openEnricherServices(loaded, resources, logger, kafka, shared?.elasticsearch(config.elasticsearch), sharedProducer);
     const { elasticsearch, codec, metadata, deadLetters } = services;
     const events = new PipelineEvents();
     const metrics = new PipelineMetrics(config.index, { processMetrics: shared === undefined });
     metrics.observe(events);
-    const sinkProgress = resources.add('the offsets admin', new SinkProgress(kafka, topology), (progress) => progress.close());
+    const sinkProgress = resources.add('the offsets admin', new SinkProgress(kafka, topology, sharedAdmin), (progress) => progress.close());
     const enriching = consume && options.stage !== 'sink';
     // Pause instead of failing when the graph changes under the query (enrich stage only: the
     // sink never asks the graph). Its stage is known once made; the guard only calls it later.
     let enrich: EnrichStage | undefined;
     let stopRecovery = (): void => {};
-    const graph = new GraphWatch(loaded, logger);
+    const graph = shared
+      ? new GraphWatch(loaded, logger, (gateway) => shared.gatewayGraph(gateway, (config.pipeline.graphCheckSeconds * 1000) / 2))
+      : new GraphWatch(loaded, logger);
     const guard = new SchemaGuard({
       checkGraph: () => graph.check(),
       causeOf: (rejection) => rejectionCause(rejection, loaded.supergraph),
@@ -98,7 +104,9 @@ export async function runPipeline(
     enrich = new EnrichStage({ enricher, topology, events, logger, sinkCaughtUp: (timeoutMs) => sinkProgress.caughtUp(timeoutMs) });
     const reindexTarget = resources.add(
       'the reindex target watch',
-      new ReindexTargetWatch(elasticsearch, config.index, metadata, logger),
+      shared
+        ? new ReindexTargetWatch(elasticsearch, config.index, metadata, logger, (index) => shared.reindexTargets(config.elasticsearch).read(index))
+        : new ReindexTargetWatch(elasticsearch, config.index, metadata, logger),
       (watch) => watch.stop(),
     );
     const sink = new SinkStage({ topology, elasticsearch, codec, deadLetters, events, logger, extraTargets: () => reindexTarget.targets() });
@@ -106,7 +114,7 @@ export async function runPipeline(
     const consumers = resources.add('the stage consumers', new StageConsumers(kafka, logger), (stages) => stages.stop());
     if (enriching) {
       const stage = enrich;
-      await requireTopics(kafka, stage.topics, config.sourceFile);
+      await requireTopics(kafka, stage.topics, config.sourceFile, sharedAdmin);
       await consumers.start(topology.enrichGroup, (consumer) => stage.run(consumer));
       resources.add('the graph check', guard, (started) => started.stop()).start();
       if (config.pipeline.retryDeadLetters.enabled) {
@@ -120,8 +128,22 @@ export async function runPipeline(
           events,
           logger,
         });
-        stopRecovery = () => recovery.stop();
-        await consumers.start(loaded.names.recoverGroup, (consumer) => recovery.run(consumer));
+        const startRetries = (): Promise<void> => consumers.start(loaded.names.recoverGroup, (consumer) => recovery.run(consumer));
+        if (sharedAdmin) {
+          // In a `run` of many indexes, the recover group joins only once there are letters to retry (deadLetterWatch.ts).
+          const watch = resources.add(
+            'the dead-letter watch',
+            new DeadLetterWatch({ admin: sharedAdmin, topic: topology.dlqTopic, groupId: loaded.names.recoverGroup, startRetries, logger }).start(),
+            (started) => started.stop(),
+          );
+          stopRecovery = () => {
+            void watch.stop();
+            recovery.stop();
+          };
+        } else {
+          stopRecovery = () => recovery.stop();
+          await startRetries();
+        }
       }
     }
     if (consume && options.stage !== 'enrich') {
@@ -204,8 +226,10 @@ class SinkProgress {
   constructor(
     private readonly kafka: Kafka,
     topology: PipelineTopology,
+    /** The process's admin (`run` of many indexes): borrowed, never disconnected here. */
+    borrowed?: () => Promise<Admin>,
   ) {
-    this.catchUp = new GroupCatchUp(() => this.connected(), topology.sinkGroup, topology.documentsTopic);
+    this.catchUp = new GroupCatchUp(borrowed ?? (() => this.connected()), topology.sinkGroup, topology.documentsTopic);
   }
 
   caughtUp(timeoutMs = 600_000): Promise<void> {
@@ -213,6 +237,7 @@ class SinkProgress {
   }
 
   async close(): Promise<void> {
+    // Only an admin of its own was ever connected here.
     const admin = await this.admin?.catch(() => undefined);
     await admin?.disconnect();
   }
@@ -236,9 +261,9 @@ function withoutInnerRetries(loaded: LoadedIndex): LoadedIndex {
 }
 
 /** The source topics belong to the teams that publish them; say clearly which ones are missing. */
-async function requireTopics(kafka: Kafka, topics: string[], configFile: string): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
+async function requireTopics(kafka: Kafka, topics: string[], configFile: string, sharedAdmin?: () => Promise<Admin>): Promise<void> {
+  const admin = sharedAdmin ? await sharedAdmin() : kafka.admin();
+  if (!sharedAdmin) await admin.connect();
   try {
     const existing = new Set(await admin.listTopics());
     const missing = topics.filter((topic) => !existing.has(topic));
@@ -249,6 +274,6 @@ async function requireTopics(kafka: Kafka, topics: string[], configFile: string)
       );
     }
   } finally {
-    await admin.disconnect();
+    if (!sharedAdmin) await admin.disconnect();
   }
 }

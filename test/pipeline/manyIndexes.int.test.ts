@@ -1,8 +1,9 @@
 // `fedsearch run <dir>`: the movies index (demo graph, through its gateway) and the shop's
 // products (composite key, fetched by @key from four subgraphs) in one process, spawned as a
 // user runs it. Both follow their events and audit clean; a config broken on disk and a SIGHUP
-// leave the running one as it was, saying why; one index's Elasticsearch index deleted under it
-// stops that index alone — /healthz names it, the other goes on indexing; Ctrl-C stops cleanly.
+// leave the running one as it was, saying why; an index's dead-letter retries join their group
+// only once it has a letter; one index's Elasticsearch index deleted under it stops that index
+// alone — /healthz names it, the other goes on indexing; Ctrl-C stops cleanly.
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +15,7 @@ import { METADATA_INDEX } from '../../src/index/indexMetadata.ts';
 import { indexNames } from '../../src/index/indexNames.ts';
 import { loadIndex } from '../../src/index/loadIndex.ts';
 import { provision } from '../../src/provision/provisionCommand.ts';
+import { DeadLetterQueue } from '../../src/pipeline/deadLetters.ts';
 import { postGraphQL } from '../../subgraphs/shared/postGraphQL.ts';
 import { startShopGraph, type ShopGraph } from '../../subgraphs/shop/shopGraph.ts';
 import { createIndexHarness, eventually, indexedDocument, type IndexHarness } from '../../support/indexHarness.ts';
@@ -25,7 +27,7 @@ const backfillAll = { rate: Number.POSITIVE_INFINITY, resume: false, newVersion:
 
 interface FleetHealth {
   status: string;
-  indexes: Record<string, { status: string; reason?: string; refusedChange?: string; file: string }>;
+  indexes: Record<string, { status: string; reason?: string; refusedChange?: string; file: string; consumers?: number }>;
 }
 
 describe('run <dir>: many indexes in one process', () => {
@@ -121,6 +123,33 @@ describe('run <dir>: many indexes in one process', () => {
       expect(report.code).toBe(0);
     }
   }, 300_000);
+
+  it("starts an index's dead-letter retries (its recover group) once its dead-letter topic has a letter", async () => {
+    // No letters so far: the shop index runs its enrich and sink consumers only.
+    expect((await health()).body.indexes[shopIndex]?.consumers).toBe(2);
+    const producer = h.kafka.producer();
+    await producer.connect();
+    try {
+      const id = JSON.stringify({ sku: 'rover', package: '@apollo/rover' });
+      await new DeadLetterQueue(producer, indexNames(shopIndex).dlqTopic).send([
+        { kind: 'refetch', stage: 'enrich', reason: 'written by the test', entityId: id, source: null, key: id, value: null },
+      ]);
+    } finally {
+      await producer.disconnect();
+    }
+    await eventually('the recover consumer', async () => ((await health()).body.indexes[shopIndex]?.consumers === 3 ? true : undefined));
+    const admin = h.kafka.admin();
+    await admin.connect();
+    try {
+      const members = await eventually('a member in the recover group', async () => {
+        const { groups } = await admin.describeGroups([indexNames(shopIndex).recoverGroup]);
+        return (groups[0]?.members.length ?? 0) > 0 ? groups[0]?.members.length : undefined;
+      });
+      expect(members).toBe(1);
+    } finally {
+      await admin.disconnect();
+    }
+  }, 120_000);
 
   it('keeps the running config when a changed one does not load on SIGHUP, and says why with file:line', async () => {
     const good = readFileSync(shopFile, 'utf8');

@@ -16,7 +16,7 @@ interface FakeMember {
  * A Kafka client whose consumers record their life and can be made to crash the way kafkajs
  * reports it; `connecting` can hold a member's connect back.
  */
-function fakeKafka(connecting: (member: number) => Promise<void> | void = () => undefined) {
+function fakeKafka(connecting: (member: number) => Promise<void> | void = () => undefined, disconnecting: (member: number) => Promise<void> | void = () => undefined) {
   const members: FakeMember[] = [];
   return {
     members,
@@ -44,6 +44,7 @@ function fakeKafka(connecting: (member: number) => Promise<void> | void = () => 
           member.connected = true;
         },
         disconnect: async () => {
+          await disconnecting(members.indexOf(member));
           member.connected = false;
           member.disconnected = true;
         },
@@ -84,6 +85,24 @@ describe('StageConsumers', () => {
     expect(kafka.members).toHaveLength(1);
     expect(consumers.crashed).toEqual([]);
     await consumers.stop();
+  });
+
+  it('disconnects every consumer at once: each waits out its fetch in flight (a long poll of up to 5 s), so one after another added up', async () => {
+    const begun: number[] = [];
+    let release = (): void => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const kafka = fakeKafka(undefined, async (member) => {
+      begun.push(member);
+      await held;
+    });
+    const consumers = new StageConsumers(kafka, silentLogger, 20);
+    for (const group of ['films-enrich', 'films-recover', 'films-sink']) await consumers.start(group, runs(kafka));
+    const stopped = consumers.stop();
+    await sleep(10);
+    expect(begun.sort()).toEqual([0, 1, 2]);
+    release();
+    await stopped;
+    expect(kafka.members.every((member) => member.disconnected)).toBe(true);
   });
 
   it('starts nothing again once stopped', async () => {

@@ -1,0 +1,206 @@
+import type { Client } from '@elastic/elasticsearch';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Producer } from '../src/clients/kafkajs.ts';
+import { postGraphQL } from '../subgraphs/shared/postGraphQL.ts';
+
+/** One generated index of the many-indexes bench: over the demo studio (movies) or the shop (catalog). */
+export interface FleetIndex {
+  alias: string;
+  graph: 'movies' | 'shop';
+  /** The topic its primary changes are read from. */
+  topic: string;
+}
+
+interface Pending {
+  sentAt: number;
+  /** The entity changed: a later change of it found first stands for this one too. */
+  entity: string;
+  timed: boolean;
+  seq: number;
+  graph: FleetIndex['graph'];
+}
+
+const RETITLE = 'mutation($id: ID!, $title: String) { updateMovie(movieId: $id, patch: { title: $title }) { movieId } }';
+const RENAME = 'mutation($sku: String!, $package: String!, $name: String!) { renameProduct(sku: $sku, package: $package, name: $name) { name } }';
+/** The shop's products (the bundle follows its items through its related lookup). */
+const PRODUCTS = [
+  { sku: 'federation', package: '@apollo/federation' },
+  { sku: 'federation', package: '@apollo/gateway' },
+  { sku: 'studio', package: '@apollo/studio' },
+  { sku: 'rover', package: '@apollo/rover' },
+];
+const POLL_PAUSE_MS = 100;
+
+export interface FreshnessSample {
+  /** Change sent → searchable in that index, ms, ascending. */
+  latenciesMs: number[];
+  byGraph: Record<'movies' | 'shop', number[]>;
+  /** Changes found only through a later change of the same entity (its time taken). */
+  superseded: number;
+  /** Timed changes not searchable when the wait ended. */
+  lost: number;
+  /** Mutations the graph refused. */
+  refused: number;
+}
+
+/**
+ * The bench's change events: on a fixed clock, a movie retitled through the demo graph's gateway
+ * and a shop product renamed through the shop's, each change then put on the topic of every
+ * active index over that graph (the graphs publish nothing themselves: each index has topics of
+ * its own). Each (index, change) is timed from just before the mutation is sent until a search of
+ * that index's alias finds the new title — one search over every alias with changes pending, every
+ * 100 ms, no forced refresh (as a user sees it).
+ */
+export class FleetChanges {
+  private active: FleetIndex[] = [];
+  private readonly pending = new Map<string, Map<string, Pending>>();
+  private timed = false;
+  private sample: FreshnessSample = emptySample();
+  private stopped = false;
+  private seq = 0;
+  private readonly loops: Array<Promise<void>> = [];
+
+  constructor(
+    private readonly deps: { es: Client; producer: Producer; moviesGateway: string; shopGateway: string; movies: number; moviesPerSecond: number; shopPerSecond: number; label: string },
+  ) {}
+
+  /** Starts the two change clocks and the poller. */
+  start(): void {
+    this.loops.push(this.clock(this.deps.moviesPerSecond, () => this.changeMovie()));
+    this.loops.push(this.clock(this.deps.shopPerSecond, () => this.changeProduct()));
+    this.loops.push(this.poll());
+  }
+
+  /** The indexes that get events from now on (the processes running now). */
+  setActive(indexes: FleetIndex[]): void {
+    this.active = indexes;
+  }
+
+  /** From now on, changes are timed into a fresh sample (false: sent, waited for, not recorded). */
+  setTimed(timed: boolean): void {
+    this.timed = timed;
+    if (timed) this.sample = emptySample();
+  }
+
+  /** Waits until no change is pending (up to `timeoutMs`); the timed ones still pending then count as lost. Returns the sample. */
+  async settle(timeoutMs: number): Promise<FreshnessSample> {
+    const deadline = performance.now() + timeoutMs;
+    while (this.pendingCount() > 0 && performance.now() < deadline) await sleep(100);
+    for (const byTitle of this.pending.values()) {
+      for (const change of byTitle.values()) if (change.timed) this.sample.lost++;
+      byTitle.clear();
+    }
+    const sample = this.sample;
+    sample.latenciesMs.sort((a, b) => a - b);
+    for (const list of Object.values(sample.byGraph)) list.sort((a, b) => a - b);
+    return sample;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await Promise.all(this.loops);
+  }
+
+  private pendingCount(): number {
+    let count = 0;
+    for (const byTitle of this.pending.values()) count += byTitle.size;
+    return count;
+  }
+
+  private async clock(perSecond: number, change: () => Promise<void>): Promise<void> {
+    if (perSecond <= 0) return;
+    const started = performance.now();
+    const inFlight = new Set<Promise<void>>();
+    for (let i = 0; !this.stopped; i++) {
+      const wait = started + (i * 1000) / perSecond - performance.now();
+      if (wait > 0) await sleep(wait);
+      if (this.stopped) break;
+      // A fixed clock: a slow answer does not slow the schedule down.
+      const one = change().catch(() => void this.sample.refused++);
+      inFlight.add(one);
+      void one.finally(() => inFlight.delete(one));
+    }
+    await Promise.all(inFlight);
+  }
+
+  private async changeMovie(): Promise<void> {
+    const targets = this.active.filter((index) => index.graph === 'movies');
+    if (targets.length === 0) return;
+    const seq = ++this.seq;
+    const movieId = `mov-${String((seq % this.deps.movies) + 1).padStart(7, '0')}`;
+    const title = `fleet ${this.deps.label} ${seq}`;
+    const sentAt = this.expect(targets, title, movieId, seq);
+    await postGraphQL(this.deps.moviesGateway, RETITLE, { id: movieId, title });
+    await this.publish(targets, movieId, { movieId }, sentAt);
+  }
+
+  private async changeProduct(): Promise<void> {
+    const targets = this.active.filter((index) => index.graph === 'shop');
+    if (targets.length === 0) return;
+    const seq = ++this.seq;
+    const product = PRODUCTS[seq % PRODUCTS.length] as (typeof PRODUCTS)[number];
+    const name = `fleet ${this.deps.label} ${seq}`;
+    const sentAt = this.expect(targets, name, `${product.sku} ${product.package}`, seq);
+    await postGraphQL(this.deps.shopGateway, RENAME, { ...product, name });
+    await this.publish(targets, JSON.stringify([product.sku, product.package]), product, sentAt);
+  }
+
+  private expect(targets: FleetIndex[], title: string, entity: string, seq: number): number {
+    const sentAt = performance.now();
+    for (const index of targets) {
+      let byTitle = this.pending.get(index.alias);
+      if (!byTitle) this.pending.set(index.alias, (byTitle = new Map()));
+      byTitle.set(title, { sentAt, entity, timed: this.timed, seq, graph: index.graph });
+    }
+    return sentAt;
+  }
+
+  /** The change event, bare envelope as the demo graph's, on every target's topic in one request. */
+  private async publish(targets: FleetIndex[], key: string, after: Record<string, unknown>, sentAt: number): Promise<void> {
+    const value = JSON.stringify({ op: 'u', before: null, after, ts_ms: Date.now() - Math.round(performance.now() - sentAt), source: { service: 'bench', entity: 'fleet' } });
+    await this.deps.producer.sendBatch({ acks: -1, topicMessages: targets.map((index) => ({ topic: index.topic, messages: [{ key, value }] })) });
+  }
+
+  private async poll(): Promise<void> {
+    while (!this.stopped) {
+      await sleep(POLL_PAUSE_MS);
+      const aliases = [...this.pending].filter(([, byTitle]) => byTitle.size > 0).map(([alias]) => alias);
+      if (aliases.length === 0) continue;
+      const titles = aliases.flatMap((alias) => [...(this.pending.get(alias) as Map<string, Pending>).keys()]);
+      let hits: Array<{ _index: string; _source?: { title?: string; name?: string } }>;
+      try {
+        const found = await this.deps.es.search<{ title?: string; name?: string }>({
+          index: aliases.join(','),
+          size: titles.length,
+          _source: ['title', 'name'],
+          query: { bool: { should: [{ terms: { 'title.keyword': titles } }, { terms: { 'name.keyword': titles } }] } },
+          ignore_unavailable: true,
+        });
+        hits = found.hits.hits;
+      } catch {
+        continue; // Elasticsearch busy: the next poll
+      }
+      const now = performance.now();
+      for (const hit of hits) this.found(hit._index.replace(/_v\d+$/, ''), hit._source?.title ?? hit._source?.name, now);
+    }
+  }
+
+  private found(alias: string, title: string | undefined, now: number): void {
+    const byTitle = this.pending.get(alias);
+    const change = title === undefined ? undefined : byTitle?.get(title);
+    if (!byTitle || !change) return;
+    // This change, and any earlier one of the same entity its write overwrote.
+    for (const [other, earlier] of byTitle) {
+      if (earlier.entity !== change.entity || earlier.seq > change.seq) continue;
+      byTitle.delete(other);
+      if (!earlier.timed) continue;
+      if (earlier !== change) this.sample.superseded++;
+      this.sample.latenciesMs.push(now - earlier.sentAt);
+      this.sample.byGraph[earlier.graph].push(now - earlier.sentAt);
+    }
+  }
+}
+
+function emptySample(): FreshnessSample {
+  return { latenciesMs: [], byGraph: { movies: [], shop: [] }, superseded: 0, lost: 0, refused: 0 };
+}
