@@ -103,7 +103,7 @@ export async function runPipeline(
       (watch) => watch.stop(),
     );
     const sinking = consume && options.stage !== 'enrich';
-    const decoding = sinking ? sinkDecodingFor(codec, config.pipeline.workers, config.index, resources, logger) : undefined;
+    const decoding = sinking ? sinkDecodingFor(codec, config.pipeline.workers, resources, logger) : undefined;
     const sink = new SinkStage({ topology, elasticsearch, codec, deadLetters, events, logger, extraTargets: () => reindexTarget.targets(), ...(decoding ? { decoding } : {}) });
 
     const consumers = resources.add('the stage consumers', new StageConsumers(kafka, logger), (stages) => stages.stop());

@@ -1,11 +1,13 @@
 import type { KafkaMessage } from '../clients/kafkajs.ts';
-import type { DocumentCodec } from './documentCodec.ts';
+import type { DocumentCodec, DocumentCodecSettings } from './documentCodec.ts';
 import type { Logger } from '../logger.ts';
 import type { ResourceStack } from './resourceStack.ts';
 import { autoWorkers, siblingModule, WorkerPool } from './workerPool.ts';
 
 /** Values of one sink batch, packed into one buffer moved (not copied) to a worker. */
 export interface DecodeTask {
+  /** The index's codec: a worker builds it on first sight and keeps it, by `key`. */
+  codec: { key: string; settings: DocumentCodecSettings };
   bytes: ArrayBuffer;
   /** Where each value ends in `bytes` (each starts where the one before ended). */
   ends: number[];
@@ -16,8 +18,8 @@ export interface DecodeTask {
 /** Each value's document as JSON, or why it cannot be read: in the order of the task. */
 export type Decoded = Array<string | { error: string }>;
 
-/** Decodes a task's values with `codec` (in a worker, or on the event loop when no pool runs). */
-export function decodeEach(codec: Pick<DocumentCodec, 'decodeValue'>, task: DecodeTask): Decoded {
+/** Decodes a task's values with `codec` (in a worker). */
+export function decodeEach(codec: Pick<DocumentCodec, 'decodeValue'>, task: Omit<DecodeTask, 'codec'>): Decoded {
   const out: Decoded = [];
   let start = 0;
   task.ends.forEach((end, n) => {
@@ -40,14 +42,20 @@ export interface EncodedDocument {
 }
 
 /**
- * The sink's decode pool: the documents of a batch decoded and turned into JSON in worker
- * threads, a batch split over the workers. Each answer is in the order asked.
+ * One index's side of the process's decode pool: the documents of a sink batch decoded and turned
+ * into JSON in worker threads, a batch split over the workers. Each answer is in the order asked.
  */
 export class SinkDecoding {
-  private readonly pool: WorkerPool<DecodeTask, Decoded>;
+  private readonly codec: DecodeTask['codec'];
+  private closed = false;
 
-  constructor(codec: Pick<DocumentCodec, 'settings'>, workers: number, name: string) {
-    this.pool = new WorkerPool({ name, size: workers, moduleUrl: siblingModule(import.meta.url, 'sinkDecodeWorker'), workerData: codec.settings });
+  constructor(
+    codec: Pick<DocumentCodec, 'settings'>,
+    private readonly pool: Pick<WorkerPool<DecodeTask, Decoded>, 'run' | 'size'>,
+    private readonly release: () => Promise<void> = async () => {},
+  ) {
+    const { settings } = codec;
+    this.codec = { key: `${Object.keys(settings.schemas).sort().join(',')}/${settings.currentFingerprint}/${settings.maxDocumentBytes}`, settings };
   }
 
   /** Each document's JSON or why it cannot be read, in order; throws (with `context`) when the pool fails, not for a bad document. */
@@ -56,19 +64,44 @@ export class SinkDecoding {
     const per = Math.ceil(documents.length / this.pool.size);
     const parts: Array<Promise<Decoded>> = [];
     for (let start = 0; start < documents.length; start += per) {
-      const task = pack(documents.slice(start, start + per));
+      const task = pack(this.codec, documents.slice(start, start + per));
       parts.push(this.pool.run(task, { transfer: [task.bytes], context }));
     }
     return (await Promise.all(parts)).flat();
   }
 
+  /** This index is done with the pool; the pool stops with the last index using it. */
   close(): Promise<void> {
-    return this.pool.close();
+    if (this.closed) return Promise.resolve();
+    this.closed = true;
+    return this.release();
   }
 }
 
+/**
+ * The process's decode pools, one per size: every index of a `run` of many shares one (a pool per
+ * index would be a thread and a V8 heap per index), started with the first and closed with the last.
+ */
+const pools = new Map<number, { pool: WorkerPool<DecodeTask, Decoded>; users: number }>();
+
+/** `size` workers shared by every index of the process that asks for as many. */
+export function sharedDecoding(codec: Pick<DocumentCodec, 'settings'>, size: number): SinkDecoding {
+  let entry = pools.get(size);
+  if (!entry) {
+    entry = { pool: new WorkerPool({ name: 'sink decode workers', size, moduleUrl: siblingModule(import.meta.url, 'sinkDecodeWorker') }), users: 0 };
+    pools.set(size, entry);
+  }
+  const shared = entry;
+  shared.users++;
+  return new SinkDecoding(codec, shared.pool, async () => {
+    if (--shared.users > 0) return;
+    pools.delete(size);
+    await shared.pool.close();
+  });
+}
+
 /** Values copied into one fresh buffer: a Kafka message's value is a view into a larger fetch buffer, which cannot be moved. */
-function pack(documents: readonly EncodedDocument[]): DecodeTask {
+function pack(codec: DecodeTask['codec'], documents: readonly EncodedDocument[]): DecodeTask {
   let total = 0;
   for (const document of documents) total += document.value.length;
   const bytes = new Uint8Array(total);
@@ -79,7 +112,7 @@ function pack(documents: readonly EncodedDocument[]): DecodeTask {
     at += document.value.length;
     ends.push(at);
   }
-  return { bytes: bytes.buffer, ends, ids: documents.map((d) => d.id), fingerprints: documents.map((d) => d.fingerprint) };
+  return { codec, bytes: bytes.buffer, ends, ids: documents.map((d) => d.id), fingerprints: documents.map((d) => d.fingerprint) };
 }
 
 /** A document as the sink writes it: decoded (an object), as JSON from a worker (a string), or a delete (null). */
@@ -153,9 +186,9 @@ export async function readDocuments(
  * The decode pool `pipeline.workers` asks for (closed with `resources`), or none: 0, or `auto` on
  * a machine with one core, where a worker would only take turns with the event loop.
  */
-export function sinkDecodingFor(codec: Pick<DocumentCodec, 'settings'>, workers: number | 'auto', index: string, resources: ResourceStack, logger: Logger): SinkDecoding | undefined {
+export function sinkDecodingFor(codec: Pick<DocumentCodec, 'settings'>, workers: number | 'auto', resources: ResourceStack, logger: Logger): SinkDecoding | undefined {
   const size = workers === 'auto' ? autoWorkers() : workers;
   if (size === 0) return undefined;
   logger.info({ workers: size }, 'the sink decodes documents in worker threads');
-  return resources.add('the sink decode workers', new SinkDecoding(codec, size, `sink decode workers of ${index}`), (pool) => pool.close());
+  return resources.add('the sink decode workers', sharedDecoding(codec, size), (decoding) => decoding.close());
 }

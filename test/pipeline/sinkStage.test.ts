@@ -2,7 +2,7 @@ import type { estypes } from '@elastic/elasticsearch';
 import type { KafkaMessage } from '../../src/clients/kafkajs.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SinkDecoding } from '../../src/pipeline/sinkDecoding.ts';
+import { sharedDecoding, type SinkDecoding } from '../../src/pipeline/sinkDecoding.ts';
 import { SinkStage, type BulkClient, type SinkStageDeps } from '../../src/pipeline/sinkStage.ts';
 import { counterValue, fakeConsumer, filmCodec, kafkaMessage, observed, recordingDeadLetters, silentLogger } from './stageFakes.ts';
 
@@ -89,7 +89,7 @@ function writes(operations: Array<Record<string, unknown>>): Array<[string, stri
 // Every test runs twice: documents decoded on the event loop (pipeline.workers: 0) and in a worker thread.
 describe.each(['event loop', 'worker threads'] as const)('SinkStage, documents decoded on the %s', (where) => {
   beforeAll(() => {
-    if (where === 'worker threads') decoding = new SinkDecoding(codec, 1, 'sink decode workers of films');
+    if (where === 'worker threads') decoding = sharedDecoding(codec, 1);
   });
   afterAll(async () => {
     await decoding?.close();
