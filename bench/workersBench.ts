@@ -4,8 +4,9 @@
 // fast-graph throughput row measures them (4 partitions, WARM untimed documents first, then N
 // change events until all are searchable). ROUNDS pairs, the order within each pair alternating so
 // that neither side always runs first; raw bulk once per round. Prints each run and the medians,
-// writes bench/workers-results.json. PROFILE_DIR=<dir>: each indexer writes a CPU profile there,
-// and the timed part's window is printed to cut it (bench/cpuProfileSummary.ts --from --to).
+// writes bench/workers-results.json. PROFILE_DIR=<dir>: the indexers of the first PROFILE_ROUNDS
+// rounds (default 1) write a CPU profile there, and the timed part's window is printed to cut it
+// (bench/cpuProfileSummary.ts --from --to); profiled rounds are printed, not counted.
 //   N=8000 WARM=500 ROUNDS=3 flock /tmp/fedsearch-int.lock env -u NODE_ENV npx tsx bench/workersBench.ts
 import { writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
@@ -26,6 +27,7 @@ import { rawBulkRate, readAllDocuments } from './rawBulk.ts';
 const N = Number(process.env.N ?? 8000);
 const WARM = Number(process.env.WARM ?? 500);
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
+const PROFILE_ROUNDS = process.env.PROFILE_DIR ? Number(process.env.PROFILE_ROUNDS ?? 1) : 0;
 const PARTITIONS = 4;
 const all = Array.from({ length: N + WARM }, (_, i) => entityId('mov', i + 1));
 const ids = all.slice(0, N);
@@ -58,9 +60,10 @@ async function measure(round: number, mode: Mode, withRawBulk: boolean): Promise
     edit: evenPartitions,
   });
   try {
-    const nodeArgs = [...nodeArgsFrom('NODE_ARGS'), ...(process.env.PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROFILE_DIR}/${round}-${mode}`] : [])];
+    const profiled = round <= PROFILE_ROUNDS;
+    const nodeArgs = [...nodeArgsFrom('NODE_ARGS'), ...(profiled ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROFILE_DIR}/${round}-${mode}`] : [])];
     const run = await runIndexerProcesses(h, 1, ids, warmUp, observe, { nodeArgs });
-    if (process.env.PROFILE_DIR) say(`${round}-${mode}: timed part ${run.timedMonotonicUs.start}..${run.timedMonotonicUs.end} µs`);
+    if (profiled) say(`${round}-${mode}: timed part ${run.timedMonotonicUs.start}..${run.timedMonotonicUs.end} µs`);
     say(`round ${round}, workers ${mode}: ${run.entitiesPerSecond.toFixed(0)}/s, CPU per document ${run.cpuMsPerDocument.toFixed(3)} ms (main thread ${run.mainThreadCpuMsPerDocument.toFixed(3)} ms); ${describeMachineCpu(run.machineCpu)}`);
     let rawBulk: number | null = null;
     if (withRawBulk) {
@@ -77,10 +80,11 @@ async function measure(round: number, mode: Mode, withRawBulk: boolean): Promise
 const runs: Measured[] = [];
 const rawBulks: number[] = [];
 try {
-  for (let round = 1; round <= ROUNDS; round++) {
+  for (let round = 1; round <= PROFILE_ROUNDS + ROUNDS; round++) {
     const order: Mode[] = round % 2 === 1 ? ['off', 'on'] : ['on', 'off'];
     for (const mode of order) {
       const { measured, rawBulk } = await measure(round, mode, mode === 'off');
+      if (round <= PROFILE_ROUNDS) continue;
       runs.push(measured);
       if (rawBulk !== null) rawBulks.push(rawBulk);
     }

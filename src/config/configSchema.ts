@@ -165,7 +165,7 @@ export const indexConfigSchema = z.strictObject({
       maxDocumentBytes: positiveInt.max(1_000_000).default(1_000_000),
       graphCheckSeconds: z.number().min(0.1).max(3_600).default(10),
       // Worker threads that decode the sink's documents beside the event loop (workerPool.ts).
-      workers: z.union([z.literal('auto'), z.number().int().min(0).max(16)]).default('auto'),
+      workers: z.union([z.literal('auto'), z.number().int().min(0).max(16)], { error: 'must be auto or a number of threads from 0 to 16' }).default('auto'),
       // Dead letters the graph is to blame for, tried again by `run` (deadLetterRetry.ts).
       retryDeadLetters: z
         .strictObject({
