@@ -7,6 +7,9 @@
 // writes bench/workers-results.json. PROFILE_DIR=<dir>: the indexers of the first PROFILE_ROUNDS
 // rounds (default 1) write a CPU profile there, and the timed part's window is printed to cut it
 // (bench/cpuProfileSummary.ts --from --to); profiled rounds are printed, not counted.
+// ON_SETTINGS replaces the 'on' side's pipeline settings (default `workers: auto`), ON_LABEL its
+// name, OUT the results file: to set another knob beside workers off in the same run (e.g.
+// ON_SETTINGS='  workers: 0\n  concurrency: 16\n' ON_LABEL='workers off, concurrency 16').
 //   N=8000 WARM=500 ROUNDS=3 flock /tmp/fedsearch-int.lock env -u NODE_ENV npx tsx bench/workersBench.ts
 import { writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
@@ -29,6 +32,7 @@ const WARM = Number(process.env.WARM ?? 500);
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const PROFILE_ROUNDS = process.env.PROFILE_DIR ? Number(process.env.PROFILE_ROUNDS ?? 1) : 0;
 const PARTITIONS = 4;
+const ON_SETTINGS = process.env.ON_SETTINGS?.replaceAll('\\n', '\n') ?? '  workers: auto\n';
 const all = Array.from({ length: N + WARM }, (_, i) => entityId('mov', i + 1));
 const ids = all.slice(0, N);
 const warmUp = all.slice(N);
@@ -55,7 +59,7 @@ async function measure(round: number, mode: Mode, withRawBulk: boolean): Promise
   const h = await createIndexHarness({
     ...harness,
     graph: { ...main.graph, gatewayUrl: fast.url },
-    pipelineSettings: `  retries: 5\n  workers: ${mode === 'on' ? 'auto' : 0}\n`,
+    pipelineSettings: `  retries: 5\n${mode === 'on' ? ON_SETTINGS : '  workers: 0\n'}`,
     sourcePartitions: PARTITIONS,
     edit: evenPartitions,
   });
@@ -113,17 +117,18 @@ const results = {
   date: new Date().toISOString(),
   machine: { cores: availableParallelism(), cpu: cpus()[0]?.model ?? 'unknown CPU', autoWorkers: autoWorkers() },
   sizes: { events: N, warmUp: WARM, rounds: ROUNDS, partitions: PARTITIONS },
+  onSettings: ON_SETTINGS,
   rawBulk: rawBulks,
   off: summary('off'),
   on: summary('on'),
 };
-writeFileSync(new URL('./workers-results.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
+writeFileSync(new URL(process.env.OUT ?? './workers-results.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
 const f = (values: number[], digits = 0): string => `${median(values).toFixed(digits)} (${values.map((v) => v.toFixed(digits)).join(', ')})`;
 console.log(`| one \`fedsearch run\`, fast graph (${N} events → searchable, after ${WARM} untimed; ${ROUNDS} rounds, median (each)) | entities/s | vs raw bulk | CPU per document, ms | main thread, ms | peak RSS MiB |`);
 console.log('|---|---|---|---|---|---|');
 for (const mode of ['off', 'on'] as const) {
   const s = results[mode];
-  const label = mode === 'off' ? 'decode workers off (`pipeline.workers: 0`)' : `decode workers on (\`auto\`: ${autoWorkers()} here)`;
+  const label = mode === 'off' ? 'decode workers off (`pipeline.workers: 0`)' : (process.env.ON_LABEL ?? `decode workers on (\`auto\`: ${autoWorkers()} here)`);
   console.log(`| ${label} | ${f(s.entitiesPerSecond)} | ${f(s.vsRawBulk, 2)} | ${f(s.cpuMsPerDocument, 3)} | ${f(s.mainThreadCpuMsPerDocument, 3)} | ${f(s.peakRssMiB)} |`);
 }
 console.log(`| raw bulk of the same documents (1,000/request, 2 in flight) | ${f(rawBulks)} | 1.00 | | | |`);

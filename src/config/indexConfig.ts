@@ -122,7 +122,7 @@ export interface PipelineSettings {
   graphCheckSeconds: number;
   /**
    * Worker threads that take the sink's document decoding (Avro → the bulk request's JSON) off the
-   * event loop; 0: none. `auto`: one fewer than the cores, at most 4 (autoWorkers).
+   * event loop; 0 (the default): none. `auto`: one fewer than the cores, at most 4 (autoWorkers).
    */
   workers: number | 'auto';
   /** Dead letters the graph is to blame for, tried again by themselves with a growing delay at a capped rate. */
