@@ -164,6 +164,10 @@ export const indexConfigSchema = z.strictObject({
       // Under Kafka's default message.max.bytes (1,048,588), which the documents topic keeps.
       maxDocumentBytes: positiveInt.max(1_000_000).default(1_000_000),
       graphCheckSeconds: z.number().min(0.1).max(3_600).default(10),
+      // Worker threads that decode the sink's documents beside the event loop (workerPool.ts). Off
+      // by default: on the 2-core machine it is measured on, they cost CPU and memory and gained
+      // nothing (bench/README.md, 2026-12-06); the event loop was idle half the time anyway.
+      workers: z.union([z.literal('auto'), z.number().int().min(0).max(16)], { error: 'must be auto or a number of threads from 0 to 16' }).default(0),
       // Dead letters the graph is to blame for, tried again by `run` (deadLetterRetry.ts).
       retryDeadLetters: z
         .strictObject({
@@ -187,6 +191,7 @@ export const indexConfigSchema = z.strictObject({
       outageToleranceSeconds: 300,
       maxDocumentBytes: 1_000_000,
       graphCheckSeconds: 10,
+      workers: 0,
       retryDeadLetters: DEFAULT_DEAD_LETTER_RETRY,
     }),
   backfill: z

@@ -120,6 +120,11 @@ export interface PipelineSettings {
    * query, and, while paused for a graph change, tries the refused fetches again.
    */
   graphCheckSeconds: number;
+  /**
+   * Worker threads that take the sink's document decoding (Avro → the bulk request's JSON) off the
+   * event loop; 0 (the default): none. `auto`: one fewer than the cores, at most 4 (autoWorkers).
+   */
+  workers: number | 'auto';
   /** Dead letters the graph is to blame for, tried again by themselves with a growing delay at a capped rate. */
   retryDeadLetters: DeadLetterRetrySettings;
 }

@@ -220,6 +220,7 @@ function toIndexConfig(raw: RawIndexConfig, file: string, text: string, yaml: Po
       metricsPort: raw.pipeline.metricsPort ?? null,
       maxDocumentBytes: raw.pipeline.maxDocumentBytes,
       graphCheckSeconds: raw.pipeline.graphCheckSeconds,
+      workers: raw.pipeline.workers,
       retryDeadLetters: raw.pipeline.retryDeadLetters,
     },
     display: {

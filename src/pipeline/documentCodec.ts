@@ -35,7 +35,7 @@ export class DocumentCodec {
   private readonly maxDocumentBytes: number;
 
   constructor(
-    schemas: Record<string, string>,
+    private readonly schemas: Record<string, string>,
     readonly currentFingerprint: string,
     options: { maxDocumentBytes?: number } = {},
   ) {
@@ -70,6 +70,16 @@ export class DocumentCodec {
 
   /** Reads a documents-topic message back; throws with the reason when it cannot. */
   fromMessage(message: { key: Buffer | null; value: Buffer | null; headers?: IHeaders }): DocumentRecord {
+    const head = this.readHeaders(message);
+    return { ...head.record, document: message.value === null ? null : this.decodeValue(head.record.id, head.fingerprint, message.value) };
+  }
+
+  /**
+   * What a message's key and headers say (the record without its document, and the schema its
+   * value is written with); throws with the reason when they cannot be read. The cheap half of
+   * fromMessage: the sink reads it on the event loop and may decode values elsewhere (decodeValue).
+   */
+  readHeaders(message: { key: Buffer | null; headers?: IHeaders }): { record: DocumentRecord; fingerprint: string } {
     const id = message.key?.toString('utf8');
     if (!id) throw new Error('document message without a key');
     const version = Number(header(message.headers, DOCUMENT_HEADERS.version));
@@ -81,18 +91,35 @@ export class DocumentCodec {
     if (eventTsMs !== null && !(Number.isSafeInteger(eventTsMs) && eventTsMs >= 0)) {
       throw new Error(`document ${id} has an invalid ${DOCUMENT_HEADERS.eventTs} header (${JSON.stringify(String(eventTs).slice(0, 40))}): not a time in milliseconds`);
     }
-    if (message.value === null) return { id, document: null, version, eventTsMs };
-    const fingerprint = header(message.headers, DOCUMENT_HEADERS.schema) ?? '';
+    return { record: { id, document: null, version, eventTsMs }, fingerprint: header(message.headers, DOCUMENT_HEADERS.schema) ?? '' };
+  }
+
+  /** Document `id`'s Avro value, written with schema `fingerprint`, decoded; throws with the reason when it cannot be. */
+  decodeValue(id: string, fingerprint: string, value: Uint8Array): Record<string, unknown> {
     const type = this.types.get(fingerprint);
     if (!type) throw new UnknownSchemaError(`document ${id} was written with Avro schema ${fingerprint || '(none)'}, which is not provisioned`);
-    if (message.value.length > this.maxDocumentBytes) throw new DocumentTooLargeError(id, message.value.length, this.maxDocumentBytes);
-    const problem = avroBoundsProblem(type, message.value);
+    if (value.length > this.maxDocumentBytes) throw new DocumentTooLargeError(id, value.length, this.maxDocumentBytes);
+    // avsc reads Buffers; a view of the same bytes costs no copy.
+    const bytes = Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.length);
+    const problem = avroBoundsProblem(type, bytes);
     if (problem) throw new Error(`document ${id} is not valid Avro of schema ${fingerprint}: ${problem}`);
     // Avro decodes records to instances of generated classes whose fields are own properties and
     // whose methods are on the prototype: the bulk request's JSON.stringify writes exactly the
     // document, so no copy into plain objects (which cost a stringify and a parse per document).
-    return { id, document: type.fromBuffer(message.value) as Record<string, unknown>, version, eventTsMs };
+    return type.fromBuffer(bytes) as Record<string, unknown>;
   }
+
+  /** The schemas this codec reads, by fingerprint, and its limits: enough to build the same codec in a worker thread. */
+  get settings(): DocumentCodecSettings {
+    return { schemas: this.schemas, currentFingerprint: this.currentFingerprint, maxDocumentBytes: this.maxDocumentBytes };
+  }
+}
+
+/** What a DocumentCodec is built from (`new DocumentCodec(s.schemas, s.currentFingerprint, s)`). */
+export interface DocumentCodecSettings {
+  schemas: Record<string, string>;
+  currentFingerprint: string;
+  maxDocumentBytes: number;
 }
 
 export class DocumentTooLargeError extends Error {

@@ -16,6 +16,7 @@ import { PipelineEvents } from './pipelineEvents.ts';
 import { PipelineMetrics } from './pipelineMetrics.ts';
 import { pipelineTopology, type PipelineTopology } from '../index/pipelineTopology.ts';
 import { SinkStage } from './sinkStage.ts';
+import { sinkDecodingFor } from './sinkDecoding.ts';
 import { GraphWatch, rejectionCause } from './graphWatch.ts';
 import { SchemaGuard } from './schemaGuard.ts';
 import type { SharedClients } from './sharedClients.ts';
@@ -109,7 +110,9 @@ export async function runPipeline(
         : new ReindexTargetWatch(elasticsearch, config.index, metadata, logger),
       (watch) => watch.stop(),
     );
-    const sink = new SinkStage({ topology, elasticsearch, codec, deadLetters, events, logger, extraTargets: () => reindexTarget.targets() });
+    const sinking = consume && options.stage !== 'enrich';
+    const decoding = sinking ? sinkDecodingFor(codec, config.pipeline.workers, resources, logger) : undefined;
+    const sink = new SinkStage({ topology, elasticsearch, codec, deadLetters, events, logger, extraTargets: () => reindexTarget.targets(), ...(decoding ? { decoding } : {}) });
 
     const consumers = resources.add('the stage consumers', new StageConsumers(kafka, logger), (stages) => stages.stop());
     if (enriching) {
@@ -146,7 +149,7 @@ export async function runPipeline(
         }
       }
     }
-    if (consume && options.stage !== 'enrich') {
+    if (sinking) {
       await consumers.start(topology.sinkGroup, (consumer) => {
         // A backfill building a new version waits for this member id's acknowledgement of it.
         consumer.on(consumer.events.GROUP_JOIN, (event) => reindexTarget.joined(event.payload.memberId));

@@ -3,7 +3,8 @@ import { ELASTICSEARCH_BACKOFF, elasticsearchRetryReason, retryUntilDone, type R
 import type { Consumer, EachBatchPayload, KafkaMessage } from '../clients/kafkajs.ts';
 import type { Logger } from '../logger.ts';
 import type { DeadLetter, DeadLetterQueue } from './deadLetters.ts';
-import type { DocumentCodec, DocumentRecord } from './documentCodec.ts';
+import type { DocumentCodec } from './documentCodec.ts';
+import { readDocuments, type SinkDecoding, type SinkRecord } from './sinkDecoding.ts';
 import type { PipelineEvents, WriteCounts } from './pipelineEvents.ts';
 import type { PipelineTopology } from '../index/pipelineTopology.ts';
 import { commitBatch } from './commitBatch.ts';
@@ -19,7 +20,9 @@ export interface BulkClient {
 export interface SinkStageDeps {
   topology: Pick<PipelineTopology, 'alias' | 'documentsTopic' | 'sinkGroup'>;
   elasticsearch: BulkClient;
-  codec: Pick<DocumentCodec, 'fromMessage'>;
+  codec: Pick<DocumentCodec, 'fromMessage' | 'readHeaders' | 'decodeValue'>;
+  /** Worker threads that decode the documents (pipeline.workers); without, the event loop does. */
+  decoding?: Pick<SinkDecoding, 'decode'>;
   deadLetters: Pick<DeadLetterQueue, 'send'>;
   /** Where the sink reports batches, writes, retries and dead letters (metrics subscribe). */
   events: PipelineEvents;
@@ -36,7 +39,7 @@ export interface SinkStageDeps {
 const BULK_RESPONSE_FIELDS = ['errors', 'items.*.status', 'items.*.error', 'items.*._index'];
 
 interface PendingWrite {
-  record: DocumentRecord;
+  record: SinkRecord;
   message: KafkaMessage;
 }
 
@@ -81,17 +84,20 @@ export class SinkStage {
     const letters: DeadLetter[] = [];
     // Within a batch only the newest version of each document matters (what compaction keeps).
     const latest = new Map<string, PendingWrite>();
-    for (const message of batch.messages) {
-      try {
-        const record = codec.fromMessage(message);
-        const known = latest.get(record.id);
-        if (!known || record.version >= known.record.version) latest.set(record.id, { record, message });
-      } catch (error) {
-        const reason = (error as Error).message;
-        logger.error({ topic: batch.topic, partition: batch.partition, offset: message.offset }, `unreadable document: ${reason}`);
-        letters.push(this.documentLetter(message, batch.partition, reason));
+    const context = `${topology.documentsTopic} partition ${batch.partition}, offsets ${batch.firstOffset() ?? batch.lastOffset()}-${batch.lastOffset()}`;
+    const read = await whileWaiting(readDocuments(batch.messages, codec, this.deps.decoding, context, (error) =>
+      logger.warn({ err: error, topic: batch.topic, partition: batch.partition }, 'the decode workers failed; this batch is decoded on the event loop'),
+    ));
+    read.forEach((outcome, n) => {
+      const message = batch.messages[n] as KafkaMessage;
+      if ('error' in outcome) {
+        logger.error({ topic: batch.topic, partition: batch.partition, offset: message.offset }, `unreadable document: ${outcome.error}`);
+        letters.push(this.documentLetter(message, batch.partition, outcome.error));
+        return;
       }
-    }
+      const known = latest.get(outcome.id);
+      if (!known || outcome.version >= known.record.version) latest.set(outcome.id, { record: outcome, message });
+    });
 
     let pending = [...latest.values()];
     // A batch of nothing but unreadable messages has nothing to write (an empty bulk is refused).
@@ -135,7 +141,8 @@ export class SinkStage {
   private async writeOnce(writes: PendingWrite[], letters: DeadLetter[], partition: number): Promise<Retries> {
     const { elasticsearch, topology, events, logger } = this.deps;
     const targets = [topology.alias, ...(this.deps.extraTargets?.() ?? [])];
-    const operations: Array<estypes.BulkOperationContainer | Record<string, unknown>> = [];
+    // A document decoded by a worker comes as its JSON, which the client's serializer sends as it is.
+    const operations: Array<estypes.BulkOperationContainer | Record<string, unknown> | string> = [];
     const slots: Array<{ write: PendingWrite; target: string }> = [];
     for (const write of writes) {
       for (const target of targets) {

@@ -236,4 +236,7 @@ export const BROKEN_CONFIGS: BrokenConfigCase[] = [
       'broken.yaml:104:5: pipeline.retryDeadLetters.giveUpAfter: unknown field "giveUpAfter" (did you mean "giveUpAfterHours"?)',
     ],
   },
+  { name: 'worker threads that are no count', edits: [[/\n$/, '\npipeline:\n  workers: many\n']],
+    problems: ['broken.yaml:100:3: pipeline.workers: must be auto or a number of threads from 0 to 16'],
+  },
 ];

@@ -42,6 +42,7 @@ export const FAST: PipelineSettings = {
   retryDeadLetters: DEFAULT_DEAD_LETTER_RETRY,
   maxDocumentBytes: 1_000_000,
   graphCheckSeconds: 10,
+  workers: 0,
 };
 
 /** One request as the fake transport saw it: the ids asked for, by alias (e0 → its id). */

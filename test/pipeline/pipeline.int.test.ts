@@ -35,6 +35,9 @@ describe('streaming indexer against the real stack and demo graph', () => {
       kafkaBrokers: inject('kafkaBrokers'),
       movies: MOVIES,
       hubTalentMovies: HUB_MOVIES,
+      // The harness's settings, with the sink's documents decoded in a worker thread (off by
+      // default): the other pipeline tests cover the event loop's decoding.
+      pipelineSettings: '  retries: 2\n  outageToleranceSeconds: 0\n  retryDeadLetters:\n    enabled: false\n  workers: 1\n',
     });
     pipeline = await runPipeline(h.loaded, { stage: 'all', metricsPort: 0 });
     // Fill the index through the same enrichment the live pipeline uses.

@@ -1,7 +1,8 @@
 import type { estypes } from '@elastic/elasticsearch';
 import type { KafkaMessage } from '../../src/clients/kafkajs.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sharedDecoding, type SinkDecoding } from '../../src/pipeline/sinkDecoding.ts';
 import { SinkStage, type BulkClient, type SinkStageDeps } from '../../src/pipeline/sinkStage.ts';
 import { counterValue, fakeConsumer, filmCodec, kafkaMessage, observed, recordingDeadLetters, silentLogger } from './stageFakes.ts';
 
@@ -13,6 +14,19 @@ function document(id: string, version: number, title: string | null = `Title of 
   const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]));
   return kafkaMessage({ key: id, value: message.value as Buffer | null, headers });
 }
+
+/** A document body of a bulk request: an object, or its JSON when a worker decoded it. */
+function isBody(entry: Record<string, unknown> | string): entry is string {
+  return typeof entry === 'string';
+}
+
+/** A document body as an object, however it was sent. */
+function source(entry: Record<string, unknown> | string | undefined): { title?: unknown } {
+  return typeof entry === 'string' ? (JSON.parse(entry) as { title?: unknown }) : (entry ?? {});
+}
+
+/** The decode workers of the suite running (none: the event loop decodes). */
+let decoding: SinkDecoding | undefined;
 
 type ItemStatus = number | { status: number; error: { type: string; reason: string } };
 
@@ -26,7 +40,7 @@ function fakeElasticsearch(answer: (operation: { action: 'index' | 'delete'; _in
       const items: estypes.BulkResponseItem[] = [];
       const results: Array<Record<string, estypes.BulkResponseItem>> = [];
       for (const entry of operations) {
-        const action = 'index' in entry ? 'index' : 'delete' in entry ? 'delete' : null;
+        const action = isBody(entry) ? null : 'index' in entry ? 'index' : 'delete' in entry ? 'delete' : null;
         if (action === null) continue; // a document body
         const meta = entry[action] as { _index: string; _id: string };
         const outcome = answer({ action, ...meta }, requests.length);
@@ -42,7 +56,7 @@ function fakeElasticsearch(answer: (operation: { action: 'index' | 'delete'; _in
   return { client, requests, items: () => requests };
 }
 
-function sink(elasticsearch: BulkClient, options: Partial<Pick<SinkStageDeps, 'extraTargets' | 'deadLetters' | 'heartbeatEveryMs'>> = {}) {
+function sink(elasticsearch: BulkClient, options: Partial<Pick<SinkStageDeps, 'extraTargets' | 'deadLetters' | 'heartbeatEveryMs' | 'decoding'>> = {}) {
   const deadLetters = recordingDeadLetters();
   const { events, metrics: stageMetrics } = observed();
   const waits: number[] = [];
@@ -54,6 +68,7 @@ function sink(elasticsearch: BulkClient, options: Partial<Pick<SinkStageDeps, 'e
     events,
     logger: silentLogger,
     sleep: async (ms) => void waits.push(ms),
+    ...(decoding ? { decoding } : {}),
     ...options,
   });
   return { stage, deadLetters, metrics: stageMetrics, events, waits };
@@ -65,13 +80,22 @@ function writes(operations: Array<Record<string, unknown>>): Array<[string, stri
   operations.forEach((entry, i) => {
     const meta = (entry['index'] ?? entry['delete']) as { _index: string; _id: string; version: number } | undefined;
     if (!meta) return;
-    const body = 'index' in entry ? (operations[i + 1] as { title?: unknown }).title : null;
+    const body = 'index' in entry ? source(operations[i + 1]).title : null;
     out.push([meta._index, meta._id, meta.version, body]);
   });
   return out;
 }
 
-describe('SinkStage', () => {
+// Every test runs twice: documents decoded on the event loop (pipeline.workers: 0) and in a worker thread.
+describe.each(['event loop', 'worker threads'] as const)('SinkStage, documents decoded on the %s', (where) => {
+  beforeAll(() => {
+    if (where === 'worker threads') decoding = sharedDecoding(codec, 1);
+  });
+  afterAll(async () => {
+    await decoding?.close();
+    decoding = undefined;
+  });
+
   it('asks Elasticsearch for only the parts of the bulk answer it reads, and writes everything again after an answer that does not match the request', async () => {
     for (const answered of [1, 3]) {
       const sent: estypes.BulkRequest[] = [];
@@ -110,7 +134,7 @@ describe('SinkStage', () => {
       ['films', 'f2', 3, 'Two'],
       ['films', 'f3', 4, null],
     ]);
-    expect(es.requests[0]?.find((entry) => 'delete' in entry)).toEqual({
+    expect(es.requests[0]?.find((entry) => !isBody(entry) && 'delete' in entry)).toEqual({
       delete: { _index: 'films', _id: 'f3', version: 4, version_type: 'external_gte' },
     });
     expect(consumer.commits).toEqual([{ topic: topology.documentsTopic, partition: 2, offset: String(Number(messages.at(-1)?.offset) + 1) }]);
@@ -255,6 +279,19 @@ describe('SinkStage', () => {
     expect(consumer.commits).toHaveLength(1);
   });
 
+  it('dead-letters a document whose value is not Avro of its schema, with the reason and its offset, and writes the rest', async () => {
+    const es = fakeElasticsearch(() => 201);
+    const { stage, deadLetters } = sink(es.client);
+    const consumer = fakeConsumer();
+    await stage.run(consumer.consumer);
+    const good = document('f1', 1);
+    const corrupt = kafkaMessage({ key: 'f2', value: Buffer.from([0x04, 0x66, 0x32, 0x02, 0x7f]), headers: { 'fedsearch-schema': 'f1', 'fedsearch-version': '2' } });
+    await consumer.deliver(topology.documentsTopic, [good, corrupt]);
+    expect(deadLetters.letters.map((letter) => [letter.entityId, letter.source?.offset, letter.reason])).toEqual([['f2', corrupt.offset, expect.stringMatching(/^document f2 is not valid Avro of schema f1: /)]]);
+    expect(writes(es.requests[0] ?? [])).toEqual([['films', 'f1', 1, 'Title of f1']]);
+    expect(consumer.commits).toHaveLength(1);
+  });
+
   it('sends no bulk request for a batch whose every message was unreadable (Elasticsearch refuses an empty one)', async () => {
     const es = fakeElasticsearch(() => 201);
     const { stage, deadLetters } = sink(es.client);
@@ -323,7 +360,7 @@ describe('SinkStage', () => {
     const client: BulkClient = {
       async bulk(request) {
         const operations = (request.operations ?? []) as Array<Record<string, unknown>>;
-        const writesAsked = operations.filter((entry) => 'index' in entry || 'delete' in entry).length;
+        const writesAsked = operations.filter((entry) => !isBody(entry) && ('index' in entry || 'delete' in entry)).length;
         sent.push(writesAsked);
         // The first answer has one item per document (2), not per write (4).
         const items = Array.from({ length: sent.length === 1 ? writesAsked / 2 : writesAsked }, () => ({ index: { _index: 'films_v1', status: 201 } }));
@@ -350,3 +387,18 @@ describe('SinkStage', () => {
     expect(consumer.commits).toHaveLength(1);
   });
 });
+
+describe('SinkStage with decode workers that fail', () => {
+  it('decodes the batch on the event loop instead, so a broken pool never holds a partition', async () => {
+    const es = fakeElasticsearch(() => 201);
+    const broken: Pick<SinkDecoding, 'decode'> = { decode: async (_documents, context) => Promise.reject(new Error(`sink decode workers of films (${context}): the worker thread exited with code 1`)) };
+    const { stage, deadLetters } = sink(es.client, { decoding: broken });
+    const consumer = fakeConsumer();
+    await stage.run(consumer.consumer);
+    await consumer.deliver(topology.documentsTopic, [document('f1', 1), document('f2', 1, null)]);
+    expect(writes(es.requests[0] ?? [])).toEqual([['films', 'f1', 1, 'Title of f1'], ['films', 'f2', 1, null]]);
+    expect(deadLetters.letters).toEqual([]);
+    expect(consumer.commits).toHaveLength(1);
+  });
+});
+
