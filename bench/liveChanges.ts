@@ -99,33 +99,41 @@ export class LiveChanges {
 
   /** One search per pending change kind, then 10 ms, until stopped and nothing is pending. */
   private async poll(): Promise<void> {
-    const { es, index } = this.target;
     while (this.sending || this.pending.length > 0) {
       await sleep(POLL_PAUSE_MS);
-      const titles = this.pending.filter((p) => p.record.kind === 'retitle');
-      const names = this.pending.filter((p) => p.record.kind === 'rename');
-      const [found, counts] = await Promise.all([
-        titles.length === 0
-          ? new Set<string>()
-          : es
-              .search<{ title: string }>({ index, size: titles.length, _source: ['title'], query: { terms: { 'title.keyword': titles.map((p) => p.value) } } })
-              .then((answer) => new Set(answer.hits.hits.map((hit) => hit._source?.title ?? ''))),
-        Promise.all(
-          names.map((p) =>
-            es
-              .count({ index, query: { nested: { path: 'cast', query: { term: { 'cast.talent.name.keyword': p.value } } } } })
-              .then((answer) => answer.count),
-          ),
+      try {
+        await this.pollOnce();
+      } catch (error) {
+        console.error(`a freshness poll failed (tried again): ${(error as Error).message}`);
+      }
+    }
+  }
+
+  private async pollOnce(): Promise<void> {
+    const { es, index } = this.target;
+    const titles = this.pending.filter((p) => p.record.kind === 'retitle');
+    const names = this.pending.filter((p) => p.record.kind === 'rename');
+    const [found, counts] = await Promise.all([
+      titles.length === 0
+        ? new Set<string>()
+        : es
+            .search<{ title: string }>({ index, size: titles.length, _source: ['title'], query: { terms: { 'title.keyword': titles.map((p) => p.value) } } })
+            .then((answer) => new Set(answer.hits.hits.map((hit) => hit._source?.title ?? ''))),
+      Promise.all(
+        names.map((p) =>
+          es
+            .count({ index, query: { nested: { path: 'cast', query: { term: { 'cast.talent.name.keyword': p.value } } } } })
+            .then((answer) => answer.count),
         ),
-      ]);
-      const now = performance.now();
-      const shown = new Map<Pending, number>([...titles.map((p): [Pending, number] => [p, found.has(p.value) ? 1 : 0]), ...names.map((p, i): [Pending, number] => [p, counts[i] ?? 0])]);
-      for (const [p, count] of shown) {
-        if (now - p.record.sentAt <= WITHIN_MS) p.record.within5s = Math.max(p.record.within5s, count);
-        if (count >= p.record.documents) {
-          p.record.latencyMs = now - p.record.sentAt;
-          this.pending.splice(this.pending.indexOf(p), 1);
-        }
+      ),
+    ]);
+    const now = performance.now();
+    const shown = new Map<Pending, number>([...titles.map((p): [Pending, number] => [p, found.has(p.value) ? 1 : 0]), ...names.map((p, i): [Pending, number] => [p, counts[i] ?? 0])]);
+    for (const [p, count] of shown) {
+      if (now - p.record.sentAt <= WITHIN_MS) p.record.within5s = Math.max(p.record.within5s, count);
+      if (count >= p.record.documents) {
+        p.record.latencyMs = now - p.record.sentAt;
+        this.pending.splice(this.pending.indexOf(p), 1);
       }
     }
   }
