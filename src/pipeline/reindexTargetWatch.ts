@@ -1,5 +1,5 @@
 import type { Client } from '@elastic/elasticsearch';
-import { acknowledgeReindexTarget, readIndexMetadata } from '../index/indexMetadata.ts';
+import { acknowledgeReindexTarget, readIndexMetadata, type IndexMetadata } from '../index/indexMetadata.ts';
 import type { Logger } from '../logger.ts';
 
 /** How often a sink reads the metadata record for a reindex target. */
@@ -24,6 +24,8 @@ export class ReindexTargetWatch {
     private readonly index: string,
     initial: { reindexTarget?: string | null; reindexAnnouncement?: string | null },
     private readonly logger: Logger,
+    /** Each metadata record read (the sink's codec learns the schemas provisioned since it started). */
+    private readonly onMetadata: (metadata: IndexMetadata) => void = () => {},
   ) {
     this.current = initial.reindexTarget ?? null;
     this.announcement = initial.reindexAnnouncement ?? null;
@@ -50,6 +52,7 @@ export class ReindexTargetWatch {
   private async poll(): Promise<void> {
     try {
       const metadata = await readIndexMetadata(this.client, this.index);
+      if (metadata) this.onMetadata(metadata);
       const target = metadata?.reindexTarget ?? null;
       if (target !== this.current) {
         this.logger.info({ reindexTarget: target }, target ? 'writing to the new version too' : 'reindex target cleared');

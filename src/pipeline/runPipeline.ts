@@ -98,7 +98,7 @@ export async function runPipeline(
     enrich = new EnrichStage({ enricher, topology, events, logger, sinkCaughtUp: (timeoutMs) => sinkProgress.caughtUp(timeoutMs) });
     const reindexTarget = resources.add(
       'the reindex target watch',
-      new ReindexTargetWatch(elasticsearch, config.index, metadata, logger),
+      new ReindexTargetWatch(elasticsearch, config.index, metadata, logger, (latest) => codec.learn(latest.avroSchemas)),
       (watch) => watch.stop(),
     );
     const sink = new SinkStage({ topology, elasticsearch, codec, deadLetters, events, logger, extraTargets: () => reindexTarget.targets() });
