@@ -1,6 +1,7 @@
 import type { Client } from '@elastic/elasticsearch';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { postGraphQL } from '../subgraphs/shared/postGraphQL.ts';
+import type { CreditedTalent } from '../support/creditedTalents.ts';
 
 /** One live change, timed from just before its mutation was sent until a search shows all of it. */
 export interface ChangeRecord {
@@ -13,12 +14,6 @@ export interface ChangeRecord {
   documents: number;
   /** How many of them showed it within 5 s of the mutation (the measure). */
   within5s: number;
-}
-
-/** A person and the movies crediting them, as indexed when the bench started. */
-export interface CreditedTalent {
-  talentId: string;
-  movies: number;
 }
 
 const RETITLE = 'mutation($id: ID!, $title: String) { updateMovie(movieId: $id, patch: { title: $title }) { movieId } }';

@@ -15,9 +15,10 @@ import { runPipeline } from '../src/pipeline/runPipeline.ts';
 import { elasticsearchUrl } from '../stack/elasticsearchService.ts';
 import { kafkaBrokers } from '../stack/kafkaService.ts';
 import { entityId } from '../subgraphs/data/studioRows.ts';
+import { creditedTalents } from '../support/creditedTalents.ts';
 import { createIndexHarness } from '../support/indexHarness.ts';
 import { recordGroupEvents } from './groupEvents.ts';
-import { LiveChanges, type CreditedTalent } from './liveChanges.ts';
+import { LiveChanges } from './liveChanges.ts';
 import { phaseTable, type PhaseWindows } from './reindexPhases.ts';
 
 const MOVIES = Number(process.env.MOVIES ?? 4_000);
@@ -35,7 +36,7 @@ try {
   await runBackfill(h.loaded, { rate: Number.POSITIVE_INFINITY, resume: false, newVersion: false, cleanup: true, graceSeconds: 0 }, quietProgress);
   const pipeline = await runPipeline(h.loaded, { stage: 'all', metricsPort: 0 });
   await sleep(3_000);
-  const talents = await creditedTalents();
+  const talents = await creditedTalents(h.es, h.index, 100);
   console.log(`${MOVIES} movies; renames go to ${talents.length} people credited in ${Math.min(...talents.map((t) => t.movies))}–${Math.max(...talents.map((t) => t.movies))} movies`);
   const movieIds = Array.from({ length: MOVIES }, (_, i) => entityId('mov', i + 1));
   const changes = new LiveChanges({ gatewayUrl: h.graph.gatewayUrl, es: h.es, index: h.index }, movieIds, talents, RATE, h.run);
@@ -76,15 +77,4 @@ try {
   );
 } finally {
   await h.dispose();
-}
-
-/** The people credited in the most indexed movies (renaming one touches each of those movies). */
-async function creditedTalents(): Promise<CreditedTalent[]> {
-  const answer = await h.es.search({
-    index: h.index,
-    size: 0,
-    aggs: { cast: { nested: { path: 'cast' }, aggs: { talent: { terms: { field: 'cast.talent.talentId', size: 100 }, aggs: { movies: { reverse_nested: {} } } } } } },
-  });
-  const buckets = (answer.aggregations as { cast: { talent: { buckets: Array<{ key: string; movies: { doc_count: number } }> } } }).cast.talent.buckets;
-  return buckets.map((bucket) => ({ talentId: bucket.key, movies: bucket.movies.doc_count }));
 }
