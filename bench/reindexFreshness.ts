@@ -20,6 +20,7 @@ import { createIndexHarness } from '../support/indexHarness.ts';
 import { recordGroupEvents } from './groupEvents.ts';
 import { LiveChanges } from './liveChanges.ts';
 import { phaseTable, type PhaseWindows } from './reindexPhases.ts';
+import { stageSnapshot, StageTimes } from './stageTimes.ts';
 
 const MOVIES = Number(process.env.MOVIES ?? 4_000);
 const RATE = Number(process.env.RATE ?? 4);
@@ -41,13 +42,19 @@ try {
   const movieIds = Array.from({ length: MOVIES }, (_, i) => entityId('mov', i + 1));
   const changes = new LiveChanges({ gatewayUrl: h.graph.gatewayUrl, es: h.es, index: h.index }, movieIds, talents, RATE, h.run);
   const windows: PhaseWindows = { quiet: [], during: [], after: [] };
+  // Where the time goes, per phase: the live pipeline's gateway requests and its event → written time (means).
+  const stageTimes = { quiet: new StageTimes(), during: new StageTimes(), after: new StageTimes() };
+  const snapshot = () => stageSnapshot(pipeline.metrics.registry);
   const swaps: number[] = [];
   await sleep(5_000); // warm-up, not counted
   for (let cycle = 1; cycle <= CYCLES; cycle++) {
     const quietFrom = performance.now();
+    const quietSnapshot = await snapshot();
     await sleep(QUIET_S * 1000);
     windows.quiet.push([quietFrom, performance.now()]);
     const started = performance.now();
+    const startSnapshot = await snapshot();
+    stageTimes.quiet.add(quietSnapshot, startSnapshot);
     let swappedAt = Number.NaN;
     const summary = await runBackfill(
       h.loaded,
@@ -58,7 +65,11 @@ try {
     windows.during.push([started, swappedAt]);
     windows.after.push([swappedAt, swappedAt + AFTER_S * 1000]);
     console.log(`reindex ${cycle}: ${summary.done} movies in ${summary.seconds.toFixed(1)} s (${summary.rate.toFixed(0)}/s) into ${summary.liveIndex}`);
-    await sleep((AFTER_S + SETTLE_S) * 1000);
+    const swapSnapshot = await snapshot();
+    stageTimes.during.add(startSnapshot, swapSnapshot);
+    await sleep(AFTER_S * 1000);
+    stageTimes.after.add(swapSnapshot, await snapshot());
+    await sleep(SETTLE_S * 1000);
   }
   const records = await changes.stop();
   await pipeline.stop();
@@ -71,9 +82,10 @@ try {
   }
   const table = phaseTable(records, windows);
   for (const line of table.lines) console.log(line);
+  for (const [phase, times] of Object.entries(stageTimes)) console.log(`${phase}: ${times.describe()}`);
   writeFileSync(
     OUT,
-    `${JSON.stringify({ date: new Date().toISOString(), movies: MOVIES, changesPerSecond: RATE, cycles: CYCLES, backfillRate: h.loaded.config.backfill.rate, phases: table.phases, groupEvents: groupEvents.length }, null, 2)}\n`,
+    `${JSON.stringify({ date: new Date().toISOString(), movies: MOVIES, changesPerSecond: RATE, cycles: CYCLES, backfillRate: h.loaded.config.backfill.rate, phases: table.phases, stageMeans: Object.fromEntries(Object.entries(stageTimes).map(([phase, times]) => [phase, times.means()])), groupEvents: groupEvents.length }, null, 2)}\n`,
   );
 } finally {
   await h.dispose();
