@@ -35,7 +35,7 @@ export interface SinkStageDeps {
 /** The parts of a bulk answer the sink asks for (Elasticsearch's `filter_path`): `errors` is kept so a trimmed answer still says whether any item failed. */
 const BULK_RESPONSE_FIELDS = ['errors', 'items.*.status', 'items.*.error', 'items.*._index'];
 
-export interface PendingWrite {
+interface PendingWrite {
   record: DocumentRecord;
   message: KafkaMessage;
 }
@@ -93,21 +93,9 @@ export class SinkStage {
       }
     }
 
-    // Live changes first (liveChangesFirst); no part is empty, so a batch of nothing but unreadable
-    // messages sends no bulk request (an empty one is refused).
-    for (const part of liveChangesFirst([...latest.values()])) await this.writeUntilDone(part, letters, payload, whileWaiting);
-
-    await whileWaiting(deadLetters.send(letters));
-    if (letters.length > 0) events.emit('dead_letters', { stage: 'sink', kind: 'document', count: letters.length });
-    await commitBatch(payload, events, topology.sinkGroup);
-  }
-
-  /** Writes `writes` (one bulk request, then what it must retry, backing off), or throws when the consumer stops meanwhile. */
-  private async writeUntilDone(writes: PendingWrite[], letters: DeadLetter[], payload: EachBatchPayload, whileWaiting: <T>(work: Promise<T>) => Promise<T>): Promise<void> {
-    const { batch, heartbeat, isRunning, isStale } = payload;
-    const { events, logger } = this.deps;
-    let pending = writes;
-    await retryUntilDone(
+    let pending = [...latest.values()];
+    // A batch of nothing but unreadable messages has nothing to write (an empty bulk is refused).
+    if (pending.length > 0) await retryUntilDone(
       async () => {
         const retries = await whileWaiting(this.write(pending, letters, batch.partition));
         if (retries.size === 0) return { done: undefined };
@@ -128,6 +116,10 @@ export class SinkStage {
         ...(this.deps.sleep ? { sleep: this.deps.sleep } : {}),
       },
     );
+
+    await whileWaiting(deadLetters.send(letters));
+    if (letters.length > 0) events.emit('dead_letters', { stage: 'sink', kind: 'document', count: letters.length });
+    await commitBatch(payload, events, topology.sinkGroup);
   }
 
   /** One bulk request; returns the writes to retry, with why. Permanent failures become dead letters. */
@@ -222,19 +214,6 @@ export class SinkStage {
       ...(message.headers ? { headers: message.headers } : {}),
     };
   }
-}
-
-/**
- * The writes in bulk requests: those answering a live change (they carry its event's time) before
- * the others (a backfill's or an audit's repair, which carry none). During a backfill the sink's
- * batches are mostly its refetched documents; a live change in one waits for one small bulk
- * request instead of one with hundreds of them. The batch is committed after both, and each write
- * carries its version, so the order changes nothing in what the index ends with.
- */
-export function liveChangesFirst(writes: readonly PendingWrite[]): PendingWrite[][] {
-  const live = writes.filter((write) => write.record.eventTsMs !== null);
-  const rest = writes.filter((write) => write.record.eventTsMs === null);
-  return [live, rest].filter((part) => part.length > 0);
 }
 
 /** How often each value occurs, in order of first occurrence. */

@@ -8,8 +8,8 @@ import { counterValue, fakeConsumer, filmCodec, kafkaMessage, observed, recordin
 const topology = { alias: 'films', documentsTopic: 'films.documents', sinkGroup: 'films-sink' };
 const codec = filmCodec();
 
-function document(id: string, version: number, title: string | null = `Title of ${id}`, eventTsMs: number | null = null): KafkaMessage {
-  const message = codec.toMessage({ id, document: title === null ? null : { filmId: id, title }, version, eventTsMs });
+function document(id: string, version: number, title: string | null = `Title of ${id}`): KafkaMessage {
+  const message = codec.toMessage({ id, document: title === null ? null : { filmId: id, title }, version, eventTsMs: null });
   const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]));
   return kafkaMessage({ key: id, value: message.value as Buffer | null, headers });
 }
@@ -307,17 +307,6 @@ describe('SinkStage', () => {
     const keyless = kafkaMessage({ key: null, value: 'not avro' });
     await expect(consumer.deliver(topology.documentsTopic, [keyless, document('f1', 1)])).rejects.toThrow('not writable');
     expect(consumer.commits).toEqual([]);
-  });
-
-  it("writes a batch's live changes (with an event time) in a bulk request before a backfill's documents (none), and commits after both", async () => {
-    const es = fakeElasticsearch(() => 201);
-    const { stage } = sink(es.client);
-    const consumer = fakeConsumer();
-    await stage.run(consumer.consumer);
-    const messages = [document('b1', 1), document('l1', 2, 'Live one', 1_000), document('b2', 3), document('l2', 4, 'Live two', 2_000)];
-    await consumer.deliver(topology.documentsTopic, messages);
-    expect(es.requests.map((request) => writes(request).map(([, id]) => id))).toEqual([['l1', 'l2'], ['b1', 'b2']]);
-    expect(consumer.commits).toHaveLength(1);
   });
 
   it('writes to the alias and to every extra target (a reindex under way)', async () => {
