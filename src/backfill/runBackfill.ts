@@ -82,6 +82,11 @@ export async function runBackfill(loaded: LoadedIndex, options: BackfillOptions,
       if (target) await abandonReindex(elasticsearch, loaded).catch(() => undefined);
       throw error;
     });
+    progress.note(
+      sink.via === 'running sinks'
+        ? `the running sink(s) of ${loaded.names.sinkGroup} write the documents (this backfill joins no consumer group)`
+        : `no sink is running: this backfill writes its documents with a sink of its own`,
+    );
     try {
       const started = performance.now();
       const doneAtStart = checkpoint.done;
@@ -122,10 +127,6 @@ export async function runBackfill(loaded: LoadedIndex, options: BackfillOptions,
   }
 }
 
-/**
- * What a backfill writes through: an Enricher of its own (the documents topic) and a sink stage
- * (the documents topic → Elasticsearch, joining the sink group with any running sink).
- */
 async function checkpointToResume(
   elasticsearch: Client,
   index: string,

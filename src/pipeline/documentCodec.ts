@@ -52,6 +52,17 @@ export class DocumentCodec {
     return new DocumentCodec(metadata.avroSchemas, currentFingerprint, options);
   }
 
+  /**
+   * Adds the schemas provisioned since this codec was made (a running sink reads them from the
+   * metadata record it polls): a backfill of a changed query produces documents in a schema
+   * provisioned after the sink started, and the running sinks are the ones that write them.
+   */
+  learn(schemas: Record<string, string>): void {
+    for (const [fingerprint, json] of Object.entries(schemas)) {
+      if (!this.types.has(fingerprint)) this.types.set(fingerprint, avro.Type.forSchema(JSON.parse(json) as avro.Schema));
+    }
+  }
+
   knows(fingerprint: string): boolean {
     return this.types.has(fingerprint);
   }

@@ -1,16 +1,45 @@
+import { kafkaClient } from '../clients/kafkaClient.ts';
 import type { LoadedIndex } from '../index/loadIndex.ts';
+import { pipelineTopology } from '../index/pipelineTopology.ts';
+import { documentsWriter, type DocumentsWriter } from './documentsWriter.ts';
 import { startEnricher, type RunningEnricher } from './enricherResources.ts';
-import { runPipeline, type RunningPipeline } from './runPipeline.ts';
+import { runPipeline } from './runPipeline.ts';
 
 /**
- * An Enricher of its own and a sink stage, for work that feeds ids in itself (a backfill, an
- * audit's repair): the enricher produces the documents, the sink writes them like the live one.
+ * An Enricher of its own and what writes its documents, for work that feeds ids in itself (a
+ * backfill, an audit's repair): the enricher produces the documents; the index's running sinks
+ * write them, or a sink of its own when none runs (documentsWriter.ts says why it never joins a
+ * live sink group).
  */
-export async function startEnricherAndSink(loaded: LoadedIndex, component: string): Promise<{ enricher: RunningEnricher; sink: RunningPipeline }> {
+export async function startEnricherAndSink(loaded: LoadedIndex, component: string): Promise<{ enricher: RunningEnricher; sink: DocumentsWriter }> {
   const enricher = await startEnricher(loaded, { component, clientIdSuffix: `-${component}` });
+  const admin = kafkaClient(loaded.config.kafka, `-${component}`).admin();
   try {
-    return { enricher, sink: await runPipeline(loaded, { stage: 'sink', metricsPort: 0 }) };
+    await admin.connect();
+    const { sinkGroup, documentsTopic } = pipelineTopology(loaded);
+    const writer = await documentsWriter({
+      liveSinks: async () => (await admin.describeGroups([sinkGroup])).groups[0]?.members.length ?? 0,
+      offsets: admin,
+      sinkGroup,
+      documentsTopic,
+      startOwnSink: () => runPipeline(loaded, { stage: 'sink', metricsPort: 0 }),
+    });
+    const sink: DocumentsWriter = {
+      get via() {
+        return writer.via;
+      },
+      sinkCaughtUp: (timeoutMs) => writer.sinkCaughtUp(timeoutMs),
+      async stop() {
+        try {
+          await writer.stop();
+        } finally {
+          await admin.disconnect();
+        }
+      },
+    };
+    return { enricher, sink };
   } catch (error) {
+    await admin.disconnect().catch(() => undefined);
     await enricher.close().catch(() => undefined);
     throw error;
   }

@@ -1,10 +1,16 @@
 import type { Client } from '@elastic/elasticsearch';
-import { acknowledgeReindexTarget } from '../index/indexMetadata.ts';
+import { acknowledgeReindexTarget, readIndexMetadata, type IndexMetadata } from '../index/indexMetadata.ts';
 import type { Logger } from '../logger.ts';
 import { readReindexTarget, type ReindexTargetFields } from './reindexTargetReads.ts';
 
 /** How often a sink reads the metadata record for a reindex target. */
 const POLL_MS = 1_000;
+
+/**
+ * Every how many polls the whole record is read (its Avro schemas, for `onMetadata`), besides on
+ * each new announcement: the record is tens of KiB, the target fields a few bytes.
+ */
+const FULL_READ_EVERY = 10;
 
 /**
  * Follows `reindexTarget` in the index's metadata record, so a running sink writes to the version
@@ -17,6 +23,7 @@ export class ReindexTargetWatch {
   private current: string | null;
   private announcement: string | null;
   private acknowledged: string | null = null;
+  private polls = 0;
   private sinkId: string | null = null;
   private readonly timer: NodeJS.Timeout;
 
@@ -25,6 +32,11 @@ export class ReindexTargetWatch {
     private readonly index: string,
     initial: { reindexTarget?: string | null; reindexAnnouncement?: string | null },
     private readonly logger: Logger,
+    /**
+     * Each whole metadata record read — on each new announcement, before it is acknowledged, and
+     * every FULL_READ_EVERY polls (the sink's codec learns the schemas provisioned since it started).
+     */
+    private readonly onMetadata: (metadata: IndexMetadata) => void = () => {},
     /** How the record's target fields are read (a `run` of many indexes gathers its sinks' reads: reindexTargetReads.ts). */
     private readonly read: (index: string) => Promise<ReindexTargetFields | undefined> = (index) => readReindexTarget(client, index),
   ) {
@@ -53,6 +65,11 @@ export class ReindexTargetWatch {
   private async poll(): Promise<void> {
     try {
       const metadata = await this.read(this.index);
+      const announced = (metadata?.reindexAnnouncement ?? null) !== null && metadata?.reindexAnnouncement !== this.announcement;
+      if (announced || this.polls++ % FULL_READ_EVERY === 0) {
+        const whole = await readIndexMetadata(this.client, this.index);
+        if (whole) this.onMetadata(whole);
+      }
       const target = metadata?.reindexTarget ?? null;
       if (target !== this.current) {
         this.logger.info({ reindexTarget: target }, target ? 'writing to the new version too' : 'reindex target cleared');

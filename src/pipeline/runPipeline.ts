@@ -105,9 +105,8 @@ export async function runPipeline(
     enrich = new EnrichStage({ enricher, topology, events, logger, sinkCaughtUp: (timeoutMs) => sinkProgress.caughtUp(timeoutMs) });
     const reindexTarget = resources.add(
       'the reindex target watch',
-      shared
-        ? new ReindexTargetWatch(elasticsearch, config.index, metadata, logger, (index) => shared.reindexTargets(config.elasticsearch).read(index))
-        : new ReindexTargetWatch(elasticsearch, config.index, metadata, logger),
+      // A `run` of many indexes gathers its sinks' target reads (undefined: the watch reads its own).
+      new ReindexTargetWatch(elasticsearch, config.index, metadata, logger, (latest) => codec.learn(latest.avroSchemas), shared ? (index) => shared.reindexTargets(config.elasticsearch).read(index) : undefined),
       (watch) => watch.stop(),
     );
     const sinking = consume && options.stage !== 'enrich';

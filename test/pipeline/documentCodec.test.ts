@@ -16,4 +16,17 @@ describe('DocumentCodec', () => {
       expect(record).toMatchObject({ id: `mov-${n}`, version: n + 1, eventTsMs: 1_000 + n });
     }
   });
+
+  it('reads documents of a schema provisioned after it was made once it has learned it (a backfill of a changed query)', () => {
+    const { schema } = avroOf(apiSchema, MOVIE_QUERY, { index: 'movies' });
+    const json = JSON.stringify(schema);
+    const writer = new DocumentCodec({ m1: json, m2: json }, 'm2');
+    const sink = new DocumentCodec({ m1: json }, 'm1');
+    const [document] = gatewayDocuments(1);
+    const message = writer.toMessage({ id: 'mov-1', document: document ?? null, version: 1, eventTsMs: null });
+    const read = () => sink.fromMessage({ key: Buffer.from('mov-1'), value: message.value as Buffer, headers: message.headers ?? {} });
+    expect(read).toThrow(/written with Avro schema m2, which is not provisioned/);
+    sink.learn({ m1: json, m2: json });
+    expect(read().id).toBe('mov-1');
+  });
 });
