@@ -103,7 +103,8 @@ describe('GatewayFetcher against the demo graph', () => {
     const results = await fetcher().fetch([movieId(1), 'mov-9999999']);
     expectFound(results.get(movieId(1)));
     const missing = results.get('mov-9999999');
-    expect(missing).toEqual({ kind: 'missing', version: expect.any(Number) });
+    // `subgraph`: whose the null is, for a letter should the change event say the movie exists.
+    expect(missing).toEqual({ kind: 'missing', version: expect.any(Number), subgraph: expect.any(String) });
     expect(missing?.kind === 'missing' && missing.version).toBeGreaterThan(before);
   });
 
