@@ -16,7 +16,7 @@
 //   FEDSEARCH_CDCBENCH_MOVIES           studio size, the rows of the initial load (default 20,000)
 //   FEDSEARCH_CDCBENCH_RATE             changes per second per path (default 20)
 //   FEDSEARCH_CDCBENCH_SECONDS          how long the changes go on (default 60)
-//   FEDSEARCH_CDCBENCH_PG_PORT, FEDSEARCH_CDCBENCH_CONNECT_PORT   (defaults 55461, 18091)
+//   FEDSEARCH_CDCBENCH_PG_PORT, FEDSEARCH_CDCBENCH_CONNECT_PORT   (defaults 25461, 18091)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import type { BackfillProgress } from '../src/backfill/backfillProgress.ts';
@@ -45,7 +45,7 @@ const SMOKE = process.env.FEDSEARCH_CDCBENCH_SMOKE === '1';
 const MOVIES = Number(process.env.FEDSEARCH_CDCBENCH_MOVIES ?? (SMOKE ? 300 : 20_000));
 const RATE = Number(process.env.FEDSEARCH_CDCBENCH_RATE ?? 20);
 const SECONDS = Number(process.env.FEDSEARCH_CDCBENCH_SECONDS ?? (SMOKE ? 5 : 60));
-const PG_PORT = Number(process.env.FEDSEARCH_CDCBENCH_PG_PORT ?? 55461);
+const PG_PORT = Number(process.env.FEDSEARCH_CDCBENCH_PG_PORT ?? 25461);
 const CONNECT_PORT = Number(process.env.FEDSEARCH_CDCBENCH_CONNECT_PORT ?? 18091);
 /** Untimed changes first on each path (its first events pay for cold connections and JIT). */
 const WARM_UP_CHANGES = Math.min(RATE * 3, Math.floor(MOVIES / 4));

@@ -18,7 +18,8 @@ import { createIndexHarness, eventually, indexedDocument, readDeadLetters, type 
 import { startCdcServices, type CdcServices } from '../../support/cdcServices.ts';
 import { auditEventuallyClean, CLEAN_AUDIT } from '../support/cliAudit.ts';
 
-const PG_PORT = 55444;
+// Below the ephemeral port range (32768–60999): a client socket of the suite can hold a port in it.
+const PG_PORT = 25444;
 const CONNECT_PORT = 18085;
 const MOVIES = 200;
 const CHANGES_PER_SECOND = 10;

@@ -11,7 +11,8 @@ import { startCdcServices, type CdcServices } from '../../support/cdcServices.ts
 // worker (ports and cache of this file's own), and an index whose primary events are Debezium's
 // topic (`format: debezium`, `id: id`) over the demo graph. The graph keeps its own data: a
 // change in the table makes fedsearch fetch the movie again, which shows as a newer fetch version.
-const PG_PORT = 55443;
+// Below the ephemeral port range (32768–60999): a client socket of the suite can hold a port in it.
+const PG_PORT = 25443;
 const CONNECT_PORT = 18084;
 const MOVIES = 20;
 const say = (message: string): void => void process.stderr.write(`[debezium test] ${message}\n`);

@@ -21,7 +21,8 @@ const cli = new URL('../../cli/fedsearch.js', import.meta.url).pathname;
 
 // PostgreSQL and a Connect worker of this test's own, on other ports and with their own cache
 // folder (support/cdcServices.ts), so the default ones are untouched; so are the change topics.
-const PG_PORT = 55442;
+// Below the ephemeral port range (32768–60999): a client socket of the suite can hold a port in it.
+const PG_PORT = 25442;
 const CONNECT_PORT = 18083;
 const say = (message: string): void => void process.stderr.write(`[cdc test] ${message}\n`);
 
