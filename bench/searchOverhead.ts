@@ -23,9 +23,10 @@ import { runBackfill } from '../src/backfill/runBackfill.ts';
 import { elasticsearchUrl } from '../stack/elasticsearchService.ts';
 import { kafkaBrokers } from '../stack/kafkaService.ts';
 import { createIndexHarness } from '../support/indexHarness.ts';
-import { closedLoopLoad, type ClosedLoopResult } from './closedLoopLoad.ts';
+import { closedLoopLoad } from './closedLoopLoad.ts';
 import { measureMachineCpu } from './machineCpu.ts';
 import { cpuMsOf } from './processStats.ts';
+import type { Measurement, Row } from './searchOverheadResults.ts';
 import { searchPair, startPassThroughProxy, startSearchServer, type SearchServerProcess } from './searchLoad.ts';
 
 const N = Number(process.env.N ?? 20_000);
@@ -44,23 +45,6 @@ const QUERIES: Array<{ label: string; request: Record<string, unknown> }> = [
   { label: 'filter', request: { filter: 'releaseYear >= 1990 AND production.status IN ["RELEASED", "POST_PRODUCTION"]', facets: [] } },
   { label: 'text + filter + facets', request: { query: 'shadow river', filter: 'releaseYear >= 1990 AND production.status IN ["RELEASED", "POST_PRODUCTION"]' } },
 ];
-
-interface Measurement extends ClosedLoopResult {
-  /** User + system CPU of the target's process per request, ms (direct: Elasticsearch's). */
-  cpuMsPerRequest: number;
-  /** Busy share of the machine's cores outside this bench's processes meanwhile (other work on a shared machine). */
-  otherBusyShare: number;
-}
-
-interface Row {
-  round: number;
-  query: string;
-  connections: number;
-  order: string[];
-  measured: Record<string, Measurement>;
-  /** Each non-direct target against direct: req/s ratio, p50/p95/p99 ratios. */
-  vsDirect: Record<string, { reqPerSec: number; p50: number; p95: number; p99: number }>;
-}
 
 const quiet = { update: () => {}, note: () => {}, stop: () => {} };
 const elasticsearchPid = pidListeningOn(new URL(elasticsearchUrl()).port || '9200');

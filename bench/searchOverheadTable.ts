@@ -3,22 +3,8 @@
 // direct, and of its CPU per request.
 //   npx tsx bench/searchOverheadTable.ts [bench/search-overhead-results.json]
 import { readFileSync } from 'node:fs';
+import type { Measurement, Row } from './searchOverheadResults.ts';
 
-interface Measurement {
-  requestsPerSecond: number;
-  p50: number;
-  p95: number;
-  p99: number;
-  cpuMsPerRequest: number;
-  otherBusyShare: number;
-}
-interface Row {
-  round: number;
-  query: string;
-  connections: number;
-  measured: Record<string, Measurement>;
-  vsDirect: Record<string, { reqPerSec: number; p50: number; p95: number; p99: number }>;
-}
 
 const file = process.argv[2] ?? new URL('./search-overhead-results.json', import.meta.url).pathname;
 const { rows } = JSON.parse(readFileSync(file, 'utf8')) as { rows: Row[] };
