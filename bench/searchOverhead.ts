@@ -98,15 +98,20 @@ try {
           const preemptions = (): number => (pid === elasticsearchPid ? contextSwitchesOf(pid) : mainThreadContextSwitchesOf(pid)).involuntary;
           const [cpuBefore, preemptionsBefore] = [cpuTimesOf(pid), preemptions()];
           const machine = measureMachineCpu({ bench: [process.pid, elasticsearchPid, proxy.pid, serve.pid, ...[baseline, variant].flatMap((other) => (other ? [other.pid] : []))] });
+          const loadGeneratorBefore = process.cpuUsage();
           const result = await closedLoopLoad(url, body, connections, SECONDS);
+          const loadGenerator = process.cpuUsage(loadGeneratorBefore);
           const cpu = cpuTimesOf(pid);
+          const window = machine();
           const perRequest = (amount: number): number => amount / Math.max(1, result.requests);
           measured[name] = {
             ...result,
             cpuMsPerRequest: perRequest(cpu.userMs + cpu.systemMs - cpuBefore.userMs - cpuBefore.systemMs),
             systemCpuMsPerRequest: perRequest(cpu.systemMs - cpuBefore.systemMs),
             preemptionsPerRequest: perRequest(preemptions() - preemptionsBefore),
-            otherBusyShare: machine().other,
+            loadGeneratorCpuMsPerRequest: perRequest((loadGenerator.user + loadGenerator.system) / 1000),
+            otherBusyShare: window.other,
+            idleShare: window.idle,
           };
         }
         const direct = measured.direct as Measurement;
@@ -170,7 +175,7 @@ function formatRow(row: Row): string {
   for (const [name, m] of Object.entries(row.measured)) {
     const ratio = row.vsDirect[name];
     lines.push(
-      `  ${name.padEnd(17)} ${f(m.requestsPerSecond, 0).padStart(5)}/s p50 ${f(m.p50)} p95 ${f(m.p95)} p99 ${f(m.p99)} ms | CPU ${f(m.cpuMsPerRequest, 3)} ms/request (system ${f(m.systemCpuMsPerRequest, 3)}), ${f(m.preemptionsPerRequest, 2)} preemptions/request | others busy ${f(100 * m.otherBusyShare, 0)}% | ${f(m.bytesPerResponse / 1024, 1)} KiB` +
+      `  ${name.padEnd(17)} ${f(m.requestsPerSecond, 0).padStart(5)}/s p50 ${f(m.p50)} p95 ${f(m.p95)} p99 ${f(m.p99)} ms | CPU ${f(m.cpuMsPerRequest, 3)} ms/request (system ${f(m.systemCpuMsPerRequest, 3)}), ${f(m.preemptionsPerRequest, 2)} preemptions/request | load generator ${f(m.loadGeneratorCpuMsPerRequest, 3)} ms/request | others busy ${f(100 * m.otherBusyShare, 0)}%, idle ${f(100 * m.idleShare, 0)}% | ${f(m.bytesPerResponse / 1024, 1)} KiB` +
         (ratio ? ` | vs direct: req/s ${f(ratio.reqPerSec)} p50 ${f(ratio.p50)}× p95 ${f(ratio.p95)}× p99 ${f(ratio.p99)}×` : '') +
         (m.failures ? ` | FAILURES ${m.failures}` : ''),
     );

@@ -13,8 +13,12 @@ export interface Measurement extends ClosedLoopResult {
    * run again to whatever call it was preempted in.
    */
   preemptionsPerRequest: number;
+  /** CPU of the bench's own process (the load generator, sharing the cores) per request, ms: what every target's requests cost besides the target. */
+  loadGeneratorCpuMsPerRequest: number;
   /** Busy share of the machine's cores outside this bench's processes meanwhile (other work on a shared machine). */
   otherBusyShare: number;
+  /** Idle share of the machine's cores meanwhile: near 0, the cores were saturated and req/s was bound by CPU. */
+  idleShare: number;
 }
 
 export interface Row {
