@@ -43,7 +43,14 @@ export class SearchTransport {
   constructor(settings: ElasticsearchSettings) {
     const url = new URL(settings.node);
     this.pathPrefix = url.pathname.replace(/\/$/, '');
+    // The official client's pool settings: connections kept 10 minutes (Elasticsearch sends no
+    // keep-alive hint; undici's own default would reopen them after 4 idle seconds), 256 at most.
     this.pool = new Pool(url.origin, {
+      connections: 256,
+      pipelining: 1,
+      keepAliveTimeout: 600_000,
+      keepAliveMaxTimeout: 600_000,
+      keepAliveTimeoutThreshold: 1_000,
       headersTimeout: REQUEST_TIMEOUT_MS,
       bodyTimeout: REQUEST_TIMEOUT_MS,
       ...(settings.caFile ? { connect: { ca: readUserFile(settings.caFile, CA_FILE) } } : {}),
