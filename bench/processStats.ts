@@ -8,13 +8,21 @@ export function cpuMsOf(pid: number): number {
   return cpuMsOfStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
 }
 
+/** User and system CPU a process has used so far, ms each (/proc/<pid>/stat utime, stime). */
+export function cpuTimesOf(pid: number): { userMs: number; systemMs: number } {
+  return cpuTimesOfStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+}
+
 /** utime + stime of a /proc `stat` line (a process's or a thread's), ms. */
 function cpuMsOfStat(stat: string): number {
+  const { userMs, systemMs } = cpuTimesOfStat(stat);
+  return userMs + systemMs;
+}
+
+function cpuTimesOfStat(stat: string): { userMs: number; systemMs: number } {
   // The command name (field 2) may hold spaces: count fields from the ')' that closes it.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const utime = Number(fields[11]);
-  const stime = Number(fields[12]);
-  return ((utime + stime) * 1000) / TICKS_PER_SECOND;
+  return { userMs: (Number(fields[11]) * 1000) / TICKS_PER_SECOND, systemMs: (Number(fields[12]) * 1000) / TICKS_PER_SECOND };
 }
 
 /** VmHWM from /proc: the most memory the process has held at once, MiB. */
@@ -31,9 +39,18 @@ export function mainThreadCpuMsOf(pid: number): number {
 
 /** Context switches of all a process's threads so far (/proc/<pid>/task/<tid>/status): waits it chose (voluntary) and preemptions (involuntary). */
 export function contextSwitchesOf(pid: number): { voluntary: number; involuntary: number } {
+  return contextSwitchesOfThreads(pid, readdirSync(`/proc/${pid}/task`));
+}
+
+/** contextSwitchesOf the main thread alone (the event loop of a Node.js process). */
+export function mainThreadContextSwitchesOf(pid: number): { voluntary: number; involuntary: number } {
+  return contextSwitchesOfThreads(pid, [String(pid)]);
+}
+
+function contextSwitchesOfThreads(pid: number, tids: readonly string[]): { voluntary: number; involuntary: number } {
   let voluntary = 0;
   let involuntary = 0;
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+  for (const tid of tids) {
     let status: string;
     try {
       status = readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8');

@@ -25,7 +25,7 @@ import { kafkaBrokers } from '../stack/kafkaService.ts';
 import { createIndexHarness } from '../support/indexHarness.ts';
 import { closedLoopLoad } from './closedLoopLoad.ts';
 import { measureMachineCpu } from './machineCpu.ts';
-import { cpuMsOf } from './processStats.ts';
+import { contextSwitchesOf, cpuTimesOf, mainThreadContextSwitchesOf } from './processStats.ts';
 import type { Measurement, Row } from './searchOverheadResults.ts';
 import { searchPair, startPassThroughProxy, startSearchServer, type SearchServerProcess } from './searchLoad.ts';
 
@@ -35,6 +35,9 @@ const WARMUP = Number(process.env.WARMUP ?? 1);
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const SERVE_CLI = process.env.SERVE_CLI;
 const BASELINE_CLI = process.env.BASELINE_CLI;
+/** Node options (e.g. `--max-semi-space-size=32`) for one more `fedsearch serve` of this build, measured as a target of its own. */
+const VARIANT_NODE_OPTIONS = process.env.VARIANT_NODE_OPTIONS?.split(' ').filter(Boolean) ?? [];
+const VARIANT = VARIANT_NODE_OPTIONS.length > 0 ? `serve (${VARIANT_NODE_OPTIONS.join(' ')})` : null;
 const PROFILE_DIR = process.env.FEDSEARCH_PROFILE_DIR ?? new URL('../.fedsearch/profiles/', import.meta.url).pathname;
 const profile = process.env.FEDSEARCH_PROFILE === '1';
 const RESULTS_FILE = process.env.RESULTS_FILE ?? new URL('./search-overhead-results.json', import.meta.url).pathname;
@@ -54,6 +57,7 @@ await runBackfill(h.loaded, { rate: Number.POSITIVE_INFINITY, resume: false, new
 const proxy = await startPassThroughProxy(elasticsearchUrl(), h.index);
 const serve = await startSearchServer(h.configFile, h.env, [], ...(SERVE_CLI ? [SERVE_CLI] : []));
 const baseline = BASELINE_CLI ? await startSearchServer(h.configFile, h.env, [], BASELINE_CLI) : null;
+const variant = VARIANT ? await startSearchServer(h.configFile, h.env, VARIANT_NODE_OPTIONS, ...(SERVE_CLI ? [SERVE_CLI] : [])) : null;
 // A directory per process: a process writes one profile per thread.
 const profiling = (name: string): string[] => {
   mkdirSync(`${PROFILE_DIR}/${name}`, { recursive: true });
@@ -80,6 +84,7 @@ try {
         proxy: { url: proxy.url, body: pair.direct.body, pid: proxy.pid },
         serve: { url: pair.viaFedsearch.url, body: pair.viaFedsearch.body, pid: serve.pid },
         ...(baseline ? { 'serve (baseline)': { url: pair.viaFedsearch.url.replace(serve.apiUrl, baseline.apiUrl), body: pair.viaFedsearch.body, pid: baseline.pid } } : {}),
+        ...(variant && VARIANT ? { [VARIANT]: { url: pair.viaFedsearch.url.replace(serve.apiUrl, variant.apiUrl), body: pair.viaFedsearch.body, pid: variant.pid } } : {}),
       };
       for (const connections of [1, 10]) {
         const names = Object.keys(targets);
@@ -89,11 +94,25 @@ try {
         for (const name of order) {
           const { url, body, pid } = targets[name] as { url: string; body: string; pid: number };
           await closedLoopLoad(url, body, connections, WARMUP);
-          const cpuBefore = cpuMsOf(pid);
-          const machine = measureMachineCpu({ bench: [process.pid, elasticsearchPid, proxy.pid, serve.pid, ...(baseline ? [baseline.pid] : [])] });
+          // Elasticsearch's work is spread over its JVM's threads; a Node.js service's runs on its main thread.
+          const preemptions = (): number => (pid === elasticsearchPid ? contextSwitchesOf(pid) : mainThreadContextSwitchesOf(pid)).involuntary;
+          const [cpuBefore, preemptionsBefore] = [cpuTimesOf(pid), preemptions()];
+          const machine = measureMachineCpu({ bench: [process.pid, elasticsearchPid, proxy.pid, serve.pid, ...[baseline, variant].flatMap((other) => (other ? [other.pid] : []))] });
+          const loadGeneratorBefore = process.cpuUsage();
           const result = await closedLoopLoad(url, body, connections, SECONDS);
-          const cpu = cpuMsOf(pid) - cpuBefore;
-          measured[name] = { ...result, cpuMsPerRequest: cpu / Math.max(1, result.requests), otherBusyShare: machine().other };
+          const loadGenerator = process.cpuUsage(loadGeneratorBefore);
+          const cpu = cpuTimesOf(pid);
+          const window = machine();
+          const perRequest = (amount: number): number => amount / Math.max(1, result.requests);
+          measured[name] = {
+            ...result,
+            cpuMsPerRequest: perRequest(cpu.userMs + cpu.systemMs - cpuBefore.userMs - cpuBefore.systemMs),
+            systemCpuMsPerRequest: perRequest(cpu.systemMs - cpuBefore.systemMs),
+            preemptionsPerRequest: perRequest(preemptions() - preemptionsBefore),
+            loadGeneratorCpuMsPerRequest: perRequest((loadGenerator.user + loadGenerator.system) / 1000),
+            otherBusyShare: window.other,
+            idleShare: window.idle,
+          };
         }
         const direct = measured.direct as Measurement;
         const vsDirect = Object.fromEntries(
@@ -113,9 +132,14 @@ try {
       const url = pair.viaFedsearch.url.replace(serve.apiUrl, server.apiUrl);
       for (const connections of [1, 10]) {
         await closedLoopLoad(url, pair.viaFedsearch.body, connections, WARMUP);
-        const cpuBefore = cpuMsOf(server.pid);
+        const [cpuBefore, preemptionsBefore] = [cpuTimesOf(server.pid), mainThreadContextSwitchesOf(server.pid).involuntary];
+        const started = performance.timeOrigin + performance.now();
         const result = await closedLoopLoad(url, pair.viaFedsearch.body, connections, SECONDS);
-        console.log(`profiled ${name} c${connections}: ${result.requestsPerSecond.toFixed(0)}/s p50 ${result.p50.toFixed(2)} ms, CPU ${((cpuMsOf(server.pid) - cpuBefore) / Math.max(1, result.requests)).toFixed(3)} ms/request (profiler on), failures ${result.failures}`);
+        const cpu = cpuTimesOf(server.pid);
+        const perRequest = (amount: number): string => (amount / Math.max(1, result.requests)).toFixed(3);
+        console.log(
+          `profiled ${name} c${connections} from ${new Date(started).toISOString()}: ${result.requestsPerSecond.toFixed(0)}/s p50 ${result.p50.toFixed(2)} ms, CPU ${perRequest(cpu.userMs + cpu.systemMs - cpuBefore.userMs - cpuBefore.systemMs)} ms/request (system ${perRequest(cpu.systemMs - cpuBefore.systemMs)}; profiler on), preemptions ${perRequest(mainThreadContextSwitchesOf(server.pid).involuntary - preemptionsBefore)}/request, failures ${result.failures}`,
+        );
       }
     }
   }
@@ -124,6 +148,7 @@ try {
   await proxy.stop();
   await serve.stop();
   await baseline?.stop();
+  await variant?.stop();
   await h.dispose();
 }
 
@@ -131,7 +156,7 @@ const summary = summarize(rows);
 console.log(JSON.stringify(summary, null, 2));
 writeFileSync(
   RESULTS_FILE,
-  `${JSON.stringify({ date: started.toISOString(), machine: { cores: cpus().length, cpu: cpus()[0]?.model ?? '' }, settings: { movies: N, rounds: ROUNDS, seconds: SECONDS, warmupSeconds: WARMUP, serveCli: SERVE_CLI ?? null, baselineCli: BASELINE_CLI ?? null, profiled: profile }, target: TARGET, queries: QUERIES, summary, rows }, null, 2)}\n`,
+  `${JSON.stringify({ date: started.toISOString(), machine: { cores: cpus().length, cpu: cpus()[0]?.model ?? '' }, settings: { movies: N, rounds: ROUNDS, seconds: SECONDS, warmupSeconds: WARMUP, serveCli: SERVE_CLI ?? null, baselineCli: BASELINE_CLI ?? null, variantNodeOptions: VARIANT_NODE_OPTIONS, profiled: profile }, target: TARGET, queries: QUERIES, summary, rows }, null, 2)}\n`,
 );
 console.log(`results in ${RESULTS_FILE}${profile ? `; profiles in ${PROFILE_DIR}` : ''}`);
 process.exit(0);
@@ -150,7 +175,7 @@ function formatRow(row: Row): string {
   for (const [name, m] of Object.entries(row.measured)) {
     const ratio = row.vsDirect[name];
     lines.push(
-      `  ${name.padEnd(17)} ${f(m.requestsPerSecond, 0).padStart(5)}/s p50 ${f(m.p50)} p95 ${f(m.p95)} p99 ${f(m.p99)} ms | CPU ${f(m.cpuMsPerRequest, 3)} ms/request | others busy ${f(100 * m.otherBusyShare, 0)}% | ${f(m.bytesPerResponse / 1024, 1)} KiB` +
+      `  ${name.padEnd(17)} ${f(m.requestsPerSecond, 0).padStart(5)}/s p50 ${f(m.p50)} p95 ${f(m.p95)} p99 ${f(m.p99)} ms | CPU ${f(m.cpuMsPerRequest, 3)} ms/request (system ${f(m.systemCpuMsPerRequest, 3)}), ${f(m.preemptionsPerRequest, 2)} preemptions/request | load generator ${f(m.loadGeneratorCpuMsPerRequest, 3)} ms/request | others busy ${f(100 * m.otherBusyShare, 0)}%, idle ${f(100 * m.idleShare, 0)}% | ${f(m.bytesPerResponse / 1024, 1)} KiB` +
         (ratio ? ` | vs direct: req/s ${f(ratio.reqPerSec)} p50 ${f(ratio.p50)}× p95 ${f(ratio.p95)}× p99 ${f(ratio.p99)}×` : '') +
         (m.failures ? ` | FAILURES ${m.failures}` : ''),
     );

@@ -2,12 +2,14 @@ import { ApolloServer } from '@apollo/server';
 import { apolloServerOptions } from '../apolloServerOptions.ts';
 import type { Client } from '@elastic/elasticsearch';
 import { elasticsearchClient } from '../clients/elasticsearchClient.ts';
+import { SearchTransport } from '../clients/searchTransport.ts';
 import type { LoadedIndex } from '../index/loadIndex.ts';
 import { createLogger } from '../logger.ts';
 import type { Listener } from '../httpListener.ts';
 import { operationCostRule } from './operationCost.ts';
 import { startSearchServer, type SearchServerOptions } from './searchServer.ts';
 import { SearchService } from './searchService.ts';
+import { searchClientOf } from './searchClientOf.ts';
 import { searchFieldNames, searchSubgraph, type SearchSubgraphContext } from './searchSubgraph.ts';
 import { startSubgraphListener } from './subgraphListener.ts';
 import { cursorKey } from './searchCursor.ts';
@@ -37,9 +39,10 @@ export async function serveSearch(
   options: SearchServerOptions & { subgraphPort: number | null; cursorKey?: Buffer; subgraphIndexes?: readonly LoadedIndex[] },
 ): Promise<RunningSearch> {
   const clients: Client[] = indexes.map((loaded) => elasticsearchClient(loaded.config.elasticsearch));
+  const transports = indexes.map((loaded) => new SearchTransport(loaded.config.elasticsearch));
   // One key for every index this process serves; FEDSEARCH_CURSOR_KEY shares it between replicas.
   const key = options.cursorKey ?? cursorKey(undefined);
-  const services = indexes.map((loaded, i) => new SearchService(loaded, clients[i] as Client, { cursorKey: key }));
+  const services = indexes.map((loaded, i) => new SearchService(loaded, searchClientOf(clients[i] as Client, transports[i] as SearchTransport), { cursorKey: key }));
   const logger = createLogger(services.map((s) => s.index).join(','), 'search');
   const api = await startSearchServer(services, options, logger);
   let subgraph: Listener | null = null;
@@ -61,6 +64,8 @@ export async function serveSearch(
       await subgraph?.close();
       await api.close();
       for (const client of clients) await client.close();
+      for (const transport of transports) await transport.close();
     },
   };
 }
+

@@ -9,6 +9,8 @@ import { createLogger } from '../../src/logger.ts';
 import { startSearchServer, type SearchServer } from '../../src/search/searchServer.ts';
 import { SearchService } from '../../src/search/searchService.ts';
 import { serveSearch } from '../../src/search/serveSearch.ts';
+import { searchClientOf } from '../../src/search/searchClientOf.ts';
+import { SearchTransport } from '../../src/clients/searchTransport.ts';
 import { GATEWAY_SECRET_HEADER } from '../../src/search/accessToken.ts';
 import { RYAN_REYNOLDS_ID } from '../../subgraphs/data/generateStudio.ts';
 import { createIndexHarness, type IndexHarness } from '../../support/indexHarness.ts';
@@ -35,6 +37,9 @@ describe('search against the real index of the demo graph', () => {
   let service: SearchService;
   let server: SearchServer;
   let all: Movie[];
+  /** The services search as `fedsearch serve`'s do: over its own transport (points in time over the official client). */
+  let transport: SearchTransport;
+  const searchClient = () => searchClientOf(h.es, transport);
 
   const ids = (movies: Array<{ movieId?: string; id?: string }>): string[] => movies.map((m) => (m.id ?? m.movieId) as string).sort();
   const searchAll = async (request: Parameters<SearchService['search']>[0]): Promise<string[]> => {
@@ -58,7 +63,8 @@ describe('search against the real index of the demo graph', () => {
     await h.es.indices.refresh({ index: h.index });
     all = (await h.es.search<Movie>({ index: h.index, size: 5_000, query: { match_all: {} } })).hits.hits.map((hit) => hit._source as Movie);
     expect(all).toHaveLength(MOVIES);
-    service = new SearchService(h.loaded, h.es);
+    transport = new SearchTransport(h.loaded.config.elasticsearch);
+    service = new SearchService(h.loaded, searchClient());
     server = await startSearchServer(
       [service],
       { host: '127.0.0.1', port: 0, requestTimeoutMs: 10_000, maxBodyBytes: 16_384, authToken: 'secret-token' },
@@ -68,6 +74,7 @@ describe('search against the real index of the demo graph', () => {
 
   afterAll(async () => {
     await server?.close();
+    await transport?.close();
     await h?.dispose();
   });
 
@@ -248,7 +255,7 @@ describe('search against the real index of the demo graph', () => {
     const comedyIndex = `${h.index}-comedies`;
     const [liveIndex] = Object.keys(await h.es.indices.getAlias({ name: h.index }));
     await h.es.indices.putAlias({ index: liveIndex as string, name: comedyIndex, filter: { term: { genres: 'comedy' } } });
-    const comedies = new SearchService({ ...h.loaded, config: { ...h.loaded.config, index: comedyIndex }, display: { title: null, subtitle: [], detail: [] } }, h.es);
+    const comedies = new SearchService({ ...h.loaded, config: { ...h.loaded.config, index: comedyIndex }, display: { title: null, subtitle: [], detail: [] } }, searchClient());
     const both = await startSearchServer([service, comedies], { host: '127.0.0.1', port: 0, requestTimeoutMs: 10_000, maxBodyBytes: 16_384 }, createLogger(h.index, 'search-test'));
     const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
     try {
@@ -287,7 +294,7 @@ describe('search against the real index of the demo graph', () => {
   }, 120_000);
 
   it('closes the point in time of a scroll on its last page', async () => {
-    const scroller = new SearchService(h.loaded, h.es);
+    const scroller = new SearchService(h.loaded, searchClient());
     const first = await scroller.search({ size: 500 });
     // The second page opens the point in time; the cursor's payload is readable (only its signature
     // is secret): it names the point in time.

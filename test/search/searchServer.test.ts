@@ -33,6 +33,7 @@ const service = {
         }),
       );
     }
+    if (request.query === 'accented') return { total: 1, hits: [{ id: 'm1', score: 1, document: { title: 'Amélie — 東京物語' }, highlights: {} }], facets: {}, nextCursor: null };
     return { total: 0, hits: [], facets: {}, nextCursor: null };
   },
   suggest: async () => [],
@@ -58,6 +59,13 @@ describe('the search HTTP server', () => {
     expect(response.status).toBe(429);
     expect(response.headers.get('retry-after')).toBe('3');
     expect(await response.json()).toEqual({ error: { message: 'the search service is busy: too many searches of movies in flight' } });
+  });
+
+  it('declares the length of an answer in bytes, not characters, so a client reads all of it and no more', async () => {
+    const response = await post('/v1/indexes/movies/search', { query: 'accented' }, auth);
+    const bytes = Buffer.from(await response.arrayBuffer());
+    expect(response.headers.get('content-length')).toBe(String(bytes.length));
+    expect(JSON.parse(bytes.toString('utf8')).hits[0].document.title).toBe('Amélie — 東京物語');
   });
 
   it('tells the page what a hit of the index shows, to a client with the token', async () => {

@@ -1,6 +1,8 @@
 import { createLogger } from '../../src/logger.ts';
 import { startSearchServer, type SearchServer, type SearchServerOptions } from '../../src/search/searchServer.ts';
 import { SearchService, type SearchServiceOptions } from '../../src/search/searchService.ts';
+import { searchClientOf } from '../../src/search/searchClientOf.ts';
+import { SearchTransport } from '../../src/clients/searchTransport.ts';
 import type { IndexHarness } from '../../support/indexHarness.ts';
 import { backfilledIndex } from './hostileSearch.ts';
 
@@ -36,7 +38,9 @@ export async function startSearchApiWorld(options: {
   server: Omit<SearchServerOptions, 'host' | 'port' | 'authToken'>;
 }): Promise<SearchApiWorld> {
   const h = await backfilledIndex(options.movies);
-  const service = new SearchService(h.loaded, h.es, options.service);
+  // As `fedsearch serve` searches: over its own transport, points in time over the official client.
+  const transport = new SearchTransport(h.loaded.config.elasticsearch);
+  const service = new SearchService(h.loaded, searchClientOf(h.es, transport), options.service);
   const server = await startSearchServer(
     [service],
     { host: '127.0.0.1', port: 0, authToken: options.token, ...options.server },
@@ -61,6 +65,7 @@ export async function startSearchApiWorld(options: {
     postJson: (body) => postRaw(JSON.stringify(body)),
     async dispose() {
       await server.close();
+      await transport.close();
       await h.dispose();
     },
   };
