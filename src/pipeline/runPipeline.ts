@@ -22,7 +22,7 @@ import { SchemaGuard } from './schemaGuard.ts';
 import type { SharedClients } from './sharedClients.ts';
 import { StageConsumers } from './stageConsumers.ts';
 
-/** How long a stopping pipeline lets the enrich stage's background second lookups, then the sink's writes under way, finish and commit. */
+/** How long a stopping pipeline lets the enrich stage's background second lookups finish and commit. */
 const DRAIN_TIMEOUT_MS = 15_000;
 
 /** Where /metrics listens unless told otherwise; a second indexer on the host gets any free port. */
@@ -203,13 +203,6 @@ export async function runPipeline(
           // A consumer that crashed cannot be paused; what it did not commit is read again at the
           // next start. Everything must still close, or its connections keep the process alive.
           logger.warn({ err: error }, 'the enrich stage could not drain; what it did not commit is read again at the next start');
-        }
-        // The sink's writes run beside its consumer too (sinkStage.ts): written and committed
-        // before the consumer goes, so a stop leaves no batch to write again.
-        try {
-          if (sinking) await sink.drain(DRAIN_TIMEOUT_MS);
-        } catch (error) {
-          logger.warn({ err: error }, 'the sink could not drain; what it did not commit is read again at the next start');
         }
         await resources.closeAll();
         logger.info('pipeline stopped');

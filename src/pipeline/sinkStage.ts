@@ -7,9 +7,7 @@ import type { DocumentCodec } from './documentCodec.ts';
 import { readDocuments, type SinkDecoding, type SinkRecord } from './sinkDecoding.ts';
 import type { PipelineEvents, WriteCounts } from './pipelineEvents.ts';
 import type { PipelineTopology } from '../index/pipelineTopology.ts';
-import { nextOffset, reportLag } from './commitBatch.ts';
-import { OrderedCommits } from './orderedCommits.ts';
-import { CoalescingQueue } from './coalescingQueue.ts';
+import { commitBatch } from './commitBatch.ts';
 import { SpanKind } from '@opentelemetry/api';
 import { batchSpan, inSpan, tracer } from '../tracing/traces.ts';
 import { HEARTBEAT_EVERY_MS, heartbeatWhile } from './heartbeatWhile.ts';
@@ -37,26 +35,12 @@ export interface SinkStageDeps {
   heartbeatEveryMs?: number;
 }
 
-/**
- * Batches of one partition read and not yet committed, at most: past this the consumer waits (a
- * partition whose writes fall behind holds its next batch). Those read while a bulk request is in
- * flight go out together in the next one (CoalescingQueue).
- */
-const MAX_PENDING_BATCHES = 4;
-
 /** The parts of a bulk answer the sink asks for (Elasticsearch's `filter_path`): `errors` is kept so a trimmed answer still says whether any item failed. */
 const BULK_RESPONSE_FIELDS = ['errors', 'items.*.status', 'items.*.error', 'items.*._index'];
 
 interface PendingWrite {
   record: SinkRecord;
   message: KafkaMessage;
-}
-
-/** One batch's part of a partition's next bulk request. */
-interface BatchWrite {
-  writes: PendingWrite[];
-  letters: DeadLetter[];
-  payload: EachBatchPayload;
 }
 
 /** Writes to try again, with why. */
@@ -69,54 +53,9 @@ type Retries = Map<PendingWrite, RetryReason>;
  * nothing lost); permanent ones (a mapping error) go to the dead-letter topic with the reason.
  */
 export class SinkStage {
-  private readonly commits: OrderedCommits;
-  /** Each partition's writes: one bulk request at a time, in offset order, as before; batches read meanwhile go out together. */
-  private readonly queues = new Map<number, CoalescingQueue<BatchWrite>>();
-  /** Writes queued and not yet done, for settled(). */
-  private readonly writing = new Set<Promise<void>>();
-  /** The commit of each partition's latest batch: any batch's commits for the consumer's group, and kafkajs's runner survives its refusal. */
-  private readonly committers = new Map<number, EachBatchPayload['commitOffsetsIfNecessary']>();
-  private consumer: Consumer | null = null;
+  constructor(private readonly deps: SinkStageDeps) {}
 
-  constructor(private readonly deps: SinkStageDeps) {
-    const { logger } = deps;
-    this.commits = new OrderedCommits({
-      commit: async (topic, partition, offset) => {
-        try {
-          // Through a batch's own commit (as commitBatch.ts explains): kafkajs's runner survives its refusal.
-          await this.committers.get(partition)?.({ topics: [{ topic, partitions: [{ partition, offset }] }] });
-        } catch (error) {
-          // Not lost: a later batch's commit covers this one, or the partition's next owner writes it again (harmlessly: versions).
-          logger.warn({ err: error, topic, partition, offset }, 'committing the sink offset failed');
-        }
-      },
-      redo: (topic, partition, offset, error) => {
-        logger.warn({ err: error, topic, partition, offset }, 'a write of the sink did not finish; reading the partition again from that batch');
-        try {
-          this.consumer?.seek({ topic, partition, offset });
-        } catch (seekError) {
-          // A consumer that stopped or lost the partition reads it from its last commit anyway.
-          logger.warn({ err: seekError, topic, partition, offset }, 'could not seek back; the partition is read again from its last commit');
-        }
-      },
-    });
-  }
-
-  /**
-   * Why a batch's write runs beside the consumer: kafkajs fetches the next batches only once every
-   * batch of the last fetch is handled, so a sink that waited for its bulk requests there read
-   * nothing while one was in flight — on the fast graph the documents of the other partitions
-   * piled up behind a 200–300 ms bulk request and were written after the enrich stage had
-   * finished. Now a batch is decoded and its write queued behind the partition's write under way
-   * (the batches queued meanwhile go out in one bulk request); the consumer fetches on, and the batch is committed once it and every earlier batch of the
-   * partition are written (OrderedCommits), so nothing is committed before it is written.
-   */
   async run(consumer: Consumer): Promise<void> {
-    this.consumer = consumer;
-    // After a rebalance a partition is read from its last commit by whoever holds it: writes still
-    // under way from before commit nothing (writing them again is harmless: versions).
-    consumer.on(consumer.events.REBALANCING, () => this.commits.reset());
-    consumer.on(consumer.events.GROUP_JOIN, () => this.commits.reset());
     await consumer.subscribe({ topics: [this.deps.topology.documentsTopic], fromBeginning: true });
     await consumer.run({
       autoCommit: false,
@@ -124,31 +63,6 @@ export class SinkStage {
       partitionsConsumedConcurrently: 3,
       eachBatch: (payload) => this.handleBatch(payload),
     });
-  }
-
-  /**
-   * Before the consumer stops: no new batches, and the writes under way finished and committed,
-   * for up to `timeoutMs`; what is left is read again at the next start (at-least-once).
-   */
-  async drain(timeoutMs: number): Promise<void> {
-    const consumer = this.consumer;
-    if (!consumer) return;
-    consumer.pause([{ topic: this.deps.topology.documentsTopic }]);
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
-    try {
-      if ((await Promise.race([this.settled(), timedOut])) === 'timeout') {
-        this.deps.logger.warn(`sink writes still under way after ${timeoutMs / 1000}s; their batches are read again next run`);
-      }
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  /** Resolves once every batch read so far is written and committed (or sent back to be read again). */
-  async settled(): Promise<void> {
-    await Promise.allSettled([...this.writing]);
-    await this.commits.settled();
   }
 
   private async handleBatch(payload: EachBatchPayload): Promise<void> {
@@ -161,10 +75,8 @@ export class SinkStage {
   }
 
   private async writeBatch(payload: EachBatchPayload): Promise<void> {
-    const { batch, heartbeat, resolveOffset, isStale } = payload;
-    const { codec, events, logger, topology } = this.deps;
-    const ticket = this.commits.ticket(batch.topic, batch.partition);
-    this.committers.set(batch.partition, payload.commitOffsetsIfNecessary);
+    const { batch, heartbeat, isRunning, isStale } = payload;
+    const { codec, deadLetters, events, logger, topology } = this.deps;
     events.emit('sink.batch', { partition: batch.partition, messages: batch.messages.length });
     // A bulk request can outlast the session timeout (Elasticsearch frozen, a GC pause): without
     // heartbeats meanwhile the member is evicted and its commit refused.
@@ -187,46 +99,7 @@ export class SinkStage {
       if (!known || outcome.version >= known.record.version) latest.set(outcome.id, { record: outcome, message });
     });
 
-    let queue = this.queues.get(batch.partition);
-    if (!queue) this.queues.set(batch.partition, (queue = new CoalescingQueue((queued) => this.writeTogether(queued))));
-    const written = queue.add({ writes: [...latest.values()], letters, payload });
-    this.writing.add(written);
-    const forget = (): void => void this.writing.delete(written);
-    written.then(forget, forget);
-    // Sent back (an earlier batch's write failed) or reassigned while this was read: the
-    // partition is read again from before this batch, which is written again then.
-    const offsets = { first: batch.firstOffset() ?? batch.lastOffset(), next: nextOffset(batch) };
-    if (isStale() || !this.commits.add(batch.topic, batch.partition, ticket, offsets, written)) return;
-    resolveOffset(batch.lastOffset());
-    // Bounded: a partition whose writes fall behind (Elasticsearch busy or down) holds its next batch here.
-    await this.commits.below(batch.topic, batch.partition, MAX_PENDING_BATCHES, heartbeat);
-  }
-
-  /**
-   * Batches of one partition queued while its last bulk request was in flight, written in one: of
-   * each document only the newest version (as within a batch), their dead letters together. The
-   * newest batch's payload speaks for them all (heartbeat, running, stale: the same consumer's).
-   */
-  private async writeTogether(queued: BatchWrite[]): Promise<void> {
-    const newest = queued.at(-1) as BatchWrite;
-    const latest = new Map<string, PendingWrite>();
-    for (const { writes } of queued) {
-      for (const write of writes) {
-        const known = latest.get(write.record.id);
-        if (!known || write.record.version >= known.record.version) latest.set(write.record.id, write);
-      }
-    }
-    const heartbeat = newest.payload.heartbeat;
-    const whileWaiting = <T>(work: Promise<T>): Promise<T> => heartbeatWhile(work, heartbeat, this.deps.heartbeatEveryMs ?? HEARTBEAT_EVERY_MS);
-    await this.writeAll([...latest.values()], queued.flatMap(({ letters }) => letters), newest.payload, whileWaiting);
-    for (const { payload } of queued) reportLag(this.deps.events, this.deps.topology.sinkGroup, payload.batch);
-  }
-
-  /** Documents to Elasticsearch (retryable failures backed off and tried again), then the dead letters. */
-  private async writeAll(writes: PendingWrite[], letters: DeadLetter[], payload: EachBatchPayload, whileWaiting: <T>(work: Promise<T>) => Promise<T>): Promise<void> {
-    const { batch, heartbeat, isRunning, isStale } = payload;
-    const { deadLetters, events, logger } = this.deps;
-    let pending = writes;
+    let pending = [...latest.values()];
     // A batch of nothing but unreadable messages has nothing to write (an empty bulk is refused).
     if (pending.length > 0) await retryUntilDone(
       async () => {
@@ -249,8 +122,10 @@ export class SinkStage {
         ...(this.deps.sleep ? { sleep: this.deps.sleep } : {}),
       },
     );
+
     await whileWaiting(deadLetters.send(letters));
     if (letters.length > 0) events.emit('dead_letters', { stage: 'sink', kind: 'document', count: letters.length });
+    await commitBatch(payload, events, topology.sinkGroup);
   }
 
   /** One bulk request; returns the writes to retry, with why. Permanent failures become dead letters. */

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sharedDecoding, type SinkDecoding } from '../../src/pipeline/sinkDecoding.ts';
 import { SinkStage, type BulkClient, type SinkStageDeps } from '../../src/pipeline/sinkStage.ts';
-import { counterValue, fakeConsumer, filmCodec, kafkaMessage, observed, recordingDeadLetters, silentLogger, type FakeConsumer } from './stageFakes.ts';
+import { counterValue, fakeConsumer, filmCodec, kafkaMessage, observed, recordingDeadLetters, silentLogger } from './stageFakes.ts';
 
 const topology = { alias: 'films', documentsTopic: 'films.documents', sinkGroup: 'films-sink' };
 const codec = filmCodec();
@@ -54,21 +54,6 @@ function fakeElasticsearch(answer: (operation: { action: 'index' | 'delete'; _in
     },
   };
   return { client, requests, items: () => requests };
-}
-
-/**
- * A fake consumer whose deliver resolves once the batch is written and committed (or sent back):
- * the sink writes beside its consumer, so eachBatch itself returns once the write is queued.
- */
-function consumerOf(stage: SinkStage): FakeConsumer {
-  const consumer = fakeConsumer();
-  return {
-    ...consumer,
-    async deliver(...args) {
-      await consumer.deliver(...args);
-      await stage.settled();
-    },
-  };
 }
 
 function sink(elasticsearch: BulkClient, options: Partial<Pick<SinkStageDeps, 'extraTargets' | 'deadLetters' | 'heartbeatEveryMs' | 'decoding'>> = {}) {
@@ -123,7 +108,7 @@ describe.each(['event loop', 'worker threads'] as const)('SinkStage, documents d
         },
       };
       const { stage, waits, metrics: m } = sink(client);
-      const consumer = consumerOf(stage);
+      const consumer = fakeConsumer();
       await stage.run(consumer.consumer);
       await consumer.deliver(topology.documentsTopic, [document('f1', 1), document('f2', 1)]);
       expect(sent[0]?.filter_path).toEqual(['errors', 'items.*.status', 'items.*.error', 'items.*._index']);
@@ -139,7 +124,7 @@ describe.each(['event loop', 'worker threads'] as const)('SinkStage, documents d
   it('writes only the newest version of each document in a batch, with its version as the external version, and commits after', async () => {
     const es = fakeElasticsearch(() => 201);
     const { stage } = sink(es.client);
-    const consumer = consumerOf(stage);
+    const consumer = fakeConsumer();
     await stage.run(consumer.consumer);
     const messages = [document('f1', 5, 'Old'), document('f2', 3, 'Two'), document('f1', 9, 'New'), document('f1', 7, 'Middle'), document('f3', 4, null)];
     await consumer.deliver(topology.documentsTopic, messages, { partition: 2 });
@@ -157,7 +142,7 @@ describe.each(['event loop', 'worker threads'] as const)('SinkStage, documents d
 
   it("commits with the batch's own commit, which kafkajs's runner survives when the member was evicted (consumer.commitOffsets crashes it)", async () => {
     const { stage } = sink(fakeElasticsearch(() => 201).client);
-    const consumer = consumerOf(stage);
+    const consumer = fakeConsumer();
     await stage.run(consumer.consumer);
     await consumer.deliver(topology.documentsTopic, [document('f1', 1)]);
     expect(consumer.commits).toHaveLength(1);
@@ -172,7 +157,7 @@ describe.each(['event loop', 'worker threads'] as const)('SinkStage, documents d
       },
     };
     const { stage } = sink(slow, { heartbeatEveryMs: 20 });
-    const consumer = consumerOf(stage);
+    const consumer = fakeConsumer();
     await stage.run(consumer.consumer);
     await consumer.deliver(topology.documentsTopic, [document('f1', 1)]);
     expect(consumer.heartbeats()).toBeGreaterThanOrEqual(3);
@@ -181,7 +166,7 @@ describe.each(['event loop', 'worker threads'] as const)('SinkStage, documents d
 
   it('counts a 409 as stale (a newer version is already there), not as a failure', async () => {
     const { stage, deadLetters, metrics: m } = sink(fakeElasticsearch(() => 409).client);
-    const consumer = consumerOf(stage);
+    const consumer = fakeConsumer();
     await stage.run(consumer.consumer);
     await consumer.deliver(topology.documentsTopic, [document('f1', 1)]);
     expect(await counterValue(m.registry, 'fedsearch_documents_written_total', { operation: 'index', result: 'stale' })).toBe(1);
@@ -192,7 +177,7 @@ describe.each(['event loop', 'worker threads'] as const)('SinkStage, documents d
   it('backs off and retries only what Elasticsearch was too busy for, counting each retry with its reason', async () => {
     const es = fakeElasticsearch(({ _id }, call) => (call === 1 && _id === 'f2' ? 429 : call === 2 && _id === 'f2' ? 503 : 201));
     const { stage, metrics: m, waits } = sink(es.client);
-    const consumer = consumerOf(stage);
+    const consumer = fakeConsumer();
     await stage.run(consumer.consumer);
     await consumer.deliver(topology.documentsTopic, [document('f1', 1), document('f2', 1)]);
     expect(es.requests.map((request) => writes(request).map(([, id]) => id))).toEqual([['f1', 'f2'], ['f2'], ['f2']]);
@@ -210,7 +195,7 @@ describe.each(['event loop', 'worker threads'] as const)('SinkStage, documents d
     const gone = { status: 404, error: { type: 'index_not_found_exception', reason: 'no such index [films] and [require_alias] request flag is [true]' } };
     const es = fakeElasticsearch((_operation, call) => (call === 1 ? gone : 201));
     const { stage, metrics: m, deadLetters } = sink(es.client);
-    const consumer = consumerOf(stage);
+    const consumer = fakeConsumer();
     await stage.run(consumer.consumer);
     await consumer.deliver(topology.documentsTopic, [document('f1', 1)]);
     expect(es.requests[0]?.[0]).toMatchObject({ index: { _index: 'films', require_alias: true } });
@@ -227,7 +212,7 @@ describe.each(['event loop', 'worker threads'] as const)('SinkStage, documents d
     const { stage, events } = sink(es.client);
     const seen: Array<[string, unknown]> = [];
     for (const name of ['sink.batch', 'sink.written', 'sink.retry', 'dead_letters', 'consumer.lag'] as const) events.on(name, (payload) => void seen.push([name, payload]));
-    const consumer = consumerOf(stage);
+    const consumer = fakeConsumer();
     await stage.run(consumer.consumer);
     await consumer.deliver(topology.documentsTopic, [document('f1', 1), document('f2', 1), document('f3', 1), document('f4', 1, null)], { partition: 2 });
     const counts = (ok: number, stale: number, dead: number) => ({ ok, stale, 'dead-lettered': dead });
@@ -244,7 +229,7 @@ describe.each(['event loop', 'worker threads'] as const)('SinkStage, documents d
   it('retries the whole batch when the bulk request itself fails', async () => {
     const es = fakeElasticsearch((_, call) => (call === 1 ? 'throw' : 201));
     const { stage, metrics: m } = sink(es.client);
-    const consumer = consumerOf(stage);
+    const consumer = fakeConsumer();
     await stage.run(consumer.consumer);
     await consumer.deliver(topology.documentsTopic, [document('f1', 1), document('f2', 1)]);
     expect(es.requests).toHaveLength(2);
@@ -253,22 +238,19 @@ describe.each(['event loop', 'worker threads'] as const)('SinkStage, documents d
 
   it('stops without committing when the consumer stops while it backs off, so the batch is read again', async () => {
     const { stage } = sink(fakeElasticsearch(() => 429).client);
-    const consumer = consumerOf(stage);
+    const consumer = fakeConsumer();
     await stage.run(consumer.consumer);
     let running = true;
-    const message = document('f1', 1);
-    const delivery = consumer.deliver(topology.documentsTopic, [message], { running: () => running });
+    const delivery = consumer.deliver(topology.documentsTopic, [document('f1', 1)], { running: () => running });
     running = false;
-    await delivery;
+    await expect(delivery).rejects.toThrow('the batch will be redelivered');
     expect(consumer.commits).toEqual([]);
-    // Sent back to the batch (a stopped consumer's seek is refused, and the next owner reads it from the last commit anyway).
-    expect(consumer.seeks).toEqual([{ topic: topology.documentsTopic, partition: 0, offset: message.offset }]);
   });
 
   it('dead-letters a document Elasticsearch refuses for good, with the reason and its offset, and commits', async () => {
     const es = fakeElasticsearch(({ _id }) => (_id === 'bad' ? { status: 400, error: { type: 'document_parsing_exception', reason: 'failed to parse field [title]' } } : 201));
     const { stage, deadLetters } = sink(es.client);
-    const consumer = consumerOf(stage);
+    const consumer = fakeConsumer();
     await stage.run(consumer.consumer);
     const bad = document('bad', 1);
     await consumer.deliver(topology.documentsTopic, [document('ok', 1), bad], { partition: 1 });
@@ -286,7 +268,7 @@ describe.each(['event loop', 'worker threads'] as const)('SinkStage, documents d
   it('dead-letters a message it cannot read instead of blocking the partition', async () => {
     const es = fakeElasticsearch(() => 201);
     const { stage, deadLetters } = sink(es.client);
-    const consumer = consumerOf(stage);
+    const consumer = fakeConsumer();
     await stage.run(consumer.consumer);
     const keyless = kafkaMessage({ key: null, value: 'not avro' });
     await consumer.deliver(topology.documentsTopic, [keyless, document('f1', 1)]);
@@ -300,7 +282,7 @@ describe.each(['event loop', 'worker threads'] as const)('SinkStage, documents d
   it('dead-letters a document whose value is not Avro of its schema, with the reason and its offset, and writes the rest', async () => {
     const es = fakeElasticsearch(() => 201);
     const { stage, deadLetters } = sink(es.client);
-    const consumer = consumerOf(stage);
+    const consumer = fakeConsumer();
     await stage.run(consumer.consumer);
     const good = document('f1', 1);
     const corrupt = kafkaMessage({ key: 'f2', value: Buffer.from([0x04, 0x66, 0x32, 0x02, 0x7f]), headers: { 'fedsearch-schema': 'f1', 'fedsearch-version': '2' } });
@@ -313,7 +295,7 @@ describe.each(['event loop', 'worker threads'] as const)('SinkStage, documents d
   it('sends no bulk request for a batch whose every message was unreadable (Elasticsearch refuses an empty one)', async () => {
     const es = fakeElasticsearch(() => 201);
     const { stage, deadLetters } = sink(es.client);
-    const consumer = consumerOf(stage);
+    const consumer = fakeConsumer();
     await stage.run(consumer.consumer);
     await consumer.deliver(topology.documentsTopic, [kafkaMessage({ key: null, value: 'not avro' })]);
     expect(deadLetters.letters).toHaveLength(1);
@@ -324,7 +306,7 @@ describe.each(['event loop', 'worker threads'] as const)('SinkStage, documents d
   it('dead-letters a document whose fedsearch-event-ts header is not a number, before writing anything, and moves on', async () => {
     const es = fakeElasticsearch(() => 201);
     const { stage, deadLetters } = sink(es.client);
-    const consumer = consumerOf(stage);
+    const consumer = fakeConsumer();
     await stage.run(consumer.consumer);
     const good = document('f1', 1);
     const bad = kafkaMessage({ key: 'f2', value: good.value, headers: { 'fedsearch-schema': 'f1', 'fedsearch-version': '2', 'fedsearch-event-ts': 'soon' } });
@@ -345,7 +327,6 @@ describe.each(['event loop', 'worker threads'] as const)('SinkStage, documents d
     });
     await stage.run(consumer.consumer);
     await consumer.deliver(topology.documentsTopic, [document('f1', 1)]);
-    await stage.settled();
     expect(commitsWhenSent).toEqual([0]);
     expect(consumer.commits).toHaveLength(1);
   });
@@ -361,17 +342,14 @@ describe.each(['event loop', 'worker threads'] as const)('SinkStage, documents d
     });
     await stage.run(consumer.consumer);
     const keyless = kafkaMessage({ key: null, value: 'not avro' });
-    await consumer.deliver(topology.documentsTopic, [keyless, document('f1', 1)]);
-    await stage.settled();
+    await expect(consumer.deliver(topology.documentsTopic, [keyless, document('f1', 1)])).rejects.toThrow('not writable');
     expect(consumer.commits).toEqual([]);
-    // Sent back to the batch: the partition is read again from its first offset.
-    expect(consumer.seeks).toEqual([{ topic: topology.documentsTopic, partition: 0, offset: keyless.offset }]);
   });
 
   it('writes to the alias and to every extra target (a reindex under way)', async () => {
     const es = fakeElasticsearch(() => 201);
     const { stage } = sink(es.client, { extraTargets: () => ['films_v2'] });
-    const consumer = consumerOf(stage);
+    const consumer = fakeConsumer();
     await stage.run(consumer.consumer);
     await consumer.deliver(topology.documentsTopic, [document('f1', 4)]);
     expect(writes(es.requests[0] ?? []).map(([target, id]) => `${target}/${id}`)).toEqual(['films/f1', 'films_v2/f1']);
@@ -390,51 +368,17 @@ describe.each(['event loop', 'worker threads'] as const)('SinkStage, documents d
       },
     };
     const { stage, metrics: m } = sink(client, { extraTargets: () => ['films_v2'] });
-    const consumer = consumerOf(stage);
+    const consumer = fakeConsumer();
     await stage.run(consumer.consumer);
     await consumer.deliver(topology.documentsTopic, [document('f1', 1), document('f2', 1)]);
     expect(sent).toEqual([4, 4]);
     expect(await counterValue(m.registry, 'fedsearch_retries_total', { stage: 'sink', reason: 'elasticsearch_unmatched_answer' })).toBe(2);
   });
 
-  it('reads on while a bulk request is in flight, writes what it read meanwhile in one request, and commits each batch only once it is written', async () => {
-    const gates: Array<() => void> = [];
-    const sent: string[][] = [];
-    const client: BulkClient = {
-      async bulk(request) {
-        const written = writes(request.operations as Array<Record<string, unknown>>);
-        sent.push(written.map(([, id, version]) => `${id}@${version}`));
-        await new Promise<void>((resolve) => gates.push(resolve));
-        return { errors: false, items: written.map(([index]) => ({ index: { _index: index, status: 201 } })), took: 1 } as estypes.BulkResponse;
-      },
-    };
-    const { stage } = sink(client);
-    const consumer = fakeConsumer();
-    await stage.run(consumer.consumer);
-    const first = [document('f1', 1)];
-    const second = [document('f2', 1), document('f1', 2)];
-    const third = [document('f3', 1)];
-    // Each delivery returns while the partition's bulk request is still in flight.
-    await consumer.deliver(topology.documentsTopic, first);
-    await consumer.deliver(topology.documentsTopic, second);
-    await consumer.deliver(topology.documentsTopic, third);
-    await sleep(5);
-    expect(sent).toEqual([['f1@1']]);
-    expect(consumer.commits).toEqual([]);
-    gates.shift()?.();
-    await sleep(5);
-    // The first batch is committed; the two read meanwhile go out in one request, f1 at its newest version only.
-    expect(consumer.commits.map(({ offset }) => offset)).toEqual([String(Number(first[0]?.offset) + 1)]);
-    expect(sent).toEqual([['f1@1'], ['f2@1', 'f1@2', 'f3@1']]);
-    gates.shift()?.();
-    await stage.settled();
-    expect(consumer.commits.map(({ offset }) => offset)).toEqual([first, second, third].map((batch) => String(Number(batch.at(-1)?.offset) + 1)));
-  });
-
   it('dead-letters a write one target refuses for good once, without also retrying it for another target\'s 429', async () => {
     const es = fakeElasticsearch(({ _index }) => (_index === 'films_v2' ? { status: 400, error: { type: 'mapper_parsing_exception', reason: 'failed to parse' } } : 429));
     const { stage, deadLetters, metrics: m } = sink(es.client, { extraTargets: () => ['films_v2'] });
-    const consumer = consumerOf(stage);
+    const consumer = fakeConsumer();
     await stage.run(consumer.consumer);
     await consumer.deliver(topology.documentsTopic, [document('f1', 1)]);
     expect(es.requests).toHaveLength(1);
@@ -449,7 +393,7 @@ describe('SinkStage with decode workers that fail', () => {
     const es = fakeElasticsearch(() => 201);
     const broken: Pick<SinkDecoding, 'decode'> = { decode: async (_documents, context) => Promise.reject(new Error(`sink decode workers of films (${context}): the worker thread exited with code 1`)) };
     const { stage, deadLetters } = sink(es.client, { decoding: broken });
-    const consumer = consumerOf(stage);
+    const consumer = fakeConsumer();
     await stage.run(consumer.consumer);
     await consumer.deliver(topology.documentsTopic, [document('f1', 1), document('f2', 1, null)]);
     expect(writes(es.requests[0] ?? [])).toEqual([['films', 'f1', 1, 'Title of f1'], ['films', 'f2', 1, null]]);
