@@ -11,6 +11,7 @@ import { measureMachineCpu, type MachineCpu } from './machineCpu.ts';
 import { contextSwitchesOf, cpuMsOf, mainThreadCpuMsOf, peakRssMiBOf } from './processStats.ts';
 import { metricSum, scrape } from './prometheusText.ts';
 import { startReferenceWork } from './referenceWork.ts';
+import { whenWritten } from './writtenClock.ts';
 
 const cli = new URL('../cli/fedsearch.js', import.meta.url).pathname;
 
@@ -39,6 +40,14 @@ export interface IndexerRun {
   referenceWork: { medianCpuMs: number; units: number } | null;
   /** Context switches of the `fedsearch run` processes' threads per 1,000 timed documents: waits (voluntary) and preemptions (involuntary). */
   contextSwitchesPer1000Documents: { voluntary: number; involuntary: number };
+  /**
+   * Seconds from the first change event until Elasticsearch had acknowledged every document
+   * (bench/writtenClock.ts), before the refresh that made them searchable; entitiesPerSecond
+   * counts until searchable.
+   */
+  writtenSeconds: number;
+  /** Where the machine's cores went until then: the part before the wait for the refresh. */
+  machineCpuUntilWritten: MachineCpu;
   /** The timed part on the monotonic clock in µs, the clock of `--cpu-prof` timestamps: to cut a profile to it. */
   timedMonotonicUs: { start: number; end: number };
 }
@@ -105,7 +114,7 @@ export async function runIndexerProcesses(
   ids: readonly string[],
   warmUp: readonly string[] = [],
   observe: Record<string, readonly number[]> = {},
-  options: { env?: Record<string, string>; nodeArgs?: string[]; referenceWork?: boolean } = {},
+  options: { env?: Record<string, string>; nodeArgs?: string[]; referenceWork?: boolean; cli?: string } = {},
 ): Promise<IndexerRun> {
   // Off unless asked: it is a little load of its own beside the indexers.
   const reference = options.referenceWork ? await startReferenceWork() : null;
@@ -137,9 +146,15 @@ export async function runIndexerProcesses(
     const monotonicUs = (): number => Number(process.hrtime.bigint() / 1000n);
     const timedStart = monotonicUs();
     const started = performance.now();
+    let untilWritten: MachineCpu | null = null;
+    const written = whenWritten(h.es, h.index, warmUp.length + ids.length).then((at) => {
+      untilWritten = machineCpu();
+      return at;
+    });
     await produceMovieEvents(h.kafka, eventTopic, ids);
     await waitUntilSearchable(h.es, h.index, warmUp.length + ids.length);
     const seconds = (performance.now() - started) / 1000;
+    const writtenSeconds = ((await written) - started) / 1000;
     const referenceWork = (await reference?.stop()) ?? null;
     const timedMonotonicUs = { start: timedStart, end: monotonicUs() };
     const machine = machineCpu();
@@ -159,6 +174,8 @@ export async function runIndexerProcesses(
       // Members are listed in no particular order; pair them up by rank, which is all the table shows.
       partitions: enrichPartitions.map((events, n) => ({ events, documents: sinkPartitions[n] ?? 0 })),
       machineCpu: machine,
+      writtenSeconds,
+      machineCpuUntilWritten: untilWritten ?? machine,
       batching,
       timedMonotonicUs,
       referenceWork,
@@ -170,10 +187,11 @@ export async function runIndexerProcesses(
   }
 }
 
-/** A `fedsearch run` process over the harness's index, serving /metrics on a port of its own. */
-async function spawnIndexer(h: IndexHarness, options: { env?: Record<string, string>; nodeArgs?: string[] }): Promise<{ child: ChildProcess; metricsUrl: string }> {
+/** A `fedsearch run` process over the harness's index (this clone's dist/ unless `cli` names another build's), serving /metrics on a port of its own. */
+async function spawnIndexer(h: IndexHarness, options: { env?: Record<string, string>; nodeArgs?: string[]; cli?: string }): Promise<{ child: ChildProcess; metricsUrl: string }> {
   const port = await freePort();
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), cli, 'run', h.configFile, '--metrics-port', String(port)], {
+  // Another build's CLI (a compiled checkout of main, say) runs as the baseline beside this one's.
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), options.cli ?? cli, 'run', h.configFile, '--metrics-port', String(port)], {
     env: { ...process.env, ...h.env, FEDSEARCH_LOG_LEVEL: 'warn', ...options.env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

@@ -9,7 +9,11 @@
 // (bench/cpuProfileSummary.ts --from --to); profiled rounds are printed, not counted.
 // ON_SETTINGS replaces the 'on' side's pipeline settings (default `workers: auto`), ON_LABEL its
 // name, OUT the results file: to set another knob beside workers off in the same run (e.g.
-// ON_SETTINGS='  workers: 0\n  concurrency: 16\n' ON_LABEL='workers off, concurrency 16').
+// ON_SETTINGS='  workers: 0\n  concurrency: 16\n' ON_LABEL='workers off, concurrency 16'). OFF_CLI / ON_CLI run
+// another build's cli/fedsearch.js on that side (a compiled checkout of main as the baseline of a
+// code change: OFF_CLI=/tmp/base/cli/fedsearch.js ON_SETTINGS='  workers: 0\n'). Each run also says
+// when Elasticsearch had acknowledged every document (written) besides when all were searchable:
+// the difference is the wait for the index's next refresh (up to 1 s), which raw bulk pays too.
 //   N=8000 WARM=500 ROUNDS=3 flock /tmp/fedsearch-int.lock env -u NODE_ENV npx tsx bench/workersBench.ts
 import { writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
@@ -25,7 +29,7 @@ import { describeBatching, runIndexerProcesses, type IndexerRun } from './indexe
 import { describeMachineCpu } from './machineCpu.ts';
 import { nodeArgsFrom } from './childProcesses.ts';
 import { percentile } from './percentile.ts';
-import { rawBulkRate, readAllDocuments } from './rawBulk.ts';
+import { rawBulkTimes, readAllDocuments } from './rawBulk.ts';
 
 const N = Number(process.env.N ?? 8000);
 const WARM = Number(process.env.WARM ?? 500);
@@ -55,7 +59,7 @@ interface Measured {
 }
 
 /** One indexer over a fresh index of the fast graph; raw bulk of its documents afterwards when asked. */
-async function measure(round: number, mode: Mode, withRawBulk: boolean): Promise<{ measured: Measured; rawBulk: number | null }> {
+async function measure(round: number, mode: Mode, withRawBulk: boolean): Promise<{ measured: Measured; rawBulk: RawBulk | null }> {
   const h = await createIndexHarness({
     ...harness,
     graph: { ...main.graph, gatewayUrl: fast.url },
@@ -66,14 +70,15 @@ async function measure(round: number, mode: Mode, withRawBulk: boolean): Promise
   try {
     const profiled = round <= PROFILE_ROUNDS;
     const nodeArgs = [...nodeArgsFrom('NODE_ARGS'), ...(profiled ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROFILE_DIR}/${round}-${mode}`] : [])];
-    const run = await runIndexerProcesses(h, 1, ids, warmUp, observe, { nodeArgs });
+    const cli = mode === 'on' ? process.env.ON_CLI : process.env.OFF_CLI;
+    const run = await runIndexerProcesses(h, 1, ids, warmUp, observe, { nodeArgs, ...(cli ? { cli } : {}) });
     if (profiled) say(`${round}-${mode}: timed part ${run.timedMonotonicUs.start}..${run.timedMonotonicUs.end} µs`);
-    say(`round ${round}, workers ${mode}: ${run.entitiesPerSecond.toFixed(0)}/s, CPU per document ${run.cpuMsPerDocument.toFixed(3)} ms (main thread ${run.mainThreadCpuMsPerDocument.toFixed(3)} ms); ${describeMachineCpu(run.machineCpu)}`);
-    let rawBulk: number | null = null;
+    say(`round ${round}, workers ${mode}: ${run.entitiesPerSecond.toFixed(0)}/s (written after ${run.writtenSeconds.toFixed(2)} s, searchable after ${(ids.length / run.entitiesPerSecond).toFixed(2)} s; until written: ${describeMachineCpu(run.machineCpuUntilWritten)}), CPU per document ${run.cpuMsPerDocument.toFixed(3)} ms (main thread ${run.mainThreadCpuMsPerDocument.toFixed(3)} ms); ${describeMachineCpu(run.machineCpu)}`);
+    let rawBulk: RawBulk | null = null;
     if (withRawBulk) {
       const documents = await readAllDocuments(h.es, h.index, 'movieId');
-      rawBulk = await rawBulkRate(h.es, `${h.index}_v90`, documents);
-      say(`round ${round}: raw bulk ${rawBulk.toFixed(0)}/s`);
+      rawBulk = await rawBulkTimes(h.es, `${h.index}_v90`, documents);
+      say(`round ${round}: raw bulk ${rawBulk.documentsPerSecond.toFixed(0)}/s (written after ${rawBulk.writtenSeconds.toFixed(2)} s, searchable after ${rawBulk.searchableSeconds.toFixed(2)} s)`);
     }
     return { measured: { round, mode, run }, rawBulk };
   } finally {
@@ -81,8 +86,10 @@ async function measure(round: number, mode: Mode, withRawBulk: boolean): Promise
   }
 }
 
+type RawBulk = Awaited<ReturnType<typeof rawBulkTimes>>;
 const runs: Measured[] = [];
 const rawBulks: number[] = [];
+const rawBulkWritten: number[] = [];
 try {
   for (let round = 1; round <= PROFILE_ROUNDS + ROUNDS; round++) {
     const order: Mode[] = round % 2 === 1 ? ['off', 'on'] : ['on', 'off'];
@@ -90,7 +97,10 @@ try {
       const { measured, rawBulk } = await measure(round, mode, mode === 'off');
       if (round <= PROFILE_ROUNDS) continue;
       runs.push(measured);
-      if (rawBulk !== null) rawBulks.push(rawBulk);
+      if (rawBulk !== null) {
+        rawBulks.push(rawBulk.documentsPerSecond);
+        rawBulkWritten.push(rawBulk.writtenSeconds);
+      }
     }
   }
 } finally {
@@ -111,6 +121,12 @@ const summary = (mode: Mode) => {
     idleShare: modeRuns.map((r) => r.machineCpu.idle),
     batching: modeRuns.map((r) => describeBatching(r.batching)),
     vsRawBulk: modeRuns.map((r, n) => r.entitiesPerSecond / (rawBulks[n] ?? Number.NaN)),
+    writtenSeconds: modeRuns.map((r) => r.writtenSeconds),
+    // Raw bulk's seconds until written over this side's, in the same round: the rate ratio without the refresh wait.
+    writtenVsRawBulk: modeRuns.map((r, n) => (rawBulkWritten[n] ?? Number.NaN) / r.writtenSeconds),
+    idleUntilWritten: modeRuns.map((r) => r.machineCpuUntilWritten.idle),
+    fedsearchShareUntilWritten: modeRuns.map((r) => r.machineCpuUntilWritten.shares['fedsearch run'] ?? Number.NaN),
+    elasticsearchShareUntilWritten: modeRuns.map((r) => r.machineCpuUntilWritten.shares['Elasticsearch'] ?? Number.NaN),
   };
 };
 const results = {
@@ -119,6 +135,7 @@ const results = {
   sizes: { events: N, warmUp: WARM, rounds: ROUNDS, partitions: PARTITIONS },
   onSettings: ON_SETTINGS,
   rawBulk: rawBulks,
+  rawBulkWrittenSeconds: rawBulkWritten,
   off: summary('off'),
   on: summary('on'),
 };
@@ -133,5 +150,10 @@ for (const mode of ['off', 'on'] as const) {
 }
 console.log(`| raw bulk of the same documents (1,000/request, 2 in flight) | ${f(rawBulks)} | 1.00 | | | |`);
 console.log(`on vs off: rate ${(median(results.on.entitiesPerSecond) / median(results.off.entitiesPerSecond)).toFixed(2)}×, CPU per document ${(median(results.on.cpuMsPerDocument) / median(results.off.cpuMsPerDocument)).toFixed(2)}×, main thread ${(median(results.on.mainThreadCpuMsPerDocument) / median(results.off.mainThreadCpuMsPerDocument)).toFixed(2)}×`);
-for (const r of runs) console.log(`  round ${r.round} ${r.mode}: ${describeMachineCpu(r.run.machineCpu)}; ${describeBatching(r.run.batching)}`);
+for (const mode of ['off', 'on'] as const) {
+  const s = results[mode];
+  console.log(`${mode}: written after ${f(s.writtenSeconds, 2)} s, raw bulk's written time over it ${f(s.writtenVsRawBulk, 2)}, machine idle until written ${f(s.idleUntilWritten.map((v) => v * 100))}%`);
+}
+console.log(`raw bulk written after ${f(rawBulkWritten, 2)} s`);
+for (const r of runs) console.log(`  round ${r.round} ${r.mode}: ${describeMachineCpu(r.run.machineCpu)}; until written: ${describeMachineCpu(r.run.machineCpuUntilWritten)}; ${describeBatching(r.run.batching)}`);
 process.exit(0);
