@@ -29,6 +29,15 @@ const QUIET_S = Number(process.env.QUIET ?? 20);
 const AFTER_S = Number(process.env.AFTER ?? 10);
 const SETTLE_S = Number(process.env.SETTLE ?? 15);
 const OUT = process.env.OUT ?? new URL('./reindex-results.json', import.meta.url).pathname;
+// YIELD: when the reindex waits for the live pipeline — unset: runBackfill's default; `off`: never;
+// `documents=N,events=M`: more than N documents waiting for the sinks or M change events unfinished.
+const YIELD = process.env.YIELD;
+const yieldTo = (): { yieldTo?: { documents: number; changeEvents: number } | null } => {
+  if (YIELD === undefined) return {};
+  if (YIELD === 'off') return { yieldTo: null };
+  const limits = Object.fromEntries(YIELD.split(',').map((pair) => pair.split('=') as [string, string]));
+  return { yieldTo: { documents: Number(limits.documents ?? Infinity), changeEvents: Number(limits.events ?? Infinity) } };
+};
 
 const groupEvents = recordGroupEvents((groupId) => groupId.startsWith('it_'));
 const h = await createIndexHarness({ elasticsearchUrl: elasticsearchUrl(), kafkaBrokers: kafkaBrokers(), movies: MOVIES });
@@ -58,7 +67,7 @@ try {
     let swappedAt = Number.NaN;
     const summary = await runBackfill(
       h.loaded,
-      { resume: false, newVersion: true, cleanup: true, graceSeconds: 0 },
+      { resume: false, newVersion: true, cleanup: true, graceSeconds: 0, ...yieldTo() },
       { ...quietProgress, note: (message) => void (message.startsWith('alias ') && (swappedAt = performance.now())) },
     );
     swaps.push(swappedAt);

@@ -19,6 +19,12 @@ export async function committedOffsets(admin: OffsetsAdmin, groupId: string, top
   return new Map((committed?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset === '-1' ? '0' : p.offset)]));
 }
 
+/** The next offset `groupId` will read in each partition of `topic` it has committed in (the others are left out). */
+export async function commitsMade(admin: OffsetsAdmin, groupId: string, topic: string): Promise<PartitionOffsets> {
+  const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+  return new Map((committed?.partitions ?? []).flatMap((p) => (p.offset === '-1' ? [] : [[p.partition, BigInt(p.offset)] as const])));
+}
+
 /** Whether a group at `position` has consumed everything up to `end` in every partition. */
 export function hasCaughtUp(position: PartitionOffsets, end: PartitionOffsets): boolean {
   return [...end].every(([partition, high]) => (position.get(partition) ?? 0n) >= high);

@@ -11,6 +11,11 @@ export const DOCUMENT_HEADERS = {
   version: 'fedsearch-version',
   /** The oldest source event (`ts_ms`) this document answers, for end-to-end latency. */
   eventTs: 'fedsearch-event-ts',
+  /**
+   * A reindex's document: the index version it is for. The sinks write it there alone while that
+   * version is being built; the old version serves searches only until the swap.
+   */
+  onlyInto: 'fedsearch-only-into',
 } as const;
 
 export interface DocumentRecord {
@@ -19,6 +24,8 @@ export interface DocumentRecord {
   document: Record<string, unknown> | null;
   version: number;
   eventTsMs: number | null;
+  /** A reindex's document: the one index version to write it to (DOCUMENT_HEADERS.onlyInto). */
+  onlyInto?: string;
 }
 
 /** Default of `pipeline.maxDocumentBytes`. */
@@ -102,7 +109,9 @@ export class DocumentCodec {
     if (eventTsMs !== null && !(Number.isSafeInteger(eventTsMs) && eventTsMs >= 0)) {
       throw new Error(`document ${id} has an invalid ${DOCUMENT_HEADERS.eventTs} header (${JSON.stringify(String(eventTs).slice(0, 40))}): not a time in milliseconds`);
     }
-    return { record: { id, document: null, version, eventTsMs }, fingerprint: header(message.headers, DOCUMENT_HEADERS.schema) ?? '' };
+    const onlyInto = header(message.headers, DOCUMENT_HEADERS.onlyInto);
+    const record: DocumentRecord = { id, document: null, version, eventTsMs, ...(onlyInto ? { onlyInto } : {}) };
+    return { record, fingerprint: header(message.headers, DOCUMENT_HEADERS.schema) ?? '' };
   }
 
   /** Document `id`'s Avro value, written with schema `fingerprint`, decoded; throws with the reason when it cannot be. */

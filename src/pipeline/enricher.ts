@@ -4,7 +4,7 @@ import type { PipelineTopology } from '../index/pipelineTopology.ts';
 import type { Logger } from '../logger.ts';
 import { CoalescingSender } from './coalescingSender.ts';
 import type { DeadLetter, DeadLetterQueue } from './deadLetters.ts';
-import type { DocumentCodec } from './documentCodec.ts';
+import { DOCUMENT_HEADERS, type DocumentCodec } from './documentCodec.ts';
 import {
   documentMessages,
   eventRoutes,
@@ -37,6 +37,12 @@ export interface EnricherDeps {
   /** Where lookups, fetches, produce requests and dead letters are reported (metrics subscribe). */
   events: PipelineEvents;
   logger: Logger;
+  /**
+   * A reindex's backfill: the index version its documents are for. They carry it in a header, and
+   * the running sinks write them to that version alone — not also to the one the alias still
+   * points at, which they would cost a second write in every bulk request a live change waits in.
+   */
+  documentsFor?: string;
 }
 
 const SEND_CHUNK = 500;
@@ -182,7 +188,7 @@ export class Enricher {
   };
 
   private async fetchAndProduce(ids: PendingIds, heartbeat: () => Promise<void>, expectedToExist: ReadonlySet<string>): Promise<EnrichOutcome> {
-    const { fetcher, codec, producer, topology, events, logger } = this.deps;
+    const { fetcher, codec, producer, topology, events, logger, documentsFor } = this.deps;
     const outcome: EnrichOutcome = { written: 0, deleted: 0, failed: [] };
     if (ids.size === 0) return outcome;
     // Documents go out as their requests settle, not after the last one: a change fanning out to
@@ -197,8 +203,9 @@ export class Enricher {
         traced,
       );
       // Each document carries the produce span's context, so the sink's bulk write joins this trace.
-      const carried = traceHeaders(trace.setSpan(traced, span));
-      if (carried.traceparent !== undefined) for (const message of messages) message.headers = { ...message.headers, ...carried };
+      const carried: Record<string, string> = traceHeaders(trace.setSpan(traced, span));
+      if (documentsFor !== undefined) carried[DOCUMENT_HEADERS.onlyInto] = documentsFor;
+      if (Object.keys(carried).length > 0) for (const message of messages) message.headers = { ...message.headers, ...carried };
       await inSpan(span, () => producer.send({ topic: topology.documentsTopic, acks: -1, messages }));
       await heartbeat();
     }, SEND_CHUNK);

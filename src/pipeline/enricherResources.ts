@@ -80,29 +80,34 @@ export function ownersOf(loaded: Pick<LoadedIndex, 'schema' | 'query' | 'supergr
   return responsePathOwners(loaded.schema, loaded.query, loaded.query.fetchByKey?.supergraphSdl ?? loaded.supergraph?.sdl ?? null);
 }
 
-/**
- * An Enricher on open services, reporting to `events`; its gateway fetcher is closed with
- * `resources`. With a `schemaGate` (the live pipeline), a fetch the graph refuses waits out a
- * pause; without one (backfill, replay) its ids fail at once, with the graph's reason.
- */
+/** What sets one Enricher apart from another on the same services. */
+export interface EnricherOptions {
+  /** With it (the live pipeline), a fetch the graph refuses waits out a pause; without (backfill, replay), its ids fail at once, with the graph's reason. */
+  schemaGate?: SchemaGate;
+  /** The process's keep-alive agent for the gateway's origin (`run` of many indexes). */
+  gatewayAgent?: Dispatcher;
+  /** A reindex's backfill: its documents are for this index version only (EnricherDeps.documentsFor). */
+  documentsFor?: string;
+}
+
+/** An Enricher on open services, reporting to `events`; its gateway fetcher is closed with `resources`. */
 export function enricherOn(
   loaded: LoadedIndex,
   services: EnricherServices,
   resources: ResourceStack,
   events: PipelineEvents,
   logger: Logger,
-  schemaGate?: SchemaGate,
-  /** The process's keep-alive agent for the gateway's origin (`run` of many indexes). */
-  gatewayAgent?: Dispatcher,
+  options: EnricherOptions = {},
 ): Enricher {
   const { config } = loaded;
+  const { schemaGate, gatewayAgent, documentsFor } = options;
   const fetcher = reportingFetcher(
     { gateway: config.gateway, template: loaded.query, pipeline: config.pipeline, owners: ownersOf(loaded), ...(gatewayAgent ? { gatewayAgent } : {}) },
     events,
     schemaGate ? { schemaGate } : {},
   );
   resources.add('the graph fetcher', fetcher, (opened) => opened.close());
-  return new Enricher({ loaded, topology: pipelineTopology(loaded), ...services, fetcher, events, logger });
+  return new Enricher({ loaded, topology: pipelineTopology(loaded), ...services, fetcher, events, logger, ...(documentsFor ? { documentsFor } : {}) });
 }
 
 /** The gateway client, reporting each request and retry to `events` (a test passes a fake transport and a sleep that does not wait). */
@@ -138,14 +143,17 @@ export interface RunningEnricher {
  * Starts an Enricher for a command that enriches ids outside the live pipeline (backfill,
  * replay): the same decode → look up → fetch → produce, on connections of its own.
  */
-export async function startEnricher(loaded: LoadedIndex, options: { component: string; clientIdSuffix?: string }): Promise<RunningEnricher> {
+export async function startEnricher(
+  loaded: LoadedIndex,
+  options: { component: string; clientIdSuffix?: string; documentsFor?: string | null },
+): Promise<RunningEnricher> {
   const { config } = loaded;
   const logger = createLogger(config.index, options.component);
   const resources = new ResourceStack();
   try {
     const services = await openEnricherServices(loaded, resources, logger, kafkaClient(config.kafka, options.clientIdSuffix));
     const events = new PipelineEvents();
-    const enricher = enricherOn(loaded, services, resources, events, logger);
+    const enricher = enricherOn(loaded, services, resources, events, logger, options.documentsFor ? { documentsFor: options.documentsFor } : {});
     return { enricher, events, close: () => resources.closeAll() };
   } catch (error) {
     // Whatever started must stop, or the open connections keep the process alive.

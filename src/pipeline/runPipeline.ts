@@ -101,7 +101,7 @@ export async function runPipeline(
       recheckMs: config.pipeline.graphCheckSeconds * 1000,
     });
     const gatewayAgent = shared && config.gateway.url !== null ? shared.gatewayAgent(config.gateway.url, config.pipeline.concurrency) : undefined;
-    const enricher = enricherOn(loaded, services, resources, events, logger, enriching ? guard : undefined, gatewayAgent);
+    const enricher = enricherOn(loaded, services, resources, events, logger, { ...(enriching ? { schemaGate: guard } : {}), ...(gatewayAgent ? { gatewayAgent } : {}) });
     enrich = new EnrichStage({ enricher, topology, events, logger, sinkCaughtUp: (timeoutMs) => sinkProgress.caughtUp(timeoutMs) });
     const reindexTarget = resources.add(
       'the reindex target watch',

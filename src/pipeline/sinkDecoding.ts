@@ -121,6 +121,8 @@ export interface SinkRecord {
   document: Record<string, unknown> | string | null;
   version: number;
   eventTsMs: number | null;
+  /** A reindex's document: the one index version to write it to. */
+  onlyInto?: string;
 }
 
 /**

@@ -140,12 +140,16 @@ export class SinkStage {
 
   private async writeOnce(writes: PendingWrite[], letters: DeadLetter[], partition: number): Promise<Retries> {
     const { elasticsearch, topology, events, logger } = this.deps;
-    const targets = [topology.alias, ...(this.deps.extraTargets?.() ?? [])];
+    const extra = this.deps.extraTargets?.() ?? [];
+    const targets = [topology.alias, ...extra];
     // A document decoded by a worker comes as its JSON, which the client's serializer sends as it is.
     const operations: Array<estypes.BulkOperationContainer | Record<string, unknown> | string> = [];
     const slots: Array<{ write: PendingWrite; target: string }> = [];
     for (const write of writes) {
-      for (const target of targets) {
+      // A reindex's document goes to the version being built alone. Once that version is no
+      // longer an extra target (swapped in, or the reindex abandoned), it is an ordinary document.
+      const onlyInto = write.record.onlyInto;
+      for (const target of onlyInto !== undefined && extra.includes(onlyInto) ? [onlyInto] : targets) {
         // To the alias, never into an index of that name: with the index deleted under the
         // pipeline, Elasticsearch would create one with guessed mappings and no alias (the writes
         // wait instead, below). A reindex's extra target is a concrete index.

@@ -29,11 +29,12 @@ const EVERY_EVENT: PipelineEventName[] = [
 ];
 
 /** An Enricher over a scripted gateway transport, a fake index (reverse lookups answer `found`) and a recording producer; every event it emits, in order. */
-function enricherOver(template: QueryTemplate, script: Script, found: string[]) {
+function enricherOver(template: QueryTemplate, script: Script, found: string[], documentsFor?: string) {
   const { events, metrics } = observed();
   const seen: Array<{ name: PipelineEventName; payload: PipelineEventMap[PipelineEventName] }> = [];
   for (const name of EVERY_EVENT) events.on(name, (payload) => void seen.push({ name, payload }));
   const produced: string[] = [];
+  const headers: Array<Record<string, unknown>> = [];
   const elasticsearch = {
     search: async (): Promise<estypes.SearchResponse> => ({
       took: 1,
@@ -54,6 +55,7 @@ function enricherOver(template: QueryTemplate, script: Script, found: string[]) 
     producer: {
       async send(record) {
         produced.push(...record.messages.map((message) => String(message.key)));
+        headers.push(...record.messages.map((message) => ({ ...message.headers })));
         return [];
       },
     },
@@ -61,8 +63,9 @@ function enricherOver(template: QueryTemplate, script: Script, found: string[]) 
     deadLetters: recordingDeadLetters(),
     events,
     logger: silentLogger,
+    ...(documentsFor ? { documentsFor } : {}),
   });
-  return { enricher, seen, metrics, produced };
+  return { enricher, seen, metrics, produced, headers };
 }
 
 describe('Enricher events', () => {
@@ -101,6 +104,16 @@ describe('Enricher events', () => {
     expect(await counterValue(metrics.registry, 'fedsearch_documents_fetched_total', { result: 'missing' })).toBe(1);
     expect(await counterValue(metrics.registry, 'fedsearch_retries_total', { stage: 'enrich', reason: 'network' })).toBe(1);
     expect(await counterValue(metrics.registry, 'fedsearch_dead_letters_total', { stage: 'enrich', kind: 'refetch' })).toBe(1);
+  });
+
+  it("marks a reindex's documents with the one index version they are for, and a live enricher's with none", async () => {
+    const script: Script = (request) => entities(request, (id) => ({ filmId: id, title: 'Up' }));
+    const reindex = enricherOver(template, script, [], 'movies_v3');
+    await reindex.enricher.enrich(new Map([['m1', null], ['m2', null]]));
+    expect(reindex.headers.map((h) => String(h['fedsearch-only-into']))).toEqual(['movies_v3', 'movies_v3']);
+    const live = enricherOver(template, script, []);
+    await live.enricher.enrich(new Map([['m1', null]]));
+    expect(live.headers.map((h) => h['fedsearch-only-into'])).toEqual([undefined]);
   });
 
   it('reports the second lookup after its forced refresh, counting only the documents the first did not find', async () => {

@@ -355,6 +355,26 @@ describe.each(['event loop', 'worker threads'] as const)('SinkStage, documents d
     expect(writes(es.requests[0] ?? []).map(([target, id]) => `${target}/${id}`)).toEqual(['films/f1', 'films_v2/f1']);
   });
 
+  it("writes a reindex's document to the version being built alone, and as any other once that version is swapped in", async () => {
+    const es = fakeElasticsearch(() => 201);
+    let extra = ['films_v2'];
+    const { stage } = sink(es.client, { extraTargets: () => extra });
+    const consumer = fakeConsumer();
+    await stage.run(consumer.consumer);
+    const reindexed = (id: string, into: string): KafkaMessage => {
+      const message = codec.toMessage({ id, document: { filmId: id, title: `Title of ${id}` }, version: 2, eventTsMs: null });
+      const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]));
+      return kafkaMessage({ key: id, value: message.value as Buffer, headers: { ...headers, 'fedsearch-only-into': into } });
+    };
+    await consumer.deliver(topology.documentsTopic, [reindexed('f1', 'films_v2'), document('f2', 2)]);
+    expect(writes(es.requests[0] ?? []).map(([target, id]) => `${target}/${id}`)).toEqual(['films_v2/f1', 'films/f2', 'films_v2/f2']);
+    // Swapped (the alias is films_v2 now): no extra target, the alias takes it.
+    extra = [];
+    await consumer.deliver(topology.documentsTopic, [reindexed('f3', 'films_v2')]);
+    expect(writes(es.requests[1] ?? []).map(([target, id]) => `${target}/${id}`)).toEqual(['films/f3']);
+    expect(consumer.commits).toHaveLength(2);
+  });
+
   it('during a reindex, pairs the answer with every target\'s write: one item per write is not an answer', async () => {
     const sent: number[] = [];
     const client: BulkClient = {

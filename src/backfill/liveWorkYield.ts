@@ -1,0 +1,94 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { LiveWork } from '../pipeline/liveWork.ts';
+
+/** When a backfill waits for the live pipeline. */
+export interface LiveWorkLimits {
+  /** More documents than this waiting for the sinks: the backfill waits (its own count, as they write them all). */
+  documents: number;
+  /** More change events than this not yet finished by the live enrich stage: the backfill fetches one slice at a time. */
+  changeEvents: number;
+}
+
+export interface LiveWorkYieldOptions {
+  /** How old a reading may be before it is read again (one reading serves every slice asking meanwhile). */
+  pollMs?: number;
+  /** The longest one slice waits: a live pipeline that is stuck (or always busy) slows a backfill, never stops it. */
+  maxWaitMs?: number;
+  sleep?: (ms: number) => Promise<unknown>;
+  now?: () => number;
+}
+
+/**
+ * A backfill shares the gateway, Kafka, the sinks and Elasticsearch with the index's live
+ * pipeline, and its documents go through the same sinks: every document it gets ahead of them is
+ * one a live change waits behind. So before each slice it waits while the sinks have more than a
+ * few of its documents waiting, and while the live enrich stage has change events unfinished it
+ * lets one slice fetch at a time (LiveWorkLimits) — waiting up to `maxWaitMs` a slice either way.
+ * A reading that fails counts as no work pending: the live pipeline's health is not the
+ * backfill's to judge.
+ */
+export class LiveWorkYield {
+  private reading: { at: number; work: Promise<LiveWork | null> } | null = null;
+  private waitedMs = 0;
+  /** Slices let go and not done yet. */
+  private fetching = 0;
+  /** Slices waiting for one of those to be done. */
+  private readonly waiting: Array<() => void> = [];
+  private readonly pollMs: number;
+  private readonly maxWaitMs: number;
+  private readonly sleep: (ms: number) => Promise<unknown>;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly read: () => Promise<LiveWork>,
+    private readonly limits: LiveWorkLimits,
+    options: LiveWorkYieldOptions = {},
+  ) {
+    this.pollMs = options.pollMs ?? 200;
+    this.maxWaitMs = options.maxWaitMs ?? 2_000;
+    this.sleep = options.sleep ?? sleep;
+    this.now = options.now ?? (() => performance.now());
+  }
+
+  /**
+   * Resolves once the slice may go — the sinks have little waiting, and no other slice is fetching
+   * while live change events are — or after `maxWaitMs`; call the answer when the slice is done.
+   */
+  async turn(): Promise<() => void> {
+    const started = this.now();
+    for (;;) {
+      const work = await this.current();
+      const left = this.maxWaitMs - (this.now() - started);
+      if (left <= 0 || work === null) break;
+      if (work.documents > this.limits.documents) await this.sleep(Math.min(this.pollMs, left));
+      else if (work.changeEvents > this.limits.changeEvents && this.fetching > 0) await Promise.race([this.sliceDone(), this.sleep(Math.min(this.pollMs, left))]);
+      else break;
+    }
+    this.waitedMs += this.now() - started;
+    this.fetching++;
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      this.fetching--;
+      for (const wake of this.waiting.splice(0)) wake();
+    };
+  }
+
+  private sliceDone(): Promise<void> {
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  /** Milliseconds slices have waited for the live pipeline in all (summed over concurrent slices). */
+  get totalWaitedMs(): number {
+    return this.waitedMs;
+  }
+
+  private current(): Promise<LiveWork | null> {
+    const now = this.now();
+    if (this.reading && now - this.reading.at < this.pollMs) return this.reading.work;
+    const work = this.read().catch(() => null);
+    this.reading = { at: now, work };
+    return work;
+  }
+}
