@@ -212,13 +212,45 @@ function sameConfig(a: Record<string, string>, b: Record<string, string>): boole
   return [...keys].every((key) => a[key] === b[key]);
 }
 
+/** How long a request waits out a worker that is rebalancing before it gives up. */
+const REBALANCE_PATIENCE_MS = 60_000;
+
+/**
+ * Connect refuses a request while its worker group rebalances, which it does after every
+ * connector created or deleted: 409 "conflicting operation (e.g. worker rebalance)" or 500
+ * "Request cannot be completed because a rebalance is expected". Both pass by themselves.
+ */
+export function isRebalanceRefusal(status: number, message: string): boolean {
+  return (status === 409 || status === 500) && /rebalanc|stale configuration|conflicting operation/i.test(message);
+}
+
 async function connectRequest(
   connectUrl: string,
   method: 'GET' | 'PUT' | 'POST' | 'DELETE',
   path: string,
   body?: unknown,
   alsoAccepted: number[] = [],
+  patienceMs = REBALANCE_PATIENCE_MS,
 ): Promise<{ status: number; body: unknown }> {
+  const giveUpAt = Date.now() + patienceMs;
+  for (let pauseMs = 250; ; pauseMs = Math.min(pauseMs * 2, 2_000)) {
+    const answer = await connectRequestOnce(connectUrl, method, path, body);
+    if (answer.ok || alsoAccepted.includes(answer.status)) return { status: answer.status, body: answer.body };
+    const refusal = `Kafka Connect at ${connectUrl} refused ${method} ${path} (HTTP ${answer.status}): ${answer.message}`;
+    if (!isRebalanceRefusal(answer.status, answer.message)) throw new StackError(refusal);
+    if (Date.now() + pauseMs > giveUpAt) {
+      throw new StackError(`${refusal} — still refused after waiting ${Math.round(patienceMs / 1000)}s for the worker to rebalance`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, pauseMs));
+  }
+}
+
+async function connectRequestOnce(
+  connectUrl: string,
+  method: 'GET' | 'PUT' | 'POST' | 'DELETE',
+  path: string,
+  body: unknown,
+): Promise<{ ok: boolean; status: number; body: unknown; message: string }> {
   let response: Response;
   try {
     response = await fetch(`${connectUrl}${path}`, {
@@ -232,8 +264,12 @@ async function connectRequest(
     throw new StackError(`Kafka Connect at ${connectUrl} did not answer ${method} ${path}: ${(error as Error).message}`);
   }
   const text = await response.text();
-  const parsed: unknown = text === '' ? undefined : JSON.parse(text);
-  if (response.ok || alsoAccepted.includes(response.status)) return { status: response.status, body: parsed };
+  let parsed: unknown;
+  try {
+    parsed = text === '' ? undefined : JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
   const message = (parsed as { message?: string } | undefined)?.message ?? text;
-  throw new StackError(`Kafka Connect at ${connectUrl} refused ${method} ${path} (HTTP ${response.status}): ${message}`);
+  return { ok: response.ok, status: response.status, body: parsed, message };
 }
