@@ -112,9 +112,15 @@ export interface SearchServerProcess {
  * `fedsearch serve <config>` in a process of its own, as it runs in production, so the load
  * generator does not share its event loop (Elasticsearch has its own process too).
  */
-export async function startSearchServer(configFile: string, env: Record<string, string>, nodeOptions: string[] = [], cliPath = cli): Promise<SearchServerProcess> {
+export async function startSearchServer(
+  configFile: string,
+  env: Record<string, string>,
+  nodeOptions: string[] = [],
+  cliPath = cli,
+  serveArgs: string[] = [],
+): Promise<SearchServerProcess> {
   const [port, subgraphPort] = [await freePort(), await freePort()];
-  const child: ChildProcess = spawn(process.execPath, [...nodeOptions, cliPath, 'serve', configFile, '--port', String(port), '--subgraph-port', String(subgraphPort)], {
+  const child: ChildProcess = spawn(process.execPath, [...nodeOptions, cliPath, 'serve', configFile, '--port', String(port), '--subgraph-port', String(subgraphPort), ...serveArgs], {
     env: { ...process.env, ...env, FEDSEARCH_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

@@ -9,6 +9,8 @@
 // (bench/closedLoopLoad.ts: exact sub-millisecond percentiles), the target's CPU per request
 // (/proc: Elasticsearch's JVM for direct), and how busy the rest of the machine was.
 // SERVE_CLI=<a checkout>/cli/fedsearch.js runs `serve` of that checkout (default this one's);
+// VARIANT_NODE_OPTIONS / VARIANT_SERVE_ARGS add one more serve of this build with those Node options
+// or serve options (e.g. `--searches-at-once 16`).
 // BASELINE_CLI=<another checkout>/cli/fedsearch.js adds a second `fedsearch serve`, of that
 // build, as a fourth target (a before/after comparison in the same run). FEDSEARCH_PROFILE=1 starts
 // one more serve process per build with --cpu-prof (into FEDSEARCH_PROFILE_DIR/<name>, default
@@ -37,7 +39,10 @@ const SERVE_CLI = process.env.SERVE_CLI;
 const BASELINE_CLI = process.env.BASELINE_CLI;
 /** Node options (e.g. `--max-semi-space-size=32`) for one more `fedsearch serve` of this build, measured as a target of its own. */
 const VARIANT_NODE_OPTIONS = process.env.VARIANT_NODE_OPTIONS?.split(' ').filter(Boolean) ?? [];
-const VARIANT = VARIANT_NODE_OPTIONS.length > 0 ? `serve (${VARIANT_NODE_OPTIONS.join(' ')})` : null;
+/** `serve` options (e.g. `--searches-at-once 16`) for that variant, alone or with VARIANT_NODE_OPTIONS. */
+const VARIANT_SERVE_ARGS = process.env.VARIANT_SERVE_ARGS?.split(' ').filter(Boolean) ?? [];
+const VARIANT_WORDS = [...VARIANT_NODE_OPTIONS, ...VARIANT_SERVE_ARGS];
+const VARIANT = VARIANT_WORDS.length > 0 ? `serve (${VARIANT_WORDS.join(' ')})` : null;
 const PROFILE_DIR = process.env.FEDSEARCH_PROFILE_DIR ?? new URL('../.fedsearch/profiles/', import.meta.url).pathname;
 const profile = process.env.FEDSEARCH_PROFILE === '1';
 const RESULTS_FILE = process.env.RESULTS_FILE ?? new URL('./search-overhead-results.json', import.meta.url).pathname;
@@ -57,7 +62,7 @@ await runBackfill(h.loaded, { rate: Number.POSITIVE_INFINITY, resume: false, new
 const proxy = await startPassThroughProxy(elasticsearchUrl(), h.index);
 const serve = await startSearchServer(h.configFile, h.env, [], ...(SERVE_CLI ? [SERVE_CLI] : []));
 const baseline = BASELINE_CLI ? await startSearchServer(h.configFile, h.env, [], BASELINE_CLI) : null;
-const variant = VARIANT ? await startSearchServer(h.configFile, h.env, VARIANT_NODE_OPTIONS, ...(SERVE_CLI ? [SERVE_CLI] : [])) : null;
+const variant = VARIANT ? await startSearchServer(h.configFile, h.env, VARIANT_NODE_OPTIONS, SERVE_CLI, VARIANT_SERVE_ARGS) : null;
 // A directory per process: a process writes one profile per thread.
 const profiling = (name: string): string[] => {
   mkdirSync(`${PROFILE_DIR}/${name}`, { recursive: true });
@@ -156,7 +161,7 @@ const summary = summarize(rows);
 console.log(JSON.stringify(summary, null, 2));
 writeFileSync(
   RESULTS_FILE,
-  `${JSON.stringify({ date: started.toISOString(), machine: { cores: cpus().length, cpu: cpus()[0]?.model ?? '' }, settings: { movies: N, rounds: ROUNDS, seconds: SECONDS, warmupSeconds: WARMUP, serveCli: SERVE_CLI ?? null, baselineCli: BASELINE_CLI ?? null, variantNodeOptions: VARIANT_NODE_OPTIONS, profiled: profile }, target: TARGET, queries: QUERIES, summary, rows }, null, 2)}\n`,
+  `${JSON.stringify({ date: started.toISOString(), machine: { cores: cpus().length, cpu: cpus()[0]?.model ?? '' }, settings: { movies: N, rounds: ROUNDS, seconds: SECONDS, warmupSeconds: WARMUP, serveCli: SERVE_CLI ?? null, baselineCli: BASELINE_CLI ?? null, variantNodeOptions: VARIANT_NODE_OPTIONS, variantServeArgs: VARIANT_SERVE_ARGS, profiled: profile }, target: TARGET, queries: QUERIES, summary, rows }, null, 2)}\n`,
 );
 console.log(`results in ${RESULTS_FILE}${profile ? `; profiles in ${PROFILE_DIR}` : ''}`);
 process.exit(0);

@@ -5,6 +5,7 @@ import { handleInterrupts, untilInterrupted } from '../src/interruption.ts';
 import { loadIndex } from './loadIndexLazily.ts';
 import { runAction } from './runAction.ts';
 import { UserError } from '../src/errors.ts';
+import { SEARCH_ADMISSION } from '../src/search/searchAdmission.ts';
 import { withHiddenValues } from '../src/hiddenValues.ts';
 
 const say = (line: string): void => void process.stderr.write(`${line}\n`);
@@ -29,6 +30,12 @@ const collect = (value: string, previous: string[] = []): string[] => [...previo
 function port(text: string): number {
   const value = Number(text);
   if (!Number.isInteger(value) || value < 0 || value > 65535) throw new InvalidArgumentError('expected a port number');
+  return value;
+}
+
+function searchesAtOnce(text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1 || value > 1024) throw new InvalidArgumentError('expected a whole number from 1 to 1024');
   return value;
 }
 
@@ -97,13 +104,20 @@ export function addSearchCommands(program: Command): void {
         })
         .default(5, '5s'),
     )
+    .option(
+      '--searches-at-once <n>',
+      'searches of one index sent to Elasticsearch at once; more wait here in order, up to 64, and the next is told 429. ' +
+        'At least your busiest number of concurrent clients gives the lowest median; fewer spare a small cluster',
+      searchesAtOnce,
+      SEARCH_ADMISSION.running,
+    )
     .addHelpText(
       'after',
       `\nCursors are signed with a key of this process; replicas behind one load balancer share FEDSEARCH_CURSOR_KEY.` +
         `\nWith the gateway down, an index starts from the graph's schema its last provision recorded.` +
         `\nAn index that cannot be served, or whose search field would not compose with the graph, is left out with the reason; the others are served.`,
     )
-    .action(runAction(async (configFiles: string[], options: { host: string; port: number; subgraphPort: number; authTokenFile?: string; gatewaySecretFile?: string; corsOrigin?: string; idleTimeout: number }) => {
+    .action(runAction(async (configFiles: string[], options: { host: string; port: number; subgraphPort: number; authTokenFile?: string; gatewaySecretFile?: string; corsOrigin?: string; idleTimeout: number; searchesAtOnce: number }) => {
       handleInterrupts();
       const authToken = options.authTokenFile ? readSecretFile(options.authTokenFile, 'auth token') : process.env.FEDSEARCH_AUTH_TOKEN || undefined;
       const gatewaySecret = options.gatewaySecretFile ? readSecretFile(options.gatewaySecretFile, 'gateway secret') : process.env.FEDSEARCH_GATEWAY_SECRET || undefined;
@@ -129,6 +143,7 @@ export function addSearchCommands(program: Command): void {
         requestTimeoutMs: DEFAULT_REQUEST_TIMEOUT_MS,
         idleTimeoutMs: options.idleTimeout * 1_000,
         maxBodyBytes: 64 * 1024,
+        maxRunningSearches: options.searchesAtOnce,
         cursorKey: cursorKey(process.env.FEDSEARCH_CURSOR_KEY),
         ...(authToken ? { authToken } : {}),
         ...(gatewaySecret ? { gatewaySecret } : {}),

@@ -36,13 +36,22 @@ const MAX_OPERATION_TOKENS = 10_000;
  */
 export async function serveSearch(
   indexes: LoadedIndex[],
-  options: SearchServerOptions & { subgraphPort: number | null; cursorKey?: Buffer; subgraphIndexes?: readonly LoadedIndex[] },
+  options: SearchServerOptions & {
+    subgraphPort: number | null;
+    cursorKey?: Buffer;
+    subgraphIndexes?: readonly LoadedIndex[];
+    /** Searches of each index sent to Elasticsearch at once (default SEARCH_ADMISSION.running). */
+    maxRunningSearches?: number;
+  },
 ): Promise<RunningSearch> {
   const clients: Client[] = indexes.map((loaded) => elasticsearchClient(loaded.config.elasticsearch));
   const transports = indexes.map((loaded) => new SearchTransport(loaded.config.elasticsearch));
   // One key for every index this process serves; FEDSEARCH_CURSOR_KEY shares it between replicas.
   const key = options.cursorKey ?? cursorKey(undefined);
-  const services = indexes.map((loaded, i) => new SearchService(loaded, searchClientOf(clients[i] as Client, transports[i] as SearchTransport), { cursorKey: key }));
+  const services = indexes.map((loaded, i) => new SearchService(loaded, searchClientOf(clients[i] as Client, transports[i] as SearchTransport), {
+    cursorKey: key,
+    ...(options.maxRunningSearches === undefined ? {} : { maxRunningSearches: options.maxRunningSearches }),
+  }));
   const logger = createLogger(services.map((s) => s.index).join(','), 'search');
   const api = await startSearchServer(services, options, logger);
   let subgraph: Listener | null = null;

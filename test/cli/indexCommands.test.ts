@@ -148,3 +148,16 @@ describe('fedsearch serve: secrets stay off the command line', { timeout: 60_000
     expect(empty.stderr).toBe(`fedsearch: the auth token file ${join(dir, 'empty')} is empty\n`);
   });
 });
+
+describe('fedsearch serve --searches-at-once', { timeout: 60_000 }, () => {
+  it('is explained in --help with its default, and refuses a count that is not a whole number from 1', async () => {
+    const help = await fedsearch(['serve', '--help']);
+    // commander wraps the help to the terminal's width: compare the words.
+    expect(help.stdout.replace(/\s+/g, ' ')).toMatch(/--searches-at-once <n> searches of one index sent to Elasticsearch at once; .* fewer spare a small cluster \(default: 8\)/);
+    for (const bad of ['0', '2.5', 'many']) {
+      const refused = await fedsearch(['serve', movies, '--searches-at-once', bad]);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain(`option '--searches-at-once <n>' argument '${bad}' is invalid. expected a whole number from 1 to 1024`);
+    }
+  });
+});
