@@ -59,7 +59,7 @@ export class SearchTransport {
       'user-agent': 'fedsearch',
       'content-type': JSON_CONTENT_TYPE,
       accept: JSON_CONTENT_TYPE,
-      ...(settings.auth ? { authorization: authorizationOf(settings.auth) } : {}),
+      ...authorizationHeader(settings.auth ?? credentialsIn(url)),
     };
   }
 
@@ -137,7 +137,18 @@ function retryBackoffSeconds(attempt: number): number {
   return ceiling + Math.random() * ceiling;
 }
 
-function authorizationOf(auth: NonNullable<ElasticsearchSettings['auth']>): string {
-  if ('apiKey' in auth) return `ApiKey ${auth.apiKey}`;
-  return `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`;
+function authorizationHeader(auth: ElasticsearchSettings['auth']): { authorization?: string } {
+  if (!auth) return {};
+  if ('apiKey' in auth) return { authorization: `ApiKey ${auth.apiKey}` };
+  return { authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}` };
+}
+
+/**
+ * A username and password written in the node URL (`https://elastic:secret@es:9200`): the config
+ * accepts them, and the official client (everything but serve's searches) sends them when the
+ * config names no apiKey or username; the pool's origin leaves them out.
+ */
+function credentialsIn(url: URL): ElasticsearchSettings['auth'] {
+  if (url.username === '' || url.password === '') return undefined;
+  return { username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) };
 }

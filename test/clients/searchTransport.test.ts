@@ -82,6 +82,17 @@ describe('SearchTransport, against a stand-in cluster on loopback', () => {
     }
   });
 
+  it('sends the credentials written in the node URL, as the official client does when no apiKey or username is set', async () => {
+    answers = [{ status: 200, body: { hits: { hits: [] } } }];
+    const transport = new SearchTransport(settings({ node: node.replace('http://', 'http://elastic:p%40ss@') }));
+    try {
+      await transport.search({ index: 'movies' });
+      expect(seen[0]?.headers['authorization']).toBe(`Basic ${Buffer.from('elastic:p@ss').toString('base64')}`);
+    } finally {
+      await transport.close();
+    }
+  });
+
   it('fails an error answer as the official client does: a ResponseError with the status and Elasticsearch’s types and reasons', async () => {
     answers = [{ status: 404, body: SEARCH_CONTEXT_MISSING }];
     const transport = new SearchTransport(settings());
