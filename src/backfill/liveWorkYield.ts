@@ -57,7 +57,7 @@ export class LiveWorkYield {
   async turn(): Promise<() => void> {
     const started = this.now();
     for (;;) {
-      const work = await this.current();
+      const work = await this.currentWithin(this.maxWaitMs - (this.now() - started));
       const left = this.maxWaitMs - (this.now() - started);
       if (left <= 0 || work === null) break;
       if (work.documents > this.limits.documents) await this.sleep(Math.min(this.pollMs, left));
@@ -82,6 +82,21 @@ export class LiveWorkYield {
   /** Milliseconds slices have waited for the live pipeline in all (summed over concurrent slices). */
   get totalWaitedMs(): number {
     return this.waitedMs;
+  }
+
+  /**
+   * The current reading, or null (nothing pending) once `ms` pass without it: with Kafka
+   * unreachable, the admin's requests retry for minutes before they fail, and every slice would
+   * wait for them. A real timer, whatever `now` says: it bounds a wait that no clock moves.
+   */
+  private async currentWithin(ms: number): Promise<LiveWork | null> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<null>((resolve) => (timer = setTimeout(resolve, Math.max(0, ms), null)));
+    try {
+      return await Promise.race([this.current(), late]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private current(): Promise<LiveWork | null> {

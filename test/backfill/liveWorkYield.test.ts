@@ -65,6 +65,15 @@ describe('LiveWorkYield', () => {
     expect(now()).toBe(2_000);
   });
 
+  it('never waits longer than maxWaitMs for a reading either: Kafka unreachable (its admin retrying) slows a slice, never holds it', async () => {
+    const { options } = scripted([]);
+    // A reading that never settles. The scripted clock moves only when the yield sleeps, so the
+    // bound on a reading is a real timer: a short maxWaitMs keeps this test fast.
+    const gate = new LiveWorkYield(() => new Promise<LiveWork>(() => {}), limits, { ...options, maxWaitMs: 50 });
+    const outcome = await Promise.race([gate.turn().then(() => 'went'), new Promise((resolve) => setTimeout(() => resolve('held'), 1_000))]);
+    expect(outcome).toBe('went');
+  });
+
   it('takes a reading that fails as nothing pending', async () => {
     const { read, options, now } = scripted([new Error('The group coordinator is not available')]);
     expect(await waited(new LiveWorkYield(read, limits, options), now)).toBe(0);
