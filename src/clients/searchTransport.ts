@@ -82,7 +82,11 @@ export class SearchTransport {
       } catch (error) {
         const failure = transportError(error);
         if (failure instanceof errors.ConnectionError && attempt < ELASTICSEARCH_REQUEST_RETRIES) {
-          await sleep(1_000 * retryBackoffSeconds(attempt + 1));
+          // The caller's deadline may pass during the pause: it ends the wait at once, so the
+          // search's admission slot is free then, not a pause of up to 4 s later.
+          await sleep(1_000 * retryBackoffSeconds(attempt + 1), undefined, signal ? { signal } : {}).catch((error: unknown) => {
+            throw transportError(error);
+          });
           continue;
         }
         throw failure;

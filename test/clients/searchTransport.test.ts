@@ -135,6 +135,24 @@ describe('SearchTransport, against a stand-in cluster on loopback', () => {
     }
   });
 
+  it('gives up at once when its signal aborts while it waits to send a dropped search again, not after the pause', async () => {
+    answers = ['reset', { status: 200, body: { hits: { hits: [] } } }];
+    const transport = new SearchTransport(settings());
+    try {
+      const controller = new AbortController();
+      const started = performance.now();
+      const searching = transport.search({ index: 'movies' }, { signal: controller.signal }).catch((failure: unknown) => failure);
+      // The connection is dropped at once; the pause before the second try is 1–2 s.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      controller.abort();
+      expect(await searching).toBeInstanceOf(errors.RequestAbortedError);
+      expect(performance.now() - started).toBeLessThan(600);
+      expect(seen).toHaveLength(1);
+    } finally {
+      await transport.close();
+    }
+  });
+
   it('gives up a search when its signal aborts, with the official client’s RequestAbortedError', async () => {
     answers = ['hang'];
     const transport = new SearchTransport(settings());
