@@ -38,11 +38,14 @@ export interface SearchCallOptions {
 export class SearchTransport {
   private readonly pool: Pool;
   private readonly pathPrefix: string;
+  /** Where searches go, for messages (without the URL's credentials). */
+  private readonly origin: string;
   private readonly headers: Record<string, string>;
 
   constructor(settings: ElasticsearchSettings) {
     const url = new URL(settings.node);
     this.pathPrefix = url.pathname.replace(/\/$/, '');
+    this.origin = url.origin;
     // The official client's pool settings: connections kept 10 minutes (Elasticsearch sends no
     // keep-alive hint; undici's own default would reopen them after 4 idle seconds), 256 at most.
     this.pool = new Pool(url.origin, {
@@ -95,6 +98,16 @@ export class SearchTransport {
       if ((answer.statusCode === 502 || answer.statusCode === 503 || answer.statusCode === 504) && attempt < ELASTICSEARCH_REQUEST_RETRIES) continue;
       if (answer.statusCode >= 400) {
         throw new errors.ResponseError({ body: answer.body, statusCode: answer.statusCode, headers: answer.headers, warnings: null, meta: RESPONSE_META });
+      }
+      // Not Elasticsearch's answer (a proxy's sign-in page, a redirect, which undici does not
+      // follow): taken for a search answer it failed later as "cannot read 'hits' of undefined".
+      if (typeof answer.body !== 'object' || answer.body === null) {
+        const text = typeof answer.body === 'string' ? answer.body : '';
+        const contentType = String(answer.headers['content-type'] ?? 'no content-type');
+        throw new errors.DeserializationError(
+          `${this.origin} answered POST ${path} with HTTP ${answer.statusCode} (${contentType}), not Elasticsearch's JSON: ${JSON.stringify(text.slice(0, 200))}`,
+          text,
+        );
       }
       return answer.body;
     }

@@ -12,7 +12,7 @@ interface Seen {
   body: string;
 }
 const seen: Seen[] = [];
-let answers: Array<{ status: number; body: unknown } | 'hang' | 'reset'> = [];
+let answers: Array<{ status: number; body: unknown } | { status: number; text: string; contentType: string } | 'hang' | 'reset'> = [];
 
 const SEARCH_CONTEXT_MISSING = {
   error: {
@@ -35,6 +35,10 @@ describe('SearchTransport, against a stand-in cluster on loopback', () => {
         const answer = answers.length > 1 ? answers.shift() : answers[0];
         if (answer === 'hang' || answer === undefined) return;
         if (answer === 'reset') return request.socket.destroy();
+        if ('text' in answer) {
+          response.writeHead(answer.status, { 'content-type': answer.contentType, location: '/elsewhere' });
+          return response.end(answer.text);
+        }
         response.writeHead(answer.status, { 'content-type': 'application/vnd.elasticsearch+json;compatible-with=9' });
         response.end(JSON.stringify(answer.body));
       });
@@ -105,6 +109,23 @@ describe('SearchTransport, against a stand-in cluster on loopback', () => {
       expect(seen).toHaveLength(1);
     } finally {
       await transport.close();
+    }
+  });
+
+  it('fails an answer that is not JSON (a proxy’s page, a redirect) with what answered and how, not as a search answer', async () => {
+    for (const status of [200, 302]) {
+      answers = [{ status, text: '<html><body>Sign in</body></html>', contentType: 'text/html' }];
+      const transport = new SearchTransport(settings());
+      try {
+        const error = await transport.search({ index: 'movies' }).catch((failure: unknown) => failure);
+        expect(error).toBeInstanceOf(errors.DeserializationError);
+        expect((error as Error).message).toContain(`HTTP ${status}`);
+        expect((error as Error).message).toContain('/movies/_search');
+        expect((error as Error).message).toContain('text/html');
+        expect((error as Error).message).toContain('Sign in');
+      } finally {
+        await transport.close();
+      }
     }
   });
 
