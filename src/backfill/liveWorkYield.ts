@@ -28,7 +28,7 @@ export interface LiveWorkYieldOptions {
  * backfill's to judge.
  */
 export class LiveWorkYield {
-  private reading: { at: number; work: Promise<LiveWork | null> } | null = null;
+  private reading: { at: number; work: Promise<LiveWork | null>; settled: boolean } | null = null;
   private waitedMs = 0;
   /** Slices let go and not done yet. */
   private fetching = 0;
@@ -101,9 +101,16 @@ export class LiveWorkYield {
 
   private current(): Promise<LiveWork | null> {
     const now = this.now();
-    if (this.reading && now - this.reading.at < this.pollMs) return this.reading.work;
-    const work = this.read().catch(() => null);
-    this.reading = { at: now, work };
-    return work;
+    // A reading still under way is waited for, however old: one more per poll would pile up
+    // requests against a Kafka that answers none of them.
+    if (this.reading && (now - this.reading.at < this.pollMs || !this.reading.settled)) return this.reading.work;
+    const reading: { at: number; work: Promise<LiveWork | null>; settled: boolean } = { at: now, work: Promise.resolve(null), settled: false };
+    reading.work = this.read()
+      .catch(() => null)
+      .finally(() => {
+        reading.settled = true;
+      });
+    this.reading = reading;
+    return reading.work;
   }
 }

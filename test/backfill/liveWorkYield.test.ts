@@ -74,6 +74,17 @@ describe('LiveWorkYield', () => {
     expect(outcome).toBe('went');
   });
 
+  it('starts no new reading while one is still under way, however old: none piles up against an unreachable Kafka', async () => {
+    let reads = 0;
+    let clock = 0;
+    const gate = new LiveWorkYield(() => (reads++, new Promise<LiveWork>(() => {})), limits, { pollMs: 200, maxWaitMs: 20, now: () => clock, sleep: async () => {} });
+    for (let slice = 0; slice < 3; slice++) {
+      (await gate.turn())();
+      clock += 1_000;
+    }
+    expect(reads).toBe(1);
+  });
+
   it('takes a reading that fails as nothing pending', async () => {
     const { read, options, now } = scripted([new Error('The group coordinator is not available')]);
     expect(await waited(new LiveWorkYield(read, limits, options), now)).toBe(0);
