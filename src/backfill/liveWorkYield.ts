@@ -16,6 +16,12 @@ export interface LiveWorkYieldOptions {
   maxWaitMs?: number;
   sleep?: (ms: number) => Promise<unknown>;
   now?: () => number;
+  /**
+   * Told why the live pipeline's work could not be read (the reading failed, or did not come in
+   * time), once until a reading succeeds again: slices then go without waiting, and whoever runs
+   * the backfill should know it is not yielding.
+   */
+  onUnread?: (reason: string) => void;
 }
 
 /**
@@ -24,7 +30,7 @@ export interface LiveWorkYieldOptions {
  * one a live change waits behind. So before each slice it waits while the sinks have more than a
  * few of its documents waiting, and while the live enrich stage has change events unfinished it
  * lets one slice fetch at a time (LiveWorkLimits) — waiting up to `maxWaitMs` a slice either way.
- * A reading that fails counts as no work pending: the live pipeline's health is not the
+ * A reading that fails counts as no work pending (onUnread is told why): the live pipeline's health is not the
  * backfill's to judge.
  */
 export class LiveWorkYield {
@@ -38,6 +44,9 @@ export class LiveWorkYield {
   private readonly maxWaitMs: number;
   private readonly sleep: (ms: number) => Promise<unknown>;
   private readonly now: () => number;
+  private readonly onUnread: (reason: string) => void;
+  /** Whether onUnread was told since the last reading that succeeded. */
+  private unreadTold = false;
 
   constructor(
     private readonly read: () => Promise<LiveWork>,
@@ -48,6 +57,7 @@ export class LiveWorkYield {
     this.maxWaitMs = options.maxWaitMs ?? 2_000;
     this.sleep = options.sleep ?? sleep;
     this.now = options.now ?? (() => performance.now());
+    this.onUnread = options.onUnread ?? (() => {});
   }
 
   /**
@@ -91,9 +101,12 @@ export class LiveWorkYield {
    */
   private async currentWithin(ms: number): Promise<LiveWork | null> {
     let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<null>((resolve) => (timer = setTimeout(resolve, Math.max(0, ms), null)));
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(resolve, Math.max(0, ms), 'late')));
     try {
-      return await Promise.race([this.current(), late]);
+      const work = await Promise.race([this.current(), late]);
+      if (work !== 'late') return work;
+      this.unread(`no answer from Kafka within ${Math.round(Math.max(0, ms))} ms`);
+      return null;
     } finally {
       clearTimeout(timer);
     }
@@ -106,11 +119,26 @@ export class LiveWorkYield {
     if (this.reading && (now - this.reading.at < this.pollMs || !this.reading.settled)) return this.reading.work;
     const reading: { at: number; work: Promise<LiveWork | null>; settled: boolean } = { at: now, work: Promise.resolve(null), settled: false };
     reading.work = this.read()
-      .catch(() => null)
+      .then(
+        (work) => {
+          this.unreadTold = false;
+          return work;
+        },
+        (error: unknown) => {
+          this.unread(error instanceof Error ? error.message : String(error));
+          return null;
+        },
+      )
       .finally(() => {
         reading.settled = true;
       });
     this.reading = reading;
     return reading.work;
+  }
+
+  private unread(reason: string): void {
+    if (this.unreadTold) return;
+    this.unreadTold = true;
+    this.onUnread(reason);
   }
 }

@@ -90,6 +90,19 @@ describe('LiveWorkYield', () => {
     expect(await waited(new LiveWorkYield(read, limits, options), now)).toBe(0);
   });
 
+  it('says once why it could not read the live pipeline’s work, and again after a reading that succeeded', async () => {
+    const failure = new Error('The group coordinator is not available');
+    const { read, options } = scripted([failure, failure, { changeEvents: 0, documents: 0 }, failure]);
+    const told: string[] = [];
+    let clock = 0;
+    const gate = new LiveWorkYield(read, limits, { ...options, now: () => clock, onUnread: (reason) => told.push(reason) });
+    for (let slice = 0; slice < 4; slice++) {
+      (await gate.turn())();
+      clock += 1_000;
+    }
+    expect(told).toEqual(['The group coordinator is not available', 'The group coordinator is not available']);
+  });
+
   it('serves the slices that ask within one poll with one reading', async () => {
     const { read, options, reads } = scripted([{ changeEvents: 0, documents: 0 }]);
     const gate = new LiveWorkYield(read, limits, options);
