@@ -24,6 +24,14 @@ export interface LiveWorkYieldOptions {
   onUnread?: (reason: string) => void;
 }
 
+/** One reading of the live pipeline's work: when it began (by `now`, and in real time), and whether it has come. */
+interface Reading {
+  at: number;
+  startedAt: number;
+  work: Promise<LiveWork | null>;
+  settled: boolean;
+}
+
 /**
  * A backfill shares the gateway, Kafka, the sinks and Elasticsearch with the index's live
  * pipeline, and its documents go through the same sinks: every document it gets ahead of them is
@@ -34,7 +42,7 @@ export interface LiveWorkYieldOptions {
  * backfill's to judge.
  */
 export class LiveWorkYield {
-  private reading: { at: number; work: Promise<LiveWork | null>; settled: boolean } | null = null;
+  private reading: Reading | null = null;
   private waitedMs = 0;
   /** Slices let go and not done yet. */
   private fetching = 0;
@@ -67,7 +75,11 @@ export class LiveWorkYield {
   async turn(): Promise<() => void> {
     const started = this.now();
     for (;;) {
-      const work = await this.currentWithin(this.maxWaitMs - (this.now() - started));
+      // A slice that has waited its time goes without another reading (one begun with no time
+      // left to come would only be reported late).
+      const before = this.maxWaitMs - (this.now() - started);
+      if (before <= 0) break;
+      const work = await this.currentWithin(before);
       const left = this.maxWaitMs - (this.now() - started);
       if (left <= 0 || work === null) break;
       if (work.documents > this.limits.documents) await this.sleep(Math.min(this.pollMs, left));
@@ -105,7 +117,9 @@ export class LiveWorkYield {
     try {
       const work = await Promise.race([this.current(), late]);
       if (work !== 'late') return work;
-      this.unread(`no answer from Kafka within ${Math.round(Math.max(0, ms))} ms`);
+      // Late for this slice is not yet late for Kafka: told once it has had a whole maxWaitMs.
+      const pendingMs = performance.now() - (this.reading?.startedAt ?? performance.now());
+      if (pendingMs >= this.maxWaitMs) this.unread(`no answer from Kafka within ${Math.round(pendingMs)} ms`);
       return null;
     } finally {
       clearTimeout(timer);
@@ -117,7 +131,7 @@ export class LiveWorkYield {
     // A reading still under way is waited for, however old: one more per poll would pile up
     // requests against a Kafka that answers none of them.
     if (this.reading && (now - this.reading.at < this.pollMs || !this.reading.settled)) return this.reading.work;
-    const reading: { at: number; work: Promise<LiveWork | null>; settled: boolean } = { at: now, work: Promise.resolve(null), settled: false };
+    const reading: Reading = { at: now, startedAt: performance.now(), work: Promise.resolve(null), settled: false };
     reading.work = this.read()
       .then(
         (work) => {

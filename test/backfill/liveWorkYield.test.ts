@@ -69,9 +69,12 @@ describe('LiveWorkYield', () => {
     const { options } = scripted([]);
     // A reading that never settles. The scripted clock moves only when the yield sleeps, so the
     // bound on a reading is a real timer: a short maxWaitMs keeps this test fast.
-    const gate = new LiveWorkYield(() => new Promise<LiveWork>(() => {}), limits, { ...options, maxWaitMs: 50 });
+    const told: string[] = [];
+    const gate = new LiveWorkYield(() => new Promise<LiveWork>(() => {}), limits, { ...options, maxWaitMs: 50, onUnread: (reason) => told.push(reason) });
     const outcome = await Promise.race([gate.turn().then(() => 'went'), new Promise((resolve) => setTimeout(() => resolve('held'), 1_000))]);
     expect(outcome).toBe('went');
+    expect(told).toHaveLength(1);
+    expect(told[0]).toMatch(/^no answer from Kafka within \d+ ms$/);
   });
 
   it('starts no new reading while one is still under way, however old: none piles up against an unreachable Kafka', async () => {
