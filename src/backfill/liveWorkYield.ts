@@ -16,6 +16,20 @@ export interface LiveWorkYieldOptions {
   maxWaitMs?: number;
   sleep?: (ms: number) => Promise<unknown>;
   now?: () => number;
+  /**
+   * Told why the live pipeline's work could not be read (the reading failed, or did not come in
+   * time), once until a reading succeeds again: slices then go without waiting, and whoever runs
+   * the backfill should know it is not yielding.
+   */
+  onUnread?: (reason: string) => void;
+}
+
+/** One reading of the live pipeline's work: when it began (by `now`, and in real time), and whether it has come. */
+interface Reading {
+  at: number;
+  startedAt: number;
+  work: Promise<LiveWork | null>;
+  settled: boolean;
 }
 
 /**
@@ -24,11 +38,11 @@ export interface LiveWorkYieldOptions {
  * one a live change waits behind. So before each slice it waits while the sinks have more than a
  * few of its documents waiting, and while the live enrich stage has change events unfinished it
  * lets one slice fetch at a time (LiveWorkLimits) — waiting up to `maxWaitMs` a slice either way.
- * A reading that fails counts as no work pending: the live pipeline's health is not the
+ * A reading that fails counts as no work pending (onUnread is told why): the live pipeline's health is not the
  * backfill's to judge.
  */
 export class LiveWorkYield {
-  private reading: { at: number; work: Promise<LiveWork | null> } | null = null;
+  private reading: Reading | null = null;
   private waitedMs = 0;
   /** Slices let go and not done yet. */
   private fetching = 0;
@@ -38,6 +52,9 @@ export class LiveWorkYield {
   private readonly maxWaitMs: number;
   private readonly sleep: (ms: number) => Promise<unknown>;
   private readonly now: () => number;
+  private readonly onUnread: (reason: string) => void;
+  /** Whether onUnread was told since the last reading that succeeded. */
+  private unreadTold = false;
 
   constructor(
     private readonly read: () => Promise<LiveWork>,
@@ -48,6 +65,7 @@ export class LiveWorkYield {
     this.maxWaitMs = options.maxWaitMs ?? 2_000;
     this.sleep = options.sleep ?? sleep;
     this.now = options.now ?? (() => performance.now());
+    this.onUnread = options.onUnread ?? (() => {});
   }
 
   /**
@@ -57,7 +75,11 @@ export class LiveWorkYield {
   async turn(): Promise<() => void> {
     const started = this.now();
     for (;;) {
-      const work = await this.current();
+      // A slice that has waited its time goes without another reading (one begun with no time
+      // left to come would only be reported late).
+      const before = this.maxWaitMs - (this.now() - started);
+      if (before <= 0) break;
+      const work = await this.currentWithin(before);
       const left = this.maxWaitMs - (this.now() - started);
       if (left <= 0 || work === null) break;
       if (work.documents > this.limits.documents) await this.sleep(Math.min(this.pollMs, left));
@@ -84,11 +106,53 @@ export class LiveWorkYield {
     return this.waitedMs;
   }
 
+  /**
+   * The current reading, or null (nothing pending) once `ms` pass without it: with Kafka
+   * unreachable, the admin's requests retry for minutes before they fail, and every slice would
+   * wait for them. A real timer, whatever `now` says: it bounds a wait that no clock moves.
+   */
+  private async currentWithin(ms: number): Promise<LiveWork | null> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(resolve, Math.max(0, ms), 'late')));
+    try {
+      const work = await Promise.race([this.current(), late]);
+      if (work !== 'late') return work;
+      // Late for this slice is not yet late for Kafka: told once it has had a whole maxWaitMs.
+      const pendingMs = performance.now() - (this.reading?.startedAt ?? performance.now());
+      if (pendingMs >= this.maxWaitMs) this.unread(`no answer from Kafka within ${Math.round(pendingMs)} ms`);
+      return null;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   private current(): Promise<LiveWork | null> {
     const now = this.now();
-    if (this.reading && now - this.reading.at < this.pollMs) return this.reading.work;
-    const work = this.read().catch(() => null);
-    this.reading = { at: now, work };
-    return work;
+    // A reading still under way is waited for, however old: one more per poll would pile up
+    // requests against a Kafka that answers none of them.
+    if (this.reading && (now - this.reading.at < this.pollMs || !this.reading.settled)) return this.reading.work;
+    const reading: Reading = { at: now, startedAt: performance.now(), work: Promise.resolve(null), settled: false };
+    reading.work = this.read()
+      .then(
+        (work) => {
+          this.unreadTold = false;
+          return work;
+        },
+        (error: unknown) => {
+          this.unread(error instanceof Error ? error.message : String(error));
+          return null;
+        },
+      )
+      .finally(() => {
+        reading.settled = true;
+      });
+    this.reading = reading;
+    return reading.work;
+  }
+
+  private unread(reason: string): void {
+    if (this.unreadTold) return;
+    this.unreadTold = true;
+    this.onUnread(reason);
   }
 }

@@ -94,7 +94,12 @@ export async function runBackfill(loaded: LoadedIndex, options: BackfillOptions,
       const started = performance.now();
       const doneAtStart = checkpoint.done;
       const limits = options.yieldTo === undefined ? liveWorkLimits(config) : options.yieldTo;
-      const yieldToLive = limits ? new LiveWorkYield(liveWork, limits) : null;
+      const yieldToLive = limits
+        ? new LiveWorkYield(liveWork, limits, {
+            onUnread: (reason) =>
+              progress.note(`could not read what the live pipeline of ${config.index} has pending from Kafka (${reason}); slices go without waiting for it`),
+          })
+        : null;
       await fetchEveryEntity(loaded, enricher.enricher, checkpoint, options, progress, () => saveCheckpoint(elasticsearch, checkpoint), yieldToLive);
       if (yieldToLive && limits && yieldToLive.totalWaitedMs >= 1_000) {
         progress.note(`slices waited ${(yieldToLive.totalWaitedMs / 1000).toFixed(1)}s in all for the live pipeline (a backfill keeps at most ${limits.documents} documents waiting for the sinks)`);

@@ -38,11 +38,14 @@ export interface SearchCallOptions {
 export class SearchTransport {
   private readonly pool: Pool;
   private readonly pathPrefix: string;
+  /** Where searches go, for messages (without the URL's credentials). */
+  private readonly origin: string;
   private readonly headers: Record<string, string>;
 
   constructor(settings: ElasticsearchSettings) {
     const url = new URL(settings.node);
     this.pathPrefix = url.pathname.replace(/\/$/, '');
+    this.origin = url.origin;
     // The official client's pool settings: connections kept 10 minutes (Elasticsearch sends no
     // keep-alive hint; undici's own default would reopen them after 4 idle seconds), 256 at most.
     this.pool = new Pool(url.origin, {
@@ -59,7 +62,7 @@ export class SearchTransport {
       'user-agent': 'fedsearch',
       'content-type': JSON_CONTENT_TYPE,
       accept: JSON_CONTENT_TYPE,
-      ...(settings.auth ? { authorization: authorizationOf(settings.auth) } : {}),
+      ...authorizationHeader(settings.auth ?? credentialsIn(url)),
     };
   }
 
@@ -82,7 +85,11 @@ export class SearchTransport {
       } catch (error) {
         const failure = transportError(error);
         if (failure instanceof errors.ConnectionError && attempt < ELASTICSEARCH_REQUEST_RETRIES) {
-          await sleep(1_000 * retryBackoffSeconds(attempt + 1));
+          // The caller's deadline may pass during the pause: it ends the wait at once, so the
+          // search's admission slot is free then, not a pause of up to 4 s later.
+          await sleep(1_000 * retryBackoffSeconds(attempt + 1), undefined, signal ? { signal } : {}).catch((error: unknown) => {
+            throw transportError(error);
+          });
           continue;
         }
         throw failure;
@@ -91,6 +98,16 @@ export class SearchTransport {
       if ((answer.statusCode === 502 || answer.statusCode === 503 || answer.statusCode === 504) && attempt < ELASTICSEARCH_REQUEST_RETRIES) continue;
       if (answer.statusCode >= 400) {
         throw new errors.ResponseError({ body: answer.body, statusCode: answer.statusCode, headers: answer.headers, warnings: null, meta: RESPONSE_META });
+      }
+      // Not Elasticsearch's answer (a proxy's sign-in page, a redirect, which undici does not
+      // follow): taken for a search answer it failed later as "cannot read 'hits' of undefined".
+      if (typeof answer.body !== 'object' || answer.body === null) {
+        const text = typeof answer.body === 'string' ? answer.body : '';
+        const contentType = String(answer.headers['content-type'] ?? 'no content-type');
+        throw new errors.DeserializationError(
+          `${this.origin} answered POST ${path} with HTTP ${answer.statusCode} (${contentType}), not Elasticsearch's JSON: ${JSON.stringify(text.slice(0, 200))}`,
+          text,
+        );
       }
       return answer.body;
     }
@@ -137,7 +154,18 @@ function retryBackoffSeconds(attempt: number): number {
   return ceiling + Math.random() * ceiling;
 }
 
-function authorizationOf(auth: NonNullable<ElasticsearchSettings['auth']>): string {
-  if ('apiKey' in auth) return `ApiKey ${auth.apiKey}`;
-  return `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`;
+function authorizationHeader(auth: ElasticsearchSettings['auth']): { authorization?: string } {
+  if (!auth) return {};
+  if ('apiKey' in auth) return { authorization: `ApiKey ${auth.apiKey}` };
+  return { authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}` };
+}
+
+/**
+ * A username and password written in the node URL (`https://elastic:secret@es:9200`): the config
+ * accepts them, and the official client (everything but serve's searches) sends them when the
+ * config names no apiKey or username; the pool's origin leaves them out.
+ */
+function credentialsIn(url: URL): ElasticsearchSettings['auth'] {
+  if (url.username === '' || url.password === '') return undefined;
+  return { username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) };
 }

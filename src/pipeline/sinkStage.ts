@@ -82,7 +82,12 @@ export class SinkStage {
     // heartbeats meanwhile the member is evicted and its commit refused.
     const whileWaiting = <T>(work: Promise<T>): Promise<T> => heartbeatWhile(work, heartbeat, this.deps.heartbeatEveryMs ?? HEARTBEAT_EVERY_MS);
     const letters: DeadLetter[] = [];
-    // Within a batch only the newest version of each document matters (what compaction keeps).
+    // Within a batch only the newest version of each document matters (what compaction keeps) —
+    // per set of targets: a reindex's document goes to the version being built alone, so a live
+    // change it is newer than must still reach the alias (the version searches read until the
+    // swap, and for good if the reindex is abandoned). A reindex's document no newer than a live
+    // change is left out: the live change goes to every target, the new version included.
+    // Keyed by id, and a reindex's documents by id and version built.
     const latest = new Map<string, PendingWrite>();
     const context = `${topology.documentsTopic} partition ${batch.partition}, offsets ${batch.firstOffset() ?? batch.lastOffset()}-${batch.lastOffset()}`;
     const read = await whileWaiting(readDocuments(batch.messages, codec, this.deps.decoding, context, (error) =>
@@ -95,9 +100,14 @@ export class SinkStage {
         letters.push(this.documentLetter(message, batch.partition, outcome.error));
         return;
       }
-      const known = latest.get(outcome.id);
-      if (!known || outcome.version >= known.record.version) latest.set(outcome.id, { record: outcome, message });
+      const key = outcome.onlyInto === undefined ? outcome.id : `${outcome.id}\u0000${outcome.onlyInto}`;
+      const known = latest.get(key);
+      if (!known || outcome.version >= known.record.version) latest.set(key, { record: outcome, message });
     });
+    for (const [key, write] of latest) {
+      const live = write.record.onlyInto === undefined ? undefined : latest.get(write.record.id);
+      if (live && live.record.version >= write.record.version) latest.delete(key);
+    }
 
     let pending = [...latest.values()];
     // A batch of nothing but unreadable messages has nothing to write (an empty bulk is refused).

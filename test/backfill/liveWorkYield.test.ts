@@ -65,9 +65,45 @@ describe('LiveWorkYield', () => {
     expect(now()).toBe(2_000);
   });
 
+  it('never waits longer than maxWaitMs for a reading either: Kafka unreachable (its admin retrying) slows a slice, never holds it', async () => {
+    const { options } = scripted([]);
+    // A reading that never settles. The scripted clock moves only when the yield sleeps, so the
+    // bound on a reading is a real timer: a short maxWaitMs keeps this test fast.
+    const told: string[] = [];
+    const gate = new LiveWorkYield(() => new Promise<LiveWork>(() => {}), limits, { ...options, maxWaitMs: 50, onUnread: (reason) => told.push(reason) });
+    const outcome = await Promise.race([gate.turn().then(() => 'went'), new Promise((resolve) => setTimeout(() => resolve('held'), 1_000))]);
+    expect(outcome).toBe('went');
+    expect(told).toHaveLength(1);
+    expect(told[0]).toMatch(/^no answer from Kafka within \d+ ms$/);
+  });
+
+  it('starts no new reading while one is still under way, however old: none piles up against an unreachable Kafka', async () => {
+    let reads = 0;
+    let clock = 0;
+    const gate = new LiveWorkYield(() => (reads++, new Promise<LiveWork>(() => {})), limits, { pollMs: 200, maxWaitMs: 20, now: () => clock, sleep: async () => {} });
+    for (let slice = 0; slice < 3; slice++) {
+      (await gate.turn())();
+      clock += 1_000;
+    }
+    expect(reads).toBe(1);
+  });
+
   it('takes a reading that fails as nothing pending', async () => {
     const { read, options, now } = scripted([new Error('The group coordinator is not available')]);
     expect(await waited(new LiveWorkYield(read, limits, options), now)).toBe(0);
+  });
+
+  it('says once why it could not read the live pipeline’s work, and again after a reading that succeeded', async () => {
+    const failure = new Error('The group coordinator is not available');
+    const { read, options } = scripted([failure, failure, { changeEvents: 0, documents: 0 }, failure]);
+    const told: string[] = [];
+    let clock = 0;
+    const gate = new LiveWorkYield(read, limits, { ...options, now: () => clock, onUnread: (reason) => told.push(reason) });
+    for (let slice = 0; slice < 4; slice++) {
+      (await gate.turn())();
+      clock += 1_000;
+    }
+    expect(told).toEqual(['The group coordinator is not available', 'The group coordinator is not available']);
   });
 
   it('serves the slices that ask within one poll with one reading', async () => {

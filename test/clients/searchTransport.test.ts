@@ -12,7 +12,7 @@ interface Seen {
   body: string;
 }
 const seen: Seen[] = [];
-let answers: Array<{ status: number; body: unknown } | 'hang' | 'reset'> = [];
+let answers: Array<{ status: number; body: unknown } | { status: number; text: string; contentType: string } | 'hang' | 'reset'> = [];
 
 const SEARCH_CONTEXT_MISSING = {
   error: {
@@ -35,6 +35,10 @@ describe('SearchTransport, against a stand-in cluster on loopback', () => {
         const answer = answers.length > 1 ? answers.shift() : answers[0];
         if (answer === 'hang' || answer === undefined) return;
         if (answer === 'reset') return request.socket.destroy();
+        if ('text' in answer) {
+          response.writeHead(answer.status, { 'content-type': answer.contentType, location: '/elsewhere' });
+          return response.end(answer.text);
+        }
         response.writeHead(answer.status, { 'content-type': 'application/vnd.elasticsearch+json;compatible-with=9' });
         response.end(JSON.stringify(answer.body));
       });
@@ -82,6 +86,17 @@ describe('SearchTransport, against a stand-in cluster on loopback', () => {
     }
   });
 
+  it('sends the credentials written in the node URL, as the official client does when no apiKey or username is set', async () => {
+    answers = [{ status: 200, body: { hits: { hits: [] } } }];
+    const transport = new SearchTransport(settings({ node: node.replace('http://', 'http://elastic:p%40ss@') }));
+    try {
+      await transport.search({ index: 'movies' });
+      expect(seen[0]?.headers['authorization']).toBe(`Basic ${Buffer.from('elastic:p@ss').toString('base64')}`);
+    } finally {
+      await transport.close();
+    }
+  });
+
   it('fails an error answer as the official client does: a ResponseError with the status and Elasticsearch’s types and reasons', async () => {
     answers = [{ status: 404, body: SEARCH_CONTEXT_MISSING }];
     const transport = new SearchTransport(settings());
@@ -94,6 +109,23 @@ describe('SearchTransport, against a stand-in cluster on loopback', () => {
       expect(seen).toHaveLength(1);
     } finally {
       await transport.close();
+    }
+  });
+
+  it('fails an answer that is not JSON (a proxy’s page, a redirect) with what answered and how, not as a search answer', async () => {
+    for (const status of [200, 302]) {
+      answers = [{ status, text: '<html><body>Sign in</body></html>', contentType: 'text/html' }];
+      const transport = new SearchTransport(settings());
+      try {
+        const error = await transport.search({ index: 'movies' }).catch((failure: unknown) => failure);
+        expect(error).toBeInstanceOf(errors.DeserializationError);
+        expect((error as Error).message).toContain(`HTTP ${status}`);
+        expect((error as Error).message).toContain('/movies/_search');
+        expect((error as Error).message).toContain('text/html');
+        expect((error as Error).message).toContain('Sign in');
+      } finally {
+        await transport.close();
+      }
     }
   });
 
@@ -119,6 +151,24 @@ describe('SearchTransport, against a stand-in cluster on loopback', () => {
     try {
       await expect(transport.search({ index: 'movies' })).resolves.toEqual({ hits: { hits: [] } });
       expect(seen).toHaveLength(2);
+    } finally {
+      await transport.close();
+    }
+  });
+
+  it('gives up at once when its signal aborts while it waits to send a dropped search again, not after the pause', async () => {
+    answers = ['reset', { status: 200, body: { hits: { hits: [] } } }];
+    const transport = new SearchTransport(settings());
+    try {
+      const controller = new AbortController();
+      const started = performance.now();
+      const searching = transport.search({ index: 'movies' }, { signal: controller.signal }).catch((failure: unknown) => failure);
+      // The connection is dropped at once; the pause before the second try is 1–2 s.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      controller.abort();
+      expect(await searching).toBeInstanceOf(errors.RequestAbortedError);
+      expect(performance.now() - started).toBeLessThan(600);
+      expect(seen).toHaveLength(1);
     } finally {
       await transport.close();
     }

@@ -375,6 +375,28 @@ describe.each(['event loop', 'worker threads'] as const)('SinkStage, documents d
     expect(consumer.commits).toHaveLength(2);
   });
 
+  it("keeps a live change for the alias when a newer reindex document of the same entity is in the batch: that one goes to the new version alone", async () => {
+    const es = fakeElasticsearch(() => 201);
+    const { stage } = sink(es.client, { extraTargets: () => ['films_v2'] });
+    const consumer = fakeConsumer();
+    await stage.run(consumer.consumer);
+    const reindexed = (id: string, version: number, title: string): KafkaMessage => {
+      const message = codec.toMessage({ id, document: { filmId: id, title }, version, eventTsMs: null });
+      const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]));
+      return kafkaMessage({ key: id, value: message.value as Buffer, headers: { ...headers, 'fedsearch-only-into': 'films_v2' } });
+    };
+    // The live change (fetched first) and the reindex's fetch of the same film, read in one batch;
+    // then a live change newer than the reindex's document, which makes that one redundant.
+    await consumer.deliver(topology.documentsTopic, [document('f1', 5, 'Live'), reindexed('f1', 6, 'Reindexed'), reindexed('f2', 3, 'Reindexed'), document('f2', 4, 'Live')]);
+    const written = writes(es.requests[0] ?? []).map(([target, id, version, title]) => `${target}/${id}@${version} ${String(title)}`);
+    // The alias (the version searches read until the swap) must get the live change.
+    expect(written.filter((write) => write.startsWith('films/'))).toEqual(['films/f1@5 Live', 'films/f2@4 Live']);
+    // The new version ends up with the newest of each.
+    expect(written).toContain('films_v2/f1@6 Reindexed');
+    expect(written).toContain('films_v2/f2@4 Live');
+    expect(written).not.toContain('films_v2/f2@3 Reindexed');
+  });
+
   it('during a reindex, pairs the answer with every target\'s write: one item per write is not an answer', async () => {
     const sent: number[] = [];
     const client: BulkClient = {
