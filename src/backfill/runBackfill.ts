@@ -75,14 +75,16 @@ export async function runBackfill(loaded: LoadedIndex, options: BackfillOptions,
     const metadata = await readIndexMetadata(elasticsearch, config.index);
     if (!metadata) throw new UserError(`${config.index} is not provisioned yet: run \`fedsearch provision ${config.sourceFile}\` first`);
     const resumeFrom = await checkpointToResume(elasticsearch, config.index, options.resume, progress);
+    await giveUpPendingReindex(elasticsearch, loaded, metadata, options.newVersion && options.resume ? (resumeFrom?.target ?? null) : null, progress);
     const target = options.newVersion
       ? await startNewVersion(elasticsearch, loaded, metadata.liveIndex, resumeFrom?.target ?? null, options, progress)
       : null;
     const checkpoint: BackfillCheckpoint = { ...(resumeFrom ?? freshCheckpoint(config.index)), target };
 
     const { enricher, sink, liveWork } = await startEnricherAndSink(loaded, 'backfill', { documentsFor: target }).catch(async (error: unknown) => {
-      // Announced but never filled: stop the running sinks' dual writes.
-      if (target) await abandonReindex(elasticsearch, loaded).catch(() => undefined);
+      // A new version announced but never filled: stop the running sinks' dual writes. A resumed
+      // one keeps them (see the catch below).
+      if (target && target !== resumeFrom?.target) await abandonReindex(elasticsearch, loaded).catch(() => undefined);
       throw error;
     });
     progress.note(
@@ -127,8 +129,12 @@ export async function runBackfill(loaded: LoadedIndex, options: BackfillOptions,
       if (target) await retireVersion(elasticsearch, metadata.liveIndex, options, (message) => progress.note(message));
       return summary;
     } catch (error) {
-      if (target) await abandonReindex(elasticsearch, loaded).catch(() => undefined);
+      // A stopped reindex stays announced: the running sinks go on writing live updates to the
+      // version being built, and the documents of finished pages still on their way through the
+      // documents topic reach it too. `--resume --new-version` skips those pages, so abandoning
+      // here would leave their entities missing or stale in the new version after its swap.
       await saveCheckpoint(elasticsearch, checkpoint).catch(() => undefined);
+      if (target) progress.note(`live updates go on to ${metadata.liveIndex} and ${target} until the reindex is resumed (or a backfill without --resume gives it up)`);
       throw error;
     } finally {
       progress.stop();
@@ -164,6 +170,25 @@ async function checkpointToResume(
   return resume ? previous : undefined;
 }
 
+/**
+ * A reindex that stopped stays announced (the running sinks write to both versions) until it is
+ * resumed. A backfill that does not resume it gives it up: a new reindex announces its own
+ * version instead, and a backfill of the live version ends by clearing the checkpoint that could
+ * have resumed it, so its dual writes would otherwise go on for nothing.
+ */
+async function giveUpPendingReindex(
+  elasticsearch: Client,
+  loaded: LoadedIndex,
+  metadata: { reindexTarget?: string | null; liveIndex: string },
+  resuming: string | null,
+  progress: BackfillProgress,
+): Promise<void> {
+  const pending = metadata.reindexTarget ?? null;
+  if (pending === null || pending === resuming) return;
+  await abandonReindex(elasticsearch, loaded);
+  progress.note(`the stopped reindex into ${pending} is given up: live updates go to ${metadata.liveIndex} alone until a new version is announced (${pending} stays until deleted)`);
+}
+
 function freshCheckpoint(index: string): BackfillCheckpoint {
   const now = new Date().toISOString();
   return { index, cursor: null, linesDone: 0, done: 0, written: 0, deleted: 0, failed: 0, target: null, startedAt: now, updatedAt: now };
@@ -193,7 +218,8 @@ async function startNewVersion(
     const { message } = await announceReindexTarget(elasticsearch, registry, loaded, target, options.ackTimeoutMs ?? SINK_ACK_TIMEOUT_MS);
     progress.note(message);
   } catch (error) {
-    await abandonReindex(elasticsearch, loaded).catch(() => undefined);
+    // Only a version of this run's own: a resumed one holds pages the resume will skip.
+    if (target !== resumeTarget) await abandonReindex(elasticsearch, loaded).catch(() => undefined);
     throw error;
   } finally {
     await kafkaAdmin.disconnect();

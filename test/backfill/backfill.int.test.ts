@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { ConfigResourceTypes, Kafka } from '../../src/clients/kafkajs.ts';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runAudit } from '../../src/audit/runAudit.ts';
@@ -7,7 +9,7 @@ import { fedsearchAudit } from '../support/cliAudit.ts';
 import { readCheckpoint } from '../../src/backfill/backfillCheckpoint.ts';
 import type { BackfillProgress } from '../../src/backfill/backfillProgress.ts';
 import { runBackfill } from '../../src/backfill/runBackfill.ts';
-import { readIndexMetadata } from '../../src/index/indexMetadata.ts';
+import { readIndexMetadata, updateIndexMetadata } from '../../src/index/indexMetadata.ts';
 import { runPipeline } from '../../src/pipeline/runPipeline.ts';
 import { entityId } from '../../subgraphs/data/studioRows.ts';
 import { createIndexHarness, eventually, type IndexHarness } from '../../support/indexHarness.ts';
@@ -231,19 +233,52 @@ describe('backfill, reindex and audit against the real stack and demo graph', ()
     expect((failure as Error).message).toMatch(
       new RegExp(`^backfill of ${h.index} stopped: a batch of \\d+ ids from mov-\\d+ failed: .+; the checkpoint keeps the 500 entities of the pages finished before it, \`fedsearch backfill \\S+ --resume --new-version\` continues from there$`),
     );
-    // The first page is checkpointed with the version it was building; that version is no longer
-    // announced to the sinks and the alias has not moved.
+    // The first page is checkpointed with the version it was building; the alias has not moved,
+    // and that version stays announced to the sinks until the reindex is resumed.
     const saved = await readCheckpoint(h.es, h.index);
     expect(saved).toMatchObject({ done: 500, failed: 0, target: `${h.index}_v3` });
     expect(saved?.cursor).not.toBeNull();
     expect(Object.keys(await h.es.indices.getAlias({ name: h.index }))).toEqual([live]);
-    expect((await readIndexMetadata(h.es, h.index))?.reindexTarget ?? null).toBeNull();
+    expect((await readIndexMetadata(h.es, h.index))?.reindexTarget).toBe(`${h.index}_v3`);
+
+    // A movie of the finished page changes while the reindex is stopped. The resume skips that
+    // page: the change reaches the new version only through the live sinks' dual writes.
+    await h.es.indices.refresh({ index: `${h.index}_v3` });
+    const fetched = (await h.es.search<{ movieId: string }>({ index: `${h.index}_v3`, size: 1, query: { match_all: {} } })).hits.hits[0]?._id as string;
+    const title = 'Retitled While The Reindex Was Stopped';
+    const pipeline = await runPipeline(h.loaded, { stage: 'all', metricsPort: 0 });
+    try {
+      await h.gql('mutation($id: ID!, $title: String) { updateMovie(movieId: $id, patch: { title: $title }) { movieId } }', { id: fetched, title });
+      await eventually('the change in the version being built', async () => {
+        await h.es.indices.refresh({ index: `${h.index}_v3` });
+        const doc = await h.es.get<{ title: string }>({ index: `${h.index}_v3`, id: fetched }, { ignore: [404] });
+        return doc.found && doc._source?.title === title ? true : undefined;
+      });
+    } finally {
+      await pipeline.stop();
+    }
 
     const resumed = await runBackfill(h.loaded, { ...defaults, rate: Number.POSITIVE_INFINITY, newVersion: true, cleanup: true, resume: true }, quiet);
     expect(resumed).toMatchObject({ failed: 0, liveIndex: `${h.index}_v3`, previousIndex: live });
     expect(await readCheckpoint(h.es, h.index)).toBeUndefined();
+    expect((await h.es.get<{ title: string }>({ index: h.index, id: fetched }))._source?.title).toBe(title);
     expect(await audit()).toMatchObject(clean);
   }, 180_000);
+
+  it('a backfill that does not resume a stopped reindex gives it up: the sinks stop writing to its version', async () => {
+    const live = Object.keys(await h.es.indices.getAlias({ name: h.index }))[0] as string;
+    const stopped = `${h.index}_v9`;
+    await h.es.indices.create({ index: stopped });
+    // What a reindex stopped by a failure or Ctrl-C leaves: its version still announced.
+    await updateIndexMetadata(h.es, h.index, { reindexTarget: stopped, reindexAnnouncement: 'stopped-reindex' });
+    const idsFile = join(mkdtempSync(join(tmpdir(), 'fedsearch-ids-')), 'ids.txt');
+    writeFileSync(idsFile, `${entityId('mov', 1)}\n`);
+    const notes: string[] = [];
+    await runBackfill(h.loaded, { ...defaults, rate: Number.POSITIVE_INFINITY, idsFile }, { ...quiet, note: (message) => void notes.push(message) });
+    expect(notes).toContain(`the stopped reindex into ${stopped} is given up: live updates go to ${live} alone until a new version is announced (${stopped} stays until deleted)`);
+    expect((await readIndexMetadata(h.es, h.index))?.reindexTarget ?? null).toBeNull();
+    await h.es.indices.delete({ index: stopped });
+  }, 60_000);
 
   it('says at once that a config without backfill.query needs --ids-file, and leaves no checkpoint', async () => {
     const withoutQuery = h.configFile.replace(/\.yaml$/, '.no-query.yaml');
