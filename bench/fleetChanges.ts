@@ -1,4 +1,4 @@
-import type { Client } from '@elastic/elasticsearch';
+import type { Client, estypes } from '@elastic/elasticsearch';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Producer } from '../src/clients/kafkajs.ts';
 import { postGraphQL } from '../subgraphs/shared/postGraphQL.ts';
@@ -65,6 +65,11 @@ export interface FreshnessSample {
   refused: number;
   /** Every timed (index, change), in the order sent. */
   traces: ChangeTrace[];
+  /** Searches for pending changes, and those of them whose hits were more than they asked for (cut off). */
+  polls: number;
+  cutOff: number;
+  /** When each cut-off poll was answered (epoch ms). */
+  cutOffAt: number[];
 }
 
 /**
@@ -87,7 +92,18 @@ export class FleetChanges {
   private readonly unproduced = new Map<string, Map<string, ChangeTrace>>();
 
   constructor(
-    private readonly deps: { es: Client; producer: Producer; moviesGateway: string; shopGateway: string; movies: number; moviesPerSecond: number; shopPerSecond: number; label: string },
+    private readonly deps: {
+      es: Client;
+      producer: Producer;
+      moviesGateway: string;
+      shopGateway: string;
+      movies: number;
+      moviesPerSecond: number;
+      shopPerSecond: number;
+      label: string;
+      /** The search before 2026-12-06 (third session): every index matching every pending title (see poll). */
+      sharedPoll?: boolean;
+    },
   ) {}
 
   /** Starts the two change clocks and the poller. */
@@ -227,22 +243,44 @@ export class FleetChanges {
     await this.deps.producer.sendBatch({ acks: -1, topicMessages: targets.map((index) => ({ topic: index.topic, messages: [{ key, value }] })) });
   }
 
+  /**
+   * One search over every index with changes pending, each index matching only its own pending
+   * titles (by its concrete index name, `<alias>_v<n>`), so that the hits are never more than the
+   * pending (index, change) pairs the search asks for. Until 2026-12-06 (third session) every index
+   * matched every pending title of all of them, with `size` the pending pairs: an index that had
+   * already found a title another index still waited for returned it again, the hits outnumbered
+   * `size`, and Elasticsearch cut them off in index-name order — the last indexes by name were not
+   * found for as long as new changes kept coming (the "stall" of the 2026-12-06 runs; see
+   * bench/README.md). `cutOff` counts polls whose hits were cut off all the same.
+   */
   private async poll(): Promise<void> {
     while (!this.stopped) {
       await sleep(POLL_PAUSE_MS);
       const aliases = [...this.pending].filter(([, byTitle]) => byTitle.size > 0).map(([alias]) => alias);
       if (aliases.length === 0) continue;
-      const titles = aliases.flatMap((alias) => [...(this.pending.get(alias) as Map<string, Pending>).keys()]);
+      const titlesOf = (alias: string): string[] => [...(this.pending.get(alias) as Map<string, Pending>).keys()];
+      const matching = (titles: string[]): estypes.QueryDslQueryContainer => ({ bool: { should: [{ terms: { 'title.keyword': titles } }, { terms: { 'name.keyword': titles } }], minimum_should_match: 1 } });
+      const should = this.deps.sharedPoll
+        ? [matching(aliases.flatMap(titlesOf))]
+        : aliases.map((alias): estypes.QueryDslQueryContainer => ({ bool: { filter: [{ prefix: { _index: `${alias}_v` } }, matching(titlesOf(alias))] } }));
+      const asked = aliases.reduce((sum, alias) => sum + (this.pending.get(alias) as Map<string, Pending>).size, 0);
       let hits: Array<{ _index: string; _source?: { title?: string; name?: string } }>;
       try {
         const found = await this.deps.es.search<{ title?: string; name?: string }>({
           index: aliases.join(','),
-          size: titles.length,
+          size: asked,
+          track_total_hits: true,
           _source: ['title', 'name'],
-          query: { bool: { should: [{ terms: { 'title.keyword': titles } }, { terms: { 'name.keyword': titles } }] } },
+          query: { bool: { should, minimum_should_match: 1 } },
           ignore_unavailable: true,
         });
         hits = found.hits.hits;
+        const total = typeof found.hits.total === 'number' ? found.hits.total : (found.hits.total?.value ?? 0);
+        this.sample.polls++;
+        if (total > hits.length) {
+          this.sample.cutOff++;
+          this.sample.cutOffAt.push(epochMs(performance.now()));
+        }
       } catch {
         continue; // Elasticsearch busy: the next poll
       }
@@ -269,7 +307,7 @@ export class FleetChanges {
 }
 
 function emptySample(): FreshnessSample {
-  return { latenciesMs: [], byGraph: { movies: [], shop: [] }, superseded: 0, lost: 0, refused: 0, traces: [] };
+  return { latenciesMs: [], byGraph: { movies: [], shop: [] }, superseded: 0, lost: 0, refused: 0, traces: [], polls: 0, cutOff: 0, cutOffAt: [] };
 }
 
 function epochMs(now: number): number {

@@ -12,6 +12,7 @@ interface Run {
   run: string;
   indexes: number;
   changes?: ChangeTrace[];
+  pollsCutOffAt?: number[];
   metrics?: Array<{ at: number; byIndex: Record<string, [number, number, number, number, number]> }>;
 }
 
@@ -34,11 +35,14 @@ for (const [position, run] of runs.entries()) {
   if (changes.length === 0) continue;
   const t0 = Math.min(...changes.map((t) => t.sentAt));
   process.stdout.write(`\n== run ${position}: ${run.indexes} indexes, ${changes.length} timed (index, change) pairs; ms, median / max per second sent\n`);
-  process.stdout.write(`second | pairs | ${STAGES.map(([name]) => name).join(' | ')}\n`);
+  process.stdout.write(`second | pairs | ${STAGES.map(([name]) => name).join(' | ')} | searches cut off in that second\n`);
   const bySecond = group(changes, (t) => Math.floor((t.sentAt - t0) / 1000));
+  const cutOff = group(run.pollsCutOffAt ?? [], (at) => Math.floor((at - t0) / 1000));
   for (const [second, list] of [...bySecond].sort((a, b) => a[0] - b[0])) {
-    process.stdout.write(`${String(second).padStart(6)} | ${String(list.length).padStart(5)} | ${STAGES.map(([, span]) => medianMax(list.map(span))).join(' | ')}\n`);
+    process.stdout.write(`${String(second).padStart(6)} | ${String(list.length).padStart(5)} | ${STAGES.map(([, span]) => medianMax(list.map(span))).join(' | ')} | ${cutOff.get(second)?.length ?? 0}\n`);
   }
+  const afterwards = [...cutOff].filter(([second]) => second > Math.max(...bySecond.keys())).reduce((sum, [, list]) => sum + list.length, 0);
+  if (afterwards > 0) process.stdout.write(`searches cut off after the last change was sent: ${afterwards}\n`);
   const slow = changes.filter((t) => (diff(t.foundAt, t.sentAt) ?? Number.POSITIVE_INFINITY) > SLOW_MS);
   process.stdout.write(`\nslow (> ${SLOW_MS} ms or never found): ${slow.length} of ${changes.length}\n`);
   for (const graph of ['movies', 'shop'] as const) {

@@ -13,7 +13,8 @@
 // FEDSEARCH_FLEET_SECONDS (timed seconds per run, 40), FEDSEARCH_FLEET_WARM_UP_SECONDS (10),
 // FEDSEARCH_FLEET_CLIS (label=path/to/cli/fedsearch.js,…: several builds, run alternately — the
 // baseline first; default: this clone's), FEDSEARCH_FLEET_OUT (bench/many-indexes-results.json),
-// FEDSEARCH_FLEET_LOG_DIR (each run process's output to a file there; FEDSEARCH_LOG_LEVEL, warn,
+// FEDSEARCH_FLEET_POLL=shared (the freshness search before 2026-12-06, third session, whose
+// hits were cut off: see FleetChanges.poll), FEDSEARCH_FLEET_LOG_DIR (each run process's output to a file there; FEDSEARCH_LOG_LEVEL, warn,
 // is passed on). Each run's `changes` in the JSON is the timeline of every timed (index, change) —
 // sent, on its change topic, fetched by the enrich stage, produced, searchable (see ChangeTrace) —
 // and `metrics` the run process's per-index counters scraped every second of the timed part.
@@ -81,7 +82,7 @@ interface Measured {
   peakRssMiBByProcess: number[];
   cpuMsPerDocument: number;
   documents: number;
-  freshnessMs: { p50: number; p95: number; p99: number; count: number; moviesP99: number; shopP99: number; superseded: number; lost: number; refused: number };
+  freshnessMs: { p50: number; p95: number; p99: number; count: number; moviesP99: number; shopP99: number; superseded: number; lost: number; refused: number; polls: number; pollsCutOff: number };
   kafkaConnections: number;
   elasticsearchConnections: number;
   consumerGroupsWithMembers: number;
@@ -90,6 +91,8 @@ interface Measured {
   exitCodes: Array<number | null>;
   /** Where the timed changes' seconds went, per stage (ms): p50 / p95 / p99 / max. */
   stages: Record<string, { p50: number; p95: number; p99: number; max: number; count: number }>;
+  /** When each search for pending changes whose hits were cut off was answered (epoch ms). */
+  pollsCutOffAt: number[];
   changes: ChangeTrace[];
   metrics: MetricsSample[];
 }
@@ -134,7 +137,7 @@ try {
   const producer = kafka.producer();
   await producer.connect();
   cleanups.push(() => producer.disconnect());
-  const changes = new FleetChanges({ es, producer, moviesGateway: movies.gatewayUrl, shopGateway: shop.gatewayUrl, movies: MOVIES, moviesPerSecond: MOVIE_CHANGES_PER_SECOND, shopPerSecond: SHOP_CHANGES_PER_SECOND, label: run });
+  const changes = new FleetChanges({ es, producer, moviesGateway: movies.gatewayUrl, shopGateway: shop.gatewayUrl, movies: MOVIES, moviesPerSecond: MOVIE_CHANGES_PER_SECOND, shopPerSecond: SHOP_CHANGES_PER_SECOND, label: run, sharedPoll: process.env.FEDSEARCH_FLEET_POLL === 'shared' });
   changes.start();
   cleanups.push(() => changes.stop());
   // Each document produced for a timed change: when its fetch was sent and when it was produced.
@@ -165,13 +168,14 @@ try {
       results.push(await measure(cli, spec, indexes, processes, env, root, changes, admin));
       const last = results.at(-1) as Measured;
       for (const [stage, p] of Object.entries(last.stages)) say(`  ${stage}: p50 ${p.p50.toFixed(0)} / p95 ${p.p95.toFixed(0)} / p99 ${p.p99.toFixed(0)} / max ${p.max.toFixed(0)} ms (${p.count})`);
+      say(`  searches for pending changes: ${last.freshnessMs.polls}, hits cut off in ${last.freshnessMs.pollsCutOff}`);
       say(`  rss ${last.peakRssMiB.toFixed(0)} MiB, cpu/doc ${last.cpuMsPerDocument.toFixed(2)} ms, p99 ${last.freshnessMs.p99.toFixed(0)} ms, kafka conns ${last.kafkaConnections}, groups ${last.consumerGroupsWithMembers}, ctrl-c ${last.ctrlCSeconds.map((s) => s.toFixed(1)).join('/')} s`);
     }
   }
   const output = {
     date: new Date().toISOString(),
     machine: '2-core development machine, shared with other work',
-    settings: { seconds: SECONDS, warmUpSeconds: WARM_UP_SECONDS, movieChangesPerSecond: MOVIE_CHANGES_PER_SECOND, shopChangesPerSecond: SHOP_CHANGES_PER_SECOND, studioMovies: MOVIES },
+    settings: { poll: process.env.FEDSEARCH_FLEET_POLL === 'shared' ? 'shared (before the fix)' : 'per index', seconds: SECONDS, warmUpSeconds: WARM_UP_SECONDS, movieChangesPerSecond: MOVIE_CHANGES_PER_SECOND, shopChangesPerSecond: SHOP_CHANGES_PER_SECOND, studioMovies: MOVIES },
     results,
   };
   mkdirSync(dirname(OUT), { recursive: true });
@@ -293,6 +297,7 @@ async function measure(cli: { label: string; path: string }, spec: string, index
       ctrlCSeconds: stops.map((stop) => stop.seconds),
       exitCodes: stops.map((stop) => stop.code),
       stages: stagesOf(sample.traces),
+      pollsCutOffAt: sample.cutOffAt,
       changes: sample.traces,
       metrics,
     };
@@ -424,6 +429,8 @@ function freshness(sample: FreshnessSample): Measured['freshnessMs'] {
     superseded: sample.superseded,
     lost: sample.lost,
     refused: sample.refused,
+    polls: sample.polls,
+    pollsCutOff: sample.cutOff,
   };
 }
 
