@@ -1,4 +1,4 @@
-import type { Client } from '@elastic/elasticsearch';
+import type { Client, estypes } from '@elastic/elasticsearch';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Producer } from '../src/clients/kafkajs.ts';
 import { postGraphQL } from '../subgraphs/shared/postGraphQL.ts';
@@ -13,6 +13,8 @@ export interface FleetIndex {
 
 interface Pending {
   sentAt: number;
+  /** Its timeline record, when timed. */
+  trace: ChangeTrace | undefined;
   /** The entity changed: a later change of it found first stands for this one too. */
   entity: string;
   timed: boolean;
@@ -31,6 +33,26 @@ const PRODUCTS = [
 ];
 const POLL_PAUSE_MS = 100;
 
+/**
+ * One timed (index, change), its stages in epoch milliseconds (performance.timeOrigin +
+ * performance.now(), the clock the run process's own timestamps use): the mutation sent, answered,
+ * the change event acknowledged on the index's change topic, the enrich stage's gateway fetch of it
+ * sent (the document's `fedsearch-version` header, µs), the document produced to the documents
+ * topic (its Kafka timestamp), and found by a search (searchable).
+ */
+export interface ChangeTrace {
+  alias: string;
+  graph: FleetIndex['graph'];
+  seq: number;
+  title: string;
+  sentAt: number;
+  answeredAt?: number;
+  onTopicAt?: number;
+  fetchSentAt?: number;
+  producedAt?: number;
+  foundAt?: number;
+}
+
 export interface FreshnessSample {
   /** Change sent → searchable in that index, ms, ascending. */
   latenciesMs: number[];
@@ -41,6 +63,13 @@ export interface FreshnessSample {
   lost: number;
   /** Mutations the graph refused. */
   refused: number;
+  /** Every timed (index, change), in the order sent. */
+  traces: ChangeTrace[];
+  /** Searches for pending changes, and those of them whose hits were more than they asked for (cut off). */
+  polls: number;
+  cutOff: number;
+  /** When each cut-off poll was answered (epoch ms). */
+  cutOffAt: number[];
 }
 
 /**
@@ -59,9 +88,22 @@ export class FleetChanges {
   private stopped = false;
   private seq = 0;
   private readonly loops: Array<Promise<void>> = [];
+  /** Timed changes by alias, then by the Avro encoding of their title (length prefix and bytes), not yet seen on the documents topic. */
+  private readonly unproduced = new Map<string, Map<string, ChangeTrace>>();
 
   constructor(
-    private readonly deps: { es: Client; producer: Producer; moviesGateway: string; shopGateway: string; movies: number; moviesPerSecond: number; shopPerSecond: number; label: string },
+    private readonly deps: {
+      es: Client;
+      producer: Producer;
+      moviesGateway: string;
+      shopGateway: string;
+      movies: number;
+      moviesPerSecond: number;
+      shopPerSecond: number;
+      label: string;
+      /** The search before 2026-12-06 (third session): every index matching every pending title (see poll). */
+      sharedPoll?: boolean;
+    },
   ) {}
 
   /** Starts the two change clocks and the poller. */
@@ -79,7 +121,10 @@ export class FleetChanges {
   /** From now on, changes are timed into a fresh sample (false: sent, waited for, not recorded). */
   setTimed(timed: boolean): void {
     this.timed = timed;
-    if (timed) this.sample = emptySample();
+    if (timed) {
+      this.sample = emptySample();
+      this.unproduced.clear();
+    }
   }
 
   /** Waits until no change is pending (up to `timeoutMs`); the timed ones still pending then count as lost. Returns the sample. */
@@ -131,7 +176,9 @@ export class FleetChanges {
     const title = `fleet ${this.deps.label} ${seq}`;
     const sentAt = this.expect(targets, title, movieId, seq);
     await postGraphQL(this.deps.moviesGateway, RETITLE, { id: movieId, title });
+    this.stamp(targets, title, 'answeredAt');
     await this.publish(targets, movieId, { movieId }, sentAt);
+    this.stamp(targets, title, 'onTopicAt');
   }
 
   private async changeProduct(): Promise<void> {
@@ -142,7 +189,9 @@ export class FleetChanges {
     const name = `fleet ${this.deps.label} ${seq}`;
     const sentAt = this.expect(targets, name, `${product.sku} ${product.package}`, seq);
     await postGraphQL(this.deps.shopGateway, RENAME, { ...product, name });
+    this.stamp(targets, name, 'answeredAt');
     await this.publish(targets, JSON.stringify([product.sku, product.package]), product, sentAt);
+    this.stamp(targets, name, 'onTopicAt');
   }
 
   private expect(targets: FleetIndex[], title: string, entity: string, seq: number): number {
@@ -150,9 +199,42 @@ export class FleetChanges {
     for (const index of targets) {
       let byTitle = this.pending.get(index.alias);
       if (!byTitle) this.pending.set(index.alias, (byTitle = new Map()));
-      byTitle.set(title, { sentAt, entity, timed: this.timed, seq, graph: index.graph });
+      let trace: ChangeTrace | undefined;
+      if (this.timed) {
+        trace = { alias: index.alias, graph: index.graph, seq, title, sentAt: epochMs(sentAt) };
+        this.sample.traces.push(trace);
+        let byEncoding = this.unproduced.get(index.alias);
+        if (!byEncoding) this.unproduced.set(index.alias, (byEncoding = new Map()));
+        byEncoding.set(avroString(title).toString('latin1'), trace);
+      }
+      byTitle.set(title, { sentAt, trace, entity, timed: this.timed, seq, graph: index.graph });
     }
     return sentAt;
+  }
+
+  private stamp(targets: FleetIndex[], title: string, field: 'answeredAt' | 'onTopicAt'): void {
+    const at = epochMs(performance.now());
+    for (const index of targets) {
+      const trace = this.pending.get(index.alias)?.get(title)?.trace;
+      if (trace) trace[field] = at;
+    }
+  }
+
+  /**
+   * A message read from an index's documents topic: the timed changes whose title it carries (an
+   * Avro string: its length prefix, then its bytes) were fetched when its version header says and
+   * produced at its timestamp.
+   */
+  documentSeen(alias: string, value: Buffer, timestampMs: number, versionMicros: number): void {
+    const byEncoding = this.unproduced.get(alias);
+    if (!byEncoding || byEncoding.size === 0) return;
+    const text = value.toString('latin1');
+    for (const [encoding, trace] of byEncoding) {
+      if (!text.includes(encoding)) continue;
+      trace.producedAt = timestampMs;
+      if (Number.isFinite(versionMicros)) trace.fetchSentAt = versionMicros / 1000;
+      byEncoding.delete(encoding);
+    }
   }
 
   /** The change event, bare envelope as the demo graph's, on every target's topic in one request. */
@@ -161,22 +243,44 @@ export class FleetChanges {
     await this.deps.producer.sendBatch({ acks: -1, topicMessages: targets.map((index) => ({ topic: index.topic, messages: [{ key, value }] })) });
   }
 
+  /**
+   * One search over every index with changes pending, each index matching only its own pending
+   * titles (by its concrete index name, `<alias>_v<n>`), so that the hits are never more than the
+   * pending (index, change) pairs the search asks for. Until 2026-12-06 (third session) every index
+   * matched every pending title of all of them, with `size` the pending pairs: an index that had
+   * already found a title another index still waited for returned it again, the hits outnumbered
+   * `size`, and Elasticsearch cut them off in index-name order — the last indexes by name were not
+   * found for as long as new changes kept coming (the "stall" of the 2026-12-06 runs; see
+   * bench/README.md). `cutOff` counts polls whose hits were cut off all the same.
+   */
   private async poll(): Promise<void> {
     while (!this.stopped) {
       await sleep(POLL_PAUSE_MS);
       const aliases = [...this.pending].filter(([, byTitle]) => byTitle.size > 0).map(([alias]) => alias);
       if (aliases.length === 0) continue;
-      const titles = aliases.flatMap((alias) => [...(this.pending.get(alias) as Map<string, Pending>).keys()]);
+      const titlesOf = (alias: string): string[] => [...(this.pending.get(alias) as Map<string, Pending>).keys()];
+      const matching = (titles: string[]): estypes.QueryDslQueryContainer => ({ bool: { should: [{ terms: { 'title.keyword': titles } }, { terms: { 'name.keyword': titles } }], minimum_should_match: 1 } });
+      const should = this.deps.sharedPoll
+        ? [matching(aliases.flatMap(titlesOf))]
+        : aliases.map((alias): estypes.QueryDslQueryContainer => ({ bool: { filter: [{ prefix: { _index: `${alias}_v` } }, matching(titlesOf(alias))] } }));
+      const asked = aliases.reduce((sum, alias) => sum + (this.pending.get(alias) as Map<string, Pending>).size, 0);
       let hits: Array<{ _index: string; _source?: { title?: string; name?: string } }>;
       try {
         const found = await this.deps.es.search<{ title?: string; name?: string }>({
           index: aliases.join(','),
-          size: titles.length,
+          size: asked,
+          track_total_hits: true,
           _source: ['title', 'name'],
-          query: { bool: { should: [{ terms: { 'title.keyword': titles } }, { terms: { 'name.keyword': titles } }] } },
+          query: { bool: { should, minimum_should_match: 1 } },
           ignore_unavailable: true,
         });
         hits = found.hits.hits;
+        const total = typeof found.hits.total === 'number' ? found.hits.total : (found.hits.total?.value ?? 0);
+        this.sample.polls++;
+        if (total > hits.length) {
+          this.sample.cutOff++;
+          this.sample.cutOffAt.push(epochMs(performance.now()));
+        }
       } catch {
         continue; // Elasticsearch busy: the next poll
       }
@@ -195,6 +299,7 @@ export class FleetChanges {
       byTitle.delete(other);
       if (!earlier.timed) continue;
       if (earlier !== change) this.sample.superseded++;
+      if (earlier.trace) earlier.trace.foundAt = epochMs(now);
       this.sample.latenciesMs.push(now - earlier.sentAt);
       this.sample.byGraph[earlier.graph].push(now - earlier.sentAt);
     }
@@ -202,5 +307,22 @@ export class FleetChanges {
 }
 
 function emptySample(): FreshnessSample {
-  return { latenciesMs: [], byGraph: { movies: [], shop: [] }, superseded: 0, lost: 0, refused: 0 };
+  return { latenciesMs: [], byGraph: { movies: [], shop: [] }, superseded: 0, lost: 0, refused: 0, traces: [], polls: 0, cutOff: 0, cutOffAt: [] };
+}
+
+function epochMs(now: number): number {
+  return performance.timeOrigin + now;
+}
+
+/** A string as Avro writes it: its byte length, zig-zag varint, then its UTF-8 bytes. */
+function avroString(text: string): Buffer {
+  const bytes = Buffer.from(text, 'utf8');
+  let zigzag = bytes.length * 2;
+  const prefix: number[] = [];
+  while (zigzag > 0x7f) {
+    prefix.push((zigzag & 0x7f) | 0x80);
+    zigzag >>>= 7;
+  }
+  prefix.push(zigzag);
+  return Buffer.concat([Buffer.from(prefix), bytes]);
 }

@@ -12,9 +12,14 @@
 // Knobs: FEDSEARCH_FLEET_RUNS (1,10,50,10x1; `label:10x1` runs with that build only),
 // FEDSEARCH_FLEET_SECONDS (timed seconds per run, 40), FEDSEARCH_FLEET_WARM_UP_SECONDS (10),
 // FEDSEARCH_FLEET_CLIS (label=path/to/cli/fedsearch.js,…: several builds, run alternately — the
-// baseline first; default: this clone's), FEDSEARCH_FLEET_OUT (bench/many-indexes-results.json).
+// baseline first; default: this clone's), FEDSEARCH_FLEET_OUT (bench/many-indexes-results.json),
+// FEDSEARCH_FLEET_POLL=shared (the freshness search before 2026-12-06, third session, whose
+// hits were cut off: see FleetChanges.poll), FEDSEARCH_FLEET_LOG_DIR (each run process's output to a file there; FEDSEARCH_LOG_LEVEL, warn,
+// is passed on). Each run's `changes` in the JSON is the timeline of every timed (index, change) —
+// sent, on its change topic, fetched by the enrich stage, produced, searchable (see ChangeTrace) —
+// and `metrics` the run process's per-index counters scraped every second of the timed part.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -24,12 +29,13 @@ import { Kafka, logLevel } from '../src/clients/kafkajs.ts';
 import { METADATA_INDEX } from '../src/index/indexMetadata.ts';
 import { indexNames } from '../src/index/indexNames.ts';
 import { loadIndex } from '../src/index/loadIndex.ts';
+import { waitForTopicLeaders } from '../src/provision/createTopic.ts';
 import { provision } from '../src/provision/provisionCommand.ts';
 import { elasticsearchPort, elasticsearchUrl } from '../stack/elasticsearchService.ts';
 import { kafkaBrokers, kafkaPort } from '../stack/kafkaService.ts';
 import { startShopGraph } from '../subgraphs/shop/shopGraph.ts';
 import { startDemoGraph } from '../subgraphs/startDemoGraph.ts';
-import { FleetChanges, type FleetIndex, type FreshnessSample } from './fleetChanges.ts';
+import { FleetChanges, type ChangeTrace, type FleetIndex, type FreshnessSample } from './fleetChanges.ts';
 import { percentile } from './percentile.ts';
 import { cpuMsOf, peakRssMiBOf } from './processStats.ts';
 import { metricSum, scrape } from './prometheusText.ts';
@@ -49,6 +55,7 @@ const CLIS = (process.env.FEDSEARCH_FLEET_CLIS ?? `this=${here}`).split(',').map
   return { label, path };
 });
 const OUT = process.env.FEDSEARCH_FLEET_OUT ?? new URL('./many-indexes-results.json', import.meta.url).pathname;
+const LOG_DIR = process.env.FEDSEARCH_FLEET_LOG_DIR;
 const largest = Math.max(...RUNS.map((entry) => Number(entry.replace(/^.*:/, '').split('x')[0])));
 
 const begun = Date.now();
@@ -75,13 +82,26 @@ interface Measured {
   peakRssMiBByProcess: number[];
   cpuMsPerDocument: number;
   documents: number;
-  freshnessMs: { p50: number; p95: number; p99: number; count: number; moviesP99: number; shopP99: number; superseded: number; lost: number; refused: number };
+  freshnessMs: { p50: number; p95: number; p99: number; count: number; moviesP99: number; shopP99: number; superseded: number; lost: number; refused: number; polls: number; pollsCutOff: number };
   kafkaConnections: number;
   elasticsearchConnections: number;
   consumerGroupsWithMembers: number;
   consumerMembers: number;
   ctrlCSeconds: number[];
   exitCodes: Array<number | null>;
+  /** Where the timed changes' seconds went, per stage (ms): p50 / p95 / p99 / max. */
+  stages: Record<string, { p50: number; p95: number; p99: number; max: number; count: number }>;
+  /** When each search for pending changes whose hits were cut off was answered (epoch ms). */
+  pollsCutOffAt: number[];
+  changes: ChangeTrace[];
+  metrics: MetricsSample[];
+}
+
+/** The run process's per-index counters at one moment (epoch ms). */
+interface MetricsSample {
+  at: number;
+  /** alias → [change events read, entities fetched, documents written, enrich lag, sink lag]. */
+  byIndex: Record<string, [number, number, number, number, number]>;
 }
 
 let exitCode = 0;
@@ -105,7 +125,9 @@ try {
   const admin = kafka.admin();
   await admin.connect();
   cleanups.push(() => admin.disconnect());
-  await admin.createTopics({ topics: generated.flatMap((index) => index.topics.map((topic) => ({ topic, numPartitions: 1 }))), waitForLeaders: true });
+  const changeTopics = generated.flatMap((index) => index.topics);
+  await admin.createTopics({ topics: changeTopics.map((topic) => ({ topic, numPartitions: 1 })), waitForLeaders: false });
+  await waitForTopicLeaders(admin, changeTopics);
   const provisionStarted = performance.now();
   for (let i = 0; i < generated.length; i += 5) {
     await Promise.all(generated.slice(i, i + 5).map(async (index) => provision(await loadIndex(index.file, { env: { ...process.env, ...env } }), { dryRun: false }, () => {})));
@@ -115,9 +137,25 @@ try {
   const producer = kafka.producer();
   await producer.connect();
   cleanups.push(() => producer.disconnect());
-  const changes = new FleetChanges({ es, producer, moviesGateway: movies.gatewayUrl, shopGateway: shop.gatewayUrl, movies: MOVIES, moviesPerSecond: MOVIE_CHANGES_PER_SECOND, shopPerSecond: SHOP_CHANGES_PER_SECOND, label: run });
+  const changes = new FleetChanges({ es, producer, moviesGateway: movies.gatewayUrl, shopGateway: shop.gatewayUrl, movies: MOVIES, moviesPerSecond: MOVIE_CHANGES_PER_SECOND, shopPerSecond: SHOP_CHANGES_PER_SECOND, label: run, sharedPoll: process.env.FEDSEARCH_FLEET_POLL === 'shared' });
   changes.start();
   cleanups.push(() => changes.stop());
+  // Each document produced for a timed change: when its fetch was sent and when it was produced.
+  const aliasOfTopic = new Map(generated.map((index) => [indexNames(index.alias).documentsTopic, index.alias]));
+  const documents = kafka.consumer({ groupId: `fleet-bench-documents-${run}` });
+  await documents.connect();
+  cleanups.push(async () => {
+    await documents.disconnect();
+    await admin.deleteGroups([`fleet-bench-documents-${run}`]).catch(() => undefined);
+  });
+  await documents.subscribe({ topics: [...aliasOfTopic.keys()], fromBeginning: false });
+  await documents.run({
+    eachMessage: async ({ topic, message }) => {
+      const alias = aliasOfTopic.get(topic);
+      const version = message.headers?.['fedsearch-version'];
+      if (alias && message.value) changes.documentSeen(alias, message.value, Number(message.timestamp), Number(version?.toString()));
+    },
+  });
 
   const results: Measured[] = [];
   for (const entry of RUNS) {
@@ -129,13 +167,15 @@ try {
       say(`${cli.label}: ${count} index(es) in ${processes} process(es)…`);
       results.push(await measure(cli, spec, indexes, processes, env, root, changes, admin));
       const last = results.at(-1) as Measured;
+      for (const [stage, p] of Object.entries(last.stages)) say(`  ${stage}: p50 ${p.p50.toFixed(0)} / p95 ${p.p95.toFixed(0)} / p99 ${p.p99.toFixed(0)} / max ${p.max.toFixed(0)} ms (${p.count})`);
+      say(`  searches for pending changes: ${last.freshnessMs.polls}, hits cut off in ${last.freshnessMs.pollsCutOff}`);
       say(`  rss ${last.peakRssMiB.toFixed(0)} MiB, cpu/doc ${last.cpuMsPerDocument.toFixed(2)} ms, p99 ${last.freshnessMs.p99.toFixed(0)} ms, kafka conns ${last.kafkaConnections}, groups ${last.consumerGroupsWithMembers}, ctrl-c ${last.ctrlCSeconds.map((s) => s.toFixed(1)).join('/')} s`);
     }
   }
   const output = {
     date: new Date().toISOString(),
     machine: '2-core development machine, shared with other work',
-    settings: { seconds: SECONDS, warmUpSeconds: WARM_UP_SECONDS, movieChangesPerSecond: MOVIE_CHANGES_PER_SECOND, shopChangesPerSecond: SHOP_CHANGES_PER_SECOND, studioMovies: MOVIES },
+    settings: { poll: process.env.FEDSEARCH_FLEET_POLL === 'shared' ? 'shared (before the fix)' : 'per index', seconds: SECONDS, warmUpSeconds: WARM_UP_SECONDS, movieChangesPerSecond: MOVIE_CHANGES_PER_SECOND, shopChangesPerSecond: SHOP_CHANGES_PER_SECOND, studioMovies: MOVIES },
     results,
   };
   mkdirSync(dirname(OUT), { recursive: true });
@@ -213,6 +253,16 @@ async function measure(cli: { label: string; path: string }, spec: string, index
     changes.setTimed(true);
     let kafkaConnections = 0;
     let elasticsearchConnections = 0;
+    const metrics: MetricsSample[] = [];
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        const at = performance.timeOrigin + performance.now();
+        const pages = await Promise.all(metricsUrls.map(scrape)).catch(() => []);
+        metrics.push({ at, byIndex: perIndexCounters(pages) });
+        await sleep(1_000 - ((performance.timeOrigin + performance.now() - at) % 1_000));
+      }
+    })();
     for (let second = 0; second < SECONDS; second += 5) {
       await sleep(5_000);
       const counts = pids.map((pid) => tcpConnectionsOf(pid, [kafkaPort(), elasticsearchPort()]));
@@ -223,6 +273,8 @@ async function measure(cli: { label: string; path: string }, spec: string, index
     const groups = await groupsWithMembers(admin, indexes);
     changes.setActive([]);
     const sample = await changes.settle(60_000);
+    sampling = false;
+    await sampler;
     const documents = (await documentsWritten(metricsUrls)) - documentsBefore;
     const cpu = pids.reduce((sum, pid) => sum + cpuMsOf(pid), 0) - cpuBefore;
     const rss = pids.map(peakRssMiBOf);
@@ -244,6 +296,10 @@ async function measure(cli: { label: string; path: string }, spec: string, index
       consumerMembers: groups.members,
       ctrlCSeconds: stops.map((stop) => stop.seconds),
       exitCodes: stops.map((stop) => stop.code),
+      stages: stagesOf(sample.traces),
+      pollsCutOffAt: sample.cutOffAt,
+      changes: sample.traces,
+      metrics,
     };
   } catch (error) {
     await Promise.all(children.map((child) => child.ctrlC()));
@@ -266,6 +322,12 @@ function startRun(cliPath: string, args: string[], env: Record<string, string>):
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
+  if (LOG_DIR) {
+    mkdirSync(LOG_DIR, { recursive: true });
+    const log = createWriteStream(join(LOG_DIR, `${run}-${new Date().toISOString().replace(/[:.]/g, '-')}-${child.pid}.log`));
+    child.stdout?.pipe(log);
+    child.stderr?.pipe(log);
+  }
   let output = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const ready = new Promise<string>((resolve, reject) => {
@@ -320,6 +382,42 @@ async function documentsWritten(metricsUrls: string[]): Promise<number> {
   return pages.reduce((sum, page) => sum + metricSum(page, 'fedsearch_documents_written_total'), 0);
 }
 
+/** Per index (the `index` label): change events read, entities fetched, documents written, and the enrich and sink groups' lag. */
+function perIndexCounters(pages: string[]): MetricsSample['byIndex'] {
+  const byIndex: MetricsSample['byIndex'] = {};
+  const columns: Record<string, number> = { fedsearch_events_total: 0, fedsearch_documents_fetched_total: 1, fedsearch_documents_written_total: 2 };
+  for (const page of pages) {
+    for (const line of page.split('\n')) {
+      const match = /^(fedsearch_events_total|fedsearch_documents_fetched_total|fedsearch_documents_written_total|fedsearch_consumer_lag)\{([^}]*)\} (\S+)$/.exec(line);
+      if (!match) continue;
+      const [, name, labels, value] = match as unknown as [string, string, string, string];
+      const index = /(?:^|,)index="([^"]+)"/.exec(labels)?.[1];
+      if (!index) continue;
+      const row = (byIndex[index] ??= [0, 0, 0, 0, 0]);
+      const column = name === 'fedsearch_consumer_lag' ? (/group="[^"]*sink[^"]*"/.test(labels) ? 4 : 3) : (columns[name] as number);
+      row[column] = (row[column] ?? 0) + Number(value);
+    }
+  }
+  return byIndex;
+}
+
+/** Percentiles of each stage's share of the timed changes (ms). */
+function stagesOf(traces: ChangeTrace[]): Measured['stages'] {
+  const spans: Record<string, (trace: ChangeTrace) => number | undefined> = {
+    'sent → on change topic': (t) => (t.onTopicAt === undefined ? undefined : t.onTopicAt - t.sentAt),
+    'on change topic → fetch sent': (t) => (t.onTopicAt === undefined || t.fetchSentAt === undefined ? undefined : t.fetchSentAt - t.onTopicAt),
+    'fetch sent → produced': (t) => (t.fetchSentAt === undefined || t.producedAt === undefined ? undefined : t.producedAt - t.fetchSentAt),
+    'produced → searchable': (t) => (t.producedAt === undefined || t.foundAt === undefined ? undefined : t.foundAt - t.producedAt),
+    'sent → searchable': (t) => (t.foundAt === undefined ? undefined : t.foundAt - t.sentAt),
+  };
+  const stages: Measured['stages'] = {};
+  for (const [name, span] of Object.entries(spans)) {
+    const values = traces.map(span).filter((value): value is number => value !== undefined).sort((a, b) => a - b);
+    stages[name] = { p50: percentile(values, 50), p95: percentile(values, 95), p99: percentile(values, 99), max: values.at(-1) ?? Number.NaN, count: values.length };
+  }
+  return stages;
+}
+
 function freshness(sample: FreshnessSample): Measured['freshnessMs'] {
   return {
     p50: percentile(sample.latenciesMs, 50),
@@ -331,6 +429,8 @@ function freshness(sample: FreshnessSample): Measured['freshnessMs'] {
     superseded: sample.superseded,
     lost: sample.lost,
     refused: sample.refused,
+    polls: sample.polls,
+    pollsCutOff: sample.cutOff,
   };
 }
 

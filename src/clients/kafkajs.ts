@@ -58,6 +58,7 @@ export type {
   ConsumerCrashEvent,
   EachBatchPayload,
   IHeaders,
+  ITopicConfig,
   KafkaMessage,
   Message,
   Producer,

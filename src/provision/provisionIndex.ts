@@ -10,6 +10,7 @@ import { shapeFingerprint } from './shapeFingerprint.ts';
 import { avroFingerprint, sortKeys, stableHash } from '../index/stableHash.ts';
 import { indexNames, versionName } from '../index/indexNames.ts';
 import { isNotFound } from '../clients/elasticsearchClient.ts';
+import { createTopicWithLeaders } from './createTopic.ts';
 import { deadLetterTopicLimit, setTopicMessageLimit, topicMessageLimits } from './deadLetterTopicLimit.ts';
 
 /** The composable index template body the generator makes. */
@@ -200,17 +201,12 @@ export async function applyProvision(inputs: ProvisionInputs, plan: ProvisionPla
           await elasticsearch.indices.putMapping({ index: action.index, ...(template.template.mappings as object) });
           break;
         case 'create-topic':
-          await kafkaAdmin.createTopics({
-            waitForLeaders: true,
-            topics: [
-              {
-                topic: action.topic,
-                numPartitions: action.partitions,
-                configEntries: [
-                  ...(action.compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : []),
-                  ...(action.maxMessageBytes === undefined ? [] : [{ name: 'max.message.bytes', value: String(action.maxMessageBytes) }]),
-                ],
-              },
+          await createTopicWithLeaders(kafkaAdmin, {
+            topic: action.topic,
+            numPartitions: action.partitions,
+            configEntries: [
+              ...(action.compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : []),
+              ...(action.maxMessageBytes === undefined ? [] : [{ name: 'max.message.bytes', value: String(action.maxMessageBytes) }]),
             ],
           });
           break;
