@@ -24,6 +24,9 @@ export interface LiveWorkYieldOptions {
   onUnread?: (reason: string) => void;
 }
 
+/** How much earlier than performance.now() a Node.js timer may fire (its clock is libuv's, in whole milliseconds). */
+const TIMER_SLACK_MS = 5;
+
 /** One reading of the live pipeline's work: when it began (by `now`, and in real time), and whether it has come. */
 interface Reading {
   at: number;
@@ -118,8 +121,11 @@ export class LiveWorkYield {
       const work = await Promise.race([this.current(), late]);
       if (work !== 'late') return work;
       // Late for this slice is not yet late for Kafka: told once it has had a whole maxWaitMs.
+      // A timer fires by libuv's millisecond loop clock, up to a millisecond before
+      // performance.now() says its delay has passed: TIMER_SLACK_MS keeps a reading that has had
+      // the slice's whole wait from being taken for one that has not.
       const pendingMs = performance.now() - (this.reading?.startedAt ?? performance.now());
-      if (pendingMs >= this.maxWaitMs) this.unread(`no answer from Kafka within ${Math.round(pendingMs)} ms`);
+      if (pendingMs + TIMER_SLACK_MS >= this.maxWaitMs) this.unread(`no answer from Kafka within ${Math.round(pendingMs)} ms`);
       return null;
     } finally {
       clearTimeout(timer);
