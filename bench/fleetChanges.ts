@@ -1,4 +1,5 @@
 import type { Client, estypes } from '@elastic/elasticsearch';
+import avro from 'avsc';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Producer } from '../src/clients/kafkajs.ts';
 import { postGraphQL } from '../subgraphs/shared/postGraphQL.ts';
@@ -32,6 +33,8 @@ const PRODUCTS = [
   { sku: 'rover', package: '@apollo/rover' },
 ];
 const POLL_PAUSE_MS = 100;
+/** How a title is written inside a document's Avro: its byte length (zig-zag varint), then its UTF-8 bytes. */
+const AVRO_STRING = avro.Type.forSchema('string');
 
 /**
  * One timed (index, change), its stages in epoch milliseconds (performance.timeOrigin +
@@ -205,7 +208,7 @@ export class FleetChanges {
         this.sample.traces.push(trace);
         let byEncoding = this.unproduced.get(index.alias);
         if (!byEncoding) this.unproduced.set(index.alias, (byEncoding = new Map()));
-        byEncoding.set(avroString(title).toString('latin1'), trace);
+        byEncoding.set(AVRO_STRING.toBuffer(title).toString('latin1'), trace);
       }
       byTitle.set(title, { sentAt, trace, entity, timed: this.timed, seq, graph: index.graph });
     }
@@ -312,17 +315,4 @@ function emptySample(): FreshnessSample {
 
 function epochMs(now: number): number {
   return performance.timeOrigin + now;
-}
-
-/** A string as Avro writes it: its byte length, zig-zag varint, then its UTF-8 bytes. */
-function avroString(text: string): Buffer {
-  const bytes = Buffer.from(text, 'utf8');
-  let zigzag = bytes.length * 2;
-  const prefix: number[] = [];
-  while (zigzag > 0x7f) {
-    prefix.push((zigzag & 0x7f) | 0x80);
-    zigzag >>>= 7;
-  }
-  prefix.push(zigzag);
-  return Buffer.concat([Buffer.from(prefix), bytes]);
 }
