@@ -230,16 +230,15 @@ async function connectRequest(
   path: string,
   body?: unknown,
   alsoAccepted: number[] = [],
-  patienceMs = REBALANCE_PATIENCE_MS,
 ): Promise<{ status: number; body: unknown }> {
-  const giveUpAt = Date.now() + patienceMs;
+  const giveUpAt = Date.now() + REBALANCE_PATIENCE_MS;
   for (let pauseMs = 250; ; pauseMs = Math.min(pauseMs * 2, 2_000)) {
     const answer = await connectRequestOnce(connectUrl, method, path, body);
     if (answer.ok || alsoAccepted.includes(answer.status)) return { status: answer.status, body: answer.body };
     const refusal = `Kafka Connect at ${connectUrl} refused ${method} ${path} (HTTP ${answer.status}): ${answer.message}`;
     if (!isRebalanceRefusal(answer.status, answer.message)) throw new StackError(refusal);
     if (Date.now() + pauseMs > giveUpAt) {
-      throw new StackError(`${refusal} — still refused after waiting ${Math.round(patienceMs / 1000)}s for the worker to rebalance`);
+      throw new StackError(`${refusal} — still refused after waiting ${REBALANCE_PATIENCE_MS / 1000}s for the worker to rebalance`);
     }
     await new Promise((resolve) => setTimeout(resolve, pauseMs));
   }
@@ -268,7 +267,8 @@ async function connectRequestOnce(
   try {
     parsed = text === '' ? undefined : JSON.parse(text);
   } catch {
-    parsed = undefined;
+    // A refusal's reason may be plain text (it is quoted whole); an answer to use must be JSON.
+    if (response.ok) throw new StackError(`Kafka Connect at ${connectUrl} answered ${method} ${path} with something other than JSON: ${text.slice(0, 200)}`);
   }
   const message = (parsed as { message?: string } | undefined)?.message ?? text;
   return { ok: response.ok, status: response.status, body: parsed, message };
