@@ -75,7 +75,7 @@ export async function runBackfill(loaded: LoadedIndex, options: BackfillOptions,
     const metadata = await readIndexMetadata(elasticsearch, config.index);
     if (!metadata) throw new UserError(`${config.index} is not provisioned yet: run \`fedsearch provision ${config.sourceFile}\` first`);
     const resumeFrom = await checkpointToResume(elasticsearch, config.index, options.resume, progress);
-    await giveUpPendingReindex(elasticsearch, loaded, metadata, options.newVersion && options.resume ? (resumeFrom?.target ?? null) : null, progress);
+    await giveUpPendingReindex(elasticsearch, loaded, metadata, options.newVersion ? (resumeFrom?.target ?? null) : null, progress);
     const target = options.newVersion
       ? await startNewVersion(elasticsearch, loaded, metadata.liveIndex, resumeFrom?.target ?? null, options, progress)
       : null;
