@@ -1,4 +1,5 @@
-import type { Client } from '@elastic/elasticsearch';
+import type { Client, estypes } from '@elastic/elasticsearch';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { printSchema, type GraphQLSchema } from 'graphql';
 import type { SupergraphSource } from '../graph/supergraph.ts';
 import { isNotFound } from '../clients/elasticsearchClient.ts';
@@ -84,14 +85,49 @@ export async function readIndexMetadata(client: Client, index: string): Promise<
  */
 async function ensureMetadataIndex(client: Client): Promise<void> {
   if (await client.indices.exists({ index: METADATA_INDEX })) {
+    // Created a moment ago by another provisioning process, its primary may still be starting:
+    // until it has, every read of it is refused (503, no_shard_available_action_exception).
+    await waitForMetadataShard(client);
     await client.indices.putMapping({ index: METADATA_INDEX, dynamic: false });
     return;
   }
   try {
+    // Answers once the primary is active (wait_for_active_shards defaults to 1).
     await client.indices.create({ index: METADATA_INDEX, mappings: { dynamic: false } });
   } catch (error) {
     // Another provisioning process created it a moment ago, the same way.
     if ((error as { meta?: { body?: { error?: { type?: string } } } }).meta?.body?.error?.type !== 'resource_already_exists_exception') throw error;
+    await waitForMetadataShard(client);
+  }
+}
+
+/** How long a provision waits for the metadata index's primary shards to start, ms. */
+const METADATA_SHARD_WAIT_MS = 60_000;
+
+/**
+ * Waits until every primary shard of the metadata index is active, or says why not. The cluster
+ * health's status cannot tell: Elasticsearch calls an index whose primaries are still starting
+ * after its creation yellow, not red.
+ */
+async function waitForMetadataShard(client: Client): Promise<void> {
+  const deadline = Date.now() + METADATA_SHARD_WAIT_MS;
+  for (;;) {
+    let health: estypes.ClusterHealthResponse;
+    try {
+      health = await client.cluster.health({ index: METADATA_INDEX, level: 'indices' });
+    } catch (error) {
+      // Credentials without the cluster's `monitor` privilege cannot ask: go on without waiting, as before.
+      if ((error as { meta?: { statusCode?: number } }).meta?.statusCode === 403) return;
+      throw error;
+    }
+    const index = health.indices?.[METADATA_INDEX];
+    if (index && index.active_primary_shards >= index.number_of_shards) return;
+    if (Date.now() >= deadline) {
+      throw new Error(
+        `Elasticsearch's index ${METADATA_INDEX} (where fedsearch records what it provisioned) has ${index?.active_primary_shards ?? 0} of ${index?.number_of_shards ?? '?'} primary shards active after ${METADATA_SHARD_WAIT_MS / 1000} s; see GET _cluster/allocation/explain`,
+      );
+    }
+    await sleep(100);
   }
 }
 
