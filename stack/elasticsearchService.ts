@@ -60,11 +60,27 @@ export function elasticsearchService(): LocalService {
       'fedsearch-local',
       '--node-name',
       'fedsearch-local-1',
+      ...elasticsearchSettingsArgs(),
     ],
     prepare: async () => {},
     isReady: () => elasticsearchAnswers(port),
     startTimeoutMs: 120_000,
   };
+}
+
+/**
+ * Node settings from FEDSEARCH_ES_SETTINGS (`key=value`, several separated by spaces or commas),
+ * e.g. `thread_pool.refresh.max=2`: for measuring how a node setting changes a bench, never needed
+ * to run fedsearch. Elasticsearch refuses an unknown setting at start, naming it.
+ */
+export function elasticsearchSettingsArgs(value = process.env.FEDSEARCH_ES_SETTINGS ?? ''): string[] {
+  return value
+    .split(/[\s,]+/)
+    .filter((pair) => pair !== '')
+    .flatMap((pair) => {
+      if (!/^[^=]+=./.test(pair)) throw new Error(`FEDSEARCH_ES_SETTINGS: "${pair}" is not key=value`);
+      return ['-E', pair];
+    });
 }
 
 /** Ready means the cluster health API answers with at least yellow. */
