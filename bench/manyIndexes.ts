@@ -13,6 +13,8 @@
 // FEDSEARCH_FLEET_SECONDS (timed seconds per run, 40), FEDSEARCH_FLEET_WARM_UP_SECONDS (10),
 // FEDSEARCH_FLEET_CLIS (label=path/to/cli/fedsearch.js,…: several builds, run alternately — the
 // baseline first; default: this clone's), FEDSEARCH_FLEET_OUT (bench/many-indexes-results.json),
+// FEDSEARCH_FLEET_MOVIES_PER_SECOND (2) and FEDSEARCH_FLEET_SHOP_PER_SECOND (0.5): the change rates (0: none, for idle
+// CPU), FEDSEARCH_FLEET_POLL_MS (100: the pause between searches for pending changes),
 // FEDSEARCH_FLEET_POLL=shared (the freshness search before 2026-12-06, third session, whose
 // hits were cut off: see FleetChanges.poll), FEDSEARCH_FLEET_LOG_DIR (each run process's output to a file there; FEDSEARCH_LOG_LEVEL, warn,
 // is passed on). Each run's `changes` in the JSON is the timeline of every timed (index, change) —
@@ -36,6 +38,7 @@ import { kafkaBrokers, kafkaPort } from '../stack/kafkaService.ts';
 import { startShopGraph } from '../subgraphs/shop/shopGraph.ts';
 import { startDemoGraph } from '../subgraphs/startDemoGraph.ts';
 import { FleetChanges, type ChangeTrace, type FleetIndex, type FreshnessSample } from './fleetChanges.ts';
+import { sampleElasticsearch, type ElasticsearchLoad } from './elasticsearchLoad.ts';
 import { percentile } from './percentile.ts';
 import { cpuMsOf, peakRssMiBOf } from './processStats.ts';
 import { metricSum, scrape } from './prometheusText.ts';
@@ -46,9 +49,9 @@ const RUNS = (process.env.FEDSEARCH_FLEET_RUNS ?? '1,10,50,10x1').split(',');
 const SECONDS = Number(process.env.FEDSEARCH_FLEET_SECONDS ?? 40);
 const WARM_UP_SECONDS = Number(process.env.FEDSEARCH_FLEET_WARM_UP_SECONDS ?? 10);
 const MOVIES = 200;
-const MOVIE_CHANGES_PER_SECOND = 2;
+const MOVIE_CHANGES_PER_SECOND = Number(process.env.FEDSEARCH_FLEET_MOVIES_PER_SECOND ?? 2);
 /** The shop has four products: at 0.5/s each is renamed every 8 s, so a change is rarely overwritten before it is searchable. */
-const SHOP_CHANGES_PER_SECOND = 0.5;
+const SHOP_CHANGES_PER_SECOND = Number(process.env.FEDSEARCH_FLEET_SHOP_PER_SECOND ?? 0.5);
 const here = new URL('../cli/fedsearch.js', import.meta.url).pathname;
 const CLIS = (process.env.FEDSEARCH_FLEET_CLIS ?? `this=${here}`).split(',').map((pair) => {
   const [label, path] = pair.split('=') as [string, string];
@@ -81,6 +84,8 @@ interface Measured {
   peakRssMiB: number;
   peakRssMiBByProcess: number[];
   cpuMsPerDocument: number;
+  /** The run processes' CPU over the timed part and the settling after it, % of one core. */
+  cpuPercent: number;
   documents: number;
   freshnessMs: { p50: number; p95: number; p99: number; count: number; moviesP99: number; shopP99: number; superseded: number; lost: number; refused: number; polls: number; pollsCutOff: number };
   kafkaConnections: number;
@@ -95,6 +100,8 @@ interface Measured {
   pollsCutOffAt: number[];
   changes: ChangeTrace[];
   metrics: MetricsSample[];
+  /** The Elasticsearch node each second of the timed part: refreshes, their time and queue, indexing, searches, CPU. */
+  elasticsearch: ElasticsearchLoad;
 }
 
 /** The run process's per-index counters at one moment (epoch ms). */
@@ -169,7 +176,9 @@ try {
       const last = results.at(-1) as Measured;
       for (const [stage, p] of Object.entries(last.stages)) say(`  ${stage}: p50 ${p.p50.toFixed(0)} / p95 ${p.p95.toFixed(0)} / p99 ${p.p99.toFixed(0)} / max ${p.max.toFixed(0)} ms (${p.count})`);
       say(`  searches for pending changes: ${last.freshnessMs.polls}, hits cut off in ${last.freshnessMs.pollsCutOff}`);
-      say(`  rss ${last.peakRssMiB.toFixed(0)} MiB, cpu/doc ${last.cpuMsPerDocument.toFixed(2)} ms, p99 ${last.freshnessMs.p99.toFixed(0)} ms, kafka conns ${last.kafkaConnections}, groups ${last.consumerGroupsWithMembers}, ctrl-c ${last.ctrlCSeconds.map((s) => s.toFixed(1)).join('/')} s`);
+      const load = last.elasticsearch.summary;
+      say(`  Elasticsearch, per second: refresh time p50 ${load.refreshMsP50.toFixed(0)} / max ${load.refreshMsMax.toFixed(0)} ms on ${last.elasticsearch.refreshThreads} refresh thread(s), refreshes p50 ${load.refreshesP50.toFixed(0)} (${load.msPerRefresh.toFixed(1)} ms each), refresh queue p50 ${load.refreshQueueP50} / max ${load.refreshQueueMax}, CPU p50 ${load.cpuPercentP50.toFixed(0)}%`);
+      say(`  rss ${last.peakRssMiB.toFixed(0)} MiB, cpu/doc ${last.cpuMsPerDocument.toFixed(2)} ms (${last.cpuPercent.toFixed(0)}% of a core), p99 ${last.freshnessMs.p99.toFixed(0)} ms, kafka conns ${last.kafkaConnections}, groups ${last.consumerGroupsWithMembers}, ctrl-c ${last.ctrlCSeconds.map((s) => s.toFixed(1)).join('/')} s`);
     }
   }
   const output = {
@@ -250,10 +259,12 @@ async function measure(cli: { label: string; path: string }, spec: string, index
     await changes.settle(30_000);
     const documentsBefore = await documentsWritten(metricsUrls);
     const cpuBefore = pids.reduce((sum, pid) => sum + cpuMsOf(pid), 0);
+    const cpuFrom = performance.now();
     changes.setTimed(true);
     let kafkaConnections = 0;
     let elasticsearchConnections = 0;
     const metrics: MetricsSample[] = [];
+    const node = sampleElasticsearch(es);
     let sampling = true;
     const sampler = (async () => {
       while (sampling) {
@@ -270,6 +281,7 @@ async function measure(cli: { label: string; path: string }, spec: string, index
       elasticsearchConnections = Math.max(elasticsearchConnections, counts.reduce((sum, one) => sum + (one[elasticsearchPort()] ?? 0), 0));
     }
     changes.setTimed(false);
+    const elasticsearch = await node.stop();
     const groups = await groupsWithMembers(admin, indexes);
     changes.setActive([]);
     const sample = await changes.settle(60_000);
@@ -277,6 +289,7 @@ async function measure(cli: { label: string; path: string }, spec: string, index
     await sampler;
     const documents = (await documentsWritten(metricsUrls)) - documentsBefore;
     const cpu = pids.reduce((sum, pid) => sum + cpuMsOf(pid), 0) - cpuBefore;
+    const cpuPercent = (cpu / (performance.now() - cpuFrom)) * 100;
     const rss = pids.map(peakRssMiBOf);
     const stops = await Promise.all(children.map((child) => child.ctrlC()));
     return {
@@ -288,6 +301,7 @@ async function measure(cli: { label: string; path: string }, spec: string, index
       peakRssMiB: rss.reduce((a, b) => a + b, 0),
       peakRssMiBByProcess: rss,
       cpuMsPerDocument: cpu / documents,
+      cpuPercent,
       documents,
       freshnessMs: freshness(sample),
       kafkaConnections,
@@ -300,6 +314,7 @@ async function measure(cli: { label: string; path: string }, spec: string, index
       pollsCutOffAt: sample.cutOffAt,
       changes: sample.traces,
       metrics,
+      elasticsearch,
     };
   } catch (error) {
     await Promise.all(children.map((child) => child.ctrlC()));
@@ -458,14 +473,14 @@ function table(results: Measured[]): string {
   const lines = [
     `${new Date().toISOString().slice(0, 16)} UTC; ${SECONDS} s timed per run after ${WARM_UP_SECONDS} s of warm-up; ${MOVIE_CHANGES_PER_SECOND} movie and ${SHOP_CHANGES_PER_SECOND} shop changes/s to every running index over that graph.`,
     '',
-    '| build | run | processes | peak RSS MiB (× 1 index) | CPU ms / document | freshness p50 / p99 ms (p99 × 1 index) | movies / shop p99 ms | Kafka connections | ES connections | groups with members | start s | Ctrl-C s |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| build | run | processes | peak RSS MiB (× 1 index) | CPU ms / document | freshness p50 / p99 ms (p99 × 1 index) | movies / shop p99 ms | produced → searchable p99 ms | ES refresh ms per s p50 (threads), queue max | Kafka connections | ES connections | groups with members | start s | Ctrl-C s |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of results) {
     const base = one.get(r.cli);
     const ratio = (value: number, of: number | undefined): string => (of ? ` (${fixed(value / of, 2)}×)` : '');
     lines.push(
-      `| ${r.cli} | ${r.run} | ${r.processes} | ${fixed(r.peakRssMiB)}${ratio(r.peakRssMiB, base?.peakRssMiB)} | ${fixed(r.cpuMsPerDocument, 2)} | ${fixed(r.freshnessMs.p50)} / ${fixed(r.freshnessMs.p99)}${ratio(r.freshnessMs.p99, base?.freshnessMs.p99)} | ${fixed(r.freshnessMs.moviesP99)} / ${fixed(r.freshnessMs.shopP99)} | ${r.kafkaConnections} | ${r.elasticsearchConnections} | ${r.consumerGroupsWithMembers} | ${fixed(r.startSeconds)} | ${r.ctrlCSeconds.length > 1 ? `max ${fixed(Math.max(...r.ctrlCSeconds), 1)}` : fixed(r.ctrlCSeconds[0] ?? Number.NaN, 1)} |`,
+      `| ${r.cli} | ${r.run} | ${r.processes} | ${fixed(r.peakRssMiB)}${ratio(r.peakRssMiB, base?.peakRssMiB)} | ${fixed(r.cpuMsPerDocument, 2)} | ${fixed(r.freshnessMs.p50)} / ${fixed(r.freshnessMs.p99)}${ratio(r.freshnessMs.p99, base?.freshnessMs.p99)} | ${fixed(r.freshnessMs.moviesP99)} / ${fixed(r.freshnessMs.shopP99)} | ${fixed(r.stages['produced → searchable']?.p99 ?? Number.NaN)} | ${fixed(r.elasticsearch.summary.refreshMsP50)} (${r.elasticsearch.refreshThreads}), ${r.elasticsearch.summary.refreshQueueMax} | ${r.kafkaConnections} | ${r.elasticsearchConnections} | ${r.consumerGroupsWithMembers} | ${fixed(r.startSeconds)} | ${r.ctrlCSeconds.length > 1 ? `max ${fixed(Math.max(...r.ctrlCSeconds), 1)}` : fixed(r.ctrlCSeconds[0] ?? Number.NaN, 1)} |`,
     );
   }
   return lines.join('\n');
