@@ -15,6 +15,7 @@
 // baseline first; default: this clone's), FEDSEARCH_FLEET_OUT (bench/many-indexes-results.json),
 // FEDSEARCH_FLEET_MOVIES_PER_SECOND (2) and FEDSEARCH_FLEET_SHOP_PER_SECOND (0.5): the change rates (0: none, for idle
 // CPU), FEDSEARCH_FLEET_POLL_MS (100: the pause between searches for pending changes),
+// FEDSEARCH_FLEET_REFRESH_INTERVAL (unset; e.g. 2s: every index's elasticsearch.refreshInterval),
 // FEDSEARCH_FLEET_POLL=shared (the freshness search before 2026-12-06, third session, whose
 // hits were cut off: see FleetChanges.poll), FEDSEARCH_FLEET_LOG_DIR (each run process's output to a file there; FEDSEARCH_LOG_LEVEL, warn,
 // is passed on). Each run's `changes` in the JSON is the timeline of every timed (index, change) —
@@ -59,6 +60,7 @@ const CLIS = (process.env.FEDSEARCH_FLEET_CLIS ?? `this=${here}`).split(',').map
 });
 const OUT = process.env.FEDSEARCH_FLEET_OUT ?? new URL('./many-indexes-results.json', import.meta.url).pathname;
 const LOG_DIR = process.env.FEDSEARCH_FLEET_LOG_DIR;
+const REFRESH_INTERVAL = process.env.FEDSEARCH_FLEET_REFRESH_INTERVAL;
 const largest = Math.max(...RUNS.map((entry) => Number(entry.replace(/^.*:/, '').split('x')[0])));
 
 const begun = Date.now();
@@ -184,7 +186,7 @@ try {
   const output = {
     date: new Date().toISOString(),
     machine: '2-core development machine, shared with other work',
-    settings: { poll: process.env.FEDSEARCH_FLEET_POLL === 'shared' ? 'shared (before the fix)' : 'per index', seconds: SECONDS, warmUpSeconds: WARM_UP_SECONDS, movieChangesPerSecond: MOVIE_CHANGES_PER_SECOND, shopChangesPerSecond: SHOP_CHANGES_PER_SECOND, studioMovies: MOVIES },
+    settings: { poll: process.env.FEDSEARCH_FLEET_POLL === 'shared' ? 'shared (before the fix)' : 'per index', seconds: SECONDS, warmUpSeconds: WARM_UP_SECONDS, movieChangesPerSecond: MOVIE_CHANGES_PER_SECOND, shopChangesPerSecond: SHOP_CHANGES_PER_SECOND, studioMovies: MOVIES, pollMs: Number(process.env.FEDSEARCH_FLEET_POLL_MS ?? 100), refreshInterval: REFRESH_INTERVAL ?? 'default' },
     results,
   };
   mkdirSync(dirname(OUT), { recursive: true });
@@ -205,6 +207,13 @@ function generateConfigs(root: string, count: number): Generated[] {
   const shopYaml = readFileSync(new URL('../index-configs/shop-catalog.yaml', import.meta.url), 'utf8');
   const supergraph = new URL('../subgraphs/shop/supergraph.graphql', import.meta.url).pathname;
   const pipeline = '\npipeline:\n  metricsPort: 0\n';
+  // Each index's elasticsearch.refreshInterval, when FEDSEARCH_FLEET_REFRESH_INTERVAL is set.
+  const refresh = (yaml: string): string => {
+    if (!REFRESH_INTERVAL) return yaml;
+    const node = '  node: ${FEDSEARCH_ES_URL:-http://127.0.0.1:9200}\n';
+    if (!yaml.includes(node)) throw new Error('FEDSEARCH_FLEET_REFRESH_INTERVAL: a config without the elasticsearch.node line this bench expects');
+    return yaml.replace(node, `${node}  refreshInterval: ${REFRESH_INTERVAL}\n`);
+  };
   const all: Generated[] = [];
   for (let i = 0; i < count; i++) {
     const prefix = `fleet.${run}.${i}`;
@@ -213,7 +222,7 @@ function generateConfigs(root: string, count: number): Generated[] {
       const topics = ['movie', 'production', 'talent', 'credit'].map((entity) => `${prefix}.${entity}.changes`);
       let yaml = moviesYaml.replace('index: movies', `index: ${alias}`).replace('partitions: { documents: 3, dlq: 1 }', 'partitions: { documents: 1, dlq: 1 }');
       for (const entity of ['movie', 'production', 'talent', 'credit']) yaml = yaml.replaceAll(`studio.${entity}.changes`, `${prefix}.${entity}.changes`);
-      all.push(write(root, { alias, graph: 'movies', topic: topics[0] as string, topics, yaml: yaml + pipeline }));
+      all.push(write(root, { alias, graph: 'movies', topic: topics[0] as string, topics, yaml: refresh(yaml) + pipeline }));
     } else {
       const alias = `fleet_${run}_s${i}`;
       const topics = ['product', 'inventory', 'user'].map((entity) => `${prefix}.${entity}.changes`);
@@ -222,7 +231,7 @@ function generateConfigs(root: string, count: number): Generated[] {
         .replace('../subgraphs/shop/supergraph.graphql', supergraph)
         .replace('partitions: { documents: 2, dlq: 1 }', 'partitions: { documents: 1, dlq: 1 }');
       for (const entity of ['product', 'inventory', 'user']) yaml = yaml.replaceAll(`shop.${entity}.changes`, `${prefix}.${entity}.changes`);
-      all.push(write(root, { alias, graph: 'shop', topic: topics[0] as string, topics, yaml: yaml + pipeline }));
+      all.push(write(root, { alias, graph: 'shop', topic: topics[0] as string, topics, yaml: refresh(yaml) + pipeline }));
     }
   }
   return all;

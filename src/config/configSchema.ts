@@ -43,7 +43,7 @@ const duration = z.union([
     .string()
     .refine((text) => durationSeconds(text) !== null, 'must be a duration such as 30s, 15m, 2h or 1d')
     .transform((text) => durationSeconds(text) as number),
-]);
+], { error: 'must be a duration such as 30s, 15m, 2h or 1d, or a number of seconds' });
 
 const fieldOptionsSchema = z.strictObject({
   text: z.boolean().optional(),
@@ -127,6 +127,9 @@ export const indexConfigSchema = z.strictObject({
       caFile: z.string().optional(),
       shards: positiveInt.default(1),
       replicas: z.number().int().min(0).default(0),
+      // How often Elasticsearch makes new writes searchable (index.refresh_interval); unset: its
+      // default, once a second and skipped while nobody searches the index.
+      refreshInterval: duration.refine((seconds) => seconds >= 0.001, 'must be at least 1ms (a search sees a document only after a refresh)').optional(),
     })
     .refine((es) => (es.username === undefined) === (es.password === undefined), {
       message: 'username and password go together',

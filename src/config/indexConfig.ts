@@ -79,6 +79,8 @@ export interface ElasticsearchSettings {
   caFile?: string;
   shards: number;
   replicas: number;
+  /** Seconds between refreshes that make writes searchable (index.refresh_interval); absent: Elasticsearch's default. */
+  refreshInterval?: number;
 }
 
 export interface KafkaSettings {

@@ -201,6 +201,7 @@ function toIndexConfig(raw: RawIndexConfig, file: string, text: string, yaml: Po
       ...(es.caFile ? { caFile: es.caFile } : {}),
       shards: es.shards,
       replicas: es.replicas,
+      ...(es.refreshInterval === undefined ? {} : { refreshInterval: es.refreshInterval }),
     },
     kafka: {
       brokers: raw.kafka.brokers,

@@ -8,7 +8,7 @@ import type { AnalysisSettings, IndexTemplate, MappingProperty } from '../index/
 export interface IndexTemplateOptions {
   /** The index name (the search alias); the template applies to its versions. */
   index: string;
-  elasticsearch?: { shards?: number; replicas?: number };
+  elasticsearch?: { shards?: number; replicas?: number; refreshInterval?: number | undefined };
   /** Above the built-in templates (100), so a broad pattern of theirs never wins over ours. */
   priority?: number;
 }
@@ -72,7 +72,7 @@ export function generateIndexTemplate(
   };
   const properties = propertiesOf(shape.root.fields);
 
-  const { shards, replicas } = options.elasticsearch ?? {};
+  const { shards, replicas, refreshInterval } = options.elasticsearch ?? {};
   return {
     index_patterns: [indexNames(options.index).versionPattern],
     priority: options.priority ?? DEFAULT_PRIORITY,
@@ -80,6 +80,7 @@ export function generateIndexTemplate(
       settings: {
         ...(shards === undefined ? {} : { number_of_shards: shards }),
         ...(replicas === undefined ? {} : { number_of_replicas: replicas }),
+        ...(refreshInterval === undefined ? {} : { refresh_interval: refreshIntervalSetting(refreshInterval) }),
         analysis: structuredClone(ANALYSIS),
       },
       mappings: {
@@ -97,4 +98,9 @@ export function generateIndexTemplate(
       },
     },
   };
+}
+
+/** Elasticsearch's form of a refresh interval in seconds: whole milliseconds (it refuses fractions such as 1.5s). */
+export function refreshIntervalSetting(seconds: number): string {
+  return `${Math.round(seconds * 1000)}ms`;
 }

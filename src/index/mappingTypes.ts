@@ -92,6 +92,7 @@ export interface IndexTemplate {
     settings: {
       number_of_shards?: number;
       number_of_replicas?: number;
+      refresh_interval?: string;
       analysis: AnalysisSettings;
     };
     mappings: {

@@ -38,7 +38,7 @@ export async function provision(loaded: LoadedIndex, options: { dryRun: boolean;
       await applyProvision(inputs, plan, report);
     }
     if (plan.needsReindex.length > 0 && !options.dryRun) {
-      throw new UserError(`${config.index}: the mapping changed incompatibly; the live index was left as it is (see above)`);
+      throw new UserError(`${config.index}: the mapping or a setting changed in a way the live index cannot take; it was left as it is (see above)`);
     }
     return { plan, applied: !options.dryRun && plan.actions.length > 0 };
   } catch (error) {

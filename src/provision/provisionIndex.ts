@@ -1,4 +1,4 @@
-import type { Client } from '@elastic/elasticsearch';
+import type { Client, estypes } from '@elastic/elasticsearch';
 import type { Admin } from '../clients/kafkajs.ts';
 import type { IndexConfig } from '../config/indexConfig.ts';
 import { InfrastructureError, UserError } from '../errors.ts';
@@ -12,6 +12,7 @@ import { indexNames, versionName } from '../index/indexNames.ts';
 import { isNotFound } from '../clients/elasticsearchClient.ts';
 import { createTopicWithLeaders } from './createTopic.ts';
 import { deadLetterTopicLimit, setTopicMessageLimit, topicMessageLimits } from './deadLetterTopicLimit.ts';
+import { refreshIntervalSetting } from '../generate/generateIndexTemplate.ts';
 
 /** The composable index template body the generator makes. */
 export interface IndexTemplateBody {
@@ -25,6 +26,7 @@ export type ProvisionAction =
   | { kind: 'put-template'; name: string; reason: 'new' | 'changed' }
   | { kind: 'create-index'; index: string; alias: string }
   | { kind: 'put-mapping'; index: string; fields: string[] }
+  | { kind: 'put-settings'; index: string; settings: { number_of_replicas?: number; refresh_interval?: string | null }; changes: string[] }
   | { kind: 'create-topic'; topic: string; partitions: number; compacted: boolean; maxMessageBytes?: number }
   | { kind: 'raise-message-limit'; topic: string; from: number; to: number }
   | { kind: 'write-metadata'; reason: string };
@@ -78,6 +80,8 @@ export function describeAction(action: ProvisionAction): string {
       return `create index ${action.index} behind alias ${action.alias}`;
     case 'put-mapping':
       return `add ${action.fields.length} field(s) to ${action.index}: ${action.fields.join(', ')}`;
+    case 'put-settings':
+      return `change settings of ${action.index}: ${action.changes.join(', ')}`;
     case 'create-topic':
       return (
         `create topic ${action.topic} (${action.partitions} partition${action.partitions === 1 ? '' : 's'}${action.compacted ? ', compacted' : ''}` +
@@ -133,6 +137,32 @@ export async function planProvision(inputs: ProvisionInputs): Promise<ProvisionP
     const haveAnalysis = JSON.stringify(sortKeys(liveAnalysis[liveIndex]?.settings?.index?.analysis ?? {}));
     const wantAnalysis = JSON.stringify(sortKeys(stringifyLeaves((template.template.settings?.analysis as object | undefined) ?? {})));
     if (haveAnalysis !== wantAnalysis) needsReindex.push('index.analysis: the analyzers changed');
+    // The template reaches only versions created after it: a changed replica count or refresh
+    // interval is set on the live version too (dynamic settings), a changed shard count needs a
+    // new version.
+    const liveSettings = (await elasticsearch.indices.getSettings({ index: liveIndex, name: ['index.number_of_shards', 'index.number_of_replicas', 'index.refresh_interval'], flat_settings: true }))[liveIndex]?.settings as
+      | Record<string, string>
+      | undefined;
+    const { shards, replicas, refreshInterval } = config.elasticsearch;
+    const liveShards = liveSettings?.['index.number_of_shards'];
+    if (liveShards !== undefined && liveShards !== String(shards)) {
+      needsReindex.push(`index.number_of_shards: ${liveShards} → ${shards} (fixed when a version is created)`);
+    }
+    const settings: Extract<ProvisionAction, { kind: 'put-settings' }>['settings'] = {};
+    const changes: string[] = [];
+    const liveReplicas = liveSettings?.['index.number_of_replicas'];
+    if (liveReplicas !== undefined && liveReplicas !== String(replicas)) {
+      settings.number_of_replicas = replicas;
+      changes.push(`number_of_replicas ${liveReplicas} → ${replicas}`);
+    }
+    const liveRefresh = liveSettings?.['index.refresh_interval'];
+    const wantedRefresh = refreshInterval === undefined ? undefined : refreshIntervalSetting(refreshInterval);
+    if (liveRefresh !== wantedRefresh) {
+      // null puts Elasticsearch's default back (which skips refreshes while nobody searches).
+      settings.refresh_interval = wantedRefresh ?? null;
+      changes.push(`refresh_interval ${liveRefresh ?? 'default'} → ${wantedRefresh ?? 'default'}`);
+    }
+    if (changes.length > 0) actions.push({ kind: 'put-settings', index: liveIndex, settings, changes });
   }
 
   const existingTopics = new Set(await kafkaAdmin.listTopics());
@@ -199,6 +229,10 @@ export async function applyProvision(inputs: ProvisionInputs, plan: ProvisionPla
           break;
         case 'put-mapping':
           await elasticsearch.indices.putMapping({ index: action.index, ...(template.template.mappings as object) });
+          break;
+        case 'put-settings':
+          // The client's types have no null, which is how Elasticsearch is told to put a setting's default back.
+          await elasticsearch.indices.putSettings({ index: action.index, settings: action.settings as estypes.IndicesIndexSettings });
           break;
         case 'create-topic':
           await createTopicWithLeaders(kafkaAdmin, {

@@ -97,6 +97,16 @@ export const BROKEN_CONFIGS: BrokenConfigCase[] = [
       "broken.yaml:76:3: elasticsearch.replicas: must be at least 0",
     ],
   },
+  { name: 'a refresh interval of nothing', edits: [['replicas: 0', 'replicas: 0\n  refreshInterval: 0s']],
+    problems: [
+      "broken.yaml:77:3: elasticsearch.refreshInterval: must be at least 1ms (a search sees a document only after a refresh)",
+    ],
+  },
+  { name: 'a refresh interval that is no duration', edits: [['replicas: 0', 'replicas: 0\n  refreshInterval: soon']],
+    problems: [
+      "broken.yaml:77:3: elasticsearch.refreshInterval: must be a duration such as 30s, 15m, 2h or 1d, or a number of seconds",
+    ],
+  },
   { name: 'broker without port', edits: [['${FEDSEARCH_KAFKA_BROKERS:-127.0.0.1:9092}', 'localhost']],
     problems: [
       "broken.yaml:79:13: kafka.brokers[0]: must be host:port",

@@ -87,6 +87,11 @@ describe('generateIndexTemplate', () => {
     });
   });
 
+  it('sets the refresh interval a config asks for, in whole milliseconds (Elasticsearch refuses 1.5s)', () => {
+    expect(templateOf(schema, FILM_QUERY, { index: 'films', fields: FILM_FIELDS, scalars, elasticsearch: { shards: 1, replicas: 0, refreshInterval: 5 } }).template.settings.refresh_interval).toBe('5000ms');
+    expect(templateOf(schema, FILM_QUERY, { index: 'films', fields: FILM_FIELDS, scalars, elasticsearch: { shards: 1, replicas: 0, refreshInterval: 1.5 } }).template.settings.refresh_interval).toBe('1500ms');
+  });
+
   it('wraps the mappings in a composable template for the index versions, strict, with its provenance', () => {
     const template = templateOf(schema, FILM_QUERY, {
       index: 'films',
@@ -113,6 +118,8 @@ describe('generateIndexTemplate', () => {
     expect(other.template.mappings._meta.querySha256).not.toBe(template.template.mappings._meta.querySha256);
     expect(other.priority).toBe(300);
     expect(other.template.settings).not.toHaveProperty('number_of_shards');
+    // Unset, Elasticsearch's default stays (which skips refreshes while nobody searches).
+    expect(other.template.settings).not.toHaveProperty('refresh_interval');
     expect(other.template.mappings._meta.nestedPaths).toEqual([]);
   });
 

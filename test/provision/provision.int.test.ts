@@ -13,6 +13,7 @@ import { generateAvroSchema } from '../../src/generate/generateAvroSchema.ts';
 import { loadGraphSchema } from '../../src/graph/loadGraphSchema.ts';
 import { checkIndexAgainstSchema, type LoadedIndex } from '../../src/index/loadIndex.ts';
 import { provision } from '../../src/provision/provisionCommand.ts';
+import { describeAction } from '../../src/provision/provisionIndex.ts';
 import { METADATA_INDEX, type IndexMetadata } from '../../src/index/indexMetadata.ts';
 import { shapeAgainstProvisioned } from '../../src/provision/shapeAgainstProvisioned.ts';
 import { indexShape } from '../../src/provision/shapeFingerprint.ts';
@@ -169,6 +170,41 @@ describe('provision against the real stack, with documents from the real gateway
       expect(outcome.plan.actions[1]).toEqual({ kind: 'put-mapping', index: `${other}_v1`, fields: ['rating'] });
       const mapping = (await es.indices.getMapping({ index: `${other}_v1` }))[`${other}_v1`]?.mappings;
       expect(mapping?.properties?.rating?.type).toBe('double');
+    } finally {
+      await removeProvisioned(other);
+    }
+  });
+
+  it('sets a changed replica count on the live version, and says a changed shard count needs a new version', async () => {
+    // The template reaches only versions created after it: before, `replicas: 1` changed the
+    // template and left the live version without a replica, saying only "update index template".
+    const other = `${index}_counts`;
+    const named = (yaml: string): string => yaml.replace(`index: ${index}`, `index: ${other}`);
+    const settingsOf = async (): Promise<Record<string, string>> =>
+      (await es.indices.getSettings({ index: `${other}_v1`, name: ['index.number_of_shards', 'index.number_of_replicas', 'index.refresh_interval'], flat_settings: true }))[`${other}_v1`]?.settings as Record<string, string>;
+    try {
+      await provision(await load(named), { dryRun: false }, report);
+      const replicated = await load((yaml) => named(yaml).replace('  replicas: 0', '  replicas: 1'));
+      const outcome = await provision(replicated, { dryRun: false }, report);
+      expect(outcome.plan.actions.map(describeAction)).toContain(`change settings of ${other}_v1: number_of_replicas 0 → 1`);
+      expect((await settingsOf())['index.number_of_replicas']).toBe('1');
+      expect((await provision(replicated, { dryRun: false }, report)).plan.actions).toEqual([]);
+
+      // A refresh interval, set and then taken out of the config again: Elasticsearch's default back.
+      const refreshEvery = (yaml: string): string => named(yaml).replace('  replicas: 0', '  replicas: 1\n  refreshInterval: 5s');
+      const slower = await provision(await load(refreshEvery), { dryRun: false }, report);
+      expect(slower.plan.actions.map(describeAction)).toContain(`change settings of ${other}_v1: refresh_interval default → 5000ms`);
+      expect((await settingsOf())['index.refresh_interval']).toBe('5000ms');
+      const back = await provision(replicated, { dryRun: false }, report);
+      expect(back.plan.actions.map(describeAction)).toContain(`change settings of ${other}_v1: refresh_interval 5000ms → default`);
+      expect(await settingsOf()).not.toHaveProperty(['index.refresh_interval']);
+
+      const sharded = await load((yaml) => named(yaml).replace('  replicas: 0', '  replicas: 1').replace('  shards: 1', '  shards: 2'));
+      const failure = await provision(sharded, { dryRun: false }, report).catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(UserError);
+      expect(lines.join('\n')).toContain('index.number_of_shards: 1 → 2 (fixed when a version is created)');
+      expect(lines.join('\n')).toContain(`fedsearch backfill movies.yaml --new-version`);
+      expect(await settingsOf()).toEqual({ 'index.number_of_shards': '1', 'index.number_of_replicas': '1' });
     } finally {
       await removeProvisioned(other);
     }
