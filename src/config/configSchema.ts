@@ -129,7 +129,7 @@ export const indexConfigSchema = z.strictObject({
       replicas: z.number().int().min(0).default(0),
       // How often Elasticsearch makes new writes searchable (index.refresh_interval); unset: its
       // default, once a second and skipped while nobody searches the index.
-      refreshInterval: duration.refine((seconds) => seconds >= 0.001, 'must be at least 1ms (a search sees a document only after a refresh)').optional(),
+      refreshInterval: duration.refine((seconds) => seconds >= 0.001, 'must be more than 0, e.g. 1s or 0.5 (seconds): a search sees a document only after a refresh').optional(),
     })
     .refine((es) => (es.username === undefined) === (es.password === undefined), {
       message: 'username and password go together',

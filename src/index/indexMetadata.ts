@@ -67,13 +67,27 @@ export function recordedGraphSchema(loaded: { schema: GraphQLSchema; supergraph:
 }
 
 export async function readIndexMetadata(client: Client, index: string): Promise<IndexMetadata | undefined> {
+  const read = async (): Promise<IndexMetadata | undefined> => (await client.get<IndexMetadata>({ index: METADATA_INDEX, id: indexNames(index).metadataId }))._source;
   try {
-    const response = await client.get<IndexMetadata>({ index: METADATA_INDEX, id: indexNames(index).metadataId });
-    return response._source;
+    return await read();
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    if (!isShardStarting(error)) throw error;
+  }
+  // Another process created the index a moment ago: its records can be read once its shard is.
+  await waitForMetadataShard(client);
+  try {
+    return await read();
   } catch (error) {
     if (isNotFound(error)) return undefined;
     throw error;
   }
+}
+
+/** Elasticsearch's refusal to read an index whose primary shard is still starting. */
+function isShardStarting(error: unknown): boolean {
+  const meta = (error as { meta?: { statusCode?: number; body?: { error?: { type?: string } } } }).meta;
+  return meta?.statusCode === 503 && meta.body?.error?.type === 'no_shard_available_action_exception';
 }
 
 /**

@@ -99,7 +99,7 @@ export const BROKEN_CONFIGS: BrokenConfigCase[] = [
   },
   { name: 'a refresh interval of nothing', edits: [['replicas: 0', 'replicas: 0\n  refreshInterval: 0s']],
     problems: [
-      "broken.yaml:77:3: elasticsearch.refreshInterval: must be at least 1ms (a search sees a document only after a refresh)",
+      "broken.yaml:77:3: elasticsearch.refreshInterval: must be more than 0, e.g. 1s or 0.5 (seconds): a search sees a document only after a refresh",
     ],
   },
   { name: 'a refresh interval that is no duration', edits: [['replicas: 0', 'replicas: 0\n  refreshInterval: soon']],

@@ -46,10 +46,15 @@ describe('the metadata index, created by one of several provisions at once', () 
     };
   }
 
-  it('records every index when six provisions start at once on a cluster without it', async () => {
+  it('records every index when six provisions start at once on a cluster without it, and reads beside them wait too', async () => {
     for (let attempt = 0; attempt < 3; attempt++) {
       await es.indices.delete({ index: METADATA_INDEX }).catch(() => undefined);
-      const outcomes = await Promise.allSettled(entries().map((name) => writeIndexMetadata(es, entry(name))));
+      // Beside the provisions, readers (a plan, `run`) that read the moment the index exists.
+      const readers = entries().map(async () => {
+        while (!(await es.indices.exists({ index: METADATA_INDEX }))) await new Promise((resolve) => setTimeout(resolve, 2));
+        return readIndexMetadata(es, `metadata-start-${run}-absent`);
+      });
+      const outcomes = await Promise.allSettled([...entries().map((name) => writeIndexMetadata(es, entry(name))), ...readers]);
       expect(outcomes.filter((outcome) => outcome.status === 'rejected').map((outcome) => String((outcome as PromiseRejectedResult).reason))).toEqual([]);
       for (const name of entries()) expect((await readIndexMetadata(es, entry(name).index))?.liveIndex).toBe(`${entry(name).index}_v1`);
     }

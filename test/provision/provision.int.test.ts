@@ -199,6 +199,15 @@ describe('provision against the real stack, with documents from the real gateway
       expect(back.plan.actions.map(describeAction)).toContain(`change settings of ${other}_v1: refresh_interval 5000ms → default`);
       expect(await settingsOf()).not.toHaveProperty(['index.refresh_interval']);
 
+      // Changed by hand while the config stayed as it was: left alone, and named.
+      await es.indices.putSettings({ index: `${other}_v1`, settings: { number_of_replicas: 0, refresh_interval: '30s' } });
+      const handSet = await provision(replicated, { dryRun: false }, report);
+      expect(handSet.plan.actions).toEqual([]);
+      expect(handSet.plan.warnings).toContain(`${other}_v1 has number_of_replicas 0, the config 1: left as is (changed outside fedsearch; provision sets it when the config's value changes)`);
+      expect(handSet.plan.warnings).toContain(`${other}_v1 has refresh_interval 30s, the config default: left as is (changed outside fedsearch; provision sets it when the config's value changes)`);
+      expect(await settingsOf()).toEqual({ 'index.number_of_shards': '1', 'index.number_of_replicas': '0', 'index.refresh_interval': '30s' });
+      await es.indices.putSettings({ index: `${other}_v1`, settings: { number_of_replicas: 1, refresh_interval: null } as object });
+
       const sharded = await load((yaml) => named(yaml).replace('  replicas: 0', '  replicas: 1').replace('  shards: 1', '  shards: 2'));
       const failure = await provision(sharded, { dryRun: false }, report).catch((error: unknown) => error);
       expect(failure).toBeInstanceOf(UserError);
