@@ -133,23 +133,23 @@ export async function planProvision(inputs: ProvisionInputs): Promise<ProvisionP
     if (difference.unused.length > 0) {
       warnings.push(`${liveIndex} maps fields the query no longer fetches (kept): ${difference.unused.join(', ')}`);
     }
-    const liveAnalysis = await elasticsearch.indices.getSettings({ index: liveIndex, name: 'index.analysis*', flat_settings: false });
-    const haveAnalysis = JSON.stringify(sortKeys(liveAnalysis[liveIndex]?.settings?.index?.analysis ?? {}));
+    const liveSettings = (
+      await elasticsearch.indices.getSettings({ index: liveIndex, name: ['index.analysis*', 'index.number_of_shards', 'index.number_of_replicas', 'index.refresh_interval'], flat_settings: false })
+    )[liveIndex]?.settings;
+    const haveAnalysis = JSON.stringify(sortKeys(liveSettings?.index?.analysis ?? {}));
     const wantAnalysis = JSON.stringify(sortKeys(stringifyLeaves((template.template.settings?.analysis as object | undefined) ?? {})));
     if (haveAnalysis !== wantAnalysis) needsReindex.push('index.analysis: the analyzers changed');
     // The template reaches only versions created after it: a replica count or refresh interval the
     // config changed since the last provisioning is set on the live version too (dynamic
     // settings); one changed on the live version by hand while the config stayed as it was is
     // left alone, and named. A changed shard count needs a new version.
-    const liveSettings = (await elasticsearch.indices.getSettings({ index: liveIndex, name: ['index.number_of_shards', 'index.number_of_replicas', 'index.refresh_interval'], flat_settings: true }))[liveIndex]?.settings as
-      | Record<string, string>
-      | undefined;
+    const live = indexSettingStrings(liveSettings);
     const { shards, replicas, refreshInterval } = config.elasticsearch;
-    const liveShards = liveSettings?.['index.number_of_shards'];
+    const liveShards = live.number_of_shards;
     if (liveShards !== undefined && liveShards !== String(shards)) {
       needsReindex.push(`index.number_of_shards: ${liveShards} → ${shards} (fixed when a version is created)`);
     }
-    const provisioned = existingTemplate === undefined ? undefined : templateIndexSettings(existingTemplate.index_template.template?.settings);
+    const provisioned = existingTemplate === undefined ? undefined : indexSettingStrings(existingTemplate.index_template.template?.settings);
     const settings: Extract<ProvisionAction, { kind: 'put-settings' }>['settings'] = {};
     const changes: string[] = [];
     const reconcile = (setting: 'number_of_replicas' | 'refresh_interval', live: string | undefined, wanted: string | undefined, apply: () => void): void => {
@@ -161,10 +161,10 @@ export async function planProvision(inputs: ProvisionInputs): Promise<ProvisionP
         warnings.push(`${liveIndex} has ${setting} ${live ?? 'default'}, the config ${wanted ?? 'default'}: left as is (changed outside fedsearch; provision sets it when the config's value changes)`);
       }
     };
-    reconcile('number_of_replicas', liveSettings?.['index.number_of_replicas'], String(replicas), () => (settings.number_of_replicas = replicas));
+    reconcile('number_of_replicas', live.number_of_replicas, String(replicas), () => (settings.number_of_replicas = replicas));
     const wantedRefresh = refreshInterval === undefined ? undefined : refreshIntervalSetting(refreshInterval);
     // null puts Elasticsearch's default back (which skips refreshes while nobody searches).
-    reconcile('refresh_interval', liveSettings?.['index.refresh_interval'], wantedRefresh, () => (settings.refresh_interval = wantedRefresh ?? null));
+    reconcile('refresh_interval', live.refresh_interval, wantedRefresh, () => (settings.refresh_interval = wantedRefresh ?? null));
     // Before the template: a run that fails in between finds the config's change again next time.
     if (changes.length > 0) actions.unshift({ kind: 'put-settings', index: liveIndex, settings, changes });
   }
@@ -311,17 +311,16 @@ export async function aliasTarget(client: Client, alias: string): Promise<string
   }
 }
 
-/** The replica count and refresh interval a template sets (as strings, the way Elasticsearch returns them), nested or flat. */
-function templateIndexSettings(settings: unknown): Partial<Record<'number_of_replicas' | 'refresh_interval', string>> {
+/** The shard and replica counts and refresh interval an index's or a template's settings hold, as strings (the way Elasticsearch returns them), nested or flat. */
+function indexSettingStrings(settings: unknown): Partial<Record<'number_of_shards' | 'number_of_replicas' | 'refresh_interval', string>> {
   const all = (settings ?? {}) as Record<string, unknown>;
   const nested = (all['index'] ?? {}) as Record<string, unknown>;
-  const pick = (name: string): string | undefined => {
+  const found: Partial<Record<'number_of_shards' | 'number_of_replicas' | 'refresh_interval', string>> = {};
+  for (const name of ['number_of_shards', 'number_of_replicas', 'refresh_interval'] as const) {
     const value = nested[name] ?? all[`index.${name}`] ?? all[name];
-    return value === undefined || value === null ? undefined : String(value);
-  };
-  const replicas = pick('number_of_replicas');
-  const refresh = pick('refresh_interval');
-  return { ...(replicas === undefined ? {} : { number_of_replicas: replicas }), ...(refresh === undefined ? {} : { refresh_interval: refresh }) };
+    if (value !== undefined && value !== null) found[name] = String(value);
+  }
+  return found;
 }
 
 /** Elasticsearch returns every setting as a string; compare like with like. */
