@@ -33,7 +33,7 @@ const PRODUCTS = [
   { sku: 'rover', package: '@apollo/rover' },
 ];
 /** The pause between two searches for pending changes (FEDSEARCH_FLEET_POLL_MS, 100): a search spans every index with changes pending, so at 50 indexes it is 50 shard searches for Elasticsearch each time. */
-const POLL_PAUSE_MS = Number(process.env.FEDSEARCH_FLEET_POLL_MS ?? 100);
+export const POLL_PAUSE_MS = Number(process.env.FEDSEARCH_FLEET_POLL_MS ?? 100);
 /** How a title is written inside a document's Avro: its byte length (zig-zag varint), then its UTF-8 bytes. */
 const AVRO_STRING = avro.Type.forSchema('string');
 

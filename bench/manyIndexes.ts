@@ -38,7 +38,7 @@ import { elasticsearchPort, elasticsearchUrl } from '../stack/elasticsearchServi
 import { kafkaBrokers, kafkaPort } from '../stack/kafkaService.ts';
 import { startShopGraph } from '../subgraphs/shop/shopGraph.ts';
 import { startDemoGraph } from '../subgraphs/startDemoGraph.ts';
-import { FleetChanges, type ChangeTrace, type FleetIndex, type FreshnessSample } from './fleetChanges.ts';
+import { FleetChanges, POLL_PAUSE_MS, type ChangeTrace, type FleetIndex, type FreshnessSample } from './fleetChanges.ts';
 import { sampleElasticsearch, type ElasticsearchLoad } from './elasticsearchLoad.ts';
 import { percentile } from './percentile.ts';
 import { cpuMsOf, peakRssMiBOf } from './processStats.ts';
@@ -186,7 +186,7 @@ try {
   const output = {
     date: new Date().toISOString(),
     machine: '2-core development machine, shared with other work',
-    settings: { poll: process.env.FEDSEARCH_FLEET_POLL === 'shared' ? 'shared (before the fix)' : 'per index', seconds: SECONDS, warmUpSeconds: WARM_UP_SECONDS, movieChangesPerSecond: MOVIE_CHANGES_PER_SECOND, shopChangesPerSecond: SHOP_CHANGES_PER_SECOND, studioMovies: MOVIES, pollMs: Number(process.env.FEDSEARCH_FLEET_POLL_MS ?? 100), refreshInterval: REFRESH_INTERVAL ?? 'default' },
+    settings: { poll: process.env.FEDSEARCH_FLEET_POLL === 'shared' ? 'shared (before the fix)' : 'per index', seconds: SECONDS, warmUpSeconds: WARM_UP_SECONDS, movieChangesPerSecond: MOVIE_CHANGES_PER_SECOND, shopChangesPerSecond: SHOP_CHANGES_PER_SECOND, studioMovies: MOVIES, pollMs: POLL_PAUSE_MS, refreshInterval: REFRESH_INTERVAL ?? 'default' },
     results,
   };
   mkdirSync(dirname(OUT), { recursive: true });
