@@ -21,6 +21,11 @@ interface PointInTimeClient {
  * being opened, and ones being closed until Elasticsearch acknowledges it. An open takes its slot
  * before it awaits anything, so concurrent opens cannot all see room for themselves (50 page-2
  * requests replaying one cursor once opened 50 past the cap).
+ *
+ * A point in time a search is reading (from open() until done(), or reading() until done()) is
+ * not closed to make room: Elasticsearch would keep its context until that search let go of it,
+ * past the cap, and the search that had just opened it would answer "expired" to a client whose
+ * cursor was fresh. An open that finds every slot being read waits for a search to finish.
  */
 export class PointsInTime {
   /** Open ids, least recently used first (a Map keeps insertion order), with their last use. */
@@ -29,6 +34,10 @@ export class PointsInTime {
   private opening = 0;
   /** Closes sent to Elasticsearch and not answered yet. */
   private readonly closing = new Set<Promise<void>>();
+  /** Open ids searches are reading now, with how many searches read each. */
+  private readonly reads = new Map<string, number>();
+  /** Opens waiting for a search to finish reading (every slot was being read). */
+  private readWaiters: Array<() => void> = [];
 
   constructor(
     private readonly client: PointInTimeClient,
@@ -49,26 +58,45 @@ export class PointsInTime {
   }
 
   /**
-   * A new point in time for the second page of a search (see SearchService.search). At the cap it
-   * first closes the least recently used one and waits for Elasticsearch to free it; a
-   * SearchBusyError when every slot is taken by opens and closes still under way.
+   * A new point in time for the second page of a search (see SearchService.search), returned as
+   * being read: the caller calls done(id) once its search is answered. At the cap it first closes
+   * the least recently used one no search is reading and waits for Elasticsearch to free it, or
+   * waits for a search to finish reading; a SearchBusyError when every slot is taken by opens still
+   * under way.
    */
   async open(): Promise<string> {
     this.dropExpired();
     while (this.held >= this.max) {
-      const [oldest] = this.lastUse.keys();
-      if (oldest !== undefined) await this.close(oldest);
+      const idle = this.leastRecentlyUsedUnread();
+      if (idle !== undefined) await this.close(idle);
       else if (this.closing.size > 0) await Promise.race(this.closing);
+      else if (this.reads.size > 0) await new Promise<void>((resolve) => this.readWaiters.push(resolve));
       else throw new SearchBusyError(`the search service is busy: ${this.max} points in time of ${this.index} are being opened at once; try again shortly`);
+      this.dropExpired();
     }
     this.opening++;
     try {
       const { id } = await this.client.openPointInTime({ index: this.index, keep_alive: POINT_IN_TIME_KEEP_ALIVE });
       this.lastUse.set(id, this.now());
+      this.reading(id);
       return id;
     } finally {
       this.opening--;
     }
+  }
+
+  /** A search is about to read `id` (a later page's cursor): it is not closed to make room until done(id). */
+  reading(id: string): void {
+    if (this.lastUse.has(id)) this.reads.set(id, (this.reads.get(id) ?? 0) + 1);
+  }
+
+  /** The search that read `id` (see open() and reading()) is answered. */
+  done(id: string): void {
+    const reads = this.reads.get(id);
+    if (reads === undefined) return;
+    if (reads > 1) this.reads.set(id, reads - 1);
+    else this.reads.delete(id);
+    this.wakeReadWaiters();
   }
 
   /**
@@ -88,6 +116,7 @@ export class PointsInTime {
    */
   close(id: string): Promise<void> {
     this.lastUse.delete(id);
+    this.unread(id);
     const closed: Promise<void> = this.client
       .closePointInTime({ id })
       .then(() => undefined, () => undefined)
@@ -99,6 +128,7 @@ export class PointsInTime {
   /** Elasticsearch no longer knows it (expired or closed). */
   forget(id: string): void {
     this.lastUse.delete(id);
+    this.unread(id);
   }
 
   /** Resolves once every close sent so far has been answered. */
@@ -106,11 +136,28 @@ export class PointsInTime {
     while (this.closing.size > 0) await Promise.all(this.closing);
   }
 
+  private leastRecentlyUsedUnread(): string | undefined {
+    for (const id of this.lastUse.keys()) if (!this.reads.has(id)) return id;
+    return undefined;
+  }
+
+  /** `id` is gone: nobody reads it any more, and an open waiting for a slot may look again. */
+  private unread(id: string): void {
+    if (this.reads.delete(id)) this.wakeReadWaiters();
+  }
+
+  private wakeReadWaiters(): void {
+    const waiters = this.readWaiters;
+    this.readWaiters = [];
+    for (const wake of waiters) wake();
+  }
+
   private dropExpired(): void {
     const cutoff = this.now() - POINT_IN_TIME_KEEP_ALIVE_MS;
     for (const [id, used] of this.lastUse) {
       if (used >= cutoff) break;
       this.lastUse.delete(id);
+      this.unread(id);
     }
   }
 }

@@ -157,6 +157,8 @@ export class SearchService {
     if (position && pit === null) {
       pit = await this.pointsInTime.open();
       body = inPointInTime(body, pit);
+    } else if (pit !== null) {
+      this.pointsInTime.reading(pit);
     }
     let response: estypes.SearchResponse<Record<string, unknown>>;
     try {
@@ -167,6 +169,8 @@ export class SearchService {
         throw new SearchRequestError(CURSOR_EXPIRED, 'cursor');
       }
       throw error;
+    } finally {
+      if (pit !== null) this.pointsInTime.done(pit);
     }
 
     const size = pageSize(request);

@@ -1,7 +1,9 @@
 // Hostile concurrency against the real search API over a real index (issue #28): many costly
 // fuzzy queries at once, and many page-2 requests replaying one cursor at once. Whatever arrives,
 // the answer comes from this service (200, an explained 4xx, or its own 429 with Retry-After),
-// never from a tripped Elasticsearch breaker, and the cluster's search contexts stay within the cap.
+// never from a tripped Elasticsearch breaker, and the cluster's search contexts stay within the cap:
+// a point in time is closed to make room only when no search is reading it, because Elasticsearch
+// counts a closed one until the search reading it lets go.
 import type { Client } from '@elastic/elasticsearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CURSOR_EXPIRED } from '../../src/search/searchCursor.ts';
@@ -90,12 +92,10 @@ describe('hostile concurrency against the search API', () => {
     await sampling;
     await world.service.settled();
 
-    for (const answer of answers) {
-      if (answer.status === 200 || answer.status === 429) continue;
-      // A point in time closed to make room for another: its cursor says so.
-      expect(answer.status, answer.body).toBe(400);
-      expect(JSON.parse(answer.body)).toMatchObject({ error: { message: CURSOR_EXPIRED } });
-    }
+    // The cursor is fresh: none of them is told it expired, though their points in time crowd each
+    // other out (one a search still reads is never closed to make room).
+    for (const answer of answers) expect([200, 429], answer.body).toContain(answer.status);
+    expect(answers.some((answer) => answer.body.includes(CURSOR_EXPIRED))).toBe(false);
     expect(answers.filter((answer) => answer.status === 200).length).toBeGreaterThan(0);
     for (const answer of answers.filter((a) => a.status === 429)) expectOurBusyAnswer(answer);
     expect(most).toBeLessThanOrEqual(POINT_IN_TIME_CAP);

@@ -84,6 +84,8 @@ describe('PointsInTime under concurrency', () => {
     const opening = Promise.all([pits.open(), pits.open()]);
     await cluster.answerAll();
     const [a, b] = await opening;
+    pits.done(a);
+    pits.done(b); // both pages answered
     pits.used(a, undefined); // b is now the least recently used
     const third = pits.open();
     await cluster.answerAll();
@@ -111,5 +113,47 @@ describe('PointsInTime under concurrency', () => {
     await settling;
     expect(await next).toBe('pit-2');
     expect(cluster.mostHeld).toBe(1);
+  });
+
+  it('does not close one a search is still reading to make room, and picks the least recently used of the others', async () => {
+    const cluster = countingCluster();
+    const closed: string[] = [];
+    const close = cluster.client.closePointInTime;
+    const client = { ...cluster.client, closePointInTime: (request: { id: string }) => (closed.push(request.id), close()) };
+    const pits = new PointsInTime(client, 'movies', 2);
+    const opening = Promise.all([pits.open(), pits.open()]);
+    await cluster.answerAll();
+    const [a, b] = await opening;
+    pits.done(b);
+    pits.used(b, undefined); // a is the least recently used, but its page's search is still running
+    const third = pits.open();
+    await cluster.answerAll();
+    expect(await third).toBe('pit-3');
+    expect(closed).toEqual([b]);
+    expect(pits.used(a, undefined)).toBe(a);
+    expect(cluster.mostHeld).toBe(2);
+  });
+
+  it('when every slot is being read, an open waits for a search to finish and then closes that one', async () => {
+    const cluster = countingCluster();
+    const pits = new PointsInTime(cluster.client, 'movies', 1);
+    const opening = pits.open();
+    await cluster.answerAll();
+    const first = await opening;
+    let opened = false;
+    const next = pits.open().then((id) => ((opened = true), id));
+    await cluster.answerAll();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(opened).toBe(false);
+    expect(cluster.held).toBe(1);
+    pits.done(first);
+    await cluster.answerAll();
+    await new Promise((resolve) => setImmediate(resolve));
+    await cluster.answerAll();
+    expect(await next).toBe('pit-2');
+    expect(cluster.mostHeld).toBe(1);
+    // The reader of the first page got in before the close: its cursor is now expired.
+    expect(pits.used(first, undefined)).toBe(first);
+    expect(pits.size).toBe(1);
   });
 });
