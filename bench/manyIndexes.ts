@@ -43,7 +43,7 @@ import { sampleElasticsearch, type ElasticsearchLoad } from './elasticsearchLoad
 import { percentile } from './percentile.ts';
 import { cpuMsOf, peakRssMiBOf } from './processStats.ts';
 import { metricSum, scrape } from './prometheusText.ts';
-import { tcpConnectionsOf } from './tcpConnections.ts';
+import { tcpConnectionsOf } from '../support/tcpConnections.ts';
 
 process.env.FEDSEARCH_LOG_LEVEL ??= 'warn';
 const RUNS = (process.env.FEDSEARCH_FLEET_RUNS ?? '1,10,50,10x1').split(',');

@@ -85,7 +85,14 @@ export interface ElasticsearchSettings {
 
 export interface KafkaSettings {
   brokers: string[];
+  /** What the brokers see this index's clients as: `kafka.clientId`, or fedsearch-<index> when unset. */
   clientId: string;
+  /**
+   * Whether the config set `kafka.clientId` (an identity the brokers' quotas or ACLs may name).
+   * When it did not, a `run` of many indexes sends every index's documents through one producer
+   * and one admin under the client id `fedsearch` (see SharedClients).
+   */
+  clientIdConfigured: boolean;
   /** TLS to the brokers; `caFile` adds a CA to trust. */
   ssl: boolean;
   caFile?: string;

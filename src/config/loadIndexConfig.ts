@@ -206,6 +206,7 @@ function toIndexConfig(raw: RawIndexConfig, file: string, text: string, yaml: Po
     kafka: {
       brokers: raw.kafka.brokers,
       clientId: raw.kafka.clientId ?? `fedsearch-${raw.index}`,
+      clientIdConfigured: raw.kafka.clientId !== undefined,
       ssl: raw.kafka.ssl,
       ...(raw.kafka.caFile ? { caFile: raw.kafka.caFile } : {}),
       ...(raw.kafka.sasl ? { sasl: raw.kafka.sasl } : {}),

@@ -25,6 +25,11 @@ interface Connectable {
  * producer each held 100+ connections that carried a few requests a second. Its requests are
  * sent one at a time per broker (idempotent, `maxInFlightRequests: 1`), shared by every index: at
  * a fleet's live rates a request is a few ms; a bulk load (backfill, replay) has producers of its own.
+ * The producer and admin go by the client id `fedsearch`, unless an index's config names a
+ * `kafka.clientId` of its own (a quota or ACL identity): that index gets a producer and an admin
+ * under it. (Until 2026-12-07 every index's default client id, fedsearch-<index>, was part of the
+ * key, so each index had a producer and an admin after all: 6 connections an index instead of 4.)
+ * Consumers keep the index's client id: the brokers' group listings name the index.
  */
 export class SharedClients {
   private readonly kafkas = new Map<string, Kafka>();
@@ -49,12 +54,14 @@ export class SharedClients {
 
   /** The process's producer for these brokers and options, connected on first ask; a failed connect is tried again at the next. */
   producer(settings: KafkaSettings, options: ProducerConfig): Promise<Producer> {
-    return this.connectedOnce(`producer ${kafkaKey(settings)} ${JSON.stringify(options)}`, () => this.kafka(settings).producer(options));
+    const forProcess = processKafkaSettings(settings);
+    return this.connectedOnce(`producer ${kafkaKey(forProcess)} ${JSON.stringify(options)}`, () => this.kafka(forProcess).producer(options));
   }
 
   /** The process's admin client for these brokers (topics listed, group offsets read), connected on first ask. */
   admin(settings: KafkaSettings): Promise<Admin> {
-    return this.connectedOnce(`admin ${kafkaKey(settings)}`, () => this.kafka(settings).admin());
+    const forProcess = processKafkaSettings(settings);
+    return this.connectedOnce(`admin ${kafkaKey(forProcess)}`, () => this.kafka(forProcess).admin());
   }
 
   elasticsearch(settings: ElasticsearchSettings): Client {
@@ -133,6 +140,14 @@ export class SharedClients {
     }
     return connecting as Promise<T>;
   }
+}
+
+/** The client id the process's shared producer and admin go by when an index's config names none. */
+export const PROCESS_CLIENT_ID = 'fedsearch';
+
+/** An index's Kafka settings as the process's producer and admin use them: its configured client id, or the process's. */
+function processKafkaSettings(settings: KafkaSettings): KafkaSettings {
+  return settings.clientIdConfigured ? settings : { ...settings, clientId: PROCESS_CLIENT_ID };
 }
 
 function kafkaKey(settings: KafkaSettings): string {

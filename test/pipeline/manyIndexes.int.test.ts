@@ -19,6 +19,7 @@ import { DeadLetterQueue } from '../../src/pipeline/deadLetters.ts';
 import { postGraphQL } from '../../subgraphs/shared/postGraphQL.ts';
 import { startShopGraph, type ShopGraph } from '../../subgraphs/shop/shopGraph.ts';
 import { createIndexHarness, eventually, indexedDocument, type IndexHarness } from '../../support/indexHarness.ts';
+import { tcpConnectionsOf } from '../../support/tcpConnections.ts';
 import { exitOf, pressCtrlC, runCliAsUser, spawnCliAsUser } from '../support/userCli.ts';
 import type { ChildProcess } from 'node:child_process';
 
@@ -114,6 +115,14 @@ describe('run <dir>: many indexes in one process', () => {
     expect(metrics.match(/^# TYPE fedsearch_documents_written_total /gm)).toHaveLength(1);
     expect(metrics).toMatch(new RegExp(`fedsearch_documents_written_total\\{[^}]*index="${h.index}"`));
     expect(metrics).toMatch(new RegExp(`fedsearch_documents_written_total\\{[^}]*index="${shopIndex}"`));
+
+    // One producer and one admin serve both indexes (neither config names a kafka.clientId): two
+    // connections for each of the four consumers (enrich and sink of each; kafkajs fetches on a
+    // connection of its own), and two more. With a producer and an admin per index it held 12.
+    const kafkaPort = Number(new URL(`kafka://${inject('kafkaBrokers')[0]}`).port);
+    const kafkaConnections = tcpConnectionsOf(child?.pid as number, [kafkaPort])[kafkaPort];
+    expect(kafkaConnections).toBeGreaterThanOrEqual(4);
+    expect(kafkaConnections).toBeLessThanOrEqual(2 * 4 + 2);
 
     for (const file of [join(dir, 'movies.yaml'), shopFile]) {
       const report = await eventually(`a clean audit of ${file}`, async () => {

@@ -24,20 +24,40 @@ function fakeKafka(failConnects = 0) {
   return { kafka, made };
 }
 
-const brokers = (list: string[]): KafkaSettings => ({ brokers: list, clientId: 'fedsearch' }) as KafkaSettings;
+/** An index's Kafka settings as the loader makes them: its default client id is fedsearch-<index>. */
+const brokers = (list: string[], index = 'movies'): KafkaSettings => ({ brokers: list, clientId: `fedsearch-${index}`, clientIdConfigured: false }) as KafkaSettings;
 
 describe('SharedClients: the Kafka clients of a run of many indexes', () => {
   it('gives every index of the same brokers one connected producer and one admin, and closes them once', async () => {
     const fake = fakeKafka();
     const clients = new SharedClients(() => fake.kafka);
     const options = { idempotent: true, maxInFlightRequests: 1 };
-    const [a, b] = await Promise.all([clients.producer(brokers(['k:9092']), options), clients.producer(brokers(['k:9092']), options)]);
+    const [a, b] = await Promise.all([clients.producer(brokers(['k:9092'], 'movies'), options), clients.producer(brokers(['k:9092'], 'shop'), options)]);
     expect(a).toBe(b);
-    expect(await clients.admin(brokers(['k:9092']))).toBe(await clients.admin(brokers(['k:9092'])));
+    expect(await clients.admin(brokers(['k:9092'], 'movies'))).toBe(await clients.admin(brokers(['k:9092'], 'shop')));
     await clients.producer(brokers(['other:9092']), options);
     expect(fake.made.map((one) => [one.kind, one.connects])).toEqual([['producer', 1], ['admin', 1], ['producer', 1]]);
     await clients.close();
     expect(fake.made.every((one) => one.disconnects === 1)).toBe(true);
+  });
+
+  it("shares them under the client id fedsearch, and gives an index whose config names a clientId (a quota identity) its own", async () => {
+    const fake = fakeKafka();
+    const clientIds: string[] = [];
+    const clients = new SharedClients((settings) => (clientIds.push(settings.clientId), fake.kafka));
+    const options = { idempotent: true, maxInFlightRequests: 1 };
+    const named = (clientId: string): KafkaSettings => ({ ...brokers(['k:9092']), clientId, clientIdConfigured: true });
+    const shared = await clients.producer(brokers(['k:9092'], 'movies'), options);
+    expect(await clients.producer(brokers(['k:9092'], 'shop'), options)).toBe(shared);
+    const own = await clients.producer(named('team-a-indexer'), options);
+    expect(own).not.toBe(shared);
+    expect(await clients.producer(named('team-a-indexer'), options)).toBe(own);
+    expect(await clients.admin(named('team-a-indexer'))).not.toBe(await clients.admin(brokers(['k:9092'], 'shop')));
+    expect(clientIds).toEqual(['fedsearch', 'team-a-indexer']);
+    // Consumers keep the index's own client id (see runPipeline), through kafka().
+    clients.kafka(brokers(['k:9092'], 'shop'));
+    expect(clientIds.at(-1)).toBe('fedsearch-shop');
+    await clients.close();
   });
 
   it('tries a failed connect again for the next index that asks', async () => {
