@@ -62,6 +62,9 @@ export type {
   KafkaMessage,
   Message,
   Producer,
+  ProducerBatch,
   ProducerConfig,
+  ProducerRecord,
+  RecordMetadata,
   SASLOptions,
 } from 'kafkajs';

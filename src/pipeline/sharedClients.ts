@@ -5,6 +5,7 @@ import { elasticsearchClient } from '../clients/elasticsearchClient.ts';
 import { kafkaClient } from '../clients/kafkaClient.ts';
 import type { Admin, Kafka, Producer, ProducerConfig } from '../clients/kafkajs.ts';
 import { readGatewayGraph, type VersionedGraph } from './graphWatch.ts';
+import { BatchingProducer, type ProducerSends } from './batchingProducer.ts';
 import { BatchedReindexTargets } from './reindexTargetReads.ts';
 
 /** Something kafkajs connects once and disconnects at the end (a producer, an admin). */
@@ -37,6 +38,7 @@ export class SharedClients {
   private readonly targetReads = new Map<Client, BatchedReindexTargets>();
   private readonly agents = new Map<string, Agent>();
   private readonly connected = new Map<string, Promise<Connectable>>();
+  private readonly batching = new WeakMap<Producer, BatchingProducer>();
   private readonly graphReads = new Map<string, { at: number; reading: Promise<VersionedGraph> }>();
 
   /** `makeKafka` and `readGraph`: a test passes fakes. */
@@ -52,10 +54,17 @@ export class SharedClients {
     return client;
   }
 
-  /** The process's producer for these brokers and options, connected on first ask; a failed connect is tried again at the next. */
-  producer(settings: KafkaSettings, options: ProducerConfig): Promise<Producer> {
+  /**
+   * The process's producer for these brokers and options, connected on first ask (a failed connect
+   * is tried again at the next), its concurrent sends gathered into shared requests (BatchingProducer).
+   */
+  async producer(settings: KafkaSettings, options: ProducerConfig): Promise<ProducerSends> {
     const forProcess = processKafkaSettings(settings);
-    return this.connectedOnce(`producer ${kafkaKey(forProcess)} ${JSON.stringify(options)}`, () => this.kafka(forProcess).producer(options));
+    const key = `producer ${kafkaKey(forProcess)} ${JSON.stringify(options)}`;
+    const producer = await this.connectedOnce(key, () => this.kafka(forProcess).producer(options));
+    let batching = this.batching.get(producer);
+    if (!batching) this.batching.set(producer, (batching = new BatchingProducer(producer)));
+    return batching;
   }
 
   /** The process's admin client for these brokers (topics listed, group offsets read), connected on first ask. */
