@@ -14,6 +14,8 @@
  * - unchanged: nothing to do.
  * - delete / would-delete: a managed index whose config is gone, with and without --prune.
  */
+import { isSettingConflict } from '../provision/provisionedShape.ts';
+
 export type ApplyActionKind = 'create' | 'reindex' | 'backfill' | 'update' | 'unchanged' | 'delete' | 'would-delete';
 
 export interface ApplyStep {
@@ -63,7 +65,7 @@ function decideAction(facts: ConfigFacts): ApplyStep {
   }
   const reindexBecause = [
     ...(facts.query === 'changed' ? ['query: changed since the live version was filled'] : []),
-    ...facts.mappingConflicts.map((conflict) => `mapping: ${conflict}`),
+    ...facts.mappingConflicts.map((conflict) => `${isSettingConflict(conflict) ? 'settings' : 'mapping'}: ${conflict}`),
     ...(facts.mappingAdditions.length > 0 ? [`mapping: new field(s) the live documents lack: ${facts.mappingAdditions.join(', ')}`] : []),
   ];
   if (reindexBecause.length > 0) {

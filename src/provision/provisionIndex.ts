@@ -133,22 +133,14 @@ export async function planProvision(inputs: ProvisionInputs): Promise<ProvisionP
     if (difference.unused.length > 0) {
       warnings.push(`${liveIndex} maps fields the query no longer fetches (kept): ${difference.unused.join(', ')}`);
     }
-    const liveSettings = (
-      await elasticsearch.indices.getSettings({ index: liveIndex, name: ['index.analysis*', 'index.number_of_shards', 'index.number_of_replicas', 'index.refresh_interval'], flat_settings: false })
-    )[liveIndex]?.settings;
-    const haveAnalysis = JSON.stringify(sortKeys(liveSettings?.index?.analysis ?? {}));
-    const wantAnalysis = JSON.stringify(sortKeys(stringifyLeaves((template.template.settings?.analysis as object | undefined) ?? {})));
-    if (haveAnalysis !== wantAnalysis) needsReindex.push('index.analysis: the analyzers changed');
+    const liveSettings = await liveVersionSettings(elasticsearch, liveIndex);
+    needsReindex.push(...settingsNeedingNewVersion(liveSettings, template, config.elasticsearch.shards));
     // The template reaches only versions created after it: a replica count or refresh interval the
     // config changed since the last provisioning is set on the live version too (dynamic
     // settings); one changed on the live version by hand while the config stayed as it was is
-    // left alone, and named. A changed shard count needs a new version.
+    // left alone, and named.
     const live = indexSettingStrings(liveSettings);
-    const { shards, replicas, refreshInterval } = config.elasticsearch;
-    const liveShards = live.number_of_shards;
-    if (liveShards !== undefined && liveShards !== String(shards)) {
-      needsReindex.push(`index.number_of_shards: ${liveShards} → ${shards} (fixed when a version is created)`);
-    }
+    const { replicas, refreshInterval } = config.elasticsearch;
     const provisioned = existingTemplate === undefined ? undefined : indexSettingStrings(existingTemplate.index_template.template?.settings);
     const settings: Extract<ProvisionAction, { kind: 'put-settings' }>['settings'] = {};
     const changes: string[] = [];
@@ -212,6 +204,23 @@ export async function planProvision(inputs: ProvisionInputs): Promise<ProvisionP
 }
 
 /** The mappings of a live index version, as Elasticsearch returns them. */
+/** The live version's analysis, shard and replica counts and refresh interval, in one request. */
+export async function liveVersionSettings(client: Client, liveIndex: string): Promise<estypes.IndicesIndexSettings | undefined> {
+  const settings = await client.indices.getSettings({ index: liveIndex, name: ['index.analysis*', 'index.number_of_shards', 'index.number_of_replicas', 'index.refresh_interval'], flat_settings: false });
+  return settings[liveIndex]?.settings;
+}
+
+/** What of the live version's settings only a new version can change: its analyzers, and its shard count (fixed when an index is created). */
+export function settingsNeedingNewVersion(liveSettings: estypes.IndicesIndexSettings | undefined, template: IndexTemplateBody, shards: number): string[] {
+  const conflicts: string[] = [];
+  const haveAnalysis = JSON.stringify(sortKeys(liveSettings?.index?.analysis ?? {}));
+  const wantAnalysis = JSON.stringify(sortKeys(stringifyLeaves((template.template.settings?.analysis as object | undefined) ?? {})));
+  if (haveAnalysis !== wantAnalysis) conflicts.push('index.analysis: the analyzers changed');
+  const liveShards = indexSettingStrings(liveSettings).number_of_shards;
+  if (liveShards !== undefined && liveShards !== String(shards)) conflicts.push(`index.number_of_shards: ${liveShards} → ${shards} (fixed when a version is created)`);
+  return conflicts;
+}
+
 export async function liveMappings(client: Client, liveIndex: string): Promise<MappingNode> {
   const mappings = await client.indices.getMapping({ index: liveIndex });
   return (mappings[liveIndex]?.mappings ?? {}) as MappingNode;

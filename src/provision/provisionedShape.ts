@@ -32,10 +32,22 @@ export function describeShapeChange(comparison: ShapeComparison, live: { index: 
   }
   if (live.mappingConflicts.length > 0) {
     lines.push(
-      `! the live index ${live.name} cannot take the new mapping in place:`,
+      `! the live index ${live.name} cannot take the new ${conflictKinds(live.mappingConflicts)} in place:`,
       ...live.mappingConflicts.map((conflict) => `    ${conflict}`),
       `  a new version is needed: run \`fedsearch backfill ${configFile} --new-version\` to build ${live.index} anew and swap the alias (zero downtime)`,
     );
   }
   return lines;
+}
+
+/** A conflict naming an index setting (`index.analysis: …`, `index.number_of_shards: …`), not a mapped field. */
+export function isSettingConflict(conflict: string): boolean {
+  return conflict.startsWith('index.');
+}
+
+/** "mapping", "settings" or "mapping and settings": what the conflicts are about. */
+function conflictKinds(conflicts: readonly string[]): string {
+  const settings = conflicts.some(isSettingConflict);
+  const mapping = conflicts.some((conflict) => !isSettingConflict(conflict));
+  return settings && mapping ? 'mapping and settings' : settings ? 'settings' : 'mapping';
 }

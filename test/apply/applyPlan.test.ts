@@ -34,7 +34,7 @@ describe('what apply does to one config', () => {
       'an analyzer the live version cannot take',
       { mappingConflicts: ['index.analysis: the analyzers changed'], backfillRate: Number.POSITIVE_INFINITY },
       'reindex',
-      ['mapping: index.analysis: the analyzers changed', 'new version backfilled (at most no rate cap), then the alias swaps'],
+      ['settings: index.analysis: the analyzers changed', 'new version backfilled (at most no rate cap), then the alias swaps'],
     ],
     [
       'an index provisioned but never backfilled',

@@ -211,8 +211,11 @@ describe('provision against the real stack, with documents from the real gateway
       const sharded = await load((yaml) => named(yaml).replace('  replicas: 0', '  replicas: 1').replace('  shards: 1', '  shards: 2'));
       const failure = await provision(sharded, { dryRun: false }, report).catch((error: unknown) => error);
       expect(failure).toBeInstanceOf(UserError);
-      expect(lines.join('\n')).toContain('index.number_of_shards: 1 → 2 (fixed when a version is created)');
+      expect(lines.join('\n')).toContain(`! the live index ${other}_v1 cannot take the new settings in place:\n    index.number_of_shards: 1 → 2 (fixed when a version is created)`);
       expect(lines.join('\n')).toContain(`fedsearch backfill movies.yaml --new-version`);
+      // `plan` (read-only) names it too: before, it compared the mappings only and found nothing.
+      const planned = await shapeAgainstProvisioned(sharded);
+      expect('lines' in planned ? planned.lines.join('\n') : planned.notCompared).toContain('index.number_of_shards: 1 → 2 (fixed when a version is created)');
       expect(await settingsOf()).toEqual({ 'index.number_of_shards': '1', 'index.number_of_replicas': '1' });
     } finally {
       await removeProvisioned(other);
