@@ -62,9 +62,6 @@ export type {
   KafkaMessage,
   Message,
   Producer,
-  ProducerBatch,
   ProducerConfig,
-  ProducerRecord,
-  RecordMetadata,
   SASLOptions,
 } from 'kafkajs';

@@ -11,7 +11,6 @@ import { pipelineTopology } from '../index/pipelineTopology.ts';
 import { responsePathOwners, type ResponsePathOwners } from '../graph/responsePathOwners.ts';
 import { avroFingerprint } from '../index/stableHash.ts';
 import { createLogger, type Logger } from '../logger.ts';
-import type { ProducerSends } from './batchingProducer.ts';
 import { DeadLetterQueue } from './deadLetters.ts';
 import { DocumentCodec } from './documentCodec.ts';
 import { Enricher } from './enricher.ts';
@@ -27,7 +26,7 @@ export interface EnricherServices {
   elasticsearch: Client;
   codec: DocumentCodec;
   metadata: IndexMetadata;
-  producer: ProducerSends;
+  producer: Producer;
   deadLetters: DeadLetterQueue;
 }
 
@@ -47,7 +46,7 @@ export async function openEnricherServices(
   /** The process's client for this cluster (`run` of many indexes): borrowed, not closed with `resources`. */
   sharedElasticsearch?: Client,
   /** The process's producer for these brokers (`run` of many indexes), connected: borrowed, not closed with `resources`. */
-  sharedProducer?: ProducerSends,
+  sharedProducer?: Producer,
 ): Promise<EnricherServices> {
   const { config } = loaded;
   const topology = pipelineTopology(loaded);

@@ -5,7 +5,6 @@ import { elasticsearchClient } from '../clients/elasticsearchClient.ts';
 import { kafkaClient } from '../clients/kafkaClient.ts';
 import type { Admin, Kafka, Producer, ProducerConfig } from '../clients/kafkajs.ts';
 import { readGatewayGraph, type VersionedGraph } from './graphWatch.ts';
-import { BatchingProducer, type ProducerSends } from './batchingProducer.ts';
 import { BatchedReindexTargets } from './reindexTargetReads.ts';
 
 /** Something kafkajs connects once and disconnects at the end (a producer, an admin). */
@@ -38,7 +37,6 @@ export class SharedClients {
   private readonly targetReads = new Map<Client, BatchedReindexTargets>();
   private readonly agents = new Map<string, Agent>();
   private readonly connected = new Map<string, Promise<Connectable>>();
-  private readonly batching = new WeakMap<Producer, BatchingProducer>();
   private readonly graphReads = new Map<string, { at: number; reading: Promise<VersionedGraph> }>();
 
   /** `makeKafka` and `readGraph`: a test passes fakes. */
@@ -54,17 +52,10 @@ export class SharedClients {
     return client;
   }
 
-  /**
-   * The process's producer for these brokers and options, connected on first ask (a failed connect
-   * is tried again at the next), its concurrent sends gathered into shared requests (BatchingProducer).
-   */
-  async producer(settings: KafkaSettings, options: ProducerConfig): Promise<ProducerSends> {
+  /** The process's producer for these brokers and options, connected on first ask; a failed connect is tried again at the next. */
+  producer(settings: KafkaSettings, options: ProducerConfig): Promise<Producer> {
     const forProcess = processKafkaSettings(settings);
-    const key = `producer ${kafkaKey(forProcess)} ${JSON.stringify(options)}`;
-    const producer = await this.connectedOnce(key, () => this.kafka(forProcess).producer(options));
-    let batching = this.batching.get(producer);
-    if (!batching) this.batching.set(producer, (batching = new BatchingProducer(producer)));
-    return batching;
+    return this.connectedOnce(`producer ${kafkaKey(forProcess)} ${JSON.stringify(options)}`, () => this.kafka(forProcess).producer(options));
   }
 
   /** The process's admin client for these brokers (topics listed, group offsets read), connected on first ask. */
