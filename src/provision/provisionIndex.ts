@@ -5,7 +5,7 @@ import { InfrastructureError, UserError } from '../errors.ts';
 import type { PipelineTopology } from '../index/pipelineTopology.ts';
 import { compareMappings, type MappingNode } from './compareMappings.ts';
 import { readIndexMetadata, writeIndexMetadata, type IndexMetadata, type ProvisionedShape } from '../index/indexMetadata.ts';
-import { compareWithProvisioned, type ShapeComparison } from './provisionedShape.ts';
+import { ANALYZERS_CHANGED, compareWithProvisioned, shardCountChange, type ShapeComparison } from './provisionedShape.ts';
 import { shapeFingerprint } from './shapeFingerprint.ts';
 import { avroFingerprint, sortKeys, stableHash } from '../index/stableHash.ts';
 import { indexNames, versionName } from '../index/indexNames.ts';
@@ -203,7 +203,6 @@ export async function planProvision(inputs: ProvisionInputs): Promise<ProvisionP
   return { actions, needsReindex, warnings, liveIndex: target as string, templateHash: hash, shape, recordedShape };
 }
 
-/** The mappings of a live index version, as Elasticsearch returns them. */
 /** The live version's analysis, shard and replica counts and refresh interval, in one request. */
 export async function liveVersionSettings(client: Client, liveIndex: string): Promise<estypes.IndicesIndexSettings | undefined> {
   const settings = await client.indices.getSettings({ index: liveIndex, name: ['index.analysis*', 'index.number_of_shards', 'index.number_of_replicas', 'index.refresh_interval'], flat_settings: false });
@@ -215,12 +214,13 @@ export function settingsNeedingNewVersion(liveSettings: estypes.IndicesIndexSett
   const conflicts: string[] = [];
   const haveAnalysis = JSON.stringify(sortKeys(liveSettings?.index?.analysis ?? {}));
   const wantAnalysis = JSON.stringify(sortKeys(stringifyLeaves((template.template.settings?.analysis as object | undefined) ?? {})));
-  if (haveAnalysis !== wantAnalysis) conflicts.push('index.analysis: the analyzers changed');
+  if (haveAnalysis !== wantAnalysis) conflicts.push(ANALYZERS_CHANGED);
   const liveShards = indexSettingStrings(liveSettings).number_of_shards;
-  if (liveShards !== undefined && liveShards !== String(shards)) conflicts.push(`index.number_of_shards: ${liveShards} → ${shards} (fixed when a version is created)`);
+  if (liveShards !== undefined && liveShards !== String(shards)) conflicts.push(shardCountChange(liveShards, shards));
   return conflicts;
 }
 
+/** The mappings of a live index version, as Elasticsearch returns them. */
 export async function liveMappings(client: Client, liveIndex: string): Promise<MappingNode> {
   const mappings = await client.indices.getMapping({ index: liveIndex });
   return (mappings[liveIndex]?.mappings ?? {}) as MappingNode;

@@ -40,9 +40,20 @@ export function describeShapeChange(comparison: ShapeComparison, live: { index: 
   return lines;
 }
 
-/** A conflict naming an index setting (`index.analysis: …`, `index.number_of_shards: …`), not a mapped field. */
+/** The conflict when the live version's analyzers differ from the config's. */
+export const ANALYZERS_CHANGED = 'index.analysis: the analyzers changed';
+
+/** The conflict when the live version's shard count differs from the config's. */
+export function shardCountChange(live: string, wanted: number): string {
+  return `index.number_of_shards: ${live} → ${wanted} (fixed when a version is created)`;
+}
+
+/**
+ * A conflict naming an index setting (ANALYZERS_CHANGED, shardCountChange), not a mapped field:
+ * matched whole, so a document field under a path such as `index.` is still called a mapping one.
+ */
 export function isSettingConflict(conflict: string): boolean {
-  return conflict.startsWith('index.');
+  return conflict === ANALYZERS_CHANGED || /^index\.number_of_shards: \d+ → \d+ \(fixed when a version is created\)$/.test(conflict);
 }
 
 /** "mapping", "settings" or "mapping and settings": what the conflicts are about. */

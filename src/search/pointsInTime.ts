@@ -62,18 +62,19 @@ export class PointsInTime {
    * being read: the caller calls done(id) once its search is answered. At the cap it first closes
    * the least recently used one no search is reading and waits for Elasticsearch to free it, or
    * waits for a search to finish reading; a SearchBusyError when every slot is taken by opens still
-   * under way.
+   * under way. `signal` (the caller's deadline) ends the wait, and nothing is opened after it.
    */
-  async open(): Promise<string> {
+  async open(signal?: AbortSignal): Promise<string> {
     this.dropExpired();
     while (this.held >= this.max) {
       const idle = this.leastRecentlyUsedUnread();
       if (idle !== undefined) await this.close(idle);
       else if (this.closing.size > 0) await Promise.race(this.closing);
-      else if (this.reads.size > 0) await new Promise<void>((resolve) => this.readWaiters.push(resolve));
+      else if (this.reads.size > 0) await this.readFinished(signal);
       else throw new SearchBusyError(`the search service is busy: ${this.max} points in time of ${this.index} are being opened at once; try again shortly`);
       this.dropExpired();
     }
+    signal?.throwIfAborted();
     this.opening++;
     try {
       const { id } = await this.client.openPointInTime({ index: this.index, keep_alive: POINT_IN_TIME_KEEP_ALIVE });
@@ -85,9 +86,15 @@ export class PointsInTime {
     }
   }
 
-  /** A search is about to read `id` (a later page's cursor): it is not closed to make room until done(id). */
+  /**
+   * A search is about to read `id` (a later page's cursor): it is not closed to make room until
+   * done(id). A use: it becomes the most recently used (reading extends its keep-alive in
+   * Elasticsearch, so it is not dropped here as expired meanwhile).
+   */
   reading(id: string): void {
-    if (this.lastUse.has(id)) this.reads.set(id, (this.reads.get(id) ?? 0) + 1);
+    if (!this.lastUse.delete(id)) return;
+    this.lastUse.set(id, this.now());
+    this.reads.set(id, (this.reads.get(id) ?? 0) + 1);
   }
 
   /** The search that read `id` (see open() and reading()) is answered. */
@@ -144,6 +151,23 @@ export class PointsInTime {
   /** `id` is gone: nobody reads it any more, and an open waiting for a slot may look again. */
   private unread(id: string): void {
     if (this.reads.delete(id)) this.wakeReadWaiters();
+  }
+
+  /** Resolves when a search finishes reading (done) or a read point in time goes; rejects if `signal` aborts first. */
+  private readFinished(signal: AbortSignal | undefined): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const wake = (): void => {
+        signal?.removeEventListener('abort', leave);
+        resolve();
+      };
+      const leave = (): void => {
+        this.readWaiters = this.readWaiters.filter((waiter) => waiter !== wake);
+        reject(signal?.reason);
+      };
+      if (signal?.aborted) return reject(signal.reason);
+      signal?.addEventListener('abort', leave, { once: true });
+      this.readWaiters.push(wake);
+    });
   }
 
   private wakeReadWaiters(): void {

@@ -155,7 +155,7 @@ export class SearchService {
     if (position) CursorSigner.checkFitsSort(position, body);
     let pit = position?.pit ?? null;
     if (position && pit === null) {
-      pit = await this.pointsInTime.open();
+      pit = await this.pointsInTime.open(signal);
       body = inPointInTime(body, pit);
     } else if (pit !== null) {
       this.pointsInTime.reading(pit);

@@ -37,6 +37,12 @@ describe('what apply does to one config', () => {
       ['settings: index.analysis: the analyzers changed', 'new version backfilled (at most no rate cap), then the alias swaps'],
     ],
     [
+      'a shard count, and a document field whose path starts with index.',
+      { mappingConflicts: ['index.number_of_shards: 1 → 2 (fixed when a version is created)', 'index.rank: long → keyword'] },
+      'reindex',
+      ['settings: index.number_of_shards: 1 → 2 (fixed when a version is created)', 'mapping: index.rank: long → keyword', 'new version backfilled (at most 200 entities/s), then the alias swaps'],
+    ],
+    [
       'an index provisioned but never backfilled',
       { query: 'unknown' },
       'backfill',

@@ -130,7 +130,6 @@ describe('PointsInTime under concurrency', () => {
     await cluster.answerAll();
     expect(await third).toBe('pit-3');
     expect(closed).toEqual([b]);
-    expect(pits.used(a, undefined)).toBe(a);
     expect(cluster.mostHeld).toBe(2);
   });
 
@@ -152,8 +151,41 @@ describe('PointsInTime under concurrency', () => {
     await cluster.answerAll();
     expect(await next).toBe('pit-2');
     expect(cluster.mostHeld).toBe(1);
-    // The reader of the first page got in before the close: its cursor is now expired.
-    expect(pits.used(first, undefined)).toBe(first);
+    // The first was closed for it, once its search was answered.
+    expect(cluster.held).toBe(1);
     expect(pits.size).toBe(1);
+  });
+
+  it("stops waiting for a search to finish when the caller's deadline passes, and opens nothing after it", async () => {
+    const cluster = countingCluster();
+    const pits = new PointsInTime(cluster.client, 'movies', 1);
+    const opening = pits.open();
+    await cluster.answerAll();
+    const first = await opening;
+    const deadline = new AbortController();
+    const late = pits.open(deadline.signal).then(() => 'opened', (error: unknown) => error);
+    await new Promise((resolve) => setImmediate(resolve));
+    deadline.abort(new Error('deadline passed'));
+    expect(await late).toEqual(new Error('deadline passed'));
+    pits.done(first);
+    await cluster.answerAll();
+    expect(cluster.mostHeld).toBe(1);
+    expect(cluster.held).toBe(1);
+    expect(pits.size).toBe(1);
+  });
+
+  it('does not drop one a search is reading as expired: reading it is a use', async () => {
+    let now = 0;
+    const cluster = countingCluster();
+    const pits = new PointsInTime(cluster.client, 'movies', 2, () => now);
+    const opening = pits.open();
+    await cluster.answerAll();
+    const id = await opening;
+    pits.done(id);
+    now = 100_000; // a later page, 100 s after the last: within the 2-minute keep-alive
+    pits.reading(id);
+    now = 150_000; // its search still running, 150 s after the open
+    expect(pits.size).toBe(1);
+    pits.done(id);
   });
 });
