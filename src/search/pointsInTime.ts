@@ -1,6 +1,7 @@
 import type { estypes } from '@elastic/elasticsearch';
 import { SearchBusyError } from './searchAdmission.ts';
 import { POINT_IN_TIME_KEEP_ALIVE, POINT_IN_TIME_KEEP_ALIVE_MS } from './searchCursor.ts';
+import { wakeOrAbort } from './wakeOrAbort.ts';
 
 /** Default cap on the points in time one service keeps open for one index. */
 export const MAX_OPEN_POINTS_IN_TIME = 100;
@@ -155,19 +156,12 @@ export class PointsInTime {
 
   /** Resolves when a search finishes reading (done) or a read point in time goes; rejects if `signal` aborts first. */
   private readFinished(signal: AbortSignal | undefined): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const wake = (): void => {
-        signal?.removeEventListener('abort', leave);
-        resolve();
-      };
-      const leave = (): void => {
-        this.readWaiters = this.readWaiters.filter((waiter) => waiter !== wake);
-        reject(signal?.reason);
-      };
-      if (signal?.aborted) return reject(signal.reason);
-      signal?.addEventListener('abort', leave, { once: true });
+    return wakeOrAbort((wake) => {
       this.readWaiters.push(wake);
-    });
+      return () => {
+        this.readWaiters = this.readWaiters.filter((waiter) => waiter !== wake);
+      };
+    }, signal);
   }
 
   private wakeReadWaiters(): void {

@@ -1,3 +1,5 @@
+import { wakeOrAbort } from './wakeOrAbort.ts';
+
 /** Default bounds on one index's searches in flight in this process. */
 export const SEARCH_ADMISSION = {
   /** Searches sent to Elasticsearch at once. */
@@ -51,18 +53,10 @@ export class SearchAdmission {
 
   /** Resolves when a running search hands its slot over; rejects, leaving the queue, if `signal` aborts first. */
   private turn(signal: AbortSignal | undefined): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const start = (): void => {
-        signal?.removeEventListener('abort', leave);
-        resolve();
-      };
-      const leave = (): void => {
-        this.waiting.splice(this.waiting.indexOf(start), 1);
-        reject(signal?.reason);
-      };
-      signal?.addEventListener('abort', leave, { once: true });
+    return wakeOrAbort((start) => {
       this.waiting.push(start);
-    });
+      return () => this.waiting.splice(this.waiting.indexOf(start), 1);
+    }, signal);
   }
 
   /** A search finished: its slot goes straight to the first waiting one, if any. */
