@@ -14,7 +14,7 @@
  * - unchanged: nothing to do.
  * - delete / would-delete: a managed index whose config is gone, with and without --prune.
  */
-import { isSettingConflict } from '../provision/provisionedShape.ts';
+import type { LiveVersionConflict } from '../provision/provisionedShape.ts';
 
 export type ApplyActionKind = 'create' | 'reindex' | 'backfill' | 'update' | 'unchanged' | 'delete' | 'would-delete';
 
@@ -37,8 +37,8 @@ export interface ConfigFacts {
   provisionSteps: string[];
   /** Fields provisioning would add to the live version's mapping in place: its documents lack them. */
   mappingAdditions: string[];
-  /** Mapping or analyzer differences the live version cannot take in place. */
-  mappingConflicts: string[];
+  /** Mapping or setting (analyzers, shard count) differences the live version cannot take in place. */
+  liveVersionConflicts: LiveVersionConflict[];
   /** Document fields whose Avro type changed since the live version was built (`title: string → null | string`). */
   fieldChanges: string[];
   /**
@@ -65,7 +65,7 @@ function decideAction(facts: ConfigFacts): ApplyStep {
   }
   const reindexBecause = [
     ...(facts.query === 'changed' ? ['query: changed since the live version was filled'] : []),
-    ...facts.mappingConflicts.map((conflict) => `${isSettingConflict(conflict) ? 'settings' : 'mapping'}: ${conflict}`),
+    ...facts.liveVersionConflicts.map((conflict) => `${conflict.about}: ${conflict.change}`),
     ...(facts.mappingAdditions.length > 0 ? [`mapping: new field(s) the live documents lack: ${facts.mappingAdditions.join(', ')}`] : []),
   ];
   if (reindexBecause.length > 0) {

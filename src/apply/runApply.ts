@@ -113,7 +113,7 @@ async function planIndex(loaded: LoadedIndex, clients: Clients, createSourceTopi
     provisioned: metadata !== undefined,
     provisionSteps: plan.actions.filter((action) => action.kind !== 'put-mapping' && !(action.kind === 'write-metadata' && plan.actions.length > 1)).map(describeAction),
     mappingAdditions: plan.actions.flatMap((action) => (action.kind === 'put-mapping' ? action.fields : [])),
-    mappingConflicts: plan.needsReindex,
+    liveVersionConflicts: plan.needsReindex,
     fieldChanges: plan.shape.fieldChanges,
     query: filledWith === undefined ? 'unknown' : filledWith === queryHash(loaded.query) ? 'same' : 'changed',
     backfillRate: config.backfill.rate,

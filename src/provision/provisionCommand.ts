@@ -27,7 +27,7 @@ export async function provision(loaded: LoadedIndex, options: { dryRun: boolean;
     const inputs = provisionInputs(loaded, { elasticsearch, kafkaAdmin }, options.createSourceTopics === true);
     const plan = await planProvision(inputs);
     for (const warning of plan.warnings) report(`! ${warning}`);
-    const live = { index: config.index, name: plan.liveIndex, mappingConflicts: plan.needsReindex };
+    const live = { index: config.index, name: plan.liveIndex, conflicts: plan.needsReindex };
     for (const line of describeShapeChange(plan.shape, live, config.sourceFile)) report(line);
     if (plan.actions.length === 0) {
       report(`${config.index}: no changes (template, index ${plan.liveIndex}, topics and metadata are up to date)`);

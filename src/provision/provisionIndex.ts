@@ -5,7 +5,7 @@ import { InfrastructureError, UserError } from '../errors.ts';
 import type { PipelineTopology } from '../index/pipelineTopology.ts';
 import { compareMappings, type MappingNode } from './compareMappings.ts';
 import { readIndexMetadata, writeIndexMetadata, type IndexMetadata, type ProvisionedShape } from '../index/indexMetadata.ts';
-import { ANALYZERS_CHANGED, compareWithProvisioned, shardCountChange, type ShapeComparison } from './provisionedShape.ts';
+import { compareWithProvisioned, type LiveVersionConflict, type ShapeComparison } from './provisionedShape.ts';
 import { shapeFingerprint } from './shapeFingerprint.ts';
 import { avroFingerprint, sortKeys, stableHash } from '../index/stableHash.ts';
 import { indexNames, versionName } from '../index/indexNames.ts';
@@ -34,7 +34,7 @@ export type ProvisionAction =
 export interface ProvisionPlan {
   actions: ProvisionAction[];
   /** Differences that need a reindex to a new version; the live index is left as it is. */
-  needsReindex: string[];
+  needsReindex: LiveVersionConflict[];
   warnings: string[];
   liveIndex: string;
   templateHash: string;
@@ -98,7 +98,7 @@ export function describeAction(action: ProvisionAction): string {
 export async function planProvision(inputs: ProvisionInputs): Promise<ProvisionPlan> {
   const { config, topology, template, elasticsearch, kafkaAdmin } = inputs;
   const actions: ProvisionAction[] = [];
-  const needsReindex: string[] = [];
+  const needsReindex: LiveVersionConflict[] = [];
   const warnings: string[] = [];
   const hash = templateHash(template);
   const name = indexNames(config.index).templateName;
@@ -128,7 +128,7 @@ export async function planProvision(inputs: ProvisionInputs): Promise<ProvisionP
     actions.push({ kind: 'create-index', index: target, alias: topology.alias });
   } else {
     const difference = compareMappings(await liveMappings(elasticsearch, liveIndex), template.template.mappings);
-    if (difference.incompatible.length > 0) needsReindex.push(...difference.incompatible);
+    if (difference.incompatible.length > 0) needsReindex.push(...mappingConflicts(difference.incompatible));
     else if (difference.additions.length > 0) actions.push({ kind: 'put-mapping', index: liveIndex, fields: difference.additions });
     if (difference.unused.length > 0) {
       warnings.push(`${liveIndex} maps fields the query no longer fetches (kept): ${difference.unused.join(', ')}`);
@@ -210,14 +210,19 @@ export async function liveVersionSettings(client: Client, liveIndex: string): Pr
 }
 
 /** What of the live version's settings only a new version can change: its analyzers, and its shard count (fixed when an index is created). */
-export function settingsNeedingNewVersion(liveSettings: estypes.IndicesIndexSettings | undefined, template: IndexTemplateBody, shards: number): string[] {
-  const conflicts: string[] = [];
+export function settingsNeedingNewVersion(liveSettings: estypes.IndicesIndexSettings | undefined, template: IndexTemplateBody, shards: number): LiveVersionConflict[] {
+  const changes: string[] = [];
   const haveAnalysis = JSON.stringify(sortKeys(liveSettings?.index?.analysis ?? {}));
   const wantAnalysis = JSON.stringify(sortKeys(stringifyLeaves((template.template.settings?.analysis as object | undefined) ?? {})));
-  if (haveAnalysis !== wantAnalysis) conflicts.push(ANALYZERS_CHANGED);
+  if (haveAnalysis !== wantAnalysis) changes.push('index.analysis: the analyzers changed');
   const liveShards = indexSettingStrings(liveSettings).number_of_shards;
-  if (liveShards !== undefined && liveShards !== String(shards)) conflicts.push(shardCountChange(liveShards, shards));
-  return conflicts;
+  if (liveShards !== undefined && liveShards !== String(shards)) changes.push(`index.number_of_shards: ${liveShards} → ${shards} (fixed when a version is created)`);
+  return changes.map((change) => ({ about: 'settings', change }));
+}
+
+/** compareMappings' incompatible fields, as conflicts with the live version. */
+export function mappingConflicts(incompatible: readonly string[]): LiveVersionConflict[] {
+  return incompatible.map((change) => ({ about: 'mapping', change }));
 }
 
 /** The mappings of a live index version, as Elasticsearch returns them. */

@@ -22,43 +22,36 @@ export function compareWithProvisioned(metadata: IndexMetadata | undefined, want
  * whether the live index takes it in place (provision records it) or needs a new version. Nothing
  * when the shape is the one provisioned and the live index's mapping takes the config as it is.
  */
-export function describeShapeChange(comparison: ShapeComparison, live: { index: string; name: string; mappingConflicts: readonly string[] }, configFile: string): string[] {
+export function describeShapeChange(comparison: ShapeComparison, live: { index: string; name: string; conflicts: readonly LiveVersionConflict[] }, configFile: string): string[] {
   const { provisioned, wanted, fieldChanges } = comparison;
   const lines: string[] = [];
   if (provisioned !== null && provisioned.fingerprint !== wanted.fingerprint) {
     lines.push(`! the documents' shape changed since ${live.name} was provisioned (${provisioned.fingerprint} → ${wanted.fingerprint}):`);
     lines.push(...(fieldChanges.length > 0 ? fieldChanges : ['the mapping options (no document field changed type)']).map((change) => `    ${change}`));
-    if (live.mappingConflicts.length === 0) lines.push(`  ${live.name} takes it in place: provision records the new shape`);
+    if (live.conflicts.length === 0) lines.push(`  ${live.name} takes it in place: provision records the new shape`);
   }
-  if (live.mappingConflicts.length > 0) {
+  if (live.conflicts.length > 0) {
     lines.push(
-      `! the live index ${live.name} cannot take the new ${conflictKinds(live.mappingConflicts)} in place:`,
-      ...live.mappingConflicts.map((conflict) => `    ${conflict}`),
+      `! the live index ${live.name} cannot take the new ${conflictKinds(live.conflicts)} in place:`,
+      ...live.conflicts.map((conflict) => `    ${conflict.change}`),
       `  a new version is needed: run \`fedsearch backfill ${configFile} --new-version\` to build ${live.index} anew and swap the alias (zero downtime)`,
     );
   }
   return lines;
 }
 
-/** The conflict when the live version's analyzers differ from the config's. */
-export const ANALYZERS_CHANGED = 'index.analysis: the analyzers changed';
-
-/** The conflict when the live version's shard count differs from the config's. */
-export function shardCountChange(live: string, wanted: number): string {
-  return `index.number_of_shards: ${live} → ${wanted} (fixed when a version is created)`;
-}
-
 /**
- * A conflict naming an index setting (ANALYZERS_CHANGED, shardCountChange), not a mapped field:
- * matched whole, so a document field under a path such as `index.` is still called a mapping one.
+ * Something the live version cannot take in place, so a new version is needed: a mapped field's
+ * change (`synopsis: text → keyword`) or an index setting's (`index.number_of_shards: 1 → 2 …`).
  */
-export function isSettingConflict(conflict: string): boolean {
-  return conflict === ANALYZERS_CHANGED || /^index\.number_of_shards: \d+ → \d+ \(fixed when a version is created\)$/.test(conflict);
+export interface LiveVersionConflict {
+  about: 'mapping' | 'settings';
+  change: string;
 }
 
 /** "mapping", "settings" or "mapping and settings": what the conflicts are about. */
-function conflictKinds(conflicts: readonly string[]): string {
-  const settings = conflicts.some(isSettingConflict);
-  const mapping = conflicts.some((conflict) => !isSettingConflict(conflict));
+function conflictKinds(conflicts: readonly LiveVersionConflict[]): string {
+  const settings = conflicts.some((conflict) => conflict.about === 'settings');
+  const mapping = conflicts.some((conflict) => conflict.about === 'mapping');
   return settings && mapping ? 'mapping and settings' : settings ? 'settings' : 'mapping';
 }

@@ -6,7 +6,7 @@ import { readIndexMetadata } from '../index/indexMetadata.ts';
 import type { LoadedIndex } from '../index/loadIndex.ts';
 import { compareMappings, type MappingNode } from './compareMappings.ts';
 import { compareWithProvisioned, describeShapeChange } from './provisionedShape.ts';
-import { aliasTarget, liveMappings, liveVersionSettings, settingsNeedingNewVersion } from './provisionIndex.ts';
+import { aliasTarget, liveMappings, liveVersionSettings, mappingConflicts, settingsNeedingNewVersion } from './provisionIndex.ts';
 import { indexShape } from './shapeFingerprint.ts';
 
 /**
@@ -24,11 +24,11 @@ export async function shapeAgainstProvisioned(loaded: LoadedIndex): Promise<{ li
     const comparison = compareWithProvisioned(metadata, wanted, generateAvroSchema(loaded.shape, config).schema);
     const liveIndex = (await aliasTarget(elasticsearch, loaded.names.alias)) ?? metadata.liveIndex;
     const template = generateIndexTemplate(loaded, config);
-    const mappingConflicts = [
-      ...compareMappings(await liveMappings(elasticsearch, liveIndex), template.template.mappings as MappingNode).incompatible,
+    const conflicts = [
+      ...mappingConflicts(compareMappings(await liveMappings(elasticsearch, liveIndex), template.template.mappings as MappingNode).incompatible),
       ...settingsNeedingNewVersion(await liveVersionSettings(elasticsearch, liveIndex), template, config.elasticsearch.shards),
     ];
-    const lines = describeShapeChange(comparison, { index: config.index, name: liveIndex, mappingConflicts }, config.sourceFile);
+    const lines = describeShapeChange(comparison, { index: config.index, name: liveIndex, conflicts }, config.sourceFile);
     if (lines.length > 0) return { lines };
     if (comparison.provisioned === null) return { lines: [`${liveIndex}: its mapping takes this config (no shape recorded yet: the next provision records it)`] };
     return { lines: [`${liveIndex}: built for this shape (${wanted.fingerprint}); no new version needed`] };

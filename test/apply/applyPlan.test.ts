@@ -7,7 +7,7 @@ const settled: ConfigFacts = {
   provisioned: true,
   provisionSteps: [],
   mappingAdditions: [],
-  mappingConflicts: [],
+  liveVersionConflicts: [],
   fieldChanges: [],
   query: 'same',
   backfillRate: 200,
@@ -32,13 +32,18 @@ describe('what apply does to one config', () => {
     ['a query that only changed an argument', { query: 'changed' }, 'reindex', ['query: changed since the live version was filled', 'new version backfilled (at most 200 entities/s), then the alias swaps']],
     [
       'an analyzer the live version cannot take',
-      { mappingConflicts: ['index.analysis: the analyzers changed'], backfillRate: Number.POSITIVE_INFINITY },
+      { liveVersionConflicts: [{ about: 'settings', change: 'index.analysis: the analyzers changed' }], backfillRate: Number.POSITIVE_INFINITY },
       'reindex',
       ['settings: index.analysis: the analyzers changed', 'new version backfilled (at most no rate cap), then the alias swaps'],
     ],
     [
       'a shard count, and a document field whose path starts with index.',
-      { mappingConflicts: ['index.number_of_shards: 1 → 2 (fixed when a version is created)', 'index.rank: long → keyword'] },
+      {
+        liveVersionConflicts: [
+          { about: 'settings', change: 'index.number_of_shards: 1 → 2 (fixed when a version is created)' },
+          { about: 'mapping', change: 'index.rank: long → keyword' },
+        ],
+      },
       'reindex',
       ['settings: index.number_of_shards: 1 → 2 (fixed when a version is created)', 'mapping: index.rank: long → keyword', 'new version backfilled (at most 200 entities/s), then the alias swaps'],
     ],
