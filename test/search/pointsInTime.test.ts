@@ -58,6 +58,11 @@ function countingCluster() {
       return mostHeld;
     },
     answerAll: answers.answerAll,
+    /** What `pending` settles to once every call it made is answered. */
+    async answered<T>(pending: Promise<T>): Promise<T> {
+      await answers.answerAll();
+      return pending;
+    },
   };
 }
 
@@ -81,9 +86,7 @@ describe('PointsInTime under concurrency', () => {
   it('at the cap, closes the least recently used and waits until the cluster freed it before opening another', async () => {
     const cluster = countingCluster();
     const pits = new PointsInTime(cluster.client, 'movies', 2);
-    const opening = Promise.all([pits.open(), pits.open()]);
-    await cluster.answerAll();
-    const [a, b] = await opening;
+    const [a, b] = await cluster.answered(Promise.all([pits.open(), pits.open()]));
     pits.done(a);
     pits.done(b); // both pages answered
     pits.used(a, undefined); // b is now the least recently used
@@ -99,9 +102,7 @@ describe('PointsInTime under concurrency', () => {
   it('counts a point in time until its close is answered, and settles once every close is', async () => {
     const cluster = countingCluster();
     const pits = new PointsInTime(cluster.client, 'movies', 1);
-    const opening = pits.open();
-    await cluster.answerAll();
-    void pits.close(await opening);
+    void pits.close(await cluster.answered(pits.open()));
     let settled = false;
     const settling = pits.settled().then(() => (settled = true));
     const next = pits.open();
@@ -121,9 +122,7 @@ describe('PointsInTime under concurrency', () => {
     const close = cluster.client.closePointInTime;
     const client = { ...cluster.client, closePointInTime: (request: { id: string }) => (closed.push(request.id), close()) };
     const pits = new PointsInTime(client, 'movies', 2);
-    const opening = Promise.all([pits.open(), pits.open()]);
-    await cluster.answerAll();
-    const [a, b] = await opening;
+    const [a, b] = await cluster.answered(Promise.all([pits.open(), pits.open()]));
     pits.done(b);
     pits.used(b, undefined); // a is the least recently used, but its page's search is still running
     const third = pits.open();
@@ -136,9 +135,7 @@ describe('PointsInTime under concurrency', () => {
   it('when every slot is being read, an open waits for a search to finish and then closes that one', async () => {
     const cluster = countingCluster();
     const pits = new PointsInTime(cluster.client, 'movies', 1);
-    const opening = pits.open();
-    await cluster.answerAll();
-    const first = await opening;
+    const first = await cluster.answered(pits.open());
     let opened = false;
     const next = pits.open().then((id) => ((opened = true), id));
     await cluster.answerAll();
@@ -159,9 +156,7 @@ describe('PointsInTime under concurrency', () => {
   it("stops waiting for a search to finish when the caller's deadline passes, and opens nothing after it", async () => {
     const cluster = countingCluster();
     const pits = new PointsInTime(cluster.client, 'movies', 1);
-    const opening = pits.open();
-    await cluster.answerAll();
-    const first = await opening;
+    const first = await cluster.answered(pits.open());
     const deadline = new AbortController();
     const late = pits.open(deadline.signal).then(() => 'opened', (error: unknown) => error);
     await new Promise((resolve) => setImmediate(resolve));
@@ -178,9 +173,7 @@ describe('PointsInTime under concurrency', () => {
     let now = 0;
     const cluster = countingCluster();
     const pits = new PointsInTime(cluster.client, 'movies', 2, () => now);
-    const opening = pits.open();
-    await cluster.answerAll();
-    const id = await opening;
+    const id = await cluster.answered(pits.open());
     pits.done(id);
     now = 100_000; // a later page, 100 s after the last: within the 2-minute keep-alive
     pits.reading(id);
