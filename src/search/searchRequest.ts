@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { UserError } from '../errors.ts';
+import { didYouMean, suggestionList } from '../suggestions.ts';
 
 /** Bounds on what one request may ask for; over them is a 400, not a slow cluster. */
 export const SEARCH_LIMITS = {
@@ -51,6 +52,25 @@ export function parseSearchRequest(body: unknown): SearchRequest {
   const parsed = searchRequestSchema.safeParse(body ?? {});
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
-  const field = issue?.path.map(String).join('.') ?? '';
+  const at = issue?.path.map(String) ?? [];
+  if (issue?.code === 'unrecognized_keys') return refuseUnknownKey(issue.keys[0] ?? '', at);
+  const field = at.join('.');
   throw new SearchRequestError(`${field || 'request'}: ${issue?.message ?? 'invalid request'}`, field);
+}
+
+/**
+ * A key the request (or a sort entry) does not take: named as the field, with the keys it does take
+ * and the nearest of them — `{"text": …}` is the first guess of many a client, and zod's own
+ * "Unrecognized key" names neither where it was nor what to write instead.
+ */
+function refuseUnknownKey(key: string, at: readonly string[]): never {
+  const known = at[0] === 'sort' ? ['field', 'order'] : Object.keys(searchRequestSchema.shape);
+  const [nearest] = suggestionList(key, known);
+  const field = [...at, key].join('.');
+  const where = at.length === 0 ? 'a search request' : at.join('.');
+  throw new SearchRequestError(
+    `${field}: not a key of ${where}${didYouMean(nearest === undefined ? [] : [nearest])}; it takes ${known.join(', ')}`,
+    field,
+    nearest === undefined ? {} : { suggestion: nearest },
+  );
 }

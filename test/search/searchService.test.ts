@@ -334,6 +334,26 @@ describe('parseSearchRequest', () => {
     const viaConstructor = await rejection(service.search(parseSearchRequest(JSON.parse('{"selected": {"constructor": ["a"]}}'))));
     expect(badSearchRequest(viaConstructor)).toMatchObject({ field: 'selected', message: expect.stringMatching(/^selected: constructor is not a facet/) });
   });
+  it('names a key it does not take as the field, with the keys it takes and the nearest of them', () => {
+    const refusal = (body: unknown) => {
+      try {
+        parseSearchRequest(body);
+      } catch (error) {
+        return badSearchRequest(error);
+      }
+      throw new Error('accepted');
+    };
+    expect(refusal({ text: 'midnight' })).toEqual({
+      message: 'text: not a key of a search request; it takes query, filter, facets, selected, sort, size, cursor, highlight',
+      field: 'text',
+    });
+    expect(refusal({ querry: 'midnight' })).toEqual({
+      message: 'querry: not a key of a search request (did you mean query?); it takes query, filter, facets, selected, sort, size, cursor, highlight',
+      field: 'querry',
+      suggestion: 'query',
+    });
+    expect(refusal({ sort: [{ field: 'releaseYear', ordre: 'desc' }] })).toMatchObject({ field: 'sort.0.ordre', suggestion: 'order', message: expect.stringMatching(/^sort\.0\.ordre: not a key of sort\.0 \(did you mean order\?\); it takes field, order$/) });
+  });
 });
 
 describe('SearchService.suggest', () => {
