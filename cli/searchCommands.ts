@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { count } from './countArgument.ts';
 import { durationArgument } from './durationArgument.ts';
 import { GATEWAY_SECRET_HEADER, readSecretFile } from '../src/search/accessToken.ts';
 import { handleInterrupts, untilInterrupted } from '../src/interruption.ts';
@@ -27,6 +28,18 @@ async function loadEach<T>(files: readonly string[], load: (file: string) => Pro
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
+interface FacetChoice {
+  path: string;
+  value: string;
+}
+
+/** `--select genres=comedy`: the facet's path and the value chosen (which may itself hold '='). */
+function facetChoice(text: string): FacetChoice {
+  const at = text.indexOf('=');
+  if (at <= 0) throw new InvalidArgumentError('expected path=value, e.g. genres=comedy');
+  return { path: text.slice(0, at), value: text.slice(at + 1) };
+}
+
 function port(text: string): number {
   const value = Number(text);
   if (!Number.isInteger(value) || value < 0 || value > 65535) throw new InvalidArgumentError('expected a port number');
@@ -43,14 +56,19 @@ export function addSearchCommands(program: Command): void {
   program
     .command('search')
     .argument('<config>', 'index configuration file (YAML)')
+    .argument('[text...]', 'free text, across the text fields (the same as --query)')
     .description('search an index from the command line: text, filter DSL, facets; a table or --json')
     .option('-q, --query <text>', 'free text, across the text fields')
     .option('-f, --filter <dsl>', 'filter on the index\'s fields, e.g. \'status == "active" AND year >= 2020 AND tags IN ["a", "b"]\'')
     .option('--facet <path>', 'facet to count (repeatable; default: every facet field)', collect)
-    .option('--select <path=value>', 'choose a facet value (repeatable)', collect)
-    .option('-n, --size <n>', 'hits to show', (v) => Number(v), 10)
+    .option('--select <path=value>', 'choose a facet value (repeatable)', (text: string, previous: FacetChoice[] = []) => [...previous, facetChoice(text)])
+    .option('-n, --size <n>', 'hits to show', count, 10)
     .option('--json', 'print the response as JSON')
-    .action(runAction(async (configFile: string, options: { query?: string; filter?: string; facet?: string[]; select?: string[]; size: number; json?: boolean }) => {
+    .action(runAction(async (configFile: string, words: string[], options: { query?: string; filter?: string; facet?: string[]; select?: FacetChoice[]; size: number; json?: boolean }) => {
+      if (words.length > 0 && options.query !== undefined) {
+        throw new UserError(`give the text once: "${words.join(' ')}" after the config, or --query "${options.query}"`);
+      }
+      const query = words.length > 0 ? words.join(' ') : options.query;
       const loaded = await loadIndex(configFile);
       const [{ elasticsearchClient }, { formatSearchTable }, { parseSearchRequest }, { SearchService }] = await Promise.all([
         import('../src/clients/elasticsearchClient.ts'),
@@ -61,13 +79,9 @@ export function addSearchCommands(program: Command): void {
       const client = elasticsearchClient(loaded.config.elasticsearch);
       try {
         const selected: Record<string, string[]> = {};
-        for (const choice of options.select ?? []) {
-          const [path, ...rest] = choice.split('=');
-          if (!path || rest.length === 0) throw new InvalidArgumentError(`--select takes path=value, got ${choice}`);
-          selected[path] = [...(selected[path] ?? []), rest.join('=')];
-        }
+        for (const { path, value } of options.select ?? []) selected[path] = [...(selected[path] ?? []), value];
         const request = parseSearchRequest({
-          ...(options.query ? { query: options.query } : {}),
+          ...(query ? { query } : {}),
           ...(options.filter ? { filter: options.filter } : {}),
           ...(options.facet ? { facets: options.facet } : {}),
           ...(Object.keys(selected).length ? { selected } : {}),

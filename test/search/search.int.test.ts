@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { chromium } from 'playwright-core';
@@ -85,6 +87,24 @@ describe('search against the real index of the demo graph', () => {
     const response = await service.search({ query: `${target.title.split(' ')[1]} ${typo}`, size: 50 });
     expect(response.hits.map((hit) => hit.id)).toContain(target.movieId);
     expect(response.hits[0]?.highlights.title?.[0]).toContain('<em>');
+  });
+
+  it('searches from the command line: the text as words after the config, a facet chosen, and a malformed choice refused in one line', async () => {
+    const target = all.find((movie) => movie.title.split(' ').length >= 3 && movie.genres.length > 0) as Movie;
+    const genre = target.genres[0] as string;
+    const { NODE_ENV: _unset, ...env } = { ...process.env, ...h.env };
+    const fedsearch = (args: string[]) =>
+      promisify(execFile)(process.execPath, [new URL('../../cli/fedsearch.js', import.meta.url).pathname, 'search', h.configFile, ...args], { env }).then(
+        ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+        (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
+      );
+    const found = await fedsearch([...target.title.split(' '), '--select', `genres=${genre}`, '--size', '100', '--json']);
+    expect(found).toMatchObject({ code: 0, stderr: '' });
+    const answer = JSON.parse(found.stdout) as { hits: Array<{ id: string }> };
+    expect(answer.hits.map((hit) => hit.id)).toContain(target.movieId);
+    expect(await service.search({ query: target.title, selected: { genres: [genre] }, size: 100 })).toMatchObject({ hits: answer.hits.map(({ id }) => ({ id })) });
+    expect(await fedsearch(['--select', 'genres'])).toEqual({ code: 1, stdout: '', stderr: "error: option '--select <path=value>' argument 'genres' is invalid. expected path=value, e.g. genres=comedy\n(run with --help for usage)\n" });
+    expect(await fedsearch(['midnight', '--query', 'summer'])).toEqual({ code: 1, stdout: '', stderr: 'fedsearch: give the text once: "midnight" after the config, or --query "summer"\n' });
   });
 
   it('filters with each DSL operator exactly like a brute-force scan of the documents', async () => {
