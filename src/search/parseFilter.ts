@@ -1,6 +1,7 @@
 import { createToken, EmbeddedActionsParser, Lexer, type IToken, type TokenType } from 'chevrotain';
 import type { FilterNode, Literal } from './filterAst.ts';
 import { FilterError } from './filterError.ts';
+import { didYouMean } from '../suggestions.ts';
 
 /**
  * Elasticsearch refuses a query whose query objects nest deeper than this (every bool, nested and
@@ -234,7 +235,14 @@ function toFilterError(token: IToken, kind: string, message: string, text: strin
   const expected = message.split('but found')[0] ?? '';
   const names = [...new Set((expected.match(/[A-Za-z]+/g) ?? []).map((word) => SPOKEN[word]).filter(Boolean))];
   const wanted = kind === 'NotAllInputParsedException' ? 'AND, OR or the end of the filter' : names.slice(0, 6).join(', ') || 'something else';
-  return new FilterError(`expected ${wanted} at column ${column}, found ${found}`, column, atEnd ? 1 : token.image.length);
+  // `genres == comedy`: a bare word where a value goes is almost always a string left unquoted.
+  const quoted = !atEnd && token.tokenType.name === 'Path' && names.includes(SPOKEN.StringLiteral as string) ? JSON.stringify(token.image) : undefined;
+  return new FilterError(
+    `expected ${wanted} at column ${column}, found ${found}${didYouMean(quoted === undefined ? [] : [quoted])}`,
+    column,
+    atEnd ? 1 : token.image.length,
+    quoted,
+  );
 }
 
 /** A string literal's text; a bad escape or a raw line break is the user's mistake, at its column. */

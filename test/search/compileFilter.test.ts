@@ -110,6 +110,14 @@ describe('compileFilter', () => {
     expect(failure('updatedAt > "last week"').message).toBe('updatedAt is a date: write it as "2026-01-31" or "2026-01-31T12:00:00Z"');
     expect(failure('genres == "a" AND')).toMatchObject({ column: 18 });
     expect(failure('(genres == "a"')).toEqual({ message: 'expected ) at column 15, found the end of the filter', column: 15, length: 1, suggestion: undefined });
+    expect(failure('genres == comedy')).toEqual({
+      message: 'expected a string, a number, true, false at column 11, found "comedy" (did you mean "comedy"?)',
+      column: 11,
+      length: 6,
+      suggestion: '"comedy"',
+    });
+    expect(failure('genres IN ["comedy", drama]')).toMatchObject({ column: 22, suggestion: '"drama"' });
+    expect(failure('genres == "a" genres')).toMatchObject({ message: 'expected AND, OR or the end of the filter at column 15, found "genres"', suggestion: undefined });
   });
 
   it('refuses filters over the limits', () => {
