@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin } from '../clients/kafkajs.ts';
-import { InfrastructureError } from '../errors.ts';
+import { InfrastructureError, UserError } from '../errors.ts';
 
 /** Offsets by partition. */
 export type PartitionOffsets = Map<number, bigint>;
@@ -11,6 +11,22 @@ export type OffsetsAdmin = Pick<Admin, 'fetchTopicOffsets' | 'fetchOffsets'>;
 /** Where each partition of `topic` ends now (the offset the next message will get). */
 export async function endOffsets(admin: OffsetsAdmin, topic: string): Promise<PartitionOffsets> {
   return new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, BigInt(p.high)]));
+}
+
+/**
+ * The dead-letter topic's end offsets for a command that reads it (`dlq`, `replay`): a topic the
+ * broker does not know means the index was never provisioned on this Kafka cluster, which the user
+ * fixes — not kafkajs's "This server does not host this topic-partition" as a failing service.
+ */
+export async function deadLetterTopicEnd(admin: OffsetsAdmin, topic: string, config: { index: string; sourceFile: string }): Promise<PartitionOffsets> {
+  try {
+    return await endOffsets(admin, topic);
+  } catch (error) {
+    // kafkajs gives up after its retries with the broker's error as the cause.
+    const broker = (error as { cause?: unknown } | null)?.cause ?? error;
+    if ((broker as { type?: unknown } | null)?.type !== 'UNKNOWN_TOPIC_OR_PARTITION') throw error;
+    throw new UserError(`the dead-letter topic ${topic} does not exist: ${config.index} is not provisioned on this Kafka cluster yet (\`fedsearch provision ${config.sourceFile}\` creates it)`);
+  }
 }
 
 /** The next offset `groupId` will read in each partition of `topic` (0 where it has committed nothing). */

@@ -4,7 +4,7 @@ import { faultHeaders, readDeadLetter, REASON_HEADER } from './deadLetters.ts';
 import { pipelineTopology } from '../index/pipelineTopology.ts';
 import { startEnricher } from './enricherResources.ts';
 import { replayAction } from './replayAction.ts';
-import { committedOffsets, endOffsets, hasCaughtUp } from './consumerGroupProgress.ts';
+import { committedOffsets, deadLetterTopicEnd, hasCaughtUp } from './consumerGroupProgress.ts';
 import { commitNext } from './commitBatch.ts';
 import type { Attribution } from './subgraphAttribution.ts';
 
@@ -34,13 +34,19 @@ export async function replayDeadLetters(loaded: LoadedIndex, options: { since?: 
   const kafka = kafkaClient(config.kafka, '-replay');
   const admin = kafka.admin();
   await admin.connect();
-  const end = await endOffsets(admin, topology.dlqTopic);
-  if (options.since) {
-    const start = await admin.fetchTopicOffsetsByTimestamp(topology.dlqTopic, options.since.getTime());
-    await admin.setOffsets({ groupId, topic: topology.dlqTopic, partitions: start.map((p) => ({ partition: p.partition, offset: p.offset })) });
-  }
-  const position = await committedOffsets(admin, groupId, topology.dlqTopic);
-  await admin.disconnect();
+  // Disconnected whatever happens: an open admin connection keeps the command from exiting.
+  const { end, position } = await (async () => {
+    try {
+      const end = await deadLetterTopicEnd(admin, topology.dlqTopic, config);
+      if (options.since) {
+        const start = await admin.fetchTopicOffsetsByTimestamp(topology.dlqTopic, options.since.getTime());
+        await admin.setOffsets({ groupId, topic: topology.dlqTopic, partitions: start.map((p) => ({ partition: p.partition, offset: p.offset })) });
+      }
+      return { end, position: await committedOffsets(admin, groupId, topology.dlqTopic) };
+    } finally {
+      await admin.disconnect();
+    }
+  })();
   const done = (): boolean => hasCaughtUp(position, end);
 
   const outcome: ReplayReport = { read: 0, refetched: 0, failedAgain: 0, reinjected: 0 };

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { kafkaClient } from '../clients/kafkaClient.ts';
 import type { LoadedIndex } from '../index/loadIndex.ts';
 import { pipelineTopology } from '../index/pipelineTopology.ts';
-import { committedOffsets, endOffsets } from './consumerGroupProgress.ts';
+import { committedOffsets, deadLetterTopicEnd } from './consumerGroupProgress.ts';
 import { groupLetters, type DatedLetter, type LetterSummary } from './deadLetterSummary.ts';
 import { letterWrittenAt, readDeadLetter } from './deadLetters.ts';
 import { retryVerdict } from './deadLetterRetry.ts';
@@ -21,7 +21,7 @@ export async function summarizeDeadLetters(loaded: LoadedIndex, options: { all: 
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const end = await endOffsets(admin, topic);
+    const end = await deadLetterTopicEnd(admin, topic, loaded.config);
     const low = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, BigInt(p.low)]));
     const settings = loaded.config.pipeline.retryDeadLetters;
     const replayed = options.all ? new Map<number, bigint>() : await committedOffsets(admin, loaded.names.replayGroup, topic);

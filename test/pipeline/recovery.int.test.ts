@@ -5,6 +5,9 @@
 // and once the subgraphs recover retries them by itself — every document is correct again,
 // `audit --full` clean, without any command. The time from recovery to the
 // first clean audit is printed (bench/recovery.ts measures it with a 60 s fault); no timed assertion.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runPipeline, type RunningPipeline } from '../../src/pipeline/runPipeline.ts';
@@ -48,6 +51,15 @@ describe('dead letters the graph caused recover by themselves once the subgraph 
     await pipeline?.stop();
     await h?.dispose();
   });
+
+  it('dlq and replay of an index never provisioned say so, name the command that provisions it, and exit', async () => {
+    const unprovisioned = join(mkdtempSync(join(tmpdir(), 'fedsearch-it-')), 'unprovisioned.yaml');
+    writeFileSync(unprovisioned, readFileSync(h.configFile, 'utf8').replace(`index: ${h.index}`, `index: ${h.index}_never`));
+    const told = `fedsearch: the dead-letter topic ${h.index}_never.dlq does not exist: ${h.index}_never is not provisioned on this Kafka cluster yet (\`fedsearch provision ${unprovisioned}\` creates it)\n`;
+    // Before, both exited 2 on kafkajs's "This server does not host this topic-partition", and replay never exited.
+    expect(await runCliAsUser(['dlq', unprovisioned], h.env)).toEqual({ code: 1, stdout: '', stderr: told });
+    expect(await runCliAsUser(['replay', unprovisioned], h.env)).toEqual({ code: 1, stdout: '', stderr: told });
+  }, 120_000);
 
   it('counts the letters as waiting while talent fails, retries them, and leaves every document correct after it recovers', async () => {
     const faultEnds = Date.now() + FAULT_MS;
