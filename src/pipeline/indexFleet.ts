@@ -54,6 +54,8 @@ export class IndexFleet {
     await this.serially(async () => {
       for (const file of files) await this.startFile(this.entryOf(file));
     });
+    // Stopped while starting: stop() has cleared no timer yet, and none is wanted.
+    if (this.stopped) return this.running.length;
     this.timer = setInterval(() => void this.serially(() => this.checkAliases()), ALIAS_CHECK_MS);
     this.timer.unref();
     return this.running.length;
@@ -66,6 +68,8 @@ export class IndexFleet {
    */
   reload(files: readonly string[]): Promise<void> {
     return this.serially(async () => {
+      // Once stopping, the process is on its way out: a SIGHUP then must not start what stop() just stopped.
+      if (this.stopped) return;
       const wanted = new Set(files);
       for (const [file, entry] of this.entries) {
         if (wanted.has(file)) continue;

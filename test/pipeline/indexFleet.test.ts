@@ -1,19 +1,28 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { UserError } from '../../src/errors.ts';
 import type { LoadedIndex } from '../../src/index/loadIndex.ts';
 import { IndexFleet, type FleetDependencies } from '../../src/pipeline/indexFleet.ts';
 import type { RunningPipeline } from '../../src/pipeline/runPipeline.ts';
 import { SharedClients } from '../../src/pipeline/sharedClients.ts';
 import { silentLogger } from './stageFakes.ts';
 
-/** Configs as files whose text is `index: <name>` (or anything else: it does not load), and pipelines that only say whether they run. */
-function world() {
+/**
+ * Configs as files whose text is `index: <name>` (or anything else: it does not load), and
+ * pipelines that only say whether they run. Starting, stopping and checking an alias take the
+ * given time (a real one takes seconds); the gateway the movies config reads is down until
+ * `gatewayDownUntil`; an index in `unprovisioned` does not start.
+ */
+function world(options: { startMs?: number; stopMs?: number; aliasCheckMs?: number; gatewayDownUntil?: number } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'fleet-'));
   const lines: string[] = [];
   const running = new Set<string>();
   const aliases = new Set<string>();
+  const unprovisioned = new Set<string>();
+  const counts = { starts: 0, aliasChecks: 0 };
+  const sleep = (ms: number | undefined): Promise<void> => (ms ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve());
   const write = (name: string, text: string): string => {
     const file = join(dir, `${name}.yaml`);
     writeFileSync(file, text);
@@ -22,27 +31,43 @@ function world() {
   const deps: FleetDependencies = {
     async load(file) {
       const text = readFileSync(file, 'utf8');
+      if (text.includes('movies') && options.gatewayDownUntil !== undefined && Date.now() < options.gatewayDownUntil) {
+        throw new Error('the gateway at http://gw/graphql did not answer: connect ECONNREFUSED');
+      }
       const match = /^index: (\w+)$/.exec(text.trim());
-      if (!match) throw new Error(`1 problem in ${file}:\n  ${file}:1:1: index: is required`);
+      if (!match) throw new UserError(`1 problem in ${file}:\n  ${file}:1:1: index: is required`);
       const index = match[1] as string;
       aliases.add(index);
       return { config: { index, sourceFile: file }, names: { alias: index } } as unknown as LoadedIndex;
     },
     async start(loaded) {
       const index = loaded.config.index;
-      if (index.startsWith('unprovisioned')) throw new Error(`${index} is not provisioned yet`);
+      counts.starts++;
+      if (index.startsWith('unprovisioned') || unprovisioned.has(index)) throw new UserError(`${index} is not provisioned yet`);
+      await sleep(options.startMs);
       running.add(index);
       return {
         metrics: { registry: {} },
         health: () => ({ ok: true, detail: { stage: 'all' } }),
-        stop: async () => void running.delete(index),
+        stop: async () => {
+          await sleep(options.stopMs);
+          running.delete(index);
+        },
       } as unknown as RunningPipeline;
     },
-    aliasExists: async (loaded) => aliases.has(loaded.config.index),
+    async aliasExists(loaded) {
+      counts.aliasChecks++;
+      await sleep(options.aliasCheckMs);
+      return aliases.has(loaded.config.index);
+    },
   };
   const fleet = new IndexFleet({ stage: 'all', shared: { clients: new SharedClients(), metricsUrl: 'http://x' }, say: (line) => void lines.push(line), logger: silentLogger, deps });
-  return { fleet, write, lines, running, aliases };
+  return { fleet, write, lines, running, aliases, unprovisioned, counts };
 }
+
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 describe('IndexFleet: many indexes, each on its own', () => {
   it('starts the indexes that load and reports the others, which do not stop the rest', async () => {
@@ -81,6 +106,18 @@ describe('IndexFleet: many indexes, each on its own', () => {
     await fleet.reload([a, c]);
     expect([...running].sort()).toEqual(['films', 'users']);
     await fleet.stop();
+  });
+
+  it('starts nothing again for a SIGHUP that comes while the indexes are stopping', async () => {
+    const { fleet, write, running, lines } = world({ stopMs: 50 });
+    const files = [write('a', 'index: movies'), write('b', 'index: products')];
+    await fleet.start(files);
+    // Ctrl-C, then a SIGHUP (config management, a log rotation) before the drain ends.
+    const stopping = fleet.stop();
+    await fleet.reload(files);
+    await stopping;
+    expect([...running]).toEqual([]);
+    expect(lines.filter((line) => line.startsWith('reloaded:'))).toEqual([]);
   });
 
   it('answers 503 only when no index runs', async () => {
