@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { handleInterrupts, stopWithin, untilInterrupted } from '../src/interruption.ts';
+import { handleInterrupts, interruption, stopWithin, untilInterrupted } from '../src/interruption.ts';
+import type { RunningIndexes } from '../src/pipeline/runIndexes.ts';
 import type { PipelineStage } from '../src/pipeline/runPipeline.ts';
 import { durationSeconds } from '../src/duration.ts';
 import { durationArgument } from './durationArgument.ts';
@@ -39,12 +40,25 @@ export function addPipelineCommands(program: Command): void {
       handleInterrupts();
       if (configs.length > 1 || isDirectory(configs[0] as string)) {
         const { runIndexes } = await import('../src/pipeline/runIndexes.ts');
-        const running = await runIndexes(configs, options, say);
+        let running: RunningIndexes | undefined;
+        let reloadWhenStarted = false;
+        // Listened to from before the first index starts, and still while stopping: without a
+        // listener Node's default for SIGHUP ends the process at once, without a drain.
         // One reload at a time: a second SIGHUP during one waits for it (the fleet runs its changes in order).
         process.on('SIGHUP', () => {
+          if (interruption.aborted) return say('SIGHUP: stopping; the configs are not re-read');
+          if (!running) {
+            reloadWhenStarted = true;
+            return say('SIGHUP: the indexes are still starting; the configs are re-read once they have');
+          }
           say('SIGHUP: re-reading the configs…');
           void running.reload();
         });
+        running = await runIndexes(configs, options, say);
+        if (reloadWhenStarted && !interruption.aborted) {
+          say('re-reading the configs (a SIGHUP came while the indexes were starting)…');
+          void running.reload();
+        }
         await untilInterrupted();
         say('draining…');
         await stopWithin(running.stop(), options.stopTimeout, 'the indexes');

@@ -3,8 +3,10 @@
 // user runs it. Both follow their events and audit clean; a config broken on disk and a SIGHUP
 // leave the running one as it was, saying why; an index's dead-letter retries join their group
 // only once it has a letter; one index's Elasticsearch index deleted under it stops that index
-// alone — /healthz names it, the other goes on indexing; Ctrl-C stops cleanly.
+// alone — /healthz names it, the other goes on indexing; Ctrl-C stops cleanly. A SIGHUP while
+// the indexes start is taken once they have; one after SIGTERM lets the process exit.
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -203,4 +205,71 @@ describe('run <dir>: many indexes in one process', () => {
     pressCtrlC(child as ChildProcess);
     expect((await exitOf(child as ChildProcess)).code).toBe(0);
   }, 60_000);
+});
+
+describe('run <dir>: signals', () => {
+  let h: IndexHarness;
+  let silent: Server;
+  const sockets: Socket[] = [];
+  const children: ChildProcess[] = [];
+
+  const spawnRun = (dir: string): { child: ChildProcess; output: () => string } => {
+    const child = spawnCliAsUser(['run', dir, '--metrics-port', '0'], { env: { ...h.env, FEDSEARCH_LOG_LEVEL: 'warn' } });
+    children.push(child);
+    let text = '';
+    child.stderr?.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+    child.stdout?.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+    return { child, output: () => text };
+  };
+  /** What the process said to its operator (the log's JSON lines left out). */
+  const said = (output: string): string => output.split('\n').filter((line) => !line.startsWith('{')).join('\n');
+
+  beforeAll(async () => {
+    h = await createIndexHarness({ elasticsearchUrl: inject('elasticsearchUrl'), kafkaBrokers: inject('kafkaBrokers'), movies: 5 });
+    // A gateway that takes connections and never answers (a hung gateway, a slow introspection).
+    silent = createServer((socket) => void sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const child of children) if (child.exitCode === null && child.signalCode === null && child.pid) process.kill(child.pid, 'SIGKILL');
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => silent?.close(resolve));
+    await h?.dispose();
+  }, 60_000);
+
+  it('re-reads the configs once started for a SIGHUP that comes while the indexes are starting', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fedsearch-hup-'));
+    const movies = readFileSync(h.configFile, 'utf8');
+    writeFileSync(join(dir, 'movies.yaml'), movies);
+    // Another index behind a gateway that does not answer: loading it takes its timeoutMs.
+    const port = (silent.address() as { port: number }).port;
+    writeFileSync(
+      join(dir, 'slow.yaml'),
+      movies.replace(`index: ${h.index}`, `index: ${h.index}_slow`).replace('${FEDSEARCH_GATEWAY_URL:-http://127.0.0.1:4000/graphql}', `http://127.0.0.1:${port}/graphql`),
+    );
+    const { child, output } = spawnRun(dir);
+    await eventually('the slow index being loaded', async () => (sockets.length > 0 ? true : undefined), 30_000);
+    process.kill(child.pid as number, 'SIGHUP');
+    const alive = (): true => {
+      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the process ended (${child.exitCode ?? child.signalCode}):\n${said(output())}`);
+      return true;
+    };
+    await eventually('the reload after the start', async () => (alive() && said(output()).includes('reloaded: 1 of 2 index(es) running') ? true : undefined), 90_000);
+    expect(said(output())).toContain('SIGHUP: the indexes are still starting; the configs are re-read once they have');
+    process.kill(child.pid as number, 'SIGTERM');
+    expect((await exitOf(child)).code).toBe(0);
+  }, 150_000);
+
+  it('exits 0 when a SIGHUP comes after SIGTERM, without starting the indexes again', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fedsearch-term-'));
+    writeFileSync(join(dir, 'movies.yaml'), readFileSync(h.configFile, 'utf8'));
+    const { child, output } = spawnRun(dir);
+    await eventually('the index running', async () => (/1 of 1 index\(es\) running/.test(output()) ? true : undefined), 90_000);
+    process.kill(child.pid as number, 'SIGTERM');
+    await eventually('the drain begun', async () => (output().includes('draining…') ? true : undefined));
+    process.kill(child.pid as number, 'SIGHUP');
+    expect({ exit: await exitOf(child), said: said(output()) }).toMatchObject({ exit: { code: 0 }, said: expect.stringContaining('SIGHUP: stopping; the configs are not re-read') });
+    expect(said(output())).not.toContain('reloaded:');
+  }, 150_000);
 });
