@@ -71,12 +71,17 @@ export class IndexFleet {
       // Once stopping, the process is on its way out: a SIGHUP then must not start what stop() just stopped.
       if (this.stopped) return;
       const wanted = new Set(files);
-      for (const [file, entry] of this.entries) {
-        if (wanted.has(file)) continue;
-        await this.stopEntry(entry, 'its config is gone from the command line');
-        this.entries.delete(file);
-      }
+      // Together: each drains on its own, and a Ctrl-C queued behind the reload waits for the longest only.
+      const gone = [...this.entries.values()].filter((entry) => !wanted.has(entry.file));
+      await Promise.all(
+        gone.map(async (entry) => {
+          await this.stopEntry(entry, 'its config is gone from the command line');
+          this.entries.delete(entry.file);
+        }),
+      );
       for (const file of files) {
+        // A stop waits behind the reload: it should wait for the start in flight, not for every one.
+        if (this.stopped) return;
         const entry = this.entryOf(file);
         if (!entry.pipeline) {
           await this.startFile(entry);

@@ -120,6 +120,29 @@ describe('IndexFleet: many indexes, each on its own', () => {
     expect(lines.filter((line) => line.startsWith('reloaded:'))).toEqual([]);
   });
 
+  it('starts no more added indexes once a stop is asked during a reload, and stops removed ones together', async () => {
+    vi.useFakeTimers();
+    // runPipeline takes seconds (topics checked, consumers joining); 100 ms each here.
+    const { fleet, write, running, counts } = world({ startMs: 100, stopMs: 100 });
+    const kept = write('a', 'index: movies');
+    const removed = [write('b', 'index: products'), write('c', 'index: users')];
+    const starting = fleet.start([kept, ...removed]);
+    await vi.advanceTimersByTimeAsync(300);
+    await starting;
+    const added = Array.from({ length: 10 }, (_, n) => write(`n${n}`, `index: added${n}`));
+    const reloading = fleet.reload([kept, ...added]);
+    // Both removed indexes drain at once: after one stop's time neither runs.
+    await vi.advanceTimersByTimeAsync(100);
+    expect([...running].sort()).toEqual(['movies']);
+    // The first added index is starting when Ctrl-C comes: it is the last to start.
+    await vi.advanceTimersByTimeAsync(50);
+    const stopping = fleet.stop();
+    await vi.advanceTimersByTimeAsync(10_000);
+    await Promise.all([reloading, stopping]);
+    expect(counts.starts).toBe(3 + 1);
+    expect(running.size).toBe(0);
+  });
+
   it('answers 503 only when no index runs', async () => {
     const { fleet, write } = world();
     await fleet.start([write('a', 'nothing')]);
