@@ -21,7 +21,7 @@ export interface FleetDependencies {
 
 interface Entry {
   file: string;
-  /** The file's text the running (or last tried) config was read from. */
+  /** The file's text the running config was read from (while it is not running: the last tried). */
   text: string | null;
   loaded?: LoadedIndex;
   pipeline?: RunningPipeline;
@@ -193,8 +193,9 @@ export class IndexFleet {
       return;
     }
     await this.stopEntry(entry, null);
-    entry.text = text;
     if (await this.startLoaded(entry, loaded)) {
+      // Only now: while the old config runs on, the changed file differs from it and is tried again at each SIGHUP.
+      entry.text = text;
       this.options.say(`${loaded.config.index}: restarted with the changed ${entry.file}`);
       return;
     }

@@ -143,6 +143,25 @@ describe('IndexFleet: many indexes, each on its own', () => {
     expect(running.size).toBe(0);
   });
 
+  it('tries a changed config that did not start again at the next SIGHUP', async () => {
+    const { fleet, write, running, unprovisioned, lines } = world();
+    const a = write('a', 'index: movies');
+    await fleet.start([a]);
+    // The query changed: the new config needs a provision first. The old one runs on.
+    unprovisioned.add('films');
+    write('a', 'index: films');
+    await fleet.reload([a]);
+    expect([...running]).toEqual(['movies']);
+    expect(fleet.indexHealth('movies')?.detail['refusedChange']).toContain('films is not provisioned yet');
+    // `fedsearch provision a.yaml`, then SIGHUP, as the message says.
+    unprovisioned.delete('films');
+    await fleet.reload([a]);
+    expect([...running]).toEqual(['films']);
+    expect(fleet.indexHealth('films')?.detail['refusedChange']).toBeUndefined();
+    expect(lines).toContain(`films: restarted with the changed ${a}`);
+    await fleet.stop();
+  });
+
   it('answers 503 only when no index runs', async () => {
     const { fleet, write } = world();
     await fleet.start([write('a', 'nothing')]);
