@@ -88,7 +88,11 @@ export class IndexFleet {
           continue;
         }
         const text = readText(file);
-        if (text === entry.text) continue;
+        if (text === entry.text) {
+          // The file is the running config's again (a refused change put back): nothing is refused now.
+          delete entry.refusedChange;
+          continue;
+        }
         await this.replace(entry, text);
       }
       this.options.say(`reloaded: ${this.running.length} of ${this.entries.size} index(es) running`);

@@ -162,6 +162,20 @@ describe('IndexFleet: many indexes, each on its own', () => {
     await fleet.stop();
   });
 
+  it('clears a refused change from /healthz once the file is put back as it was', async () => {
+    const { fleet, write } = world();
+    const a = write('a', 'index: movies');
+    await fleet.start([a]);
+    write('a', 'index movies');
+    await fleet.reload([a]);
+    expect(fleet.indexHealth('movies')?.detail['refusedChange']).toBeDefined();
+    write('a', 'index: movies');
+    await fleet.reload([a]);
+    expect(fleet.indexHealth('movies')).toMatchObject({ ok: true });
+    expect(fleet.indexHealth('movies')?.detail['refusedChange']).toBeUndefined();
+    await fleet.stop();
+  });
+
   it('answers 503 only when no index runs', async () => {
     const { fleet, write } = world();
     await fleet.start([write('a', 'nothing')]);
