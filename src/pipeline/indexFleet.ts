@@ -44,6 +44,8 @@ export class IndexFleet {
   private queue: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** An alias check waits in the queue or runs. */
+  private aliasCheckQueued = false;
 
   constructor(
     private readonly options: { stage: PipelineStage; shared: SharedProcess; say: (line: string) => void; logger: Logger; deps: FleetDependencies },
@@ -56,7 +58,19 @@ export class IndexFleet {
     });
     // Stopped while starting: stop() has cleared no timer yet, and none is wanted.
     if (this.stopped) return this.running.length;
-    this.timer = setInterval(() => void this.serially(() => this.checkAliases()), ALIAS_CHECK_MS);
+    this.timer = setInterval(() => {
+      // One check at a time: with Elasticsearch slower than the interval they would pile up in the
+      // queue, and a SIGHUP or a stop would wait behind all of them.
+      if (this.aliasCheckQueued) return;
+      this.aliasCheckQueued = true;
+      void this.serially(async () => {
+        try {
+          await this.checkAliases();
+        } finally {
+          this.aliasCheckQueued = false;
+        }
+      });
+    }, ALIAS_CHECK_MS);
     this.timer.unref();
     return this.running.length;
   }

@@ -176,6 +176,23 @@ describe('IndexFleet: many indexes, each on its own', () => {
     await fleet.stop();
   });
 
+  it('has one alias check at a time when Elasticsearch answers slowly, so a SIGHUP waits for that one only', async () => {
+    vi.useFakeTimers();
+    // Elasticsearch slow to answer (GC, overloaded): each check 4 s, 12 s a pass over 3 indexes, checked every 5 s.
+    const { fleet, write, counts } = world({ aliasCheckMs: 4_000 });
+    const files = [write('a', 'index: movies'), write('b', 'index: products'), write('c', 'index: users')];
+    await fleet.start(files);
+    await vi.advanceTimersByTimeAsync(60_000);
+    const checksBefore = counts.aliasChecks;
+    let reloaded = false;
+    void fleet.reload(files).then(() => (reloaded = true));
+    for (let waited = 0; !reloaded && waited < 600; waited++) await vi.advanceTimersByTimeAsync(1_000);
+    expect(reloaded).toBe(true);
+    // At most the rest of the pass in flight ran before the reload.
+    expect(counts.aliasChecks - checksBefore).toBeLessThanOrEqual(files.length);
+    await fleet.stop();
+  });
+
   it('answers 503 only when no index runs', async () => {
     const { fleet, write } = world();
     await fleet.start([write('a', 'nothing')]);
