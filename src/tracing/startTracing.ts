@@ -2,10 +2,11 @@ import { UserError } from '../errors.ts';
 // Types only: the SDK module itself is imported when traces are on.
 import type { TraceExporterName } from './tracingSdk.ts';
 
-/** Stops tracing: the spans still queued are exported first. */
+/** One run's use of the process's tracing. */
 export interface Tracing {
   /** What `OTEL_TRACES_EXPORTER` chose. */
   exporter: TraceExporterName;
+  /** Ends this run's use: the spans still queued are exported (the provider stays, see startTracing). */
   shutdown(): Promise<void>;
 }
 
@@ -27,36 +28,37 @@ export function traceExporterFrom(env: NodeJS.ProcessEnv): TraceExporterName | n
   return name;
 }
 
-/** The process's one tracer provider (it is global) and how many runs use it. */
-let shared: { started: Promise<Tracing | null>; users: number } | null = null;
+/**
+ * The process's one tracer provider, registered by the first startTracing and kept until the
+ * process ends. The API takes one global registration: a provider shut down stays registered, a
+ * second registration is refused, and `tracer` (traces.ts) keeps the provider it first delegated
+ * to — so shutting it down when its last run stopped (the last index of a `run` restarting at a
+ * SIGHUP) ended the process's traces for good. The batch processor's timer does not keep the
+ * process alive.
+ */
+let shared: Promise<{ flush(): Promise<void> }> | null = null;
 
 /**
  * Starts the OpenTelemetry SDK when the environment asks for traces (traceExporterFrom) and
- * returns how to stop it; otherwise loads nothing and returns null, and every span stays the
+ * returns how to stop using it; otherwise loads nothing and returns null, and every span stays the
  * API's no-op. The SDK (a few MiB) is imported only then, so a command that does not trace never
- * pays for it. The provider is the process's: a second pipeline in the process shares it, and the
- * last shutdown flushes it.
+ * pays for it. The provider is the process's: every pipeline in the process shares it, with the
+ * exporter the first one chose, and each one's shutdown flushes it.
  */
 export async function startTracing(): Promise<Tracing | null> {
   // The SDK reads the rest of the variables (endpoint, headers, sampler) from process.env itself.
   const exporter = traceExporterFrom(process.env);
   if (exporter === null) return null;
-  shared ??= { started: register(exporter), users: 0 };
-  const current = shared;
-  const tracing = await current.started;
-  if (tracing === null) return null;
-  current.users++;
-  return {
-    exporter,
-    async shutdown() {
-      if (--current.users > 0) return;
-      if (shared === current) shared = null;
-      await tracing.shutdown();
-    },
-  };
+  shared ??= register(exporter).catch((error: unknown) => {
+    // Not registered: the next start tries again.
+    shared = null;
+    throw error;
+  });
+  const provider = await shared;
+  return { exporter, shutdown: () => provider.flush() };
 }
 
-async function register(exporter: TraceExporterName): Promise<Tracing> {
-  const { registerTracing, exporterNamed } = await import('./tracingSdk.ts');
-  return { exporter, shutdown: registerTracing(await exporterNamed(exporter), { batch: true }) };
+async function register(exporter: TraceExporterName): Promise<{ flush(): Promise<void> }> {
+  const { registerTracingProvider, exporterNamed } = await import('./tracingSdk.ts');
+  return registerTracingProvider(await exporterNamed(exporter), { batch: true });
 }

@@ -22,6 +22,11 @@ export async function exporterNamed(name: TraceExporterName): Promise<SpanExport
  * or span by span for a test's in-memory exporter). Returns the shutdown that flushes it.
  */
 export function registerTracing(exporter: SpanExporter, options: { batch: boolean }): () => Promise<void> {
+  return registerTracingProvider(exporter, options).shutdown;
+}
+
+/** registerTracing, also with the flush of a provider the process keeps (startTracing). */
+export function registerTracingProvider(exporter: SpanExporter, options: { batch: boolean }): { flush(): Promise<void>; shutdown(): Promise<void> } {
   // OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES win over the default name.
   const resource = resourceFromAttributes({ [ATTR_SERVICE_NAME]: 'fedsearch' }).merge(detectResources({ detectors: [envDetector] }));
   const provider = new NodeTracerProvider({
@@ -29,5 +34,5 @@ export function registerTracing(exporter: SpanExporter, options: { batch: boolea
     spanProcessors: [options.batch ? new BatchSpanProcessor(exporter) : new SimpleSpanProcessor(exporter)],
   });
   provider.register();
-  return () => provider.shutdown();
+  return { flush: () => provider.forceFlush(), shutdown: () => provider.shutdown() };
 }

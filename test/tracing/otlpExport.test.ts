@@ -1,14 +1,15 @@
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, beforeEach, expect, it, vi } from 'vitest';
 import { startTracing } from '../../src/tracing/startTracing.ts';
 import { tracer } from '../../src/tracing/traces.ts';
 
-afterEach(() => vi.unstubAllEnvs());
+// One collector for the file: the process's provider, once registered, exports to where it was first told.
+const received: Array<{ path: string | undefined; body: string }> = [];
+let collector: Server;
 
-it('with OTEL_EXPORTER_OTLP_ENDPOINT set, the spans reach that collector over OTLP/HTTP on shutdown', async () => {
-  const received: Array<{ path: string | undefined; body: string }> = [];
-  const collector = createServer((request: IncomingMessage, response) => {
+beforeAll(async () => {
+  collector = createServer((request: IncomingMessage, response) => {
     let body = '';
     request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
     request.on('end', () => {
@@ -17,16 +18,32 @@ it('with OTEL_EXPORTER_OTLP_ENDPOINT set, the spans reach that collector over OT
     });
   });
   await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
-  try {
-    const { port } = collector.address() as AddressInfo;
-    vi.stubEnv('OTEL_EXPORTER_OTLP_ENDPOINT', `http://127.0.0.1:${port}`);
-    const tracing = await startTracing();
-    expect(tracing?.exporter).toBe('otlp');
-    tracer.startSpan('fedsearch.enrich').end();
-    await tracing?.shutdown();
-    expect(received.map((each) => each.path)).toEqual(['/v1/traces']);
-    expect(received[0]?.body).toContain('fedsearch.enrich');
-  } finally {
-    await new Promise((resolve) => collector.close(resolve));
-  }
+  vi.stubEnv('OTEL_EXPORTER_OTLP_ENDPOINT', `http://127.0.0.1:${(collector.address() as AddressInfo).port}`);
+});
+
+beforeEach(() => void received.splice(0));
+
+afterAll(async () => {
+  vi.unstubAllEnvs();
+  await new Promise((resolve) => collector.close(resolve));
+});
+
+it('with OTEL_EXPORTER_OTLP_ENDPOINT set, the spans reach that collector over OTLP/HTTP on shutdown', async () => {
+  const tracing = await startTracing();
+  expect(tracing?.exporter).toBe('otlp');
+  tracer.startSpan('fedsearch.enrich').end();
+  await tracing?.shutdown();
+  expect(received.map((each) => each.path)).toEqual(['/v1/traces']);
+  expect(received[0]?.body).toContain('fedsearch.enrich');
+});
+
+it('still exports the spans of a pipeline started after the last one stopped (an index restarted at a SIGHUP)', async () => {
+  const first = await startTracing();
+  tracer.startSpan('fedsearch.before_reload').end();
+  await first?.shutdown();
+  const second = await startTracing();
+  tracer.startSpan('fedsearch.after_reload').end();
+  await second?.shutdown();
+  expect(received.some((each) => each.body.includes('fedsearch.before_reload'))).toBe(true);
+  expect(received.some((each) => each.body.includes('fedsearch.after_reload'))).toBe(true);
 });
