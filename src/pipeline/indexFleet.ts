@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { LoadedIndex } from '../index/loadIndex.ts';
 import type { Logger } from '../logger.ts';
+import { UserError } from '../errors.ts';
 import { withHiddenValues } from '../hiddenValues.ts';
 import type { Health } from './metricsServer.ts';
 import type { PipelineMetrics } from './pipelineMetrics.ts';
@@ -8,6 +9,14 @@ import type { PipelineStage, RunningPipeline, SharedProcess } from './runPipelin
 
 /** How often a running index's alias is checked for (an index deleted under the pipeline). */
 export const ALIAS_CHECK_MS = 5_000;
+
+/**
+ * An index that did not load or start for a reason not its config's (a gateway or Kafka down when
+ * the process started) is tried again by itself after this long, doubled each time up to
+ * RETRY_MAX_MS: the cause usually goes away, and nobody should have to send a SIGHUP for it.
+ */
+export const RETRY_FIRST_MS = 5_000;
+export const RETRY_MAX_MS = 60_000;
 
 /** What a fleet needs from the rest of the pipeline; the CLI wires the real ones, a test may pass others. */
 export interface FleetDependencies {
@@ -31,13 +40,18 @@ interface Entry {
   aliasGone?: boolean;
   /** A changed config refused at the last SIGHUP: the old one runs on. */
   refusedChange?: string;
+  /** Its failure was not its config's (a service down): it is tried again by itself. */
+  retryable?: boolean;
+  /** The next try of a retryable failure, and the wait before the one after it. */
+  retry?: NodeJS.Timeout;
+  retryDelayMs?: number;
 }
 
 /**
  * The indexes of one `run` process, each started, stopped and reloaded on its own: one index's
  * failure (a config that does not validate, a start that fails, its Elasticsearch index deleted)
  * stops that index alone, says so in the log and in /healthz, and leaves the others running.
- * Every change (start, SIGHUP reload, the alias check, stop) runs one at a time, in order.
+ * Every change (start, SIGHUP reload, the alias check, a retry, stop) runs one at a time, in order.
  */
 export class IndexFleet {
   private readonly entries = new Map<string, Entry>();
@@ -89,6 +103,7 @@ export class IndexFleet {
       const gone = [...this.entries.values()].filter((entry) => !wanted.has(entry.file));
       await Promise.all(
         gone.map(async (entry) => {
+          clearTimeout(entry.retry);
           await this.stopEntry(entry, 'its config is gone from the command line');
           this.entries.delete(entry.file);
         }),
@@ -117,6 +132,7 @@ export class IndexFleet {
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
+    for (const entry of this.entries.values()) clearTimeout(entry.retry);
     await this.serially(async () => {
       await Promise.all([...this.entries.values()].map((entry) => this.stopEntry(entry, null)));
     });
@@ -164,17 +180,39 @@ export class IndexFleet {
     return next;
   }
 
-  /** Loads and starts a file's index; a failure marks it failed, with why, and the others go on. */
+  /**
+   * Loads and starts a file's index; a failure marks it failed, with why, and the others go on. One
+   * that is not the config's (nor the user's to fix: not a UserError) is tried again later.
+   */
   private async startFile(entry: Entry): Promise<void> {
+    // Tried now (a SIGHUP): the try that was due is this one.
+    clearTimeout(entry.retry);
+    delete entry.retry;
     entry.text = readText(entry.file);
-    let loaded: LoadedIndex;
+    let loaded: LoadedIndex | undefined;
     try {
       loaded = await this.options.deps.load(entry.file);
     } catch (error) {
-      this.fail(entry, `its config does not load: ${message(error)}`);
-      return;
+      this.fail(entry, `its config does not load: ${message(error)}`, error);
     }
-    await this.startLoaded(entry, loaded);
+    if (loaded) await this.startLoaded(entry, loaded);
+    if (!entry.pipeline && entry.retryable) this.retryLater(entry);
+  }
+
+  private retryLater(entry: Entry): void {
+    if (this.stopped) return;
+    const delayMs = entry.retryDelayMs ?? RETRY_FIRST_MS;
+    entry.retryDelayMs = Math.min(delayMs * 2, RETRY_MAX_MS);
+    entry.retry = setTimeout(() => {
+      void this.serially(async () => {
+        // Gone from the command line, started by a SIGHUP meanwhile, or the process stopping: nothing to try.
+        if (this.stopped || this.entries.get(entry.file) !== entry || entry.pipeline) return;
+        await this.startFile(entry);
+      });
+    }, delayMs);
+    // The process ends when its indexes stop, not when a retry is due.
+    entry.retry.unref();
+    this.options.say(`${nameOf(entry)}: tried again in ${delayMs / 1000}s`);
   }
 
   private async startLoaded(entry: Entry, loaded: LoadedIndex): Promise<boolean> {
@@ -188,10 +226,11 @@ export class IndexFleet {
     try {
       entry.pipeline = await this.options.deps.start(loaded, this.options.shared);
     } catch (error) {
-      this.fail(entry, `its pipeline did not start: ${message(error)}`);
+      this.fail(entry, `its pipeline did not start: ${message(error)}`, error);
       return false;
     }
     delete entry.failure;
+    delete entry.retryDelayMs;
     delete entry.aliasGone;
     delete entry.refusedChange;
     this.options.say(`${index}: pipeline (${this.options.stage}) running, from ${entry.file}`);
@@ -268,8 +307,10 @@ export class IndexFleet {
     }
   }
 
-  private fail(entry: Entry, reason: string): void {
+  /** `cause`: the error, when there is one; one that is not a UserError (a service down) is worth trying again. */
+  private fail(entry: Entry, reason: string, cause?: unknown): void {
     entry.failure = reason;
+    entry.retryable = cause !== undefined && !(cause instanceof UserError);
     const name = nameOf(entry);
     this.options.say(`${name}: ${reason}; the other indexes go on`);
     this.options.logger.error({ file: entry.file, failedIndex: name }, reason);

@@ -193,6 +193,31 @@ describe('IndexFleet: many indexes, each on its own', () => {
     await fleet.stop();
   });
 
+  it('starts an index whose gateway was down at start once it answers, without a SIGHUP, and stops trying when stopped', async () => {
+    vi.useFakeTimers();
+    // The gateway restarts with the indexer (a node drained, a deploy): down for 20 s.
+    const { fleet, write, running, lines } = world({ gatewayDownUntil: Date.now() + 20_000 });
+    const files = [write('a', 'index: movies'), write('b', 'index: products'), write('c', 'garbage')];
+    expect(await fleet.start(files)).toBe(1);
+    expect(fleet.indexHealth(files[0] as string)?.detail['reason']).toContain('ECONNREFUSED');
+    await vi.advanceTimersByTimeAsync(10 * 60_000);
+    expect([...running].sort()).toEqual(['movies', 'products']);
+    // A config to correct is not tried again by itself: only a SIGHUP does.
+    expect(lines.filter((line) => line.includes('index: is required'))).toHaveLength(1);
+    await fleet.stop();
+    expect(running.size).toBe(0);
+  });
+
+  it('tries no load again once stopped', async () => {
+    vi.useFakeTimers();
+    const { fleet, write, running } = world({ gatewayDownUntil: Date.now() + 20_000 });
+    const a = write('a', 'index: movies');
+    await fleet.start([a, write('b', 'index: products')]);
+    await fleet.stop();
+    await vi.advanceTimersByTimeAsync(10 * 60_000);
+    expect(running.size).toBe(0);
+  });
+
   it('answers 503 only when no index runs', async () => {
     const { fleet, write } = world();
     await fleet.start([write('a', 'nothing')]);
