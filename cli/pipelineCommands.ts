@@ -54,7 +54,7 @@ export function addPipelineCommands(program: Command): void {
           say('SIGHUP: re-reading the configs…');
           void running.reload();
         });
-        running = await runIndexes(configs, options, say);
+        running = await runIndexes(configs, { ...options, interrupted: interruption }, say);
         if (reloadWhenStarted && !interruption.aborted) {
           say('re-reading the configs (a SIGHUP came while the indexes were starting)…');
           void running.reload();

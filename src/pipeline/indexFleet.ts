@@ -65,10 +65,16 @@ export class IndexFleet {
     private readonly options: { stage: PipelineStage; shared: SharedProcess; say: (line: string) => void; logger: Logger; deps: FleetDependencies },
   ) {}
 
-  /** Starts every file's index; resolves with how many run. */
-  async start(files: readonly string[]): Promise<number> {
+  /**
+   * Starts every file's index; resolves with how many run. Once `interrupted` (Ctrl-C while they
+   * start) the rest are not started: the index starting then finishes, and the caller stops them all.
+   */
+  async start(files: readonly string[], interrupted?: AbortSignal): Promise<number> {
     await this.serially(async () => {
-      for (const file of files) await this.startFile(this.entryOf(file));
+      for (const file of files) {
+        if (interrupted?.aborted) break;
+        await this.startFile(this.entryOf(file));
+      }
     });
     // Stopped while starting: stop() has cleared no timer yet, and none is wanted.
     if (this.stopped) return this.running.length;

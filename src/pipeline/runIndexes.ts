@@ -24,7 +24,11 @@ export interface RunningIndexes {
  * one /metrics and /healthz for all, each index's series labelled with it. An index that cannot
  * start is reported and the others run; none at all is an error.
  */
-export async function runIndexes(paths: readonly string[], options: { stage: PipelineStage; metricsPort?: number }, say: (line: string) => void): Promise<RunningIndexes> {
+export async function runIndexes(
+  paths: readonly string[],
+  options: { stage: PipelineStage; metricsPort?: number; interrupted?: AbortSignal },
+  say: (line: string) => void,
+): Promise<RunningIndexes> {
   const files = configFilesOf(paths);
   const logger = createLogger('*', 'run');
   const clients = new SharedClients();
@@ -52,13 +56,15 @@ export async function runIndexes(paths: readonly string[], options: { stage: Pip
       aliasExists: (loaded) => clients.elasticsearch(loaded.config.elasticsearch).indices.existsAlias({ name: loaded.names.alias }),
     },
   });
-  const running = await fleet.start(files);
-  if (running === 0) {
+  const running = await fleet.start(files, options.interrupted);
+  // Interrupted while starting: the caller stops what did start, and says nothing failed.
+  if (running === 0 && !options.interrupted?.aborted) {
     await fleet.stop();
     await stopShared();
     throw new UserError(`none of the ${files.length} index(es) started (each says why above)`);
   }
-  say(`${running} of ${files.length} index(es) running; metrics ${server.url}/metrics, health ${server.url}/healthz (per index: ${server.url}/healthz/<index>); SIGHUP re-reads the configs`);
+  if (options.interrupted?.aborted) say(`interrupted while starting: ${running} of ${files.length} index(es) started, the others not tried`);
+  else say(`${running} of ${files.length} index(es) running; metrics ${server.url}/metrics, health ${server.url}/healthz (per index: ${server.url}/healthz/<index>); SIGHUP re-reads the configs`);
   const started = fleet;
   return {
     metricsUrl: server.url,

@@ -143,6 +143,24 @@ describe('IndexFleet: many indexes, each on its own', () => {
     expect(running.size).toBe(0);
   });
 
+  it('starts no more indexes once interrupted while they start, finishing the one starting then', async () => {
+    vi.useFakeTimers();
+    const { fleet, write, running, counts } = world({ startMs: 100, stopMs: 100 });
+    const files = Array.from({ length: 10 }, (_, n) => write(`i${n}`, `index: index${n}`));
+    const ctrlC = new AbortController();
+    const starting = fleet.start(files, ctrlC.signal);
+    // Ctrl-C while the second index starts.
+    await vi.advanceTimersByTimeAsync(150);
+    ctrlC.abort('SIGINT');
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(await starting).toBe(2);
+    expect(counts.starts).toBe(2);
+    const stopping = fleet.stop();
+    await vi.advanceTimersByTimeAsync(1_000);
+    await stopping;
+    expect(running.size).toBe(0);
+  });
+
   it('tries a changed config that did not start again at the next SIGHUP', async () => {
     const { fleet, write, running, unprovisioned, lines } = world();
     const a = write('a', 'index: movies');
