@@ -14,6 +14,7 @@
  * - unchanged: nothing to do.
  * - delete / would-delete: a managed index whose config is gone, with and without --prune.
  */
+import { dirname, isAbsolute, resolve } from 'node:path';
 import type { LiveVersionConflict } from '../provision/provisionedShape.ts';
 
 export type ApplyActionKind = 'create' | 'reindex' | 'backfill' | 'update' | 'unchanged' | 'delete' | 'would-delete';
@@ -114,13 +115,16 @@ export function formatPlan(steps: readonly ApplyStep[]): string[] {
 }
 
 /**
- * Whether a provisioned index is apply's to delete: its metadata record names a config file in one
- * of the applied directories (as an absolute path) and no config applied now names the index. A
- * record from another directory, or written with a relative path, is never apply's to delete.
+ * Whether a provisioned index is apply's to delete: its metadata record names a config file
+ * directly in one of the applied directories (as an absolute path) and no config applied now names
+ * the index. A record from another directory — a nested one too: apply reads a directory's own
+ * files, not its subdirectories' — or written with a relative path, is never apply's to delete.
  */
 export function isOrphan(record: { index: string; configFile: string }, directories: readonly string[], configuredIndexes: ReadonlySet<string>): boolean {
   if (configuredIndexes.has(record.index)) return false;
-  return directories.some((directory) => record.configFile.startsWith(directory.endsWith('/') ? directory : `${directory}/`));
+  if (!isAbsolute(record.configFile)) return false;
+  const recordDirectory = dirname(record.configFile);
+  return directories.some((directory) => resolve(directory) === recordDirectory);
 }
 
 function rateText(rate: number): string {

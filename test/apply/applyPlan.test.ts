@@ -87,6 +87,13 @@ describe('indexes whose config is gone', () => {
     expect(isOrphan({ index: 'shows', configFile: '/configs/shows.yaml' }, [], configured)).toBe(false);
   });
 
+  it('are not the parent directory\'s when their record names a file in a nested directory (apply does not read subdirectories)', () => {
+    // The search team applies /srv/configs/search/; the platform team applies /srv/configs/.
+    expect(isOrphan({ index: 'search_movies', configFile: '/srv/configs/search/movies.yaml' }, ['/srv/configs'], configured)).toBe(false);
+    expect(isOrphan({ index: 'search_movies', configFile: '/srv/configs/search/movies.yaml' }, ['/srv/configs/'], configured)).toBe(false);
+    expect(isOrphan({ index: 'search_movies', configFile: '/srv/configs/search/movies.yaml' }, ['/srv/configs/search'], configured)).toBe(true);
+  });
+
   it('are deleted only with --prune, and a kept one is still a change to make', () => {
     expect(orphanStep('shows', '/configs/shows.yaml', false).kind).toBe('would-delete');
     expect(orphanStep('shows', '/configs/shows.yaml', true).kind).toBe('delete');
