@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { configFilesOf } from '../config/configFiles.ts';
 import { UserError } from '../errors.ts';
@@ -20,7 +20,7 @@ export async function loadApplyConfigs(paths: readonly string[], options: { sche
   const directories = absolute.filter((path) => isDirectory(path));
   const indexes: LoadedIndex[] = [];
   const problems: string[] = [];
-  for (const file of configFilesOf(absolute)) {
+  for (const file of onceEach(configFilesOf(absolute))) {
     try {
       indexes.push(await loadIndex(file, options));
     } catch (error) {
@@ -37,6 +37,29 @@ export async function loadApplyConfigs(paths: readonly string[], options: { sche
   }
   if (problems.length > 0) throw new UserError(`nothing was changed: fix these configs first\n${problems.join('\n')}`);
   return { indexes, directories };
+}
+
+/**
+ * The files, each once: a file named directly and through its directory (`apply dir dir/movies.yaml`),
+ * or through a symbolic link, is one config, not two naming one index. The first naming is kept.
+ */
+function onceEach(files: readonly string[]): string[] {
+  const seen = new Set<string>();
+  return files.filter((file) => {
+    const real = realPath(file);
+    if (seen.has(real)) return false;
+    seen.add(real);
+    return true;
+  });
+}
+
+function realPath(file: string): string {
+  try {
+    return realpathSync(file);
+  } catch {
+    // A file that does not exist is reported by loading it.
+    return file;
+  }
 }
 
 function isDirectory(path: string): boolean {

@@ -1,0 +1,30 @@
+import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadApplyConfigs } from '../../src/apply/loadConfigs.ts';
+
+const SUPERGRAPH = new URL('../../subgraphs/supergraph.graphql', import.meta.url).pathname;
+const MOVIES = readFileSync(new URL('../../index-configs/movies.yaml', import.meta.url), 'utf8');
+
+const directoryWith = (files: Record<string, string>): string => {
+  const directory = mkdtempSync(join(tmpdir(), 'fedsearch-apply-configs-'));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(directory, name), text);
+  return directory;
+};
+
+describe('the configs apply is given', () => {
+  it('a file named both directly and through its directory is one config, not two naming one index', async () => {
+    const directory = directoryWith({ 'movies.yaml': MOVIES });
+    const { indexes } = await loadApplyConfigs([directory, join(directory, 'movies.yaml')], { schemaFile: SUPERGRAPH });
+    expect(indexes.map((loaded) => [loaded.config.index, loaded.config.sourceFile])).toEqual([['movies', join(directory, 'movies.yaml')]]);
+  });
+
+  it('a file named through a symbolic link and its directory is one config too', async () => {
+    const directory = directoryWith({ 'movies.yaml': MOVIES });
+    const elsewhere = mkdtempSync(join(tmpdir(), 'fedsearch-apply-link-'));
+    symlinkSync(join(directory, 'movies.yaml'), join(elsewhere, 'movies.yaml'));
+    const { indexes } = await loadApplyConfigs([directory, join(elsewhere, 'movies.yaml')], { schemaFile: SUPERGRAPH });
+    expect(indexes.map((loaded) => loaded.config.index)).toEqual(['movies']);
+  });
+});
