@@ -1,6 +1,9 @@
-import { realpathSync, statSync } from 'node:fs';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { formatProblem } from '../config/configError.ts';
 import { configFilesOf } from '../config/configFiles.ts';
+import type { SourcePosition } from '../config/indexConfig.ts';
+import { loadYamlWithPositions } from '../config/loadYamlWithPositions.ts';
 import { UserError } from '../errors.ts';
 import { loadIndex, type LoadedIndex } from '../index/loadIndex.ts';
 
@@ -31,9 +34,11 @@ export async function loadApplyConfigs(paths: readonly string[], options: { sche
   }
   const byIndex = new Map<string, string>();
   for (const { config } of indexes) {
+    const where = `${config.sourceFile}:${formatPosition(indexKeyPosition(config.sourceFile))}`;
     const other = byIndex.get(config.index);
-    if (other !== undefined) problems.push(`${config.sourceFile}: index: ${config.index} is also the index of ${other}; each index has one config`);
-    byIndex.set(config.index, config.sourceFile);
+    if (other !== undefined) {
+      problems.push(formatProblem({ file: config.sourceFile, position: indexKeyPosition(config.sourceFile), field: 'index', message: `${config.index} is also the index of ${other}; each index has one config` }));
+    } else byIndex.set(config.index, where);
   }
   if (problems.length > 0) throw new UserError(`nothing was changed: fix these configs first\n${problems.join('\n')}`);
   return { indexes, directories };
@@ -60,6 +65,15 @@ function realPath(file: string): string {
     // A file that does not exist is reported by loading it.
     return file;
   }
+}
+
+/** Where the `index:` key is in a config that loaded (so it is readable YAML with that key). */
+function indexKeyPosition(file: string): SourcePosition {
+  return loadYamlWithPositions(readFileSync(file, 'utf8')).positionOf(['index']);
+}
+
+function formatPosition(position: SourcePosition): string {
+  return `${position.line}:${position.col}`;
 }
 
 function isDirectory(path: string): boolean {

@@ -6,6 +6,7 @@ import { loadApplyConfigs } from '../../src/apply/loadConfigs.ts';
 
 const SUPERGRAPH = new URL('../../subgraphs/supergraph.graphql', import.meta.url).pathname;
 const MOVIES = readFileSync(new URL('../../index-configs/movies.yaml', import.meta.url), 'utf8');
+const INDEX_LINE = MOVIES.split('\n').findIndex((line) => line.startsWith('index:')) + 1;
 
 const directoryWith = (files: Record<string, string>): string => {
   const directory = mkdtempSync(join(tmpdir(), 'fedsearch-apply-configs-'));
@@ -26,5 +27,14 @@ describe('the configs apply is given', () => {
     symlinkSync(join(directory, 'movies.yaml'), join(elsewhere, 'movies.yaml'));
     const { indexes } = await loadApplyConfigs([directory, join(elsewhere, 'movies.yaml')], { schemaFile: SUPERGRAPH });
     expect(indexes.map((loaded) => loaded.config.index)).toEqual(['movies']);
+  });
+
+  it('two files naming one index: nothing is changed, and the second is named file:line:col at its index key, with the first', async () => {
+    const directory = directoryWith({ 'a.yaml': MOVIES, 'b.yaml': MOVIES });
+    const refused = loadApplyConfigs([directory], { schemaFile: SUPERGRAPH });
+    await expect(refused).rejects.toThrow('nothing was changed: fix these configs first');
+    await expect(refused).rejects.toThrow(
+      `${join(directory, 'b.yaml')}:${INDEX_LINE}:1: index: movies is also the index of ${join(directory, 'a.yaml')}:${INDEX_LINE}:1; each index has one config`,
+    );
   });
 });
