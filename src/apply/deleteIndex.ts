@@ -2,7 +2,7 @@ import type { Client } from '@elastic/elasticsearch';
 import type { Admin } from '../clients/kafkajs.ts';
 import { isNotFound } from '../clients/elasticsearchClient.ts';
 import { METADATA_INDEX } from '../index/indexMetadata.ts';
-import { indexNames } from '../index/indexNames.ts';
+import { indexNames, versionNumber } from '../index/indexNames.ts';
 
 /**
  * Removes everything provisioning and the pipeline made for one index, as `apply --prune` does
@@ -13,7 +13,11 @@ import { indexNames } from '../index/indexNames.ts';
 export async function deleteIndex(elasticsearch: Client, kafkaAdmin: Admin, index: string, report: (line: string) => void): Promise<void> {
   const names = indexNames(index);
   // By name, not by wildcard: clusters with action.destructive_requires_name refuse a pattern.
-  const versions = Object.keys(await elasticsearch.indices.get({ index: names.versionPattern, allow_no_indices: true, expand_wildcards: 'all' }));
+  // The pattern `<index>_v*` also matches another index's versions (`products_v*` takes in
+  // `products_variants_v1`): only names whose suffix is a version number are this index's.
+  const versions = Object.keys(await elasticsearch.indices.get({ index: names.versionPattern, allow_no_indices: true, expand_wildcards: 'all' })).filter(
+    (name) => versionNumber(names, name) !== null,
+  );
   if (versions.length > 0) {
     await elasticsearch.indices.delete({ index: versions });
     report(`✓ deleted ${versions.join(', ')} (and the alias ${names.alias})`);

@@ -1,8 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Client } from '@elastic/elasticsearch';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { deleteIndex } from '../../src/apply/deleteIndex.ts';
+import { Kafka, logLevel } from '../../src/clients/kafkajs.ts';
 import { readIndexMetadata } from '../../src/index/indexMetadata.ts';
 import { createIndexHarness, eventually, type IndexHarness } from '../../support/indexHarness.ts';
 import { runCliAsUser } from '../support/userCli.ts';
@@ -136,4 +139,27 @@ describe('fedsearch apply on a directory of configs', () => {
       rmSync(join(directory, 'c.yaml'));
     }
   }, 60_000);
+});
+
+describe('apply --prune deleting one index', () => {
+  it('leaves another index whose name starts with the pruned one\'s and _v (products, products_variants)', async () => {
+    const es = new Client({ node: inject('elasticsearchUrl') });
+    const kafkaAdmin = new Kafka({ clientId: 'apply-prune-test', brokers: inject('kafkaBrokers'), logLevel: logLevel.NOTHING }).admin();
+    await kafkaAdmin.connect();
+    const pruned = `prune_${randomUUID().slice(0, 8)}`;
+    const other = `${pruned}_variants`;
+    try {
+      for (const index of [pruned, other]) await es.indices.create({ index: `${index}_v1`, aliases: { [index]: { is_write_index: true } } });
+      await es.indices.create({ index: `${pruned}_v2` });
+      const report: string[] = [];
+      await deleteIndex(es, kafkaAdmin, pruned, (line) => void report.push(line));
+      expect(report[0]).toBe(`✓ deleted ${pruned}_v1, ${pruned}_v2 (and the alias ${pruned})`);
+      expect(await es.indices.exists({ index: [`${pruned}_v1`, `${pruned}_v2`] })).toBe(false);
+      expect(Object.keys(await es.indices.getAlias({ name: other }))).toEqual([`${other}_v1`]);
+    } finally {
+      await es.indices.delete({ index: [`${pruned}_v1`, `${pruned}_v2`, `${other}_v1`], ignore_unavailable: true });
+      await kafkaAdmin.disconnect();
+      await es.close();
+    }
+  });
 });
