@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { asInfrastructureError, InfrastructureError } from '../src/errors.ts';
 import { handleInterrupts, interruption } from '../src/interruption.ts';
 import { count } from './countArgument.ts';
 import { runAction } from './runAction.ts';
@@ -35,7 +36,8 @@ in one of the directories given and no config applied now names the index. Every
 first: one invalid file stops apply before anything changes, naming file:line:col.
 
 Exit codes: 0 done (or --dry-run with nothing to change), 1 a problem in a config, 2 a service
-failing, or --dry-run with changes to make. Ctrl-C finishes the backfill page in flight and stops;
+failing, or --dry-run with changes to make: the plan is printed then (ending "plan: ..."); when a
+service fails, no plan is printed and stderr says "no plan was made". Ctrl-C finishes the backfill page in flight and stops;
 the next apply resumes it.`,
     )
     .action(
@@ -53,7 +55,14 @@ the next apply resumes it.`,
             signal: interruption,
           },
           { print: (line) => void process.stdout.write(`${line}\n`), progress: () => backfillProgress() },
-        );
+        ).catch((error: unknown) => {
+          // Exit 2 is both "changes to make" and "a service failing" under --dry-run: said in words.
+          const cause = asInfrastructureError(error, 'planning');
+          if (options.dryRun && cause instanceof InfrastructureError) {
+            throw new InfrastructureError(`no plan was made (exit 2 here is a service failing, not changes to make): ${cause.message}`, { cause });
+          }
+          throw cause;
+        });
         if (options.dryRun && outcome.changes) process.exitCode = 2;
       }),
     );

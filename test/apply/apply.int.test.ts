@@ -163,3 +163,23 @@ describe('apply --prune deleting one index', () => {
     }
   });
 });
+
+describe('apply --dry-run when a service is down', () => {
+  it('exits 2 like a plan with changes, but prints no plan and says on stderr that none was made', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'fedsearch-apply-down-'));
+    writeFileSync(join(directory, 'movies.yaml'), readFileSync(new URL('../../index-configs/movies.yaml', import.meta.url), 'utf8'));
+    const supergraph = new URL('../../subgraphs/supergraph.graphql', import.meta.url).pathname;
+    try {
+      const down = await runCliAsUser(['apply', directory, '--dry-run', '--schema', supergraph], {
+        FEDSEARCH_ES_URL: 'http://127.0.0.1:1',
+        FEDSEARCH_KAFKA_BROKERS: '127.0.0.1:1',
+        FEDSEARCH_LOG_LEVEL: 'warn',
+      });
+      expect(down.code).toBe(2);
+      expect(down.stdout).not.toContain('plan:');
+      expect(down.stderr).toMatch(/^fedsearch: no plan was made \(exit 2 here is a service failing, not changes to make\): planning movies: /m);
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+});
