@@ -26,7 +26,8 @@ Actions, one line per index with its reason:
                 a new version is backfilled under backfill.rate while live updates go to both, then
                 the alias swaps and the old version is deleted after --grace
   backfill      provisioned but never fully backfilled: fill the live version in place
-  update        provisioning steps only (topics, template settings, an Avro version the mapping takes)
+  update        provisioning steps only (topics, template settings, an Avro version the mapping takes),
+                or the config moved: it is recorded as the index's (its old directory no longer prunes it)
   unchanged     nothing to do
   would-delete  a managed index whose config is gone (--prune deletes it)
   delete        with --prune: its versions, template, topics, consumer groups and records

@@ -26,6 +26,8 @@ export interface ApplyStep {
   kind: ApplyActionKind;
   /** Why, one line each: the fields that changed, the provisioning steps. */
   reasons: string[];
+  /** Set when the record names another config file, gone now (a config moved): apply records this one instead. */
+  previousConfigFile?: string;
 }
 
 /** What was found for one config. */
@@ -51,11 +53,42 @@ export interface ConfigFacts {
   backfillRate: number;
   /** Provisioning's warnings (a source topic missing, partitions differing): shown, never a change by themselves. */
   warnings: string[];
+  /**
+   * When the metadata record names another config file than this one: that file, and whether it
+   * still claims the index (it exists and names the same index) — else the config moved.
+   */
+  recordedConfig?: { file: string; claims: boolean };
 }
 
 export function decideStep(facts: ConfigFacts): ApplyStep {
-  const step = decideAction(facts);
+  const step = withRecordedConfig(decideAction(facts), facts.recordedConfig);
   return { ...step, reasons: [...step.reasons, ...facts.warnings.map((warning) => `! ${warning}`)] };
+}
+
+/**
+ * A record naming another config: a moved config (the file it names is gone, or names another
+ * index now) is recorded as applied from here, so the old directory's --prune no longer takes it
+ * for its own; a file that still names the index is a second config claiming it, said, not adopted.
+ */
+function withRecordedConfig(step: ApplyStep, recorded: ConfigFacts['recordedConfig']): ApplyStep {
+  if (recorded === undefined || step.kind === 'create') return step;
+  if (recorded.claims) {
+    return {
+      ...step,
+      reasons: [...step.reasons, `! two configs claim ${step.index}: this one and ${recorded.file}, the one its record names (kept): remove one of them`],
+    };
+  }
+  return {
+    ...step,
+    kind: step.kind === 'unchanged' ? 'update' : step.kind,
+    reasons: [
+      ...step.reasons,
+      isAbsolute(recorded.file)
+        ? `record this config as the index's (its record names ${recorded.file}, which no longer names ${step.index}: moved)`
+        : `record this config as the index's (its record names ${recorded.file}, a relative path: a hand-run provision's)`,
+    ],
+    previousConfigFile: recorded.file,
+  };
 }
 
 function decideAction(facts: ConfigFacts): ApplyStep {

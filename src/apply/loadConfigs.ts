@@ -1,5 +1,5 @@
 import { readFileSync, realpathSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 import { formatProblem } from '../config/configError.ts';
 import { configFilesOf } from '../config/configFiles.ts';
 import type { SourcePosition } from '../config/indexConfig.ts';
@@ -74,6 +74,21 @@ function indexKeyPosition(file: string): SourcePosition {
 
 function formatPosition(position: SourcePosition): string {
   return `${position.line}:${position.col}`;
+}
+
+/**
+ * Whether `file` is another config than `applied` that names `index`: a metadata record naming it
+ * is then a second config's claim on the index, not a config that moved. A relative path (a
+ * hand-run provision's) or a file that is gone, unreadable or names another index claims nothing.
+ */
+export function claimsIndex(file: string, index: string, applied: string): boolean {
+  if (!isAbsolute(file) || realPath(file) === realPath(applied)) return false;
+  try {
+    const value = loadYamlWithPositions(readFileSync(file, 'utf8')).value;
+    return typeof value === 'object' && value !== null && (value as { index?: unknown }).index === index;
+  } catch {
+    return false;
+  }
 }
 
 function isDirectory(path: string): boolean {

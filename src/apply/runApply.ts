@@ -8,14 +8,14 @@ import { kafkaClient } from '../clients/kafkaClient.ts';
 import type { ElasticsearchSettings } from '../config/indexConfig.ts';
 import { asInfrastructureError, InfrastructureError, UserError } from '../errors.ts';
 import { InterruptedError } from '../interruption.ts';
-import { listIndexMetadata, readIndexMetadata } from '../index/indexMetadata.ts';
+import { listIndexMetadata, readIndexMetadata, updateIndexMetadata } from '../index/indexMetadata.ts';
 import type { LoadedIndex } from '../index/loadIndex.ts';
 import { queryHash } from '../index/queryHash.ts';
 import { provisionInputs } from '../provision/provisionCommand.ts';
 import { applyProvision, describeAction, planProvision } from '../provision/provisionIndex.ts';
 import { decideStep, formatPlan, hasChanges, isOrphan, orphanStep, type ApplyStep } from './applyPlan.ts';
 import { deleteIndex } from './deleteIndex.ts';
-import { loadApplyConfigs } from './loadConfigs.ts';
+import { claimsIndex, loadApplyConfigs } from './loadConfigs.ts';
 
 export interface ApplyOptions {
   dryRun: boolean;
@@ -118,6 +118,9 @@ async function planIndex(loaded: LoadedIndex, clients: Clients, createSourceTopi
     query: filledWith === undefined ? 'unknown' : filledWith === queryHash(loaded.query) ? 'same' : 'changed',
     backfillRate: config.backfill.rate,
     warnings: plan.warnings,
+    ...(metadata === undefined || metadata.configFile === config.sourceFile
+      ? {}
+      : { recordedConfig: { file: metadata.configFile, claims: claimsIndex(metadata.configFile, config.index, config.sourceFile) } }),
   });
 }
 
@@ -130,6 +133,7 @@ async function carryOut(step: ApplyStep, loaded: LoadedIndex, clients: Clients, 
   // `dynamic: strict` would refuse the new documents the running sinks write to both versions
   // meanwhile), and the new Avro schema is recorded for the sinks to read them.
   await applyProvision(inputs, plan, (line) => output.print(`  ${line}`));
+  if (step.previousConfigFile !== undefined) await recordConfigFile(loaded, clients, output);
   if (step.kind === 'update') return;
   const checkpoint = await readCheckpoint(clients.elasticsearch, loaded.config.index);
   const newVersion = step.kind === 'reindex';
@@ -144,6 +148,12 @@ async function carryOut(step: ApplyStep, loaded: LoadedIndex, clients: Clients, 
     `  ${summary.done} entities in ${summary.seconds.toFixed(1)}s: ${summary.written} written, ${summary.deleted} deleted, ${summary.failed} failed; live index ${summary.liveIndex}`,
   );
   if (summary.failed > 0) throw new UserError(`${summary.failed} entities failed (in ${loaded.names.dlqTopic}; \`fedsearch dlq ${loaded.config.sourceFile}\` says why)`);
+}
+
+/** The config a moved config's record names becomes this one: the directory it left no longer prunes it. */
+async function recordConfigFile(loaded: LoadedIndex, clients: Clients, output: ApplyOutput): Promise<void> {
+  await updateIndexMetadata(clients.elasticsearch, loaded.config.index, { configFile: loaded.config.sourceFile });
+  output.print(`  ✓ recorded ${loaded.config.sourceFile} as the config of ${loaded.config.index}`);
 }
 
 interface Orphan {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@elastic/elasticsearch';
@@ -139,6 +139,33 @@ describe('fedsearch apply on a directory of configs', () => {
       rmSync(join(directory, 'c.yaml'));
     }
   }, 60_000);
+
+  it('a config moved to another directory is recorded from there: its old directory\'s --prune keeps it, and a copy left behind is named as a second claim', async () => {
+    const elsewhere = mkdtempSync(join(tmpdir(), 'fedsearch-apply-moved-'));
+    const moved = join(elsewhere, 'b.yaml');
+    renameSync(join(directory, 'b.yaml'), moved);
+    try {
+      const fromThere = await runCliAsUser(['apply', elsewhere], { ...h.env, FEDSEARCH_LOG_LEVEL: 'warn' });
+      expect(fromThere.code, fromThere.stderr).toBe(0);
+      expect(fromThere.stdout).toMatch(new RegExp(`^update\\s+${changed}\\s+${moved}: record this config as the index's \\(its record names \\S+b\\.yaml, which no longer names ${changed}: moved\\)`, 'm'));
+      expect((await readIndexMetadata(h.es, changed))?.configFile).toBe(moved);
+
+      const oldDirectory = await apply('--dry-run', '--prune');
+      expect(oldDirectory.code, oldDirectory.stdout).toBe(0);
+      expect(oldDirectory.stdout).not.toContain(changed);
+      expect(oldDirectory.stdout).toContain('plan: 1 unchanged');
+
+      writeFileSync(join(directory, 'b.yaml'), readFileSync(moved, 'utf8'));
+      const twoClaims = await apply('--dry-run');
+      expect(twoClaims.code, twoClaims.stdout).toBe(0);
+      expect(twoClaims.stdout).toContain(`! two configs claim ${changed}: this one and ${moved}, the one its record names (kept): remove one of them`);
+      expect((await readIndexMetadata(h.es, changed))?.configFile).toBe(moved);
+    } finally {
+      rmSync(join(directory, 'b.yaml'), { force: true });
+      renameSync(moved, join(directory, 'b.yaml'));
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
 
 describe('apply --prune deleting one index', () => {

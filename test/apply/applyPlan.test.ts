@@ -71,6 +71,44 @@ describe('what apply does to one config', () => {
   });
 });
 
+describe('a config whose index\'s record names another config file', () => {
+  it('moved (the file its record names no longer names the index): recorded as the index\'s, a change to make', () => {
+    const step = decideStep({ ...settled, recordedConfig: { file: '/old/movies.yaml', claims: false } });
+    expect(step).toEqual({
+      index: 'movies',
+      configFile: '/configs/movies.yaml',
+      kind: 'update',
+      reasons: ["record this config as the index's (its record names /old/movies.yaml, which no longer names movies: moved)"],
+      previousConfigFile: '/old/movies.yaml',
+    });
+    expect(hasChanges([step])).toBe(true);
+    expect(formatPlan([step])[0]).toBe("update  movies  /configs/movies.yaml: record this config as the index's (its record names /old/movies.yaml, which no longer names movies: moved)");
+  });
+
+  it('moved while it needs a backfill or reindex too: that step, recording the config as well', () => {
+    const step = decideStep({ ...settled, query: 'changed', recordedConfig: { file: '/old/movies.yaml', claims: false } });
+    expect(step.kind).toBe('reindex');
+    expect(step.previousConfigFile).toBe('/old/movies.yaml');
+    expect(step.reasons.at(-1)).toMatch(/^record this config as the index's/);
+  });
+
+  it('recorded by a hand-run provision (a relative path): recorded as applied from here', () => {
+    const step = decideStep({ ...settled, recordedConfig: { file: 'movies.yaml', claims: false } });
+    expect(step.kind).toBe('update');
+    expect(step.reasons).toEqual(["record this config as the index's (its record names movies.yaml, a relative path: a hand-run provision's)"]);
+  });
+
+  it('claimed by a second config (the recorded file still names the index): said in the plan, not adopted', () => {
+    const step = decideStep({ ...settled, recordedConfig: { file: '/other/movies.yaml', claims: true } });
+    expect(step).toEqual({
+      index: 'movies',
+      configFile: '/configs/movies.yaml',
+      kind: 'unchanged',
+      reasons: ['! two configs claim movies: this one and /other/movies.yaml, the one its record names (kept): remove one of them'],
+    });
+  });
+});
+
 describe('indexes whose config is gone', () => {
   const configured = new Set(['movies']);
 

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadApplyConfigs } from '../../src/apply/loadConfigs.ts';
+import { claimsIndex, loadApplyConfigs } from '../../src/apply/loadConfigs.ts';
 
 const SUPERGRAPH = new URL('../../subgraphs/supergraph.graphql', import.meta.url).pathname;
 const MOVIES = readFileSync(new URL('../../index-configs/movies.yaml', import.meta.url), 'utf8');
@@ -36,5 +36,18 @@ describe('the configs apply is given', () => {
     await expect(refused).rejects.toThrow(
       `${join(directory, 'b.yaml')}:${INDEX_LINE}:1: index: movies is also the index of ${join(directory, 'a.yaml')}:${INDEX_LINE}:1; each index has one config`,
     );
+  });
+});
+
+describe('whether the config file an index\'s record names still claims the index', () => {
+  it('does when it is another file that names the index; not when it is gone, names another index, is relative, or is the applied file', () => {
+    const directory = directoryWith({ 'movies.yaml': MOVIES, 'shows.yaml': MOVIES.replace(/^index: movies$/m, 'index: shows') });
+    const applied = join(mkdtempSync(join(tmpdir(), 'fedsearch-apply-here-')), 'movies.yaml');
+    writeFileSync(applied, MOVIES);
+    expect(claimsIndex(join(directory, 'movies.yaml'), 'movies', applied)).toBe(true);
+    expect(claimsIndex(join(directory, 'gone.yaml'), 'movies', applied)).toBe(false);
+    expect(claimsIndex(join(directory, 'shows.yaml'), 'movies', applied)).toBe(false);
+    expect(claimsIndex('movies.yaml', 'movies', applied)).toBe(false);
+    expect(claimsIndex(applied, 'movies', applied)).toBe(false);
   });
 });
