@@ -33,8 +33,10 @@ Actions, one line per index with its reason:
   delete        with --prune: its versions, template, topics, consumer groups and records
 
 Managed: an index is apply's to delete when its metadata record (fedsearch-meta) names a config file
-in one of the directories given and no config applied now names the index. Every config is checked
-first: one invalid file stops apply before anything changes, naming file:line:col.
+directly in one of the directories given and no config applied now names the index. With --prune, a
+directory whose last config was removed is applied too, given a config of its cluster alongside.
+Every config is checked first: one invalid file stops apply before anything changes, naming
+file:line:col.
 
 Exit codes: 0 done (or --dry-run with nothing to change), 1 a problem in a config, 2 a service
 failing, or --dry-run with changes to make: the plan is printed then (ending "plan: ..."); when a

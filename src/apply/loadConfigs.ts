@@ -18,14 +18,17 @@ export interface ApplyConfigs {
  * invalid file fails the whole apply, with every problem of every file (file:line:col). Paths are
  * made absolute, so the metadata records name the file wherever apply runs from.
  */
-export async function loadApplyConfigs(paths: readonly string[], options: { schemaFile?: string }): Promise<ApplyConfigs> {
+export async function loadApplyConfigs(paths: readonly string[], options: { schemaFile?: string; prune?: boolean }): Promise<ApplyConfigs> {
   const absolute = paths.map((path) => resolve(path));
   const directories = absolute.filter((path) => isDirectory(path));
   const indexes: LoadedIndex[] = [];
   const problems: string[] = [];
-  for (const file of onceEach(configFilesOf(absolute))) {
+  // With --prune a directory whose last config was removed is applied too: the indexes its configs made are pruned.
+  const emptyDirectory = options.prune === true ? { allowed: true as const } : { hint: '(with --prune, apply deletes the indexes its configs made)' };
+  const loadOptions = options.schemaFile === undefined ? {} : { schemaFile: options.schemaFile };
+  for (const file of onceEach(configFilesOf(absolute, { emptyDirectory }))) {
     try {
-      indexes.push(await loadIndex(file, options));
+      indexes.push(await loadIndex(file, loadOptions));
     } catch (error) {
       // A service down (the gateway) is no problem of the file: it stops apply with its own exit code.
       if (!(error instanceof UserError)) throw error;

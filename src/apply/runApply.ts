@@ -45,7 +45,7 @@ export interface ApplyOutcome {
  * provisions, backfills, reindexes (zero downtime, src/backfill) and, with --prune, deletes.
  */
 export async function runApply(paths: readonly string[], options: ApplyOptions, output: ApplyOutput): Promise<ApplyOutcome> {
-  const { indexes, directories } = await loadApplyConfigs(paths, options.schemaFile === undefined ? {} : { schemaFile: options.schemaFile });
+  const { indexes, directories } = await loadApplyConfigs(paths, { prune: options.prune, ...(options.schemaFile === undefined ? {} : { schemaFile: options.schemaFile }) });
   const planned: Array<{ step: ApplyStep; loaded: LoadedIndex }> = [];
   for (const loaded of indexes) {
     planned.push({ step: await withClients(loaded, (clients) => planIndex(loaded, clients, options.createSourceTopics), 'planning'), loaded });
@@ -169,6 +169,13 @@ async function findOrphans(indexes: readonly LoadedIndex[], directories: readonl
   for (const loaded of indexes) byCluster.set(clusterKey(loaded.config.elasticsearch), byCluster.get(clusterKey(loaded.config.elasticsearch)) ?? loaded);
   const orphans: Orphan[] = [];
   if (directories.length === 0) return orphans;
+  if (byCluster.size === 0) {
+    // Only with --prune and nothing but empty directories: the records are in a cluster only a config names.
+    throw new UserError(
+      `no config given names an Elasticsearch cluster, so apply cannot look for the indexes ${directories.join(', ')} made: ` +
+        'pass a config of the cluster they are in along with the directory (`fedsearch apply <directory> <a config of that cluster>.yaml --prune`)',
+    );
+  }
   for (const owner of byCluster.values()) {
     const elasticsearch = elasticsearchClient(owner.config.elasticsearch);
     try {

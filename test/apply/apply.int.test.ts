@@ -47,7 +47,7 @@ describe('fedsearch apply on a directory of configs', () => {
     if (!h) return;
     const kafkaAdmin = h.kafka.admin();
     await kafkaAdmin.connect();
-    for (const index of [changed, added]) await deleteIndex(h.es, kafkaAdmin, index, () => {}).catch(() => undefined);
+    for (const index of [changed, added, `${h.index}_emptied`]) await deleteIndex(h.es, kafkaAdmin, index, () => {}).catch(() => undefined);
     await kafkaAdmin.disconnect();
     await h.dispose();
     rmSync(directory, { recursive: true, force: true });
@@ -164,6 +164,35 @@ describe('fedsearch apply on a directory of configs', () => {
       rmSync(join(directory, 'b.yaml'), { force: true });
       renameSync(moved, join(directory, 'b.yaml'));
       rmSync(elsewhere, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('a directory whose last config was removed is pruned with --prune, given a config of the cluster alongside', async () => {
+    const emptied = `${h.index}_emptied`;
+    const team = mkdtempSync(join(tmpdir(), 'fedsearch-apply-emptied-'));
+    const applyTeam = (...args: string[]) => runCliAsUser(['apply', team, ...args], { ...h.env, FEDSEARCH_LOG_LEVEL: 'warn' });
+    try {
+      writeFileSync(join(team, 'only.yaml'), yamlOf(emptied));
+      const created = await applyTeam();
+      expect(created.code, created.stderr).toBe(0);
+      rmSync(join(team, 'only.yaml'));
+
+      const withoutPrune = await applyTeam();
+      expect(withoutPrune.code).toBe(1);
+      expect(withoutPrune.stderr).toContain(`${team} holds no index configuration (.yaml or .yml file) (with --prune, apply deletes the indexes its configs made)`);
+      const noCluster = await applyTeam('--prune');
+      expect(noCluster.code).toBe(1);
+      expect(noCluster.stderr).toContain('pass a config of the cluster they are in along with the directory');
+      expect(await h.es.indices.exists({ index: emptied })).toBe(true);
+
+      const pruned = await applyTeam(join(directory, 'a.yaml'), '--prune');
+      expect(pruned.code, pruned.stderr).toBe(0);
+      expect(pruned.stdout).toMatch(new RegExp(`^delete\\s+${emptied}\\s+\\S+only\\.yaml: its config is gone`, 'm'));
+      expect(pruned.stdout).toMatch(new RegExp(`^unchanged\\s+${unchanged}\\s`, 'm'));
+      expect(await h.es.indices.exists({ index: emptied })).toBe(false);
+      expect(await readIndexMetadata(h.es, emptied)).toBeUndefined();
+    } finally {
+      rmSync(team, { recursive: true, force: true });
     }
   }, 120_000);
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -35,6 +35,21 @@ describe('the configs apply is given', () => {
     await expect(refused).rejects.toThrow('nothing was changed: fix these configs first');
     await expect(refused).rejects.toThrow(
       `${join(directory, 'b.yaml')}:${INDEX_LINE}:1: index: movies is also the index of ${join(directory, 'a.yaml')}:${INDEX_LINE}:1; each index has one config`,
+    );
+  });
+});
+
+describe('a directory whose last config was removed', () => {
+  it('is applied with --prune (the indexes its configs made are still its to delete)', async () => {
+    const directory = directoryWith({});
+    mkdirSync(join(directory, 'drafts'));
+    await expect(loadApplyConfigs([directory], { schemaFile: SUPERGRAPH, prune: true })).resolves.toEqual({ indexes: [], directories: [directory] });
+  });
+
+  it('is refused without --prune, saying what --prune would do', async () => {
+    const directory = directoryWith({});
+    await expect(loadApplyConfigs([directory], { schemaFile: SUPERGRAPH })).rejects.toThrow(
+      `${directory} holds no index configuration (.yaml or .yml file) (with --prune, apply deletes the indexes its configs made)`,
     );
   });
 });
