@@ -100,12 +100,9 @@ describe('a config whose index\'s record names another config file', () => {
 
   it('claimed by a second config (the recorded file still names the index): said in the plan, not adopted', () => {
     const step = decideStep({ ...settled, recordedConfig: { file: '/other/movies.yaml', claims: true } });
-    expect(step).toEqual({
-      index: 'movies',
-      configFile: '/configs/movies.yaml',
-      kind: 'unchanged',
-      reasons: ['! two configs claim movies: this one and /other/movies.yaml, the one its record names (kept): remove one of them'],
-    });
+    expect(formatPlan([step])[0]).toBe('unchanged  movies  /configs/movies.yaml: ! two configs claim movies: this one and /other/movies.yaml, the one its record names (kept): remove one of them');
+    expect(step.previousConfigFile).toBeUndefined();
+    expect(hasChanges([step])).toBe(false);
   });
 });
 
