@@ -9,11 +9,23 @@ export interface IndexTemplateOptions {
   /** The index name (the search alias); the template applies to its versions. */
   index: string;
   elasticsearch?: { shards?: number; replicas?: number; refreshInterval?: number | undefined };
-  /** Above the built-in templates (100), so a broad pattern of theirs never wins over ours. */
+  /** Unset: templatePriority(index). */
   priority?: number;
 }
 
-const DEFAULT_PRIORITY = 200;
+/** Above the built-in templates (100), so a broad pattern of theirs never wins over ours. */
+const BASE_PRIORITY = 200;
+
+/**
+ * An index's template priority: the base plus its name's length. The pattern `products_v*` also
+ * matches `products_variants_v1`; Elasticsearch refuses a second template of the same priority
+ * whose pattern overlaps (so `products_variants` could not be provisioned beside `products`), and
+ * with two matching it takes the higher. The longer name is the more specific, so each index's
+ * versions get its own template; two names of one length never overlap this way.
+ */
+export function templatePriority(index: string): number {
+  return BASE_PRIORITY + index.length;
+}
 
 // Only components every Elasticsearch distribution has without plugins or modules beyond
 // analysis-common: the local stack runs a bare node.
@@ -75,7 +87,7 @@ export function generateIndexTemplate(
   const { shards, replicas, refreshInterval } = options.elasticsearch ?? {};
   return {
     index_patterns: [indexNames(options.index).versionPattern],
-    priority: options.priority ?? DEFAULT_PRIORITY,
+    priority: options.priority ?? templatePriority(options.index),
     template: {
       settings: {
         ...(shards === undefined ? {} : { number_of_shards: shards }),

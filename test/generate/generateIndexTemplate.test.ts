@@ -2,6 +2,7 @@ import { buildSchema, parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import type { FieldOptions } from '../../src/config/indexConfig.ts';
 import { UserError } from '../../src/errors.ts';
+import { templatePriority } from '../../src/generate/generateIndexTemplate.ts';
 import { modelOf, templateOf } from './queryModel.ts';
 import { filmSchema } from './filmSchema.ts';
 import { STRING } from './expectedMappings.ts';
@@ -100,7 +101,9 @@ describe('generateIndexTemplate', () => {
       elasticsearch: { shards: 2, replicas: 0 },
     });
     expect(template.index_patterns).toEqual(['films_v*']);
-    expect(template.priority).toBe(200);
+    // films_v* also matches films_variants_v1: the longer name's template is the one that wins there.
+    expect(template.priority).toBe(205);
+    expect(templatePriority('films_variants')).toBeGreaterThan(templatePriority('films'));
     expect(template.template.settings.number_of_shards).toBe(2);
     expect(template.template.settings.number_of_replicas).toBe(0);
     expect(template.template.mappings.dynamic).toBe('strict');

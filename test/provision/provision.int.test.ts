@@ -143,6 +143,19 @@ describe('provision against the real stack, with documents from the real gateway
     expect(lines.at(-1)).toContain('no changes');
   });
 
+  it("provisions beside it an index whose name is this one's and more (its pattern matches the other's versions), each version with its own template", async () => {
+    const longer = `${index}_variants`;
+    try {
+      // Before, Elasticsearch refused the second template: same priority, overlapping patterns.
+      expect((await provision(await load((yaml) => yaml.replace(`index: ${index}`, `index: ${longer}`)), { dryRun: false }, report)).applied).toBe(true);
+      const meta = async (name: string) => (await es.indices.getMapping({ index: name }))[name]?.mappings._meta?.index;
+      expect(await meta(`${longer}_v1`)).toBe(longer);
+      expect(await meta(`${index}_v1`)).toBe(index);
+    } finally {
+      await removeProvisioned(longer);
+    }
+  });
+
   it('round-trips a real gateway document through the Avro schema and indexes it without a mapping error', async () => {
     const loaded = await load();
     const movie = await fetchMovie(loaded, 'mov-0000007');
