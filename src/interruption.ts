@@ -1,17 +1,23 @@
 /**
  * Ctrl-C and SIGTERM for the long-running commands, handled once for the whole process: the first
  * signal asks every part of the command to finish cleanly (an AbortSignal they check: a backfill
- * saves its checkpoint, a pipeline drains its batch, the demo stops what it started) and the
- * command exits 0; a second signal exits at once (130), for when clean-up itself hangs.
+ * saves its checkpoint, a pipeline drains its batch, the demo stops what it started); a command
+ * whose end that is (`run`, `serve`, `demo`) exits 0, one whose work it cut short (`backfill`,
+ * `apply`) exits as a shell reports the signal (130, 143) after saying how to resume, so a script's
+ * `fedsearch apply dir && deploy` does not go on. A second signal exits at once (130), for when
+ * clean-up itself hangs.
  *
  * Only commands that run long install it: a short command keeps Node's default, where one Ctrl-C
  * ends it.
  */
 
-/** A command cut short by Ctrl-C or SIGTERM after cleaning up; the CLI exits 0 with its message. */
+/**
+ * Work cut short by Ctrl-C or SIGTERM after cleaning up: the CLI prints its message (how to
+ * resume) and exits 128 + the signal's number, as a shell reports a command a signal ended.
+ */
 export class InterruptedError extends Error {
   override readonly name = 'InterruptedError';
-  readonly exitCode = 0;
+  readonly exitCode = interruption.reason === 'SIGTERM' ? 143 : 130;
 }
 
 /** What the commands say to the person at the terminal goes to stderr, one line each. */

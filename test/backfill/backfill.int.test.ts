@@ -98,13 +98,13 @@ describe('backfill, reindex and audit against the real stack and demo graph', ()
     expect(await audit()).toMatchObject(clean);
   }, 180_000);
 
-  it('stops cleanly on Ctrl-C in a terminal: exit 0, a resumable checkpoint, and --resume finishes the job', async () => {
+  it('stops cleanly on Ctrl-C in a terminal: exit 130 (the work is not done), a resumable checkpoint, and --resume finishes the job', async () => {
     const child = spawnCliAsUser(['backfill', h.configFile, '--rate', SLOW_RATE], { env: { ...h.env, FEDSEARCH_LOG_LEVEL: 'warn' } });
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => void (stderr += chunk.toString('utf8')));
     await eventually('a first page checkpointed', async () => ((await readCheckpoint(h.es, h.index))?.done ?? 0) >= 500 || undefined, 60_000);
     pressCtrlC(child);
-    expect(await exitOf(child), stderr).toEqual({ code: 0, signal: null });
+    expect(await exitOf(child), stderr).toEqual({ code: 130, signal: null });
     expect(stderr).toContain('Ctrl-C: stopping cleanly');
     expect(stderr).toMatch(/backfill of \S+ stopped after \d+ entities; `fedsearch backfill \S+ --resume` continues it/);
     const saved = await readCheckpoint(h.es, h.index);
