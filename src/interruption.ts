@@ -12,12 +12,18 @@
  */
 
 /**
- * Work cut short by Ctrl-C or SIGTERM after cleaning up: the CLI prints its message (how to
- * resume) and exits 128 + the signal's number, as a shell reports a command a signal ended.
+ * A command stopped by Ctrl-C or SIGTERM after cleaning up: the CLI prints its message (how to
+ * resume) and exits 128 + the signal's number, as a shell reports a command a signal ended — or
+ * 0 for a command that stopping ends as it should (`workLeft: false`: the demo).
  */
 export class InterruptedError extends Error {
   override readonly name = 'InterruptedError';
-  readonly exitCode = interruption.reason === 'SIGTERM' ? 143 : 130;
+  readonly exitCode: number;
+
+  constructor(message: string, options: { workLeft?: boolean } = {}) {
+    super(message);
+    this.exitCode = options.workLeft === false ? 0 : interruption.reason === 'SIGTERM' ? 143 : 130;
+  }
 }
 
 /** What the commands say to the person at the terminal goes to stderr, one line each. */
@@ -53,8 +59,8 @@ export function untilInterrupted(): Promise<void> {
 }
 
 /** Throws an InterruptedError saying `what` stopped, once a signal has come. */
-export function throwIfInterrupted(what: string, signal: AbortSignal = interruption): void {
-  if (signal.aborted) throw new InterruptedError(what);
+export function throwIfInterrupted(what: string, options: { workLeft?: boolean } = {}): void {
+  if (interruption.aborted) throw new InterruptedError(what, options);
 }
 
 /**

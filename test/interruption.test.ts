@@ -14,5 +14,7 @@ describe('work cut short by a signal', () => {
     expect(said).toEqual(['SIGTERM: stopping cleanly… (press Ctrl-C again to stop at once)']);
     expect(interruption.reason).toBe('SIGTERM');
     expect(new InterruptedError('backfill of movies stopped after 500 entities').exitCode).toBe(143);
+    // The demo: stopping is how it ends.
+    expect(new InterruptedError('demo stopped', { workLeft: false }).exitCode).toBe(0);
   });
 });

@@ -63,7 +63,8 @@ export async function runDemo(options: {
   try {
     // The search side needs only the config and the schema (the shipped supergraph), so it can
     // be up before the gateway that composes its subgraph.
-    const stopped = (): void => throwIfInterrupted('demo stopped');
+    // Stopping is how a demo ends, whenever it comes: exit 0.
+    const stopped = (): void => throwIfInterrupted('demo stopped', { workLeft: false });
     stopped();
     // The demo config reaches the stack through ${FEDSEARCH_ES_URL} and ${FEDSEARCH_KAFKA_BROKERS}:
     // point them at the stack this run uses, which FEDSEARCH_ES_PORT / FEDSEARCH_KAFKA_PORT may move.
@@ -117,7 +118,7 @@ export async function runDemo(options: {
       { resume: false, newVersion: earlier, cleanup: true, graceSeconds: 0, signal: interruption },
       backfillProgress(),
     ).catch((error: unknown) => {
-      throw error instanceof InterruptedError ? new InterruptedError('demo stopped during the backfill') : error;
+      throw error instanceof InterruptedError ? new InterruptedError('demo stopped during the backfill', { workLeft: false }) : error;
     });
     say(`backfilled ${summary.done} movies in ${summary.seconds.toFixed(0)}s; the live pipeline keeps the index in step`);
     process.stdout.write(
