@@ -40,8 +40,8 @@ file:line:col.
 
 Exit codes: 0 done (or --dry-run with nothing to change), 1 a problem in a config, 2 a service
 failing, or --dry-run with changes to make: the plan is printed then (ending "plan: ..."); when a
-service fails, no plan is printed and stderr says "no plan was made". Ctrl-C finishes the backfill page in flight and stops;
-the next apply resumes it.`,
+service fails, no plan is printed and stderr says "no plan was made". Ctrl-C (or SIGTERM)
+finishes the backfill page in flight and stops with exit 130 (143); the next apply resumes it.`,
     )
     .action(
       runAction(async (configs: string[], options: { dryRun?: boolean; prune?: boolean; grace: number; schema?: string; createSourceTopics?: boolean }) => {
