@@ -3,6 +3,12 @@ import { isNotFound } from '../clients/elasticsearchClient.ts';
 import { METADATA_INDEX } from '../index/indexMetadata.ts';
 import { indexNames } from '../index/indexNames.ts';
 
+/** What a reindex's new version was created from. */
+export interface ReindexBuiltFrom {
+  queryHash: string;
+  shape: string;
+}
+
 /** Where a backfill got to: saved after every finished page, so `--resume` redoes none. */
 export interface BackfillCheckpoint {
   index: string;
@@ -15,6 +21,12 @@ export interface BackfillCheckpoint {
   failed: number;
   /** For --new-version: the index being built. */
   target: string | null;
+  /**
+   * For --new-version: what `target` was created from — the query's hash and the shape
+   * fingerprint (Avro schema and mappings) of the config then. A resume into it is only right
+   * while the config still gives both: unset (an earlier fedsearch) never resumes.
+   */
+  builtFrom?: ReindexBuiltFrom | null;
   startedAt: string;
   updatedAt: string;
 }

@@ -18,12 +18,15 @@ import { indexShape } from '../provision/shapeFingerprint.ts';
 
 export { SINK_ACK_TIMEOUT_MS } from './sinkAckTimeout.ts';
 
-/** Puts the current template (it may have changed) and creates the next version from it, without the alias. */
-export async function createNextVersion(elasticsearch: Client, loaded: LoadedIndex, liveIndex: string): Promise<string> {
+/**
+ * Puts the current template (it may have changed) and creates the next version from it, without
+ * the alias. `after`: versions gone but not to be reused (a given-up reindex's).
+ */
+export async function createNextVersion(elasticsearch: Client, loaded: LoadedIndex, liveIndex: string, after: readonly string[] = []): Promise<string> {
   const { config, names } = loaded;
   await putIndexTemplate(elasticsearch, config.index, generateIndexTemplate(loaded, config));
   const existing = Object.keys(await elasticsearch.indices.get({ index: names.versionPattern, allow_no_indices: true }));
-  const versions = [...existing, liveIndex].map((name) => versionNumber(names, name) ?? 0);
+  const versions = [...existing, ...after, liveIndex].map((name) => versionNumber(names, name) ?? 0);
   const next = versionName(names, Math.max(...versions) + 1);
   await elasticsearch.indices.create({ index: next });
   return next;

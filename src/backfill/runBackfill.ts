@@ -10,6 +10,7 @@ import type { LoadedIndex } from '../index/loadIndex.ts';
 import type { Enricher } from '../pipeline/enricher.ts';
 import { startEnricherAndSink } from '../pipeline/enricherAndSink.ts';
 import { AdaptiveRate } from './adaptiveRate.ts';
+import { builtFrom, reindexResumeVerdict } from './reindexResume.ts';
 import { clearCheckpoint, readCheckpoint, saveCheckpoint, type BackfillCheckpoint } from './backfillCheckpoint.ts';
 import type { BackfillProgress } from './backfillProgress.ts';
 import { enumerateIds, idsFromFile, requireIdSource } from './enumerateIds.ts';
@@ -74,12 +75,14 @@ export async function runBackfill(loaded: LoadedIndex, options: BackfillOptions,
   try {
     const metadata = await readIndexMetadata(elasticsearch, config.index);
     if (!metadata) throw new UserError(`${config.index} is not provisioned yet: run \`fedsearch provision ${config.sourceFile}\` first`);
-    const resumeFrom = await checkpointToResume(elasticsearch, config.index, options.resume, progress);
+    const previous = await checkpointToResume(elasticsearch, config.index, options.resume, progress);
+    const { resumeFrom, skip } = options.newVersion && previous ? await reindexToResume(elasticsearch, loaded, metadata, previous, progress) : { resumeFrom: previous, skip: null };
     await giveUpPendingReindex(elasticsearch, loaded, metadata, options.newVersion ? (resumeFrom?.target ?? null) : null, progress);
+    if (skip !== null) await elasticsearch.indices.delete({ index: skip, ignore_unavailable: true });
     const target = options.newVersion
-      ? await startNewVersion(elasticsearch, loaded, metadata.liveIndex, resumeFrom?.target ?? null, options, progress)
+      ? await startNewVersion(elasticsearch, loaded, metadata.liveIndex, resumeFrom?.target ?? null, skip, options, progress)
       : null;
-    const checkpoint: BackfillCheckpoint = { ...(resumeFrom ?? freshCheckpoint(config.index)), target };
+    const checkpoint: BackfillCheckpoint = { ...(resumeFrom ?? freshCheckpoint(config.index)), target, builtFrom: target ? builtFrom(loaded) : null };
 
     const { enricher, sink, liveWork } = await startEnricherAndSink(loaded, 'backfill', { documentsFor: target }).catch(async (error: unknown) => {
       // A new version announced but never filled: stop the running sinks' dual writes. A resumed
@@ -189,6 +192,35 @@ async function giveUpPendingReindex(
   progress.note(`the stopped reindex into ${pending} is given up: live updates go to ${metadata.liveIndex} alone until a new version is announced (${pending} stays until deleted)`);
 }
 
+/**
+ * A reindex checkpoint is resumed only into the version it was building, while that version
+ * exists and was created from the query and shape the config gives now; otherwise the reindex
+ * starts over in a new version (`skip`: the stopped one's name, deleted once given up and never
+ * reused — documents produced for it may still be on their way). A checkpoint of a backfill in
+ * place is no start for a new version either: its pages went to the live version.
+ */
+async function reindexToResume(
+  elasticsearch: Client,
+  loaded: LoadedIndex,
+  metadata: { liveIndex: string },
+  previous: BackfillCheckpoint,
+  progress: BackfillProgress,
+): Promise<{ resumeFrom: BackfillCheckpoint | undefined; skip: string | null }> {
+  if (previous.target === null) {
+    progress.note(`the checkpoint is of a backfill of ${metadata.liveIndex} in place, not of a new version: the new version is filled from the beginning`);
+    return { resumeFrom: undefined, skip: null };
+  }
+  const target = previous.target;
+  const exists = await elasticsearch.indices.exists({ index: target });
+  const verdict = reindexResumeVerdict({ ...previous, target }, builtFrom(loaded), exists);
+  if (verdict.resumable) return { resumeFrom: previous, skip: null };
+  progress.note(
+    `the stopped reindex into ${target} (${previous.done} entities done) is not resumed: ${verdict.why}; ` +
+      `${exists ? `${target} is deleted and ` : ''}a new version is filled from the beginning`,
+  );
+  return { resumeFrom: undefined, skip: target };
+}
+
 function freshCheckpoint(index: string): BackfillCheckpoint {
   const now = new Date().toISOString();
   return { index, cursor: null, linesDone: 0, done: 0, written: 0, deleted: 0, failed: 0, target: null, startedAt: now, updatedAt: now };
@@ -204,13 +236,11 @@ async function startNewVersion(
   loaded: LoadedIndex,
   liveIndex: string,
   resumeTarget: string | null,
+  skip: string | null,
   options: BackfillOptions,
   progress: BackfillProgress,
 ): Promise<string> {
-  const target =
-    resumeTarget !== null && (await elasticsearch.indices.exists({ index: resumeTarget }))
-      ? resumeTarget
-      : await createNextVersion(elasticsearch, loaded, liveIndex);
+  const target = resumeTarget ?? (await createNextVersion(elasticsearch, loaded, liveIndex, skip === null ? [] : [skip]));
   const kafkaAdmin = kafkaClient(loaded.config.kafka, '-backfill').admin();
   await kafkaAdmin.connect();
   try {

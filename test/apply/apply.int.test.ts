@@ -5,8 +5,11 @@ import { join } from 'node:path';
 import { Client } from '@elastic/elasticsearch';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { deleteIndex } from '../../src/apply/deleteIndex.ts';
+import { runApply, type ApplyOutput } from '../../src/apply/runApply.ts';
+import { readCheckpoint } from '../../src/backfill/backfillCheckpoint.ts';
 import { Kafka, logLevel } from '../../src/clients/kafkajs.ts';
 import { readIndexMetadata } from '../../src/index/indexMetadata.ts';
+import { InterruptedError } from '../../src/interruption.ts';
 import { createIndexHarness, eventually, type IndexHarness } from '../../support/indexHarness.ts';
 import { runCliAsUser } from '../support/userCli.ts';
 
@@ -238,4 +241,99 @@ describe('apply --dry-run when a service is down', () => {
       rmSync(directory, { recursive: true, force: true });
     }
   });
+});
+
+/**
+ * A reindex that does not end in its swap — stopped (Ctrl-C, here a signal aborted before it
+ * starts: it finishes its first page of 50 and stops), or with entities that failed — and the
+ * apply after it, on one index of its own per case.
+ */
+describe('fedsearch apply after a reindex that did not swap', () => {
+  let h: IndexHarness;
+  let harnessYaml: string;
+  const made: string[] = [];
+
+  const total = async (alias: string): Promise<number> => (await h.es.count({ index: alias })).count;
+  const withField = async (alias: string, field: string): Promise<number> => (await h.es.count({ index: alias, query: { exists: { field } } })).count;
+  const aliasTargets = async (alias: string): Promise<string[]> => Object.keys(await h.es.indices.getAlias({ name: alias }));
+
+  /** A directory with one config for a new index, in pages of 50; `edit` the query or fields. */
+  const indexOfItsOwn = (name: string) => {
+    const index = `${h.index}_${name}`;
+    made.push(index);
+    const directory = mkdtempSync(join(tmpdir(), `fedsearch-apply-${name}-`));
+    const full = harnessYaml.replace(`index: ${h.index}`, `index: ${index}`).replace('movies(first: 500,', 'movies(first: 50,');
+    const write = (yaml: string): void => writeFileSync(join(directory, `${name}.yaml`), yaml);
+    const apply = (...args: string[]) => runCliAsUser(['apply', directory, '--grace', '0', ...args], { ...h.env, FEDSEARCH_LOG_LEVEL: 'warn' });
+    /** apply stopped as Ctrl-C stops it, after its first page. */
+    const applyStopped = async (): Promise<void> => {
+      const controller = new AbortController();
+      controller.abort('SIGINT');
+      const quiet: ApplyOutput = { print: () => {}, progress: () => ({ update: () => {}, note: () => {}, stop: () => {} }) };
+      await expect(runApply([directory], { dryRun: false, prune: false, graceSeconds: 0, createSourceTopics: false, signal: controller.signal }, quiet)).rejects.toBeInstanceOf(InterruptedError);
+    };
+    /** Filled by apply without `field` in its query, then the config given it back. */
+    const filledWithout = async (field: string): Promise<void> => {
+      write(withoutLine(full, field));
+      expect((await apply()).code).toBe(0);
+      write(full);
+    };
+    return { index, full, write, apply, applyStopped, filledWithout };
+  };
+  const withoutLine = (yaml: string, field: string): string => yaml.replace(new RegExp(`^ {6}${field}\\n`, 'm'), '');
+
+  beforeAll(async () => {
+    h = await createIndexHarness({ elasticsearchUrl: inject('elasticsearchUrl'), kafkaBrokers: inject('kafkaBrokers'), movies: MOVIES });
+    harnessYaml = readFileSync(h.configFile, 'utf8');
+  }, 120_000);
+
+  afterAll(async () => {
+    if (!h) return;
+    h.graph.faults.set('movies', 0, 0);
+    const kafkaAdmin = h.kafka.admin();
+    await kafkaAdmin.connect();
+    for (const index of made) await deleteIndex(h.es, kafkaAdmin, index, () => {}).catch(() => undefined);
+    await kafkaAdmin.disconnect();
+    await h.dispose();
+  });
+
+
+  it('a reindex stopped, then the query gains another field: its version is not resumed but built again, and the alias swaps to every movie with the new query', async () => {
+    const { index, full, write, apply, applyStopped } = indexOfItsOwn('query');
+    const withRating = withoutLine(full, 'runtimeMinutes');
+    write(withoutLine(withRating, 'rating'));
+    expect((await apply()).code).toBe(0);
+    write(withRating);
+    await applyStopped();
+    // The pull request is amended before apply runs again: runtimeMinutes too.
+    write(full);
+
+    const again = await apply();
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain(`the stopped reindex into ${index}_v2 (50 entities done) is not resumed: ${index}_v2 was built for another query than the config's now; ${index}_v2 is deleted`);
+    expect(await aliasTargets(index)).toEqual([`${index}_v3`]);
+    expect(await h.es.indices.exists({ index: `${index}_v2` })).toBe(false);
+    expect(await total(index)).toBe(MOVIES);
+    // Every movie fetched with the new query: as many hold runtimeMinutes as the graph has (one in ten has none).
+    const { movies } = await h.gql<{ movies: { edges: Array<{ node: { runtimeMinutes: number | null } }> } }>('{ movies(first: 500) { edges { node { runtimeMinutes } } } }');
+    expect(await withField(index, 'runtimeMinutes')).toBe(movies.edges.filter(({ node }) => node.runtimeMinutes !== null).length);
+  }, 180_000);
+
+  it('a reindex stopped whose half-built version was deleted starts again from the first page', async () => {
+    const { index, apply, applyStopped, filledWithout } = indexOfItsOwn('gone');
+    await filledWithout('rating');
+    await applyStopped();
+    const { target } = (await readCheckpoint(h.es, index)) ?? {};
+    expect(target).toBe(`${index}_v2`);
+    await h.es.indices.delete({ index: `${index}_v2` });
+
+    const again = await apply();
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain(`the stopped reindex into ${index}_v2 (50 entities done) is not resumed: ${index}_v2 no longer exists; a new version is filled from the beginning`);
+    expect(await aliasTargets(index)).toEqual([`${index}_v3`]);
+    expect(await total(index)).toBe(MOVIES);
+    expect(await withField(index, 'rating')).toBeGreaterThan(0);
+  }, 180_000);
+
+
 });
