@@ -7,7 +7,8 @@
 /**
  * - create: never provisioned: provision, then backfill the first version.
  * - reindex: the live version holds documents another query or mapping made: a new version is
- *   backfilled and the alias swaps to it (zero downtime).
+ *   backfilled and the alias swaps to it (zero downtime). Also a reindex that stopped before its
+ *   swap (Ctrl-C, a failure): resumed, or built again when its version no longer fits the config.
  * - backfill: provisioned, but no full backfill of the live version is recorded: fill it in place.
  * - update: provisioning steps only (a topic, a template setting, an Avro version the live
  *   mapping takes as it is); the documents stay.
@@ -51,6 +52,11 @@ export interface ConfigFacts {
   query: 'same' | 'changed' | 'unknown';
   /** Entities per second the backfill is capped at (config backfill.rate). */
   backfillRate: number;
+  /**
+   * A reindex that stopped before its swap (a checkpoint or the metadata record names the version
+   * it was building), and whether the config now can resume it; null when none.
+   */
+  pendingReindex: PendingReindex | null;
   /** Provisioning's warnings (a source topic missing, partitions differing): shown, never a change by themselves. */
   warnings: string[];
   /**
@@ -58,6 +64,14 @@ export interface ConfigFacts {
    * still claims the index (it exists and names the same index) — else the config moved.
    */
   recordedConfig?: { file: string; claims: boolean };
+}
+
+export interface PendingReindex {
+  target: string;
+  /** Entities its checkpoint counts as done; null when no checkpoint records its pages. */
+  done: number | null;
+  /** Why it is built again instead of resumed; null when it is resumed. */
+  notResumable: string | null;
 }
 
 export function decideStep(facts: ConfigFacts): ApplyStep {
@@ -102,6 +116,7 @@ function decideAction(facts: ConfigFacts): ApplyStep {
     ...facts.liveVersionConflicts.map((conflict) => `${conflict.about}: ${conflict.change}`),
     ...(facts.mappingAdditions.length > 0 ? [`mapping: new field(s) the live documents lack: ${facts.mappingAdditions.join(', ')}`] : []),
   ];
+  if (facts.pendingReindex) reindexBecause.unshift(pendingReason(facts.pendingReindex));
   if (reindexBecause.length > 0) {
     const fields = facts.fieldChanges.map((change) => `field ${change}`);
     return { index, configFile, kind: 'reindex', reasons: [...reindexBecause, ...fields, `new version backfilled (at most ${rate}), then the alias swaps`] };
@@ -158,6 +173,12 @@ export function isOrphan(record: { index: string; configFile: string }, director
   if (!isAbsolute(record.configFile)) return false;
   const recordDirectory = dirname(record.configFile);
   return directories.some((directory) => resolve(directory) === recordDirectory);
+}
+
+function pendingReason({ target, done, notResumable }: PendingReindex): string {
+  const stopped = `resume the reindex into ${target} that stopped before its swap`;
+  if (notResumable !== null) return `${stopped}: not resumable (${notResumable}), a new version is built from the beginning`;
+  return done === null ? `${stopped}: no checkpoint records its pages, a new version is built from the beginning` : `${stopped} (${done} entities done)`;
 }
 
 function rateText(rate: number): string {

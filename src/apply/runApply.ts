@@ -2,6 +2,7 @@ import type { Client } from '@elastic/elasticsearch';
 import { readCheckpoint } from '../backfill/backfillCheckpoint.ts';
 import type { BackfillProgress } from '../backfill/backfillProgress.ts';
 import { runBackfill } from '../backfill/runBackfill.ts';
+import { builtFrom, reindexResumeVerdict } from '../backfill/reindexResume.ts';
 import { elasticsearchClient } from '../clients/elasticsearchClient.ts';
 import type { Admin } from '../clients/kafkajs.ts';
 import { kafkaClient } from '../clients/kafkaClient.ts';
@@ -13,7 +14,7 @@ import type { LoadedIndex } from '../index/loadIndex.ts';
 import { queryHash } from '../index/queryHash.ts';
 import { provisionInputs } from '../provision/provisionCommand.ts';
 import { applyProvision, describeAction, planProvision } from '../provision/provisionIndex.ts';
-import { decideStep, formatPlan, hasChanges, isOrphan, orphanStep, type ApplyStep } from './applyPlan.ts';
+import { decideStep, formatPlan, hasChanges, isOrphan, orphanStep, type ApplyStep, type PendingReindex } from './applyPlan.ts';
 import { deleteIndex } from './deleteIndex.ts';
 import { claimsIndex, loadApplyConfigs } from './loadConfigs.ts';
 
@@ -107,6 +108,7 @@ async function planIndex(loaded: LoadedIndex, clients: Clients, createSourceTopi
   const metadata = await readIndexMetadata(clients.elasticsearch, config.index);
   const plan = await planProvision(inputs);
   const filledWith = metadata?.queryHash;
+  const pendingReindex = await findPendingReindex(loaded, clients.elasticsearch, metadata?.reindexTarget ?? null);
   return decideStep({
     index: config.index,
     configFile: config.sourceFile,
@@ -117,11 +119,25 @@ async function planIndex(loaded: LoadedIndex, clients: Clients, createSourceTopi
     fieldChanges: plan.shape.fieldChanges,
     query: filledWith === undefined ? 'unknown' : filledWith === queryHash(loaded.query) ? 'same' : 'changed',
     backfillRate: config.backfill.rate,
+    pendingReindex,
     warnings: plan.warnings,
     ...(metadata === undefined || metadata.configFile === config.sourceFile
       ? {}
       : { recordedConfig: { file: metadata.configFile, claims: claimsIndex(metadata.configFile, config.index, config.sourceFile) } }),
   });
+}
+
+/**
+ * A reindex that stopped before its swap: after a mapping-only change its field is already in the
+ * live version's mapping (added in place before the reindex), so nothing else would plan it, and
+ * the sinks would write to its version for ever. runBackfill decides the same way whether it resumes.
+ */
+async function findPendingReindex(loaded: LoadedIndex, elasticsearch: Client, announced: string | null): Promise<PendingReindex | null> {
+  const checkpoint = await readCheckpoint(elasticsearch, loaded.config.index);
+  const target = checkpoint?.target ?? null;
+  if (checkpoint === undefined || target === null) return announced === null ? null : { target: announced, done: null, notResumable: null };
+  const verdict = reindexResumeVerdict({ ...checkpoint, target }, builtFrom(loaded), await elasticsearch.indices.exists({ index: target }));
+  return { target, done: checkpoint.done, notResumable: verdict.resumable ? null : verdict.why };
 }
 
 /** Carries out one config's step with provisioning's and backfill's own code. */

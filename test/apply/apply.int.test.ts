@@ -278,7 +278,19 @@ describe('fedsearch apply after a reindex that did not swap', () => {
       expect((await apply()).code).toBe(0);
       write(full);
     };
-    return { index, full, write, apply, applyStopped, filledWithout };
+    /** --dry-run plans the stopped reindex's resume (`done` entities done); apply finishes it, and then nothing is left to do. */
+    const resumedAndSwapped = async (done: number): Promise<void> => {
+      const dryRun = await apply('--dry-run');
+      expect(dryRun.code, dryRun.stdout).toBe(2);
+      expect(dryRun.stdout).toMatch(new RegExp(`^reindex\\s+${index}\\s+\\S+: resume the reindex into ${index}_v2 that stopped before its swap \\(${done} entities done\\)`, 'm'));
+      const resumed = await apply();
+      expect(resumed.code, resumed.stderr).toBe(0);
+      expect(await aliasTargets(index)).toEqual([`${index}_v2`]);
+      expect(await total(index)).toBe(MOVIES);
+      expect((await readIndexMetadata(h.es, index))?.reindexTarget ?? null).toBeNull();
+      expect((await apply('--dry-run')).code).toBe(0);
+    };
+    return { index, full, write, apply, applyStopped, filledWithout, resumedAndSwapped };
   };
   const withoutLine = (yaml: string, field: string): string => yaml.replace(new RegExp(`^ {6}${field}\\n`, 'm'), '');
 
@@ -297,6 +309,15 @@ describe('fedsearch apply after a reindex that did not swap', () => {
     await h.dispose();
   });
 
+  it('a reindex stopped for a mapping-only change is planned as its resume, and finished by the next apply', async () => {
+    const { full, write, apply, applyStopped, resumedAndSwapped } = indexOfItsOwn('mapping');
+    write(full);
+    expect((await apply()).code).toBe(0);
+    // suggest on synopsis: a new field in the mapping, the query unchanged; apply adds it to _v1 in place first.
+    write(full.replace('  synopsis: { text: true }', '  synopsis: { text: true, suggest: true }'));
+    await applyStopped();
+    await resumedAndSwapped(50);
+  }, 180_000);
 
   it('a reindex stopped, then the query gains another field: its version is not resumed but built again, and the alias swaps to every movie with the new query', async () => {
     const { index, full, write, apply, applyStopped } = indexOfItsOwn('query');
@@ -308,6 +329,8 @@ describe('fedsearch apply after a reindex that did not swap', () => {
     // The pull request is amended before apply runs again: runtimeMinutes too.
     write(full);
 
+    const dryRun = await apply('--dry-run');
+    expect(dryRun.stdout).toContain(`resume the reindex into ${index}_v2 that stopped before its swap: not resumable (${index}_v2 was built for another query than the config's now)`);
     const again = await apply();
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).toContain(`the stopped reindex into ${index}_v2 (50 entities done) is not resumed: ${index}_v2 was built for another query than the config's now; ${index}_v2 is deleted`);

@@ -11,6 +11,7 @@ const settled: ConfigFacts = {
   fieldChanges: [],
   query: 'same',
   backfillRate: 200,
+  pendingReindex: null,
   warnings: [],
 };
 
@@ -66,6 +67,29 @@ describe('what apply does to one config', () => {
       ['! source topic studio.movie.changes (Movie changes) does not exist yet'],
     ],
     ['a missing dead-letter topic', { provisionSteps: ['create topic movies.dlq (1 partition)'] }, 'update', ['create topic movies.dlq (1 partition)']],
+    [
+      // A mapping-only change: its field was added to the live version in place before the reindex, so only the stopped reindex is left to see.
+      'a reindex stopped before its swap, nothing else differing',
+      { pendingReindex: { target: 'movies_v2', done: 150, notResumable: null } },
+      'reindex',
+      ['resume the reindex into movies_v2 that stopped before its swap (150 entities done)', 'new version backfilled (at most 200 entities/s), then the alias swaps'],
+    ],
+    [
+      'a reindex stopped before its swap, then the query changed again',
+      { query: 'changed', pendingReindex: { target: 'movies_v2', done: 50, notResumable: 'movies_v2 was built for another query than the config\'s now' } },
+      'reindex',
+      [
+        "resume the reindex into movies_v2 that stopped before its swap: not resumable (movies_v2 was built for another query than the config's now), a new version is built from the beginning",
+        'query: changed since the live version was filled',
+        'new version backfilled (at most 200 entities/s), then the alias swaps',
+      ],
+    ],
+    [
+      'a reindex announced to the sinks with no checkpoint of its pages',
+      { pendingReindex: { target: 'movies_v2', done: null, notResumable: null } },
+      'reindex',
+      ['resume the reindex into movies_v2 that stopped before its swap: no checkpoint records its pages, a new version is built from the beginning', 'new version backfilled (at most 200 entities/s), then the alias swaps'],
+    ],
   ])('%s: %s', (_case, facts, kind, reasons) => {
     expect(decideStep({ ...settled, ...facts })).toEqual({ index: 'movies', configFile: '/configs/movies.yaml', kind, reasons });
   });
