@@ -30,7 +30,7 @@ export function addBackfillCommands(program: Command): void {
     .option('--rate <n>', 'entities per second at most, or "none" (default: backfill.rate in the config)', rateOption)
     .option('--resume', 'continue from the last checkpoint (after a crash or Ctrl-C)')
     .option('--ids-file <file>', 'backfill these ids (one per line) instead of listing them with backfill.query')
-    .option('--new-version', 'build <index>_v<N+1> from the current template, write live updates to both, then swap the alias')
+    .option('--new-version', 'build <index>_v<N+1> from the current template, write live updates to both, then swap the alias (not when an entity failed or a document was refused: exit 1, the alias stays)')
     .addHelpText('after', '\nCtrl-C (or SIGTERM) finishes the page in flight, saves the checkpoint and exits 130 (143 after SIGTERM: the work is not done); --resume continues. A second Ctrl-C stops at once.')
     .option('--cleanup', 'with --new-version: delete the old version right after the swap')
     .option('--grace <seconds>', 'with --new-version: keep the old version this long after the swap', count, 30)

@@ -112,11 +112,19 @@ export async function runBackfill(loaded: LoadedIndex, options: BackfillOptions,
       progress.note(`fetched ${checkpoint.done} entities; waiting for the sink to write the last documents…`);
       await sink.sinkCaughtUp();
       if (target) {
+        const notSwapped = await whyNotSwap(elasticsearch, loaded, checkpoint, metadata.liveIndex, target, options);
+        if (notSwapped !== null) {
+          // Kept, its pages all to do again: the failed entities are in pages already done, so a
+          // resume from the cursor would swap without them; done again, they are fetched again.
+          Object.assign(checkpoint, { cursor: null, linesDone: 0, ...emptyTally() });
+          throw new UserError(notSwapped);
+        }
         await swapAlias(elasticsearch, loaded, metadata.liveIndex, target);
         progress.note(`alias ${config.index} now points at ${target} (was ${metadata.liveIndex})`);
       }
       // Every entity was refetched with this query (not only a file's ids): the index holds what it fetches.
-      if (!target && !options.idsFile) await updateIndexMetadata(elasticsearch, config.index, { queryHash: queryHash(loaded.query) });
+      // Not with failures: the index lacks their documents, and the next apply plans the backfill again.
+      if (!target && !options.idsFile && checkpoint.failed === 0) await updateIndexMetadata(elasticsearch, config.index, { queryHash: queryHash(loaded.query) });
       await clearCheckpoint(elasticsearch, config.index);
       const seconds = (performance.now() - started) / 1000;
       const summary: BackfillSummary = {
@@ -219,6 +227,38 @@ async function reindexToResume(
       `${exists ? `${target} is deleted and ` : ''}a new version is filled from the beginning`,
   );
   return { resumeFrom: undefined, skip: target };
+}
+
+/**
+ * Why the new version must not replace the live one, or null when it may: entities that failed
+ * (their documents are not in it), or fewer documents in it than the reindex wrote (refused by
+ * its mapping: dead letters of kind `document`; or deleted by a live update meanwhile, which
+ * costs one more reindex, never a missing document).
+ */
+async function whyNotSwap(
+  elasticsearch: Client,
+  loaded: LoadedIndex,
+  checkpoint: BackfillCheckpoint,
+  liveIndex: string,
+  target: string,
+  options: BackfillOptions,
+): Promise<string | null> {
+  const { config, names } = loaded;
+  await elasticsearch.indices.refresh({ index: target });
+  const held = (await elasticsearch.count({ index: target })).count;
+  const problem =
+    checkpoint.failed > 0
+      ? `${checkpoint.failed} of ${checkpoint.done} entities failed`
+      : held < checkpoint.written
+        ? `${target} holds ${held} documents, ${checkpoint.written - held} fewer than the ${checkpoint.written} the reindex wrote (refused by its mapping, or deleted meanwhile)`
+        : null;
+  if (problem === null) return null;
+  const live = (await elasticsearch.count({ index: liveIndex })).count;
+  return (
+    `reindex of ${config.index} into ${target} not swapped: ${problem}; dead letters in ${names.dlqTopic} (\`fedsearch dlq ${config.sourceFile}\` says why). ` +
+    `The alias stays on ${liveIndex} (${live} documents). ${target} is kept, live updates go on to both, and the next \`fedsearch apply\` ` +
+    `(or \`${resumeCommand(config.sourceFile, options)}\`) fetches every entity into it again before it swaps`
+  );
 }
 
 function freshCheckpoint(index: string): BackfillCheckpoint {

@@ -358,5 +358,38 @@ describe('fedsearch apply after a reindex that did not swap', () => {
     expect(await withField(index, 'rating')).toBeGreaterThan(0);
   }, 180_000);
 
+  it('a resumed version that refuses documents (a mapping of its own) is not swapped in', async () => {
+    const { index, apply, applyStopped, filledWithout } = indexOfItsOwn('refused');
+    await filledWithout('rating');
+    await applyStopped();
+    // The half-built version, remade by hand with a rating it cannot hold: every rated movie is refused.
+    await h.es.indices.delete({ index: `${index}_v2` });
+    await h.es.indices.create({ index: `${index}_v2`, mappings: { properties: { rating: { type: 'boolean' } } } });
 
+    const refused = await apply();
+    expect(refused.code, refused.stderr).toBe(1);
+    expect(refused.stderr).toMatch(new RegExp(`reindex of ${index} into ${index}_v2 not swapped: ${index}_v2 holds \\d+ documents, \\d+ fewer than the \\d+ the reindex wrote`));
+    expect(refused.stderr).toContain(`The alias stays on ${index}_v1 (${MOVIES} documents)`);
+    expect(await aliasTargets(index)).toEqual([`${index}_v1`]);
+    expect(await total(index)).toBe(MOVIES);
+  }, 180_000);
+
+  it('a reindex with entities that failed keeps the live version, exits 1 naming them, and the next apply reindexes again', async () => {
+    const { index, apply, filledWithout, resumedAndSwapped } = indexOfItsOwn('failed');
+    await filledWithout('rating');
+    h.graph.faults.set('movies', 5, 600_000);
+    let failed: Awaited<ReturnType<typeof apply>>;
+    try {
+      failed = await apply();
+    } finally {
+      h.graph.faults.set('movies', 0, 0);
+    }
+    expect(failed.code, failed.stderr).toBe(1);
+    expect(failed.stderr).toMatch(new RegExp(`reindex of ${index} into ${index}_v2 not swapped: \\d+ of ${MOVIES} entities failed; dead letters in ${index}\\S*dlq`));
+    expect(failed.stderr).toContain(`The alias stays on ${index}_v1 (${MOVIES} documents)`);
+    expect(await aliasTargets(index)).toEqual([`${index}_v1`]);
+    expect(await total(index)).toBe(MOVIES);
+    // Its checkpoint set back to the first page: every entity is fetched again, the failed ones too.
+    await resumedAndSwapped(0);
+  }, 240_000);
 });
