@@ -24,7 +24,8 @@ Actions, one line per index with its reason:
   create        no metadata record: provision, then backfill (under backfill.rate)
   reindex       the query changed since the live version was filled, or the mapping or analyzers did:
                 a new version is backfilled under backfill.rate while live updates go to both, then
-                the alias swaps and the old version is deleted after --grace
+                the alias swaps and the old version is deleted after --grace; also a reindex that
+                stopped before its swap (resumed, or built again if the config changed since)
   backfill      provisioned but never fully backfilled: fill the live version in place
   update        provisioning steps only (topics, template settings, an Avro version the mapping takes),
                 or the config moved: it is recorded as the index's (its old directory no longer prunes it)
