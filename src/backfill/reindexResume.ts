@@ -28,3 +28,20 @@ export function reindexResumeVerdict(
   if (then.shape !== now.shape) return { resumable: false, why: `${target} was built for another mapping or document shape than the config's now` };
   return { resumable: true };
 }
+
+/**
+ * What keeps a finished reindex from swapping, or null: entities that failed (their documents are
+ * not in the new version), or documents missing from it — fewer than the reindex wrote *and* fewer
+ * than the live version holds (refused by its mapping). Either count alone is no proof: live
+ * updates delete from both versions, so a busy index holds fewer than were written (a reindex
+ * held back for that would never swap), and the live version may hold documents the graph no
+ * longer has, which a reindex is there to drop.
+ */
+export function swapProblem(counts: { failed: number; done: number; written: number; held: number; live: number }, target: string, liveIndex: string): string | null {
+  const { failed, done, written, held, live } = counts;
+  if (failed > 0) return `${failed} of ${done} entities failed`;
+  if (held < written && held < live) {
+    return `${target} holds ${held} documents, ${written - held} fewer than the ${written} the reindex wrote and ${live - held} fewer than ${liveIndex} (refused by its mapping)`;
+  }
+  return null;
+}

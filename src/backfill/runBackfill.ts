@@ -10,7 +10,7 @@ import type { LoadedIndex } from '../index/loadIndex.ts';
 import type { Enricher } from '../pipeline/enricher.ts';
 import { startEnricherAndSink } from '../pipeline/enricherAndSink.ts';
 import { AdaptiveRate } from './adaptiveRate.ts';
-import { builtFrom, reindexResumeVerdict } from './reindexResume.ts';
+import { builtFrom, reindexResumeVerdict, swapProblem } from './reindexResume.ts';
 import { clearCheckpoint, readCheckpoint, saveCheckpoint, type BackfillCheckpoint } from './backfillCheckpoint.ts';
 import type { BackfillProgress } from './backfillProgress.ts';
 import { enumerateIds, idsFromFile, requireIdSource } from './enumerateIds.ts';
@@ -229,12 +229,7 @@ async function reindexToResume(
   return { resumeFrom: undefined, skip: target };
 }
 
-/**
- * Why the new version must not replace the live one, or null when it may: entities that failed
- * (their documents are not in it), or fewer documents in it than the reindex wrote (refused by
- * its mapping: dead letters of kind `document`; or deleted by a live update meanwhile, which
- * costs one more reindex, never a missing document).
- */
+/** Why the new version must not replace the live one (swapProblem, with what to do next), or null when it may. */
 async function whyNotSwap(
   elasticsearch: Client,
   loaded: LoadedIndex,
@@ -244,16 +239,11 @@ async function whyNotSwap(
   options: BackfillOptions,
 ): Promise<string | null> {
   const { config, names } = loaded;
-  await elasticsearch.indices.refresh({ index: target });
+  await elasticsearch.indices.refresh({ index: [target, liveIndex] });
   const held = (await elasticsearch.count({ index: target })).count;
-  const problem =
-    checkpoint.failed > 0
-      ? `${checkpoint.failed} of ${checkpoint.done} entities failed`
-      : held < checkpoint.written
-        ? `${target} holds ${held} documents, ${checkpoint.written - held} fewer than the ${checkpoint.written} the reindex wrote (refused by its mapping, or deleted meanwhile)`
-        : null;
-  if (problem === null) return null;
   const live = (await elasticsearch.count({ index: liveIndex })).count;
+  const problem = swapProblem({ failed: checkpoint.failed, done: checkpoint.done, written: checkpoint.written, held, live }, target, liveIndex);
+  if (problem === null) return null;
   return (
     `reindex of ${config.index} into ${target} not swapped: ${problem}; dead letters in ${names.dlqTopic} (\`fedsearch dlq ${config.sourceFile}\` says why). ` +
     `The alias stays on ${liveIndex} (${live} documents). ${target} is kept, live updates go on to both, and the next \`fedsearch apply\` ` +
