@@ -121,16 +121,21 @@ export async function swapAlias(elasticsearch: Client, loaded: LoadedIndex, from
   await updateIndexMetadata(elasticsearch, loaded.config.index, { liveIndex: to, shape: indexShape(loaded), queryHash: queryHash(loaded.query), reindexTarget: null, reindexAnnouncement: null });
 }
 
-/** Deletes the old version, after a grace period for searches that still hold it (scrolls, PITs). */
+/**
+ * Deletes the old version, after a grace period for searches that still hold it (scrolls, PITs).
+ * Ctrl-C during the grace ends it early and deletes it then: the alias has already moved, and a
+ * second Ctrl-C (exit at once) would otherwise leave the old version behind with nothing to delete it.
+ */
 export async function retireVersion(
   elasticsearch: Client,
   oldIndex: string,
-  options: { graceSeconds: number; cleanup: boolean },
+  options: { graceSeconds: number; cleanup: boolean; signal?: AbortSignal },
   note: (message: string) => void,
 ): Promise<void> {
   if (!options.cleanup) {
     note(`keeping ${oldIndex} for ${options.graceSeconds}s in case searches still hold it…`);
-    await sleep(options.graceSeconds * 1000);
+    const graceEnded = await sleep(options.graceSeconds * 1000, 'waited', options.signal ? { signal: options.signal } : {}).catch(() => 'stopped');
+    if (graceEnded === 'stopped') note(`the wait cut short by the stop: deleting ${oldIndex} now`);
   }
   await elasticsearch.indices.delete({ index: oldIndex, ignore_unavailable: true });
   note(`deleted ${oldIndex}`);
