@@ -5,6 +5,7 @@ import { generateAvroSchema } from '../generate/generateAvroSchema.ts';
 import { generateIndexTemplate } from '../generate/generateIndexTemplate.ts';
 import { fieldOwners } from '../graph/fieldOwners.ts';
 import type { LoadedGraph } from '../graph/loadGraphSchema.ts';
+import { entityKeys } from '../graph/supergraph.ts';
 import { queryProblemInYaml } from '../graph/validateQueryTemplate.ts';
 import { checkIndexAgainstSchema, type LoadedIndex } from '../index/loadIndex.ts';
 import { compareMappings, type MappingNode } from '../provision/compareMappings.ts';
@@ -90,6 +91,8 @@ export function classifyIndex(config: IndexConfig, current: LoadedGraph, propose
   }
 
   const warnings = newDeprecations(before, after);
+  const keySwitch = switchedKey(before, after);
+  if (keySwitch) return verdict('breaks', { problems: [keySwitch], warnings });
   const beforeAvro = generateAvroSchema(before.shape, config).schema;
   const afterAvro = generateAvroSchema(after.shape, config).schema;
   const beforeMappings = generateIndexTemplate(before, config).template.mappings as MappingNode;
@@ -151,6 +154,32 @@ function blame(problems: readonly ConfigProblem[], before: LoadedIndex, current:
     }
     return { ...at, field: null, subgraph: null };
   });
+}
+
+/**
+ * A fetch-by-key index without primary.key fetches by the entity's first resolvable @key, so a key
+ * another subgraph declares ahead of it switches the key silently: the query still validates, but
+ * the ids the events carry (`after.email`) are then looked up as the new key (`id`), every fetch
+ * finds nothing and the document is deleted. Named like a missing key: the entity's @key, owned by
+ * the subgraphs that declare the key it would switch to.
+ */
+function switchedKey(before: LoadedIndex, after: LoadedIndex): BreakingProblem | null {
+  const was = before.query.fetchByKey?.keyFields;
+  const now = after.query.fetchByKey?.keyFields;
+  if (was === undefined || now === undefined || was === now) return null;
+  const { config } = before;
+  const declaring = after.supergraph ? entityKeys(after.supergraph, config.primary.type).filter((key) => key.resolvable && key.fields === now) : [];
+  const subgraphs = [...new Set(declaring.map((key) => key.subgraph))];
+  return {
+    file: config.sourceFile,
+    line: config.primary.typePosition.line,
+    col: config.primary.typePosition.col,
+    message:
+      `${config.primary.type} would be fetched by @key(fields: "${now}") instead of "${was}", which primary.events give: ` +
+      `every fetch would find nothing and delete the document; set primary.key: "${was}" to keep fetching by it`,
+    field: `${config.primary.type} @key`,
+    subgraph: subgraphs.length > 0 ? subgraphs.join(', ') : null,
+  };
 }
 
 /**

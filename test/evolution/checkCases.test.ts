@@ -180,6 +180,19 @@ describe('fedsearch check: what a graph change does to an index', () => {
     }
   });
 
+  it('breaks a fetch-by-key index when another subgraph declares a @key ahead of the one it fetches by, naming the key and that subgraph', () => {
+    // products lists its subgraph before users, so its new @key(fields: "id") becomes User's first
+    // key: shop-users (no primary.key) would look up the emails its events give as ids.
+    const products = edit(shopSubgraphSdl('products'), 'type User @key(fields: "email") {\n  email: ID! @shareable', 'type User @key(fields: "id") @key(fields: "email") {\n  id: ID!\n  email: ID! @shareable');
+    const report = checkReport('products=products.graphql', [check(shop, shopUsersConfig, 'products', products)]);
+    expect(report).toMatchObject({ failed: true, summary: { breaks: 1, 'needs-reindex': 0 } });
+    expect(formatCheckReport(report).split('\n').slice(1, 3)).toEqual([
+      `shop-users (${shopUsersConfig}): breaks`,
+      `  ${shopUsersConfig}:21:3: User @key (subgraph products): User would be fetched by @key(fields: "id") instead of "email", which primary.events give: ` +
+        'every fetch would find nothing and delete the document; set primary.key: "email" to keep fetching by it',
+    ]);
+  });
+
   it('prints a report a person reads in a CI log, and fails only at the chosen classification', () => {
     const removed = check(studio, moviesConfig, 'movies', edit(sdl('movies'), '  synopsis: String\n', ''));
     const nullable = check(studio, moviesConfig, 'movies', edit(sdl('movies'), 'title: String!', 'title: String'));
