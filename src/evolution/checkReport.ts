@@ -45,6 +45,7 @@ export function formatCheckReport(report: CheckReport): string {
       lines.push(`  ${problem.file}:${problem.line}:${problem.col}: ${owner}${problem.message}`);
     }
     for (const change of verdict.changes) lines.push(`  ${change.path} (${change.field}): ${change.change}`);
+    for (const reason of verdict.reasons) lines.push(`  ${reason}`);
     if (verdict.classification === 'needs-reindex') lines.push(...nextSteps(verdict));
     for (const warning of verdict.warnings) lines.push(`  warning: ${verdict.index}: ${warning}`);
   }

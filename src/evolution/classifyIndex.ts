@@ -1,4 +1,4 @@
-import { parse, print, printType, type GraphQLSchema } from 'graphql';
+import { isAbstractType, parse, print, printType, type GraphQLSchema } from 'graphql';
 import { ConfigError, formatProblem, type ConfigProblem } from '../config/configError.ts';
 import type { IndexConfig } from '../config/indexConfig.ts';
 import { generateAvroSchema } from '../generate/generateAvroSchema.ts';
@@ -45,6 +45,11 @@ export interface IndexVerdict {
   mappingIncompatible: string[];
   /** A used field newly deprecated, at its place in the config. */
   warnings: string[];
+  /**
+   * Changes the query reaches that no field's shape shows, each with what to do: an abstract type
+   * gaining or losing possible types (`ProductItf: possible types added: Gift; …`).
+   */
+  reasons: string[];
 }
 
 /**
@@ -66,6 +71,7 @@ export function classifyIndex(config: IndexConfig, current: LoadedGraph, propose
     avro: null,
     mappingIncompatible: [],
     warnings: [],
+    reasons: [],
     ...rest,
   });
 
@@ -93,6 +99,7 @@ export function classifyIndex(config: IndexConfig, current: LoadedGraph, propose
   const warnings = newDeprecations(before, after);
   const keySwitch = switchedKey(before, after);
   if (keySwitch) return verdict('breaks', { problems: [keySwitch], warnings });
+  const reasons = possibleTypeChanges(before, after.schema);
   const beforeAvro = generateAvroSchema(before.shape, config).schema;
   const afterAvro = generateAvroSchema(after.shape, config).schema;
   const beforeMappings = generateIndexTemplate(before, config).template.mappings as MappingNode;
@@ -103,9 +110,15 @@ export function classifyIndex(config: IndexConfig, current: LoadedGraph, propose
       avro: avroReadability(beforeAvro, afterAvro),
       mappingIncompatible: compareMappings(beforeMappings, afterMappings).incompatible,
       warnings,
+      reasons,
     });
   }
-  return verdict(touchesQuery(before, after.schema) ? 'compatible' : 'unaffected', { warnings });
+  // A possible type added is compatible, not needs-reindex: the documents record it as a
+  // `__typename` keyword, which the Avro schema (a string) and the mapping take as they are, and no
+  // document already indexed changes, so neither provision nor a reindex has anything to do. What
+  // goes stale is the search subgraph, which `serve` builds from the possible types it starts with
+  // and which drops a hit of any other type: a restart, which `reasons` says.
+  return verdict(touchesQuery(before, after.schema) || reasons.length > 0 ? 'compatible' : 'unaffected', { warnings, reasons });
 }
 
 /**
@@ -119,6 +132,39 @@ function touchesQuery(before: LoadedIndex, afterSchema: GraphQLSchema): boolean 
   const typesTouched = [...usedTypeNames(used)].some((name) => !roots.has(name) && typeText(before.schema, name) !== typeText(afterSchema, name));
   const rootFieldsTouched = used.some((field) => roots.has(field.typeName) && fieldText(before.schema, field) !== fieldText(afterSchema, field));
   return typesTouched || rootFieldsTouched;
+}
+
+/**
+ * Each interface or union the query reaches whose possible types change: a new implementation or
+ * member is a new `__typename` in the documents (printType of an interface does not list its
+ * implementations, so touchesQuery alone misses it).
+ */
+function possibleTypeChanges(before: LoadedIndex, afterSchema: GraphQLSchema): string[] {
+  const reasons: string[] = [];
+  for (const name of usedTypeNames(queryFields(before))) {
+    const was = possibleTypeNames(before.schema, name);
+    const now = possibleTypeNames(afterSchema, name);
+    // Abstract on one side only: a retype, which the query's validation or the shape reports.
+    if (was === null || now === null) continue;
+    const added = now.filter((type) => !was.includes(type));
+    const removed = was.filter((type) => !now.includes(type));
+    if (added.length > 0) {
+      reasons.push(
+        `${name}: possible types added: ${added.join(', ')}; documents may now record them as __typename, and the search subgraph ` +
+          'a running `fedsearch serve` built for the old types drops their hits: restart it when the change ships',
+      );
+    }
+    if (removed.length > 0) {
+      reasons.push(`${name}: possible types removed: ${removed.join(', ')}; documents recorded as them stay in the index until fetched again, and a restarted \`fedsearch serve\` drops their hits`);
+    }
+  }
+  return reasons;
+}
+
+/** The concrete types of an interface or union, sorted; null for any other type (or none). */
+function possibleTypeNames(schema: GraphQLSchema, name: string): string[] | null {
+  const type = schema.getType(name);
+  return type && isAbstractType(type) ? schema.getPossibleTypes(type).map((possible) => possible.name).sort() : null;
 }
 
 function fieldText(schema: GraphQLSchema, field: UsedField): string | undefined {

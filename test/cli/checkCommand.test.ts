@@ -56,7 +56,7 @@ describe('fedsearch check', { timeout: 120_000 }, () => {
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toEqual({
       proposed: `movies=${added}`,
-      indexes: [{ index: 'movies', configFile: movies, classification: 'compatible', problems: [], changes: [], avro: null, mappingIncompatible: [], warnings: [] }],
+      indexes: [{ index: 'movies', configFile: movies, classification: 'compatible', problems: [], changes: [], avro: null, mappingIncompatible: [], warnings: [], reasons: [] }],
       skipped: [],
       summary: { unaffected: 0, compatible: 1, 'needs-reindex': 0, breaks: 0 },
       failOn: 'breaks',

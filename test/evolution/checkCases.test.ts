@@ -10,6 +10,7 @@ import { loadGraph, type LoadedGraph } from '../../src/graph/loadGraphSchema.ts'
 const root = new URL('../../', import.meta.url).pathname;
 const moviesConfig = `${root}index-configs/movies.yaml`;
 const shopUsersConfig = `${root}index-configs/shop-users.yaml`;
+const shopCatalogConfig = `${root}index-configs/shop-catalog.yaml`;
 const sdl = (subgraph: string): string => readFileSync(`${root}subgraphs/${subgraph}/schema.graphql`, 'utf8');
 
 /** The demo studio graph and the shop graph as they are: the "current" side of every case. */
@@ -191,6 +192,24 @@ describe('fedsearch check: what a graph change does to an index', () => {
       `  ${shopUsersConfig}:21:3: User @key (subgraph products): User would be fetched by @key(fields: "id") instead of "email", which primary.events give: ` +
         'every fetch would find nothing and delete the document; set primary.key: "email" to keep fetching by it',
     ]);
+  });
+
+  it('a new implementation of the interface an index fetches (shop-catalog, ProductItf) is compatible, naming the type and the restart it needs', () => {
+    const gift = `${shopSubgraphSdl('products')}\ntype Gift implements ProductItf @key(fields: "sku package") {\n  sku: String!\n  package: String!\n  name: String!\n  createdBy: User\n  media: [Media!]!\n}\n`;
+    const report = checkReport('products=products.graphql', [check(shop, shopCatalogConfig, 'products', gift)]);
+    expect(report).toMatchObject({ failed: false, summary: { compatible: 1, unaffected: 0 } });
+    expect(formatCheckReport(report).split('\n').slice(1, 3)).toEqual([
+      `shop-catalog (${shopCatalogConfig}): compatible (nothing its documents hold changes)`,
+      '  ProductItf: possible types added: Gift; documents may now record them as __typename, and the search subgraph ' +
+        'a running `fedsearch serve` built for the old types drops their hits: restart it when the change ships',
+    ]);
+  });
+
+  // media selects url only `... on Image` and `... on Video`: an Audio item has none, so the shape changes too.
+  it('a new member of a union the query reaches (shop-catalog media) names the union beside the shape change it makes', () => {
+    const audio = edit(shopSubgraphSdl('products'), 'union Media = Image | Video', 'union Media = Image | Video | Audio\ntype Audio {\n  url: String!\n}');
+    const verdict = check(shop, shopCatalogConfig, 'products', audio);
+    expect(verdict).toMatchObject({ classification: 'needs-reindex', reasons: [expect.stringMatching(/^Media: possible types added: Audio;/)] });
   });
 
   it('prints a report a person reads in a CI log, and fails only at the chosen classification', () => {

@@ -11,6 +11,7 @@ const verdict = (rest: Partial<IndexVerdict>): IndexVerdict => ({
   avro: null,
   mappingIncompatible: [],
   warnings: [],
+  reasons: [],
   ...rest,
 });
 const ENUM_ADDED = { path: 'cast.role', field: 'CastMember.role', change: 'enum TalentRole values added: STUNT' };
