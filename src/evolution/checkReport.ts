@@ -18,6 +18,11 @@ export interface CheckReport {
 
 export interface SkippedConfig {
   configFile: string;
+  /**
+   * `invalid`: it does not validate against its current graph; `not-on-this-graph`: its supergraph
+   * has none of the subgraphs given with --subgraph (a directory holding several graphs' configs).
+   */
+  why: 'invalid' | 'not-on-this-graph';
   problems: string[];
 }
 
@@ -50,7 +55,11 @@ export function formatCheckReport(report: CheckReport): string {
     for (const warning of verdict.warnings) lines.push(`  warning: ${verdict.index}: ${warning}`);
   }
   for (const config of report.skipped) {
-    lines.push(`${config.configFile}: skipped, it does not validate against the current graph (fix it first; \`fedsearch validate\` says the same):`);
+    lines.push(
+      config.why === 'not-on-this-graph'
+        ? `${config.configFile}: skipped, not on this graph (the change is to subgraphs its supergraph does not have):`
+        : `${config.configFile}: skipped, it does not validate against the current graph (fix it first; \`fedsearch validate\` says the same):`,
+    );
     lines.push(...config.problems.map((problem) => `  ${problem}`));
   }
   const counts = (['breaks', 'needs-reindex', 'compatible', 'unaffected'] as const).map((classification) => `${report.summary[classification]} ${HEADLINE[classification].split(' (')[0]}`);

@@ -29,16 +29,26 @@ export function composeProposedSupergraph(current: SupergraphSource, proposed: r
   });
   const known = current.subgraphs.map((subgraph) => subgraph.name);
   for (const subgraph of proposed) {
-    if (known.includes(subgraph.name)) continue;
-    throw new UserError(
-      `${current.file} has no subgraph ${subgraph.name}${didYouMean(suggestionList(subgraph.name, known))} (it has ${known.join(', ')}); ` +
-        'for a new subgraph, compose the proposed supergraph and pass it with --proposed',
-    );
+    if (!known.includes(subgraph.name)) throw unknownSubgraph(subgraph.name, [current]);
   }
   const composed = composition().composeServices(services);
   if (composed.errors) return { compositionErrors: composed.errors.map((error) => error.message) };
   const file = `${current.file} with ${proposed.map((subgraph) => `${subgraph.name}=${subgraph.file}`).join(', ')}`;
   return { graph: { schema: supergraphApiSchema(composed.supergraphSdl), supergraph: supergraphFromSdl(composed.supergraphSdl, file) } };
+}
+
+/**
+ * A `--subgraph` name none of the current supergraphs has, refused with the names they have: a
+ * typo would otherwise check nothing (every config skipped as not on its graph) and pass.
+ */
+export function unknownSubgraph(name: string, supergraphs: readonly SupergraphSource[]): UserError {
+  const known = [...new Set(supergraphs.flatMap((supergraph) => supergraph.subgraphs.map((subgraph) => subgraph.name)))];
+  const has = supergraphs.map((supergraph) => `${supergraphs.length > 1 ? `${supergraph.file} has ` : 'it has '}${supergraph.subgraphs.map((subgraph) => subgraph.name).join(', ')}`);
+  const missing = supergraphs.length === 1 && supergraphs[0] ? `${supergraphs[0].file} has no subgraph` : 'no supergraph the configs use has a subgraph';
+  return new UserError(
+    `${missing} ${name}${didYouMean(suggestionList(name, known))} (${has.join('; ')}); ` +
+      'for a new subgraph, compose the proposed supergraph and pass it with --proposed',
+  );
 }
 
 function parseSubgraph(subgraph: ProposedSubgraph): ReturnType<typeof parse> {

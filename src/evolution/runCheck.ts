@@ -7,7 +7,13 @@ import { readUserTextFile, SCHEMA_FILE } from '../readUserFile.ts';
 import { ConfigError, formatProblem } from '../config/configError.ts';
 import { checkReport, type CheckReport, type SkippedConfig } from './checkReport.ts';
 import { classifyIndex, type Classification } from './classifyIndex.ts';
-import { composeProposedSupergraph, type ProposedGraph, type ProposedSubgraph } from './proposedGraph.ts';
+import type { SupergraphSource } from '../graph/supergraph.ts';
+import { composeProposedSupergraph, unknownSubgraph, type ProposedGraph, type ProposedSubgraph } from './proposedGraph.ts';
+
+/** A config's supergraph without any subgraph --subgraph names: the change is to another graph. */
+interface NotOnThisGraph {
+  notOnThisGraph: string;
+}
 
 export interface CheckOptions {
   /** Config files, or directories whose `*.yaml`/`*.yml` files are configs. */
@@ -30,26 +36,40 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
   const subgraphs = options.subgraphs.map(proposedSubgraph);
   const configs = configFilesOf(options.configs).map((file) => loadIndexConfig(file, options.env));
   const currentGraphs = new Map<string, Promise<LoadedGraph>>();
-  const proposedGraphs = new Map<string, Promise<ProposedGraph>>();
+  const proposedGraphs = new Map<string, Promise<ProposedGraph | NotOnThisGraph>>();
+  const supergraphsSeen = new Map<string, SupergraphSource>();
   const verdicts = [];
   const skipped: SkippedConfig[] = [];
   for (const config of configs) {
     const source = options.schemaFile ?? config.gateway.supergraph ?? config.gateway.url ?? '';
     if (!currentGraphs.has(source)) currentGraphs.set(source, loadGraph(options.schemaFile ? { schemaFile: options.schemaFile } : { gateway: config.gateway }));
     if (!proposedGraphs.has(source)) proposedGraphs.set(source, proposedGraph(config, currentGraphs.get(source) as Promise<LoadedGraph>, subgraphs, options.proposedFile));
-    const proposed = await (proposedGraphs.get(source) as Promise<ProposedGraph>);
+    const proposed = await (proposedGraphs.get(source) as Promise<ProposedGraph | NotOnThisGraph>);
+    const { supergraph } = await (currentGraphs.get(source) as Promise<LoadedGraph>);
+    if (supergraph) supergraphsSeen.set(supergraph.file, supergraph);
+    if ('notOnThisGraph' in proposed) {
+      skipped.push({ configFile: config.sourceFile, why: 'not-on-this-graph', problems: [proposed.notOnThisGraph] });
+      continue;
+    }
     try {
       verdicts.push(classifyIndex(config, await (currentGraphs.get(source) as Promise<LoadedGraph>), proposed, subgraphs.map((subgraph) => subgraph.name)));
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
-      skipped.push({ configFile: config.sourceFile, problems: error.problems.map(formatProblem) });
+      skipped.push({ configFile: config.sourceFile, why: 'invalid', problems: error.problems.map(formatProblem) });
     }
   }
+  const onNoGraph = subgraphs.find((subgraph) => ![...supergraphsSeen.values()].some((supergraph) => supergraph.subgraphs.some((known) => known.name === subgraph.name)));
+  if (onNoGraph && options.proposedFile === undefined) throw unknownSubgraph(onNoGraph.name, [...supergraphsSeen.values()]);
   const described = options.proposedFile ?? subgraphs.map((subgraph) => `${subgraph.name}=${subgraph.file}`).join(' ');
   return checkReport(described, verdicts, options.failOn, skipped);
 }
 
-async function proposedGraph(config: IndexConfig, current: Promise<LoadedGraph>, subgraphs: ProposedSubgraph[], proposedFile: string | undefined): Promise<ProposedGraph> {
+/**
+ * The config's graph after the change: the subgraphs given that its supergraph has, replaced and
+ * composed again; a config whose supergraph has none of them is on another graph (a directory of
+ * several graphs' configs checked without --schema) and has nothing to check.
+ */
+async function proposedGraph(config: IndexConfig, current: Promise<LoadedGraph>, subgraphs: ProposedSubgraph[], proposedFile: string | undefined): Promise<ProposedGraph | NotOnThisGraph> {
   if (proposedFile !== undefined) return { graph: await loadGraph({ schemaFile: proposedFile }) };
   const { supergraph } = await current;
   if (supergraph === null) {
@@ -58,7 +78,12 @@ async function proposedGraph(config: IndexConfig, current: Promise<LoadedGraph>,
         'pass --schema <supergraph file> (or set gateway.supergraph), or give the whole proposed graph with --proposed',
     );
   }
-  return composeProposedSupergraph(supergraph, subgraphs);
+  const names = new Set(supergraph.subgraphs.map((subgraph) => subgraph.name));
+  const onThisGraph = subgraphs.filter((subgraph) => names.has(subgraph.name));
+  if (onThisGraph.length === 0) {
+    return { notOnThisGraph: `${supergraph.file} has no subgraph ${subgraphs.map((subgraph) => subgraph.name).join(', ')} (it has ${[...names].join(', ')})` };
+  }
+  return composeProposedSupergraph(supergraph, onThisGraph);
 }
 
 function proposedSubgraph(argument: string): ProposedSubgraph {
