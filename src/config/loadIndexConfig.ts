@@ -14,7 +14,17 @@ import { loadYamlWithPositions, YamlSyntaxError, type PathSegment, type Position
  * once, each as `file:line:col: field: message`; `${VAR}` references are filled from `env`.
  * This checks the file on its own; checks against the graph's schema are in src/graph/.
  */
-export function loadIndexConfig(file: string, env: NodeJS.ProcessEnv = process.env): IndexConfig {
+export interface LoadConfigOptions {
+  /**
+   * Settings (dotted paths, e.g. `gateway.headers`) a command never reads, where a `${VAR}` that
+   * is not set is left out (the setting's default, or none) instead of being a problem: `check`
+   * runs in a subgraph team's CI, which has none of the index owner's secrets. A config still
+   * invalid without them is reported as when nothing is tolerated.
+   */
+  unsetVariablesAllowedIn?: readonly string[];
+}
+
+export function loadIndexConfig(file: string, env: NodeJS.ProcessEnv = process.env, options: LoadConfigOptions = {}): IndexConfig {
   let text: string;
   try {
     text = readUserTextFile(file, CONFIG_FILE);
@@ -22,10 +32,10 @@ export function loadIndexConfig(file: string, env: NodeJS.ProcessEnv = process.e
     if (!(error instanceof UnreadableFileError)) throw error;
     throw new ConfigError([{ file, position: { line: 1, col: 1 }, field: '', message: `cannot read the file (${error.reason})` }]);
   }
-  return parseIndexConfig(text, file, env);
+  return parseIndexConfig(text, file, env, options);
 }
 
-export function parseIndexConfig(text: string, file: string, env: NodeJS.ProcessEnv = process.env): IndexConfig {
+export function parseIndexConfig(text: string, file: string, env: NodeJS.ProcessEnv = process.env, options: LoadConfigOptions = {}): IndexConfig {
   let yaml: PositionedYaml;
   try {
     yaml = loadYamlWithPositions(text);
@@ -46,7 +56,14 @@ export function parseIndexConfig(text: string, file: string, env: NodeJS.Process
   // Paths whose value came (in part) from the environment: a `${VAR}` may hold a secret, so no
   // message prints such a value.
   const fromEnv = new Set<string>();
-  const substituted = substituteEnv(yaml.value, [], env, at, fromEnv);
+  const allowed = options.unsetVariablesAllowedIn ?? [];
+  const tolerated: PathSegment[][] = [];
+  const unset = (path: readonly PathSegment[], message: string): void => {
+    const name = fieldName(path);
+    if (allowed.some((prefix) => name === prefix || name.startsWith(`${prefix}.`) || name.startsWith(`${prefix}[`))) tolerated.push([...path]);
+    else at(path, message);
+  };
+  const substituted = withoutPaths(substituteEnv(yaml.value, [], env, unset, fromEnv), tolerated);
   hideCredentials(substituted, []);
   const hidden = (path: readonly PathSegment[]): boolean => isSecret(path) || fromEnv.has(fieldName(path));
   const parsed = indexConfigSchema.safeParse(substituted);
@@ -60,6 +77,9 @@ export function parseIndexConfig(text: string, file: string, env: NodeJS.Process
     }
   }
   if (parsed.success) checkFiles(parsed.data, file, at);
+  // Invalid with the tolerated settings left out (gateway.url and no supergraph): the problems
+  // as when nothing is tolerated, which name the unset variable.
+  if ((problems.length > 0 || !parsed.success) && tolerated.length > 0) return parseIndexConfig(text, file, env);
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   return toIndexConfig(parsed.data, file, text, yaml);
 }
@@ -83,6 +103,22 @@ function withoutEchoes(issues: z.core.$ZodIssue[]): z.core.$ZodIssue[] {
     (issue) =>
       !(issue.code === 'invalid_type' && issue.input === undefined && misspelt.has(JSON.stringify(issue.path))),
   );
+}
+
+/**
+ * The value with each of `paths` left out: a mapping's key deleted, a list's item dropped (a list
+ * left empty deleted too, so the setting's default applies).
+ */
+function withoutPaths(value: unknown, paths: readonly PathSegment[][]): unknown {
+  if (paths.length === 0 || value === null || typeof value !== 'object') return value;
+  if (paths.some((path) => path.length === 0)) return undefined;
+  const below = (segment: PathSegment): PathSegment[][] => paths.filter((path) => path[0] === segment).map((path) => path.slice(1));
+  if (Array.isArray(value)) {
+    const items = value.map((item, i) => withoutPaths(item, below(i))).filter((item) => item !== undefined);
+    return items.length === 0 && value.length > 0 ? undefined : items;
+  }
+  const entries = Object.entries(value).map(([key, item]): [string, unknown] => [key, withoutPaths(item, below(key))]);
+  return Object.fromEntries(entries.filter(([, item]) => item !== undefined));
 }
 
 /** `${NAME}` or `${NAME:-default}` in any string value. A missing variable is a problem. */

@@ -28,18 +28,34 @@ export interface CheckOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+/**
+ * Settings check never reads: it sends no request with the config's headers and reaches no
+ * subgraph, Elasticsearch or Kafka, so their secrets (`${USERS_TOKEN}`), which a subgraph team's
+ * CI does not hold, need not be set. gateway.url is read only to introspect a config with no
+ * supergraph, and such a config without it is refused as before.
+ */
+const NOT_READ_BY_CHECK = ['gateway.url', 'gateway.headers', 'gateway.timeoutMs', 'gateway.subgraphs', 'elasticsearch', 'kafka', 'pipeline', 'audit'];
+
 /** `fedsearch check`: every index config against the current graph and the proposed change. */
 export async function runCheck(options: CheckOptions): Promise<CheckReport> {
   if ((options.subgraphs.length > 0) === (options.proposedFile !== undefined)) {
     throw new UserError('give the proposed change: --subgraph <name>=<SDL file> (one or more), or --proposed <supergraph file>, not both');
   }
   const subgraphs = options.subgraphs.map(proposedSubgraph);
-  const configs = configFilesOf(options.configs).map((file) => loadIndexConfig(file, options.env));
   const currentGraphs = new Map<string, Promise<LoadedGraph>>();
   const proposedGraphs = new Map<string, Promise<ProposedGraph | NotOnThisGraph>>();
   const supergraphsSeen = new Map<string, SupergraphSource>();
   const verdicts = [];
   const skipped: SkippedConfig[] = [];
+  const configs: IndexConfig[] = [];
+  for (const file of configFilesOf(options.configs)) {
+    try {
+      configs.push(loadIndexConfig(file, options.env, { unsetVariablesAllowedIn: NOT_READ_BY_CHECK }));
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      skipped.push({ configFile: file, why: 'invalid', problems: error.problems.map(formatProblem) });
+    }
+  }
   for (const config of configs) {
     const source = options.schemaFile ?? config.gateway.supergraph ?? config.gateway.url ?? '';
     if (!currentGraphs.has(source)) currentGraphs.set(source, loadGraph(options.schemaFile ? { schemaFile: options.schemaFile } : { gateway: config.gateway }));
@@ -59,7 +75,8 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
     }
   }
   const onNoGraph = subgraphs.find((subgraph) => ![...supergraphsSeen.values()].some((supergraph) => supergraph.subgraphs.some((known) => known.name === subgraph.name)));
-  if (onNoGraph && options.proposedFile === undefined) throw unknownSubgraph(onNoGraph.name, [...supergraphsSeen.values()]);
+  // With no config loaded (each listed as skipped) there is no graph to say the name is not on.
+  if (onNoGraph && supergraphsSeen.size > 0) throw unknownSubgraph(onNoGraph.name, [...supergraphsSeen.values()]);
   const described = options.proposedFile ?? subgraphs.map((subgraph) => `${subgraph.name}=${subgraph.file}`).join(' ');
   return checkReport(described, verdicts, options.failOn, skipped);
 }
