@@ -1,12 +1,11 @@
-import { isAbstractType, parse, print, printType, type GraphQLSchema } from 'graphql';
+import { isAbstractType, Kind, parse, print, printType, type DocumentNode, type FieldNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { ConfigError, formatProblem, type ConfigProblem } from '../config/configError.ts';
-import type { IndexConfig } from '../config/indexConfig.ts';
+import type { IndexConfig, SourcePosition } from '../config/indexConfig.ts';
 import { generateAvroSchema } from '../generate/generateAvroSchema.ts';
 import { generateIndexTemplate } from '../generate/generateIndexTemplate.ts';
 import { fieldOwners } from '../graph/fieldOwners.ts';
 import type { LoadedGraph } from '../graph/loadGraphSchema.ts';
 import { entityKeys } from '../graph/supergraph.ts';
-import { queryProblemInYaml } from '../graph/validateQueryTemplate.ts';
 import { checkIndexAgainstSchema, type LoadedIndex } from '../index/loadIndex.ts';
 import { compareMappings, type MappingNode } from '../provision/compareMappings.ts';
 import { shapeFingerprint } from '../provision/shapeFingerprint.ts';
@@ -174,26 +173,44 @@ function fieldText(schema: GraphQLSchema, field: UsedField): string | undefined 
   return definition.astNode ? withoutDescriptions(print(definition.astNode)) : JSON.stringify([String(definition.type), 'args' in definition ? definition.args.map((argument) => `${argument.name}: ${String(argument.type)}`) : [], definition.deprecationReason]);
 }
 
+/** A query text of the config (`query`, `backfill.query`) and where it starts in the YAML. */
+interface QuerySource {
+  field: 'query' | 'backfill.query';
+  text: string;
+  position: SourcePosition;
+}
+
 /**
- * Each problem with the field it is about: a problem at the place in the query where a used field
- * is selected is about that field, owned by the subgraphs the current supergraph says; a problem
- * with primary.type or primary.key (fetch by @key) is about the entity's key.
+ * Each problem with the field it is about: a problem at the place in the query (or
+ * backfill.query) where a used field is selected is about that field, owned by the subgraphs the
+ * current supergraph says; any other problem in a query operation (a variable no longer fitting a
+ * retyped argument) is about the root field it sits under, or the operation's one root field; a
+ * problem with primary.type or primary.key (fetch by @key) is about the entity's key.
  */
 function blame(problems: readonly ConfigProblem[], before: LoadedIndex, current: LoadedGraph): BreakingProblem[] {
   const owners = current.supergraph ? fieldOwners(current.supergraph.sdl) : null;
   const { config } = before;
+  const sources: QuerySource[] = [{ field: 'query', text: config.query.text, position: config.query.position }];
+  if (config.backfill.query !== null) sources.push({ field: 'backfill.query', text: config.backfill.query, position: config.backfill.queryPosition });
   const fieldsAt = new Map<string, UsedField>();
-  for (const field of queryFields(before)) {
-    const { position } = queryProblemInYaml(config, { line: field.line, column: field.column, message: '' });
-    if (!fieldsAt.has(`${position.line}:${position.col}`)) fieldsAt.set(`${position.line}:${position.col}`, field);
+  for (const source of sources) {
+    for (const field of usedFields(before.schema, parse(source.text))) {
+      const position = inYaml(source, field.line, field.column);
+      const key = `${source.field}:${position.line}:${position.col}`;
+      if (!fieldsAt.has(key)) fieldsAt.set(key, field);
+    }
   }
+  const owned = (typeName: string, fieldName: string): string | null => {
+    const subgraphs = owners?.ofField(typeName, fieldName) ?? [];
+    return subgraphs.length > 0 ? subgraphs.join(', ') : null;
+  };
   return problems.map((problem) => {
     const at = { file: problem.file, line: problem.position.line, col: problem.position.col, message: problem.message };
-    const used = problem.field === 'query' ? fieldsAt.get(`${problem.position.line}:${problem.position.col}`) : undefined;
-    if (used) {
-      const subgraphs = owners?.ofField(used.typeName, used.fieldName) ?? [];
-      return { ...at, field: `${used.typeName}.${used.fieldName}`, subgraph: subgraphs.length > 0 ? subgraphs.join(', ') : null };
-    }
+    const used = fieldsAt.get(`${problem.field}:${problem.position.line}:${problem.position.col}`);
+    if (used) return { ...at, field: `${used.typeName}.${used.fieldName}`, subgraph: owned(used.typeName, used.fieldName) };
+    const source = sources.find((candidate) => candidate.field === problem.field);
+    const root = source ? rootFieldAround(source, problem.position, before.schema) : null;
+    if (root) return { ...at, field: `${root.typeName}.${root.fieldName}`, subgraph: owned(root.typeName, root.fieldName) };
     if (problem.field === 'primary.key' || problem.field === 'primary.type') {
       const keyed = (owners?.ofType(config.primary.type) ?? []).filter((type) => type.key !== null).map((type) => type.subgraph);
       return { ...at, field: `${config.primary.type} @key`, subgraph: keyed.length > 0 ? [...new Set(keyed)].join(', ') : null };
@@ -226,6 +243,38 @@ function switchedKey(before: LoadedIndex, after: LoadedIndex): BreakingProblem |
     field: `${config.primary.type} @key`,
     subgraph: subgraphs.length > 0 ? subgraphs.join(', ') : null,
   };
+}
+
+/**
+ * The root field of a query operation whose selection holds `position` (in the YAML), else the
+ * operation's only root field (a problem with its variables is about the field taking them); null
+ * for a fragment query (fetch by @key), which has no root field of its own.
+ */
+function rootFieldAround(source: QuerySource, position: SourcePosition, schema: GraphQLSchema): { typeName: string; fieldName: string } | null {
+  let document: DocumentNode;
+  try {
+    document = parse(source.text);
+  } catch {
+    return null;
+  }
+  const operation = document.definitions.find((definition): definition is OperationDefinitionNode => definition.kind === Kind.OPERATION_DEFINITION);
+  const rootType = operation ? schema.getRootType(operation.operation) : undefined;
+  if (!operation || !rootType) return null;
+  const fields = operation.selectionSet.selections.filter((selection): selection is FieldNode => selection.kind === Kind.FIELD);
+  const holds = (field: FieldNode): boolean => {
+    if (!field.loc) return false;
+    const start = inYaml(source, field.loc.startToken.line, field.loc.startToken.column);
+    const end = inYaml(source, field.loc.endToken.line, field.loc.endToken.column);
+    const after = (a: SourcePosition, b: SourcePosition): boolean => a.line > b.line || (a.line === b.line && a.col >= b.col);
+    return after(position, start) && after(end, position);
+  };
+  const root = fields.find(holds) ?? (fields.length === 1 ? fields[0] : undefined);
+  return root ? { typeName: rootType.name, fieldName: root.name.value } : null;
+}
+
+/** A 1-based line and column of a query text, in the YAML (the text is a block scalar at `source.position`). */
+function inYaml(source: QuerySource, line: number, column: number): SourcePosition {
+  return { line: source.position.line + line - 1, col: source.position.col + column - 1 };
 }
 
 /**

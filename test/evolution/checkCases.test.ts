@@ -19,8 +19,8 @@ const shop = await loadGraph({ schemaFile: `${root}subgraphs/shop/supergraph.gra
 const shopSubgraphSdl = (name: string): string => print(shop.supergraph?.subgraphs.find((subgraph) => subgraph.name === name)?.typeDefs ?? { kind: 'Document' as never, definitions: [] });
 
 /** Replaces `from` once in a subgraph's SDL, failing loudly when the fixture no longer holds it. */
-function edit(text: string, from: string, to: string): string {
-  if (!text.includes(from)) throw new Error(`the fixture SDL no longer holds ${JSON.stringify(from)}`);
+function edit(text: string, from: string | RegExp, to: string): string {
+  if (typeof from === 'string' ? !text.includes(from) : !from.test(text)) throw new Error(`the fixture SDL no longer holds ${String(typeof from === 'string' ? JSON.stringify(from) : from)}`);
   return text.replace(from, to);
 }
 
@@ -131,6 +131,23 @@ const cases: Case[] = [
         { file: moviesConfig, line: 22, col: 7, field: 'Movie.production', subgraph: 'productions', message: 'Cannot query field "production" on type "Film".' },
         { file: moviesConfig, line: 30, col: 7, field: 'Movie.cast', subgraph: 'talent', message: 'Cannot query field "cast" on type "Film".' },
       ],
+    },
+  },
+  {
+    name: 'the root field backfill.query lists ids with removed breaks, naming it and its subgraph at the backfill.query line',
+    verdict: () => check(studio, moviesConfig, 'movies', edit(sdl('movies'), /  "Every movie in id order;[^\n]*\n  movies\(first: Int = 100, after: String\): MovieConnection!\n/, '')),
+    expected: {
+      classification: 'breaks',
+      problems: [{ file: moviesConfig, line: 85, col: 7, field: 'Query.movies', subgraph: 'movies', message: 'Cannot query field "movies" on type "Query". Did you mean "movie"?' }],
+    },
+  },
+  {
+    // graphql-js reports it at the variable's definition, outside the root field's selection.
+    name: "the root field's key argument retyped (ID! → String!) breaks, naming the root field that takes the variable",
+    verdict: () => check(studio, moviesConfig, 'movies', edit(sdl('movies'), 'movie(movieId: ID!): Movie', 'movie(movieId: String!): Movie')),
+    expected: {
+      classification: 'breaks',
+      problems: [{ file: moviesConfig, line: 11, col: 15, field: 'Query.movie', subgraph: 'movies', message: 'Variable "$id" of type "ID!" used in position expecting type "String!".' }],
     },
   },
   {
