@@ -53,6 +53,14 @@ describe('GraphWatch on a config’s gateway.supergraph file', () => {
     expect(check?.pause?.message).toContain('enum TalentRole values added: STUNT_PERFORMER');
   });
 
+  it('keeps indexing through an enum renamed (TalentRole to Role): the documents are the same, so it is reported as needs reindex without pausing', async () => {
+    const { watch, recompose } = await watchedConfig();
+    recompose((sdl) => sdl.replaceAll('TalentRole', 'Role'));
+    const check = await watch.check();
+    expect(check?.pause).toBeNull();
+    expect(check?.needsReindex).toEqual(['cast.role (CastMember.role): TalentRole! → Role!', 'cast.talent.roles (Talent.roles): [TalentRole!]! → [Role!]!']);
+  });
+
   it('reports a field made non-null, which the provisioned reader still reads, as needs reindex without pausing', async () => {
     const { watch, recompose } = await watchedConfig();
     recompose((sdl) => sdl.replace('  character: String\n', '  character: String!\n'));
