@@ -5,8 +5,9 @@ import { classifyIndex, type IndexVerdict } from '../evolution/classifyIndex.ts'
 import { fieldOwners } from '../graph/fieldOwners.ts';
 import { loadGraph, type LoadedGraph } from '../graph/loadGraphSchema.ts';
 import type { SupergraphSource } from '../graph/supergraph.ts';
-import type { GatewaySettings } from '../config/indexConfig.ts';
-import type { LoadedIndex } from '../index/loadIndex.ts';
+import { ConfigError, formatProblem, type ConfigProblem } from '../config/configError.ts';
+import type { GatewaySettings, IndexConfig } from '../config/indexConfig.ts';
+import { checkIndexAgainstSchema, type LoadedIndex } from '../index/loadIndex.ts';
 import type { Logger } from '../logger.ts';
 import type { GraphCheck, PauseCause } from './schemaGuard.ts';
 import type { SchemaRejection } from './schemaRejection.ts';
@@ -51,10 +52,51 @@ export class GraphWatch {
     }
     this.unreadable = false;
     const current = { schema: this.loaded.schema, supergraph: this.loaded.supergraph };
-    const check = graphCheckOf(classifyIndex(this.loaded.config, current, { graph }), graph.supergraph ?? current.supergraph);
+    const check = graphCheckOf(classifyIndex(fetchedByRun(this.loaded.config), current, { graph }), graph.supergraph ?? current.supergraph);
+    const warnings = problemsOutsideRun(this.loaded.config, graph);
+    if (warnings.length > 0) check.graphWarnings = warnings;
     this.last = { version, check };
     return check;
   }
+}
+
+/**
+ * The config as `run` fetches with it: its query (and so the documents' shape and mapping),
+ * without `backfill.query` and `related[]`, whose problems with a new graph are warnings, not
+ * causes to pause (problemsOutsideRun).
+ */
+function fetchedByRun(config: IndexConfig): IndexConfig {
+  return { ...config, backfill: { ...config.backfill, query: null }, related: [] };
+}
+
+/**
+ * What the graph as it is now does to the parts of the config `run` does not fetch with, each
+ * `file:line:col: field: message`; [] when none. Case by case, why they do not pause:
+ * - `backfill.query` (its root field removed or retyped): only `backfill` sends it; `run` never does.
+ * - `related[i].type` gone, renamed or no longer an entity, `related[i].lookup` no longer one of
+ *   its `@key`s, `related[i].events`: a related change's reverse lookup reads neither the graph
+ *   nor the type's name — it searches the index at the document paths resolved when `run`
+ *   started, for the key the related topic's event carries, and fetches the documents it finds
+ *   with `query`. The documents stay correct as long as `query` and their shape do, which the
+ *   classification above judges; a lookup path gone from the document can only come from the
+ *   document's shape changing, which pauses there when the provisioned reader cannot read it.
+ * Each is still a problem: `backfill`, `provision` and a restarted `run` load the whole config, so
+ * they are said (a warning line, `/healthz`'s `graphWarnings`) while indexing goes on.
+ */
+function problemsOutsideRun(config: IndexConfig, graph: LoadedGraph): string[] {
+  if (config.backfill.query === null && config.related.length === 0) return [];
+  try {
+    checkIndexAgainstSchema(config, graph.schema, graph.supergraph);
+    return [];
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    return error.problems.filter(outsideRun).map(formatProblem);
+  }
+}
+
+/** Whether a config problem is in a part `run` does not fetch with: `backfill.query`, `related[]` (problemsOutsideRun says why). */
+export function outsideRun(problem: ConfigProblem): boolean {
+  return problem.field === 'backfill.query' || problem.field.startsWith('related[');
 }
 
 /** A graph read, with a version that changes whenever its schema does. */

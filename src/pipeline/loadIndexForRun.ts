@@ -6,6 +6,7 @@ import { loadIndexConfig } from '../config/loadIndexConfig.ts';
 import { loadGraph, type LoadedGraph } from '../graph/loadGraphSchema.ts';
 import { readIndexMetadata } from '../index/indexMetadata.ts';
 import { checkIndexAgainstSchema, type LoadedIndex } from '../index/loadIndex.ts';
+import { outsideRun } from './graphWatch.ts';
 
 /**
  * The index `run` starts with. Against the graph as it is, like every command; but when the
@@ -43,9 +44,14 @@ export async function indexForRun(config: IndexConfig, graph: LoadedGraph, recor
       // The config does not take the graph it was provisioned for either: the config is to fix.
       throw error;
     }
+    const problems = error.problems.map(formatProblem).join('; ');
+    // Only backfill.query or related[] broken: run does not fetch with them, so it indexes (GraphWatch warns).
     say(
-      `${config.index}: the gateway's schema no longer takes the query (${error.problems.map(formatProblem).join('; ')}); ` +
-        'starting with the graph\'s schema recorded at the last provision, paused until the graph takes the query again',
+      error.problems.every(outsideRun)
+        ? `${config.index}: the gateway's schema no longer takes parts of the config run does not use (${problems}); ` +
+            'starting with the graph\'s schema recorded at the last provision and indexing with the query; backfill and provision refuse the config until it is fixed'
+        : `${config.index}: the gateway's schema no longer takes the query (${problems}); ` +
+            'starting with the graph\'s schema recorded at the last provision, paused until the graph takes the query again',
     );
     return loaded;
   }

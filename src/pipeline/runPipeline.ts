@@ -156,7 +156,7 @@ export async function runPipeline(
       });
     }
     const health = (): PipelineHealth => {
-      const { paused, needsReindex } = guard.status;
+      const { paused, needsReindex, graphWarnings } = guard.status;
       return {
         ok: consumers.crashed.length === 0 && paused === null,
         // A crashed consumer is the worse news; a paused pipeline is healthy but not indexing.
@@ -168,6 +168,7 @@ export async function runPipeline(
           restarts: consumers.restarts,
           ...(paused !== null ? { paused } : {}),
           ...(needsReindex.length > 0 ? { needsReindex } : {}),
+          ...(graphWarnings.length > 0 ? { graphWarnings } : {}),
         },
       };
     };

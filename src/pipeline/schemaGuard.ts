@@ -26,12 +26,19 @@ export interface GraphCheck {
   pause: PauseCause | null;
   /** `needs reindex` fields the provisioned reader can still read (`cast.role (CastMember.role): enum values added: X`); [] when none. */
   needsReindex: string[];
+  /**
+   * What the graph broke in the parts of the config `run` does not fetch with (`backfill.query`,
+   * `related[]`), each `file:line:col: field: message`: warnings, not causes to pause; absent when none.
+   */
+  graphWarnings?: string[];
 }
 
 /** What /healthz shows of the guard. */
 export interface GuardStatus {
   paused: (PauseCause & { since: string }) | null;
   needsReindex: string[];
+  /** GraphCheck.graphWarnings as the last check found them; [] when none. */
+  graphWarnings: string[];
 }
 
 /** How a fetch that the graph refused waits (GatewayFetcher's hook). */
@@ -82,6 +89,7 @@ export class SchemaGuard implements SchemaGate {
   private fetchCause: PauseCause | null = null;
   private paused: (PauseCause & { since: string }) | null = null;
   private needsReindex: string[] = [];
+  private graphWarnings: string[] = [];
   private waiting = 0;
   /** Consuming resumed to let a new batch's fetch try the graph, while still paused (no fetch was waiting to). */
   private probing = false;
@@ -93,7 +101,7 @@ export class SchemaGuard implements SchemaGate {
   constructor(private readonly deps: SchemaGuardDeps) {}
 
   get status(): GuardStatus {
-    return { paused: this.paused, needsReindex: this.needsReindex };
+    return { paused: this.paused, needsReindex: this.needsReindex, graphWarnings: this.graphWarnings };
   }
 
   /** Checks the graph now and then every `recheckMs`. */
@@ -142,6 +150,16 @@ export class SchemaGuard implements SchemaGate {
       this.deps.events.emit('pipeline.needs_reindex', { fields: check.needsReindex.length });
     }
     this.needsReindex = check.needsReindex;
+    const warnings = check.graphWarnings ?? [];
+    const newWarnings = warnings.filter((warning) => !this.graphWarnings.includes(warning));
+    if (newWarnings.length > 0) {
+      this.deps.logger.warn(
+        { graphWarnings: warnings },
+        `the graph changed under parts of the config run does not use (${newWarnings.join('; ')}); ` +
+          'indexing goes on with the query, but backfill, provision and a restarted run refuse the config until it is fixed',
+      );
+    }
+    this.graphWarnings = warnings;
     this.graphCause = check.pause;
     this.update();
   }

@@ -11,7 +11,7 @@ import { GraphWatch } from '../../src/pipeline/graphWatch.ts';
 const root = new URL('../../', import.meta.url).pathname;
 
 /** The movies config against a supergraph file of its own, which the test rewrites as a recomposition would. */
-async function watchedConfig(): Promise<{ watch: GraphWatch; recompose(talentSdl: (sdl: string) => string): void }> {
+async function watchedConfig(): Promise<{ watch: GraphWatch; recompose(edit: (sdl: string) => string, subgraph?: string): void }> {
   const folder = mkdtempSync(join(tmpdir(), 'fedsearch-graphwatch-'));
   const supergraphFile = join(folder, 'supergraph.graphql');
   copyFileSync(`${root}subgraphs/supergraph.graphql`, supergraphFile);
@@ -19,11 +19,11 @@ async function watchedConfig(): Promise<{ watch: GraphWatch; recompose(talentSdl
   writeFileSync(configFile, readFileSync(`${root}index-configs/movies.yaml`, 'utf8').replace(/^gateway:\n/m, 'gateway:\n  supergraph: supergraph.graphql\n'));
   const loaded = await loadIndex(configFile, { env: {} });
   const original = supergraphFromSdl(readFileSync(supergraphFile, 'utf8'), supergraphFile);
-  const talentSdl = readFileSync(`${root}subgraphs/talent/schema.graphql`, 'utf8');
   return {
     watch: new GraphWatch(loaded, pino({ level: 'silent' })),
-    recompose(edit) {
-      const proposed = composeProposedSupergraph(original, [{ name: 'talent', file: 'talent.graphql', sdl: edit(talentSdl) }]);
+    recompose(edit, subgraph = 'talent') {
+      const subgraphSdl = readFileSync(`${root}subgraphs/${subgraph}/schema.graphql`, 'utf8');
+      const proposed = composeProposedSupergraph(original, [{ name: subgraph, file: `${subgraph}.graphql`, sdl: edit(subgraphSdl) }]);
       if (!('graph' in proposed)) throw new Error(`does not compose: ${proposed.compositionErrors.join('; ')}`);
       writeFileSync(supergraphFile, proposed.graph.supergraph?.sdl ?? '');
     },
@@ -59,6 +59,22 @@ describe('GraphWatch on a config’s gateway.supergraph file', () => {
     const check = await watch.check();
     expect(check?.pause).toBeNull();
     expect(check?.needsReindex).toEqual(['cast.role (CastMember.role): TalentRole! → Role!', 'cast.talent.roles (Talent.roles): [TalentRole!]! → [Role!]!']);
+  });
+
+  it('keeps indexing when the only root field backfill.query lists is removed (run never sends it), with a warning at backfill.query', async () => {
+    const { watch, recompose } = await watchedConfig();
+    recompose((sdl) => sdl.replace(/^.*\n  movies\(first: Int = 100, after: String\): MovieConnection!\n/m, ''), 'movies');
+    const check = await watch.check();
+    expect(check?.pause).toBeNull();
+    expect(check?.graphWarnings).toEqual([expect.stringMatching(/movies\.yaml:\d+:\d+: backfill\.query: Cannot query field "movies" on type "Query"/)]);
+  });
+
+  it('keeps indexing when a related type is renamed (Talent to Person): reverse lookups search the documents, which keep their shape; a warning at related[1].type', async () => {
+    const { watch, recompose } = await watchedConfig();
+    recompose((sdl) => sdl.replaceAll(/\bTalent\b/g, 'Person'));
+    const check = await watch.check();
+    expect(check?.pause).toBeNull();
+    expect(check?.graphWarnings).toEqual(expect.arrayContaining([expect.stringMatching(/movies\.yaml:\d+:\d+: related\[1\]\.type: type Talent is not in the graph's schema/)]));
   });
 
   it('reports a field made non-null, which the provisioned reader still reads, as needs reindex without pausing', async () => {

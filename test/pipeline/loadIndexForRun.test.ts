@@ -31,6 +31,19 @@ describe('indexForRun', () => {
     expect(lines).toEqual([expect.stringMatching(/^movies: the gateway's schema no longer takes the query \(.*Cannot query field "name" on type "Talent".*\); starting with the graph's schema recorded at the last provision, paused/)]);
   });
 
+  it('starts with the schema provision recorded without saying it is paused when the gateway’s schema breaks only backfill.query (run does not send it)', async () => {
+    const moviesSdl = readFileSync(`${root}subgraphs/movies/schema.graphql`, 'utf8');
+    const noListing = composeProposedSupergraph(studio.supergraph as NonNullable<typeof studio.supergraph>, [
+      { name: 'movies', file: 'movies.graphql', sdl: moviesSdl.replace(/^.*\n  movies\(first: Int = 100, after: String\): MovieConnection!\n/m, '') },
+    ]);
+    if (!('graph' in noListing)) throw new Error('the fixture does not compose');
+    const lines: string[] = [];
+    const loaded = await indexForRun(config, { schema: noListing.graph.schema, supergraph: null }, async () => recorded, (line) => void lines.push(line));
+    expect(printSchema(loaded.schema)).toBe(recorded);
+    expect(lines).toEqual([expect.stringMatching(/^movies: the gateway's schema no longer takes parts of the config run does not use \(.*backfill\.query: Cannot query field "movies" on type "Query".*\); starting with the graph's schema recorded at the last provision and indexing with the query/)]);
+    expect(lines[0]).not.toContain('paused');
+  });
+
   it('refuses as before with no recorded schema, or with a supergraph file (the config’s own say)', async () => {
     await expect(indexForRun(config, introspected, async () => null, () => {})).rejects.toBeInstanceOf(ConfigError);
     await expect(indexForRun(config, proposed.graph, async () => recorded, () => {})).rejects.toBeInstanceOf(ConfigError);

@@ -97,10 +97,32 @@ describe('SchemaGuard: pause instead of failing when the graph changes under the
     const change = 'cast.role (CastMember.role): enum TalentRole values added: STUNT';
     guard.graphChecked({ pause: null, needsReindex: [change] });
     guard.graphChecked({ pause: null, needsReindex: [change] });
-    expect(guard.status).toEqual({ paused: null, needsReindex: [change] });
+    expect(guard.status).toEqual({ paused: null, needsReindex: [change], graphWarnings: [] });
     expect(consuming).toEqual([]);
     expect(events).toEqual(['needs_reindex 1']);
     expect(logs.filter((line) => line.msg.startsWith('needs reindex:'))).toHaveLength(1);
+  });
+
+  it('keeps indexing through a graph change that breaks only backfill.query or related[], warning once per change and showing it in the status', async () => {
+    const { guard, graph, logs, consuming } = guardOver();
+    const backfill = 'movies.yaml:84:7: backfill.query: Cannot query field "movies" on type "Query".';
+    const related = 'movies.yaml:55:11: related[1].type: type Talent is not in the graph\'s schema';
+    graph.now = { pause: null, needsReindex: [], graphWarnings: [backfill] };
+    await guard.tick();
+    await guard.tick();
+    graph.now = { pause: null, needsReindex: [], graphWarnings: [backfill, related] };
+    await guard.tick();
+    expect(guard.status).toEqual({ paused: null, needsReindex: [], graphWarnings: [backfill, related] });
+    expect(consuming).toEqual([]);
+    const warnings = logs.filter((line) => line.msg.startsWith('the graph changed under parts of the config run does not use'));
+    expect(warnings.map((line) => line.level)).toEqual([40, 40]);
+    expect(warnings[0]?.msg).toContain(backfill);
+    expect(warnings[1]?.msg).toContain(related);
+    expect(warnings[1]?.msg).not.toContain(backfill);
+    expect(warnings[1]?.msg).toContain('indexing goes on');
+    graph.now = FINE;
+    await guard.tick();
+    expect(guard.status.graphWarnings).toEqual([]);
   });
 
   it('with no fetch left waiting (they went up in a rebalance), resumes consuming to try, and pauses again on a refusal', async () => {
