@@ -202,7 +202,7 @@ export class SchemaGuard implements SchemaGate {
     return this.checking;
   }
 
-  /** Pauses, resumes, or moves to another reason, from the causes as they are now. */
+  /** Pauses, resumes, or moves to another cause, from the causes as they are now. */
   private update(): void {
     const cause = this.graphCause ?? this.fetchCause;
     const { logger, events } = this.deps;
@@ -215,9 +215,16 @@ export class SchemaGuard implements SchemaGate {
         `paused: the graph no longer takes the index's query — ${describeCause(cause)}. Nothing is dead-lettered or committed past the last indexed event; ` +
           'indexing resumes by itself once the graph takes the query again (the subgraph rolled back, or the config fixed and the process restarted)',
       );
-    } else if (cause !== null && this.paused !== null && cause.reason !== this.paused.reason) {
+    } else if (cause !== null && this.paused !== null && !sameCause(cause, this.paused)) {
+      // Still paused, for another cause now (one field rolled back, another broken meanwhile):
+      // /healthz names what pauses it now, since the pause began.
+      const reasonChanged = cause.reason !== this.paused.reason;
       this.paused = { ...cause, since: this.paused.since };
-      events.emit('pipeline.paused', { reason: cause.reason });
+      if (reasonChanged) events.emit('pipeline.paused', { reason: cause.reason });
+      logger.warn(
+        { reason: cause.reason, field: cause.field, subgraph: cause.subgraph, since: this.paused.since },
+        `still paused, now because the graph no longer takes the index's query — ${describeCause(cause)}`,
+      );
     } else if (cause === null && this.paused !== null) {
       const seconds = ((this.deps.now?.() ?? new Date()).getTime() - Date.parse(this.paused.since)) / 1000;
       this.paused = null;
@@ -231,6 +238,10 @@ export class SchemaGuard implements SchemaGate {
       released.resolve();
     }
   }
+}
+
+function sameCause(a: PauseCause, b: PauseCause): boolean {
+  return a.reason === b.reason && a.field === b.field && a.subgraph === b.subgraph && a.message === b.message;
 }
 
 /** `Talent.name (subgraph talent): Cannot query field …`, in words. */

@@ -103,6 +103,36 @@ describe('SchemaGuard: pause instead of failing when the graph changes under the
     expect(logs.filter((line) => line.msg.startsWith('needs reindex:'))).toHaveLength(1);
   });
 
+  it('names the cause that pauses it now when another field breaks while paused (the first rolled back), keeping since, with one line', async () => {
+    let now = Date.parse('2026-12-07T03:00:00Z');
+    const logs: Array<{ level: number; msg: string }> = [];
+    const events = new PipelineEvents();
+    const seen: string[] = [];
+    events.on('pipeline.paused', ({ reason }) => void seen.push(`paused ${reason}`));
+    const guard = new SchemaGuard({
+      checkGraph: async () => null,
+      causeOf: () => BREAKS,
+      pauseConsuming: () => {},
+      resumeConsuming: () => {},
+      events,
+      logger: pino({ level: 'info' }, { write: (line: string) => void logs.push(JSON.parse(line) as { level: number; msg: string }) }),
+      recheckMs: 60_000,
+      now: () => new Date(now),
+    });
+    const synopsis: PauseCause = { reason: 'breaks', field: 'Movie.synopsis', subgraph: 'movies', message: 'movies.yaml:15:7: Cannot query field "synopsis" on type "Movie".' };
+    guard.graphChecked({ pause: BREAKS, needsReindex: [] });
+    now += 30_000;
+    guard.graphChecked({ pause: synopsis, needsReindex: [] });
+    guard.graphChecked({ pause: synopsis, needsReindex: [] });
+    expect(guard.status.paused).toEqual({ ...synopsis, since: '2026-12-07T03:00:00.000Z' });
+    expect(logs.filter((line) => line.msg.startsWith('paused:'))).toHaveLength(1);
+    const moved = logs.filter((line) => line.msg.startsWith('still paused'));
+    expect(moved).toHaveLength(1);
+    expect(moved[0]?.msg).toContain('Movie.synopsis, subgraph movies: movies.yaml:15:7: Cannot query field "synopsis" on type "Movie".');
+    expect(seen).toEqual(['paused breaks']); // the reason (and so the metric) did not change
+    guard.stop();
+  });
+
   it('keeps indexing through a graph change that breaks only backfill.query or related[], warning once per change and showing it in the status', async () => {
     const { guard, graph, logs, consuming } = guardOver();
     const backfill = 'movies.yaml:84:7: backfill.query: Cannot query field "movies" on type "Query".';
