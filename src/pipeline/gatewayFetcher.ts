@@ -13,6 +13,7 @@ import type { GatewayReply, GatewayTransport } from './gatewayTransport.ts';
 import { HttpGatewayTransport } from './httpGatewayTransport.ts';
 import { readAnswer, type FetchResult } from './readAnswer.ts';
 import { schemaRejection } from './schemaRejection.ts';
+import { subgraphsReached } from './subgraphsReached.ts';
 import type { SchemaGate } from './schemaGuard.ts';
 import { GATEWAY, latencySubgraph, requestFailure, type Attribution } from './subgraphAttribution.ts';
 
@@ -163,7 +164,7 @@ export class GatewayFetcher {
       failedEntities = new Map();
       const batch = batchedQuery(this.options.template, asked.length);
       // No queue timeout is set; throwOnTimeout only tells p-queue's types the task's value is kept.
-      let posted: { answer: GatewayReply; version: number };
+      let posted: { answer: GatewayReply; version: number; sent: number };
       try {
         posted = await this.queue.add(() => this.post(batch, asked, traced), { throwOnTimeout: true });
       } catch (error) {
@@ -173,13 +174,16 @@ export class GatewayFetcher {
         }
         throw error;
       }
-      const { answer, version } = posted;
+      const { answer, version, sent } = posted;
       const rejected = schemaRejection(answer.errors);
       if (rejected) throw new GatewayRequestError(`the graph refused the query: ${rejected.message}`, null, 'request', rejected);
       const read = readAnswer(answer, version, batch, asked, this.options.template.key, this.owners);
       if (read.faults.length > 0) this.hooks.onFaults?.(read.faults);
-      // Only an answer the whole request got through says the graph takes the query (an outage says nothing).
-      if (read.requestErrors.length === 0) this.hooks.schemaGate?.accepted();
+      // Only an answer the whole request got through says the graph takes the query (an outage
+      // says nothing); the gate weighs when it was sent and which subgraphs it asked.
+      if (read.requestErrors.length === 0) {
+        this.hooks.schemaGate?.accepted(sent, subgraphsReached(answer, asked.map((_, index) => batch.responseKey(index)), this.owners));
+      }
       for (const [id, result] of read.settled) settled.set(id, result);
       if (read.requestErrors.length > 0) {
         requestFault = read.faults.find((fault) => fault.subgraph !== GATEWAY) ?? read.faults[0] ?? requestFault;
@@ -269,9 +273,13 @@ export class GatewayFetcher {
     await this.transport.close();
   }
 
-  /** One request for `ids`, stamped with when it was sent; throws GatewayRequestError unless the graph answered with data. */
-  private async post(batch: BatchedQuery, ids: readonly string[], traced: Context): Promise<{ answer: GatewayReply; version: number }> {
+  /**
+   * One request for `ids`, stamped with when it was sent (its document version, and the schema
+   * gate's number for it); throws GatewayRequestError unless the graph answered with data.
+   */
+  private async post(batch: BatchedQuery, ids: readonly string[], traced: Context): Promise<{ answer: GatewayReply; version: number; sent: number }> {
     const version = fetchVersion();
+    const sent = this.hooks.schemaGate?.sending() ?? 0;
     const started = performance.now();
     let ok = false;
     let perSubgraph: GatewayReply['subgraphFetches'];
@@ -283,7 +291,7 @@ export class GatewayFetcher {
       perSubgraph = answer.subgraphFetches;
       span.setAttributes({ 'fedsearch.graphql_errors': answer.errors.length, 'fedsearch.ids.missing': answer.missing.size });
       if (!ok) span.setStatus({ code: SpanStatusCode.ERROR, message: `${answer.errors.length} GraphQL errors` });
-      return { answer, version };
+      return { answer, version, sent };
     } catch (error) {
       recordFailure(span, error);
       throw error;

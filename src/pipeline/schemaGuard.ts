@@ -49,8 +49,17 @@ export interface SchemaGate {
    * consumer's heartbeat) meanwhile. Rejects when the pipeline stops.
    */
   rejected(rejection: SchemaRejection, whileWaiting: () => Promise<void>): Promise<void>;
-  /** The graph answered a whole request: a pause the graph's refusals caused ends. */
-  accepted(): void;
+  /** A request is being sent: its number, greater than every earlier one's, to hand back to `accepted`. */
+  sending(): number;
+  /**
+   * The graph answered a whole request, numbered `sent` by `sending`; `reached(subgraph)` says
+   * whether answering it asked that subgraph (null: not known). A pause a refusal caused ends
+   * only for a request sent after the refusal was seen that asked the refusing subgraph (or
+   * whose subgraphs are not known): an answer to one sent before, or one that never reached
+   * it (movies with no cast, while the talent subgraph refuses a field of their talent), says
+   * nothing about the refusal.
+   */
+  accepted(sent: number, reached: (subgraph: string) => boolean | null): void;
 }
 
 export interface SchemaGuardDeps {
@@ -87,6 +96,9 @@ export class PipelineStopping extends Error {
 export class SchemaGuard implements SchemaGate {
   private graphCause: PauseCause | null = null;
   private fetchCause: PauseCause | null = null;
+  /** How many requests had been numbered (sending) when fetchCause was seen: an answer to one of them does not end it. */
+  private fetchCauseAfter = 0;
+  private sent = 0;
   private paused: (PauseCause & { since: string }) | null = null;
   private needsReindex: string[] = [];
   private graphWarnings: string[] = [];
@@ -113,7 +125,10 @@ export class SchemaGuard implements SchemaGate {
 
   async rejected(rejection: SchemaRejection, whileWaiting: () => Promise<void>): Promise<void> {
     if (this.stopped) throw new PipelineStopping();
-    this.fetchCause ??= this.deps.causeOf(rejection);
+    if (this.fetchCause === null) {
+      this.fetchCause = this.deps.causeOf(rejection);
+      this.fetchCauseAfter = this.sent;
+    }
     if (this.probing) {
       this.probing = false;
       this.deps.pauseConsuming();
@@ -129,8 +144,15 @@ export class SchemaGuard implements SchemaGate {
     }
   }
 
-  accepted(): void {
-    if (this.fetchCause === null) return;
+  sending(): number {
+    return ++this.sent;
+  }
+
+  accepted(sent: number, reached: (subgraph: string) => boolean | null): void {
+    if (this.fetchCause === null || sent <= this.fetchCauseAfter) return;
+    // `talent`, or the owners of a field more than one subgraph resolves (`talent, movies`).
+    const refusing = this.fetchCause.subgraph?.split(', ') ?? [];
+    if (refusing.length > 0 && refusing.every((subgraph) => reached(subgraph) === false)) return;
     this.fetchCause = null;
     this.probing = false;
     this.update();

@@ -1,9 +1,14 @@
+import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { loadGraphSchema } from '../../src/graph/loadGraphSchema.ts';
+import { responsePathOwners } from '../../src/graph/responsePathOwners.ts';
 import type { QueryTemplate } from '../../src/graph/validateQueryTemplate.ts';
 import { GatewayRequestError } from '../../src/pipeline/gatewayErrors.ts';
 import { GatewayFetcher, type FetchResult, type GatewayFetcherHooks } from '../../src/pipeline/gatewayFetcher.ts';
 import type { PipelineSettings } from '../../src/config/indexConfig.ts';
 import { entities, FakeTransport, FAST, movieTemplate, type Script, type SentRequest } from './gatewayFakes.ts';
+
+const SUPERGRAPH = new URL('../../subgraphs/supergraph.graphql', import.meta.url).pathname;
 
 /** The chunking and retries of the gateway client, over a scripted transport (no network, no waits). */
 describe('GatewayFetcher over a fake transport', () => {
@@ -144,6 +149,7 @@ describe('GatewayFetcher over a fake transport', () => {
       const { fetcher, transport } = fetcherOver((request, n) => (n <= 4 ? refused(request) : entities(request)), {}, {
         schemaGate: {
           rejected: async (rejection) => void gate.refusals.push(rejection.field),
+          sending: () => 0,
           accepted: () => void gate.accepted++,
         },
       });
@@ -152,6 +158,32 @@ describe('GatewayFetcher over a fake transport', () => {
       expect(kinds(results)).toEqual(['found', 'found']);
       expect(gate).toEqual({ refusals: ['Talent.name', 'Talent.name', 'Talent.name', 'Talent.name'], accepted: 1 });
       expect(retries).toEqual([]);
+    });
+
+    it('hands the gate each answer with the number it was sent under and the subgraphs it asked', async () => {
+      const castTemplate = await movieTemplate('query Movie($id: ID!) { movie(movieId: $id) { movieId cast { role talent { name } } } }');
+      const owners = responsePathOwners(await loadGraphSchema({ schemaFile: SUPERGRAPH }), castTemplate, readFileSync(SUPERGRAPH, 'utf8'));
+      const answers: Array<{ sent: number; talent: boolean | null; movies: boolean | null }> = [];
+      let numbered = 0;
+      const transport = new FakeTransport((request) => entities(request, (id) => (id === 'gone' ? null : { movieId: id, cast: [] })));
+      const fetcher = new GatewayFetcher(
+        { gateway: { url: 'http://gateway.invalid/graphql', headers: {}, timeoutMs: 1_000, supergraph: null, subgraphs: {} }, template: castTemplate, pipeline: { ...FAST, batchSize: 1, concurrency: 1 }, owners },
+        {
+          sleep: async () => {},
+          schemaGate: {
+            rejected: async () => {},
+            sending: () => ++numbered,
+            accepted: (sent, reached) => void answers.push({ sent, talent: reached('talent'), movies: reached('movies') }),
+          },
+        },
+        transport,
+      );
+      await fetcher.fetch(['mov-1', 'gone']);
+      // A movie (even with no cast) asks the talent subgraph for its cast; a movie that is not there asks it nothing.
+      expect(answers).toEqual([
+        { sent: 1, talent: true, movies: true },
+        { sent: 2, talent: false, movies: true },
+      ]);
     });
   });
 });

@@ -63,7 +63,7 @@ describe('SchemaGuard: pause instead of failing when the graph changes under the
     await wait;
     expect(released).toBe(1);
     expect(guard.status.paused).not.toBeNull(); // tried again, not yet through
-    guard.accepted();
+    guard.accepted(guard.sending(), () => true);
     expect(guard.status.paused).toBeNull();
     expect(consuming).toEqual(['pause', 'resume']);
     expect(events).toEqual(['paused subgraph_rejects', 'resumed']);
@@ -86,7 +86,7 @@ describe('SchemaGuard: pause instead of failing when the graph changes under the
     guard.graphChecked(graph.now);
     const wait = guard.rejected(REFUSED, async () => {});
     await settle();
-    guard.accepted();
+    guard.accepted(guard.sending(), () => true);
     expect(guard.status.paused?.reason).toBe('breaks');
     guard.stop();
     await expect(wait).rejects.toBeInstanceOf(PipelineStopping);
@@ -101,6 +101,41 @@ describe('SchemaGuard: pause instead of failing when the graph changes under the
     expect(consuming).toEqual([]);
     expect(events).toEqual(['needs_reindex 1']);
     expect(logs.filter((line) => line.msg.startsWith('needs reindex:'))).toHaveLength(1);
+  });
+
+  it('stays paused on an answer to a request sent before the refusal was seen (one line), and resumes on one sent after', async () => {
+    const { guard, logs } = guardOver();
+    const before = guard.sending(); // in flight when the refusal came back
+    const waiting = guard.rejected(REFUSED, async () => {});
+    await settle();
+    guard.accepted(before, () => true);
+    expect(guard.status.paused).toMatchObject({ reason: 'subgraph_rejects', subgraph: 'talent' });
+    guard.accepted(guard.sending(), () => true);
+    expect(guard.status.paused).toBeNull();
+    expect(logs.filter((line) => line.msg.startsWith('paused:'))).toHaveLength(1);
+    expect(logs.filter((line) => line.msg.startsWith('resumed:'))).toHaveLength(1);
+    await waiting;
+  });
+
+  it('stays paused on an answer that never asked the refusing subgraph (movies with no cast), and resumes on one that did, or whose subgraphs are not known', async () => {
+    const { guard, logs } = guardOver();
+    const waiting = guard.rejected(REFUSED, async () => {});
+    await settle();
+    guard.accepted(guard.sending(), (subgraph) => subgraph === 'movies');
+    const again = guard.rejected(REFUSED, async () => {});
+    await settle();
+    expect(guard.status.paused).not.toBeNull();
+    expect(logs.filter((line) => line.msg.startsWith('paused:'))).toHaveLength(1);
+    expect(logs.filter((line) => line.msg.startsWith('resumed:'))).toHaveLength(0);
+    guard.accepted(guard.sending(), () => null); // no supergraph: the answer cannot say, so it is taken as before
+    expect(guard.status.paused).toBeNull();
+    await Promise.all([waiting, again]);
+    guard.rejected(REFUSED, async () => {}).catch(() => undefined);
+    await settle();
+    guard.accepted(guard.sending(), (subgraph) => subgraph === 'talent' || subgraph === 'movies');
+    expect(guard.status.paused).toBeNull();
+    expect(logs.filter((line) => line.msg.startsWith('resumed:'))).toHaveLength(2);
+    guard.stop();
   });
 
   it('names the cause that pauses it now when another field breaks while paused (the first rolled back), keeping since, with one line', async () => {
