@@ -53,7 +53,8 @@ export class GraphWatch {
     this.unreadable = false;
     const current = { schema: this.loaded.schema, supergraph: this.loaded.supergraph };
     const check = graphCheckOf(classifyIndex(fetchedByRun(this.loaded.config), current, { graph }), graph.supergraph ?? current.supergraph);
-    const warnings = problemsOutsideRun(this.loaded.config, graph);
+    // Paused, the pause's line says what to fix first; running, these are what the change broke.
+    const warnings = check.pause === null ? problemsOutsideRun(this.loaded.config, graph) : [];
     if (warnings.length > 0) check.graphWarnings = warnings;
     this.last = { version, check };
     return check;

@@ -45,6 +45,14 @@ describe('GraphWatch on a config’s gateway.supergraph file', () => {
     expect(check?.pause?.message).toMatch(/movies\.yaml:\d+:\d+: .*Cannot query field "name" on type "Talent"/);
   });
 
+  it('pauses, without warnings that indexing goes on, when a change breaks both the query and related[] (Talent renamed and its name removed)', async () => {
+    const { watch, recompose } = await watchedConfig();
+    recompose((sdl) => sdl.replace('  name: String!\n', '').replaceAll(/\bTalent\b/g, 'Person'));
+    const check = await watch.check();
+    expect(check?.pause).toMatchObject({ reason: 'breaks' });
+    expect(check?.graphWarnings).toBeUndefined();
+  });
+
   it('pauses for an enum value added, which the provisioned Avro reader cannot read, as needs_reindex', async () => {
     const { watch, recompose } = await watchedConfig();
     recompose((sdl) => sdl.replace('  COMPOSER\n', '  COMPOSER\n  STUNT_PERFORMER\n'));
