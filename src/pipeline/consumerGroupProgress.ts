@@ -18,15 +18,12 @@ export async function endOffsets(admin: OffsetsAdmin, topic: string): Promise<Pa
  * broker does not know means the index was never provisioned on this Kafka cluster, which the user
  * fixes — not kafkajs's "This server does not host this topic-partition" as a failing service.
  */
-export async function deadLetterTopicEnd(admin: OffsetsAdmin, topic: string, config: { index: string; sourceFile: string }): Promise<PartitionOffsets> {
-  try {
-    return await endOffsets(admin, topic);
-  } catch (error) {
-    // kafkajs gives up after its retries with the broker's error as the cause.
-    const broker = (error as { cause?: unknown } | null)?.cause ?? error;
-    if ((broker as { type?: unknown } | null)?.type !== 'UNKNOWN_TOPIC_OR_PARTITION') throw error;
+export async function deadLetterTopicEnd(admin: OffsetsAdmin & Pick<Admin, 'listTopics'>, topic: string, config: { index: string; sourceFile: string }): Promise<PartitionOffsets> {
+  // Asked first: kafkajs retries a metadata request for a topic it does not know for ~20 s.
+  if (!(await admin.listTopics()).includes(topic)) {
     throw new UserError(`the dead-letter topic ${topic} does not exist: ${config.index} is not provisioned on this Kafka cluster yet (\`fedsearch provision ${config.sourceFile}\` creates it)`);
   }
+  return endOffsets(admin, topic);
 }
 
 /** The next offset `groupId` will read in each partition of `topic` (0 where it has committed nothing). */
