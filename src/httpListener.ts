@@ -89,6 +89,11 @@ export interface Listener {
  */
 export async function startListener(options: ListenerOptions, handle: (request: IncomingMessage, response: ServerResponse) => void): Promise<Listener> {
   const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+  // Once closing, every answer says `Connection: close` and its connection is dropped after it: a
+  // client sending request after request on a keep-alive connection would otherwise keep the
+  // server open for ever.
+  let closing = false;
+  const inFlight = new Set<ServerResponse>();
   const server = createServer(
     {
       requestTimeout: options.requestTimeoutMs,
@@ -98,6 +103,9 @@ export async function startListener(options: ListenerOptions, handle: (request: 
     },
     (request, response) => {
       for (const [name, value] of Object.entries(SECURITY_HEADERS)) response.setHeader(name, value);
+      if (closing) response.setHeader('connection', 'close');
+      inFlight.add(response);
+      response.once('close', () => inFlight.delete(response));
       handle(request, response);
     },
   );
@@ -120,7 +128,16 @@ export async function startListener(options: ListenerOptions, handle: (request: 
     url: `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${address.port}`,
     close: () =>
       new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        closing = true;
+        for (const response of inFlight) if (!response.headersSent) response.setHeader('connection', 'close');
+        // Bounded: a request in flight has its deadline (one request timeout) to be answered; past
+        // that (and a margin to send the answer), what is still open is cut.
+        const cut = setTimeout(() => server.closeAllConnections(), 2 * options.requestTimeoutMs);
+        cut.unref();
+        server.close(() => {
+          clearTimeout(cut);
+          resolve();
+        });
         server.closeIdleConnections();
       }),
   };

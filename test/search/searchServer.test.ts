@@ -1,4 +1,5 @@
 import { connect } from 'node:net';
+import { Agent, request as httpRequest } from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
@@ -161,4 +162,36 @@ describe('the search subgraph listener', () => {
     const apiAnswer = await fetch(`${api.url}/v1/indexes/movies/search`, { method: 'POST', headers: { authorization: 'Bearer s3cret', origin: ORIGIN }, body: '{}' });
     expect(apiAnswer.headers.get('access-control-allow-origin')).toBe(ORIGIN);
   });
+});
+
+describe('shutting down the search HTTP server', () => {
+  it('finishes the request in flight on a busy keep-alive connection, then closes it, instead of serving that client for ever', async () => {
+    const slow = { ...service, search: () => new Promise((resolve) => setTimeout(() => resolve({ total: 0, hits: [], facets: {}, nextCursor: null }), 300)) } as unknown as SearchService;
+    const server = await startSearchServer([slow], { host: '127.0.0.1', port: 0, requestTimeoutMs: 2_000, idleTimeoutMs: 5_000, maxBodyBytes: 4_096 }, pino({ level: 'silent' }));
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const post = (): Promise<{ status: number; connection: string | undefined }> =>
+      new Promise((resolve, reject) => {
+        const request = httpRequest(`${server.url}/v1/indexes/movies/search`, { method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (response) => {
+          response.resume();
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, connection: response.headers.connection }));
+        });
+        request.on('error', reject);
+        request.end('{}');
+      });
+    const answers: Array<{ status: number; connection: string | undefined }> = [];
+    let stop = false;
+    const client = (async () => {
+      while (!stop) answers.push(await post());
+    })();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const closed = server.close().then(() => 'closed');
+    // Generous: the point is that it closes at all while the client keeps sending.
+    const outcome = await Promise.race([closed, new Promise((resolve) => setTimeout(() => resolve('still open'), 3_000))]);
+    stop = true;
+    await client.catch(() => undefined);
+    agent.destroy();
+    expect(outcome).toBe('closed');
+    expect(answers.map((a) => a.status).every((s) => s === 200)).toBe(true);
+    expect(answers.at(-1)?.connection).toBe('close');
+  }, 10_000);
 });
