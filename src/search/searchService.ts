@@ -164,7 +164,7 @@ export class SearchService {
     try {
       response = await this.client.search(body, signal ? { signal, ...SEARCH_OPTIONS } : SEARCH_OPTIONS);
     } catch (error) {
-      if (pit !== null && /search_context_missing|No search context found|point in time/i.test(String((error as Error).message))) {
+      if (pit !== null && pointInTimeGone(error)) {
         this.pointsInTime.forget(pit);
         throw new SearchRequestError(CURSOR_EXPIRED, 'cursor');
       }
@@ -268,4 +268,16 @@ function readFacets(
 
 function foldForPrefix(text: string): string {
   return text.normalize('NFD').replace(/\p{Diacritic}/gu, '').toLowerCase();
+}
+
+/**
+ * Elasticsearch no longer has what a point in time read: the context expired or was closed, or
+ * (after a reindex deleted the old version) its index is gone — answered 404 index_not_found or
+ * 503 no_shard_available_action_exception. For a cursor, all of them mean "expired".
+ */
+function pointInTimeGone(error: unknown): boolean {
+  if (/search_context_missing|No search context found|point in time/i.test(String((error as Error | null)?.message))) return true;
+  const meta = (error as { meta?: { statusCode?: number; body?: { error?: { type?: string } } } } | null)?.meta;
+  const type = meta?.body?.error?.type;
+  return (meta?.statusCode === 404 && type === 'index_not_found_exception') || (meta?.statusCode === 503 && type === 'no_shard_available_action_exception');
 }

@@ -171,6 +171,18 @@ describe('SearchService.search', () => {
     expect(es.searches).toHaveLength(2);
   });
 
+  it('a cursor whose point in time read an index a reindex has since deleted answers "cursor: expired", instead of 503 "busy" for ever', async () => {
+    const esError = (statusCode: number, type: string): Error => Object.assign(new Error(`${type}: ...`), { name: 'ResponseError', meta: { statusCode, body: { error: { type } } } });
+    const expired = { message: 'cursor: expired (a cursor lives 2 minutes after its last use, and old ones are closed when many are open); search again without it', field: 'cursor' };
+    for (const gone of [esError(503, 'no_shard_available_action_exception'), esError(404, 'index_not_found_exception')]) {
+      const es = fakeElasticsearch([answer([movie(1), movie(2)]), answer([movie(2), movie(3)]), gone]);
+      const service = new SearchService(loaded, es.client);
+      const first = (await service.search({ size: 1 })).nextCursor as string;
+      const second = (await service.search({ size: 1, cursor: first })).nextCursor as string;
+      expect(badSearchRequest(await rejection(service.search({ size: 1, cursor: second })))).toEqual(expired);
+    }
+  });
+
   it('a forged cursor is refused: changed, signed with another key, or of another index', async () => {
     const es = fakeElasticsearch([answer([movie(1), movie(2)]), answer([movie(1), movie(2)])]);
     const key = Buffer.from('one key');
