@@ -1,4 +1,5 @@
 import { connect } from 'node:net';
+import { Writable } from 'node:stream';
 import { Agent, request as httpRequest } from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -194,4 +195,33 @@ describe('shutting down the search HTTP server', () => {
     expect(answers.map((a) => a.status).every((s) => s === 200)).toBe(true);
     expect(answers.at(-1)?.connection).toBe('close');
   }, 10_000);
+});
+
+describe("serve's own Elasticsearch access failing", () => {
+  it('answers an alias gone with 503 naming the index and credentials refused with 502, logs both, and leaks no internals, instead of blaming the client with 400', async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: 'info' }, new Writable({ write(chunk, _encoding, done) { lines.push(String(chunk)); done(); } }));
+    const esError = (statusCode: number, type: string, index?: string): Error =>
+      Object.assign(new Error(`${type}: [secret-internal-host] no such index`), { name: 'ResponseError', meta: { statusCode, body: { error: { type, ...(index ? { index } : {}) } } } });
+    let next = esError(404, 'index_not_found_exception', 'movies');
+    const failing = { ...service, search: async () => { throw next; } } as unknown as SearchService;
+    const server = await startSearchServer([failing], { host: '127.0.0.1', port: 0, requestTimeoutMs: 1_000, maxBodyBytes: 4_096 }, logger);
+    try {
+      const seen: Array<{ status: number; message: string; logged: boolean }> = [];
+      for (const error of [esError(404, 'index_not_found_exception', 'movies'), esError(401, 'security_exception'), esError(403, 'security_exception')]) {
+        next = error;
+        lines.length = 0;
+        const response = await fetch(`${server.url}/v1/indexes/movies/search`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"harbor"}' });
+        const body = (await response.json()) as { error: { message: string } };
+        seen.push({ status: response.status, message: body.error.message, logged: lines.some((line) => line.includes('security_exception') || line.includes('index_not_found_exception')) });
+      }
+      expect(seen).toEqual([
+        { status: 503, message: 'movies is not in Elasticsearch at the moment; try again later', logged: true },
+        { status: 502, message: 'the search service could not read its index (logged by the server)', logged: true },
+        { status: 502, message: 'the search service could not read its index (logged by the server)', logged: true },
+      ]);
+    } finally {
+      await server.close();
+    }
+  });
 });
