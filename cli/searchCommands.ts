@@ -5,22 +5,26 @@ import { GATEWAY_SECRET_HEADER, readSecretFile } from '../src/search/accessToken
 import { handleInterrupts, untilInterrupted } from '../src/interruption.ts';
 import { loadIndex } from './loadIndexLazily.ts';
 import { runAction } from './runAction.ts';
-import { UserError } from '../src/errors.ts';
+import { asInfrastructureError, InfrastructureError, UserError } from '../src/errors.ts';
 import { SEARCH_ADMISSION } from '../src/search/searchAdmission.ts';
 import { withHiddenValues } from '../src/hiddenValues.ts';
 
 const say = (line: string): void => void process.stderr.write(`${line}\n`);
 
-/** Each file loaded on its own: one that fails is set aside with its reason, never stopping the rest. */
-async function loadEach<T>(files: readonly string[], load: (file: string) => Promise<T>): Promise<{ indexes: T[]; failures: Array<{ file: string; reason: string }> }> {
+/**
+ * Each file loaded on its own: one that fails — its config, or a service it needs (its
+ * Elasticsearch down while the gateway is) — is set aside with its reason, never stopping the rest.
+ */
+async function loadEach<T>(files: readonly string[], load: (file: string) => Promise<T>): Promise<{ indexes: T[]; failures: Array<{ file: string; reason: string; error: UserError | InfrastructureError }> }> {
   const indexes: T[] = [];
-  const failures: Array<{ file: string; reason: string }> = [];
+  const failures: Array<{ file: string; reason: string; error: UserError | InfrastructureError }> = [];
   for (const file of files) {
     try {
       indexes.push(await load(file));
-    } catch (error) {
-      if (!(error instanceof UserError)) throw error;
-      failures.push({ file, reason: withHiddenValues(error.message) });
+    } catch (thrown) {
+      const error = asInfrastructureError(thrown, 'a service did not answer');
+      if (!(error instanceof UserError) && !(error instanceof InfrastructureError)) throw error;
+      failures.push({ file, reason: withHiddenValues(error.message), error });
     }
   }
   return { indexes, failures };
@@ -145,7 +149,12 @@ export function addSearchCommands(program: Command): void {
       ]);
       const { indexes, failures } = await loadEach(configFilesOf(configFiles), (file) => loadServedIndex(file, say));
       for (const failure of failures) say(`not serving ${failure.file}: ${failure.reason}`);
-      if (indexes.length === 0) throw new UserError('no index to serve');
+      if (indexes.length === 0) {
+        // None served: a service down is exit 2, as it was before each index was loaded on its own.
+        const down = failures.find((failure) => failure.error instanceof InfrastructureError);
+        if (down) throw down.error;
+        throw new UserError('no index to serve');
+      }
       // A search subgraph the graph cannot compose is left out here, with the reason, not found by a gateway later.
       const { composed, leftOut } = composableIndexes(indexes);
       for (const { index, reason } of leftOut) say(`${index}: served by the HTTP API only, left out of the search subgraph: ${withHiddenValues(reason)}`);

@@ -1,7 +1,7 @@
 import { buildSchema } from 'graphql';
 import { elasticsearchClient } from '../clients/elasticsearchClient.ts';
 import { loadIndexConfig } from '../config/loadIndexConfig.ts';
-import { InfrastructureError, UserError } from '../errors.ts';
+import { asInfrastructureError, InfrastructureError, UserError } from '../errors.ts';
 import { loadGraph } from '../graph/loadGraphSchema.ts';
 import { readIndexMetadata } from '../index/indexMetadata.ts';
 import { checkIndexAgainstSchema, type LoadedIndex } from '../index/loadIndex.ts';
@@ -23,6 +23,8 @@ export async function loadServedIndex(configFile: string, say: (line: string) =>
     let recorded: string | null | undefined;
     try {
       recorded = (await readIndexMetadata(client, config.index))?.graphSchema;
+    } catch (unreadable) {
+      throw asInfrastructureError(unreadable, `the gateway cannot be reached, and Elasticsearch did not answer for the graph's schema recorded for ${config.index}`);
     } finally {
       await client.close();
     }

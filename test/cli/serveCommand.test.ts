@@ -1,0 +1,52 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ChildProcess } from 'node:child_process';
+import { exitOf, runCliAsUser, spawnCliAsUser } from '../support/userCli.ts';
+
+/**
+ * `fedsearch serve` as a process, without the stack: shop-users reads its graph from its
+ * supergraph file and serve reaches Elasticsearch only per search; every other service is a
+ * closed port.
+ */
+const ROOT = new URL('../../', import.meta.url).pathname;
+const SHOP_USERS = join(ROOT, 'index-configs/shop-users.yaml');
+const DEAD = 'http://127.0.0.1:1';
+const ENV = { FEDSEARCH_GATEWAY_URL: `${DEAD}/graphql` };
+
+const started: ChildProcess[] = [];
+afterEach(() => {
+  for (const child of started.splice(0)) if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+});
+
+/** serve started with `args`; resolves once it says where its API listens, with everything it said up to then. */
+function serve(args: string[], env: Record<string, string> = {}): { child: ChildProcess; listening: Promise<{ apiUrl: string; stderr: string }> } {
+  const child = spawnCliAsUser(['serve', '--port', '0', '--subgraph-port', '0', ...args], { env: { ...ENV, ...env } });
+  started.push(child);
+  let stderr = '';
+  const listening = new Promise<{ apiUrl: string; stderr: string }>((resolve, reject) => {
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+      const found = /search API (http:\/\/[\d.]+:\d+)\//.exec(stderr)?.[1];
+      if (found) resolve({ apiUrl: found, stderr });
+    });
+    void exitOf(child).then(({ code }) => reject(new Error(`serve exited ${code} before listening:\n${stderr}`)));
+  });
+  return { child, listening };
+}
+
+describe('fedsearch serve', { timeout: 60_000 }, () => {
+  it("serves the other indexes when one index's Elasticsearch is down while the gateway is, instead of exiting", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fedsearch-serve-'));
+    const movies = join(dir, 'movies.yaml');
+    writeFileSync(movies, readFileSync(join(ROOT, 'index-configs/movies.yaml'), 'utf8').replace(/node: \$\{FEDSEARCH_ES_URL[^}]*\}/, `node: ${DEAD}`));
+    const { stderr } = await serve([SHOP_USERS, movies]).listening;
+    expect(stderr).toMatch(new RegExp(`^not serving ${movies}: the gateway cannot be reached, and Elasticsearch did not answer .*movies`, 'm'));
+    expect(stderr).toMatch(/search API .*\/v1\/indexes\/shop-users\/search$/m);
+
+    // With none left to serve it exits 2, a service down, as before.
+    const alone = await runCliAsUser(['serve', '--port', '0', '--subgraph-port', '0', movies], ENV);
+    expect(alone.code).toBe(2);
+  });
+});
