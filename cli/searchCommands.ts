@@ -147,7 +147,16 @@ export function addSearchCommands(program: Command): void {
         import('../src/search/searchCursor.ts'),
         import('../src/search/requestDeadline.ts'),
       ]);
-      const { indexes, failures } = await loadEach(configFilesOf(configFiles), (file) => loadServedIndex(file, say));
+      const files = configFilesOf(configFiles);
+      const { indexes: loaded, failures } = await loadEach(files, (file) => loadServedIndex(file, say).then((index) => ({ file, index })));
+      // Two configs for one index: the API would serve one and the subgraph the other.
+      const byIndex = new Map<string, string>();
+      for (const { file, index } of loaded) {
+        const first = byIndex.get(index.config.index);
+        if (first !== undefined) throw new UserError(`two configs claim ${index.config.index}: ${first} and ${file}; remove one of them`);
+        byIndex.set(index.config.index, file);
+      }
+      const indexes = loaded.map(({ index }) => index);
       for (const failure of failures) say(`not serving ${failure.file}: ${failure.reason}`);
       if (indexes.length === 0) {
         // None served: a service down is exit 2, as it was before each index was loaded on its own.

@@ -50,3 +50,15 @@ describe('fedsearch serve', { timeout: 60_000 }, () => {
     expect(alone.code).toBe(2);
   });
 });
+
+describe('fedsearch serve: configs', { timeout: 60_000 }, () => {
+  it('refuses two configs for one index, naming both files, instead of serving one on the API and the other in the subgraph', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fedsearch-serve-dup-'));
+    const users = readFileSync(SHOP_USERS, 'utf8').replace('../subgraphs', join(ROOT, 'subgraphs'));
+    writeFileSync(join(dir, 'shop-users.yaml'), users);
+    writeFileSync(join(dir, 'shop-users.old.yml'), users);
+    const result = await runCliAsUser(['serve', '--port', '0', '--subgraph-port', '0', dir], ENV);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(new RegExp(`^fedsearch: two configs claim shop-users: ${dir}/shop-users\\.\\S+ and ${dir}/shop-users\\.\\S+; remove one of them$`, 'm'));
+  });
+});
