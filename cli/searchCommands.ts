@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { count } from './countArgument.ts';
 import { durationArgument } from './durationArgument.ts';
-import { GATEWAY_SECRET_HEADER, readSecretFile } from '../src/search/accessToken.ts';
+import { GATEWAY_SECRET_HEADER, readSecretFile, secretFromEnvironment } from '../src/search/accessToken.ts';
 import { handleInterrupts, untilInterrupted } from '../src/interruption.ts';
 import { loadIndex } from './loadIndexLazily.ts';
 import { runAction } from './runAction.ts';
@@ -137,8 +137,8 @@ export function addSearchCommands(program: Command): void {
     )
     .action(runAction(async (configFiles: string[], options: { host: string; port: number; subgraphPort: number; authTokenFile?: string; gatewaySecretFile?: string; corsOrigin?: string; idleTimeout: number; searchesAtOnce: number }) => {
       handleInterrupts();
-      const authToken = options.authTokenFile ? readSecretFile(options.authTokenFile, 'auth token') : process.env.FEDSEARCH_AUTH_TOKEN || undefined;
-      const gatewaySecret = options.gatewaySecretFile ? readSecretFile(options.gatewaySecretFile, 'gateway secret') : process.env.FEDSEARCH_GATEWAY_SECRET || undefined;
+      const authToken = options.authTokenFile ? readSecretFile(options.authTokenFile, 'auth token') : secretFromEnvironment(process.env.FEDSEARCH_AUTH_TOKEN);
+      const gatewaySecret = options.gatewaySecretFile ? readSecretFile(options.gatewaySecretFile, 'gateway secret') : secretFromEnvironment(process.env.FEDSEARCH_GATEWAY_SECRET);
       const [{ composableIndexes }, { configFilesOf }, { loadServedIndex }, { serveSearch }, { cursorKey }, { DEFAULT_REQUEST_TIMEOUT_MS }] = await Promise.all([
         import('../src/search/searchSubgraphComposition.ts'),
         import('../src/config/configFiles.ts'),

@@ -46,7 +46,20 @@ export function mayUseSubgraph(headers: Record<string, string | string[] | undef
 export function readSecretFile(path: string, what: string): string {
   // Bounded and regular files only: a token file of /dev/zero or a FIFO must not hang or eat memory.
   const text = readUserTextFile(path, { ...SECRET_FILE, what: `${what} file` });
-  const secret = text.split(/\r?\n/)[0]?.trim() ?? '';
+  const secret = secretText(text);
   if (secret === '') throw new UserError(`the ${what} file ${path} is empty`);
   return secret;
+}
+
+/** A secret as written in a file or a variable: its first line, trimmed (a trailing newline is not part of it). */
+function secretText(text: string): string {
+  return text.split(/\r?\n/)[0]?.trim() ?? '';
+}
+
+/**
+ * A secret from an environment variable, read as its file variant is (a Kubernetes secret made
+ * from a file ends with a newline); undefined when unset or blank.
+ */
+export function secretFromEnvironment(value: string | undefined): string | undefined {
+  return secretText(value ?? '') || undefined;
 }

@@ -28,8 +28,9 @@ function serve(args: string[], env: Record<string, string> = {}): { child: Child
   const listening = new Promise<{ apiUrl: string; stderr: string }>((resolve, reject) => {
     child.stderr?.on('data', (chunk: Buffer) => {
       stderr += chunk.toString('utf8');
+      // The subgraph's line comes after the API's: both are listening then.
       const found = /search API (http:\/\/[\d.]+:\d+)\//.exec(stderr)?.[1];
-      if (found) resolve({ apiUrl: found, stderr });
+      if (found && /^(search subgraph|no search subgraph)/m.test(stderr)) resolve({ apiUrl: found, stderr });
     });
     void exitOf(child).then(({ code }) => reject(new Error(`serve exited ${code} before listening:\n${stderr}`)));
   });
@@ -60,5 +61,15 @@ describe('fedsearch serve: configs', { timeout: 60_000 }, () => {
     const result = await runCliAsUser(['serve', '--port', '0', '--subgraph-port', '0', dir], ENV);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(new RegExp(`^fedsearch: two configs claim shop-users: ${dir}/shop-users\\.\\S+ and ${dir}/shop-users\\.\\S+; remove one of them$`, 'm'));
+  });
+});
+
+describe('fedsearch serve: secrets from the environment', { timeout: 60_000 }, () => {
+  it('takes FEDSEARCH_AUTH_TOKEN and FEDSEARCH_GATEWAY_SECRET without their trailing newline, as their file variants, instead of refusing the token as sent', async () => {
+    const { apiUrl, stderr } = await serve([SHOP_USERS], { FEDSEARCH_AUTH_TOKEN: 'tok\n', FEDSEARCH_GATEWAY_SECRET: ' gw-secret\n' }).listening;
+    expect((await fetch(`${apiUrl}/v1/indexes/shop-users`, { headers: { authorization: 'Bearer tok' } })).status).toBe(200);
+    const subgraphUrl = /search subgraph (http:\/\/\S+)/.exec(stderr)?.[1] as string;
+    const viaGateway = await fetch(subgraphUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'x-fedsearch-gateway-secret': 'gw-secret' }, body: JSON.stringify({ query: '{ __typename }' }) });
+    expect(viaGateway.status).toBe(200);
   });
 });
