@@ -139,7 +139,7 @@ export function addSearchCommands(program: Command): void {
       handleInterrupts();
       const authToken = options.authTokenFile ? readSecretFile(options.authTokenFile, 'auth token') : secretFromEnvironment(process.env.FEDSEARCH_AUTH_TOKEN);
       const gatewaySecret = options.gatewaySecretFile ? readSecretFile(options.gatewaySecretFile, 'gateway secret') : secretFromEnvironment(process.env.FEDSEARCH_GATEWAY_SECRET);
-      const [{ composableIndexes }, { configFilesOf }, { loadServedIndex }, { serveSearch }, { cursorKey }, { DEFAULT_REQUEST_TIMEOUT_MS }] = await Promise.all([
+      const [{ composableIndexes }, { configFilesOf }, { loadServedIndex }, { serveSearch, ServePortTakenError }, { cursorKey }, { DEFAULT_REQUEST_TIMEOUT_MS }] = await Promise.all([
         import('../src/search/searchSubgraphComposition.ts'),
         import('../src/config/configFiles.ts'),
         import('../src/search/servedIndexes.ts'),
@@ -167,20 +167,26 @@ export function addSearchCommands(program: Command): void {
       // A search subgraph the graph cannot compose is left out here, with the reason, not found by a gateway later.
       const { composed, leftOut } = composableIndexes(indexes);
       for (const { index, reason } of leftOut) say(`${index}: served by the HTTP API only, left out of the search subgraph: ${withHiddenValues(reason)}`);
-      const running = await serveSearch(indexes, {
-        host: options.host,
-        port: options.port,
-        subgraphPort: options.subgraphPort,
-        subgraphIndexes: composed,
-        requestTimeoutMs: DEFAULT_REQUEST_TIMEOUT_MS,
-        idleTimeoutMs: options.idleTimeout * 1_000,
-        maxBodyBytes: 64 * 1024,
-        maxRunningSearches: options.searchesAtOnce,
-        cursorKey: cursorKey(process.env.FEDSEARCH_CURSOR_KEY),
-        ...(authToken ? { authToken } : {}),
-        ...(gatewaySecret ? { gatewaySecret } : {}),
-        ...(options.corsOrigin ? { corsOrigin: options.corsOrigin } : {}),
-      });
+      let running: Awaited<ReturnType<typeof serveSearch>>;
+      try {
+        running = await serveSearch(indexes, {
+          host: options.host,
+          port: options.port,
+          subgraphPort: options.subgraphPort,
+          subgraphIndexes: composed,
+          requestTimeoutMs: DEFAULT_REQUEST_TIMEOUT_MS,
+          idleTimeoutMs: options.idleTimeout * 1_000,
+          maxBodyBytes: 64 * 1024,
+          maxRunningSearches: options.searchesAtOnce,
+          cursorKey: cursorKey(process.env.FEDSEARCH_CURSOR_KEY),
+          ...(authToken ? { authToken } : {}),
+          ...(gatewaySecret ? { gatewaySecret } : {}),
+          ...(options.corsOrigin ? { corsOrigin: options.corsOrigin } : {}),
+        });
+      } catch (error) {
+        if (!(error instanceof ServePortTakenError)) throw error;
+        throw new UserError(`${error.message}; choose another with ${error.listener === 'api' ? '--port' : '--subgraph-port'}`);
+      }
       if (!authToken && !['127.0.0.1', 'localhost', '::1'].includes(options.host)) {
         process.stderr.write(`no auth token: anyone who can reach ${options.host} can search (set FEDSEARCH_AUTH_TOKEN or --auth-token-file)\n`);
       }

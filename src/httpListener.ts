@@ -76,6 +76,20 @@ function hasUnreadBody(request: IncomingMessage): boolean {
   return declaresBody && !request.readableEnded;
 }
 
+/** Another process already listens on the port asked for. */
+export class PortTakenError extends Error {
+  override readonly name = 'PortTakenError';
+  /** As Node's own error says it, for callers that look at the code. */
+  readonly code = 'EADDRINUSE';
+
+  constructor(
+    readonly host: string,
+    readonly port: number,
+  ) {
+    super(`port ${port} on ${host} is taken: another process listens there`);
+  }
+}
+
 export interface Listener {
   url: string;
   close(): Promise<void>;
@@ -117,9 +131,10 @@ export async function startListener(options: ListenerOptions, handle: (request: 
   server.on('connection', (socket) => socket.setTimeout(idleTimeoutMs));
   server.on('request', (request: IncomingMessage) => request.socket.setTimeout(2 * options.requestTimeoutMs));
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    const failed = (error: NodeJS.ErrnoException): void => reject(error.code === 'EADDRINUSE' ? new PortTakenError(options.host, options.port) : error);
+    server.once('error', failed);
     server.listen(options.port, options.host, () => {
-      server.off('error', reject);
+      server.off('error', failed);
       resolve();
     });
   });

@@ -5,7 +5,7 @@ import { elasticsearchClient } from '../clients/elasticsearchClient.ts';
 import { SearchTransport } from '../clients/searchTransport.ts';
 import type { LoadedIndex } from '../index/loadIndex.ts';
 import { createLogger } from '../logger.ts';
-import type { Listener } from '../httpListener.ts';
+import { PortTakenError, type Listener } from '../httpListener.ts';
 import { operationCostRule } from './operationCost.ts';
 import { startSearchServer, type SearchServerOptions } from './searchServer.ts';
 import { SearchService } from './searchService.ts';
@@ -13,6 +13,16 @@ import { searchClientOf } from './searchClientOf.ts';
 import { searchFieldNames, searchSubgraph, type SearchSubgraphContext } from './searchSubgraph.ts';
 import { startSubgraphListener } from './subgraphListener.ts';
 import { cursorKey } from './searchCursor.ts';
+
+/** The port of one of serve's listeners (its HTTP API, or its search subgraph) is taken. */
+export class ServePortTakenError extends PortTakenError {
+  constructor(
+    readonly listener: 'api' | 'subgraph',
+    taken: PortTakenError,
+  ) {
+    super(taken.host, taken.port);
+  }
+}
 
 export interface RunningSearch {
   apiUrl: string;
@@ -53,7 +63,17 @@ export async function serveSearch(
     ...(options.maxRunningSearches === undefined ? {} : { maxRunningSearches: options.maxRunningSearches }),
   }));
   const logger = createLogger(services.map((s) => s.index).join(','), 'search');
-  const api = await startSearchServer(services, options, logger);
+  const closeClients = async (): Promise<void> => {
+    for (const client of clients) await client.close();
+    for (const transport of transports) await transport.close();
+  };
+  let api: Listener;
+  try {
+    api = await startSearchServer(services, options, logger);
+  } catch (error) {
+    await closeClients();
+    throw error instanceof PortTakenError ? new ServePortTakenError('api', error) : error;
+  }
   let subgraph: Listener | null = null;
   const inSubgraph = new Set(options.subgraphIndexes ?? indexes);
   const served = indexes.flatMap((loaded, i) => (inSubgraph.has(loaded) ? [{ service: services[i] as SearchService, query: loaded.query, naming: loaded.config.search, fields: loaded.fields }] : []));
@@ -64,7 +84,14 @@ export async function serveSearch(
       validationRules: [operationCostRule(searchFieldNames(served))],
       parseOptions: { maxTokens: MAX_OPERATION_TOKENS },
     });
-    subgraph = await startSubgraphListener(apollo, { ...options, port: options.subgraphPort }, logger);
+    try {
+      subgraph = await startSubgraphListener(apollo, { ...options, port: options.subgraphPort }, logger);
+    } catch (error) {
+      // Nothing is left listening: the API's listener closes with the clients.
+      await api.close();
+      await closeClients();
+      throw error instanceof PortTakenError ? new ServePortTakenError('subgraph', error) : error;
+    }
   }
   return {
     apiUrl: api.url,
@@ -72,8 +99,7 @@ export async function serveSearch(
     async close() {
       await subgraph?.close();
       await api.close();
-      for (const client of clients) await client.close();
-      for (const transport of transports) await transport.close();
+      await closeClients();
     },
   };
 }

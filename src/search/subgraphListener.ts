@@ -67,7 +67,9 @@ export async function startSubgraphListener(apollo: ApolloServer<SearchSubgraphC
     }
   }
 
-  const listener = await startListener(options, (request, response) => {
+  let listener: Listener;
+  try {
+    listener = await startListener(options, (request, response) => {
     void handle(request, response).catch((error: unknown) => {
       // The client went away, or Node already answered 408 and closed the socket: nobody to tell.
       if (response.headersSent || response.destroyed) return;
@@ -76,6 +78,10 @@ export async function startSubgraphListener(apollo: ApolloServer<SearchSubgraphC
       refuse(request, response, new HttpError(500, 'the search subgraph failed to answer'));
     });
   });
+  } catch (error) {
+    await apollo.stop();
+    throw error;
+  }
   return {
     url: listener.url,
     async close() {

@@ -1,4 +1,5 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -71,5 +72,24 @@ describe('fedsearch serve: secrets from the environment', { timeout: 60_000 }, (
     const subgraphUrl = /search subgraph (http:\/\/\S+)/.exec(stderr)?.[1] as string;
     const viaGateway = await fetch(subgraphUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'x-fedsearch-gateway-secret': 'gw-secret' }, body: JSON.stringify({ query: '{ __typename }' }) });
     expect(viaGateway.status).toBe(200);
+  });
+});
+
+describe('fedsearch serve: ports', { timeout: 60_000 }, () => {
+  it('says in one line which port is taken and which option moves it, closes what it opened and exits 1, instead of a stack trace with the API left listening', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as AddressInfo).port;
+    try {
+      const subgraph = await runCliAsUser(['serve', SHOP_USERS, '--port', '0', '--subgraph-port', String(port)], ENV);
+      expect(subgraph.code).toBe(1);
+      expect(subgraph.stderr).not.toMatch(/\n\s+at /);
+      expect(subgraph.stderr).toMatch(new RegExp(`^fedsearch: port ${port} on 127\\.0\\.0\\.1 is taken: another process listens there; choose another with --subgraph-port$`, 'm'));
+      const api = await runCliAsUser(['serve', SHOP_USERS, '--port', String(port), '--subgraph-port', '0'], ENV);
+      expect(api.code).toBe(1);
+      expect(api.stderr).toMatch(new RegExp(`^fedsearch: port ${port} on 127\\.0\\.0\\.1 is taken: another process listens there; choose another with --port$`, 'm'));
+    } finally {
+      taken.close();
+    }
   });
 });
