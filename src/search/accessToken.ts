@@ -23,7 +23,8 @@ export function secretMatches(given: string, expected: string): boolean {
 
 export function bearerToken(authorization: string | string[] | undefined): string {
   const header = Array.isArray(authorization) ? authorization[0] : authorization;
-  return /^Bearer (.+)$/.exec(header ?? '')?.[1] ?? '';
+  // The scheme is case-insensitive (RFC 9110 §11.1): `bearer`, `BEARER` are the same scheme.
+  return /^Bearer +(.+)$/i.exec(header ?? '')?.[1] ?? '';
 }
 
 /** Whether a request with these headers may search the HTTP API. */

@@ -77,6 +77,13 @@ describe('the search HTTP server', () => {
     expect((await fetch(`${server.url}/v1/indexes/shows`, { headers: auth })).status).toBe(404);
   });
 
+  it('takes the bearer scheme in any case (RFC 9110), instead of answering 401 to `bearer <token>`', async () => {
+    for (const scheme of ['Bearer', 'bearer', 'BEARER']) {
+      expect((await fetch(`${server.url}/v1/indexes/movies`, { headers: { authorization: `${scheme} s3cret` } })).status).toBe(200);
+    }
+    expect((await fetch(`${server.url}/v1/indexes/movies`, { headers: { authorization: 'bearer wrong' } })).status).toBe(401);
+  });
+
   it('answers a malformed percent-escape in the path with a 400, not a 500', async () => {
     const response = await post('/v1/indexes/%E0%A4%A/search', {}, auth);
     expect(response.status).toBe(400);
