@@ -52,16 +52,18 @@ export async function startSearchServer(services: SearchService[], options: Sear
       if (request.method !== 'GET') throw new HttpError(405, 'an index is read with GET');
       return send(request, response, 200, { index: service.index, display: service.display });
     }
+    // A client that goes away before its answer stops its search, freeing its admission slot.
+    const gone = clientGone(response);
     if (match[2] === 'suggest') {
       if (request.method !== 'GET') throw new HttpError(405, 'suggest takes GET');
       const size = Math.min(20, Math.max(1, Number(url.searchParams.get('size') ?? 8) || 8));
-      const suggestions = await withDeadline((signal) => service.suggest(url.searchParams.get('q') ?? '', size, signal), options.requestTimeoutMs);
+      const suggestions = await withDeadline((signal) => service.suggest(url.searchParams.get('q') ?? '', size, AbortSignal.any([signal, gone])), options.requestTimeoutMs);
       return send(request, response, 200, { suggestions });
     }
     if (request.method !== 'POST') throw new HttpError(405, 'search takes POST with a JSON body');
     const searchRequest = parseSearchRequest((await readJsonBody(request, options.maxBodyBytes)) ?? {});
     // A cluster that never answers gets the client a 504 at the deadline, not a hang.
-    return send(request, response, 200, await withDeadline((signal) => service.search(searchRequest, signal), options.requestTimeoutMs));
+    return send(request, response, 200, await withDeadline((signal) => service.search(searchRequest, AbortSignal.any([signal, gone])), options.requestTimeoutMs));
   }
 
   return startListener(options, (request, response) => {
@@ -74,6 +76,15 @@ export async function startSearchServer(services: SearchService[], options: Sear
       sendJson(request, response, known.status, { error: { message: known.message, ...known.details } }, { ...cors, ...known.headers });
     });
   });
+}
+
+/** Aborted when the response closes before it was finished: the client went away. */
+function clientGone(response: ServerResponse): AbortSignal {
+  const controller = new AbortController();
+  response.once('close', () => {
+    if (!response.writableFinished) controller.abort(new Error('the client went away'));
+  });
+  return controller.signal;
 }
 
 function decodedPathSegment(segment: string): string {

@@ -232,3 +232,31 @@ describe("serve's own Elasticsearch access failing", () => {
     }
   });
 });
+
+describe('a client that goes away', () => {
+  it('stops its search (freeing its admission slot), instead of the search running on to the deadline', async () => {
+    let stopped: () => void = () => {};
+    const searchStopped = new Promise<string>((resolve) => (stopped = () => resolve('stopped')));
+    let searchStarted: () => void = () => {};
+    const started = new Promise<void>((resolve) => (searchStarted = resolve));
+    const hanging = {
+      ...service,
+      search: (_request: unknown, signal?: AbortSignal) => {
+        searchStarted();
+        return new Promise((_, reject) => signal?.addEventListener('abort', () => { stopped(); reject(new Error('aborted')); }));
+      },
+    } as unknown as SearchService;
+    // The deadline is far off: only the client going away can stop the search within the test.
+    const server = await startSearchServer([hanging], { host: '127.0.0.1', port: 0, requestTimeoutMs: 60_000, maxBodyBytes: 4_096 }, pino({ level: 'silent' }));
+    try {
+      const client = new AbortController();
+      const pending = fetch(`${server.url}/v1/indexes/movies/search`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"harbor"}', signal: client.signal }).catch(() => 'gone');
+      await started;
+      client.abort(); // the page's as-you-type: the user typed on
+      await pending;
+      expect(await Promise.race([searchStopped, new Promise((resolve) => setTimeout(() => resolve('still running'), 5_000))])).toBe('stopped');
+    } finally {
+      await server.close();
+    }
+  }, 15_000);
+});
