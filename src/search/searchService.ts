@@ -277,7 +277,10 @@ function foldForPrefix(text: string): string {
  */
 function pointInTimeGone(error: unknown): boolean {
   if (/search_context_missing|No search context found|point in time/i.test(String((error as Error | null)?.message))) return true;
-  const meta = (error as { meta?: { statusCode?: number; body?: { error?: { type?: string } } } } | null)?.meta;
-  const type = meta?.body?.error?.type;
-  return (meta?.statusCode === 404 && type === 'index_not_found_exception') || (meta?.statusCode === 503 && type === 'no_shard_available_action_exception');
+  // Elasticsearch names the cause at the top, or (a search_phase_execution_exception: all shards
+  // failed) among its root causes.
+  interface Cause { type?: string; root_cause?: Cause[]; caused_by?: Cause }
+  const cause = (error as { meta?: { body?: { error?: Cause } } } | null)?.meta?.body?.error;
+  const types = [cause?.type, cause?.caused_by?.type, ...(cause?.root_cause ?? []).map((root) => root.type)];
+  return types.some((type) => type === 'index_not_found_exception' || type === 'no_shard_available_action_exception');
 }

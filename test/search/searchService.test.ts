@@ -172,9 +172,19 @@ describe('SearchService.search', () => {
   });
 
   it('a cursor whose point in time read an index a reindex has since deleted answers "cursor: expired", instead of 503 "busy" for ever', async () => {
-    const esError = (statusCode: number, type: string): Error => Object.assign(new Error(`${type}: ...`), { name: 'ResponseError', meta: { statusCode, body: { error: { type } } } });
+    const esError = (statusCode: number, error: Record<string, unknown>): Error => Object.assign(new Error(`${String(error.type)}: ...`), { name: 'ResponseError', meta: { statusCode, body: { error } } });
+    // As Elasticsearch 8 answers once the version the point in time read is deleted, and as it answers an index gone.
+    const noShard = esError(503, {
+      root_cause: [{ type: 'no_shard_available_action_exception', reason: null }],
+      type: 'search_phase_execution_exception',
+      reason: 'all shards failed',
+      phase: 'query',
+      grouped: true,
+      failed_shards: [{ shard: 0, index: 'movies_v1', node: null, reason: { type: 'no_shard_available_action_exception', reason: null } }],
+    });
+    const indexGone = esError(404, { root_cause: [{ type: 'index_not_found_exception', index: 'movies_v1' }], type: 'index_not_found_exception', index: 'movies_v1' });
     const expired = { message: 'cursor: expired (a cursor lives 2 minutes after its last use, and old ones are closed when many are open); search again without it', field: 'cursor' };
-    for (const gone of [esError(503, 'no_shard_available_action_exception'), esError(404, 'index_not_found_exception')]) {
+    for (const gone of [noShard, indexGone]) {
       const es = fakeElasticsearch([answer([movie(1), movie(2)]), answer([movie(2), movie(3)]), gone]);
       const service = new SearchService(loaded, es.client);
       const first = (await service.search({ size: 1 })).nextCursor as string;
