@@ -35,13 +35,16 @@ export async function loadApplyConfigs(paths: readonly string[], options: { sche
       problems.push(error.message);
     }
   }
+  // Each index's first config; the files are read again for the `index:` key's position only when two name one index.
   const byIndex = new Map<string, string>();
   for (const { config } of indexes) {
-    const where = `${config.sourceFile}:${formatPosition(indexKeyPosition(config.sourceFile))}`;
-    const other = byIndex.get(config.index);
-    if (other !== undefined) {
-      problems.push(formatProblem({ file: config.sourceFile, position: indexKeyPosition(config.sourceFile), field: 'index', message: `${config.index} is also the index of ${other}; each index has one config` }));
-    } else byIndex.set(config.index, where);
+    const first = byIndex.get(config.index);
+    if (first === undefined) {
+      byIndex.set(config.index, config.sourceFile);
+      continue;
+    }
+    const other = `${first}:${formatPosition(indexKeyPosition(first))}`;
+    problems.push(formatProblem({ file: config.sourceFile, position: indexKeyPosition(config.sourceFile), field: 'index', message: `${config.index} is also the index of ${other}; each index has one config` }));
   }
   if (problems.length > 0) throw new UserError(`nothing was changed: fix these configs first\n${problems.join('\n')}`);
   return { indexes, directories };
