@@ -8,6 +8,7 @@ import { runAction } from './runAction.ts';
 import { asInfrastructureError, InfrastructureError, UserError } from '../src/errors.ts';
 import { SEARCH_ADMISSION } from '../src/search/searchAdmission.ts';
 import { withHiddenValues } from '../src/hiddenValues.ts';
+import { secondClaims } from '../src/config/indexClaims.ts';
 
 const say = (line: string): void => void process.stderr.write(`${line}\n`);
 
@@ -148,15 +149,10 @@ export function addSearchCommands(program: Command): void {
         import('../src/search/requestDeadline.ts'),
       ]);
       const files = configFilesOf(configFiles);
-      const { indexes: loaded, failures } = await loadEach(files, (file) => loadServedIndex(file, say).then((index) => ({ file, index })));
+      const { indexes, failures } = await loadEach(files, (file) => loadServedIndex(file, say));
       // Two configs for one index: the API would serve one and the subgraph the other.
-      const byIndex = new Map<string, string>();
-      for (const { file, index } of loaded) {
-        const first = byIndex.get(index.config.index);
-        if (first !== undefined) throw new UserError(`two configs claim ${index.config.index}: ${first} and ${file}; remove one of them`);
-        byIndex.set(index.config.index, file);
-      }
-      const indexes = loaded.map(({ index }) => index);
+      const [claim] = secondClaims(indexes.map(({ config }) => config));
+      if (claim) throw new UserError(`two configs claim ${claim.index}: ${claim.first} and ${claim.file}; remove one of them`);
       for (const failure of failures) say(`not serving ${failure.file}: ${failure.reason}`);
       if (indexes.length === 0) {
         // None served: a service down is exit 2, as it was before each index was loaded on its own.

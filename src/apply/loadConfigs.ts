@@ -2,6 +2,7 @@ import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { formatProblem } from '../config/configError.ts';
 import { configFilesOf } from '../config/configFiles.ts';
+import { secondClaims } from '../config/indexClaims.ts';
 import type { SourcePosition } from '../config/indexConfig.ts';
 import { loadYamlWithPositions } from '../config/loadYamlWithPositions.ts';
 import { UserError } from '../errors.ts';
@@ -35,16 +36,10 @@ export async function loadApplyConfigs(paths: readonly string[], options: { sche
       problems.push(error.message);
     }
   }
-  // Each index's first config; the files are read again for the `index:` key's position only when two name one index.
-  const byIndex = new Map<string, string>();
-  for (const { config } of indexes) {
-    const first = byIndex.get(config.index);
-    if (first === undefined) {
-      byIndex.set(config.index, config.sourceFile);
-      continue;
-    }
+  // The files are read again for the `index:` key's position only when two name one index.
+  for (const { index, file, first } of secondClaims(indexes.map(({ config }) => config))) {
     const other = `${first}:${formatPosition(indexKeyPosition(first))}`;
-    problems.push(formatProblem({ file: config.sourceFile, position: indexKeyPosition(config.sourceFile), field: 'index', message: `${config.index} is also the index of ${other}; each index has one config` }));
+    problems.push(formatProblem({ file, position: indexKeyPosition(file), field: 'index', message: `${index} is also the index of ${other}; each index has one config` }));
   }
   if (problems.length > 0) throw new UserError(`nothing was changed: fix these configs first\n${problems.join('\n')}`);
   return { indexes, directories };
