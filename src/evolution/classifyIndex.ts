@@ -176,7 +176,8 @@ function fieldText(schema: GraphQLSchema, field: UsedField): string | undefined 
 /** A query text of the config (`query`, `backfill.query`) and where it starts in the YAML. */
 interface QuerySource {
   field: 'query' | 'backfill.query';
-  text: string;
+  /** The text, parsed once: for the fields it uses, and for the root field around a problem. */
+  document: DocumentNode;
   position: SourcePosition;
 }
 
@@ -190,11 +191,11 @@ interface QuerySource {
 function blame(problems: readonly ConfigProblem[], before: LoadedIndex, current: LoadedGraph): BreakingProblem[] {
   const owners = current.supergraph ? fieldOwners(current.supergraph.sdl) : null;
   const { config } = before;
-  const sources: QuerySource[] = [{ field: 'query', text: config.query.text, position: config.query.position }];
-  if (config.backfill.query !== null) sources.push({ field: 'backfill.query', text: config.backfill.query, position: config.backfill.queryPosition });
+  const sources: QuerySource[] = [{ field: 'query', document: parse(config.query.text), position: config.query.position }];
+  if (config.backfill.query !== null) sources.push({ field: 'backfill.query', document: parse(config.backfill.query), position: config.backfill.queryPosition });
   const fieldsAt = new Map<string, UsedField>();
   for (const source of sources) {
-    for (const field of usedFields(before.schema, parse(source.text))) {
+    for (const field of usedFields(before.schema, source.document)) {
       const position = inYaml(source, field.line, field.column);
       const key = `${source.field}:${position.line}:${position.col}`;
       if (!fieldsAt.has(key)) fieldsAt.set(key, field);
@@ -251,13 +252,7 @@ function switchedKey(before: LoadedIndex, after: LoadedIndex): BreakingProblem |
  * for a fragment query (fetch by @key), which has no root field of its own.
  */
 function rootFieldAround(source: QuerySource, position: SourcePosition, schema: GraphQLSchema): { typeName: string; fieldName: string } | null {
-  let document: DocumentNode;
-  try {
-    document = parse(source.text);
-  } catch {
-    return null;
-  }
-  const operation = document.definitions.find((definition): definition is OperationDefinitionNode => definition.kind === Kind.OPERATION_DEFINITION);
+  const operation = source.document.definitions.find((definition): definition is OperationDefinitionNode => definition.kind === Kind.OPERATION_DEFINITION);
   const rootType = operation ? schema.getRootType(operation.operation) : undefined;
   if (!operation || !rootType) return null;
   const fields = operation.selectionSet.selections.filter((selection): selection is FieldNode => selection.kind === Kind.FIELD);
